@@ -1,0 +1,38 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// streams are the command's standard streams, passed to every subcommand.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	s := streams{in: stdin, out: stdout, err: stderr}
+	root := &cobra.Command{
+		Use:           "duban",
+		Short:         "duban (督办): indicator metrics and alerting for a government's annual targets",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		newImportCmd(s),     // import.go (issue 2)
+		newValidateCmd(s),   // validate.go (issue 2)
+		newServeCmd(s),      // serve.go (issue 3)
+		newTokenCmd(s),      // token.go (issue 3)
+		newRulesCmd(s),      // rules.go (issue 4)
+		newDashboardsCmd(s), // dashboards.go (issue 6)
+		newBulletinCmd(s),   // bulletin.go (issue 8)
+		newTemplateCmd(s),   // template.go (issue 8)
+		newPushCmd(s),       // push.go (issue 8)
+	)
+	return root
+}

@@ -1,0 +1,148 @@
+// Package collector is the running service: it validates and authorizes reports,
+// appends them to a Store, and keeps the in-memory snapshot of latest values that the
+// API, the exporter, the board and the bulletin read (never the store on a hot path).
+package collector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+// Principal is who sent a request: a department or the supervision office (admin).
+type Principal struct {
+	Department string // department id; empty for admin
+	Admin      bool
+}
+
+// Name is the sender recorded in revisions: the department id or "admin".
+func (p Principal) Name() string {
+	if p.Admin {
+		return "admin"
+	}
+	return p.Department
+}
+
+// ServiceConfig configures a Service.
+type ServiceConfig struct {
+	Catalog *indicators.Catalog // required
+	Store   Store               // required
+	Eval    evaluate.Config
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+func (c *ServiceConfig) defaults() error {
+	if c.Catalog == nil {
+		return fmt.Errorf("collector: catalog is required")
+	}
+	if c.Store == nil {
+		return fmt.Errorf("collector: store is required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Service is the collector's core. Safe for concurrent use.
+type Service struct {
+	cfg ServiceConfig
+	loc *time.Location
+
+	mu     sync.RWMutex
+	series map[string][]indicators.Revision // per indicator: latest revision per period, by PeriodEnd; slices are never mutated in place
+}
+
+// NewService builds the service and loads the snapshot from the store.
+func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, loc: cfg.Catalog.Plan.Location(), series: map[string][]indicators.Revision{}}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Catalog returns the catalog; read-only.
+func (s *Service) Catalog() *indicators.Catalog { return s.cfg.Catalog }
+
+// Location is the plan's time zone.
+func (s *Service) Location() *time.Location { return s.loc }
+
+// Now is the service clock.
+func (s *Service) Now() time.Time { return s.cfg.Now() }
+
+// Reload rebuilds the snapshot from the store (at start, and on an interval for
+// replicas sharing a remote store).
+func (s *Service) Reload(ctx context.Context) error {
+	revs, err := s.cfg.Store.Latest(ctx)
+	if err != nil {
+		return fmt.Errorf("load latest values: %w", err)
+	}
+	m := make(map[string][]indicators.Revision, len(s.cfg.Catalog.TargetIDs()))
+	for _, r := range revs {
+		m[r.Indicator] = append(m[r.Indicator], r)
+	}
+	for _, v := range m {
+		sort.Slice(v, func(i, j int) bool { return v[i].PeriodEnd.Before(v[j].PeriodEnd) })
+	}
+	s.mu.Lock()
+	s.series = m
+	s.mu.Unlock()
+	return nil
+}
+
+// Series returns one indicator's series: the latest revision per period ordered by
+// PeriodEnd. The returned slice is immutable and shared: do not modify it.
+func (s *Service) Series(id string) []indicators.Revision {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.series[id]
+}
+
+// apply merges stored revisions into the snapshot (copy-on-write per indicator).
+func (s *Service) apply(revs []indicators.Revision) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range revs {
+		old := s.series[r.Indicator]
+		next := make([]indicators.Revision, 0, len(old)+1)
+		replaced := false
+		for _, o := range old {
+			if o.Period == r.Period {
+				if r.Revision >= o.Revision {
+					o = r
+				}
+				replaced = true
+			}
+			next = append(next, o)
+		}
+		if !replaced {
+			next = append(next, r)
+			sort.SliceStable(next, func(i, j int) bool { return next[i].PeriodEnd.Before(next[j].PeriodEnd) })
+		}
+		s.series[r.Indicator] = next
+	}
+}
+
+// History returns every revision of one indicator from the store.
+func (s *Service) History(ctx context.Context, id string) ([]indicators.Revision, error) {
+	return s.cfg.Store.History(ctx, id)
+}
+
+// Evaluate evaluates every target of the catalog at now, in catalog order.
+func (s *Service) Evaluate(now time.Time) []evaluate.Result {
+	return evaluate.All(s.cfg.Eval, s.cfg.Catalog, s.Series, now)
+}

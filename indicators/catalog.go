@@ -1,0 +1,285 @@
+// Package indicators is the domain of duban: the plan, its departments, tasks and
+// targets (the catalog), and the reports departments send against those targets.
+// It imports nothing of the project.
+package indicators
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Measure says how a target's value accumulates over the year.
+type Measure string
+
+const (
+	// Cumulative values are year-to-date sums rising to the target (new jobs, new loans).
+	Cumulative Measure = "cumulative"
+	// GrowthRate values are year-on-year growth in percent (GDP growth 6%).
+	GrowthRate Measure = "growth_rate"
+	// Level values are a state measured at the period end (PM2.5 30, coverage 100%).
+	Level Measure = "level"
+	// Milestone targets have no number: a stage must be reached by the due date.
+	Milestone Measure = "milestone"
+)
+
+// Comparator says which side of the target value counts as met.
+type Comparator string
+
+const (
+	GE     Comparator = "ge"     // 以上, 不低于
+	LE     Comparator = "le"     // 以下, 控制在…以下, 不超过, 以内
+	Approx Comparator = "approx" // 左右 (within Tolerance)
+	EQ     Comparator = "eq"     // a plain figure
+)
+
+// Cadence is how often an indicator is reported.
+type Cadence string
+
+const (
+	Monthly   Cadence = "monthly"
+	Quarterly Cadence = "quarterly"
+)
+
+// Stage is the state of a milestone.
+type Stage string
+
+const (
+	StagePlanned   Stage = "planned"
+	StageStarted   Stage = "started"
+	StageCompleted Stage = "completed"
+	StageBlocked   Stage = "blocked"
+)
+
+// Rank orders stages for "reached at least" comparisons; blocked ranks like planned.
+func (s Stage) Rank() int {
+	switch s {
+	case StageStarted:
+		return 1
+	case StageCompleted:
+		return 2
+	default:
+		return 0
+	}
+}
+
+// Valid reports whether s is one of the known stages.
+func (s Stage) Valid() bool {
+	switch s {
+	case StagePlanned, StageStarted, StageCompleted, StageBlocked:
+		return true
+	}
+	return false
+}
+
+// Plan is one published target list.
+type Plan struct {
+	ID       string `json:"id" yaml:"id"`                             // changzhi-2026
+	Title    string `json:"title" yaml:"title"`                       // 2026年市政府工作报告重点目标任务清单
+	Issuer   string `json:"issuer" yaml:"issuer"`                     // 长治市人民政府办公室
+	Document string `json:"document" yaml:"document"`                 // 长政办函〔2026〕1号
+	Year     int    `json:"year" yaml:"year"`                         // 2026
+	TimeZone string `json:"timezone" yaml:"timezone"`                 // Asia/Shanghai
+	Source   string `json:"source,omitempty" yaml:"source,omitempty"` // path of the notice text
+}
+
+// Location returns the plan's time zone (Asia/Shanghai when unset).
+func (p Plan) Location() *time.Location {
+	name := p.TimeZone
+	if name == "" {
+		name = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.FixedZone(name, 8*3600)
+	}
+	return loc
+}
+
+// Department is a lead or cooperating unit.
+type Department struct {
+	ID   string `json:"id" yaml:"id"`     // stable ASCII id, e.g. "fgw"
+	Name string `json:"name" yaml:"name"` // 市发改委
+}
+
+// Task is one numbered item of the list.
+type Task struct {
+	Num         int      `json:"num" yaml:"num"`
+	Lead        string   `json:"lead" yaml:"lead"` // department id
+	Cooperating []string `json:"cooperating,omitempty" yaml:"cooperating,omitempty"`
+	Text        string   `json:"text" yaml:"text"`
+	Targets     []Target `json:"targets,omitempty" yaml:"targets,omitempty"`
+}
+
+// Relative makes a target follow another indicator's reported value
+// (与经济增长同步 → same as GDP growth; 高于经济增长水平 → above it).
+type Relative struct {
+	Indicator  string     `json:"indicator" yaml:"indicator"`   // e.g. "4.1"
+	Comparator Comparator `json:"comparator" yaml:"comparator"` // ge for 同步/高于
+	Offset     float64    `json:"offset,omitempty" yaml:"offset,omitempty"`
+}
+
+// Trajectory is the expected path of a cumulative target through the year.
+// Linear when Monthly is empty; otherwise Monthly[i] is the cumulative share
+// (0..1) of the target expected by the end of month i+1 (12 entries, last = 1).
+type Trajectory struct {
+	Kind    string    `json:"kind" yaml:"kind"` // linear | profile
+	Monthly []float64 `json:"monthly,omitempty" yaml:"monthly,omitempty"`
+}
+
+// Target is one indicator: a figure (or stage) one task must reach.
+type Target struct {
+	ID         string     `json:"id" yaml:"id"`         // "57.1"
+	Metric     string     `json:"metric" yaml:"metric"` // 新增城镇就业
+	Measure    Measure    `json:"measure" yaml:"measure"`
+	Comparator Comparator `json:"comparator,omitempty" yaml:"comparator,omitempty"`
+	Value      float64    `json:"value" yaml:"value"`                   // base units
+	Unit       string     `json:"unit,omitempty" yaml:"unit,omitempty"` // base unit: 人, 元, %, 亩
+	// DisplayUnit and DisplayScale give the unit people read (亿元 = 1e8 元).
+	DisplayUnit  string      `json:"display_unit,omitempty" yaml:"display_unit,omitempty"`
+	DisplayScale float64     `json:"display_scale,omitempty" yaml:"display_scale,omitempty"`
+	Baseline     *float64    `json:"baseline,omitempty" yaml:"baseline,omitempty"` // 由X提高到Y: X
+	Due          Date        `json:"due" yaml:"due"`
+	Tolerance    float64     `json:"tolerance,omitempty" yaml:"tolerance,omitempty"` // for approx, in Unit
+	Stage        Stage       `json:"stage,omitempty" yaml:"stage,omitempty"`         // milestone: stage due
+	Relative     *Relative   `json:"relative,omitempty" yaml:"relative,omitempty"`
+	Trajectory   *Trajectory `json:"trajectory,omitempty" yaml:"trajectory,omitempty"`
+	Cadence      Cadence     `json:"cadence,omitempty" yaml:"cadence,omitempty"` // monthly when empty
+	Source       string      `json:"source,omitempty" yaml:"source,omitempty"`   // the words it came from
+}
+
+// Catalog is a plan with its departments and tasks.
+type Catalog struct {
+	Plan        Plan         `json:"plan" yaml:"plan"`
+	Departments []Department `json:"departments" yaml:"departments"`
+	Tasks       []Task       `json:"tasks" yaml:"tasks"`
+
+	index *index
+}
+
+// Entry is a target with what it belongs to, as looked up by id.
+type Entry struct {
+	Target     *Target
+	Task       *Task
+	Department *Department // the lead department
+}
+
+type index struct {
+	targets map[string]Entry
+	ids     []string
+	depts   map[string]*Department
+}
+
+// Build indexes the catalog; call it after changing Tasks or Departments.
+// It is called by Load and Parse; the lookups below call it lazily.
+func (c *Catalog) Build() {
+	ix := &index{targets: map[string]Entry{}, depts: map[string]*Department{}}
+	for i := range c.Departments {
+		ix.depts[c.Departments[i].ID] = &c.Departments[i]
+	}
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		for j := range t.Targets {
+			tg := &t.Targets[j]
+			ix.targets[tg.ID] = Entry{Target: tg, Task: t, Department: ix.depts[t.Lead]}
+			ix.ids = append(ix.ids, tg.ID)
+		}
+	}
+	c.index = ix
+}
+
+func (c *Catalog) ix() *index {
+	if c.index == nil {
+		c.Build()
+	}
+	return c.index
+}
+
+// Lookup finds a target by id.
+func (c *Catalog) Lookup(id string) (Entry, bool) {
+	e, ok := c.ix().targets[id]
+	return e, ok
+}
+
+// Department finds a department by id.
+func (c *Catalog) Department(id string) (*Department, bool) {
+	d, ok := c.ix().depts[id]
+	return d, ok
+}
+
+// TargetIDs returns all target ids in catalog order. The slice is shared: do not modify.
+func (c *Catalog) TargetIDs() []string { return c.ix().ids }
+
+// Entries returns every target with its task and lead department, in catalog order.
+func (c *Catalog) Entries() []Entry {
+	ix := c.ix()
+	out := make([]Entry, 0, len(ix.ids))
+	for _, id := range ix.ids {
+		out = append(out, ix.targets[id])
+	}
+	return out
+}
+
+// LeadDepartments returns the ids of departments that lead at least one task, sorted.
+func (c *Catalog) LeadDepartments() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range c.Tasks {
+		if !seen[t.Lead] {
+			seen[t.Lead] = true
+			out = append(out, t.Lead)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Load reads a catalog from a YAML or JSON file (JSON is YAML).
+func Load(path string) (*Catalog, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	c, err := Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Decode reads a catalog in YAML or JSON, rejecting unknown fields.
+func Decode(r io.Reader) (*Catalog, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var c Catalog
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	c.Build()
+	return &c, nil
+}
+
+// WriteYAML writes the catalog as YAML.
+func (c *Catalog) WriteYAML(w io.Writer) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return fmt.Errorf("encode yaml: %w", err)
+	}
+	return enc.Close()
+}
+
+// WriteJSON writes the catalog as indented JSON (the stable interface for other tools).
+func (c *Catalog) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The one test command: installs and starts nothing by hand, so a fresh machine passes
+# with it alone. Installs the real servers the tests talk to, builds influxd 1.8.3 once
+# (cached under .cache/bin), runs every test, each fuzz target briefly, and every
+# benchmark once so none can rot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+# 1. Debian packages: Prometheus + promtool, Alertmanager + amtool, Pushgateway, Chromium.
+need=()
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== apt-get install ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${need[@]}"
+fi
+
+# 2. InfluxDB 1.8.3 (serves the v2 write and Flux query API), built once from the module proxy.
+if [ ! -x .cache/bin/influxd ]; then
+  echo "== building influxd v1.8.3 into .cache/bin (about a minute)"
+  mkdir -p .cache/bin
+  GOBIN="$PWD/.cache/bin" GOFLAGS=-mod=mod go install github.com/influxdata/influxdb/cmd/influxd@v1.8.3
+fi
+
+# 3. Every test. Tests that need a server start it themselves on 127.0.0.1.
+echo "== go vet"
+go vet ./...
+echo "== go test"
+go test -count=1 -timeout 20m ./...
+
+# 4. Each fuzz target, briefly (bounded time each).
+echo "== fuzz"
+grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' . | sort | while read -r file; do
+  pkg="./$(dirname "${file#./}")"
+  for fn in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | sed 's/^func //'); do
+    go test -run='^$' -fuzz="^${fn}\$" -fuzztime="${FUZZTIME:-10s}" "$pkg"
+  done
+done
+
+# 5. Every benchmark once, so they cannot rot (figures come from bench/, see README).
+echo "== benchmarks (-benchtime=1x)"
+go test -count=1 -run='^$' -bench=. -benchtime=1x ./...
