@@ -1,0 +1,288 @@
+// Command loadgen loads a running duban collector or a Prometheus Pushgateway on
+// 127.0.0.1 with the same values, and prints one result line per scenario.
+//
+//	loadgen -mode duban  -url http://127.0.0.1:8080 -token-file T -conns 16 -batch 1 -duration 10s
+//	loadgen -mode pushgw -url http://127.0.0.1:9091 -conns 16 -duration 10s
+//	loadgen -mode scrape -url http://127.0.0.1:8080/metrics -n 20
+//
+// Requests are bounded in count and time, and only ever go to the given URL.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	mode, url, tokenFile, indicatorsFile, period string
+	conns, batch, n, maxRequests                 int
+	duration                                     time.Duration
+	jsonOut                                      bool
+}
+
+func run(args []string, out io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.StringVar(&o.mode, "mode", "duban", "duban | pushgw | scrape")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL (scrape: the full /metrics URL)")
+	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the admin bearer token (duban)")
+	fs.StringVar(&o.indicatorsFile, "indicators", "", "file with one indicator id per line (default: GET /api/v1/indicators)")
+	fs.StringVar(&o.period, "period", "2026-03", "reporting period")
+	fs.IntVar(&o.conns, "conns", 16, "concurrent connections")
+	fs.IntVar(&o.batch, "batch", 1, "reports per request (duban)")
+	fs.IntVar(&o.n, "n", 20, "scrapes (scrape mode)")
+	fs.IntVar(&o.maxRequests, "max-requests", 2_000_000, "upper bound on requests")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to push")
+	fs.BoolVar(&o.jsonOut, "json", false, "print JSON instead of a text line")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	u, err := url.Parse(o.url)
+	if err != nil {
+		return fmt.Errorf("url: %w", err)
+	}
+	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+		return fmt.Errorf("url %s: loadgen only targets loopback", o.url)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns * 2, MaxConnsPerHost: o.conns}, Timeout: 60 * time.Second}
+	var res result
+	switch o.mode {
+	case "duban", "pushgw":
+		ids, err := indicatorIDs(client, o)
+		if err != nil {
+			return err
+		}
+		res, err = push(client, o, ids)
+		if err != nil {
+			return err
+		}
+	case "scrape":
+		res, err = scrape(client, o)
+		if err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown mode %q", o.mode)
+	}
+	if o.jsonOut {
+		return json.NewEncoder(out).Encode(res)
+	}
+	_, err = fmt.Fprintln(out, res.String())
+	return err
+}
+
+type result struct {
+	Mode       string  `json:"mode"`
+	Conns      int     `json:"conns"`
+	Batch      int     `json:"batch"`
+	Requests   int64   `json:"requests"`
+	Errors     int64   `json:"errors"`
+	Seconds    float64 `json:"seconds"`
+	ReqPerSec  float64 `json:"requests_per_second"`
+	RepPerSec  float64 `json:"reports_per_second"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	Bytes      int64   `json:"bytes,omitempty"`
+	FirstError string  `json:"first_error,omitempty"`
+}
+
+func (r result) String() string {
+	if r.Mode == "scrape" {
+		return fmt.Sprintf("mode=scrape n=%d errors=%d p50=%.2fms p99=%.2fms bytes=%d", r.Requests, r.Errors, r.P50ms, r.P99ms, r.Bytes)
+	}
+	return fmt.Sprintf("mode=%s conns=%d batch=%d requests=%d errors=%d req/s=%.0f reports/s=%.0f p50=%.2fms p99=%.2fms %s",
+		r.Mode, r.Conns, r.Batch, r.Requests, r.Errors, r.ReqPerSec, r.RepPerSec, r.P50ms, r.P99ms, r.FirstError)
+}
+
+func indicatorIDs(c *http.Client, o options) ([]string, error) {
+	if o.indicatorsFile != "" {
+		b, err := os.ReadFile(o.indicatorsFile)
+		if err != nil {
+			return nil, err
+		}
+		return strings.Fields(string(b)), nil
+	}
+	resp, err := c.Get(strings.TrimRight(o.url, "/") + "/api/v1/indicators")
+	if err != nil {
+		return nil, fmt.Errorf("list indicators: %w", err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Indicators []struct {
+			ID      string `json:"id"`
+			Measure string `json:"measure"`
+		} `json:"indicators"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("list indicators: %w", err)
+	}
+	var ids []string
+	for _, in := range body.Indicators {
+		if in.Measure != "milestone" {
+			ids = append(ids, in.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no numeric indicators listed by %s", o.url)
+	}
+	return ids, nil
+}
+
+func push(c *http.Client, o options, ids []string) (result, error) {
+	token := ""
+	if o.mode == "duban" {
+		b, err := os.ReadFile(o.tokenFile)
+		if err != nil {
+			return result{}, fmt.Errorf("token: %w", err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.duration)
+	defer cancel()
+	var (
+		seq, reqs, errs atomic.Int64
+		mu              sync.Mutex
+		lat             []time.Duration
+		firstErr        atomic.Value
+		wg              sync.WaitGroup
+	)
+	start := time.Now()
+	for w := 0; w < o.conns; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			for ctx.Err() == nil {
+				n := seq.Add(1)
+				if n > int64(o.maxRequests) {
+					break
+				}
+				req, err := buildRequest(o, token, ids, n)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err.Error())
+					errs.Add(1)
+					break
+				}
+				t0 := time.Now()
+				resp, err := c.Do(req)
+				d := time.Since(t0)
+				if err != nil {
+					if ctx.Err() == nil {
+						errs.Add(1)
+						firstErr.CompareAndSwap(nil, err.Error())
+					}
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode >= 300 {
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("status %d: %.200s", resp.StatusCode, body))
+					continue
+				}
+				reqs.Add(1)
+				local = append(local, d)
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	r := result{Mode: o.mode, Conns: o.conns, Batch: o.batch, Requests: reqs.Load(), Errors: errs.Load(), Seconds: secs}
+	if o.mode == "pushgw" {
+		r.Batch = 1
+	}
+	r.ReqPerSec = float64(r.Requests) / secs
+	r.RepPerSec = r.ReqPerSec * float64(r.Batch)
+	r.P50ms, r.P99ms = quantiles(lat)
+	if v, ok := firstErr.Load().(string); ok {
+		r.FirstError = "first_error=" + v
+	}
+	return r, nil
+}
+
+func buildRequest(o options, token string, ids []string, n int64) (*http.Request, error) {
+	base := strings.TrimRight(o.url, "/")
+	if o.mode == "pushgw" {
+		id := ids[int(n)%len(ids)]
+		body := fmt.Sprintf("# TYPE duban_indicator_value gauge\nduban_indicator_value %d\n", n)
+		req, err := http.NewRequest(http.MethodPut, base+"/metrics/job/duban/indicator/"+url.PathEscape(id), strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "text/plain; version=0.0.4")
+		return req, nil
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"reports":[`)
+	for i := 0; i < o.batch; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k := int(n)*o.batch + i
+		fmt.Fprintf(&buf, `{"indicator":%q,"period":%q,"value":%d}`, ids[k%len(ids)], o.period, k%1000+1)
+	}
+	buf.WriteString(`]}`)
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", &buf)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	return req, nil
+}
+
+func scrape(c *http.Client, o options) (result, error) {
+	var lat []time.Duration
+	r := result{Mode: "scrape"}
+	for i := 0; i < o.n; i++ {
+		t0 := time.Now()
+		resp, err := c.Get(o.url)
+		if err != nil {
+			return r, fmt.Errorf("scrape: %w", err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		lat = append(lat, time.Since(t0))
+		if resp.StatusCode != http.StatusOK {
+			r.Errors++
+		}
+		r.Bytes = n
+		r.Requests++
+	}
+	r.P50ms, r.P99ms = quantiles(lat)
+	return r, nil
+}
+
+func quantiles(d []time.Duration) (p50, p99 float64) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	at := func(q float64) float64 {
+		i := int(q * float64(len(d)-1))
+		return float64(d[i].Microseconds()) / 1000
+	}
+	return at(0.50), at(0.99)
+}
