@@ -47,6 +47,9 @@ const (
 	LabelStatus         = "status"
 	LabelResult         = "result"
 	LabelSeverity       = "severity"
+	LabelVersion        = "version"   // on MetricBuildInfo
+	LabelRevision       = "revision"  // on MetricBuildInfo
+	LabelGoVersion      = "goversion" // on MetricBuildInfo
 )
 
 // Report results for MetricReportsReceived.

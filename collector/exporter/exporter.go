@@ -1,0 +1,235 @@
+// Package exporter exposes the collector's snapshot as Prometheus metrics: a
+// prometheus.Collector that, at scrape time, evaluates every target from the in-memory
+// snapshot (never the store) and emits const metrics named in conventions.
+//
+// Series cost: each indicator costs 17 series at most (info 1, value 1, target 1,
+// expected 1, gap 1, progress 1, projected 1, status 6 (one per state), last report 1,
+// due 1, next report due 1, report overdue 1); an indicator without data costs 12 (no
+// value, gap, progress, projected, last report). Each department costs 1 missing-reports
+// series plus one counter series per report result seen. The 177 targets of the shipped
+// catalog therefore cost about 3,000 series, a province of 30,000 targets about 510,000.
+package exporter
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/duban-gov/duban/collector"
+	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+// SeriesPerIndicator is the largest number of series one indicator costs.
+const SeriesPerIndicator = 11 + 6
+
+// Source is what the exporter reads: the service's catalog, clock, evaluation of the
+// in-memory snapshot, and its report counters. *collector.Service satisfies it.
+type Source interface {
+	Catalog() *indicators.Catalog
+	Now() time.Time
+	Evaluate(now time.Time) []evaluate.Result
+	ReceivedCounts() []collector.ReceivedCount
+}
+
+// Config configures an Exporter.
+type Config struct {
+	Source Source // required
+	// Now is the evaluation clock; defaults to Source.Now.
+	Now func() time.Time
+	// Version and Revision label duban_build_info; Version defaults to the main
+	// module's version from the build info ("devel" when unknown).
+	Version  string
+	Revision string
+}
+
+func (c *Config) defaults() error {
+	if c.Source == nil {
+		return fmt.Errorf("exporter: source is required")
+	}
+	if c.Now == nil {
+		c.Now = c.Source.Now
+	}
+	if c.Version == "" {
+		c.Version = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			c.Version = bi.Main.Version
+		}
+	}
+	return nil
+}
+
+// Exporter is a prometheus.Collector over a Source. Collect may run concurrently.
+type Exporter struct {
+	cfg Config
+
+	info, value, target, expected, gap, progress, projected, status *prometheus.Desc
+	lastReport, due, nextReportDue, reportOverdue                   *prometheus.Desc
+	received, deptMissing, buildInfo                                *prometheus.Desc
+}
+
+// New builds the exporter; its Descs are created once here.
+func New(cfg Config) (*Exporter, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	ind := []string{conventions.LabelIndicator, conventions.LabelDepartment}
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, labels, nil)
+	}
+	return &Exporter{
+		cfg: cfg,
+		info: d(conventions.MetricInfo, "Indicator metadata with Chinese names; always 1.",
+			conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
+			conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
+			conventions.LabelMeasure, conventions.LabelComparator),
+		value:     d(conventions.MetricValue, "Latest reported value, year to date, in the target's base unit (milestones: percent complete).", ind...),
+		target:    d(conventions.MetricTarget, "Effective target in the base unit (relative targets: the referenced value).", ind...),
+		expected:  d(conventions.MetricExpected, "Value expected to date by the target's trajectory.", ind...),
+		gap:       d(conventions.MetricGap, "Signed gap to the expected value in the base unit; positive is ahead whatever the comparator.", ind...),
+		progress:  d(conventions.MetricProgress, "Progress towards the target as a ratio (1 = met).", ind...),
+		projected: d(conventions.MetricProjected, "Year-end value projected at the current pace.", ind...),
+		status: d(conventions.MetricStatus, "Status of the target: 1 for the current state, 0 for the others.",
+			conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelStatus),
+		lastReport:    d(conventions.MetricLastReport, "When the latest report of the indicator was received, Unix seconds.", ind...),
+		due:           d(conventions.MetricDue, "End of the target's due day, Unix seconds.", ind...),
+		nextReportDue: d(conventions.MetricNextReportDue, "When the next report is due by the reporting calendar, Unix seconds.", ind...),
+		reportOverdue: d(conventions.MetricReportOverdue, "1 when a report that was due is missing, else 0.", ind...),
+		received: d(conventions.MetricReportsReceived, "Reports received since start, by department and result.",
+			conventions.LabelDepartment, conventions.LabelResult),
+		deptMissing: d(conventions.MetricDeptMissing, "Indicators of the department whose due report is missing.",
+			conventions.LabelDepartment),
+		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
+			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion),
+	}, nil
+}
+
+// Register registers a new Exporter on reg together with the Go and process collectors.
+func Register(reg prometheus.Registerer, cfg Config) (*Exporter, error) {
+	e, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []prometheus.Collector{
+		e,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register collector: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// Describe sends every Desc.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		e.info, e.value, e.target, e.expected, e.gap, e.progress, e.projected, e.status,
+		e.lastReport, e.due, e.nextReportDue, e.reportOverdue, e.received, e.deptMissing, e.buildInfo,
+	} {
+		ch <- d
+	}
+}
+
+// Collect evaluates the snapshot at the exporter's clock and emits every series.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version())
+
+	cat := e.cfg.Source.Catalog()
+	results := e.cfg.Source.Evaluate(e.cfg.Now())
+	missing := make(map[string]int, len(cat.Departments))
+	for _, id := range cat.LeadDepartments() {
+		missing[id] = 0
+	}
+	for i := range results {
+		r := &results[i]
+		if err := e.collectIndicator(ch, cat, r); err != nil {
+			ch <- prometheus.NewInvalidMetric(e.info, err)
+			continue
+		}
+		if r.ReportOverdue {
+			missing[r.Department]++
+		} else if _, ok := missing[r.Department]; !ok {
+			missing[r.Department] = 0
+		}
+	}
+	for dept, n := range missing {
+		ch <- prometheus.MustNewConstMetric(e.deptMissing, prometheus.GaugeValue, float64(n), dept)
+	}
+	for _, c := range e.cfg.Source.ReceivedCounts() {
+		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)
+	}
+}
+
+func (e *Exporter) collectIndicator(ch chan<- prometheus.Metric, cat *indicators.Catalog, r *evaluate.Result) error {
+	entry, ok := cat.Lookup(r.Indicator)
+	if !ok {
+		return fmt.Errorf("indicator %q evaluated but not in the catalog", r.Indicator)
+	}
+	if !validStatus(r.Status) {
+		return fmt.Errorf("indicator %q: unknown status %q", r.Indicator, r.Status)
+	}
+	deptName := ""
+	if entry.Department != nil {
+		deptName = entry.Department.Name
+	}
+	tg := entry.Target
+	ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
+		r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
+		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator))
+
+	g := func(d *prometheus.Desc, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return // no data is no series, never NaN
+		}
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, r.Indicator, r.Department)
+	}
+	g(e.target, r.Target)
+	g(e.expected, r.Expected)
+	if r.HasValue {
+		g(e.value, r.Value)
+		g(e.gap, r.Gap)
+		g(e.progress, r.Progress)
+	}
+	if r.HasProjection {
+		g(e.projected, r.Projected)
+	}
+	for _, s := range evaluate.Statuses {
+		v := 0.0
+		if s == r.Status {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(e.status, prometheus.GaugeValue, v, r.Indicator, r.Department, string(s))
+	}
+	ts := func(d *prometheus.Desc, t time.Time) {
+		if !t.IsZero() {
+			g(d, float64(t.UnixNano())/1e9)
+		}
+	}
+	ts(e.lastReport, r.LastReport)
+	ts(e.due, r.Due)
+	ts(e.nextReportDue, r.NextReportDue)
+	overdue := 0.0
+	if r.ReportOverdue {
+		overdue = 1
+	}
+	g(e.reportOverdue, overdue)
+	return nil
+}
+
+func validStatus(s evaluate.Status) bool {
+	for _, x := range evaluate.Statuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
