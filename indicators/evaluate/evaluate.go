@@ -1,8 +1,55 @@
 // Package evaluate turns a target and its reports into expected-to-date, gap, status,
 // freshness and projection. Pure functions: the clock is an argument, no I/O.
+//
+// The rules, in one place (the tests in evaluate_test.go show each of them):
+//
+//   - Expected to date. Cumulative targets rise from 0 at Jan 1 of the plan year (plan time
+//     zone) to the target at the due instant (end of the due day), linearly or along the
+//     catalog's monthly profile (cumulative shares, interpolated linearly within a month; a
+//     due date before Dec 31 rescales the profile so that the share at the due instant is
+//     1). growth_rate and level targets expect the target itself; relative targets expect
+//     the referenced indicator's latest value plus the offset. After the due instant the
+//     full target is expected.
+//   - As of when. Values are year-to-date "as of" their period end, and a month's report is
+//     only due by the 10th of the next month, so comparing March's value with the expected
+//     value on April 5 would paint everyone red at the start of every month. Expected is
+//     therefore taken at ExpectedAt = the later of the latest value's period end and the
+//     end of the latest calendar period whose report is due by now, clamped to the due
+//     instant (and the due instant itself once it has passed). A department that stops
+//     reporting is thus compared with an ever later expected value and falls behind.
+//   - Gap, in the target's unit, positive = ahead, whatever the comparator: ge (and gt):
+//     value − expected; le: expected − value; eq: −|value − expected|; approx: 0 inside
+//     the tolerance band, otherwise −(|value − expected| − tolerance), the distance outside
+//     the band (a 左右 target is never "ahead").
+//   - Progress ratio: cumulative: value/target; ge: value/target; le: target/value (1 when
+//     value ≤ 0); approx and eq: 1 when met, otherwise min/max of value and target;
+//     milestones: 1 when the stage is reached, otherwise percent/100.
+//   - Status, numeric targets: no_data without a value (also for a relative target whose
+//     reference has no value; a target past its due date without any report stays no_data
+//     and shows up as ReportOverdue). A cumulative ge target is achieved as soon as the
+//     year-to-date value reaches the full target; a cumulative le target (a cap) is missed
+//     as soon as the value exceeds it. Otherwise, once the due instant has passed: achieved
+//     when the latest value meets the target, else missed (a later report meeting it turns
+//     it to achieved). Before the due instant: on_track when the value meets the expected
+//     value, at_risk when it is behind by at most AtRiskBand × |expected| (the tolerance
+//     for approx), lagging when further behind. Level and growth targets met mid-year are
+//     on_track, not achieved: the year is not over.
+//   - Milestones: Value is the reported percent (100 for a completed stage without
+//     percent), Target 100, Expected the linear percent to date, Gap = Value − Expected.
+//     ExpectedStage is planned before the due instant and the target's Stage from then on.
+//     achieved when a report as of the due instant or earlier shows the stage reached (a
+//     stage first reported after the due date is missed: it was not reached in time);
+//     missed once the due instant passed without it; before it: lagging when blocked,
+//     at_risk when less than 30 days remain, on_track otherwise.
+//   - Projection of the year-end (due) value at the current pace: cumulative: value /
+//     expected share at the value's period end (profile-aware); growth_rate, level and
+//     relative: the latest value. None without data, for milestones, or when the share is 0.
+//   - Freshness: see calendar.go.
 package evaluate
 
 import (
+	"math"
+	"sync"
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
@@ -23,6 +70,20 @@ const (
 // Statuses lists every status in display order (worst first is Missed..NoData by Severity).
 var Statuses = []Status{Achieved, OnTrack, AtRisk, Lagging, Missed, NoData}
 
+// GT is a relative comparator for 高于 (strictly above the referenced value); the
+// catalog's own comparators are in package indicators.
+const GT indicators.Comparator = "gt"
+
+// Default thresholds.
+const (
+	DefaultAtRiskBand      = 0.05
+	DefaultApproxTolerance = 0.5
+	DefaultDueDay          = 10
+)
+
+// milestoneRiskWindow: a milestone not reached this close to its due instant is at_risk.
+const milestoneRiskWindow = 30 * 24 * time.Hour
+
 // Config holds the thresholds; zero fields take the defaults (see Defaults).
 type Config struct {
 	// AtRiskBand: a target within this share of its expected value (behind) is at_risk;
@@ -32,7 +93,27 @@ type Config struct {
 	// sets none. Default 0.5 (percentage points for growth rates).
 	ApproxTolerance float64 `mapstructure:"approx_tolerance" yaml:"approx_tolerance"`
 	// DueDay: a monthly report is due by this day of the following month. Default 10.
+	// Values above 28 are taken as 28 so that every month has the day.
 	DueDay int `mapstructure:"due_day" yaml:"due_day"`
+}
+
+// Defaults returns c with zero (or invalid) fields set to their defaults.
+func (c Config) Defaults() Config { return c.defaults() }
+
+func (c Config) defaults() Config {
+	if c.AtRiskBand <= 0 {
+		c.AtRiskBand = DefaultAtRiskBand
+	}
+	if c.ApproxTolerance <= 0 {
+		c.ApproxTolerance = DefaultApproxTolerance
+	}
+	if c.DueDay <= 0 {
+		c.DueDay = DefaultDueDay
+	}
+	if c.DueDay > 28 {
+		c.DueDay = 28
+	}
+	return c
 }
 
 // Result is the evaluation of one target at one instant.
@@ -56,11 +137,471 @@ type Result struct {
 	Due           time.Time // end of the due day
 	NextReportDue time.Time // when the next report is due by the calendar
 	ReportOverdue bool      // a report that was due is missing
+
+	// Comparator is the effective comparator (a relative target's Relative.Comparator,
+	// possibly GT) and Tolerance the effective tolerance of approx targets.
+	Comparator indicators.Comparator
+	Tolerance  float64
+	// ExpectedAt is the instant Expected refers to (see the package comment).
+	ExpectedAt time.Time
+	// ExpectedStage is the milestone stage expected at now (planned before Due, the
+	// target's stage from Due on); empty for numeric targets.
+	ExpectedStage indicators.Stage
+	// Met says the latest value meets the full (effective) target.
+	Met bool
+	// ProjectedMiss says the projected year-end value does not meet the target.
+	ProjectedMiss bool
+	// OverduePeriod is the period whose report is missing when ReportOverdue.
+	OverduePeriod string
+	// Note is the narrative of the latest revision with a value.
+	Note string
 }
 
 // All evaluates every target of the catalog at now, in catalog order; series returns an
 // indicator's latest revision per period ordered by PeriodEnd. Relative targets are
-// evaluated against the referenced indicator's result.
+// evaluated against the referenced indicator's result (evaluated first when it comes
+// later in the catalog; a missing or circular reference gives no_data).
 func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicators.Revision, now time.Time) []Result {
-	panic("evaluate.All: not implemented yet") // replaced by the evaluation work (issue 4)
+	cfg = cfg.defaults()
+	env := newEnv(cfg, cat.Plan)
+	entries := cat.Entries()
+	out := make([]Result, len(entries))
+	done := make([]uint8, len(entries)) // 0 todo, 1 in progress, 2 done
+	var pos map[string]int              // built only when a relative target needs it
+	var eval func(i int)
+	eval = func(i int) {
+		if done[i] != 0 {
+			return
+		}
+		done[i] = 1
+		e := entries[i]
+		dept := ""
+		if e.Task != nil {
+			dept = e.Task.Lead
+		}
+		var ref *Result
+		if rel := e.Target.Relative; rel != nil {
+			if pos == nil {
+				pos = make(map[string]int, len(entries))
+				for j, x := range entries {
+					pos[x.Target.ID] = j
+				}
+			}
+			if j, ok := pos[rel.Indicator]; ok {
+				eval(j)
+				if done[j] == 2 {
+					ref = &out[j]
+				}
+			}
+			if ref == nil {
+				ref = &Result{} // unknown or circular reference: no value
+			}
+		}
+		out[i] = env.evaluate(e.Target, dept, series(e.Target.ID), ref, now)
+		done[i] = 2
+	}
+	for i := range entries {
+		eval(i)
+	}
+	return out
+}
+
+// Evaluate evaluates one target at now. series is the indicator's latest revision per
+// period ordered by PeriodEnd; ref is the referenced indicator's result for a relative
+// target (nil otherwise; nil for a relative target means the reference has no value).
+// The result's Department is left empty: the target does not know its task.
+func Evaluate(cfg Config, plan indicators.Plan, t indicators.Target, series []indicators.Revision, ref *Result, now time.Time) Result {
+	env := newEnv(cfg.defaults(), plan)
+	if t.Relative != nil && ref == nil {
+		ref = &Result{}
+	}
+	return env.evaluate(&t, "", series, ref, now)
+}
+
+// env is what every evaluation of one plan shares, computed once.
+type env struct {
+	cfg       Config
+	loc       *time.Location
+	year      int
+	yearStart time.Time
+	yearEnd   time.Time // first instant of the next year
+}
+
+var zones sync.Map // time zone name → *time.Location (LoadLocation reads a file each time)
+
+func planLocation(p indicators.Plan) *time.Location {
+	if v, ok := zones.Load(p.TimeZone); ok {
+		return v.(*time.Location)
+	}
+	loc := p.Location()
+	zones.Store(p.TimeZone, loc)
+	return loc
+}
+
+func newEnv(cfg Config, plan indicators.Plan) *env {
+	loc := planLocation(plan)
+	y := plan.Year
+	if y == 0 {
+		y = 2026
+	}
+	return &env{
+		cfg:       cfg,
+		loc:       loc,
+		year:      y,
+		yearStart: time.Date(y, time.January, 1, 0, 0, 0, 0, loc),
+		yearEnd:   time.Date(y+1, time.January, 1, 0, 0, 0, 0, loc),
+	}
+}
+
+// due is the end of the target's due day; an unreadable date counts as the year's end.
+func (e *env) due(t *indicators.Target) time.Time {
+	if d, ok := parseDate(string(t.Due)); ok {
+		return time.Date(d.y, d.m, d.d+1, 0, 0, 0, 0, e.loc)
+	}
+	return e.yearEnd
+}
+
+type ymd struct {
+	y int
+	m time.Month
+	d int
+}
+
+// parseDate reads YYYY-MM-DD without allocating (time.Parse is the slow part of a scrape).
+func parseDate(s string) (ymd, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return ymd{}, false
+	}
+	n := func(a, b int) (int, bool) {
+		v := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := n(0, 4)
+	m, ok2 := n(5, 7)
+	d, ok3 := n(8, 10)
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, time.Month(m)) {
+		return ymd{}, false
+	}
+	return ymd{y, time.Month(m), d}, true
+}
+
+func daysIn(y int, m time.Month) int {
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
+
+func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Revision, ref *Result, now time.Time) Result {
+	due := e.due(t)
+	r := Result{
+		Indicator:  t.ID,
+		Department: dept,
+		Due:        due,
+		Comparator: t.Comparator,
+	}
+	if r.Comparator == "" {
+		r.Comparator = indicators.GE
+	}
+	if r.Comparator == indicators.Approx {
+		r.Tolerance = t.Tolerance
+		if r.Tolerance <= 0 {
+			r.Tolerance = e.cfg.ApproxTolerance
+		}
+	}
+	cad := cadenceOf(t)
+	lastIdx := e.lastCalendarIdx(cad, due)
+	e.freshness(&r, cad, lastIdx, series, now)
+
+	// the latest revision of this year carrying a value (or a stage)
+	milestone := t.Measure == indicators.Milestone
+	latest := -1
+	for i := len(series) - 1; i >= 0; i-- {
+		s := &series[i]
+		if !s.PeriodEnd.After(e.yearStart) {
+			break
+		}
+		if milestone && (s.Stage != "" || s.Percent != nil) || !milestone && s.Value != nil {
+			latest = i
+			break
+		}
+	}
+	passed := !now.Before(due)
+	// ExpectedAt: later of the latest value's period end and the latest due period's end.
+	asOf := passedEnd(e, cad, now)
+	if latest >= 0 && series[latest].PeriodEnd.After(asOf) {
+		asOf = series[latest].PeriodEnd
+	}
+	if passed || asOf.After(due) {
+		asOf = due
+	}
+	if asOf.Before(e.yearStart) {
+		asOf = e.yearStart
+	}
+	r.ExpectedAt = asOf
+
+	if latest >= 0 {
+		s := &series[latest]
+		r.HasValue = true
+		r.Period = s.Period
+		r.LastReport = s.ReceivedAt
+		r.Note = s.Note
+		if s.Value != nil {
+			r.Value = *s.Value
+		}
+	}
+
+	if milestone {
+		e.milestone(&r, t, series, latest, due, asOf, now)
+		return r
+	}
+
+	// effective target and expected value
+	r.Target = t.Value
+	rel := t.Relative != nil
+	if rel {
+		r.Comparator = t.Relative.Comparator
+		if r.Comparator == "" {
+			r.Comparator = indicators.GE
+		}
+		if ref == nil || !ref.HasValue {
+			r.Target, r.Expected = 0, 0
+			r.Status = NoData
+			return r
+		}
+		r.Target = ref.Value + t.Relative.Offset
+	}
+	cumulative := t.Measure == indicators.Cumulative && !rel
+	if cumulative {
+		r.Expected = r.Target * e.share(t, due, asOf)
+	} else {
+		r.Expected = r.Target
+	}
+	if !r.HasValue {
+		r.Status = NoData
+		return r
+	}
+	v, T, E, tol := r.Value, r.Target, r.Expected, r.Tolerance
+	r.Met = meets(r.Comparator, v, T, tol)
+	r.Gap = gap(r.Comparator, v, E, tol)
+	r.Progress = progress(r.Comparator, cumulative, v, T, r.Met)
+
+	// projection
+	if cumulative {
+		if sh := e.share(t, due, series[latest].PeriodEnd); sh > 0 {
+			r.HasProjection, r.Projected = true, v/sh
+		}
+	} else {
+		r.HasProjection, r.Projected = true, v
+	}
+	if r.HasProjection {
+		r.ProjectedMiss = !meets(r.Comparator, r.Projected, T, tol)
+	}
+
+	onPace := meets(r.Comparator, v, E, tol)
+	switch {
+	case cumulative && r.Comparator == indicators.GE && r.Met:
+		r.Status = Achieved
+	case cumulative && r.Comparator == indicators.LE && v > T && T >= 0:
+		r.Status = Missed // the cap is already exceeded: year-to-date sums do not fall
+	case passed && r.Met:
+		r.Status = Achieved
+	case passed:
+		r.Status = Missed
+	case onPace:
+		r.Status = OnTrack
+	case -r.Gap <= e.band(r.Comparator, E, tol):
+		r.Status = AtRisk
+	default:
+		r.Status = Lagging
+	}
+	return r
+}
+
+func (e *env) band(c indicators.Comparator, expected, tol float64) float64 {
+	if c == indicators.Approx {
+		return tol
+	}
+	return e.cfg.AtRiskBand * math.Abs(expected)
+}
+
+func (e *env) milestone(r *Result, t *indicators.Target, series []indicators.Revision, latest int, due, asOf, now time.Time) {
+	r.Target = 100
+	want := t.Stage
+	if want == "" {
+		want = indicators.StageCompleted
+	}
+	r.ExpectedStage = indicators.StagePlanned
+	if !now.Before(due) {
+		r.ExpectedStage = want
+	}
+	r.Expected = 100 * linear(e.yearStart, due, asOf)
+	if latest < 0 {
+		r.Status = NoData
+		return
+	}
+	s := &series[latest]
+	r.Stage = s.Stage
+	switch {
+	case s.Percent != nil:
+		r.Value = *s.Percent
+	case s.Stage == indicators.StageCompleted:
+		r.Value = 100
+	default:
+		r.Value = 0
+	}
+	r.Gap = r.Value - r.Expected
+	// reached in time: a report as of the due instant or earlier shows the stage
+	reachedInTime, reached := false, false
+	for i := range series {
+		x := &series[i]
+		if !x.PeriodEnd.After(e.yearStart) || x.Stage == "" || x.Stage.Rank() < want.Rank() || x.Stage == indicators.StageBlocked && want.Rank() > 0 {
+			continue
+		}
+		reached = true
+		if !x.PeriodEnd.After(due) {
+			reachedInTime = true
+		}
+	}
+	r.Met = reachedInTime
+	r.Progress = r.Value / 100
+	if reached {
+		r.Progress = 1
+	}
+	switch {
+	case reachedInTime:
+		r.Status = Achieved
+	case !now.Before(due):
+		r.Status = Missed
+	case s.Stage == indicators.StageBlocked:
+		r.Status = Lagging
+	case due.Sub(now) < milestoneRiskWindow:
+		r.Status = AtRisk
+	default:
+		r.Status = OnTrack
+	}
+}
+
+// share is the part of a cumulative target expected by x (0..1).
+func (e *env) share(t *indicators.Target, due, x time.Time) float64 {
+	if !x.After(e.yearStart) {
+		return 0
+	}
+	if !x.Before(due) {
+		return 1
+	}
+	if tr := t.Trajectory; tr != nil && len(tr.Monthly) == 12 {
+		if d := e.profileAt(tr.Monthly, due); d > 0 {
+			return math.Min(1, e.profileAt(tr.Monthly, x)/d)
+		}
+	}
+	return linear(e.yearStart, due, x)
+}
+
+func linear(start, end, x time.Time) float64 {
+	if !x.After(start) {
+		return 0
+	}
+	if !x.Before(end) {
+		return 1
+	}
+	return float64(x.Sub(start)) / float64(end.Sub(start))
+}
+
+// profileAt interpolates the cumulative monthly shares at x.
+func (e *env) profileAt(monthly []float64, x time.Time) float64 {
+	if !x.After(e.yearStart) {
+		return 0
+	}
+	if !x.Before(e.yearEnd) {
+		return monthly[11]
+	}
+	x = x.In(e.loc)
+	m := x.Month()
+	ms := time.Date(e.year, m, 1, 0, 0, 0, 0, e.loc)
+	me := time.Date(e.year, m+1, 1, 0, 0, 0, 0, e.loc)
+	prev := 0.0
+	if m > time.January {
+		prev = monthly[m-2]
+	}
+	return prev + (monthly[m-1]-prev)*linear(ms, me, x)
+}
+
+func meets(c indicators.Comparator, v, target, tol float64) bool {
+	switch c {
+	case indicators.LE:
+		return v <= target
+	case indicators.Approx:
+		return math.Abs(v-target) <= tol+eps(target)
+	case indicators.EQ:
+		return math.Abs(v-target) <= eps(target)
+	case GT:
+		return v > target
+	default:
+		return v >= target
+	}
+}
+
+func eps(x float64) float64 { return 1e-9 * math.Max(1, math.Abs(x)) }
+
+func gap(c indicators.Comparator, v, expected, tol float64) float64 {
+	switch c {
+	case indicators.LE:
+		return expected - v
+	case indicators.Approx:
+		if d := math.Abs(v - expected); d > tol+eps(expected) {
+			return -(d - tol)
+		}
+		return 0
+	case indicators.EQ:
+		return -math.Abs(v - expected)
+	default:
+		return v - expected
+	}
+}
+
+func progress(c indicators.Comparator, cumulative bool, v, target float64, met bool) float64 {
+	ratio := func(a, b float64) float64 {
+		if b == 0 {
+			if met {
+				return 1
+			}
+			return 0
+		}
+		return a / b
+	}
+	if cumulative {
+		return ratio(v, target)
+	}
+	switch c {
+	case indicators.LE:
+		if v <= 0 {
+			return 1
+		}
+		return target / v
+	case indicators.Approx, indicators.EQ:
+		if met {
+			return 1
+		}
+		lo, hi := math.Min(v, target), math.Max(v, target)
+		if lo < 0 || hi <= 0 {
+			return 0
+		}
+		return lo / hi
+	default:
+		return ratio(v, target)
+	}
 }

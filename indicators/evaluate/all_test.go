@@ -1,0 +1,52 @@
+package evaluate_test
+
+import (
+	"testing"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+func TestAllOnTheMiniCatalog(t *testing.T) {
+	cat := loadMini(t)
+	series := map[string][]indicators.Revision{
+		"4.1":  {rev("2026-Q1", 5.8, "2026-04-08 10:00")},
+		"56.1": {rev("2026-Q1", 5.2, "2026-04-09 10:00")},
+		"57.1": {rev("2026-01", 3000, "2026-02-05 10:00"), rev("2026-02", 6500, "2026-03-05 10:00"), rev("2026-03", 10000, "2026-04-05 10:00")},
+		"69.1": {rev("2026-03", 33, "2026-04-05 10:00")},
+		"9.1":  {stage("2026-03", indicators.StagePlanned, 40, "2026-04-05 10:00")},
+	}
+	now := at("2026-04-15 12:00")
+	got := evaluate.All(evaluate.Config{}, cat, func(id string) []indicators.Revision { return series[id] }, now)
+	if len(got) != len(cat.TargetIDs()) {
+		t.Fatalf("results = %d, want %d", len(got), len(cat.TargetIDs()))
+	}
+	want := map[string]struct {
+		status     evaluate.Status
+		department string
+		overdue    bool
+	}{
+		"4.1":  {evaluate.OnTrack, "fgw", false},
+		"9.1":  {evaluate.OnTrack, "fgw", false},
+		"11.1": {evaluate.NoData, "fgw", true},
+		"56.1": {evaluate.Lagging, "rsj", false},
+		"57.1": {evaluate.Lagging, "rsj", false},
+		"69.1": {evaluate.Lagging, "sthjj", false},
+		"69.2": {evaluate.NoData, "sthjj", true},
+		"99.1": {evaluate.NoData, "slj", true},
+	}
+	for i, id := range cat.TargetIDs() {
+		r := got[i]
+		if r.Indicator != id {
+			t.Fatalf("result %d is %s, want %s (catalog order)", i, r.Indicator, id)
+		}
+		w := want[id]
+		if r.Status != w.status || r.Department != w.department || r.ReportOverdue != w.overdue {
+			t.Errorf("%s: status %s dept %s overdue %v, want %s %s %v (%+v)", id, r.Status, r.Department, r.ReportOverdue, w.status, w.department, w.overdue, r)
+		}
+	}
+	// the relative target follows GDP's latest value
+	if r := got[3]; r.Indicator != "56.1" || r.Target != 5.8 || !near(r.Gap, -0.6) {
+		t.Errorf("56.1 target %v gap %v, want 5.8 and -0.6", r.Target, r.Gap)
+	}
+}

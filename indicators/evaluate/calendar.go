@@ -1,0 +1,188 @@
+package evaluate
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+)
+
+// The reporting calendar.
+//
+// An indicator is reported monthly (the default) or quarterly (Target.Cadence). The
+// report for a month is due by Config.DueDay (default 10) of the following month, the
+// report for a quarter by the same day of the month after the quarter; "by the day"
+// means before the end of that day in the plan's time zone (ReportDue returns that
+// instant, the first instant after the day: a report received 2026-04-10 23:30 +08:00 is
+// on time for March, one received 2026-04-10 16:30 UTC = 2026-04-11 00:30 +08:00 is late).
+//
+// The calendar periods of a target are the months (quarters) of the plan year up to the
+// one that contains the target's due date: a task due in the first quarter is no longer
+// reported on after its March report. A report counts for a calendar period when its
+// PeriodEnd is that period's end (2026-Q1, 2026-03 and 2026-03-31 all end at April 1).
+//
+// Freshness in a Result: ReportOverdue when the latest calendar period whose report is
+// due by now has no report as of its end or later (a later year-to-date report makes an
+// earlier missing one moot for the evaluation; completeness still counts it missing);
+// NextReportDue is the due instant of the first calendar period after the latest report
+// (in the past when that report is overdue; zero when the calendar is complete).
+
+// Months are numbered as y*12 + month-1 so that periods are plain integers.
+func monthIdx(y int, m time.Month) int { return y*12 + int(m) - 1 }
+
+func cadenceOf(t *indicators.Target) indicators.Cadence {
+	if t.Cadence == indicators.Quarterly {
+		return indicators.Quarterly
+	}
+	return indicators.Monthly
+}
+
+// alignDown returns the latest period month ≤ idx for the cadence (quarter ends for
+// quarterly); alignUp the earliest ≥ idx.
+func alignDown(c indicators.Cadence, idx int) int {
+	if c == indicators.Quarterly {
+		return idx - (idx%12+1)%3
+	}
+	return idx
+}
+
+func alignUp(c indicators.Cadence, idx int) int {
+	if c == indicators.Quarterly {
+		return idx + (2 - idx%12%3)
+	}
+	return idx
+}
+
+func step(c indicators.Cadence) int {
+	if c == indicators.Quarterly {
+		return 3
+	}
+	return 1
+}
+
+// periodEnd is the first instant after the period month idx.
+func (e *env) periodEnd(idx int) time.Time {
+	return time.Date(idx/12, time.Month(idx%12+2), 1, 0, 0, 0, 0, e.loc)
+}
+
+// reportDue is the first instant after the due day of the period month idx.
+func (e *env) reportDue(idx int) time.Time {
+	return time.Date(idx/12, time.Month(idx%12+2), e.cfg.DueDay+1, 0, 0, 0, 0, e.loc)
+}
+
+// idxOfEnd is the month that an "as of" instant closes (the month of end − 1ns).
+func (e *env) idxOfEnd(end time.Time) int {
+	y, m, _ := end.Add(-time.Nanosecond).In(e.loc).Date()
+	return monthIdx(y, m)
+}
+
+// lastDueIdx is the latest period month (aligned to the cadence) whose report is due by now.
+func (e *env) lastDueIdx(c indicators.Cadence, now time.Time) int {
+	y, m, d := now.In(e.loc).Date()
+	idx := monthIdx(y, m) - 2
+	if d > e.cfg.DueDay {
+		idx++
+	}
+	return alignDown(c, idx)
+}
+
+func (e *env) firstIdx(c indicators.Cadence) int {
+	return alignUp(c, monthIdx(e.year, time.January))
+}
+
+// lastCalendarIdx is the last calendar period of a target: the one containing its due
+// date, within the plan year.
+func (e *env) lastCalendarIdx(c indicators.Cadence, due time.Time) int {
+	last := monthIdx(e.year, time.December)
+	if due.After(e.yearEnd) {
+		return last
+	}
+	idx := alignUp(c, e.idxOfEnd(due))
+	if idx > last {
+		idx = last
+	}
+	return idx
+}
+
+// passedEnd is the end of the latest period whose report is due by now.
+func passedEnd(e *env, c indicators.Cadence, now time.Time) time.Time {
+	return e.periodEnd(e.lastDueIdx(c, now))
+}
+
+func periodName(c indicators.Cadence, idx int) string {
+	y, m := idx/12, idx%12+1
+	b := make([]byte, 0, 7)
+	b = strconv.AppendInt(b, int64(y), 10)
+	if c == indicators.Quarterly {
+		b = append(b, '-', 'Q', byte('0'+m/3))
+		return string(b)
+	}
+	b = append(b, '-', byte('0'+m/10), byte('0'+m%10))
+	return string(b)
+}
+
+func (e *env) freshness(r *Result, c indicators.Cadence, lastIdx int, series []indicators.Revision, now time.Time) {
+	first := e.firstIdx(c)
+	if lastIdx < first {
+		return
+	}
+	var latestEnd time.Time
+	if n := len(series); n > 0 && series[n-1].PeriodEnd.After(e.yearStart) {
+		latestEnd = series[n-1].PeriodEnd
+	}
+	if ld := min(e.lastDueIdx(c, now), lastIdx); ld >= first {
+		if latestEnd.Before(e.periodEnd(ld)) {
+			r.ReportOverdue = true
+			r.OverduePeriod = periodName(c, ld)
+		}
+	}
+	next := first
+	if !latestEnd.IsZero() {
+		next = max(first, alignUp(c, e.idxOfEnd(latestEnd)+1))
+	}
+	if next <= lastIdx {
+		r.NextReportDue = e.reportDue(next)
+	}
+}
+
+// ReportDue is the instant by which the report for period is due (the first instant
+// after the due day in the plan's time zone). A quarter's report is due like the report
+// of its last month, a day's like the report of its month.
+func (c Config) ReportDue(plan indicators.Plan, t indicators.Target, period string) (time.Time, error) {
+	p, err := indicators.ParsePeriod(period)
+	if err != nil {
+		return time.Time{}, err
+	}
+	e := newEnv(c.defaults(), plan)
+	return e.reportDue(monthIdx(p.Year, p.Month)), nil
+}
+
+// Periods lists the target's calendar periods of the plan year ("2026-03" or "2026-Q1").
+func (c Config) Periods(plan indicators.Plan, t indicators.Target) []string {
+	e := newEnv(c.defaults(), plan)
+	cad := cadenceOf(&t)
+	return e.periods(cad, e.firstIdx(cad), e.lastCalendarIdx(cad, e.due(&t)))
+}
+
+// ExpectedPeriods lists the target's calendar periods whose reports are due by now.
+func (c Config) ExpectedPeriods(plan indicators.Plan, t indicators.Target, now time.Time) []string {
+	e := newEnv(c.defaults(), plan)
+	cad := cadenceOf(&t)
+	last := min(e.lastCalendarIdx(cad, e.due(&t)), e.lastDueIdx(cad, now))
+	return e.periods(cad, e.firstIdx(cad), last)
+}
+
+func (e *env) periods(c indicators.Cadence, first, last int) []string {
+	var out []string
+	for i := first; i <= last; i += step(c) {
+		out = append(out, periodName(c, i))
+	}
+	return out
+}
+
+// LastDuePeriod is the latest month whose monthly reports are due by now ("2026-03" from
+// April 11 on, in the plan's time zone): the period a report-overdue check looks at.
+func (c Config) LastDuePeriod(plan indicators.Plan, now time.Time) string {
+	e := newEnv(c.defaults(), plan)
+	return periodName(indicators.Monthly, e.lastDueIdx(indicators.Monthly, now))
+}
