@@ -36,6 +36,15 @@ type ServiceConfig struct {
 	Eval    evaluate.Config
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Health, when set, says whether the service can accept reports and why not
+	// (e.g. a remote store spooling while its server is away: ready but "degraded").
+	// When nil, a Store implementing Readiness is asked; otherwise the service is ready.
+	Health func() (ready bool, detail string)
+}
+
+// Readiness may be implemented by a Store that knows whether it can take writes.
+type Readiness interface {
+	Ready() (ready bool, detail string)
 }
 
 func (c *ServiceConfig) defaults() error {
@@ -61,6 +70,8 @@ type Service struct {
 
 	mu     sync.RWMutex
 	series map[string][]indicators.Revision // per indicator: latest revision per period, by PeriodEnd; slices are never mutated in place
+
+	counts *receivedCounters
 }
 
 // NewService builds the service and loads the snapshot from the store.
@@ -68,7 +79,12 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, loc: cfg.Catalog.Plan.Location(), series: map[string][]indicators.Revision{}}
+	s := &Service{
+		cfg:    cfg,
+		loc:    cfg.Catalog.Plan.Location(),
+		series: map[string][]indicators.Revision{},
+		counts: newReceivedCounters(cfg.Catalog),
+	}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -83,6 +99,18 @@ func (s *Service) Location() *time.Location { return s.loc }
 
 // Now is the service clock.
 func (s *Service) Now() time.Time { return s.cfg.Now() }
+
+// Ready says whether the service can accept reports, with a short detail
+// ("ok", or why not / "degraded: …" while a remote store spools).
+func (s *Service) Ready() (bool, string) {
+	if s.cfg.Health != nil {
+		return s.cfg.Health()
+	}
+	if r, ok := s.cfg.Store.(Readiness); ok {
+		return r.Ready()
+	}
+	return true, "ok"
+}
 
 // Reload rebuilds the snapshot from the store (at start, and on an interval for
 // replicas sharing a remote store).

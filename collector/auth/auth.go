@@ -1,0 +1,130 @@
+// Package auth checks bearer tokens against the sha256 hashes in the configuration and
+// generates new tokens. Tokens are never kept in clear; comparisons run in constant time.
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/duban-gov/duban/collector"
+)
+
+// RoleAdmin is the role of the supervision office's tokens: they write any indicator.
+const RoleAdmin = "admin"
+
+// Token is one configured token: its sha256 (hex) and whom it belongs to, a department
+// or the admin role.
+type Token struct {
+	Department string `mapstructure:"department" yaml:"department,omitempty"`
+	Role       string `mapstructure:"role" yaml:"role,omitempty"`
+	SHA256     string `mapstructure:"sha256" yaml:"sha256"`
+}
+
+// Identity is an authenticated caller: the principal and a stable key of its token
+// (the token's position in the configuration, for per-token rate limits; not secret).
+type Identity struct {
+	Principal collector.Principal
+	Key       int
+}
+
+type entry struct {
+	hash [sha256.Size]byte
+	p    collector.Principal
+}
+
+// Authenticator checks bearer tokens. Safe for concurrent use; immutable.
+type Authenticator struct {
+	entries []entry
+}
+
+// Config configures an Authenticator.
+type Config struct {
+	Tokens []Token
+	// Departments, when set, are the known department ids: a token for another
+	// department is a configuration error.
+	Departments func(id string) bool
+}
+
+// New checks the configured tokens and builds an Authenticator.
+func New(cfg Config) (*Authenticator, error) {
+	a := &Authenticator{}
+	seen := map[[sha256.Size]byte]bool{}
+	for i, t := range cfg.Tokens {
+		b, err := hex.DecodeString(strings.TrimSpace(t.SHA256))
+		if err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("auth.tokens[%d]: sha256 must be 64 hex digits (the hash printed by `duban token create`), not the token itself", i)
+		}
+		var e entry
+		copy(e.hash[:], b)
+		switch {
+		case t.Role == RoleAdmin && t.Department == "":
+			e.p = collector.Principal{Admin: true}
+		case t.Role == "" && t.Department != "":
+			if cfg.Departments != nil && !cfg.Departments(t.Department) {
+				return nil, fmt.Errorf("auth.tokens[%d]: department %q is not in the catalog", i, t.Department)
+			}
+			e.p = collector.Principal{Department: t.Department}
+		default:
+			return nil, fmt.Errorf("auth.tokens[%d]: give either department: ID or role: admin", i)
+		}
+		if seen[e.hash] {
+			return nil, fmt.Errorf("auth.tokens[%d]: the same token hash is configured twice", i)
+		}
+		seen[e.hash] = true
+		a.entries = append(a.entries, e)
+	}
+	return a, nil
+}
+
+// Len is the number of configured tokens.
+func (a *Authenticator) Len() int { return len(a.entries) }
+
+// Authenticate returns the identity of token. It hashes the token and compares the hash
+// with every configured hash in constant time, so the answer time does not depend on
+// which token (if any) matched.
+func (a *Authenticator) Authenticate(token string) (Identity, bool) {
+	if token == "" {
+		return Identity{}, false
+	}
+	h := sha256.Sum256([]byte(token))
+	found := -1
+	for i := range a.entries {
+		if subtle.ConstantTimeCompare(h[:], a.entries[i].hash[:]) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return Identity{}, false
+	}
+	return Identity{Principal: a.entries[found].p, Key: found}, true
+}
+
+// BearerToken extracts the token from an Authorization header value.
+func BearerToken(header string) string {
+	const prefix = "bearer "
+	if len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
+		return ""
+	}
+	return strings.TrimSpace(header[len(prefix):])
+}
+
+// Hash returns the hex sha256 of a token, as written in the configuration.
+func Hash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Generate returns a new random token: 32 bytes from crypto/rand, base64url without
+// padding (43 characters).
+func Generate() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random bytes: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
