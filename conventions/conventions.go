@@ -44,6 +44,7 @@ const (
 	LabelUnit           = "unit"
 	LabelMeasure        = "measure"
 	LabelComparator     = "comparator"
+	LabelDue            = "due" // on MetricInfo: the due date YYYY-MM-DD, for alert texts
 	LabelStatus         = "status"
 	LabelResult         = "result"
 	LabelSeverity       = "severity"

@@ -89,7 +89,7 @@ func New(cfg Config) (*Exporter, error) {
 		info: d(conventions.MetricInfo, "Indicator metadata with Chinese names; always 1.",
 			conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
 			conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
-			conventions.LabelMeasure, conventions.LabelComparator),
+			conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue),
 		value:     d(conventions.MetricValue, "Latest reported value, year to date, in the target's base unit (milestones: percent complete).", ind...),
 		target:    d(conventions.MetricTarget, "Effective target in the base unit (relative targets: the referenced value).", ind...),
 		expected:  d(conventions.MetricExpected, "Value expected to date by the target's trajectory.", ind...),
@@ -184,7 +184,7 @@ func (e *Exporter) collectIndicator(ch chan<- prometheus.Metric, cat *indicators
 	tg := entry.Target
 	ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
 		r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
-		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator))
+		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator), string(tg.Due))
 
 	g := func(d *prometheus.Desc, v float64) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -1,0 +1,188 @@
+// Package alerts holds duban's alert and recording rules as data, in one place. The
+// Prometheus renderer (prometheus.go) writes them as a rule file; the Grafana generator
+// renders the same definitions to Grafana alert provisioning.
+//
+// Annotation texts are Chinese templates in a neutral placeholder syntax, so that each
+// backend renders them its own way:
+//
+//	{label}   a label of the alert, e.g. {name}, {department_name}, {due}
+//	{=}       the alert's own value (the value of Expr)
+//	{=ref}    a per-indicator series named in Values (matched on indicator, department)
+//
+// Values print with two decimals; a suffix :N sets N decimals ({=:0} for a count).
+package alerts
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/duban-gov/duban/conventions"
+)
+
+// Severity routes and ranks alerts.
+type Severity string
+
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+// Recording is a recording rule.
+type Recording struct {
+	Record string
+	Expr   string
+	Help   string // what the series means, for people and generated docs
+}
+
+// Alert is an alerting rule with its texts.
+type Alert struct {
+	Name     string
+	Group    string // one of the conventions.RuleGroup* names
+	Expr     string // PromQL; every result series carries department (except collector alerts)
+	For      time.Duration
+	Severity Severity
+	Labels   map[string]string // extra static labels
+	// Summary and Description are Chinese templates (see the package comment).
+	Summary     string
+	Description string
+}
+
+// Recording rule names.
+const (
+	// RecordStatusCurrent: one series per indicator, value 1, labels indicator,
+	// department, status (the current state) and the info labels (task, name,
+	// department_name, unit, measure, comparator, due).
+	RecordStatusCurrent = "duban:indicator_status:current"
+	// RecordDepartmentCount: indicators per department and status.
+	RecordDepartmentCount = "duban:department_indicators:count"
+)
+
+// Values maps each {=ref} a template may use to the per-indicator metric it reads.
+var Values = map[string]string{
+	"value":     conventions.MetricValue,
+	"target":    conventions.MetricTarget,
+	"expected":  conventions.MetricExpected,
+	"gap":       conventions.MetricGap,
+	"projected": conventions.MetricProjected,
+	"progress":  conventions.MetricProgress,
+}
+
+// infoLabels are the labels the current-status series copies from the info metric.
+const infoLabels = "task, name, department_name, unit, measure, comparator, due"
+
+// Recordings returns the recording rules in evaluation order.
+func Recordings() []Recording {
+	return []Recording{
+		{
+			Record: RecordStatusCurrent,
+			Help:   "每个指标当前状态(值为1),带指标名称、责任单位等信息标签。",
+			Expr: `max by (indicator, department, status) (` + conventions.MetricStatus + ` == 1)
+  * on (indicator, department) group_left (` + infoLabels + `)
+max by (indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo + `)`,
+		},
+		{
+			Record: RecordDepartmentCount,
+			Help:   "各责任单位处于各状态的指标数。",
+			Expr:   `count by (department, department_name, status) (` + RecordStatusCurrent + `)`,
+		},
+	}
+}
+
+// statusIs selects the indicators whose current status is status.
+func statusIs(status string) string {
+	return fmt.Sprintf(`%s{status=%q}`, RecordStatusCurrent, status)
+}
+
+// Alerts returns every alert in rule-file order.
+func Alerts() []Alert {
+	const facts = "当前值{=value}{unit},按进度应达{=expected}{unit},年度目标{=target}{unit},差距{=gap}{unit},截止日期{due}。"
+	return []Alert{
+		{
+			Name: "IndicatorLagging", Group: conventions.RuleGroupIndicators, Severity: Warning, For: 30 * time.Minute,
+			Expr:        statusIs("lagging"),
+			Summary:     "{department_name}「{name}」进度滞后",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})进度滞后:" + facts + "请加快推进。",
+		},
+		{
+			Name: "IndicatorAtRisk", Group: conventions.RuleGroupIndicators, Severity: Info, For: 30 * time.Minute,
+			Expr:        statusIs("at_risk"),
+			Summary:     "{department_name}「{name}」存在滞后风险",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})略低于进度:" + facts + "请关注。",
+		},
+		{
+			Name: "IndicatorMissed", Group: conventions.RuleGroupIndicators, Severity: Critical, For: 5 * time.Minute,
+			Expr:        statusIs("missed"),
+			Summary:     "{department_name}「{name}」逾期未完成",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过仍未完成:当前值{=value}{unit},目标{=target}{unit},差距{=gap}{unit}。",
+		},
+		{
+			Name: "IndicatorProjectedMiss", Group: conventions.RuleGroupIndicators, Severity: Warning, For: time.Hour,
+			Expr: statusMatches("on_track|at_risk") + `
+  * on (indicator, department) group_left ()
+(
+    (
+        max by (indicator, department) (` + conventions.MetricProjected + `)
+      < max by (indicator, department) (` + conventions.MetricTarget + `)
+    )
+    and on (indicator, department) ` + conventions.MetricInfo + `{comparator=~"ge|eq"}
+  or
+    (
+        max by (indicator, department) (` + conventions.MetricProjected + `)
+      > max by (indicator, department) (` + conventions.MetricTarget + `)
+    )
+    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="le"}
+)`,
+			Summary:     "{department_name}「{name}」按当前进度预计完不成年度目标",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})按当前进度年底预计{=}{unit},年度目标{=target}{unit};当前值{=value}{unit},差距{=gap}{unit},截止日期{due}。",
+		},
+		{
+			Name: "DepartmentReportOverdue", Group: conventions.RuleGroupReporting, Severity: Warning, For: time.Hour,
+			Expr: `(max by (department) (` + conventions.MetricDeptMissing + `) > 0)
+  * on (department) group_left (department_name)
+max by (department, department_name) (` + conventions.MetricInfo + `)`,
+			Summary:     "{department_name}有指标逾期未报送",
+			Description: "{department_name}有{=:0}项指标的数据已过报送期限仍未报送,请尽快报送。",
+		},
+		{
+			Name: "DubanCollectorDown", Group: conventions.RuleGroupCollector, Severity: Critical, For: 5 * time.Minute,
+			Expr:        fmt.Sprintf(`up{job=%q} == 0 or absent(up{job=%q})`, conventions.JobName, conventions.JobName),
+			Summary:     "督办采集服务无法抓取",
+			Description: "Prometheus 无法抓取督办采集服务(job {job},实例 {instance}),各项指标告警暂时失效,请检查服务。",
+		},
+	}
+}
+
+// statusMatches selects the indicators whose current status matches the regexp re.
+func statusMatches(re string) string {
+	return fmt.Sprintf(`%s{status=~%q}`, RecordStatusCurrent, re)
+}
+
+// Groups returns the rule group names in file order.
+func Groups() []string {
+	return []string{conventions.RuleGroupRecording, conventions.RuleGroupIndicators, conventions.RuleGroupReporting, conventions.RuleGroupCollector}
+}
+
+// placeholder matches {label}, {=} and {=ref}.
+var placeholder = regexp.MustCompile(`\{(=?)([a-z_]*)(?::([0-9]))?\}`)
+
+// Placeholder is one placeholder of a template.
+type Placeholder struct {
+	Value bool   // {=} or {=ref}
+	Name  string // the label, or the Values ref ("" for the alert's own value)
+	// Decimals of a value (default 2).
+	Decimals int
+}
+
+// Expand rewrites every placeholder of tmpl with f.
+func Expand(tmpl string, f func(Placeholder) string) string {
+	return placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
+		sub := placeholder.FindStringSubmatch(m)
+		p := Placeholder{Value: sub[1] == "=", Name: sub[2], Decimals: 2}
+		if sub[3] != "" {
+			p.Decimals = int(sub[3][0] - '0')
+		}
+		return f(p)
+	})
+}

@@ -1,0 +1,171 @@
+package alerts_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/duban-gov/duban/alerts"
+	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite deploy/prometheus/"+alerts.FileName+" from the definitions")
+
+func deployDir() string { return filepath.Join(testenv.RepoRoot(), "deploy", "prometheus") }
+
+func TestCommittedRulesMatchTheGenerator(t *testing.T) {
+	var buf bytes.Buffer
+	if err := alerts.WritePrometheus(&buf, alerts.PrometheusOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(deployDir(), alerts.FileName)
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("%s differs from the definitions in alerts/; regenerate with `go run ./cmd/duban rules generate` (or go test ./alerts -update)", path)
+	}
+}
+
+func TestPromtoolChecksTheRules(t *testing.T) {
+	promtool := testenv.NeedBinary(t, "promtool")
+	cases := map[string]struct {
+		opts alerts.PrometheusOptions
+	}{
+		"the shipped rules pass promtool check rules":                  {},
+		"the rules with short for durations pass promtool check rules": {opts: alerts.PrometheusOptions{For: 2 * time.Second, Interval: time.Second}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), alerts.FileName)
+			var buf bytes.Buffer
+			if err := alerts.WritePrometheus(&buf, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("promtool check rules: %v\n%s", err, out)
+			}
+			want := len(alerts.Alerts()) + len(alerts.Recordings())
+			if !strings.Contains(string(out), "SUCCESS: "+itoa(want)+" rules found") {
+				t.Errorf("promtool found another number of rules than %d:\n%s", want, out)
+			}
+		})
+	}
+}
+
+func TestPromtoolUnitTestsPass(t *testing.T) {
+	promtool := testenv.NeedBinary(t, "promtool")
+	cmd := exec.Command(promtool, "test", "rules", "duban.rules.test.yml")
+	cmd.Dir = deployDir()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
+}
+
+// TestEveryAlertHasUnitTests checks that the promtool tests make every alert both fire
+// and stay silent at least once.
+func TestEveryAlertHasUnitTests(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(deployDir(), "duban.rules.test.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string           `yaml:"alertname"`
+				ExpAlerts []map[string]any `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	fires, silent := map[string]bool{}, map[string]bool{}
+	for _, tc := range f.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			} else {
+				silent[a.Alertname] = true
+			}
+		}
+	}
+	for _, a := range alerts.Alerts() {
+		if !fires[a.Name] {
+			t.Errorf("no promtool test makes %s fire", a.Name)
+		}
+		if !silent[a.Name] {
+			t.Errorf("no promtool test keeps %s silent", a.Name)
+		}
+	}
+}
+
+func TestTemplatesUseKnownPlaceholders(t *testing.T) {
+	labels := map[string]bool{}
+	for _, l := range []string{
+		conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelDepartmentName,
+		conventions.LabelTask, conventions.LabelName, conventions.LabelUnit, conventions.LabelMeasure,
+		conventions.LabelComparator, conventions.LabelDue, conventions.LabelStatus, "job", "instance",
+	} {
+		labels[l] = true
+	}
+	for _, a := range alerts.Alerts() {
+		for _, tmpl := range []string{a.Summary, a.Description} {
+			alerts.Expand(tmpl, func(p alerts.Placeholder) string {
+				switch {
+				case p.Value && p.Name != "":
+					if _, ok := alerts.Values[p.Name]; !ok {
+						t.Errorf("%s: unknown value {=%s}", a.Name, p.Name)
+					}
+				case !p.Value && !labels[p.Name]:
+					t.Errorf("%s: unknown label {%s}", a.Name, p.Name)
+				}
+				return ""
+			})
+		}
+		if a.Severity == "" || a.Group == "" || a.Expr == "" {
+			t.Errorf("%s lacks severity, group or expr", a.Name)
+		}
+	}
+}
+
+func TestForOverrideReplacesEveryDuration(t *testing.T) {
+	f := alerts.Prometheus(alerts.PrometheusOptions{For: 3 * time.Second})
+	n := 0
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			n++
+			if r.For != "3s" {
+				t.Errorf("%s: for %q, want 3s", r.Alert, r.For)
+			}
+		}
+	}
+	if n != len(alerts.Alerts()) {
+		t.Errorf("rendered %d alerts, want %d", n, len(alerts.Alerts()))
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
