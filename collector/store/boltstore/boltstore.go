@@ -1,0 +1,482 @@
+// Package boltstore is duban's embedded store: every revision of every report in one
+// bbolt file, <dir>/duban.db.
+//
+// Why bbolt rather than SQLite (modernc.org/sqlite): it is pure Go with no cgo and no
+// SQL layer to translate; one file; a write transaction costs exactly one commit (two
+// fdatasyncs: data pages, then the meta page), so one commit can acknowledge many
+// requests; its keys are ordered bytes, which is all the three access paths need
+// (history of one indicator is a prefix scan, latest values are one small bucket,
+// idempotency is a point lookup); and a killed process leaves the file at the last
+// committed transaction, never half of one.
+//
+// Layout: three buckets.
+//
+//	revisions  indicator, period end, period, revision → record   (the audit trail)
+//	latest     indicator, period → record of its highest revision (start-up reads only this)
+//	idem       sender, idempotency key → original receipt
+//
+// Writes use group commit: Append hands its batch to a single writer goroutine, which
+// takes every request waiting at that moment into one bbolt transaction, commits (fsync)
+// once and then answers each request. There is no waiting for more requests to arrive
+// (bbolt's DB.Batch waits up to 10 ms, which would be the p99 latency): under load the
+// next group simply forms while the current one is being synced. Each request stays
+// atomic: its whole batch is prepared in memory (revision numbers, idempotency replays,
+// validation) before any byte of it is written, so a bad request fails alone; if a
+// shared transaction still fails, every request of the group is retried in a
+// transaction of its own.
+//
+// A request whose context is done before the writer starts on it stores nothing and
+// returns the context's error. Once the writer has taken it, Append waits for the commit
+// regardless of the context, so an error always means nothing was stored and a receipt
+// always means the batch is on disk.
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/duban-gov/duban/collector"
+	"github.com/duban-gov/duban/indicators"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "duban.db"
+
+var (
+	bucketRevisions = []byte("revisions")
+	bucketLatest    = []byte("latest")
+	bucketIdem      = []byte("idem")
+)
+
+// ErrClosed is returned by every method called after Close.
+var ErrClosed = errors.New("boltstore: store is closed")
+
+// ErrInvalid wraps the reasons a batch is refused before anything is written.
+var ErrInvalid = errors.New("boltstore: invalid revision")
+
+// Config configures Open.
+type Config struct {
+	// Dir is the data directory; it is created if missing. Required.
+	Dir string
+	// Logger receives start-up and failure logs. Default: discard.
+	Logger *slog.Logger
+	// MaxGroupRevisions caps how many revisions one commit takes from waiting
+	// requests (a single larger request still commits alone). Default 20000.
+	MaxGroupRevisions int
+	// InitialMmapSize is the address space mapped at open, so that readers do not
+	// block the writer's re-mapping while the file grows below it. Default 1 GiB.
+	InitialMmapSize int
+	// OpenTimeout bounds the wait for the file lock held by another process. Default 2s.
+	OpenTimeout time.Duration
+}
+
+func (c *Config) defaults() error {
+	if c.Dir == "" {
+		return errors.New("boltstore: Dir is required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxGroupRevisions <= 0 {
+		c.MaxGroupRevisions = 20000
+	}
+	if c.InitialMmapSize <= 0 {
+		c.InitialMmapSize = 1 << 30
+	}
+	if c.OpenTimeout <= 0 {
+		c.OpenTimeout = 2 * time.Second
+	}
+	return nil
+}
+
+// Store is the bbolt store. It implements collector.Store and collector.Readiness and
+// is safe for concurrent use.
+type Store struct {
+	cfg  Config
+	path string
+	db   *bolt.DB
+	reqs chan *appendReq
+	done chan struct{} // closed when the writer has exited
+
+	mu       sync.RWMutex // guards closed and inflight.Add
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+var (
+	_ collector.Store     = (*Store)(nil)
+	_ collector.Readiness = (*Store)(nil)
+)
+
+type appendReq struct {
+	ctx      context.Context
+	batch    []indicators.Revision
+	receipts []indicators.Receipt
+	err      error
+	reply    chan struct{}
+}
+
+// Open opens (creating if needed) the store in cfg.Dir.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("boltstore: create data directory: %w", err)
+	}
+	path := filepath.Join(cfg.Dir, FileName)
+	start := time.Now()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         cfg.OpenTimeout,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: cfg.InitialMmapSize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketRevisions, bucketLatest, bucketIdem} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: prepare %s: %w", path, err)
+	}
+	s := &Store{
+		cfg:  cfg,
+		path: path,
+		db:   db,
+		reqs: make(chan *appendReq, 1024),
+		done: make(chan struct{}),
+	}
+	go s.writer()
+	cfg.Logger.Info("embedded store opened", "path", path, "duration", time.Since(start))
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Ready reports whether the store takes writes.
+func (s *Store) Ready() (bool, string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return false, "store closed"
+	}
+	return true, "ok"
+}
+
+// Append implements collector.Store.
+func (s *Store) Append(ctx context.Context, batch []indicators.Revision) ([]indicators.Receipt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(batch) == 0 {
+		return []indicators.Receipt{}, nil
+	}
+	if err := validate(batch); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	s.inflight.Add(1)
+	s.mu.RUnlock()
+	defer s.inflight.Done()
+
+	req := &appendReq{ctx: ctx, batch: batch, reply: make(chan struct{})}
+	select {
+	case s.reqs <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Taken by the writer: wait for its verdict whatever the context says, so that
+	// an error always means "nothing stored".
+	<-req.reply
+	return req.receipts, req.err
+}
+
+// validate refuses what the key layout cannot hold.
+func validate(batch []indicators.Revision) error {
+	for i := range batch {
+		r := &batch[i]
+		switch {
+		case r.Indicator == "":
+			return fmt.Errorf("%w: element %d: empty indicator", ErrInvalid, i)
+		case strings.IndexByte(r.Indicator, 0) >= 0:
+			return fmt.Errorf("%w: element %d: NUL byte in indicator", ErrInvalid, i)
+		case r.Period == "":
+			return fmt.Errorf("%w: element %d: empty period", ErrInvalid, i)
+		case strings.IndexByte(r.Period, 0) >= 0:
+			return fmt.Errorf("%w: element %d: NUL byte in period", ErrInvalid, i)
+		case strings.IndexByte(r.Sender, 0) >= 0:
+			return fmt.Errorf("%w: element %d: NUL byte in sender", ErrInvalid, i)
+		case len(r.Indicator)+len(r.Period)+18 > bolt.MaxKeySize,
+			len(r.Sender)+len(r.IdempotencyKey)+1 > bolt.MaxKeySize:
+			return fmt.Errorf("%w: element %d: key longer than %d bytes", ErrInvalid, i, bolt.MaxKeySize)
+		}
+	}
+	return nil
+}
+
+// writer is the only goroutine that writes: it forms groups and commits them.
+func (s *Store) writer() {
+	defer close(s.done)
+	var group []*appendReq
+	for req := range s.reqs {
+		group = append(group[:0], req)
+		n := len(req.batch)
+	drain:
+		for n < s.cfg.MaxGroupRevisions {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break drain
+				}
+				group = append(group, r)
+				n += len(r.batch)
+			default:
+				break drain
+			}
+		}
+		s.commit(group)
+		for _, r := range group {
+			close(r.reply)
+		}
+		clear(group)
+	}
+}
+
+// errApply marks a failure while writing prepared records: the transaction is
+// abandoned and the group retried one request at a time.
+type errApply struct{ err error }
+
+func (e errApply) Error() string { return e.err.Error() }
+
+func (s *Store) commit(group []*appendReq) {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := buckets{tx.Bucket(bucketRevisions), tx.Bucket(bucketLatest), tx.Bucket(bucketIdem)}
+		for _, r := range group {
+			r.receipts, r.err = nil, nil
+			if err := r.ctx.Err(); err != nil {
+				r.err = err
+				continue
+			}
+			receipts, puts, err := prepare(b, r.batch)
+			if err != nil {
+				r.err = err
+				continue
+			}
+			for _, p := range puts {
+				if err := p.bucket.Put(p.key, p.value); err != nil {
+					return errApply{fmt.Errorf("boltstore: write: %w", err)}
+				}
+			}
+			r.receipts = receipts
+		}
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	if len(group) > 1 {
+		s.cfg.Logger.Warn("group commit failed; retrying its requests one by one", "requests", len(group), "err", err)
+		for _, r := range group {
+			s.commit([]*appendReq{r})
+		}
+		return
+	}
+	s.cfg.Logger.Error("append failed", "revisions", len(group[0].batch), "err", err)
+	group[0].receipts = nil
+	var ea errApply
+	if errors.As(err, &ea) {
+		group[0].err = ea.err
+	} else {
+		group[0].err = fmt.Errorf("boltstore: commit: %w", err)
+	}
+}
+
+type buckets struct{ revisions, latest, idem *bolt.Bucket }
+
+type put struct {
+	bucket     *bolt.Bucket
+	key, value []byte
+}
+
+// prepare computes every record of one request without writing any: revision numbers
+// (stored ones plus earlier elements of the batch) and idempotency replays.
+func prepare(b buckets, batch []indicators.Revision) ([]indicators.Receipt, []put, error) {
+	receipts := make([]indicators.Receipt, len(batch))
+	puts := make([]put, 0, 3*len(batch))
+	var (
+		next map[string]int                // latest key → last revision given in this batch
+		seen map[string]indicators.Receipt // idempotency key → receipt given in this batch
+	)
+	if len(batch) > 1 {
+		next = make(map[string]int, len(batch))
+		seen = map[string]indicators.Receipt{}
+	}
+	for i := range batch {
+		r := batch[i] // copy: the caller's batch is not modified
+		var ik []byte
+		if r.IdempotencyKey != "" {
+			ik = idemKey(r.Sender, r.IdempotencyKey)
+			if rc, ok := seen[string(ik)]; ok {
+				rc.Replayed = true
+				receipts[i] = rc
+				continue
+			}
+			if v := b.idem.Get(ik); v != nil {
+				rc, err := decodeReceipt(v)
+				if err != nil {
+					return nil, nil, fmt.Errorf("idempotency record of %q: %w", r.IdempotencyKey, err)
+				}
+				rc.Replayed = true
+				receipts[i] = rc
+				continue
+			}
+		}
+		lk := latestKey(r.Indicator, r.Period)
+		last, ok := next[string(lk)]
+		if !ok {
+			if v := b.latest.Get(lk); v != nil {
+				rev, err := revisionOf(v)
+				if err != nil {
+					return nil, nil, fmt.Errorf("latest record of %s %s: %w", r.Indicator, r.Period, err)
+				}
+				last = rev
+			}
+		}
+		r.Revision = last + 1
+		r.ReceivedAt = r.ReceivedAt.Round(0) // drop the monotonic reading
+		rec := encodeRevision(nil, &r)
+		puts = append(puts, put{b.revisions, revisionKey(&r), rec}, put{b.latest, lk, rec})
+		rc := indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}
+		receipts[i] = rc
+		if next != nil {
+			next[string(lk)] = r.Revision
+		}
+		if ik != nil {
+			puts = append(puts, put{b.idem, ik, encodeReceipt(nil, rc)})
+			if seen != nil {
+				seen[string(ik)] = rc
+			}
+		}
+	}
+	return receipts, puts, nil
+}
+
+// Latest implements collector.Store: it reads only the latest bucket.
+func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
+	out := []indicators.Revision{}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketLatest).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			r, err := decodeRevision(v)
+			if err != nil {
+				return fmt.Errorf("latest record %q: %w", k, err)
+			}
+			out = append(out, r)
+			if len(out)%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// History implements collector.Store: a prefix scan of the indicator's revisions.
+func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Revision, error) {
+	out := []indicators.Revision{}
+	if strings.IndexByte(indicator, 0) >= 0 {
+		return out, nil
+	}
+	prefix := append([]byte(indicator), 0)
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRevisions).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			r, err := decodeRevision(v)
+			if err != nil {
+				return fmt.Errorf("revision record %q: %w", k, err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Keys order by period end, period, revision; two periods ending at the same
+	// instant (2026-03 and 2026-Q1) interleave by revision as the contract says.
+	slices.SortStableFunc(out, func(a, b indicators.Revision) int {
+		if c := a.PeriodEnd.Compare(b.PeriodEnd); c != 0 {
+			return c
+		}
+		return a.Revision - b.Revision
+	})
+	return out, nil
+}
+
+func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	s.inflight.Add(1)
+	s.mu.RUnlock()
+	defer s.inflight.Done()
+	if err := s.db.View(fn); err != nil {
+		return fmt.Errorf("boltstore: read: %w", err)
+	}
+	return nil
+}
+
+// Close implements collector.Store: it refuses new calls, waits for appends and reads
+// in flight, stops the writer and closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.inflight.Wait()
+	close(s.reqs)
+	<-s.done
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("boltstore: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package boltstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+)
+
+// The value format is a hand-rolled binary record, compact and quick to decode, which
+// matters because Latest decodes every stored (indicator, period) at start-up.
+//
+//	byte    format version (1)
+//	uvarint revision                (first, so numbering reads it without a full decode)
+//	byte    flags                   (bit 0: value set, bit 1: percent set)
+//	[8]byte value bits, big endian  (only when set)
+//	[8]byte percent bits            (only when set)
+//	strings indicator, period, stage, note, evidence, idempotency key, reason,
+//	        department, sender, remote (uvarint length + UTF-8 bytes each)
+//	varint  received_at Unix seconds, uvarint its nanoseconds
+//	varint  period_end Unix seconds, uvarint its nanoseconds
+//
+// Times come back in UTC: the instant is kept to the nanosecond, the zone is not.
+const formatV1 = 1
+
+const (
+	flagValue   = 1 << 0
+	flagPercent = 1 << 1
+)
+
+var errCorrupt = errors.New("boltstore: corrupt record")
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// encodeRevision appends the record of r to b.
+func encodeRevision(b []byte, r *indicators.Revision) []byte {
+	b = append(b, formatV1)
+	b = binary.AppendUvarint(b, uint64(r.Revision))
+	var flags byte
+	if r.Value != nil {
+		flags |= flagValue
+	}
+	if r.Percent != nil {
+		flags |= flagPercent
+	}
+	b = append(b, flags)
+	if r.Value != nil {
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(*r.Value))
+	}
+	if r.Percent != nil {
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(*r.Percent))
+	}
+	b = appendString(b, r.Indicator)
+	b = appendString(b, r.Period)
+	b = appendString(b, string(r.Stage))
+	b = appendString(b, r.Note)
+	b = appendString(b, r.Evidence)
+	b = appendString(b, r.IdempotencyKey)
+	b = appendString(b, r.Reason)
+	b = appendString(b, r.Department)
+	b = appendString(b, r.Sender)
+	b = appendString(b, r.Remote)
+	b = appendTime(b, r.ReceivedAt)
+	b = appendTime(b, r.PeriodEnd)
+	return b
+}
+
+// decoder reads a record; the first error sticks.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+	d.b = nil
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) < 1 {
+		d.fail()
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) float() *float64 {
+	if len(d.b) < 8 {
+		d.fail()
+		return nil
+	}
+	f := math.Float64frombits(binary.BigEndian.Uint64(d.b))
+	d.b = d.b[8:]
+	return &f
+}
+
+// string copies: bolt's bytes are valid only inside the transaction.
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) time() time.Time {
+	sec := d.varint()
+	nsec := d.uvarint()
+	if nsec >= 1e9 {
+		d.fail()
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}
+
+func (d *decoder) revision() int {
+	v := d.uvarint()
+	if v > math.MaxInt32 {
+		d.fail()
+		return 0
+	}
+	return int(v)
+}
+
+// decodeRevision reads a record written by encodeRevision.
+func decodeRevision(b []byte) (indicators.Revision, error) {
+	d := decoder{b: b}
+	var r indicators.Revision
+	if v := d.byte(); v != formatV1 && d.err == nil {
+		return r, fmt.Errorf("boltstore: unknown record format %d", v)
+	}
+	r.Revision = d.revision()
+	flags := d.byte()
+	if flags&flagValue != 0 {
+		r.Value = d.float()
+	}
+	if flags&flagPercent != 0 {
+		r.Percent = d.float()
+	}
+	r.Indicator = d.string()
+	r.Period = d.string()
+	r.Stage = indicators.Stage(d.string())
+	r.Note = d.string()
+	r.Evidence = d.string()
+	r.IdempotencyKey = d.string()
+	r.Reason = d.string()
+	r.Department = d.string()
+	r.Sender = d.string()
+	r.Remote = d.string()
+	r.ReceivedAt = d.time()
+	r.PeriodEnd = d.time()
+	if d.err == nil && len(d.b) != 0 {
+		d.fail()
+	}
+	if d.err != nil {
+		return indicators.Revision{}, d.err
+	}
+	return r, nil
+}
+
+// revisionOf reads only the revision number of a record.
+func revisionOf(b []byte) (int, error) {
+	d := decoder{b: b}
+	if v := d.byte(); v != formatV1 && d.err == nil {
+		return 0, fmt.Errorf("boltstore: unknown record format %d", v)
+	}
+	rev := d.revision()
+	return rev, d.err
+}
+
+// encodeReceipt is the idempotency record: the original receipt.
+func encodeReceipt(b []byte, rc indicators.Receipt) []byte {
+	b = append(b, formatV1)
+	b = binary.AppendUvarint(b, uint64(rc.Revision))
+	b = appendString(b, rc.Indicator)
+	return appendString(b, rc.Period)
+}
+
+func decodeReceipt(b []byte) (indicators.Receipt, error) {
+	d := decoder{b: b}
+	if v := d.byte(); v != formatV1 && d.err == nil {
+		return indicators.Receipt{}, fmt.Errorf("boltstore: unknown receipt format %d", v)
+	}
+	var rc indicators.Receipt
+	rc.Revision = d.revision()
+	rc.Indicator = d.string()
+	rc.Period = d.string()
+	if d.err == nil && len(d.b) != 0 {
+		d.fail()
+	}
+	return rc, d.err
+}
+
+// Keys. Indicator ids and senders never contain NUL (Append rejects them), so
+// "indicator\x00" is a prefix of exactly that indicator's keys.
+//
+//	revisions: indicator \x00 periodEnd(12) period \x00 revision(4)
+//	latest:    indicator \x00 period
+//	idem:      sender \x00 idempotency key
+//
+// periodEnd is the Unix second with its sign bit flipped (so negative times sort first)
+// followed by the nanosecond, both big endian: byte order is time order.
+func revisionKey(r *indicators.Revision) []byte {
+	k := make([]byte, 0, len(r.Indicator)+len(r.Period)+18)
+	k = append(k, r.Indicator...)
+	k = append(k, 0)
+	k = binary.BigEndian.AppendUint64(k, uint64(r.PeriodEnd.Unix())^(1<<63))
+	k = binary.BigEndian.AppendUint32(k, uint32(r.PeriodEnd.Nanosecond()))
+	k = append(k, r.Period...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint32(k, uint32(r.Revision))
+}
+
+func latestKey(indicator, period string) []byte {
+	k := make([]byte, 0, len(indicator)+len(period)+1)
+	k = append(k, indicator...)
+	k = append(k, 0)
+	return append(k, period...)
+}
+
+func idemKey(sender, key string) []byte {
+	k := make([]byte, 0, len(sender)+len(key)+1)
+	k = append(k, sender...)
+	k = append(k, 0)
+	return append(k, key...)
+}
