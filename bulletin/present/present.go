@@ -1,0 +1,206 @@
+// Package present holds what the bulletin, the status board and the Excel sheets share
+// when they show indicators to people: Chinese labels, status colours, values in display
+// units, and small inline SVG charts (no JavaScript).
+package present
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+// StatusLabel is the Chinese name of a status.
+func StatusLabel(s evaluate.Status) string {
+	switch s {
+	case evaluate.Achieved:
+		return "已完成"
+	case evaluate.OnTrack:
+		return "正常推进"
+	case evaluate.AtRisk:
+		return "有风险"
+	case evaluate.Lagging:
+		return "滞后"
+	case evaluate.Missed:
+		return "逾期未完成"
+	case evaluate.NoData:
+		return "未报送"
+	}
+	return string(s)
+}
+
+// StatusColor is the traffic-light colour of a status (hex, readable on white).
+func StatusColor(s evaluate.Status) string {
+	switch s {
+	case evaluate.Achieved:
+		return "#1a7f37"
+	case evaluate.OnTrack:
+		return "#2da44e"
+	case evaluate.AtRisk:
+		return "#bf8700"
+	case evaluate.Lagging:
+		return "#e16f24"
+	case evaluate.Missed:
+		return "#cf222e"
+	}
+	return "#8c959f"
+}
+
+// Severity orders statuses worst first: missed, lagging, at_risk, no_data, on_track, achieved.
+func Severity(s evaluate.Status) int {
+	switch s {
+	case evaluate.Missed:
+		return 0
+	case evaluate.Lagging:
+		return 1
+	case evaluate.AtRisk:
+		return 2
+	case evaluate.NoData:
+		return 3
+	case evaluate.OnTrack:
+		return 4
+	case evaluate.Achieved:
+		return 5
+	}
+	return 6
+}
+
+// StageLabel is the Chinese name of a milestone stage.
+func StageLabel(s indicators.Stage) string {
+	switch s {
+	case indicators.StagePlanned:
+		return "未启动"
+	case indicators.StageStarted:
+		return "已开工"
+	case indicators.StageCompleted:
+		return "已完成"
+	case indicators.StageBlocked:
+		return "受阻"
+	}
+	return string(s)
+}
+
+// StageOptions are the stage labels offered in the Excel drop-down list, in order.
+var StageOptions = []indicators.Stage{indicators.StagePlanned, indicators.StageStarted, indicators.StageCompleted, indicators.StageBlocked}
+
+// ParseStage reads a stage from its code (started) or a Chinese word people type
+// (已开工, 开工, 竣工, 建成, 投运, 完成, 受阻, 未启动 ...).
+func ParseStage(s string) (indicators.Stage, bool) {
+	s = strings.TrimSpace(s)
+	if st := indicators.Stage(strings.ToLower(s)); st.Valid() {
+		return st, true
+	}
+	switch strings.TrimPrefix(s, "已") {
+	case "未启动", "未开工", "计划中", "计划", "启动前":
+		return indicators.StagePlanned, true
+	case "开工", "启动", "动工", "开建":
+		return indicators.StageStarted, true
+	case "完成", "竣工", "建成", "投运", "投产", "通车", "完工":
+		return indicators.StageCompleted, true
+	case "受阻", "停滞", "暂停":
+		return indicators.StageBlocked, true
+	}
+	return "", false
+}
+
+// Unit is the unit people read for a target (display unit, else base unit).
+func Unit(t *indicators.Target) string {
+	if t.DisplayUnit != "" {
+		return t.DisplayUnit
+	}
+	return t.Unit
+}
+
+// Scale is the factor from the display unit to the base unit (1 when unset).
+func Scale(t *indicators.Target) float64 {
+	if t.DisplayScale > 0 {
+		return t.DisplayScale
+	}
+	return 1
+}
+
+// Display converts a base-unit value to the display unit.
+func Display(t *indicators.Target, v float64) float64 { return v / Scale(t) }
+
+// Number formats a value with at most two decimals, without trailing zeros.
+func Number(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	r := math.Round(v*100) / 100
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// Value formats a base-unit value in the display unit with the unit: "118亿元".
+func Value(t *indicators.Target, v float64) string {
+	return Number(Display(t, v)) + Unit(t)
+}
+
+// Signed formats a gap with its sign: "+1.5亿元", "-300人".
+func Signed(t *indicators.Target, v float64) string {
+	s := Value(t, v)
+	if math.Round(Display(t, v)*100) > 0 {
+		return "+" + s
+	}
+	return s
+}
+
+// TargetText says the target the way the notice does: "350亿元以上", "6%左右",
+// "6月30日前开工".
+func TargetText(t *indicators.Target) string {
+	if t.Measure == indicators.Milestone {
+		return DueText(t.Due) + "前" + stageGoal(t.Stage)
+	}
+	if t.Relative != nil {
+		rel := "不低于指标" + t.Relative.Indicator
+		if t.Relative.Offset > 0 {
+			rel = "高于指标" + t.Relative.Indicator
+		}
+		return rel
+	}
+	v := Value(t, t.Value)
+	switch t.Comparator {
+	case indicators.GE:
+		return v + "以上"
+	case indicators.LE:
+		return v + "以下"
+	case indicators.Approx:
+		return v + "左右"
+	}
+	return v
+}
+
+func stageGoal(s indicators.Stage) string {
+	switch s {
+	case indicators.StageCompleted:
+		return "完成"
+	case indicators.StagePlanned:
+		return "启动"
+	}
+	return "开工"
+}
+
+// DueText is a due date as people write it: "6月30日", "年底".
+func DueText(d indicators.Date) string {
+	_, m, day, err := d.Parse()
+	if err != nil {
+		return string(d)
+	}
+	if m == 12 && day == 31 {
+		return "年底"
+	}
+	return strconv.Itoa(int(m)) + "月" + strconv.Itoa(day) + "日"
+}
+
+// Percent formats a 0..1 ratio as "45%".
+func Percent(r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return "—"
+	}
+	return strconv.FormatFloat(math.Round(r*1000)/10, 'f', -1, 64) + "%"
+}

@@ -1,0 +1,288 @@
+package sheets
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/duban-gov/duban/bulletin/present"
+	"github.com/duban-gov/duban/indicators"
+)
+
+// TemplateConfig says whose template to write and for which period.
+type TemplateConfig struct {
+	Catalog    *indicators.Catalog // required
+	Department string              // required: lead department id
+	Period     string              // required: 2026-03, 2026-Q1 or a date
+	// Last returns the latest reported revision of an indicator (optional): shown in the
+	// 上次填报 column so people see what they sent before.
+	Last func(id string) (indicators.Revision, bool)
+}
+
+// DataRow is the first data row of a template (row 1 title, row 2 header).
+const DataRow = 3
+
+// SheetName is the name of a department's sheet: its Chinese name, cut to Excel's
+// 31 characters and stripped of the characters Excel forbids.
+func SheetName(d indicators.Department) string {
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) {
+			return '_'
+		}
+		return r
+	}, d.Name)
+	if name == "" {
+		name = d.ID
+	}
+	if r := []rune(name); len(r) > 31 {
+		name = string(r[:31])
+	}
+	return name
+}
+
+// Template builds the department's fill-in workbook: one sheet with a row per indicator
+// the department leads (id, period, task, name, target, unit, last value, an empty value
+// column with decimal validation, a stage drop-down and percent for milestones, note,
+// evidence) and a sheet of instructions.
+func Template(cfg TemplateConfig) (*excelize.File, error) {
+	if cfg.Catalog == nil {
+		return nil, errors.New("template: catalog is required")
+	}
+	dept, ok := cfg.Catalog.Department(cfg.Department)
+	if !ok {
+		return nil, fmt.Errorf("template: unknown department %q", cfg.Department)
+	}
+	p, err := indicators.ParsePeriod(cfg.Period)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	period := p.String()
+	var entries []indicators.Entry
+	for _, e := range cfg.Catalog.Entries() {
+		if e.Task.Lead == dept.ID {
+			entries = append(entries, e)
+		}
+	}
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("template: department %s leads no indicator", dept.ID)
+	}
+
+	f := excelize.NewFile()
+	sheet := SheetName(*dept)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	w := &sheetWriter{f: f, sheet: sheet}
+	styles, err := newStyles(f)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	last := colName(len(templateColumns) - 1)
+	w.set("A1", fmt.Sprintf("%s %s 目标任务进展填报表(%s)", dept.Name, periodText(p), cfg.Catalog.Plan.Title))
+	w.do(f.MergeCell(sheet, "A1", last+"1"))
+	w.do(f.SetCellStyle(sheet, "A1", "A1", styles.title))
+	w.do(f.SetRowHeight(sheet, 1, 24))
+	for i, c := range templateColumns {
+		cell := colName(i) + "2"
+		w.set(cell, c.Header)
+		w.do(f.SetColWidth(sheet, colName(i), colName(i), c.Width))
+	}
+	w.do(f.SetCellStyle(sheet, "A2", last+"2", styles.header))
+
+	col := func(f Field) string {
+		for i, c := range templateColumns {
+			if c.Field == f {
+				return colName(i)
+			}
+		}
+		return ""
+	}
+	colHeader := func(h string) string {
+		for i, c := range templateColumns {
+			if c.Header == h {
+				return colName(i)
+			}
+		}
+		return ""
+	}
+	var numericCells, countCells, milestoneCells []string
+	for i, e := range entries {
+		row := DataRow + i
+		t := e.Target
+		at := func(c string) string { return fmt.Sprintf("%s%d", c, row) }
+		w.set(at(col(FieldIndicator)), t.ID)
+		w.set(at(col(FieldPeriod)), period)
+		w.do(f.SetCellValue(sheet, at(colHeader("任务")), e.Task.Num))
+		w.set(at(colHeader("指标名称")), t.Metric)
+		w.set(at(colHeader("目标")), present.TargetText(t))
+		w.set(at(col(FieldUnit)), present.Unit(t))
+		if cfg.Last != nil {
+			if r, ok := cfg.Last(t.ID); ok {
+				w.set(at(colHeader("上次填报")), lastText(t, r))
+			}
+		}
+		w.do(f.SetCellStyle(sheet, at("A"), at(colHeader("上次填报")), styles.fixed))
+		w.do(f.SetCellStyle(sheet, at(col(FieldPeriod)), at(col(FieldPeriod)), styles.text))
+		w.do(f.SetCellStyle(sheet, at(col(FieldNote)), at(col(FieldEvidence)), styles.fill))
+		if t.Measure == indicators.Milestone {
+			w.do(f.SetCellStyle(sheet, at(col(FieldValue)), at(col(FieldValue)), styles.blocked))
+			w.do(f.SetCellStyle(sheet, at(col(FieldStage)), at(col(FieldPercent)), styles.fill))
+			milestoneCells = append(milestoneCells, fmt.Sprint(row))
+		} else {
+			w.do(f.SetCellStyle(sheet, at(col(FieldValue)), at(col(FieldValue)), styles.number))
+			w.do(f.SetCellStyle(sheet, at(col(FieldStage)), at(col(FieldPercent)), styles.blocked))
+			if t.Measure == indicators.Cumulative {
+				countCells = append(countCells, at(col(FieldValue)))
+			} else {
+				numericCells = append(numericCells, at(col(FieldValue)))
+			}
+		}
+	}
+	end := DataRow + len(entries) - 1
+
+	// Data validation: numbers in the value column (no negative year-to-date sums),
+	// a drop-down of stages and 0..100 for milestones.
+	if len(countCells) > 0 {
+		dv := excelize.NewDataValidation(true)
+		dv.SetSqref(strings.Join(countCells, " "))
+		w.do(dv.SetRange(0, 1e15, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
+		dv.SetError(excelize.DataValidationErrorStyleStop, "数值有误", "请填写本年累计数(不小于0的数字),单位见“单位”列。")
+		dv.SetInput("本期数值", "填写截至本期末的本年累计数,单位见“单位”列。")
+		w.do(f.AddDataValidation(sheet, dv))
+	}
+	if len(numericCells) > 0 {
+		dv := excelize.NewDataValidation(true)
+		dv.SetSqref(strings.Join(numericCells, " "))
+		w.do(dv.SetRange(-1e15, 1e15, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
+		dv.SetError(excelize.DataValidationErrorStyleStop, "数值有误", "请填写数字,单位见“单位”列(百分比填 6.5 表示 6.5%)。")
+		dv.SetInput("本期数值", "填写截至本期末的数值,单位见“单位”列。")
+		w.do(f.AddDataValidation(sheet, dv))
+	}
+	if len(milestoneCells) > 0 {
+		var stageRefs, pctRefs []string
+		for _, r := range milestoneCells {
+			stageRefs = append(stageRefs, col(FieldStage)+r)
+			pctRefs = append(pctRefs, col(FieldPercent)+r)
+		}
+		dv := excelize.NewDataValidation(true)
+		dv.SetSqref(strings.Join(stageRefs, " "))
+		labels := make([]string, len(present.StageOptions))
+		for i, s := range present.StageOptions {
+			labels[i] = present.StageLabel(s)
+		}
+		w.do(dv.SetDropList(labels))
+		dv.SetError(excelize.DataValidationErrorStyleStop, "阶段有误", "请从下拉列表中选择:"+strings.Join(labels, "、"))
+		w.do(f.AddDataValidation(sheet, dv))
+		dp := excelize.NewDataValidation(true)
+		dp.SetSqref(strings.Join(pctRefs, " "))
+		w.do(dp.SetRange(0, 100, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
+		dp.SetError(excelize.DataValidationErrorStyleStop, "百分比有误", "请填写 0 到 100 之间的数字。")
+		w.do(f.AddDataValidation(sheet, dp))
+	}
+	w.do(f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 1, YSplit: 2, TopLeftCell: "B3", ActivePane: "bottomRight"}))
+	w.do(f.AutoFilter(sheet, fmt.Sprintf("A2:%s%d", last, end), nil))
+
+	// Instructions on a second sheet (skipped by the decoder: it has no header row).
+	help := "填报说明"
+	if _, err := f.NewSheet(help); err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	for i, line := range []string{
+		fmt.Sprintf("填报单位:%s(%s)", dept.Name, dept.ID),
+		"填报期间:" + period + "(数值为截至期末的本年累计数,与统计部门口径一致)",
+		"1. 在“本期数值”列填写数字,单位以“单位”列为准;不填的行视为本期未报送。",
+		"2. 节点类任务(开工、竣工、建成、投运)在“进度阶段”选择阶段,在“完成百分比”填 0–100。",
+		"3. “情况说明”简述进展情况、存在问题、下步打算。",
+		"4. 灰色单元格请勿修改;可删除未填的行。",
+		"5. 上传:duban push 本文件.xlsx --server 地址 --token-file 令牌文件,或通过 POST /api/v1/reports 上传。",
+		"整表校验通过才会入库;任何一格有误,整表不入库,并提示出错的工作表、行和列。",
+	} {
+		w.do(f.SetCellStr(help, fmt.Sprintf("A%d", i+1), line))
+	}
+	w.do(f.SetColWidth(help, "A", "A", 100))
+	if w.err != nil {
+		return nil, fmt.Errorf("template: %w", w.err)
+	}
+	return f, nil
+}
+
+// WriteTemplate writes the template as .xlsx to out.
+func WriteTemplate(out io.Writer, cfg TemplateConfig) error {
+	f, err := Template(cfg)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.WriteTo(out); err != nil {
+		return fmt.Errorf("write template: %w", err)
+	}
+	return nil
+}
+
+func periodText(p indicators.Period) string {
+	switch p.Kind {
+	case indicators.PeriodQuarter:
+		return fmt.Sprintf("%d年第%d季度", p.Year, p.Q)
+	case indicators.PeriodDay:
+		return fmt.Sprintf("%d年%d月%d日", p.Year, int(p.Month), p.Day)
+	}
+	return fmt.Sprintf("%d年%d月", p.Year, int(p.Month))
+}
+
+func lastText(t *indicators.Target, r indicators.Revision) string {
+	var v string
+	switch {
+	case r.Value != nil:
+		v = present.Value(t, *r.Value)
+	case r.Stage != "":
+		v = present.StageLabel(r.Stage)
+		if r.Percent != nil {
+			v += " " + present.Number(*r.Percent) + "%"
+		}
+	default:
+		return ""
+	}
+	return v + "(" + r.Period + ")"
+}
+
+type sheetWriter struct {
+	f     *excelize.File
+	sheet string
+	err   error
+}
+
+func (w *sheetWriter) do(err error) {
+	if w.err == nil && err != nil {
+		w.err = err
+	}
+}
+
+func (w *sheetWriter) set(cell, v string) { w.do(w.f.SetCellStr(w.sheet, cell, v)) }
+
+type styleIDs struct {
+	title, header, fixed, text, fill, number, blocked int
+}
+
+func newStyles(f *excelize.File) (styleIDs, error) {
+	var s styleIDs
+	var err error
+	border := []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "top", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}}
+	mk := func(dst *int, st *excelize.Style) {
+		if err != nil {
+			return
+		}
+		*dst, err = f.NewStyle(st)
+	}
+	textFmt := "@"
+	mk(&s.title, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	mk(&s.header, &excelize.Style{Font: &excelize.Font{Bold: true}, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}, Alignment: &excelize.Alignment{Horizontal: "center", WrapText: true}})
+	mk(&s.fixed, &excelize.Style{Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F2F2F2"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Protection: &excelize.Protection{Locked: true}})
+	mk(&s.text, &excelize.Style{Border: border, CustomNumFmt: &textFmt, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F2F2F2"}}})
+	mk(&s.fill, &excelize.Style{Border: border, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Protection: &excelize.Protection{Locked: false}})
+	mk(&s.number, &excelize.Style{Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}}, Protection: &excelize.Protection{Locked: false}})
+	mk(&s.blocked, &excelize.Style{Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9D9D9"}}})
+	return s, err
+}
