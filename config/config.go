@@ -1,0 +1,239 @@
+// Package config loads duban's configuration with its own viper instance (never the
+// global one): defaults, then a YAML file (--config), then DUBAN_… environment
+// variables, then command-line flags, each overriding the ones before.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+// EnvPrefix prefixes every environment variable: store.path is DUBAN_STORE_PATH.
+const EnvPrefix = "DUBAN"
+
+// Config is the whole configuration of `duban serve`.
+type Config struct {
+	Listen   string          `mapstructure:"listen"`
+	Catalog  string          `mapstructure:"catalog"`
+	Store    Store           `mapstructure:"store"`
+	Auth     Auth            `mapstructure:"auth"`
+	TLS      TLS             `mapstructure:"tls"`
+	HTTP     HTTP            `mapstructure:"http"`
+	Limits   Limits          `mapstructure:"limits"`
+	CORS     CORS            `mapstructure:"cors"`
+	Log      Log             `mapstructure:"log"`
+	Evaluate evaluate.Config `mapstructure:"evaluate"`
+}
+
+// Store selects and configures the storage backend.
+type Store struct {
+	Kind     string   `mapstructure:"kind"` // embedded | influxdb
+	Path     string   `mapstructure:"path"` // data directory (embedded store, InfluxDB spool)
+	InfluxDB InfluxDB `mapstructure:"influxdb"`
+}
+
+// InfluxDB configures the InfluxDB v2 backend. Prefer TokenFile (or the environment
+// variable DUBAN_STORE_INFLUXDB_TOKEN) to a token written in the file.
+type InfluxDB struct {
+	URL       string        `mapstructure:"url"`
+	Org       string        `mapstructure:"org"`
+	Bucket    string        `mapstructure:"bucket"`
+	Token     string        `mapstructure:"token"`
+	TokenFile string        `mapstructure:"token_file"`
+	Timeout   time.Duration `mapstructure:"timeout"`
+}
+
+// Auth lists the accepted tokens by their sha256 hashes.
+type Auth struct {
+	Tokens []auth.Token `mapstructure:"tokens"`
+}
+
+// TLS turns on HTTPS when both files are set.
+type TLS struct {
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" }
+
+// HTTP bounds what one connection may cost.
+type HTTP struct {
+	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
+	ReadTimeout       time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout      time.Duration `mapstructure:"write_timeout"`
+	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	ShutdownTimeout   time.Duration `mapstructure:"shutdown_timeout"`
+	MaxBodyBytes      int64         `mapstructure:"max_body_bytes"`
+	TrustedProxies    []string      `mapstructure:"trusted_proxies"`
+}
+
+// Limits protect the collector from floods.
+type Limits struct {
+	RatePerSecond float64 `mapstructure:"rate_per_second"` // per token; < 0 turns it off
+	RateBurst     int     `mapstructure:"rate_burst"`
+	MaxConcurrent int     `mapstructure:"max_concurrent"` // requests in flight; < 0 turns it off
+}
+
+// CORS lists the browser origins allowed to call the API; empty means none.
+type CORS struct {
+	AllowedOrigins []string `mapstructure:"allowed_origins"`
+}
+
+// Log configures log/slog.
+type Log struct {
+	Format string `mapstructure:"format"` // text | json
+	Level  string `mapstructure:"level"`  // debug | info | warn | error
+}
+
+// Defaults is the configuration with nothing set.
+func Defaults() Config {
+	return Config{
+		Listen:  "127.0.0.1:8080",
+		Catalog: "indicators/catalogs/changzhi-2026.yaml",
+		Store: Store{Kind: "embedded", Path: "./data", InfluxDB: InfluxDB{
+			URL: "http://127.0.0.1:8086", Org: "duban", Bucket: "duban", Timeout: 10 * time.Second,
+		}},
+		HTTP: HTTP{
+			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+			IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second, MaxBodyBytes: 1 << 20,
+			TrustedProxies: []string{},
+		},
+		Limits: Limits{RatePerSecond: 200, RateBurst: 400, MaxConcurrent: 256},
+		CORS:   CORS{AllowedOrigins: []string{}},
+		Log:    Log{Format: "text", Level: "info"},
+	}
+}
+
+// Options says where Load reads from.
+type Options struct {
+	// File is the YAML configuration file; empty means none.
+	File string
+	// Flags, when set, override everything: a flag named like a key with dots and
+	// underscores turned into dashes (store.path → --store-path) is bound to that key
+	// and counts only when given on the command line.
+	Flags *pflag.FlagSet
+}
+
+// Load reads the configuration: defaults < file < DUBAN_… environment < flags.
+func Load(opts Options) (Config, error) {
+	v := viper.New()
+	def := map[string]any{}
+	if err := mapstructure.Decode(Defaults(), &def); err != nil {
+		return Config{}, fmt.Errorf("config defaults: %w", err)
+	}
+	keys := flatten("", def, func(key string, val any) { v.SetDefault(key, val) })
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if opts.File != "" {
+		v.SetConfigFile(opts.File)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("read config %s: %w", opts.File, err)
+		}
+	}
+	if opts.Flags != nil {
+		for _, k := range keys {
+			name := strings.NewReplacer(".", "-", "_", "-").Replace(k)
+			if f := opts.Flags.Lookup(name); f != nil {
+				if err := v.BindPFlag(k, f); err != nil {
+					return Config{}, fmt.Errorf("bind flag --%s: %w", name, err)
+				}
+			}
+		}
+	}
+	var c Config
+	if err := v.UnmarshalExact(&c); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// flatten walks nested maps and calls set for every leaf key ("store.path"); it returns
+// the keys.
+func flatten(prefix string, m map[string]any, set func(string, any)) []string {
+	var keys []string
+	for k, val := range m {
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		if sub, ok := val.(map[string]any); ok {
+			keys = append(keys, flatten(key, sub, set)...)
+			continue
+		}
+		set(key, val)
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+// Validate rejects configurations the server cannot run with, saying what to fix.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Listen == "" {
+		errs = append(errs, errors.New("listen: give host:port, e.g. 127.0.0.1:8080"))
+	}
+	if c.Catalog == "" {
+		errs = append(errs, errors.New("catalog: give the path of the catalog YAML"))
+	}
+	switch c.Store.Kind {
+	case "embedded", "influxdb":
+	default:
+		errs = append(errs, fmt.Errorf("store.kind %q: use embedded or influxdb", c.Store.Kind))
+	}
+	if c.Store.Path == "" {
+		errs = append(errs, errors.New("store.path: give the data directory"))
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("tls: set both cert_file and key_file, or neither"))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: use text or json", c.Log.Format))
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: use debug, info, warn or error", c.Log.Level))
+	}
+	for name, d := range map[string]time.Duration{
+		"http.read_header_timeout": c.HTTP.ReadHeaderTimeout, "http.read_timeout": c.HTTP.ReadTimeout,
+		"http.write_timeout": c.HTTP.WriteTimeout, "http.idle_timeout": c.HTTP.IdleTimeout,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be a positive duration such as 30s", name))
+		}
+	}
+	if c.Store.InfluxDB.Token != "" && c.Store.InfluxDB.TokenFile != "" {
+		errs = append(errs, errors.New("store.influxdb: set token or token_file, not both"))
+	}
+	return errors.Join(errs...)
+}
+
+// InfluxToken returns the InfluxDB token from token or token_file.
+func (i InfluxDB) InfluxToken() (string, error) {
+	if i.TokenFile == "" {
+		return i.Token, nil
+	}
+	b, err := os.ReadFile(i.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("store.influxdb.token_file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

@@ -1,0 +1,128 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/config"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "duban.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLaterSourcesOverrideEarlier(t *testing.T) {
+	file := writeFile(t, "listen: 127.0.0.1:9001\nstore: {path: /file/data}\nlog: {format: json}\nlimits: {max_concurrent: 7}\n")
+	cases := map[string]struct {
+		env   map[string]string
+		flags []string
+		want  func(c config.Config) bool
+	}{
+		"the file overrides the defaults": {
+			want: func(c config.Config) bool {
+				return c.Listen == "127.0.0.1:9001" && c.Store.Path == "/file/data" && c.Store.Kind == "embedded" && c.Limits.MaxConcurrent == 7
+			},
+		},
+		"the environment overrides the file": {
+			env: map[string]string{"DUBAN_LISTEN": "127.0.0.1:9002", "DUBAN_STORE_PATH": "/env/data", "DUBAN_HTTP_READ_TIMEOUT": "3s"},
+			want: func(c config.Config) bool {
+				return c.Listen == "127.0.0.1:9002" && c.Store.Path == "/env/data" && c.HTTP.ReadTimeout == 3*time.Second
+			},
+		},
+		"a flag overrides the environment": {
+			env:   map[string]string{"DUBAN_LISTEN": "127.0.0.1:9002", "DUBAN_STORE_PATH": "/env/data"},
+			flags: []string{"--listen", "127.0.0.1:9003"},
+			want:  func(c config.Config) bool { return c.Listen == "127.0.0.1:9003" && c.Store.Path == "/env/data" },
+		},
+		"a flag not given does not override the file": {
+			flags: []string{},
+			want:  func(c config.Config) bool { return c.Listen == "127.0.0.1:9001" && c.Store.Path == "/file/data" },
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+			fs.String("listen", "127.0.0.1:8080", "")
+			fs.String("store-path", "./data", "")
+			if err := fs.Parse(c.flags); err != nil {
+				t.Fatal(err)
+			}
+			got, err := config.Load(config.Options{File: file, Flags: fs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.want(got) {
+				t.Fatalf("unexpected configuration %+v", got)
+			}
+		})
+	}
+}
+
+func TestDefaultsWithoutFile(t *testing.T) {
+	c, err := config.Load(config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.Store.Path != "./data" || c.Catalog != "indicators/catalogs/changzhi-2026.yaml" || c.HTTP.MaxBodyBytes != 1<<20 || len(c.CORS.AllowedOrigins) != 0 {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestBadConfigurationsAreRejected(t *testing.T) {
+	cases := map[string]string{
+		"a misspelt key":                   "lisen: 127.0.0.1:1\n",
+		"an unknown store kind":            "store: {kind: sqlite}\n",
+		"a certificate without a key":      "tls: {cert_file: a.pem}\n",
+		"an unknown log format":            "log: {format: xml}\n",
+		"a timeout that is not a duration": "http: {read_timeout: soon}\n",
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := config.Load(config.Options{File: writeFile(t, body)}); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+// TestExampleConfigLoadsAndHoldsNoSecret checks the committed config/duban.yaml: it loads,
+// its tokens are all hashes, and nothing in it looks like a token in clear.
+func TestExampleConfigLoadsAndHoldsNoSecret(t *testing.T) {
+	p := filepath.Join(testenv.RepoRoot(), "config", "duban.yaml")
+	c, err := config.Load(config.Options{File: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Auth.Tokens) == 0 {
+		t.Fatal("the example configures no token")
+	}
+	if _, err := auth.New(auth.Config{Tokens: c.Auth.Tokens}); err != nil {
+		t.Fatalf("example tokens: %v", err)
+	}
+	if c.Store.InfluxDB.Token != "" {
+		t.Fatal("the example holds an InfluxDB token in clear")
+	}
+	b, _ := os.ReadFile(p)
+	// A generated token is 43 base64url characters; a hash is 64 hex digits.
+	for _, m := range regexp.MustCompile(`[A-Za-z0-9_-]{32,}`).FindAllString(string(b), -1) {
+		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(m) && !strings.Contains(m, "_") {
+			t.Fatalf("%q looks like a secret in clear", m)
+		}
+	}
+}
