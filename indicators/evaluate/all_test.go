@@ -50,3 +50,61 @@ func TestAllOnTheMiniCatalog(t *testing.T) {
 		t.Errorf("56.1 target %v gap %v, want 5.8 and -0.6", r.Target, r.Gap)
 	}
 }
+
+func TestAllRelativeReferences(t *testing.T) {
+	growth := func(id, ref string) indicators.Target {
+		tg := indicators.Target{ID: id, Measure: indicators.GrowthRate, Comparator: indicators.GE, Value: 6, Due: "2026-12-31"}
+		if ref != "" {
+			tg.Relative = &indicators.Relative{Indicator: ref, Comparator: indicators.GE}
+		}
+		return tg
+	}
+	cases := map[string]struct {
+		targets []indicators.Target
+		want    map[string]evaluate.Status
+		target  map[string]float64
+	}{
+		"a reference later in the catalog is evaluated first": {
+			targets: []indicators.Target{growth("56.1", "4.1"), growth("4.1", "")},
+			want:    map[string]evaluate.Status{"56.1": evaluate.OnTrack, "4.1": evaluate.AtRisk},
+			target:  map[string]float64{"56.1": 5.8},
+		},
+		"a chain of relative targets follows the chain": {
+			targets: []indicators.Target{growth("a", "b"), growth("b", "4.1"), growth("4.1", "")},
+			want:    map[string]evaluate.Status{"a": evaluate.OnTrack, "b": evaluate.OnTrack},
+			target:  map[string]float64{"a": 6.0, "b": 5.8},
+		},
+		"an unknown reference gives no data": {
+			targets: []indicators.Target{growth("56.1", "nope")},
+			want:    map[string]evaluate.Status{"56.1": evaluate.NoData},
+		},
+		"a circular reference gives no data instead of looping": {
+			targets: []indicators.Target{growth("a", "b"), growth("b", "a")},
+			want:    map[string]evaluate.Status{"a": evaluate.NoData, "b": evaluate.NoData},
+		},
+	}
+	values := map[string]float64{"4.1": 5.8, "56.1": 6.0, "a": 6.1, "b": 6.0}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			cat := &indicators.Catalog{Plan: plan}
+			for i, tg := range c.targets {
+				cat.Tasks = append(cat.Tasks, indicators.Task{Num: i + 1, Lead: "fgw", Targets: []indicators.Target{tg}})
+			}
+			cat.Build()
+			got := evaluate.All(evaluate.Config{}, cat, func(id string) []indicators.Revision {
+				return []indicators.Revision{rev("2026-03", values[id], "2026-04-05 09:00")}
+			}, at("2026-04-15 12:00"))
+			for i, r := range got {
+				if r.Indicator != c.targets[i].ID {
+					t.Fatalf("result %d is %s, want catalog order", i, r.Indicator)
+				}
+				if w, ok := c.want[r.Indicator]; ok && r.Status != w {
+					t.Errorf("%s: status %s, want %s (%+v)", r.Indicator, r.Status, w, r)
+				}
+				if w, ok := c.target[r.Indicator]; ok && !near(r.Target, w) {
+					t.Errorf("%s: target %v, want %v", r.Indicator, r.Target, w)
+				}
+			}
+		})
+	}
+}

@@ -91,22 +91,9 @@ func (e *env) firstIdx(c indicators.Cadence) int {
 }
 
 // lastCalendarIdx is the last calendar period of a target: the one containing its due
-// date, within the plan year.
-func (e *env) lastCalendarIdx(c indicators.Cadence, due time.Time) int {
-	last := monthIdx(e.year, time.December)
-	if due.After(e.yearEnd) {
-		return last
-	}
-	idx := alignUp(c, e.idxOfEnd(due))
-	if idx > last {
-		idx = last
-	}
-	return idx
-}
-
-// passedEnd is the end of the latest period whose report is due by now.
-func passedEnd(e *env, c indicators.Cadence, now time.Time) time.Time {
-	return e.periodEnd(e.lastDueIdx(c, now))
+// date (dueIdx, the month of the due date), within the plan year.
+func (e *env) lastCalendarIdx(c indicators.Cadence, dueIdx int) int {
+	return min(alignUp(c, dueIdx), monthIdx(e.year, time.December))
 }
 
 func periodName(c indicators.Cadence, idx int) string {
@@ -121,7 +108,7 @@ func periodName(c indicators.Cadence, idx int) string {
 	return string(b)
 }
 
-func (e *env) freshness(r *Result, c indicators.Cadence, lastIdx int, series []indicators.Revision, now time.Time) {
+func (e *env) freshness(r *Result, c indicators.Cadence, lastIdx int, series []indicators.Revision) {
 	first := e.firstIdx(c)
 	if lastIdx < first {
 		return
@@ -130,7 +117,7 @@ func (e *env) freshness(r *Result, c indicators.Cadence, lastIdx int, series []i
 	if n := len(series); n > 0 && series[n-1].PeriodEnd.After(e.yearStart) {
 		latestEnd = series[n-1].PeriodEnd
 	}
-	if ld := min(e.lastDueIdx(c, now), lastIdx); ld >= first {
+	if ld := min(e.lastDue[cadenceSlot(c)], lastIdx); ld >= first {
 		if latestEnd.Before(e.periodEnd(ld)) {
 			r.ReportOverdue = true
 			r.OverduePeriod = periodName(c, ld)
@@ -161,14 +148,16 @@ func (c Config) ReportDue(plan indicators.Plan, t indicators.Target, period stri
 func (c Config) Periods(plan indicators.Plan, t indicators.Target) []string {
 	e := newEnv(c.defaults(), plan)
 	cad := cadenceOf(&t)
-	return e.periods(cad, e.firstIdx(cad), e.lastCalendarIdx(cad, e.due(&t)))
+	_, dueIdx := e.due(&t)
+	return e.periods(cad, e.firstIdx(cad), e.lastCalendarIdx(cad, dueIdx))
 }
 
 // ExpectedPeriods lists the target's calendar periods whose reports are due by now.
 func (c Config) ExpectedPeriods(plan indicators.Plan, t indicators.Target, now time.Time) []string {
 	e := newEnv(c.defaults(), plan)
 	cad := cadenceOf(&t)
-	last := min(e.lastCalendarIdx(cad, e.due(&t)), e.lastDueIdx(cad, now))
+	_, dueIdx := e.due(&t)
+	last := min(e.lastCalendarIdx(cad, dueIdx), e.lastDueIdx(cad, now))
 	return e.periods(cad, e.firstIdx(cad), last)
 }
 

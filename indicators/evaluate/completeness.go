@@ -110,7 +110,8 @@ func Completeness(cfg Config, cat *indicators.Catalog, arrivals func(id string) 
 		if cad == indicators.Quarterly && want%12%3 != 2 {
 			continue // a month inside a quarter: no quarterly report expected
 		}
-		if want < e.firstIdx(cad) || want > e.lastCalendarIdx(cad, e.due(t)) {
+		_, dueIdx := e.due(t)
+		if want < e.firstIdx(cad) || want > e.lastCalendarIdx(cad, dueIdx) {
 			continue
 		}
 		item := ItemCompleteness{Indicator: t.ID, Period: periodName(cad, want), Due: e.reportDue(want)}

@@ -162,46 +162,87 @@ type Result struct {
 // evaluated against the referenced indicator's result (evaluated first when it comes
 // later in the catalog; a missing or circular reference gives no_data).
 func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicators.Revision, now time.Time) []Result {
-	cfg = cfg.defaults()
-	env := newEnv(cfg, cat.Plan)
-	entries := cat.Entries()
-	out := make([]Result, len(entries))
-	done := make([]uint8, len(entries)) // 0 todo, 1 in progress, 2 done
-	var pos map[string]int              // built only when a relative target needs it
-	var eval func(i int)
-	eval = func(i int) {
-		if done[i] != 0 {
-			return
-		}
-		done[i] = 1
-		e := entries[i]
-		dept := ""
-		if e.Task != nil {
-			dept = e.Task.Lead
-		}
-		var ref *Result
-		if rel := e.Target.Relative; rel != nil {
-			if pos == nil {
-				pos = make(map[string]int, len(entries))
-				for j, x := range entries {
-					pos[x.Target.ID] = j
-				}
+	env := newEnv(cfg.defaults(), cat.Plan)
+	env.setNow(now)
+	n := 0
+	for i := range cat.Tasks {
+		n += len(cat.Tasks[i].Targets)
+	}
+	out := make([]Result, n)
+	// First pass: every target that follows no other, straight into place, in catalog
+	// order. Relative targets wait for the second pass.
+	type pending struct {
+		t    *indicators.Target
+		dept string
+		i    int
+	}
+	var rel []pending
+	i := 0
+	for ti := range cat.Tasks {
+		task := &cat.Tasks[ti]
+		for j := range task.Targets {
+			t := &task.Targets[j]
+			if t.Relative != nil {
+				rel = append(rel, pending{t, task.Lead, i})
+			} else {
+				env.evaluate(&out[i], t, task.Lead, series(t.ID), nil)
 			}
-			if j, ok := pos[rel.Indicator]; ok {
-				eval(j)
-				if done[j] == 2 {
+			i++
+		}
+	}
+	if len(rel) == 0 {
+		return out
+	}
+	// Second pass: relative targets, each after its reference (which may itself be
+	// relative); an unknown or circular reference has no value.
+	want := make(map[string]int, len(rel))
+	for _, p := range rel {
+		want[p.t.Relative.Indicator] = -1
+	}
+	i = 0
+	for ti := range cat.Tasks {
+		for j := range cat.Tasks[ti].Targets {
+			if _, ok := want[cat.Tasks[ti].Targets[j].ID]; ok {
+				want[cat.Tasks[ti].Targets[j].ID] = i
+			}
+			i++
+		}
+	}
+	// state of relative targets: 1 in progress, 2 done, 3 done but on a cycle (the
+	// members of a cycle all get no_data, whichever is met first)
+	state := make(map[int]uint8, len(rel))
+	byPos := make(map[int]pending, len(rel))
+	for _, p := range rel {
+		byPos[p.i] = p
+	}
+	var eval func(p pending) bool
+	eval = func(p pending) bool {
+		switch state[p.i] {
+		case 1, 3:
+			return false
+		case 2:
+			return true
+		}
+		state[p.i] = 1
+		ref, sound := &Result{}, true
+		if j := want[p.t.Relative.Indicator]; j >= 0 {
+			if q, isRel := byPos[j]; isRel {
+				if sound = eval(q); sound {
 					ref = &out[j]
 				}
-			}
-			if ref == nil {
-				ref = &Result{} // unknown or circular reference: no value
+			} else {
+				ref = &out[j]
 			}
 		}
-		out[i] = env.evaluate(e.Target, dept, series(e.Target.ID), ref, now)
-		done[i] = 2
+		env.evaluate(&out[p.i], p.t, p.dept, series(p.t.ID), ref)
+		state[p.i] = 2
+		if !sound {
+			state[p.i] = 3
+		}
+		return sound
 	}
-	for i := range entries {
-		eval(i)
+	for _, p := range rel {
+		eval(p)
 	}
 	return out
 }
@@ -212,10 +253,13 @@ func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicator
 // The result's Department is left empty: the target does not know its task.
 func Evaluate(cfg Config, plan indicators.Plan, t indicators.Target, series []indicators.Revision, ref *Result, now time.Time) Result {
 	env := newEnv(cfg.defaults(), plan)
+	env.setNow(now)
 	if t.Relative != nil && ref == nil {
 		ref = &Result{}
 	}
-	return env.evaluate(&t, "", series, ref, now)
+	var r Result
+	env.evaluate(&r, &t, "", series, ref)
+	return r
 }
 
 // env is what every evaluation of one plan shares, computed once.
@@ -225,6 +269,27 @@ type env struct {
 	year      int
 	yearStart time.Time
 	yearEnd   time.Time // first instant of the next year
+
+	// set by setNow: the instant of the evaluation and what follows from it per cadence
+	// (0 monthly, 1 quarterly)
+	now       time.Time
+	lastDue   [2]int       // latest period month whose report is due by now
+	passedEnd [2]time.Time // its end
+}
+
+func cadenceSlot(c indicators.Cadence) int {
+	if c == indicators.Quarterly {
+		return 1
+	}
+	return 0
+}
+
+func (e *env) setNow(now time.Time) {
+	e.now = now
+	for i, c := range []indicators.Cadence{indicators.Monthly, indicators.Quarterly} {
+		e.lastDue[i] = e.lastDueIdx(c, now)
+		e.passedEnd[i] = e.periodEnd(e.lastDue[i])
+	}
 }
 
 var zones sync.Map // time zone name → *time.Location (LoadLocation reads a file each time)
@@ -253,12 +318,13 @@ func newEnv(cfg Config, plan indicators.Plan) *env {
 	}
 }
 
-// due is the end of the target's due day; an unreadable date counts as the year's end.
-func (e *env) due(t *indicators.Target) time.Time {
+// due is the end of the target's due day and the month it falls in; an unreadable date
+// counts as the year's end.
+func (e *env) due(t *indicators.Target) (time.Time, int) {
 	if d, ok := parseDate(string(t.Due)); ok {
-		return time.Date(d.y, d.m, d.d+1, 0, 0, 0, 0, e.loc)
+		return time.Date(d.y, d.m, d.d+1, 0, 0, 0, 0, e.loc), monthIdx(d.y, d.m)
 	}
-	return e.yearEnd
+	return e.yearEnd, monthIdx(e.year, time.December)
 }
 
 type ymd struct {
@@ -305,14 +371,14 @@ func daysIn(y int, m time.Month) int {
 	return 31
 }
 
-func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Revision, ref *Result, now time.Time) Result {
-	due := e.due(t)
-	r := Result{
-		Indicator:  t.ID,
-		Department: dept,
-		Due:        due,
-		Comparator: t.Comparator,
-	}
+// evaluate fills r (a zero Result) at e.now.
+func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []indicators.Revision, ref *Result) {
+	now := e.now
+	due, dueIdx := e.due(t)
+	r.Indicator = t.ID
+	r.Department = dept
+	r.Due = due
+	r.Comparator = t.Comparator
 	if r.Comparator == "" {
 		r.Comparator = indicators.GE
 	}
@@ -323,8 +389,8 @@ func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Re
 		}
 	}
 	cad := cadenceOf(t)
-	lastIdx := e.lastCalendarIdx(cad, due)
-	e.freshness(&r, cad, lastIdx, series, now)
+	lastIdx := e.lastCalendarIdx(cad, dueIdx)
+	e.freshness(r, cad, lastIdx, series)
 
 	// the latest revision of this year carrying a value (or a stage)
 	milestone := t.Measure == indicators.Milestone
@@ -341,7 +407,7 @@ func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Re
 	}
 	passed := !now.Before(due)
 	// ExpectedAt: later of the latest value's period end and the latest due period's end.
-	asOf := passedEnd(e, cad, now)
+	asOf := e.passedEnd[cadenceSlot(cad)]
 	if latest >= 0 && series[latest].PeriodEnd.After(asOf) {
 		asOf = series[latest].PeriodEnd
 	}
@@ -365,8 +431,8 @@ func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Re
 	}
 
 	if milestone {
-		e.milestone(&r, t, series, latest, due, asOf, now)
-		return r
+		e.milestone(r, t, series, latest, due, asOf, now)
+		return
 	}
 
 	// effective target and expected value
@@ -380,7 +446,7 @@ func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Re
 		if ref == nil || !ref.HasValue {
 			r.Target, r.Expected = 0, 0
 			r.Status = NoData
-			return r
+			return
 		}
 		r.Target = ref.Value + t.Relative.Offset
 	}
@@ -392,7 +458,7 @@ func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Re
 	}
 	if !r.HasValue {
 		r.Status = NoData
-		return r
+		return
 	}
 	v, T, E, tol := r.Value, r.Target, r.Expected, r.Tolerance
 	r.Met = meets(r.Comparator, v, T, tol)
@@ -428,7 +494,6 @@ func (e *env) evaluate(t *indicators.Target, dept string, series []indicators.Re
 	default:
 		r.Status = Lagging
 	}
-	return r
 }
 
 func (e *env) band(c indicators.Comparator, expected, tol float64) float64 {
