@@ -1,0 +1,209 @@
+// Package board is the status board the collector serves at "/": one server-rendered
+// page (html/template, embedded assets, no JavaScript, no build step) in Chinese with a
+// traffic light for every task by department, filters by department and status (query
+// parameters), each indicator's trend as a small SVG with its target line, the last
+// report and its note, and the completeness of the month being collected. Read-only;
+// a token is needed only when one is configured.
+package board
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+//go:embed assets/*.html assets/*.css
+var assets embed.FS
+
+// Source is what the board reads (implemented by *collector.Service): the catalog, the
+// in-memory snapshot and its evaluation. The board never reads the store.
+type Source interface {
+	Catalog() *indicators.Catalog
+	Series(id string) []indicators.Revision
+	Evaluate(now time.Time) []evaluate.Result
+	Now() time.Time
+}
+
+// Config configures the board.
+type Config struct {
+	Source Source // required
+	// Eval is the evaluation configuration (the due day of the reporting calendar).
+	Eval evaluate.Config
+	// TokenSHA256 lists hex sha256 hashes of tokens allowed to read the board; empty
+	// (the default) makes the board public. A token is sent as the password of HTTP
+	// Basic authentication (the browser asks for it), as a Bearer token, or as ?token=.
+	TokenSHA256 []string
+	Logger      *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.Source == nil {
+		return errors.New("board: source is required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Board is the http.Handler of the status board.
+type Board struct {
+	cfg    Config
+	tmpl   *template.Template
+	static http.Handler
+	hashes [][sha256.Size]byte
+}
+
+// New builds the board.
+func New(cfg Config) (*Board, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	b := &Board{cfg: cfg}
+	for _, h := range cfg.TokenSHA256 {
+		raw, err := hex.DecodeString(strings.TrimSpace(h))
+		if err != nil || len(raw) != sha256.Size {
+			return nil, fmt.Errorf("board: token hash %q is not a hex sha256", h)
+		}
+		b.hashes = append(b.hashes, [sha256.Size]byte(raw))
+	}
+	t, err := template.New("board.html").Funcs(template.FuncMap{
+		"query": query,
+	}).ParseFS(assets, "assets/board.html")
+	if err != nil {
+		return nil, fmt.Errorf("board: parse template: %w", err)
+	}
+	b.tmpl = t
+	sub, err := fs.Sub(assets, "assets")
+	if err != nil {
+		return nil, fmt.Errorf("board: assets: %w", err)
+	}
+	b.static = http.StripPrefix("/static/", http.FileServerFS(sub))
+	return b, nil
+}
+
+// ServeHTTP answers "/" (the board) and "/static/..." (its stylesheet).
+func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "只读页面 (read-only)", http.StatusMethodNotAllowed)
+		return
+	}
+	if !b.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="duban board", charset="UTF-8"`)
+		http.Error(w, "需要令牌 (a token is required: use it as the password)", http.StatusUnauthorized)
+		return
+	}
+	switch {
+	case r.URL.Path == "/static/board.css":
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		b.static.ServeHTTP(w, r)
+	case r.URL.Path == "/" || r.URL.Path == "":
+		b.page(w, r)
+	default:
+		http.Error(w, "页面不存在 (not found)", http.StatusNotFound)
+	}
+}
+
+func (b *Board) authorized(r *http.Request) bool {
+	if len(b.hashes) == 0 {
+		return true
+	}
+	var token string
+	if _, pw, ok := r.BasicAuth(); ok {
+		token = pw
+	} else if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		token = strings.TrimSpace(h[7:])
+	} else {
+		token = r.URL.Query().Get("token")
+	}
+	if token == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(token))
+	ok := 0
+	for _, h := range b.hashes {
+		ok |= subtle.ConstantTimeCompare(sum[:], h[:])
+	}
+	return ok == 1
+}
+
+func (b *Board) page(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := filter{Department: q.Get("department"), Status: q.Get("status"), Token: q.Get("token")}
+	cat := b.cfg.Source.Catalog()
+	if f.Department != "" {
+		if _, ok := cat.Department(f.Department); !ok {
+			http.Error(w, fmt.Sprintf("未知部门 %q (unknown department)", f.Department), http.StatusBadRequest)
+			return
+		}
+	}
+	if f.Status != "" && f.Status != statusUnquantified && !validStatus(f.Status) {
+		http.Error(w, fmt.Sprintf("未知状态 %q (unknown status)", f.Status), http.StatusBadRequest)
+		return
+	}
+	p, err := b.build(f)
+	if err != nil {
+		b.cfg.Logger.Warn("board: evaluation failed", "err", err)
+		http.Error(w, "评估暂不可用 (evaluation unavailable)", http.StatusServiceUnavailable)
+		return
+	}
+	var buf bytes.Buffer
+	if err := b.tmpl.Execute(&buf, p); err != nil {
+		b.cfg.Logger.Error("board: render", "err", err)
+		http.Error(w, "render failed", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
+}
+
+func validStatus(s string) bool {
+	for _, st := range evaluate.Statuses {
+		if string(st) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// query builds "?department=..&status=..&token=.." keeping only non-empty values.
+func query(kv ...string) template.URL {
+	var parts []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			parts = append(parts, kv[i]+"="+template.URLQueryEscaper(kv[i+1]))
+		}
+	}
+	if len(parts) == 0 {
+		return "/"
+	}
+	return template.URL("/?" + strings.Join(parts, "&"))
+}
+
+// evaluate runs the evaluation, turning a panic into an error.
+func (b *Board) evaluate(now time.Time) (res []evaluate.Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			res, err = nil, fmt.Errorf("evaluate: %v", v)
+		}
+	}()
+	return b.cfg.Source.Evaluate(now), nil
+}

@@ -1,0 +1,216 @@
+package board_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duban-gov/duban/collector"
+	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/board"
+	"github.com/duban-gov/duban/collector/store/boltstore"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+// now: April 5th 2026 in Changzhi — March reports are due by April 10th.
+var now = time.Date(2026, 4, 5, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+func service(t *testing.T) *collector.Service {
+	t.Helper()
+	cat, err := indicators.Load(filepath.Join(testenv.RepoRoot(), "indicators", "testdata", "mini.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := boltstore.Open(ctx, boltstore.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := now.Add(-30 * 24 * time.Hour) // February reports arrive in early March
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(v float64) *float64 { return &v }
+	admin := collector.Principal{Admin: true}
+	if _, err := svc.Submit(ctx, admin, []indicators.Report{
+		{Indicator: "57.1", Period: "2026-02", Value: f(5000)},
+		{Indicator: "11.1", Period: "2026-02", Value: f(3.6e9)},
+	}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	clock = now
+	if _, err := svc.Submit(ctx, admin, []indicators.Report{
+		{Indicator: "57.1", Period: "2026-03", Value: f(11800), Note: "进展情况:一季度新增城镇就业1.18万人。<b>存在问题</b>"},
+		{Indicator: "11.1", Period: "2026-03", Value: f(3.1e9), Note: "受春节影响,开工偏晚。"},
+		{Indicator: "69.1", Period: "2026-03", Value: f(41)},
+		{Indicator: "9.1", Period: "2026-03", Stage: indicators.StageStarted, Percent: f(20)},
+	}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func get(t *testing.T, h http.Handler, url string, header ...string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body, _ := io.ReadAll(rec.Body)
+	return rec.Code, string(body)
+}
+
+// row returns the table row of one indicator.
+func row(t *testing.T, html, id string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?s)<tr class="indicator" id="ind-` + regexp.QuoteMeta(id) + `".*?</tr>`)
+	m := re.FindString(html)
+	if m == "" {
+		t.Fatalf("no row for indicator %s", id)
+	}
+	return m
+}
+
+func TestBoardShowsEveryTaskWithValuesStatusesAndNotes(t *testing.T) {
+	svc := service(t)
+	b, err := board.New(board.Config{Source: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, html := get(t, b, "/")
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %s", code, html)
+	}
+	for _, task := range svc.Catalog().Tasks {
+		if !strings.Contains(html, `id="task-`+itoa(task.Num)+`"`) {
+			t.Errorf("task %d missing", task.Num)
+		}
+	}
+	cases := map[string]struct {
+		id    string
+		wants []string
+	}{
+		"jobs show the value, the note escaped, and a trend with its target line": {"57.1", []string{"11800人", "2026-03", "一季度新增城镇就业1.18万人", "&lt;b&gt;存在问题&lt;/b&gt;", `class="target"`, `<polyline class="values"`}},
+		"investment shows the display unit":                                       {"11.1", []string{"31亿元", "350亿元以上", "受春节影响"}},
+		"a milestone shows its stage":                                             {"9.1", []string{"已开工 20%"}},
+		"an unreported level is no_data":                                          {"69.2", []string{`data-status="no_data"`, "未报送"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := row(t, html, tc.id)
+			for _, w := range tc.wants {
+				if !strings.Contains(r, w) {
+					t.Errorf("row %s lacks %q:\n%s", tc.id, w, r)
+				}
+			}
+		})
+	}
+	// Every status on the page matches the evaluation.
+	for _, r := range svc.Evaluate(now) {
+		if !strings.Contains(row(t, html, r.Indicator), `data-status="`+string(r.Status)+`"`) {
+			t.Errorf("indicator %s: board status differs from evaluation %s", r.Indicator, r.Status)
+		}
+	}
+	if !strings.Contains(html, `id="task-140"`) || !strings.Contains(html, "未量化") {
+		t.Error("the task without a quantified target is not shown as such")
+	}
+	if !strings.Contains(html, "2026年3月报送情况") || !strings.Contains(html, "4月10日截止") {
+		t.Errorf("completeness of March is missing")
+	}
+	if strings.Contains(html, "<script") {
+		t.Error("the board must work without JavaScript")
+	}
+}
+
+func TestBoardFilters(t *testing.T) {
+	svc := service(t)
+	b, err := board.New(board.Config{Source: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lagging []string
+	for _, r := range svc.Evaluate(now) {
+		if r.Status == "no_data" {
+			lagging = append(lagging, r.Indicator)
+		}
+	}
+	cases := map[string]struct {
+		url    string
+		code   int
+		has    []string
+		hasNot []string
+	}{
+		"by department shows only its tasks":       {"/?department=rsj", 200, []string{`id="ind-57.1"`, `id="ind-56.1"`}, []string{`id="ind-11.1"`, `id="task-99"`}},
+		"by status shows only matching indicators": {"/?status=no_data", 200, []string{`id="ind-69.2"`}, []string{`id="ind-57.1"`}},
+		"both filters combine":                     {"/?department=sthjj&status=no_data", 200, []string{`id="ind-69.2"`}, []string{`id="ind-69.1"`, `id="ind-57.1"`}},
+		"unquantified tasks":                       {"/?status=unquantified", 200, []string{`id="task-140"`}, []string{`id="ind-57.1"`}},
+		"an unknown department is a 400":           {"/?department=nope", 400, nil, nil},
+		"an unknown status is a 400":               {"/?status=green", 400, nil, nil},
+		"the stylesheet is embedded":               {"/static/board.css", 200, []string{".light"}, nil},
+		"other paths are 404":                      {"/nope", 404, nil, nil},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, body := get(t, b, tc.url)
+			if code != tc.code {
+				t.Fatalf("status %d, want %d", code, tc.code)
+			}
+			for _, s := range tc.has {
+				if !strings.Contains(body, s) {
+					t.Errorf("lacks %s", s)
+				}
+			}
+			for _, s := range tc.hasNot {
+				if strings.Contains(body, s) {
+					t.Errorf("has %s", s)
+				}
+			}
+		})
+	}
+	if len(lagging) == 0 {
+		t.Fatal("fixture has no no_data indicator")
+	}
+}
+
+func TestBoardTokenIsOptional(t *testing.T) {
+	svc := service(t)
+	b, err := board.New(board.Config{Source: svc, TokenSHA256: []string{auth.Hash("s3cret")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		url    string
+		header []string
+		code   int
+	}{
+		"no token is refused":              {"/", nil, 401},
+		"a wrong token is refused":         {"/?token=nope", nil, 401},
+		"the token as basic-auth password": {"/", []string{"Authorization", "Basic OnMzY3JldA=="}, 200},
+		"the token as bearer":              {"/", []string{"Authorization", "Bearer s3cret"}, 200},
+		"the token as query parameter":     {"/?token=s3cret", nil, 200},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if code, _ := get(t, b, tc.url, tc.header...); code != tc.code {
+				t.Errorf("status %d, want %d", code, tc.code)
+			}
+		})
+	}
+	if _, err := board.New(board.Config{Source: svc, TokenSHA256: []string{"not-hex"}}); err == nil {
+		t.Error("a malformed hash must be refused")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

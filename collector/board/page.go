@@ -1,0 +1,324 @@
+package board
+
+import (
+	"fmt"
+	"html/template"
+	"sort"
+	"time"
+
+	"github.com/duban-gov/duban/bulletin/present"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+// statusUnquantified filters the tasks without a quantified target.
+const statusUnquantified = "unquantified"
+
+type filter struct {
+	Department, Status, Token string
+}
+
+type page struct {
+	Title, Document, Now string
+	Filter               filter
+	Departments          []option
+	Statuses             []option
+	Counts               []count
+	Bar                  template.HTML
+	Tasks, Indicators    int
+	Shown                int
+	Sections             []section
+	Completeness         *completeness
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type count struct {
+	Status, Label string
+	N             int
+}
+
+type section struct {
+	ID, Name string
+	Counts   []count
+	Tasks    []taskRow
+}
+
+type taskRow struct {
+	Num                 int
+	Text                string
+	Status, StatusLabel string // worst status of its targets
+	Indicators          []indicatorRow
+}
+
+type indicatorRow struct {
+	ID, Metric, Target     string
+	Status, StatusLabel    string
+	Value, Period          string
+	Expected, Gap          string
+	Progress               string
+	Trend                  template.HTML
+	Note, Sender, Received string
+	Overdue                bool
+	NextDue                string
+}
+
+type completeness struct {
+	Period, Due                     string
+	Expected, OnTime, Late, Missing int
+	NotDue                          int
+	Rate                            string
+	Rows                            []completenessRow
+	Bar                             template.HTML
+}
+
+type completenessRow struct {
+	Department, Name                        string
+	Expected, OnTime, Late, Missing, NotDue int
+	Bar                                     template.HTML
+}
+
+func (b *Board) build(f filter) (*page, error) {
+	src := b.cfg.Source
+	cat := src.Catalog()
+	loc := cat.Plan.Location()
+	now := src.Now().In(loc)
+	results, err := b.evaluate(now)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]evaluate.Result, len(results))
+	for _, r := range results {
+		byID[r.Indicator] = r
+	}
+	p := &page{
+		Title: cat.Plan.Title, Document: cat.Plan.Document, Now: now.Format("2006-01-02 15:04"),
+		Filter: f,
+	}
+	p.Departments = append(p.Departments, option{Value: "", Label: "全部部门", Selected: f.Department == ""})
+	for _, id := range leadOrder(cat) {
+		d, _ := cat.Department(id)
+		name := id
+		if d != nil {
+			name = d.Name
+		}
+		p.Departments = append(p.Departments, option{Value: id, Label: name, Selected: f.Department == id})
+	}
+	p.Statuses = append(p.Statuses, option{Value: "", Label: "全部状态", Selected: f.Status == ""})
+	for _, st := range evaluate.Statuses {
+		p.Statuses = append(p.Statuses, option{Value: string(st), Label: present.StatusLabel(st), Selected: f.Status == string(st)})
+	}
+	p.Statuses = append(p.Statuses, option{Value: statusUnquantified, Label: "未量化任务", Selected: f.Status == statusUnquantified})
+
+	counts := map[evaluate.Status]int{}
+	sections := map[string]*section{}
+	for i := range cat.Tasks {
+		task := &cat.Tasks[i]
+		p.Tasks++
+		if f.Department != "" && task.Lead != f.Department {
+			continue
+		}
+		row := taskRow{Num: task.Num, Text: task.Text}
+		worst := evaluate.Status("")
+		for j := range task.Targets {
+			t := &task.Targets[j]
+			p.Indicators++
+			r, ok := byID[t.ID]
+			if !ok {
+				r = evaluate.Result{Indicator: t.ID, Status: evaluate.NoData}
+			}
+			counts[r.Status]++
+			if worst == "" || present.Severity(r.Status) < present.Severity(worst) {
+				worst = r.Status
+			}
+			if f.Status != "" && f.Status != string(r.Status) {
+				continue
+			}
+			row.Indicators = append(row.Indicators, indicatorView(t, r, src.Series(t.ID), cat.Plan.Year, loc))
+		}
+		if len(task.Targets) == 0 {
+			row.Status, row.StatusLabel = statusUnquantified, "未量化"
+			if f.Status != "" && f.Status != statusUnquantified {
+				continue
+			}
+		} else {
+			row.Status, row.StatusLabel = string(worst), present.StatusLabel(worst)
+			if len(row.Indicators) == 0 {
+				continue
+			}
+		}
+		s := sections[task.Lead]
+		if s == nil {
+			s = &section{ID: task.Lead, Name: task.Lead}
+			if d, ok := cat.Department(task.Lead); ok {
+				s.Name = d.Name
+			}
+			sections[task.Lead] = s
+		}
+		s.Tasks = append(s.Tasks, row)
+		p.Shown++
+	}
+	var segs []present.Segment
+	for _, st := range evaluate.Statuses {
+		p.Counts = append(p.Counts, count{Status: string(st), Label: present.StatusLabel(st), N: counts[st]})
+		segs = append(segs, present.Segment{Label: present.StatusLabel(st), Value: float64(counts[st]), Color: present.StatusColor(st)})
+	}
+	p.Bar = present.StackedBar(600, 14, segs)
+	for _, id := range leadOrder(cat) {
+		if s := sections[id]; s != nil {
+			sc := map[evaluate.Status]int{}
+			for _, tr := range s.Tasks {
+				for _, ir := range tr.Indicators {
+					sc[evaluate.Status(ir.Status)]++
+				}
+			}
+			for _, st := range evaluate.Statuses {
+				if sc[st] > 0 {
+					s.Counts = append(s.Counts, count{Status: string(st), Label: present.StatusLabel(st), N: sc[st]})
+				}
+			}
+			p.Sections = append(p.Sections, *s)
+		}
+	}
+	p.Completeness = b.completeness(cat, now, f.Department)
+	return p, nil
+}
+
+func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.Revision, year int, loc *time.Location) indicatorRow {
+	v := indicatorRow{
+		ID: t.ID, Metric: t.Metric, Target: present.TargetText(t),
+		Status: string(r.Status), StatusLabel: present.StatusLabel(r.Status),
+		Overdue: r.ReportOverdue,
+	}
+	if !r.NextReportDue.IsZero() {
+		v.NextDue = r.NextReportDue.In(loc).Add(-time.Second).Format("1月2日")
+	}
+	milestone := t.Measure == indicators.Milestone
+	if r.HasValue {
+		if milestone {
+			v.Value = present.StageLabel(r.Stage)
+			if r.Value > 0 || r.Stage != "" {
+				v.Value += " " + present.Number(r.Value) + "%"
+			}
+		} else {
+			v.Value = present.Value(t, r.Value)
+			v.Expected = present.Value(t, r.Expected)
+			v.Gap = present.Signed(t, r.Gap)
+			if r.Progress > 0 {
+				v.Progress = present.Percent(r.Progress)
+			}
+		}
+		v.Period = r.Period
+	}
+	if n := len(series); n > 0 {
+		last := series[n-1]
+		v.Note, v.Sender = last.Note, last.Sender
+		v.Received = last.ReceivedAt.In(loc).Format("2006-01-02 15:04")
+		if v.Period == "" {
+			v.Period = last.Period
+		}
+	}
+	chart := present.Trend{
+		Width: 160, Height: 40, Color: present.StatusColor(r.Status),
+		Values: present.SeriesPoints(t, year, series),
+		Label:  t.Metric + "趋势",
+	}
+	if milestone {
+		hundred := 100.0
+		chart.Target = &hundred
+	} else {
+		target := present.Display(t, t.Value)
+		if t.Relative != nil && r.Target != 0 {
+			target = present.Display(t, r.Target)
+		}
+		chart.Target = &target
+		chart.Expected = present.Trajectory(t)
+	}
+	v.Trend = chart.SVG()
+	return v
+}
+
+// completeness shows the month whose reports are being collected: the month before now,
+// kept inside the plan year.
+func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string) *completeness {
+	year := cat.Plan.Year
+	prev := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, now.Location())
+	switch {
+	case prev.Year() < year:
+		return nil
+	case prev.Year() > year:
+		prev = time.Date(year, 12, 1, 0, 0, 0, 0, now.Location())
+	}
+	period := fmt.Sprintf("%04d-%02d", prev.Year(), int(prev.Month()))
+	src := b.cfg.Source
+	rows, err := evaluate.Completeness(b.cfg.Eval, cat, func(id string) []evaluate.Arrival {
+		return evaluate.SeriesArrivals(src.Series(id))
+	}, period, now)
+	if err != nil || len(rows) == 0 {
+		return nil
+	}
+	c := &completeness{Period: fmt.Sprintf("%d年%d月", prev.Year(), int(prev.Month()))}
+	for _, d := range rows {
+		if dept != "" && d.Department != dept {
+			continue
+		}
+		if c.Due == "" && len(d.Items) > 0 {
+			c.Due = d.Items[0].Due.In(now.Location()).Add(-time.Second).Format("1月2日")
+		}
+		c.Expected += d.Expected
+		c.OnTime += d.OnTime
+		c.Late += d.Late
+		c.Missing += d.Missing
+		c.NotDue += d.NotDue
+		c.Rows = append(c.Rows, completenessRow{
+			Department: d.Department, Name: d.Name, Expected: d.Expected, OnTime: d.OnTime, Late: d.Late, Missing: d.Missing, NotDue: d.NotDue,
+			Bar: present.StackedBar(120, 10, completenessSegments(d.OnTime, d.Late, d.Missing, d.NotDue)),
+		})
+	}
+	// Worst first: most missing, then most late.
+	sort.SliceStable(c.Rows, func(i, j int) bool {
+		a, b := c.Rows[i], c.Rows[j]
+		if a.Missing != b.Missing {
+			return a.Missing > b.Missing
+		}
+		return a.Late > b.Late
+	})
+	if c.Expected > 0 {
+		c.Rate = present.Percent(float64(c.OnTime+c.Late) / float64(c.Expected))
+	}
+	c.Bar = present.StackedBar(600, 14, completenessSegments(c.OnTime, c.Late, c.Missing, c.NotDue))
+	return c
+}
+
+func completenessSegments(onTime, late, missing, notDue int) []present.Segment {
+	return []present.Segment{
+		{Label: "按时报送", Value: float64(onTime), Color: "#2da44e"},
+		{Label: "逾期报送", Value: float64(late), Color: "#bf8700"},
+		{Label: "未报送", Value: float64(missing), Color: "#cf222e"},
+		{Label: "未到期", Value: float64(notDue), Color: "#d0d7de"},
+	}
+}
+
+// leadOrder lists lead departments in the catalog's department order.
+func leadOrder(cat *indicators.Catalog) []string {
+	lead := map[string]bool{}
+	for _, t := range cat.Tasks {
+		lead[t.Lead] = true
+	}
+	var out []string
+	for _, d := range cat.Departments {
+		if lead[d.ID] {
+			out = append(out, d.ID)
+			delete(lead, d.ID)
+		}
+	}
+	var rest []string
+	for id := range lead {
+		rest = append(rest, id)
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
