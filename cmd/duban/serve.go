@@ -16,6 +16,7 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/api"
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/exporter"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
@@ -120,6 +121,9 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	//   apiCfg.Metrics = ...  GET /metrics (collector/exporter)
 	//   apiCfg.Board = ...    GET / and the board's assets
 	//   apiCfg.Extra = func(r gin.IRouter) { ... }   completeness, bulletins, ...
+	if apiCfg.Metrics, err = exporter.Handler(exporter.Config{Source: svc, Logger: log}); err != nil {
+		return err
+	}
 	// ---- end of mounts --------------------------------------------------------------
 
 	handler, err := api.New(apiCfg)

@@ -12,7 +12,9 @@ package exporter
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
+	"net/http"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/conventions"
@@ -48,6 +51,8 @@ type Config struct {
 	// module's version from the build info ("devel" when unknown).
 	Version  string
 	Revision string
+	// Logger receives scrape errors (Handler only); none by default.
+	Logger *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -109,6 +114,25 @@ func New(cfg Config) (*Exporter, error) {
 		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
 			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion),
 	}, nil
+}
+
+// Handler returns the /metrics handler of a new registry holding an Exporter over cfg
+// and the Go and process collectors. A series that fails is logged and skipped; the
+// others are still served.
+func Handler(cfg Config) (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	if _, err := Register(reg, cfg); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		Registry:      reg,
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
+	}), nil
 }
 
 // Register registers a new Exporter on reg together with the Go and process collectors.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -379,4 +381,24 @@ func expose(t testing.TB, c prometheus.Collector) []byte {
 		}
 	}
 	return buf.Bytes()
+}
+
+func TestHandlerServesTheExposition(t *testing.T) {
+	cat := miniCatalog(t)
+	svc := newService(t, cat, fixedNow(t, cat), miniReports)
+	h, err := exporter.Handler(exporter.Config{Source: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{`duban_indicator_status{department="rsj",indicator="57.1",status="lagging"} 1`, "go_goroutines", conventions.MetricBuildInfo} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
