@@ -20,6 +20,21 @@ const (
 // ReportStatuses lists every report status in display order.
 var ReportStatuses = []ReportStatus{OnTime, Late, Missing, NotDue}
 
+// Chinese is the report status as people read it.
+func (s ReportStatus) Chinese() string {
+	switch s {
+	case OnTime:
+		return "按时报送"
+	case Late:
+		return "逾期报送"
+	case Missing:
+		return "未报送"
+	case NotDue:
+		return "未到报送期"
+	}
+	return string(s)
+}
+
 // Arrival is when an indicator's report for one period first arrived: on time or late is
 // decided by the first revision, corrections afterwards do not make a report late.
 type Arrival struct {

@@ -21,9 +21,10 @@
 //     value − expected; le: expected − value; eq: −|value − expected|; approx: 0 inside
 //     the tolerance band, otherwise −(|value − expected| − tolerance), the distance outside
 //     the band (a 左右 target is never "ahead").
-//   - Progress ratio: cumulative: value/target; ge: value/target; le: target/value (1 when
-//     value ≤ 0); approx and eq: 1 when met, otherwise min/max of value and target;
-//     milestones: 1 when the stage is reached, otherwise percent/100.
+//   - Progress ratio: cumulative: value/target (for a cap, the share of it used); ge and
+//     gt: value/target; le: target/value (1 when value ≤ 0); approx and eq: 1 when met,
+//     otherwise min/max of value and target (0 across signs); milestones: 1 when the
+//     stage is reached, otherwise percent/100. Not capped at 1: overachievement shows.
 //   - Status, numeric targets: no_data without a value (also for a relative target whose
 //     reference has no value; a target past its due date without any report stays no_data
 //     and shows up as ReportOverdue). A cumulative ge target is achieved as soon as the
@@ -44,7 +45,13 @@
 //   - Projection of the year-end (due) value at the current pace: cumulative: value /
 //     expected share at the value's period end (profile-aware); growth_rate, level and
 //     relative: the latest value. None without data, for milestones, or when the share is 0.
-//   - Freshness: see calendar.go.
+//   - Freshness: see calendar.go. LastReport is the latest ReceivedAt among the plan
+//     year's revisions (any period); Period, Value and Note come from the latest period
+//     that carries a value (a stage or percent for milestones).
+//   - Relative targets: the comparator is Relative.Comparator (ge for 与经济增长同步, GT for
+//     高于); the referenced result's Value is the target, whatever its status. All resolves
+//     references in any catalog order and through chains; an unknown reference or a cycle
+//     gives no_data.
 package evaluate
 
 import (
@@ -69,6 +76,43 @@ const (
 
 // Statuses lists every status in display order (worst first is Missed..NoData by Severity).
 var Statuses = []Status{Achieved, OnTrack, AtRisk, Lagging, Missed, NoData}
+
+// Severity orders statuses from good to bad for sorting and "worst of" summaries:
+// achieved 0, on_track 1, no_data 2, at_risk 3, lagging 4, missed 5 (unknown: 2).
+func (s Status) Severity() int {
+	switch s {
+	case Achieved:
+		return 0
+	case OnTrack:
+		return 1
+	case AtRisk:
+		return 3
+	case Lagging:
+		return 4
+	case Missed:
+		return 5
+	}
+	return 2
+}
+
+// Chinese is the status as people read it on the board and in bulletins.
+func (s Status) Chinese() string {
+	switch s {
+	case Achieved:
+		return "已完成"
+	case OnTrack:
+		return "正常推进"
+	case AtRisk:
+		return "存在风险"
+	case Lagging:
+		return "进度滞后"
+	case Missed:
+		return "未完成"
+	case NoData:
+		return "暂无数据"
+	}
+	return string(s)
+}
 
 // GT is a relative comparator for 高于 (strictly above the referenced value); the
 // catalog's own comparators are in package indicators.
@@ -133,7 +177,7 @@ type Result struct {
 	HasProjection bool
 	Projected     float64 // year-end value at the current pace
 
-	LastReport    time.Time // received time of the latest revision (zero if none)
+	LastReport    time.Time // received time of the latest revision of the plan year, any period (zero if none)
 	Due           time.Time // end of the due day
 	NextReportDue time.Time // when the next report is due by the calendar
 	ReportOverdue bool      // a report that was due is missing
@@ -379,6 +423,9 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 	r.Department = dept
 	r.Due = due
 	r.Comparator = t.Comparator
+	if t.Relative != nil {
+		r.Comparator = t.Relative.Comparator
+	}
 	if r.Comparator == "" {
 		r.Comparator = indicators.GE
 	}
@@ -405,6 +452,11 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 			break
 		}
 	}
+	for i := len(series) - 1; i >= 0 && series[i].PeriodEnd.After(e.yearStart); i-- {
+		if series[i].ReceivedAt.After(r.LastReport) {
+			r.LastReport = series[i].ReceivedAt
+		}
+	}
 	passed := !now.Before(due)
 	// ExpectedAt: later of the latest value's period end and the latest due period's end.
 	asOf := e.passedEnd[cadenceSlot(cad)]
@@ -423,7 +475,6 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 		s := &series[latest]
 		r.HasValue = true
 		r.Period = s.Period
-		r.LastReport = s.ReceivedAt
 		r.Note = s.Note
 		if s.Value != nil {
 			r.Value = *s.Value
@@ -439,10 +490,6 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 	r.Target = t.Value
 	rel := t.Relative != nil
 	if rel {
-		r.Comparator = t.Relative.Comparator
-		if r.Comparator == "" {
-			r.Comparator = indicators.GE
-		}
 		if ref == nil || !ref.HasValue {
 			r.Target, r.Expected = 0, 0
 			r.Status = NoData
@@ -533,7 +580,7 @@ func (e *env) milestone(r *Result, t *indicators.Target, series []indicators.Rev
 	reachedInTime, reached := false, false
 	for i := range series {
 		x := &series[i]
-		if !x.PeriodEnd.After(e.yearStart) || x.Stage == "" || x.Stage.Rank() < want.Rank() || x.Stage == indicators.StageBlocked && want.Rank() > 0 {
+		if !x.PeriodEnd.After(e.yearStart) || x.Stage == "" || x.Stage.Rank() < want.Rank() {
 			continue
 		}
 		reached = true

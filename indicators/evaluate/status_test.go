@@ -1,0 +1,75 @@
+package evaluate_test
+
+import (
+	"testing"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+func TestStatusSeverityOrdersGoodToBad(t *testing.T) {
+	order := []evaluate.Status{evaluate.Achieved, evaluate.OnTrack, evaluate.NoData, evaluate.AtRisk, evaluate.Lagging, evaluate.Missed}
+	for i := 1; i < len(order); i++ {
+		if order[i-1].Severity() >= order[i].Severity() {
+			t.Errorf("%s (%d) should be less severe than %s (%d)", order[i-1], order[i-1].Severity(), order[i], order[i].Severity())
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range evaluate.Statuses {
+		c := s.Chinese()
+		if c == string(s) || seen[c] {
+			t.Errorf("%s has no distinct Chinese label: %q", s, c)
+		}
+		seen[c] = true
+	}
+	for _, s := range evaluate.ReportStatuses {
+		if s.Chinese() == string(s) {
+			t.Errorf("%s has no Chinese label", s)
+		}
+	}
+}
+
+func TestResultDetails(t *testing.T) {
+	t.Run("the last report is the latest received revision, even a correction of an older period", func(t *testing.T) {
+		series := []indicators.Revision{rev("2026-02", 7000, "2026-04-12 09:00"), rev("2026-03", 11000, "2026-04-05 09:00")}
+		r := evaluate.Evaluate(evaluate.Config{}, plan, jobs, series, nil, at("2026-04-15 12:00"))
+		if !r.LastReport.Equal(at("2026-04-12 09:00")) || r.Period != "2026-03" {
+			t.Errorf("last report %v period %s, want the February correction's time and March's value", r.LastReport, r.Period)
+		}
+	})
+	t.Run("a relative approx target takes the default tolerance", func(t *testing.T) {
+		tg := income
+		tg.Relative = &indicators.Relative{Indicator: "4.1", Comparator: indicators.Approx}
+		r := evaluate.Evaluate(evaluate.Config{}, plan, tg, []indicators.Revision{rev("2026-Q1", 5.5, "2026-04-05 09:00")}, &evaluate.Result{HasValue: true, Value: 5.8}, at("2026-04-15 12:00"))
+		if r.Comparator != indicators.Approx || r.Tolerance != evaluate.DefaultApproxTolerance || r.Status != evaluate.OnTrack {
+			t.Errorf("comparator %s tolerance %v status %s, want approx 0.5 on_track", r.Comparator, r.Tolerance, r.Status)
+		}
+	})
+	t.Run("a milestone expects planned before its due date and its stage after", func(t *testing.T) {
+		before := evaluate.Evaluate(evaluate.Config{}, plan, railway, nil, nil, at("2026-06-30 23:59"))
+		after := evaluate.Evaluate(evaluate.Config{}, plan, railway, nil, nil, at("2026-07-01 00:00"))
+		if before.ExpectedStage != indicators.StagePlanned || after.ExpectedStage != indicators.StageStarted {
+			t.Errorf("expected stages %s then %s, want planned then started", before.ExpectedStage, after.ExpectedStage)
+		}
+	})
+	t.Run("the due instant is the end of the due day in the plan zone", func(t *testing.T) {
+		r := evaluate.Evaluate(evaluate.Config{}, plan, railway, nil, nil, at("2026-04-15 12:00"))
+		if !r.Due.Equal(at("2026-07-01 00:00")) {
+			t.Errorf("due = %v", r.Due)
+		}
+	})
+	t.Run("an unreadable due date counts as the year's end", func(t *testing.T) {
+		tg := jobs
+		tg.Due = "年底前"
+		r := evaluate.Evaluate(evaluate.Config{}, plan, tg, nil, nil, at("2026-04-15 12:00"))
+		if !r.Due.Equal(at("2027-01-01 00:00")) {
+			t.Errorf("due = %v", r.Due)
+		}
+	})
+	t.Run("the config's defaults are the documented ones", func(t *testing.T) {
+		d := evaluate.Config{}.Defaults()
+		if d.AtRiskBand != 0.05 || d.ApproxTolerance != 0.5 || d.DueDay != 10 {
+			t.Errorf("defaults = %+v", d)
+		}
+	})
+}
