@@ -51,7 +51,7 @@ func postReports(cfg Config) gin.HandlerFunc {
 			abortError(c, http.StatusTooManyRequests, codeRateLimited, fmt.Sprintf("too many requests for this token; retry after %d s, or send several reports in one batch (请求过于频繁)", secs))
 			return
 		}
-		reports, n, err := decodeReports(c, cfg.MaxBodyBytes)
+		reports, n, locate, err := decodeBody(c, cfg) // JSON, or .xlsx/CSV (upload.go)
 		if err != nil {
 			svc.CountRejected(p, n)
 			fail(c, err)
@@ -59,7 +59,7 @@ func postReports(cfg Config) gin.HandlerFunc {
 		}
 		receipts, err := svc.Submit(c.Request.Context(), p, reports, c.ClientIP())
 		if err != nil {
-			fail(c, err)
+			fail(c, locate(err))
 			return
 		}
 		resp := postResponse{Accepted: len(receipts), Receipts: receipts}

@@ -1,0 +1,102 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+type listAnswer struct {
+	Indicators []struct {
+		ID         string `json:"id"`
+		Department string `json:"department"`
+		Evaluation *struct {
+			Status string `json:"status"`
+		} `json:"evaluation"`
+	} `json:"indicators"`
+	Error *struct{ Code string } `json:"error"`
+}
+
+func TestListIndicatorsFilters(t *testing.T) {
+	f := newFixture(t)
+	// 57.1: 43000 by year end, 1 person by May is far behind: lagging. 69.1 (PM2.5 ≤ 30)
+	// at 25 is met.
+	f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 1})
+	f.push(f.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-05", "value": 25})
+	cases := map[string]struct {
+		query  string
+		status int
+		want   func(a listAnswer) bool
+	}{
+		"no filter lists every indicator in catalog order": {"", 200, func(a listAnswer) bool {
+			return len(a.Indicators) == 8 && a.Indicators[0].ID == "4.1" && a.Indicators[0].Evaluation != nil
+		}},
+		"a department lists only what it leads": {"?department=rsj", 200, func(a listAnswer) bool {
+			return len(a.Indicators) == 2 && a.Indicators[0].ID == "56.1" && a.Indicators[1].ID == "57.1"
+		}},
+		"a status lists only indicators in that status": {"?status=lagging", 200, func(a listAnswer) bool {
+			for _, i := range a.Indicators {
+				if i.Evaluation == nil || i.Evaluation.Status != "lagging" {
+					return false
+				}
+			}
+			return len(a.Indicators) >= 1 && has(a, "57.1") && !has(a, "69.1")
+		}},
+		"no_data lists the indicators nobody reported": {"?status=no_data&department=sthjj", 200, func(a listAnswer) bool {
+			return len(a.Indicators) == 1 && a.Indicators[0].ID == "69.2"
+		}},
+		"an unknown department is an error": {"?department=nope", 400, func(a listAnswer) bool { return a.Error.Code == "unknown_department" }},
+		"an unknown status is an error":     {"?status=green", 400, func(a listAnswer) bool { return a.Error.Code == "invalid_status" }},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			var a listAnswer
+			resp := f.do(http.MethodGet, "/api/v1/indicators"+c.query, "", "", &a)
+			if resp.StatusCode != c.status || !c.want(a) {
+				t.Fatalf("%d %+v", resp.StatusCode, a)
+			}
+		})
+	}
+}
+
+func has(a listAnswer, id string) bool {
+	for _, i := range a.Indicators {
+		if i.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestReadEndpoints(t *testing.T) {
+	f := newFixture(t)
+	cases := map[string]struct {
+		path   string
+		status int
+	}{
+		"an unknown indicator is 404":          {"/api/v1/indicators/1.99", 404},
+		"the history of an unknown one is 404": {"/api/v1/indicators/1.99/reports", 404},
+		"a known indicator without reports":    {"/api/v1/indicators/99.1", 200},
+		"its empty history":                    {"/api/v1/indicators/99.1/reports", 200},
+		"the departments":                      {"/api/v1/departments", 200},
+		"healthy":                              {"/-/healthy", 200},
+		"ready with the store open":            {"/-/ready", 200},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			var out map[string]any
+			if resp := f.do(http.MethodGet, c.path, "", "", &out); resp.StatusCode != c.status {
+				t.Fatalf("%s: %d %v, want %d", c.path, resp.StatusCode, out, c.status)
+			}
+		})
+	}
+	var deps struct {
+		Departments []struct {
+			ID         string
+			Indicators []string
+		}
+	}
+	f.do(http.MethodGet, "/api/v1/departments", "", "", &deps)
+	if len(deps.Departments) != 5 || deps.Departments[1].ID != "rsj" || len(deps.Departments[1].Indicators) != 2 {
+		t.Fatalf("departments %+v", deps)
+	}
+}

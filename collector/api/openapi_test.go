@@ -1,0 +1,60 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/auth"
+)
+
+type openAPIDoc struct {
+	OpenAPI string                                `json:"openapi"`
+	Paths   map[string]map[string]json.RawMessage `json:"paths"`
+}
+
+// TestOpenAPIDocumentsEveryRoute fails when a gin route exists that the committed
+// document lacks (and when the document lists a route that does not exist).
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	var doc openAPIDoc
+	if err := json.Unmarshal(api.OpenAPI, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi version %q, want 3.x", doc.OpenAPI)
+	}
+	f := newFixture(t)
+	a, _ := auth.New(auth.Config{})
+	engine, err := api.New(api.Config{Service: f.svc, Auth: a, Metrics: http.NotFoundHandler(), Board: http.NotFoundHandler()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`:([A-Za-z_]+)`)
+	routes := map[string]bool{"GET /": true} // the board answers / through NoRoute
+	for _, r := range engine.Routes() {
+		p := param.ReplaceAllString(r.Path, "{$1}")
+		key := r.Method + " " + p
+		routes[key] = true
+		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("route %s is not in collector/api/openapi.json", key)
+		}
+	}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			if key := strings.ToUpper(m) + " " + p; !routes[key] {
+				t.Errorf("openapi.json documents %s, which is not a route", key)
+			}
+		}
+	}
+}
+
+func TestOpenAPIIsServed(t *testing.T) {
+	f := newFixture(t)
+	var doc openAPIDoc
+	if resp := f.do(http.MethodGet, "/api/v1/openapi.json", "", "", &doc); resp.StatusCode != 200 || len(doc.Paths) == 0 {
+		t.Fatalf("%d, %d paths", resp.StatusCode, len(doc.Paths))
+	}
+}

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/duban-gov/duban/collector"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/sheets"
+)
+
+// Media types of the spreadsheet uploads accepted by POST /api/v1/reports besides JSON.
+const (
+	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	mediaCSV  = "text/csv"
+)
+
+// locator turns an error of Submit into one that names the sheet cell of the report at
+// fault (identity for JSON bodies).
+type locator func(error) error
+
+func noLocate(err error) error { return err }
+
+// decodeBody reads the reports of POST /api/v1/reports by Content-Type: JSON (the API's
+// own form), the Excel template (.xlsx, raw or as the multipart field "file"), or CSV
+// (raw text/csv or a multipart .csv file). Spreadsheet errors answer 400 with a message
+// naming sheet, row and column; the reports then go through the same Submit as JSON, so
+// validation and all-or-nothing are identical.
+func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, error) {
+	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	var kind string
+	var body io.Reader
+	switch mt {
+	case "", "application/json":
+		reports, n, err := decodeReports(c, cfg.MaxBodyBytes)
+		return reports, n, noLocate, err
+	case mediaXLSX:
+		kind, body = "xlsx", c.Request.Body
+	case mediaCSV, "application/csv", "text/plain":
+		kind, body = "csv", c.Request.Body
+	case "multipart/form-data":
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, cfg.MaxBodyBytes)
+		fh, err := c.FormFile("file")
+		if err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				return nil, 1, noLocate, tooLarge(cfg.MaxBodyBytes)
+			}
+			return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file",
+				"send the filled template as the multipart form field \"file\" (.xlsx or .csv): %v (缺少上传文件)", err)
+		}
+		switch ext := strings.ToLower(filepath.Ext(fh.Filename)); {
+		case ext == ".xlsx" || strings.HasPrefix(fh.Header.Get("Content-Type"), mediaXLSX):
+			kind = "xlsx"
+		case ext == ".csv" || strings.HasPrefix(fh.Header.Get("Content-Type"), mediaCSV):
+			kind = "csv"
+		default:
+			return nil, 1, noLocate, collector.BatchError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, "file",
+				"file %q is neither .xlsx nor .csv; upload the template from `duban template` (仅支持 .xlsx 和 .csv)", fh.Filename)
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file", "cannot read the uploaded file: %v", err)
+		}
+		defer f.Close()
+		body = f
+	default:
+		return nil, 1, noLocate, collector.BatchError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, "",
+			"Content-Type %q is not accepted: send application/json, text/csv, %s, or multipart/form-data with a field \"file\" (不支持的内容类型)", mt, mediaXLSX)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, io.NopCloser(body), cfg.MaxBodyBytes))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, 1, noLocate, tooLarge(cfg.MaxBodyBytes)
+		}
+		return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "", "could not read the body: %v", err)
+	}
+	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: cfg.Service.Catalog(), MaxBytes: 8 * cfg.MaxBodyBytes})
+	if err != nil {
+		return nil, 1, noLocate, err
+	}
+	var b sheets.Batch
+	if kind == "xlsx" {
+		b, err = dec.DecodeXLSX(bytes.NewReader(data))
+	} else {
+		b, err = dec.DecodeCSV(bytes.NewReader(data))
+	}
+	if err != nil {
+		var se *sheets.Error
+		if errors.As(err, &se) {
+			return nil, 1, noLocate, &collector.InputError{Code: se.Code, Message: se.Error(), Index: -1, Field: string(se.Field), Status: http.StatusBadRequest}
+		}
+		return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "", "%v", err)
+	}
+	if len(b.Reports) > collector.MaxBatch {
+		return nil, len(b.Reports), noLocate, collector.BatchError(http.StatusRequestEntityTooLarge, collector.CodeTooManyReports, "",
+			"%d filled rows; upload at most %d per file (单次最多%d条)", len(b.Reports), collector.MaxBatch, collector.MaxBatch)
+	}
+	return b.Reports, len(b.Reports), locateIn(b), nil
+}
+
+// locateIn rewrites a report-level input error so its message names the cell.
+func locateIn(b sheets.Batch) locator {
+	return func(err error) error {
+		var ie *collector.InputError
+		if !errors.As(err, &ie) || ie.Index < 0 || ie.Index >= len(b.Reports) {
+			return err
+		}
+		se := b.Locate(ie.Index, ie.Field, ie.Code, ie.Message)
+		out := *ie
+		out.Message = se.Error()
+		return &out
+	}
+}
+
+func tooLarge(max int64) error {
+	return collector.BatchError(http.StatusRequestEntityTooLarge, collector.CodeBodyTooLarge, "",
+		"the upload is larger than %s; split it into several files (文件过大)", byteSize(max))
+}
+
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// Codes of upload errors answered before the collector's validation.
+const (
+	codeUnsupportedMedia = "unsupported_media_type"
+	codeInvalidUpload    = "invalid_upload"
+)
