@@ -1,0 +1,193 @@
+// Package dashboards generates duban's Grafana side as code: the overview, department and
+// indicator dashboards (grafana-foundation-sdk), the Grafana provisioning files
+// (datasources, dashboard provider, alert rules, contact points, notification policy) and
+// the Prometheus configuration the docker-compose stack runs. Everything is driven by the
+// catalog and by conventions; the committed output is reproduced by `go generate
+// ./dashboards/...` or `duban dashboards generate`, and a test fails when it drifts.
+package dashboards
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+
+	"github.com/duban-gov/duban/conventions"
+)
+
+// Fixed identities, so that provisioning is stable across regenerations.
+const (
+	OverviewUID   = "duban-overview"
+	DepartmentUID = "duban-department"
+	IndicatorUID  = "duban-indicator"
+
+	PrometheusUID   = "duban-prometheus"
+	AlertmanagerUID = "duban-alertmanager"
+	InfluxDBUID     = "duban-influxdb"
+
+	// FolderTitle is the Grafana folder holding the dashboards and the alert rules.
+	FolderTitle = "督办"
+	FolderUID   = "duban"
+
+	// Tag is on every dashboard.
+	Tag = "duban"
+)
+
+// Service names and ports of the docker-compose stack; the datasource URLs, the
+// Prometheus configuration and the compose file must agree (a test checks it).
+const (
+	ServiceDuban        = "duban"
+	ServicePrometheus   = "prometheus"
+	ServiceAlertmanager = "alertmanager"
+	ServiceInfluxDB     = "influxdb"
+	ServiceGrafana      = "grafana"
+
+	PortDuban        = 8080
+	PortPrometheus   = 9090
+	PortAlertmanager = 9093
+	PortInfluxDB     = 8086
+	PortGrafana      = 3000
+
+	// InfluxDB organisation and bucket created by the compose stack's init variables.
+	InfluxOrg    = "duban"
+	InfluxBucket = "duban"
+	// InfluxMeasurement is the measurement the InfluxDB store writes reports to.
+	InfluxMeasurement = "reports"
+)
+
+func serviceURL(name string, port int) string { return fmt.Sprintf("http://%s:%d", name, port) }
+
+func promDS() common.DataSourceRef {
+	return common.DataSourceRef{Type: cog.ToPtr("prometheus"), Uid: cog.ToPtr(PrometheusUID)}
+}
+
+func influxDS() common.DataSourceRef {
+	return common.DataSourceRef{Type: cog.ToPtr("influxdb"), Uid: cog.ToPtr(InfluxDBUID)}
+}
+
+// panelIDs hands out unique panel ids within one dashboard.
+type panelIDs struct{ next uint32 }
+
+func (p *panelIDs) id() uint32 { p.next++; return p.next }
+
+// instant is an instant Prometheus query in table format (tables, stats, gauges).
+func instant(ref, expr string) *prometheus.DataqueryBuilder {
+	return prometheus.NewDataqueryBuilder().
+		Datasource(promDS()).
+		RefId(ref).
+		Expr(expr).
+		Instant().
+		Format(prometheus.PromQueryFormatTable)
+}
+
+// rangeQuery is a range Prometheus query for time series panels.
+// prometheusQuery is the SDK builder of a Prometheus query.
+type prometheusQuery = prometheus.DataqueryBuilder
+
+func rangeQuery(ref, expr, legend string) *prometheus.DataqueryBuilder {
+	return prometheus.NewDataqueryBuilder().
+		Datasource(promDS()).
+		RefId(ref).
+		Expr(expr).
+		Range().
+		LegendFormat(legend)
+}
+
+// withInfo joins the Chinese names of the info metric onto a per-indicator vector.
+func withInfo(expr string) string {
+	return fmt.Sprintf("%s * on (%s, %s) group_left (%s, %s, %s) %s",
+		expr, conventions.LabelIndicator, conventions.LabelDepartment,
+		conventions.LabelName, conventions.LabelDepartmentName, conventions.LabelUnit,
+		conventions.MetricInfo)
+}
+
+// sel renders a metric with label matchers, e.g. sel(MetricGap, `department="$department"`).
+func sel(metric string, matchers ...string) string {
+	if len(matchers) == 0 {
+		return metric
+	}
+	return metric + "{" + strings.Join(matchers, ", ") + "}"
+}
+
+func eq(label, value string) string { return fmt.Sprintf("%s=%q", label, value) }
+
+// statusView is how a status reads and looks: Chinese text, colour, and a severity
+// (higher = worse) used to put lagging targets on top.
+type statusView struct {
+	Status   string // evaluate.Status value; a test checks they match
+	Text     string
+	Color    string
+	Severity int
+}
+
+// statusViews lists the statuses worst first.
+var statusViews = []statusView{
+	{"missed", "未完成", "dark-red", 6},
+	{"lagging", "滞后", "red", 5},
+	{"at_risk", "有风险", "orange", 4},
+	{"no_data", "未报送", "blue", 3},
+	{"on_track", "正常推进", "green", 2},
+	{"achieved", "已完成", "dark-green", 1},
+}
+
+// severityExpr is one series per indicator whose value is the severity of its current
+// status (0 when the exporter says nothing), filtered by matchers.
+func severityExpr(matchers ...string) string {
+	parts := make([]string, 0, len(statusViews))
+	for _, s := range statusViews {
+		ms := append([]string{eq(conventions.LabelStatus, s.Status)}, matchers...)
+		parts = append(parts, fmt.Sprintf("%d * sum by (%s, %s) (%s)", s.Severity,
+			conventions.LabelIndicator, conventions.LabelDepartment, sel(conventions.MetricStatus, ms...)))
+	}
+	return "(" + strings.Join(parts, " + ") + ")"
+}
+
+// statusMappings turns a severity into the status text and colour.
+func statusMappings() []dashboard.ValueMapping {
+	opts := map[string]dashboard.ValueMappingResult{}
+	for i, s := range statusViews {
+		opts[fmt.Sprint(s.Severity)] = dashboard.ValueMappingResult{
+			Text: cog.ToPtr(s.Text), Color: cog.ToPtr(s.Color), Index: cog.ToPtr(int32(i)),
+		}
+	}
+	opts["0"] = dashboard.ValueMappingResult{Text: cog.ToPtr("未知"), Color: cog.ToPtr("text"), Index: cog.ToPtr(int32(len(statusViews)))}
+	return []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText, Options: opts}}}
+}
+
+func thresholds(steps ...dashboard.Threshold) *dashboard.ThresholdsConfigBuilder {
+	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps)
+}
+
+func step(value *float64, color string) dashboard.Threshold {
+	return dashboard.Threshold{Value: value, Color: color}
+}
+
+// progressThresholds colour a progress ratio: red below 90%, orange below 100%, green.
+func progressThresholds() *dashboard.ThresholdsConfigBuilder {
+	return thresholds(step(nil, "red"), step(cog.ToPtr(0.9), "orange"), step(cog.ToPtr(1.0), "green"))
+}
+
+// gapThresholds colour a signed gap: behind is red, ahead or even is green.
+func gapThresholds() *dashboard.ThresholdsConfigBuilder {
+	return thresholds(step(nil, "red"), step(cog.ToPtr(0.0), "green"))
+}
+
+func override(name string, props ...dashboard.DynamicConfigValue) (string, []dashboard.DynamicConfigValue) {
+	return name, props
+}
+
+func prop(id string, value any) dashboard.DynamicConfigValue {
+	return dashboard.DynamicConfigValue{Id: id, Value: value}
+}
+
+// Statuses are the status label values the dashboards colour, worst first.
+func Statuses() []string {
+	out := make([]string, 0, len(statusViews))
+	for _, s := range statusViews {
+		out = append(out, s.Status)
+	}
+	return out
+}

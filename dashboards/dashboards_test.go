@@ -1,0 +1,497 @@
+package dashboards_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-foundation-sdk/go/alerting"
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"gopkg.in/yaml.v3"
+
+	"github.com/duban-gov/duban/alerts"
+	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/dashboards"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite the committed generated files from the generator")
+
+func init() {
+	plugins.RegisterDefaultPlugins()
+	cog.NewRuntime().RegisterDataqueryVariant(dashboards.FluxVariantConfig())
+}
+
+func dir() string { return filepath.Join(testenv.RepoRoot(), "dashboards") }
+
+func catalog(t *testing.T) *indicators.Catalog {
+	t.Helper()
+	cat, err := indicators.Load(dashboards.CatalogPath(testenv.RepoRoot()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+func generate(t *testing.T) map[string][]byte {
+	t.Helper()
+	files, err := dashboards.Generate(catalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestCommittedOutputMatchesGenerator is the drift test: regenerate with
+// `go test ./dashboards -run TestCommittedOutputMatchesGenerator -update` or `go generate ./dashboards/...`.
+func TestCommittedOutputMatchesGenerator(t *testing.T) {
+	files := generate(t)
+	if *update {
+		if err := dashboards.Write(dir(), files); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		got, err := os.ReadFile(filepath.Join(dir(), filepath.FromSlash(n)))
+		if err != nil {
+			t.Errorf("%s: %v (run go generate ./dashboards/...)", n, err)
+			continue
+		}
+		if !bytes.Equal(got, files[n]) {
+			t.Errorf("%s differs from the generator; run go generate ./dashboards/... and commit", n)
+		}
+	}
+	// No stale dashboards left behind.
+	entries, err := os.ReadDir(filepath.Join(dir(), dashboards.DirDashboards))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if _, ok := files[dashboards.DirDashboards+"/"+e.Name()]; !ok {
+			t.Errorf("%s/%s is not generated any more; delete it", dashboards.DirDashboards, e.Name())
+		}
+	}
+}
+
+func TestEveryDashboardPassesStrictUnmarshalAndValidate(t *testing.T) {
+	files := generate(t)
+	cases := map[string]struct {
+		file, uid string
+		vars      []string
+	}{
+		"the overview has the fixed uid and no variable":    {"overview.json", dashboards.OverviewUID, nil},
+		"the department page is driven by a department var": {"department.json", dashboards.DepartmentUID, []string{dashboards.VarDepartment}},
+		"the indicator page is driven by an indicator var":  {"indicator.json", dashboards.IndicatorUID, []string{dashboards.VarIndicator}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := decodeDashboard(t, files[dashboards.DirDashboards+"/"+tc.file])
+			if d.Uid == nil || *d.Uid != tc.uid {
+				t.Errorf("uid = %v, want %s", d.Uid, tc.uid)
+			}
+			if !contains(d.Tags, dashboards.Tag) {
+				t.Errorf("tags %v lack %q", d.Tags, dashboards.Tag)
+			}
+			if d.Title == nil || !hasHan(*d.Title) {
+				t.Errorf("title %v is not Chinese", d.Title)
+			}
+			var got []string
+			if d.Templating.List != nil {
+				for _, v := range d.Templating.List {
+					got = append(got, v.Name)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.vars, ",") {
+				t.Errorf("variables %v, want %v", got, tc.vars)
+			}
+			ids := map[uint32]bool{}
+			for _, p := range allPanels(d) {
+				if p.Title == nil || !hasHan(*p.Title) {
+					t.Errorf("panel %v has no Chinese title", p.Title)
+				}
+				if p.Id == nil || ids[*p.Id] {
+					t.Errorf("panel %v: missing or duplicate id", p.Title)
+				} else {
+					ids[*p.Id] = true
+				}
+				if len(p.Targets) == 0 {
+					t.Errorf("panel %v has no query", *p.Title)
+				}
+			}
+		})
+	}
+}
+
+func TestTrafficTableIsSortedWorstFirstAndShowsEveryColumn(t *testing.T) {
+	d, err := dashboards.Overview(catalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table *dashboard.Panel
+	for _, p := range allPanels(d) {
+		if p.Type == "table" {
+			table = p
+			break
+		}
+	}
+	if table == nil {
+		t.Fatal("no table on the overview")
+	}
+	b, _ := json.Marshal(table)
+	s := string(b)
+	for _, col := range []string{"指标", "牵头单位", "当前值", "目标值", "序时进度值", "差距", "状态", "最近报送"} {
+		if !strings.Contains(s, `"`+col+`"`) {
+			t.Errorf("table lacks column %s", col)
+		}
+	}
+	if !strings.Contains(s, `"sortBy":[{"displayName":"状态","desc":true}]`) {
+		t.Errorf("table is not sorted by status, worst first: %s", s)
+	}
+	if !strings.Contains(s, "group_left") || !strings.Contains(s, conventions.MetricInfo) {
+		t.Error("table does not join the info metric for the Chinese names")
+	}
+}
+
+func TestEveryLeadDepartmentHasARowOnTheOverview(t *testing.T) {
+	cat := catalog(t)
+	d, err := dashboards.Overview(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, p := range d.Panels {
+		if p.RowPanel != nil && p.RowPanel.Title != nil {
+			rows = append(rows, *p.RowPanel.Title)
+		}
+	}
+	for _, id := range cat.LeadDepartments() {
+		dept, _ := cat.Department(id)
+		found := false
+		for _, r := range rows {
+			if strings.HasPrefix(r, dept.Name+"(") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no row for %s (%s) among %v", id, dept.Name, rows)
+		}
+	}
+}
+
+func TestStatusesMatchTheEvaluation(t *testing.T) {
+	got := dashboards.Statuses()
+	if len(got) != len(evaluateStatuses()) {
+		t.Fatalf("dashboards know %v, evaluation has %v", got, evaluateStatuses())
+	}
+	for _, s := range evaluateStatuses() {
+		if !contains(got, s) {
+			t.Errorf("status %q of the evaluation has no colour on the dashboards", s)
+		}
+	}
+}
+
+func TestFluxQueryIsStrict(t *testing.T) {
+	cases := map[string]struct {
+		raw     string
+		wantErr bool
+	}{
+		"a query with refId and Flux passes": {`{"refId":"A","query":"from(bucket: \"x\")","datasource":{"type":"influxdb","uid":"u"}}`, false},
+		"an unknown field is rejected":       {`{"refId":"A","query":"q","rawSql":"x","datasource":{"type":"influxdb"}}`, true},
+		"an empty query is rejected":         {`{"refId":"A","query":"","datasource":{"type":"influxdb"}}`, true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := cog.StrictUnmarshalDataquery([]byte(tc.raw), "")
+			if (err != nil) != tc.wantErr {
+				t.Errorf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestRevisionsPanelQueriesInfluxDBWithFlux(t *testing.T) {
+	d := decodeDashboard(t, generate(t)[dashboards.DirDashboards+"/indicator.json"])
+	var flux []dashboards.FluxQuery
+	for _, p := range allPanels(d) {
+		for _, q := range p.Targets {
+			if f, ok := q.(dashboards.FluxQuery); ok {
+				flux = append(flux, f)
+			}
+		}
+	}
+	if len(flux) != 1 {
+		t.Fatalf("want one Flux query, got %d", len(flux))
+	}
+	q := flux[0]
+	if q.Datasource == nil || *q.Datasource.Uid != dashboards.InfluxDBUID {
+		t.Errorf("Flux query not on the InfluxDB datasource: %+v", q.Datasource)
+	}
+	for _, want := range []string{"from(bucket: v.defaultBucket)", `r._measurement == "` + dashboards.InfluxMeasurement + `"`, `r.indicator == "${indicator}"`} {
+		if !strings.Contains(q.Query, want) {
+			t.Errorf("Flux query lacks %s:\n%s", want, q.Query)
+		}
+	}
+}
+
+func TestEveryRuleGroupPassesStrictUnmarshalAndValidate(t *testing.T) {
+	groups, err := dashboards.GrafanaRuleGroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) == 0 {
+		t.Fatal("no rule groups")
+	}
+	for _, g := range groups {
+		t.Run(*g.Title, func(t *testing.T) {
+			raw, err := json.Marshal(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var strict, back alerting.RuleGroup
+			if err := sdkErr(strict.UnmarshalJSONStrict(raw)); err != nil {
+				t.Fatalf("UnmarshalJSONStrict: %v\n%s", err, raw)
+			}
+			if err := json.Unmarshal(raw, &back); err != nil {
+				t.Fatal(err)
+			}
+			if err := back.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			if len(back.Rules) != len(g.Rules) {
+				t.Errorf("round trip lost rules: %d != %d", len(back.Rules), len(g.Rules))
+			}
+		})
+	}
+}
+
+// TestRuleFileCarriesEveryAlertDefinition checks the mapping from the Go alert
+// definitions through the SDK rules to the committed provisioning file.
+func TestRuleFileCarriesEveryAlertDefinition(t *testing.T) {
+	raw := generate(t)[dashboards.FileAlertRules]
+	var f dashboards.RuleFile
+	if err := yaml.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.APIVersion != 1 {
+		t.Errorf("apiVersion = %d", f.APIVersion)
+	}
+	rules := map[string]dashboards.RuleFileRule{}
+	groupOf := map[string]string{}
+	uids := map[string]bool{}
+	for _, g := range f.Groups {
+		if g.OrgID != dashboards.OrgID || g.Folder != dashboards.FolderTitle || g.Interval != "1m" || g.Name == "" {
+			t.Errorf("group envelope %+v", g)
+		}
+		for _, r := range g.Rules {
+			rules[r.Title] = r
+			groupOf[r.Title] = g.Name
+			if uids[r.UID] || len(r.UID) > 40 || r.UID == "" {
+				t.Errorf("rule %s: bad or duplicate uid %q", r.Title, r.UID)
+			}
+			uids[r.UID] = true
+		}
+	}
+	defs := alerts.Alerts()
+	if len(rules) != len(defs) {
+		t.Errorf("%d Grafana rules for %d alert definitions", len(rules), len(defs))
+	}
+	for _, a := range defs {
+		t.Run(a.Name, func(t *testing.T) {
+			r, ok := rules[a.Name]
+			if !ok {
+				t.Fatalf("no Grafana rule")
+			}
+			if groupOf[a.Name] != a.Group {
+				t.Errorf("group %s, want %s", groupOf[a.Name], a.Group)
+			}
+			if r.Labels[conventions.LabelSeverity] != string(a.Severity) {
+				t.Errorf("severity %q, want %q", r.Labels[conventions.LabelSeverity], a.Severity)
+			}
+			if r.For == "" || (a.For > 0 && r.For == "0s") {
+				t.Errorf("for = %q, want %s", r.For, a.For)
+			}
+			if r.Condition != "ALERT" {
+				t.Errorf("condition = %s", r.Condition)
+			}
+			byRef := map[string]dashboards.RuleFileQuery{}
+			for _, q := range r.Data {
+				byRef[q.RefID] = q
+			}
+			if !strings.Contains(byRef["A"].Model["expr"].(string), a.Expr) {
+				t.Errorf("query A %q does not evaluate the alert's expression %q", byRef["A"].Model["expr"], a.Expr)
+			}
+			if byRef["A"].DatasourceUID != dashboards.PrometheusUID {
+				t.Errorf("query A on %s", byRef["A"].DatasourceUID)
+			}
+			for _, key := range []string{"summary", "description"} {
+				text := r.Annotations[key]
+				if !hasHan(text) {
+					t.Errorf("%s %q is not Chinese", key, text)
+				}
+				for _, ref := range placeholders(a, key) {
+					if _, ok := byRef[strings.ToUpper(ref)]; !ok {
+						t.Errorf("%s uses {=%s} but the rule has no query %s", key, ref, strings.ToUpper(ref))
+					}
+				}
+				if strings.Contains(strings.ReplaceAll(text, "{{", ""), "{") {
+					t.Errorf("%s keeps an unexpanded placeholder: %s", key, text)
+				}
+			}
+		})
+	}
+}
+
+func placeholders(a alerts.Alert, key string) []string {
+	tmpl := a.Summary
+	if key == "description" {
+		tmpl = a.Description
+	}
+	var out []string
+	alerts.Expand(tmpl, func(p alerts.Placeholder) string {
+		if p.Value && p.Name != "" {
+			out = append(out, p.Name)
+		}
+		return ""
+	})
+	return out
+}
+
+func TestContactPointsAndPolicyRouteEveryDepartment(t *testing.T) {
+	cat := catalog(t)
+	cps := dashboards.ContactPoints(cat)
+	names := map[string]bool{}
+	for _, cp := range cps {
+		raw, _ := json.Marshal(cp)
+		var back alerting.ContactPoint
+		if err := sdkErr(back.UnmarshalJSONStrict(raw)); err != nil {
+			t.Fatalf("contact point %s: UnmarshalJSONStrict: %v", *cp.Name, err)
+		}
+		if err := back.Validate(); err != nil {
+			t.Fatalf("contact point %s: Validate: %v", *cp.Name, err)
+		}
+		names[*cp.Name] = true
+	}
+	policy := dashboards.NotificationPolicy(cat)
+	raw, _ := json.Marshal(policy)
+	var strict, back alerting.NotificationPolicy
+	if err := sdkErr(strict.UnmarshalJSONStrict(raw)); err != nil {
+		t.Fatalf("policy: UnmarshalJSONStrict: %v", err)
+	}
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := back.Validate(); err != nil {
+		t.Fatalf("policy: Validate: %v", err)
+	}
+	if !names[*policy.Receiver] {
+		t.Errorf("default receiver %s is not a contact point", *policy.Receiver)
+	}
+	routed := map[string]string{}
+	for _, r := range policy.Routes {
+		if !names[*r.Receiver] {
+			t.Errorf("route to %s, which is not a contact point", *r.Receiver)
+		}
+		for _, m := range *r.ObjectMatchers {
+			if m[0] == conventions.LabelDepartment && m[1] == "=" {
+				routed[m[2]] = *r.Receiver
+			}
+		}
+	}
+	for _, id := range cat.LeadDepartments() {
+		if routed[id] == "" {
+			t.Errorf("department %s has no route", id)
+		}
+	}
+	// The file keeps the envelope and the policy fields.
+	var pf struct {
+		APIVersion int              `yaml:"apiVersion"`
+		Policies   []map[string]any `yaml:"policies"`
+	}
+	if err := yaml.Unmarshal(generate(t)[dashboards.FilePolicies], &pf); err != nil {
+		t.Fatal(err)
+	}
+	if pf.APIVersion != 1 || len(pf.Policies) != 1 || pf.Policies[0]["orgId"] != 1 || pf.Policies[0]["receiver"] != *policy.Receiver {
+		t.Errorf("policy file envelope: %+v", pf)
+	}
+	if routes, _ := pf.Policies[0]["routes"].([]any); len(routes) != len(policy.Routes) {
+		t.Errorf("policy file has %d routes, want %d", len(routes), len(policy.Routes))
+	}
+}
+
+// sdkErr works around the SDK v0.0.22 alerting types returning a typed nil
+// cog.BuildErrors from UnmarshalJSONStrict: an empty list of errors is no error.
+func sdkErr(err error) error {
+	var be cog.BuildErrors
+	if errors.As(err, &be) && len(be) == 0 {
+		return nil
+	}
+	return err
+}
+
+// decodeDashboard checks raw with the SDK's strict unmarshalling, then decodes it (the
+// strict decoder of v0.0.22 reports errors but leaves panels empty, as its typed nil
+// errors abort PanelOrRowPanel) and validates the decoded dashboard.
+func decodeDashboard(t *testing.T, raw []byte) dashboard.Dashboard {
+	t.Helper()
+	var strict, d dashboard.Dashboard
+	if err := sdkErr(strict.UnmarshalJSONStrict(raw)); err != nil {
+		t.Fatalf("UnmarshalJSONStrict: %v", err)
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("unmarshal: %v", err)
+	}
+	if err := d.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if len(d.Panels) == 0 {
+		t.Fatal("no panels")
+	}
+	return d
+}
+
+func allPanels(d dashboard.Dashboard) []*dashboard.Panel {
+	var out []*dashboard.Panel
+	for _, p := range d.Panels {
+		if p.Panel != nil {
+			out = append(out, p.Panel)
+		}
+		if p.RowPanel != nil {
+			for i := range p.RowPanel.Panels {
+				out = append(out, &p.RowPanel.Panels[i])
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x4e00 && r <= 0x9fff {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,160 @@
+package dashboards
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/stat"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+
+	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/indicators"
+)
+
+// Legends of the indicator trend.
+const (
+	legendValue     = "实际值"
+	legendExpected  = "序时进度"
+	legendTarget    = "目标值"
+	legendProjected = "年末预计"
+	legendGap       = "差距"
+)
+
+// Indicator is one target's page: where it stands, its value against the expected
+// trajectory and the target, the gap over time, the year-end projection, and every
+// revision reported (from InfluxDB, when that store is used).
+func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
+	ids := &panelIDs{}
+	var choices []choice
+	for _, e := range cat.Entries() {
+		text := e.Target.ID + " " + e.Target.Metric
+		if e.Department != nil {
+			text += "(" + e.Department.Name + ")"
+		}
+		choices = append(choices, choice{text: text, value: e.Target.ID})
+	}
+	ind := eq(conventions.LabelIndicator, "$"+VarIndicator)
+	b := base(IndicatorUID, "督办 · 指标详情", cat).
+		Description("一个目标的完成情况:实际值与序时进度、目标值的对比,差距变化,年末预计,报送修订记录。").
+		WithVariable(catalogVariable(VarIndicator, "指标", choices))
+
+	b.WithRow(dashboard.NewRowBuilder("${" + VarIndicator + ":text}").Id(ids.id()))
+	for _, s := range []struct {
+		title, metric, unit string
+		thresholds          *dashboard.ThresholdsConfigBuilder
+	}{
+		{"当前值", conventions.MetricValue, "none", nil},
+		{"目标值", conventions.MetricTarget, "none", nil},
+		{"序时进度值", conventions.MetricExpected, "none", nil},
+		{"差距(正数为超前)", conventions.MetricGap, "none", gapThresholds()},
+		{"完成进度", conventions.MetricProgress, "percentunit", progressThresholds()},
+		{"年末预计", conventions.MetricProjected, "none", nil},
+	} {
+		p := valueStat(ids, s.title, sel(s.metric, ind)).Unit(s.unit)
+		if s.thresholds != nil {
+			p.Thresholds(s.thresholds).ColorMode(common.BigValueColorModeValue).
+				ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdThresholds))
+		}
+		b.WithPanel(p)
+	}
+	b.WithPanel(valueStat(ids, "状态", severityExpr(ind)).
+		Mappings(statusMappings()).
+		ColorMode(common.BigValueColorModeBackground).
+		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdFixed).FixedColor("text")))
+	b.WithPanel(valueStat(ids, "最近报送", sel(conventions.MetricLastReport, ind)+" * 1000").
+		Unit("dateTimeAsIso").NoValue("未报送"))
+
+	b.WithRow(dashboard.NewRowBuilder("走势").Id(ids.id()))
+	b.WithPanel(valueTrend(ids, ind).Height(10).Span(24))
+	b.WithPanel(trend(ids, "差距变化(正数为超前)", "none",
+		rangeQuery("A", sel(conventions.MetricGap, ind), legendGap)).
+		Span(12).
+		Thresholds(gapThresholds()).
+		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
+		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdThresholds)))
+	b.WithPanel(trend(ids, "年末预计与目标", "none",
+		rangeQuery("A", sel(conventions.MetricProjected, ind), legendProjected),
+		rangeQuery("B", sel(conventions.MetricTarget, ind), legendTarget)).
+		Span(12).
+		Description("按当前进度推算的年末值;低于目标线(控制类指标为高于)即预计完不成。").
+		OverrideByName(override(legendTarget, prop("custom.lineStyle", map[string]any{"fill": "dash", "dash": []int{10, 10}}), prop("color", fixedColor("red")))))
+
+	b.WithRow(dashboard.NewRowBuilder("报送修订记录").Id(ids.id()))
+	b.WithPanel(revisionsTable(ids, cat).Height(10).Span(24))
+	return b.Build()
+}
+
+func fixedColor(c string) map[string]any { return map[string]any{"mode": "fixed", "fixedColor": c} }
+
+func valueStat(ids *panelIDs, title, expr string) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().
+		Id(ids.id()).
+		Title(title).
+		Datasource(promDS()).
+		WithTarget(instant("A", expr)).
+		Height(4).Span(3).
+		NoValue("无数据").
+		GraphMode(common.BigValueGraphModeNone).
+		TextMode(common.BigValueTextModeValue).
+		ColorMode(common.BigValueColorModeNone).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
+}
+
+// valueTrend draws the reported value against the expected trajectory and the target.
+func valueTrend(ids *panelIDs, ind string) *timeseries.PanelBuilder {
+	return trend(ids, "实际值、序时进度与目标", "none",
+		rangeQuery("A", sel(conventions.MetricValue, ind), legendValue),
+		rangeQuery("B", sel(conventions.MetricExpected, ind), legendExpected),
+		rangeQuery("C", sel(conventions.MetricTarget, ind), legendTarget),
+		rangeQuery("D", sel(conventions.MetricProjected, ind), legendProjected)).
+		Description("实际值为各期报送的累计值;序时进度为按时间进度应达到的值;虚线为年度目标。").
+		OverrideByName(override(legendValue, prop("color", fixedColor("blue")), prop("custom.lineWidth", 3), prop("custom.showPoints", "always"))).
+		OverrideByName(override(legendExpected, prop("color", fixedColor("green")), prop("custom.lineStyle", map[string]any{"fill": "dash", "dash": []int{4, 4}}))).
+		OverrideByName(override(legendTarget, prop("color", fixedColor("red")), prop("custom.lineStyle", map[string]any{"fill": "dash", "dash": []int{10, 10}}))).
+		OverrideByName(override(legendProjected, prop("color", fixedColor("orange")), prop("custom.lineStyle", map[string]any{"fill": "dot", "dash": []int{0, 10}})))
+}
+
+// RevisionsFlux is the Flux query listing every revision of $indicator reported for the
+// plan year, newest first.
+func RevisionsFlux(cat *indicators.Catalog) string {
+	loc := cat.Plan.Location()
+	start := time.Date(cat.Plan.Year, time.January, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
+	stop := time.Date(cat.Plan.Year+1, time.January, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
+	return strings.Join([]string{
+		`from(bucket: v.defaultBucket)`,
+		fmt.Sprintf(`  |> range(start: %s, stop: %s)`, start, stop),
+		fmt.Sprintf(`  |> filter(fn: (r) => r._measurement == %q and r.%s == "${%s}")`, InfluxMeasurement, conventions.LabelIndicator, VarIndicator),
+		`  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`,
+		`  |> group()`,
+		`  |> sort(columns: ["_time"], desc: true)`,
+	}, "\n")
+}
+
+func revisionsTable(ids *panelIDs, cat *indicators.Catalog) *table.PanelBuilder {
+	ds := influxDS()
+	return table.NewPanelBuilder().
+		Id(ids.id()).
+		Title("报送修订记录(InfluxDB)").
+		Description("每次报送和更正都保留:报送期、数值、修订号、报送单位和时间。仅在采集服务使用 InfluxDB 存储时有数据。").
+		Datasource(ds).
+		WithTarget(NewFluxQueryBuilder(RevisionsFlux(cat)).RefId("A")).
+		NoValue("无修订记录(未使用 InfluxDB 存储或尚未报送)").
+		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"})).
+		WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
+			"excludeByName": map[string]bool{"_start": true, "_stop": true, "_measurement": true},
+			"renameByName": map[string]string{
+				"_time": "报送期末", "value": "数值", "revision": "修订号", "sender": "报送方",
+				"stage": "阶段", "percent": "完成百分比", "note": "说明", "period": "报送期",
+				"received_at": "接收时间", conventions.LabelDepartment: colDeptID, conventions.LabelIndicator: colIndicator,
+				conventions.LabelUnit: colUnit, conventions.LabelTask: "任务",
+			},
+		}}).
+		SortBy([]cog.Builder[common.TableSortByFieldState]{
+			common.NewTableSortByFieldStateBuilder().DisplayName("报送期末").Desc(true),
+		})
+}
