@@ -1,0 +1,75 @@
+// Package influx is the collector.Store backed by InfluxDB (2.x in production; 1.8 with
+// Flux enabled in tests), through github.com/influxdata/influxdb-client-go/v2: blocking
+// writes, Flux reads, a context with a timeout on every call, and no use of the buckets
+// or orgs APIs, so the same code runs against both servers.
+//
+// # Schema
+//
+// One measurement, "report". One point per revision.
+//
+//	tags:   indicator, task, department, unit (task and unit from Config.Lookup, when
+//	        set), collector (the id of the collector that wrote the point; see below)
+//	fields: value, percent (float); revision, received_at (ns since epoch) (int);
+//	        stage, period, sender, note, evidence, reason, remote, idempotency_key,
+//	        id (string). Empty strings and absent numbers are not written.
+//	time:   period end + revision µs + period form ns
+//
+// # Revisions
+//
+// InfluxDB keeps one point per (measurement, tag set, timestamp): a later write with the
+// same three replaces the earlier one. Every revision therefore gets its own timestamp,
+// the period end plus the revision number in microseconds plus 1, 2 or 3 nanoseconds for
+// a month, quarter or day period (three forms of period can end at the same instant:
+// 2026-03, 2026-Q1 and 2026-03-31). Revision 2 of 2026-Q1 lands at
+// 2026-04-01T00:00:00.000002002+08:00. The series count stays one per indicator (per
+// collector), Grafana plots the point at the period end (a few µs do not show), and the
+// true period end is recovered exactly as time − revision µs − form ns. Revisions above
+// 10^9 per (indicator, period) are refused (they would drift by more than 1000 s).
+//
+// Rewriting a point with the same tags and timestamp overwrites it with itself, which
+// makes writes idempotent: the spool replays a batch as many times as a crash requires
+// and InfluxDB still holds it once.
+//
+// # Numbering and several collectors
+//
+// Appends are serialized within one collector. Before writing, the store asks InfluxDB
+// for the highest revision of every (indicator, period) in the batch (and its own
+// knowledge, which covers the spool), and numbers from there. Two collectors appending
+// to the same (indicator, period) at the same instant can both read the same highest
+// revision and both write revision N+1. Neither is lost: each collector writes under
+// its own "collector" tag, so the two points are in different series. The collector id
+// is kept in the spool directory (file collector-id), so it is stable across restarts
+// and distinct for every replica. History then shows two revisions N+1 (ordered by
+// received time) and Latest takes the one received last. Keeping one writer per
+// department (routing by department at the load balancer) avoids the race entirely.
+//
+// # Idempotency
+//
+// The key is stored in the field idempotency_key, with the sender in sender. Before
+// writing, the store looks a key up in an in-memory LRU, then in the spool, then in
+// InfluxDB (a Flux filter on the idempotency_key field). Two collectors receiving the
+// same (sender, key) at the same instant may both store it; a client retrying against
+// the same collector, or later against any, gets the original receipt.
+//
+// # Outages: the spool
+//
+// When InfluxDB is unreachable, answers 5xx or 429, or times out, Append writes the batch
+// to a durable local spool (one fsynced file per batch, package spool) and acknowledges
+// it, numbering revisions from what this collector knows (the last latest values read
+// from InfluxDB, persisted in the spool directory as latest.json, plus the spool). While
+// anything is spooled, later batches are spooled behind it, so InfluxDB receives them in
+// order. A background replayer retries the oldest batch with backoff. Each point carries
+// a random id; a replay first asks InfluxDB which ids of the batch are already there (a
+// crash between the write and the spool file's removal) and writes only the others, so
+// a batch is never stored twice. If InfluxDB gained revisions of the same (indicator,
+// period) meanwhile (another collector, or this one restarted without its snapshot), the
+// replay renumbers the spooled points above them, keeping their order; the receipt's
+// revision was then provisional. A spooled report whose (sender, key) reached InfluxDB
+// through another collector during the outage is dropped on replay, not duplicated.
+// Readers see spooled reports: Latest and History merge the spool into what InfluxDB
+// returns, and while InfluxDB is down Latest serves the last values it read (History
+// serves only the spooled part, as InfluxDB alone holds the rest).
+//
+// The spool's size, its oldest batch's age and failed InfluxDB writes are exported by
+// Metrics; Ready reports "degraded" while anything is spooled.
+package influx

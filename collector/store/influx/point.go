@@ -1,0 +1,279 @@
+package influx
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+)
+
+// Tag and field names of the "report" measurement.
+const (
+	tagIndicator  = "indicator"
+	tagTask       = "task"
+	tagDepartment = "department"
+	tagUnit       = "unit"
+	tagCollector  = "collector"
+
+	fieldValue     = "value"
+	fieldStage     = "stage"
+	fieldPercent   = "percent"
+	fieldRevision  = "revision"
+	fieldSender    = "sender"
+	fieldNote      = "note"
+	fieldEvidence  = "evidence"
+	fieldReason    = "reason"
+	fieldRemote    = "remote"
+	fieldReceived  = "received_at"
+	fieldKey       = "idempotency_key"
+	fieldPeriod    = "period"
+	fieldID        = "id"
+	maxRevision    = 1_000_000_000
+	revisionOffset = int64(time.Microsecond)
+)
+
+// The time window every query reads; Append refuses period ends outside it.
+var (
+	rangeStart = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	rangeStop  = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// point is one revision as written: the revision plus what the store adds.
+type point struct {
+	Rev       indicators.Revision `json:"rev"`
+	ID        string              `json:"id"`
+	Task      string              `json:"task,omitempty"`
+	Unit      string              `json:"unit,omitempty"`
+	Collector string              `json:"collector"`
+}
+
+// formOffset tells apart the period forms that can end at the same instant.
+func formOffset(period string) int64 {
+	p, err := indicators.ParsePeriod(period)
+	if err != nil {
+		return 0
+	}
+	switch p.Kind {
+	case indicators.PeriodMonth:
+		return 1
+	case indicators.PeriodQuarter:
+		return 2
+	case indicators.PeriodDay:
+		return 3
+	}
+	return 0
+}
+
+// timestamp is the point's time: period end + revision µs + form ns.
+func timestamp(r indicators.Revision) time.Time {
+	return time.Unix(0, r.PeriodEnd.UnixNano()+int64(r.Revision)*revisionOffset+formOffset(r.Period)).UTC()
+}
+
+// periodEnd recovers the period end from a point's time.
+func periodEnd(t time.Time, revision int, period string) time.Time {
+	return time.Unix(0, t.UnixNano()-int64(revision)*revisionOffset-formOffset(period))
+}
+
+func newID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// line renders the point in InfluxDB line protocol. Strings keep newlines and tabs as
+// they are (legal inside a quoted field value); only '"' and the backslash are escaped.
+func (p *point) line(measurement string) string {
+	r := &p.Rev
+	var b strings.Builder
+	b.Grow(256 + len(r.Note) + len(r.Evidence))
+	b.WriteString(lpEscape(measurement, false))
+	tags := [...][2]string{ // sorted by key, as InfluxDB prefers
+		{tagCollector, p.Collector}, {tagDepartment, r.Department}, {tagIndicator, r.Indicator},
+		{tagTask, p.Task}, {tagUnit, p.Unit},
+	}
+	for _, t := range tags {
+		if t[1] != "" {
+			b.WriteByte(',')
+			b.WriteString(t[0])
+			b.WriteByte('=')
+			b.WriteString(lpEscape(t[1], true))
+		}
+	}
+	b.WriteByte(' ')
+	b.WriteString(fieldRevision + "=" + strconv.FormatInt(int64(r.Revision), 10) + "i")
+	b.WriteString("," + fieldReceived + "=" + strconv.FormatInt(r.ReceivedAt.UnixNano(), 10) + "i")
+	if r.Value != nil {
+		b.WriteString("," + fieldValue + "=" + strconv.FormatFloat(*r.Value, 'g', -1, 64))
+	}
+	if r.Percent != nil {
+		b.WriteString("," + fieldPercent + "=" + strconv.FormatFloat(*r.Percent, 'g', -1, 64))
+	}
+	for _, f := range [...][2]string{
+		{fieldPeriod, r.Period}, {fieldID, p.ID}, {fieldStage, string(r.Stage)}, {fieldSender, r.Sender},
+		{fieldNote, r.Note}, {fieldEvidence, r.Evidence}, {fieldReason, r.Reason}, {fieldRemote, r.Remote},
+		{fieldKey, r.IdempotencyKey},
+	} {
+		if f[1] != "" {
+			b.WriteString("," + f[0] + "=\"")
+			b.WriteString(fieldEscaper.Replace(f[1]))
+			b.WriteByte('"')
+		}
+	}
+	b.WriteByte(' ')
+	b.WriteString(strconv.FormatInt(timestamp(*r).UnixNano(), 10))
+	return b.String()
+}
+
+// lpEscape escapes a measurement name or tag value for line protocol.
+func lpEscape(s string, tag bool) string {
+	if tag {
+		return tagEscaper.Replace(s)
+	}
+	return measurementEscaper.Replace(s)
+}
+
+var (
+	tagEscaper         = strings.NewReplacer(",", `\,`, " ", `\ `, "=", `\=`)
+	measurementEscaper = strings.NewReplacer(",", `\,`, " ", `\ `)
+	fieldEscaper       = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+)
+
+// validTag says whether a tag value survives line protocol unchanged.
+func validTag(v string) bool {
+	return !strings.ContainsAny(v, "\n\r") && !strings.HasSuffix(v, `\`)
+}
+
+// checkPoint refuses what InfluxDB cannot hold faithfully.
+func checkPoint(r indicators.Revision) error {
+	if r.Indicator == "" {
+		return fmt.Errorf("influx: empty indicator")
+	}
+	if !validTag(r.Indicator) || !validTag(r.Department) {
+		return fmt.Errorf("influx: indicator %q or department %q holds a line break or ends with a backslash", r.Indicator, r.Department)
+	}
+	if r.PeriodEnd.Before(rangeStart) || !r.PeriodEnd.Before(rangeStop.Add(-time.Hour)) {
+		return fmt.Errorf("influx: period end %s outside %s..%s", r.PeriodEnd, rangeStart, rangeStop)
+	}
+	for _, f := range []*float64{r.Value, r.Percent} {
+		if f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0)) {
+			return fmt.Errorf("influx: %s %s: value %v cannot be stored", r.Indicator, r.Period, *f)
+		}
+	}
+	return nil
+}
+
+// fromRow decodes one pivoted Flux row into a point.
+func fromRow(vals map[string]any) (point, error) {
+	var p point
+	str := func(k string) string {
+		s, _ := vals[k].(string)
+		return s
+	}
+	num := func(k string) *float64 {
+		switch v := vals[k].(type) {
+		case float64:
+			return &v
+		case int64:
+			f := float64(v)
+			return &f
+		}
+		return nil
+	}
+	integer := func(k string) (int64, bool) {
+		switch v := vals[k].(type) {
+		case int64:
+			return v, true
+		case float64:
+			return int64(v), true
+		case uint64:
+			return int64(v), true
+		}
+		return 0, false
+	}
+	t, ok := vals["_time"].(time.Time)
+	if !ok {
+		return p, fmt.Errorf("influx: row without _time: %v", vals)
+	}
+	rev, ok := integer(fieldRevision)
+	if !ok {
+		return p, fmt.Errorf("influx: row without revision at %s", t)
+	}
+	r := &p.Rev
+	r.Indicator = str(tagIndicator)
+	r.Period = str(fieldPeriod)
+	r.Value = num(fieldValue)
+	r.Stage = indicators.Stage(str(fieldStage))
+	r.Percent = num(fieldPercent)
+	r.Note = str(fieldNote)
+	r.Evidence = str(fieldEvidence)
+	r.IdempotencyKey = str(fieldKey)
+	r.Reason = str(fieldReason)
+	r.Revision = int(rev)
+	r.Department = str(tagDepartment)
+	r.Sender = str(fieldSender)
+	if ns, ok := integer(fieldReceived); ok {
+		r.ReceivedAt = time.Unix(0, ns)
+	}
+	r.Remote = str(fieldRemote)
+	r.PeriodEnd = periodEnd(t, r.Revision, r.Period)
+	p.ID = str(fieldID)
+	p.Task = str(tagTask)
+	p.Unit = str(tagUnit)
+	p.Collector = str(tagCollector)
+	return p, nil
+}
+
+// fluxString quotes s as a Flux string literal. Every byte outside a small safe set is
+// written as \xHH, so no input can close the literal or start an interpolation.
+func fluxString(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '_', c == ':', c == '/', c == ' ':
+			b.WriteByte(c)
+		default:
+			b.WriteString(`\x`)
+			b.WriteString(strconv.FormatUint(uint64(c)>>4, 16))
+			b.WriteString(strconv.FormatUint(uint64(c)&0xf, 16))
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// fluxSet renders a Flux array of strings.
+func fluxSet(ss []string) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = fluxString(s)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// clone copies a revision so that callers never share the store's pointers.
+func clone(r indicators.Revision) indicators.Revision {
+	if r.Value != nil {
+		v := *r.Value
+		r.Value = &v
+	}
+	if r.Percent != nil {
+		v := *r.Percent
+		r.Percent = &v
+	}
+	return r
+}
+
+// pkey is the (indicator, period) a revision number counts in.
+type pkey struct{ indicator, period string }
+
+func keyOf(r indicators.Revision) pkey { return pkey{r.Indicator, r.Period} }

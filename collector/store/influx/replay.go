@@ -1,0 +1,143 @@
+package influx
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+)
+
+// replayLoop sends spooled batches to InfluxDB, oldest first, backing off while it fails.
+func (s *Store) replayLoop() {
+	defer close(s.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-s.stop
+		cancel()
+	}()
+	backoff := s.cfg.RetryMin
+	for {
+		s.mu.Lock()
+		var head *spooled
+		if len(s.pending) > 0 {
+			h := s.pending[0]
+			head = &h
+		}
+		s.mu.Unlock()
+		if head == nil {
+			select {
+			case <-s.stop:
+				return
+			case <-s.wake:
+				continue
+			}
+		}
+		err := s.replay(ctx, *head)
+		if err == nil {
+			backoff = s.cfg.RetryMin
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.unreachable(err)
+		s.log.Debug("replay failed; retrying", "seq", head.seq, "in", backoff, "err", err)
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, s.cfg.RetryMax)
+	}
+}
+
+// replay writes one spooled batch, safely after any crash: points InfluxDB already
+// holds (found by id) are not written again; points whose (sender, key) reached
+// InfluxDB by another way are dropped; the rest are renumbered above what InfluxDB
+// holds if it gained revisions meanwhile, in spool order. The spool file is removed
+// only after the write succeeded.
+func (s *Store) replay(ctx context.Context, b spooled) error {
+	present, err := s.presentIDs(ctx, b.points)
+	if err != nil {
+		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+	}
+	var todo []point
+	done := make([]point, 0, len(b.points))
+	for _, p := range b.points {
+		if rev, ok := present[p.ID]; ok {
+			p.Rev.Revision = rev
+			done = append(done, p)
+		} else {
+			todo = append(todo, p)
+		}
+	}
+	var keyed []point
+	for _, p := range todo {
+		if p.Rev.IdempotencyKey != "" {
+			keyed = append(keyed, p)
+		}
+	}
+	if len(keyed) > 0 {
+		revs := make([]indicators.Revision, len(keyed))
+		for i, p := range keyed {
+			revs[i] = p.Rev
+		}
+		found, err := s.lookupKeys(ctx, revs)
+		if err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+		}
+		kept := todo[:0:0]
+		for _, p := range todo {
+			if p.Rev.IdempotencyKey != "" {
+				if f, ok := found[skey(p.Rev)]; ok && f.ID != p.ID {
+					s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
+						"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
+					continue
+				}
+			}
+			kept = append(kept, p)
+		}
+		todo = kept
+	}
+	if len(todo) > 0 {
+		revs := make([]indicators.Revision, len(todo))
+		for i, p := range todo {
+			revs[i] = p.Rev
+		}
+		remote, err := s.maxRevisions(ctx, revs)
+		if err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+		}
+		for i := range todo {
+			k := keyOf(todo[i].Rev)
+			if todo[i].Rev.Revision <= remote[k] {
+				s.log.Info("renumbering a spooled report above revisions stored meanwhile",
+					"indicator", k.indicator, "period", k.period, "spooled", todo[i].Rev.Revision, "now", remote[k]+1)
+				todo[i].Rev.Revision = remote[k] + 1
+			}
+			remote[k] = todo[i].Rev.Revision
+		}
+		if err := s.write(ctx, todo); err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+		}
+	}
+	if err := s.spool.Remove(b.seq); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) > 0 && s.pending[0].seq == b.seq {
+		s.pending = s.pending[1:]
+	}
+	for _, p := range b.points {
+		if p.Rev.IdempotencyKey != "" {
+			delete(s.spoolKeys, skey(p.Rev))
+		}
+	}
+	for _, p := range append(done, todo...) {
+		s.remember(p)
+	}
+	return nil
+}
