@@ -1,17 +1,54 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"sort"
 
 	"github.com/spf13/cobra"
+
+	"github.com/duban-gov/duban/dashboards"
+	"github.com/duban-gov/duban/indicators"
 )
 
 func newDashboardsCmd(s streams) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "dashboards",
-		Short: "not built yet",
+		Short: "Grafana dashboards, provisioning and alert rules generated from the catalog",
+	}
+	var catalog, out, root string
+	gen := &cobra.Command{
+		Use:   "generate",
+		Short: "Write the dashboards (generated/) and the Grafana and Prometheus provisioning (provisioning/) into --out",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("dashboards: not built yet")
+			if catalog == "" {
+				catalog = dashboards.CatalogPath(root)
+			}
+			cat, err := indicators.Load(catalog)
+			if err != nil {
+				return err
+			}
+			files, err := dashboards.Generate(cat)
+			if err != nil {
+				return err
+			}
+			if err := dashboards.Write(out, files); err != nil {
+				return err
+			}
+			names := make([]string, 0, len(files))
+			for n := range files {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				fmt.Fprintf(s.err, "wrote %s/%s\n", out, n)
+			}
+			return nil
 		},
 	}
+	gen.Flags().StringVar(&catalog, "catalog", "", "catalog file (default: "+dashboards.DefaultCatalog+" under --root)")
+	gen.Flags().StringVar(&root, "root", ".", "repository root, to find the default catalog")
+	gen.Flags().StringVar(&out, "out", "dashboards", "output directory")
+	cmd.AddCommand(gen)
+	return cmd
 }
