@@ -54,8 +54,9 @@ const (
 	// InfluxDB organisation and bucket created by the compose stack's init variables.
 	InfluxOrg    = "duban"
 	InfluxBucket = "duban"
-	// InfluxMeasurement is the measurement the InfluxDB store writes reports to.
-	InfluxMeasurement = "reports"
+	// InfluxMeasurement is the measurement the InfluxDB store writes reports to (one
+	// point per revision; see collector/store/influx).
+	InfluxMeasurement = "report"
 )
 
 func serviceURL(name string, port int) string { return fmt.Sprintf("http://%s:%d", name, port) }

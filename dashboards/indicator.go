@@ -120,18 +120,22 @@ func valueTrend(ids *panelIDs, ind string) *timeseries.PanelBuilder {
 }
 
 // RevisionsFlux is the Flux query listing every revision of $indicator reported for the
-// plan year, newest first.
+// plan year, newest first. The store writes one point per revision (timestamp = period
+// end + revision µs), tags indicator/department, fields value, stage, percent, period,
+// revision, sender, received_at (ns), note, reason.
 func RevisionsFlux(cat *indicators.Catalog) string {
 	loc := cat.Plan.Location()
 	start := time.Date(cat.Plan.Year, time.January, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
-	stop := time.Date(cat.Plan.Year+1, time.January, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
+	stop := time.Date(cat.Plan.Year+1, time.February, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
 	return strings.Join([]string{
 		`from(bucket: v.defaultBucket)`,
 		fmt.Sprintf(`  |> range(start: %s, stop: %s)`, start, stop),
 		fmt.Sprintf(`  |> filter(fn: (r) => r._measurement == %q and r.%s == "${%s}")`, InfluxMeasurement, conventions.LabelIndicator, VarIndicator),
 		`  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`,
 		`  |> group()`,
-		`  |> sort(columns: ["_time"], desc: true)`,
+		`  |> map(fn: (r) => ({r with received_at: time(v: r.received_at)}))`,
+		`  |> keep(columns: ["period", "revision", "value", "stage", "percent", "sender", "received_at", "note", "reason"])`,
+		`  |> sort(columns: ["received_at"], desc: true)`,
 	}, "\n")
 }
 
@@ -140,21 +144,21 @@ func revisionsTable(ids *panelIDs, cat *indicators.Catalog) *table.PanelBuilder 
 	return table.NewPanelBuilder().
 		Id(ids.id()).
 		Title("报送修订记录(InfluxDB)").
-		Description("每次报送和更正都保留:报送期、数值、修订号、报送单位和时间。仅在采集服务使用 InfluxDB 存储时有数据。").
+		Description("每次报送和更正都保留:报送期、修订号、数值、报送方、接收时间、说明,最新的在上。仅在采集服务使用 InfluxDB 存储时有数据。").
 		Datasource(ds).
 		WithTarget(NewFluxQueryBuilder(RevisionsFlux(cat)).RefId("A")).
 		NoValue("无修订记录(未使用 InfluxDB 存储或尚未报送)").
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"})).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
-			"excludeByName": map[string]bool{"_start": true, "_stop": true, "_measurement": true},
 			"renameByName": map[string]string{
-				"_time": "报送期末", "value": "数值", "revision": "修订号", "sender": "报送方",
-				"stage": "阶段", "percent": "完成百分比", "note": "说明", "period": "报送期",
-				"received_at": "接收时间", conventions.LabelDepartment: colDeptID, conventions.LabelIndicator: colIndicator,
-				conventions.LabelUnit: colUnit, conventions.LabelTask: "任务",
+				"period": "报送期", "revision": "修订号", "value": "数值", "stage": "阶段", "percent": "完成百分比",
+				"sender": "报送方", "received_at": "接收时间", "note": "进展说明", "reason": "更正原因",
+			},
+			"indexByName": map[string]int{
+				"period": 0, "revision": 1, "value": 2, "stage": 3, "percent": 4, "sender": 5, "received_at": 6, "note": 7, "reason": 8,
 			},
 		}}).
 		SortBy([]cog.Builder[common.TableSortByFieldState]{
-			common.NewTableSortByFieldStateBuilder().DisplayName("报送期末").Desc(true),
+			common.NewTableSortByFieldStateBuilder().DisplayName("接收时间").Desc(true),
 		})
 }
