@@ -1,0 +1,374 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+// server is a running `duban serve` process.
+type server struct {
+	t       *testing.T
+	bin     string
+	args    []string
+	cmd     *exec.Cmd
+	logs    *syncBuffer
+	url     string
+	tokens  map[string]string // department id or "admin" → token
+	dataDir string
+	cfgFile string
+	client  *http.Client
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newServer writes a configuration (tokens for rsj, fgw, slj and admin, the mini
+// catalog, a temp data dir, a free port, plus extra YAML) and starts the binary.
+func newServer(t *testing.T, extra string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	s := &server{t: t, bin: testenv.DubanBinary(t), tokens: map[string]string{}, dataDir: filepath.Join(dir, "data"), client: http.DefaultClient}
+	var lines []string
+	for _, who := range []string{"rsj", "fgw", "slj", "admin"} {
+		tok, err := auth.Generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.tokens[who] = tok
+		if who == "admin" {
+			lines = append(lines, fmt.Sprintf("    - {role: admin, sha256: %s}", auth.Hash(tok)))
+		} else {
+			lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", who, auth.Hash(tok)))
+		}
+	}
+	addr := testenv.FreeAddr(t)
+	s.url = "http://" + addr
+	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nlog: {format: json, level: debug}\nauth:\n  tokens:\n%s\n%s",
+		addr, filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"), s.dataDir, strings.Join(lines, "\n"), extra)
+	s.cfgFile = filepath.Join(dir, "duban.yaml")
+	if err := os.WriteFile(s.cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.logs = &syncBuffer{}
+	s.start()
+	return s
+}
+
+func (s *server) start() {
+	s.t.Helper()
+	s.cmd = exec.Command(s.bin, "serve", "--config", s.cfgFile)
+	s.cmd.Stdout = s.logs
+	s.cmd.Stderr = s.logs
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := s.cmd
+	s.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := s.client.Get(s.url + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("duban serve did not become ready: %v\n%s", err, s.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *server) kill() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd.Wait()
+}
+
+type receipt struct {
+	Indicator, Period string
+	Revision          int
+}
+
+// push sends reports; it returns the status and the receipts of a 201.
+func (s *server) push(token string, reports ...map[string]any) (int, []receipt, error) {
+	b, _ := json.Marshal(map[string]any{"reports": reports})
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/v1/reports", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var ans struct{ Receipts []receipt }
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusCreated {
+		if err := json.Unmarshal(body, &ans); err != nil {
+			return resp.StatusCode, nil, err
+		}
+	}
+	return resp.StatusCode, ans.Receipts, nil
+}
+
+func (s *server) history(id string) []indicators.Revision {
+	s.t.Helper()
+	resp, err := s.client.Get(s.url + "/api/v1/indicators/" + id + "/reports")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ans struct{ Revisions []indicators.Revision }
+	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
+		s.t.Fatal(err)
+	}
+	return ans.Revisions
+}
+
+// TestAcknowledgedReportsSurviveSIGKILL pushes from several clients, kills the
+// collector with SIGKILL while pushes are in flight, starts it again on the same data
+// directory and reads every acknowledged report back.
+func TestAcknowledgedReportsSurviveSIGKILL(t *testing.T) {
+	s := newServer(t, "")
+	type acked struct {
+		receipt
+		value float64
+	}
+	var mu sync.Mutex
+	var all []acked
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for c, who := range []string{"rsj", "fgw", "rsj", "fgw"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := map[string]string{"rsj": "57.1", "fgw": "11.1"}[who]
+			for i := 0; ctx.Err() == nil; i++ {
+				v := float64(c*1_000_000 + i)
+				period := fmt.Sprintf("2026-%02d", 1+i%5)
+				code, rc, err := s.push(s.tokens[who], map[string]any{"indicator": id, "period": period, "value": v})
+				if err != nil || code != http.StatusCreated {
+					continue // killed mid-request: not acknowledged
+				}
+				mu.Lock()
+				all = append(all, acked{rc[0], v})
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(700 * time.Millisecond)
+	s.kill()
+	cancel()
+	wg.Wait()
+	mu.Lock()
+	n := len(all)
+	mu.Unlock()
+	if n < 10 {
+		t.Fatalf("only %d reports acknowledged before the kill\n%s", n, s.logs.String())
+	}
+	s.start()
+	stored := map[receipt]float64{}
+	for _, id := range []string{"57.1", "11.1"} {
+		for _, r := range s.history(id) {
+			stored[receipt{r.Indicator, r.Period, r.Revision}] = *r.Value
+		}
+	}
+	for _, a := range all {
+		v, ok := stored[a.receipt]
+		if !ok || v != a.value {
+			t.Fatalf("acknowledged %+v value %v: after restart found %v, %v", a.receipt, a.value, v, ok)
+		}
+	}
+	t.Logf("%d acknowledged reports, all read back after SIGKILL (%d stored)", n, len(stored))
+	// The restarted collector keeps counting revisions where it left off.
+	code, rc, err := s.push(s.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-01", "value": 1})
+	if err != nil || code != 201 {
+		t.Fatalf("push after restart: %d %v", code, err)
+	}
+	max := 0
+	for k := range stored {
+		if k.Indicator == "57.1" && k.Period == "2026-01" && k.Revision > max {
+			max = k.Revision
+		}
+	}
+	if rc[0].Revision != max+1 {
+		t.Fatalf("revision after restart %d, want %d", rc[0].Revision, max+1)
+	}
+}
+
+// TestSIGTERMFinishesRequestsInFlight starts a push whose body arrives after SIGTERM:
+// the collector finishes it (201, stored), then exits 0.
+func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
+	s := newServer(t, "")
+	body := `{"reports":[{"indicator":"57.1","period":"2026-03","value":11800}]}`
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		s.tokens["rsj"], len(body), body[:10])
+	time.Sleep(200 * time.Millisecond) // the server is reading the body
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	reply, _ := io.ReadAll(conn)
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 201") {
+		t.Fatalf("in-flight push answered %q\n%s", reply, s.logs.String())
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, s.logs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not exit after SIGTERM")
+	}
+	s.start()
+	if h := s.history("57.1"); len(h) != 1 || *h[0].Value != 11800 {
+		t.Fatalf("after restart: %+v", h)
+	}
+}
+
+// TestSlowClientsAreCutOff: a client that never finishes its headers is disconnected
+// after http.read_header_timeout.
+func TestSlowClientsAreCutOff(t *testing.T) {
+	s := newServer(t, "http: {read_header_timeout: 300ms}\n")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\n")
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = io.ReadAll(conn)
+	if err != nil || time.Since(start) > 3*time.Second {
+		t.Fatalf("slow client kept for %v (err %v), want cut off after ~300ms", time.Since(start), err)
+	}
+}
+
+// TestTLS serves HTTPS with a self-signed certificate generated here, and records no
+// token in the logs.
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	s := newServerTLS(t, fmt.Sprintf("tls: {cert_file: %s, key_file: %s}\n", certFile, keyFile), pool)
+	code, rc, err := s.push(s.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-03", "value": 1})
+	if err != nil || code != 201 || len(rc) != 1 {
+		t.Fatalf("push over TLS: %d %v", code, err)
+	}
+	plain := "http://" + strings.TrimPrefix(s.url, "https://")
+	if resp, err := http.Get(plain + "/-/healthy"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Fatal("plain HTTP answered 200 on the TLS port")
+		}
+	}
+	for who, tok := range s.tokens {
+		if strings.Contains(s.logs.String(), tok) || strings.Contains(s.logs.String(), auth.Hash(tok)) {
+			t.Fatalf("logs hold %s's token or its hash", who)
+		}
+	}
+}
+
+func newServerTLS(t *testing.T, extra string, pool *x509.CertPool) *server {
+	t.Helper()
+	dir := t.TempDir()
+	s := &server{t: t, bin: testenv.DubanBinary(t), tokens: map[string]string{}, dataDir: filepath.Join(dir, "data"),
+		client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	tok, _ := auth.Generate()
+	s.tokens["rsj"] = tok
+	addr := testenv.FreeAddr(t)
+	s.url = "https://" + addr
+	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {path: %s}\nauth:\n  tokens:\n    - {department: rsj, sha256: %s}\n%s",
+		addr, filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"), s.dataDir, auth.Hash(tok), extra)
+	s.cfgFile = filepath.Join(dir, "duban.yaml")
+	if err := os.WriteFile(s.cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.logs = &syncBuffer{}
+	s.start()
+	return s
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key; it returns their paths and
+// a pool trusting the certificate.
+func selfSigned(t *testing.T, dir string) (string, string, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "duban test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
