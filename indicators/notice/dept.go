@@ -1,0 +1,198 @@
+package notice
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/mozillazg/go-pinyin"
+)
+
+// abbreviations maps official long forms of unit names to the short forms
+// notices also use, so that 市规划和自然资源局 and 市规自局 are one department.
+// The short form is what the department id is derived from.
+var abbreviations = []struct{ long, short string }{
+	{"发展和改革委员会", "发改委"},
+	{"发展改革委员会", "发改委"},
+	{"发展改革委", "发改委"},
+	{"规划和自然资源局", "规自局"},
+	{"自然资源和规划局", "规自局"},
+	{"市场监督管理局", "市场监管局"},
+	{"工业和信息化局", "工信局"},
+	{"经济和信息化局", "经信局"},
+	{"人力资源和社会保障局", "人社局"},
+	{"住房和城乡建设局", "住建局"},
+	{"城市管理局", "城管局"},
+	{"交通运输局", "交通局"},
+	{"农业农村局", "农业局"},
+	{"文化和旅游局", "文旅局"},
+	{"卫生健康委员会", "卫健委"},
+	{"卫生和健康委员会", "卫健委"},
+	{"应急管理局", "应急局"},
+	{"行政审批服务管理局", "行政审批局"},
+	{"医疗保障局", "医保局"},
+	{"科学技术局", "科技局"},
+	{"退役军人事务局", "退役军人局"},
+	{"残疾人联合会", "残联"},
+	{"妇女联合会", "妇联"},
+	{"人民政府", "政府"},
+	{"管理委员会", "管委会"},
+}
+
+// vague names a cooperating clause may use that are not a department.
+var vagueUnit = regexp.MustCompile(`^(相关|有关|各有关|其他)(成员)?(单位|部门)$`)
+
+// canonicalKey is the short form of a unit name: official long forms shortened,
+// one leading 市 and a trailing 管委会 dropped. Equal keys are one department.
+func canonicalKey(name string) string {
+	k := strings.TrimSpace(name)
+	for _, a := range abbreviations {
+		k = strings.ReplaceAll(k, a.long, a.short)
+	}
+	if r := []rune(k); len(r) > 2 && r[0] == '市' {
+		k = string(r[1:])
+	}
+	if r := []rune(k); len(r) > 4 && strings.HasSuffix(k, "管委会") {
+		k = strings.TrimSuffix(k, "管委会")
+	}
+	return k
+}
+
+// phrases fixes go-pinyin's per-character reading of polyphonic characters in names.
+var phrases = map[string][]string{
+	"长治": {"chang", "zhi"},
+	"长子": {"chang", "zi"},
+	"长沙": {"chang", "sha"},
+	"长春": {"chang", "chun"},
+	"长安": {"chang", "an"},
+	"银行": {"yin", "hang"},
+	"分行": {"fen", "hang"},
+	"支行": {"zhi", "hang"},
+	"太行": {"tai", "hang"},
+	"重庆": {"chong", "qing"},
+	"厦门": {"xia", "men"},
+	"蚌埠": {"beng", "bu"},
+}
+
+// syllables returns one lower-case ASCII token per character: the pinyin of a Han
+// character, the character itself for ASCII letters and digits; other runes are dropped.
+func syllables(s string) []string {
+	args := pinyin.NewArgs()
+	rs := []rune(s)
+	var out []string
+	for i := 0; i < len(rs); {
+		if i+1 < len(rs) {
+			if p, ok := phrases[string(rs[i:i+2])]; ok {
+				out = append(out, p...)
+				i += 2
+				continue
+			}
+		}
+		r := rs[i]
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			out = append(out, strings.ToLower(string(r)))
+		case unicode.Is(unicode.Han, r):
+			if p := pinyin.SinglePinyin(r, args); len(p) > 0 {
+				out = append(out, p[0])
+			}
+		}
+		i++
+	}
+	return out
+}
+
+// Pinyin returns the toneless pinyin of s, syllables joined without separator
+// (长治 → changzhi).
+func Pinyin(s string) string { return strings.Join(syllables(s), "") }
+
+func initials(s string) string {
+	var b strings.Builder
+	for _, p := range syllables(s) {
+		b.WriteByte(p[0])
+	}
+	return b.String()
+}
+
+// assignIDs gives every key a stable ASCII id: the pinyin initials of the key.
+// Keys whose initials collide use the full first syllable instead (农业局 nongyj,
+// 能源局 nengyj); any collision left gets -2, -3… in sorted key order.
+func assignIDs(keys []string) map[string]string {
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	byInit := map[string][]string{}
+	for _, k := range sorted {
+		id := initials(k)
+		if id == "" {
+			id = "dept"
+		}
+		byInit[id] = append(byInit[id], k)
+	}
+	ids := map[string]string{}
+	used := map[string]bool{}
+	for _, k := range sorted {
+		id := initials(k)
+		if id == "" {
+			id = "dept"
+		}
+		if len(byInit[id]) > 1 {
+			if sy := syllables(k); len(sy) > 0 {
+				id = sy[0] + initials(string([]rune(k)[1:]))
+			}
+		}
+		base := id
+		for n := 2; used[id]; n++ {
+			id = base + "-" + strconv.Itoa(n)
+		}
+		used[id] = true
+		ids[k] = id
+	}
+	return ids
+}
+
+// registry collects departments in order of first mention.
+type registry struct {
+	keys  []string
+	names map[string]string // key → display name
+	lead  map[string]bool   // key named as a lead (its section name wins)
+}
+
+func newRegistry() *registry {
+	return &registry{names: map[string]string{}, lead: map[string]bool{}}
+}
+
+// add records a unit name and returns its key. A name used as a lead replaces
+// a cooperating short form as the display name.
+func (r *registry) add(name string, asLead bool) string {
+	name = strings.TrimSpace(name)
+	k := canonicalKey(name)
+	if _, ok := r.names[k]; !ok {
+		r.keys = append(r.keys, k)
+		r.names[k] = name
+	}
+	if asLead && !r.lead[k] {
+		r.lead[k] = true
+		r.names[k] = name
+	}
+	return k
+}
+
+var unitSep = regexp.MustCompile(`[、,，;；/]`)
+
+// splitUnits splits "市住建局、市城管局、市妇联" into names, dropping vague ones.
+func splitUnits(s string) []string {
+	s = strings.TrimSpace(strings.Trim(s, "。.;；,，"))
+	parts := unitSep.Split(s, -1)
+	var out []string
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		p = strings.TrimSuffix(p, "等")
+		if p == "" || vagueUnit.MatchString(p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,781 @@
+package notice
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/duban-gov/duban/indicators"
+)
+
+// The rules that turn an item's words into targets. Each clause (text between , ; 。)
+// is read on its own:
+//
+//   - A figure with a unit is a target unless it is a size threshold ("投资10亿元以上的"),
+//     a capacity or name in a list before 等 ("4万吨…负极材料等650个项目"), part of a code
+//     (PM2.5, 5A, 2×66万千瓦), or a count of things only pushed along (推进/加快/抓好…
+//     "N个项目" without 开工/竣工/建成/投产 in the clause). Ordinals and names in Chinese
+//     numerals (一主五辅, 十七届, 三年行动, 六个能力) and figures without a unit
+//     (309国道, 再延长30年) are never targets.
+//   - Comparator: 以上/不低于/不少于/至少/余/a range "1至2" → ge; 以下/以内/不超过/控制在 → le;
+//     左右 → approx; otherwise eq. 下降X% → growth_rate −X with le (a fall of at least X).
+//   - Measure: 增长/增速/涨幅 with % → growth_rate; other % and 率/比例/占比/浓度/面积 →
+//     level; counts and amounts → cumulative.
+//   - Implicit figures: 全覆盖/全接入/全部开工 → 100 % (level); 动态清零 → 0 (level).
+//   - Relative: 与经济增长同步, 高于经济增长水平 → growth_rate following the GDP growth target.
+//   - "N月底前大头落地" → a cumulative 100 % target with a front-loaded monthly profile
+//     (80 % by the end of month N).
+//   - A clause with none of the above but a milestone word (开工, 启动, 复工 → started;
+//     竣工, 建成, 投运, 投产, 完工, 投用 → completed), not negated, is a milestone.
+//   - Due: 一季度 03-31, 上半年 06-30, 前三季度 09-30, N月底(前) end of month N, otherwise
+//     (年底前, 年内, 全年, 当年) 12-31; a table's deadline column is the default.
+
+type extractor struct {
+	year int
+	warn func(line int, format string, args ...any)
+}
+
+const units = `个百分点|百分点|%|‰|美元|元|人次|人|名|家|户|个|项|条|座|套|处|所|栋|间|辆|台|场|亩|公顷|平方公里|平方米|公里|千米|米|吨|公斤|千克|斤|立方米|千瓦时|千瓦|兆瓦|瓦|微克|毫克|倍|张|件|只|头|株|棵|宗|块|列|篇|支|床|次`
+
+var (
+	reQty      = regexp.MustCompile(`(\d+(?:\.\d+)?)(?:\s*(?:至|到|~|－|-)\s*(\d+(?:\.\d+)?))?\s*(余|多)?\s*(万亿|亿|万|千)?\s*(` + units + `)`)
+	reCmpAfter = regexp.MustCompile(`^\s*(及以上|以上|及以下|以下|以内|左右|上下)`)
+	reDigits   = regexp.MustCompile(`\d+(?:\.\d+)?`)
+	reNameNum  = regexp.MustCompile(`^(年|月|日|号|国道|省道|县道|届|级|期|周年|版|点|时|分|届|线|路|中|\.)`)
+	reListEtc  = regexp.MustCompile(`等\s*\d`)
+	reLeadQty  = regexp.MustCompile(`^\s*\d+(?:\.\d+)?\s*(?:余|多)?\s*(?:万亿|亿|万|千)?\s*(?:` + units + `)\s*(?:及以上|以上|以下|以内|左右)?`)
+	reDueWords = regexp.MustCompile(`(?:第?[一二三四1-4]季度|前三季度|上半年|下半年|年底前|年底|年内|年末|全年|当年|(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}日)?(?:底|末|份)?(?:前|以前|之前)?)`)
+	reFiller   = regexp.MustCompile(`^(?:力争|确保|全年|全市|全县|全区|其中|带动|年内|当年|全力|大力|积极|持续|继续|稳步|扎实|同时|并且|并|和|及|以及|累计|努力|、|,|全面|进一步)`)
+	reCompl    = regexp.MustCompile(`开工|竣工|建成|投运|投产|完工|投用|投入使用`)
+	reComplEnd = regexp.MustCompile(`(开工建设|开工|竣工投产|竣工|建成投运|建成投用|建成|投运|投产|完工|投用)$`)
+)
+
+var magnitude = map[string]string{"万亿": "e12", "亿": "e8", "万": "e4", "千": "e3"}
+
+// achievement verbs make the figure after them a target; process verbs (推进, 加快…) don't.
+var (
+	achievementVerbs = []string{"新增", "新建", "新改建", "改造新建", "改扩建", "建成", "建设", "完成", "实施", "启动", "开工", "提供", "关停", "整合", "关停整合", "治理", "营造", "培育", "认定", "入库", "争取", "争创", "创建", "开展", "改造", "发展", "引进", "落地", "签约", "更新", "招引", "举办", "承办", "培训", "安置", "吸纳", "种植", "养殖", "接待", "组建", "设立", "发放", "救助", "创成", "申报", "落户", "布设", "安装", "改建", "新开", "开通", "开行", "打通", "贯通", "修复", "整治", "清理", "关闭", "淘汰", "拆除", "腾退", "盘活", "处置", "收回", "规划建设", "更新改造", "新入库", "新认定", "入库培育", "引育"}
+	processVerbs     = []string{"推进", "加快", "抓好", "推动", "打造", "谋划", "加强", "深化", "支持", "鼓励", "引导", "做好", "加速", "促进", "统筹", "聚焦", "围绕", "谋划储备"}
+)
+
+type verbHit struct {
+	word    string
+	end     int
+	process bool
+}
+
+// lastVerb finds the verb ending last in s (the longest on a tie).
+func lastVerb(s string) (verbHit, bool) {
+	var best verbHit
+	found := false
+	try := func(list []string, process bool) {
+		for _, v := range list {
+			i := strings.LastIndex(s, v)
+			if i < 0 {
+				continue
+			}
+			h := verbHit{word: v, end: i + len(v), process: process}
+			if !found || h.end > best.end || h.end == best.end && len(h.word) > len(best.word) {
+				best, found = h, true
+			}
+		}
+	}
+	try(achievementVerbs, false)
+	try(processVerbs, true)
+	if found && !best.process {
+		// 加快建设, 推进实施: an achievement verb right after a process verb is a process.
+		head := s[:best.end-len(best.word)]
+		for _, p := range processVerbs {
+			if strings.HasSuffix(head, p) {
+				best.process = true
+			}
+		}
+	}
+	return best, found
+}
+
+// link words between a metric and its figure, longest first.
+var linkWords = []string{"稳定达到", "均达到", "均增长", "稳定在", "控制在", "保持在", "提高到", "提升到", "提高至", "提升至", "增加到", "下降到", "降低到", "达到", "完成", "实现", "增长", "增加", "提高", "提升", "下降", "降低", "减少", "降至", "增至", "不低于", "不少于", "不超过", "不高于", "低于", "高于", "超过", "至少", "突破", "为", "达", "在", "均", "再", "稳定", "保持"}
+
+func splitClauses(s string) []string {
+	var out []string
+	depth := 0
+	start := 0
+	for i, r := range s {
+		switch r {
+		case '(', '“', '《', '「':
+			depth++
+		case ')', '”', '》', '」':
+			if depth > 0 {
+				depth--
+			}
+		case ',', ';', '。', '!', '?', ':':
+			if depth == 0 {
+				if c := strings.TrimSpace(s[start:i]); c != "" {
+					out = append(out, c)
+				}
+				start = i + utf8.RuneLen(r)
+			}
+		}
+	}
+	if c := strings.TrimSpace(s[start:]); c != "" {
+		out = append(out, c)
+	}
+	return out
+}
+
+// found is one target with its position in the clause, for ordering.
+type found struct {
+	pos int
+	t   indicators.Target
+}
+
+func (x *extractor) targets(line, num int, body, deadline string) []indicators.Target {
+	def := indicators.Date(fmt.Sprintf("%04d-12-31", x.year))
+	if deadline != "" {
+		if d, ok := x.due(deadline); ok {
+			def = d
+		} else {
+			x.warn(line, "task %d: deadline %q not understood; using %s", num, deadline, def)
+		}
+	}
+	var out []indicators.Target
+	for _, cl := range splitClauses(body) {
+		due := def
+		if d, ok := x.due(cl); ok {
+			due = d
+		}
+		fs := x.quantities(line, num, cl, due)
+		fs = append(fs, x.implicit(cl, due)...)
+		fs = append(fs, x.relative(cl, due)...)
+		fs = append(fs, x.bigShare(cl)...)
+		if len(fs) == 0 {
+			fs = x.milestone(cl, due)
+		}
+		sort.SliceStable(fs, func(i, j int) bool { return fs[i].pos < fs[j].pos })
+		for _, f := range fs {
+			f.t.ID = fmt.Sprintf("%d.%d", num, len(out)+1)
+			if f.t.Cadence == "" && reQuarterly.MatchString(f.t.Metric) {
+				f.t.Cadence = indicators.Quarterly
+			}
+			out = append(out, f.t)
+		}
+	}
+	return out
+}
+
+var reQuarterly = regexp.MustCompile(`地区生产总值|GDP|居民收入|可支配收入|肉蛋奶|水产|畜牧业|农林牧渔`)
+
+var cnMonth = map[string]int{"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+
+var (
+	reDueDate    = regexp.MustCompile(`(?:(20\d\d)年)?(\d{1,2})月(\d{1,2})日`)
+	reDueMonth   = regexp.MustCompile(`(?:(20\d\d)年)?(\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:底|末|份|中旬|下旬)?(?:前|以前|之前)?`)
+	reDueQ1      = regexp.MustCompile(`第?一季度|1季度|Q1`)
+	reDueHalf    = regexp.MustCompile(`上半年|第?二季度|年中`)
+	reDueQ3      = regexp.MustCompile(`前三季度|第?三季度`)
+	reDueYearEnd = regexp.MustCompile(`年底|年内|全年|当年|年末|第?四季度|年度`)
+	reDueYear    = regexp.MustCompile(`(20\d\d)年`)
+)
+
+// due finds the deadline words in s: a day, a month end, a quarter or the year end.
+func (x *extractor) due(s string) (indicators.Date, bool) {
+	year := x.year
+	if m := reDueDate.FindStringSubmatch(s); m != nil {
+		if m[1] != "" {
+			year, _ = strconv.Atoi(m[1])
+		}
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		if mo >= 1 && mo <= 12 && d >= 1 && d <= 31 {
+			return indicators.Date(fmt.Sprintf("%04d-%02d-%02d", year, mo, d)), true
+		}
+	}
+	for _, m := range reDueMonth.FindAllStringSubmatch(s, -1) {
+		if m[1] != "" {
+			year, _ = strconv.Atoi(m[1])
+		}
+		mo, err := strconv.Atoi(m[2])
+		if err != nil {
+			mo = cnMonth[m[2]]
+		}
+		if mo >= 1 && mo <= 12 {
+			return monthEnd(year, mo), true
+		}
+	}
+	if m := reDueYear.FindStringSubmatch(s); m != nil {
+		year, _ = strconv.Atoi(m[1])
+	}
+	switch {
+	case reDueQ3.MatchString(s):
+		return monthEnd(year, 9), true
+	case reDueQ1.MatchString(s):
+		return monthEnd(year, 3), true
+	case reDueHalf.MatchString(s):
+		return monthEnd(year, 6), true
+	case reDueYearEnd.MatchString(s):
+		return monthEnd(year, 12), true
+	}
+	if year != x.year {
+		return monthEnd(year, 12), true
+	}
+	return "", false
+}
+
+func monthEnd(year, month int) indicators.Date {
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+	d := days[month]
+	if month == 2 && (year%4 == 0 && year%100 != 0 || year%400 == 0) {
+		d = 29
+	}
+	return indicators.Date(fmt.Sprintf("%04d-%02d-%02d", year, month, d))
+}
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+func isCodeRune(r rune) bool {
+	return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '*') || r == '×'
+}
+
+// cleanMetric removes deadline words, fillers and stray punctuation from a metric name.
+func cleanMetric(s string) string {
+	s = reDueWords.ReplaceAllString(s, "")
+	for {
+		t := strings.TrimSpace(reFiller.ReplaceAllString(s, ""))
+		if t == s {
+			break
+		}
+		s = t
+	}
+	s = strings.Trim(s, "、,;:的 ")
+	return s
+}
+
+// stripLink removes link words from the end of a prefix, returning the first one
+// found (nearest the figure) and every one removed.
+func stripLink(s string) (string, string, []string) {
+	var first string
+	var all []string
+	for {
+		s = strings.TrimSpace(s)
+		hit := ""
+		for _, w := range linkWords {
+			if strings.HasSuffix(s, w) && len(s) > len(w) || strings.HasSuffix(s, w) && first == "" && len(s) == len(w) {
+				hit = w
+				break
+			}
+		}
+		if hit == "" {
+			return s, first, all
+		}
+		if first == "" {
+			first = hit
+		}
+		all = append(all, hit)
+		s = strings.TrimSuffix(s, hit)
+	}
+}
+
+func endsWithVerb(s string) (string, bool) {
+	best := ""
+	for _, v := range achievementVerbs {
+		if strings.HasSuffix(s, v) && len(v) > len(best) {
+			best = v
+		}
+	}
+	for _, v := range processVerbs {
+		if strings.HasSuffix(s, v) && len(v) > len(best) {
+			best = v
+		}
+	}
+	return best, best != ""
+}
+
+func startsWithVerb(s string) string {
+	best := ""
+	for _, v := range achievementVerbs {
+		if strings.HasPrefix(s, v) && len(v) > len(best) {
+			best = v
+		}
+	}
+	return best
+}
+
+func isProcess(v string) bool {
+	for _, p := range processVerbs {
+		if v == p {
+			return true
+		}
+	}
+	return false
+}
+
+var heads = []string{"营业收入", "营收", "收入", "产值", "增加值", "投资", "总额", "产量"}
+
+// quantities reads the figures with units in one clause.
+func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []found {
+	var out []found
+	matches := reQty.FindAllStringSubmatchIndex(cl, -1)
+	covered := make([]bool, len(cl)+1)
+	segStart := 0
+	var baseline *float64
+	baseStart := -1
+	leadVerb, prevSubject := "", ""
+	for mi, m := range matches {
+		start, end := m[0], m[1]
+		for i := start; i < end; i++ {
+			covered[i] = true
+		}
+		before, after := cl[:start], cl[end:]
+		if r := firstRune(after); isCodeRune(lastRune(before)) || r < utf8.RuneSelf && unicode.IsLetter(r) || r == '×' || r == '*' {
+			continue // PM2.5, 2×66万千瓦, 5A
+		}
+		cmpAfter := ""
+		if cm := reCmpAfter.FindStringSubmatch(after); cm != nil {
+			cmpAfter = cm[1]
+			after = after[len(cm[0]):]
+			end += len(cm[0])
+		}
+		if strings.HasPrefix(after, "的") {
+			continue // a size threshold: 投资10亿元以上的重大项目
+		}
+		if loc := reListEtc.FindStringIndex(after); loc != nil && !strings.ContainsAny(after[:loc[0]], ",;") {
+			continue // a capacity or a name in a list before 等N个
+		}
+		numStr, num2, extra, mag, unit := cl[m[2]:m[3]], "", "", "", cl[m[10]:m[11]]
+		if m[4] >= 0 {
+			num2 = cl[m[4]:m[5]]
+		}
+		if m[6] >= 0 {
+			extra = cl[m[6]:m[7]]
+		}
+		if m[8] >= 0 {
+			mag = cl[m[8]:m[9]]
+		}
+		if mag == "千" && (unit == "米" || unit == "克" || unit == "瓦") {
+			mag, unit = "", "千"+unit
+		}
+		exp := magnitude[mag]
+		v, err := strconv.ParseFloat(numStr+exp, 64)
+		if err != nil {
+			x.warn(line, "task %d: figure %q not understood", num, cl[start:end])
+			continue
+		}
+		_ = num2
+		// 由X提高到Y: X is the baseline of the next figure.
+		if regexp.MustCompile(`^\s*(?:提高|提升|增加|增长|下降|降低|减少|降|增|扩大|缩小)\s*(?:到|至)`).MatchString(after) && strings.HasSuffix(strings.TrimSpace(before), "由") {
+			b := v
+			baseline = &b
+			baseStart = strings.LastIndex(before, "由")
+			continue
+		}
+		vh, hasVerb := lastVerb(verbScope(before))
+		if hasVerb && vh.process && !reCompl.MatchString(cl[start:]) {
+			segStart = end
+			continue // a count of things pushed along, not a target
+		}
+		seg := cl[segStart:start]
+		if baseStart >= segStart && baseline != nil {
+			seg = cl[segStart:baseStart]
+		}
+		segStart = end
+		if i := strings.LastIndex(seg, "、"); i >= 0 && !strings.Contains(seg[i:], "均") && !strings.Contains(seg[i:], "等") {
+			// "启动3个老旧街区、5个老旧厂区": the words after the last 、 are this figure's.
+			seg = seg[i:]
+		}
+		if i := strings.LastIndex(seg, "等"); i >= 0 {
+			// "实施A、B等100余个项目": keep the verb, drop the names.
+			if h, ok := lastVerb(verbScope(seg[:i+len("等")])); ok {
+				seg = h.word
+			} else {
+				seg = ""
+			}
+		}
+		seg = strings.TrimLeft(seg, "、, ")
+		cmpBefore := ""
+		for _, w := range []string{"不低于", "不少于", "至少", "超过", "高于", "突破", "大于", "不超过", "不高于", "低于", "少于", "控制在", "以内"} {
+			if strings.Contains(seg, w) {
+				cmpBefore = w
+				break
+			}
+		}
+		seg = strings.ReplaceAll(seg, "至少", "")
+		seg = reDueWords.ReplaceAllString(seg, "")
+		subject, link, links := stripLink(cleanMetric(seg))
+		subject = cleanMetric(subject)
+
+		// The noun after the figure, for "新增100家纳统单位".
+		noun := after
+		if i := strings.IndexAny(noun, "、,;"); i >= 0 {
+			noun = noun[:i]
+		}
+		for reLeadQty.MatchString(noun) {
+			noun = reLeadQty.ReplaceAllString(noun, "")
+		}
+		noun = cleanMetric(noun)
+
+		var metric string
+		if v, ok := endsWithVerb(subject); ok || subject == "" {
+			verb := subject
+			if !ok {
+				if hasVerb {
+					verb = vh.word
+				}
+				v = verb
+			}
+			if isProcess(v) {
+				metric = noun
+				if ce := reComplEnd.FindString(cl); ce != "" && !reCompl.MatchString(noun) {
+					metric += ce
+				}
+			} else {
+				metric = verb + noun
+			}
+		} else {
+			metric = subject
+			if startsWithVerb(subject) == "" && link == "" && leadVerb != "" && strings.Contains(cl[:start], "、") {
+				metric = leadVerb + subject // 新建智能化矿井8座、绿色开采煤矿3座
+			}
+			if strings.HasPrefix(subject, "总") && prevSubject != "" {
+				metric = strings.TrimPrefix(prevSubject, startsWithVerb(prevSubject)) + subject // 发展林下种养殖13万亩、总产值
+			}
+		}
+		if leadVerb == "" {
+			leadVerb = startsWithVerb(subject)
+		}
+		prevSubject = subject
+		metric = cleanMetric(metric)
+
+		t := indicators.Target{Unit: unit, Due: due, Source: cl}
+		switch unit {
+		case "微克", "毫克":
+			t.Unit = unit + "/立方米"
+		case "个百分点":
+			t.Unit = "百分点"
+		}
+		if mag != "" {
+			t.DisplayUnit = mag + unit
+			t.DisplayScale, _ = strconv.ParseFloat("1"+exp, 64)
+		}
+		t.Value = v
+
+		// comparator
+		switch {
+		case cmpAfter == "左右" || cmpAfter == "上下":
+			t.Comparator = indicators.Approx
+		case strings.Contains(cmpAfter, "以上") || extra != "" || num2 != "":
+			t.Comparator = indicators.GE
+		case strings.Contains(cmpAfter, "以下") || cmpAfter == "以内":
+			t.Comparator = indicators.LE
+		case cmpBefore == "不超过" || cmpBefore == "不高于" || cmpBefore == "低于" || cmpBefore == "少于" || cmpBefore == "控制在" || cmpBefore == "以内":
+			t.Comparator = indicators.LE
+		case cmpBefore != "":
+			t.Comparator = indicators.GE
+		default:
+			t.Comparator = indicators.EQ
+		}
+
+		// measure
+		growthLink := link == "增长" || link == "下降" || link == "降低" || link == "减少" || link == "均增长"
+		pct := t.Unit == "%" || t.Unit == "‰"
+		hasGrowthWord := regexp.MustCompile(`增速|涨幅|增幅|增长率|降幅`).MatchString(subject)
+		switch {
+		case pct && (growthLink || hasGrowthWord):
+			t.Measure = indicators.GrowthRate
+		case pct || t.Unit == "百分点" || t.Unit == "微克/立方米" || t.Unit == "毫克/立方米" || regexp.MustCompile(`率|比例|比重|占比|浓度|面积|指数|密度`).MatchString(metric):
+			t.Measure = indicators.Level
+		default:
+			t.Measure = indicators.Cumulative
+		}
+		if t.Measure == indicators.GrowthRate && !hasGrowthWord {
+			metric += "增速"
+		}
+		if link == "增加" && t.Measure == indicators.Cumulative && !strings.HasPrefix(metric, "新增") {
+			metric += "增加额"
+		}
+		decline := false
+		for _, l := range links {
+			if l == "下降" || l == "降低" || l == "减少" {
+				decline = true
+			}
+			if l == "下降到" || l == "降低到" || l == "降至" {
+				if t.Comparator == indicators.EQ {
+					t.Comparator = indicators.LE
+				}
+			}
+		}
+		if decline && t.Measure == indicators.GrowthRate {
+			t.Value = -t.Value
+			switch t.Comparator {
+			case indicators.GE, indicators.EQ:
+				t.Comparator = indicators.LE
+			case indicators.LE:
+				t.Comparator = indicators.GE
+			}
+		}
+		if t.Comparator == indicators.Approx {
+			if pct {
+				t.Tolerance = 0.5
+			} else {
+				t.Tolerance = round(math.Abs(t.Value) * 0.05)
+			}
+		}
+		if baseline != nil {
+			t.Baseline = baseline
+			baseline, baseStart = nil, -1
+		}
+		_ = mi
+
+		// 均: "A、B均增长12%" is one target per indicator.
+		shared := false
+		for _, l := range links {
+			if strings.HasPrefix(l, "均") || l == "均" {
+				shared = true
+			}
+		}
+		if shared && strings.Contains(metric, "、") {
+			parts := strings.Split(metric, "、")
+			last := parts[len(parts)-1]
+			suffix := ""
+			for _, h := range append([]string{"增速"}, heads...) {
+				if strings.HasSuffix(last, h) {
+					suffix = h
+					break
+				}
+			}
+			if t.Measure == indicators.GrowthRate {
+				last = strings.TrimSuffix(last, "增速")
+				for _, h := range heads {
+					if strings.HasSuffix(last, h) {
+						suffix = h + "增速"
+						break
+					}
+				}
+				if suffix == "" {
+					suffix = "增速"
+				}
+			}
+			for _, p := range parts {
+				p = cleanMetric(p)
+				if p == "" {
+					continue
+				}
+				if suffix != "" && !strings.HasSuffix(p, suffix) {
+					p = strings.TrimSuffix(p, "增速")
+					sfx := suffix
+					for _, h := range heads {
+						if strings.HasSuffix(p, h) {
+							sfx = strings.TrimPrefix(suffix, strings.TrimSuffix(suffix, "增速"))
+						}
+					}
+					p += sfx
+				}
+				tt := t
+				tt.Metric = p
+				out = append(out, found{pos: start, t: tt})
+			}
+			continue
+		}
+		if metric == "" {
+			x.warn(line, "task %d: figure %q has no metric name", num, cl[start:end])
+			metric = strings.TrimSpace(cl[start:end])
+		}
+		t.Metric = metric
+		out = append(out, found{pos: start, t: t})
+	}
+	// Figures without a known unit: names and ordinals stay silent, others are reported.
+	for _, m := range reDigits.FindAllStringIndex(cl, -1) {
+		if covered[m[0]] {
+			continue
+		}
+		if isCodeRune(lastRune(cl[:m[0]])) || isCodeRune(firstRune(cl[m[1]:])) || reNameNum.MatchString(cl[m[1]:]) {
+			continue
+		}
+		x.warn(line, "task %d: figure %q has no known unit; not a target", num, clip(cl[m[0]:], 12))
+	}
+	return out
+}
+
+// verbScope cuts a name list "A、B、C等" off the words before a figure, so that a verb
+// inside a project name (太行药业智能化改造) is not taken for the governing verb.
+func verbScope(before string) string {
+	if i := strings.LastIndex(before, "等"); i >= 0 {
+		if j := strings.Index(before, "、"); j >= 0 && j < i {
+			return before[:j]
+		}
+	}
+	return before
+}
+
+func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+var (
+	reImplicit = regexp.MustCompile(`(全覆盖|全接入|全部(?:开工|竣工|完工|建成|投运|完成|到位|接入|覆盖|落地))`)
+	reZero     = regexp.MustCompile(`(?:动态)?清零`)
+	reLeadIn   = regexp.MustCompile(`^(?:实现|推动|推进|确保|力争|做到|基本|达到|保持|持续|全面|加快)+`)
+)
+
+// implicit reads figures the words imply: 全覆盖 → 100 %, 动态清零 → 0.
+func (x *extractor) implicit(cl string, due indicators.Date) []found {
+	var out []found
+	if m := reImplicit.FindStringSubmatchIndex(cl); m != nil {
+		word := cl[m[2]:m[3]]
+		subject := subjectBefore(cl[:m[0]])
+		var metric string
+		switch {
+		case word == "全覆盖":
+			metric = subject + "覆盖率"
+		case word == "全接入":
+			metric = subject + "接入率"
+		default:
+			metric = subject + strings.TrimPrefix(word, "全部") + "率"
+		}
+		out = append(out, found{pos: m[0], t: indicators.Target{Metric: metric, Measure: indicators.Level, Comparator: indicators.EQ, Value: 100, Unit: "%", Due: due, Source: cl}})
+	}
+	if m := reZero.FindStringIndex(cl); m != nil {
+		subject := subjectBefore(cl[:m[0]])
+		unit := "个"
+		if strings.HasSuffix(subject, "家庭") || strings.HasSuffix(subject, "户") {
+			unit = "户"
+		}
+		out = append(out, found{pos: m[0], t: indicators.Target{Metric: subject, Measure: indicators.Level, Comparator: indicators.EQ, Value: 0, Unit: unit, Due: due, Source: cl}})
+	}
+	return out
+}
+
+func subjectBefore(s string) string {
+	s = cleanMetric(s)
+	s = reLeadIn.ReplaceAllString(s, "")
+	return cleanMetric(s)
+}
+
+var (
+	reSync  = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*(?:与|和|同)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:基本)?同步`)
+	reAbove = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*(?:高于|快于|超过|不低于)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:水平)?`)
+)
+
+// relative reads targets that follow GDP growth; resolveRelative points them at it.
+func (x *extractor) relative(cl string, due indicators.Date) []found {
+	for _, re := range []*regexp.Regexp{reSync, reAbove} {
+		m := re.FindStringSubmatch(cl)
+		if m == nil {
+			continue
+		}
+		subject := subjectBefore(m[1])
+		return []found{{pos: 0, t: indicators.Target{
+			Metric: subject + "增速", Measure: indicators.GrowthRate, Comparator: indicators.GE,
+			Unit: "%", Due: due, Cadence: indicators.Quarterly, Source: cl,
+			Relative: &indicators.Relative{Comparator: indicators.GE},
+		}}}
+	}
+	return nil
+}
+
+var reBigShare = regexp.MustCompile(`^(.*?)(\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:底|末)?(?:前|以前|之前)?(?:大头落地|完成大头|基本完成)`)
+
+// bigShare reads "年度投资10月底前大头落地": the year's amount, mostly done by month N.
+func (x *extractor) bigShare(cl string) []found {
+	m := reBigShare.FindStringSubmatch(cl)
+	if m == nil {
+		return nil
+	}
+	mo, err := strconv.Atoi(m[2])
+	if err != nil {
+		mo = cnMonth[m[2]]
+	}
+	if mo < 1 || mo > 11 {
+		return nil
+	}
+	subject := subjectBefore(m[1])
+	return []found{{pos: 0, t: indicators.Target{
+		Metric: subject + "完成率", Measure: indicators.Cumulative, Comparator: indicators.GE,
+		Value: 100, Unit: "%", Due: monthEnd(x.year, 12), Source: cl,
+		Trajectory: &indicators.Trajectory{Kind: "profile", Monthly: FrontLoaded(mo, 0.8)},
+	}}}
+}
+
+// FrontLoaded is a monthly profile reaching share by the end of month (1..11),
+// linear before and after, and 1 at the end of December.
+func FrontLoaded(month int, share float64) []float64 {
+	out := make([]float64, 12)
+	for i := 1; i <= 12; i++ {
+		var v float64
+		if i <= month {
+			v = share * float64(i) / float64(month)
+		} else {
+			v = share + (1-share)*float64(i-month)/float64(12-month)
+		}
+		out[i-1] = math.Round(v*1000) / 1000
+	}
+	return out
+}
+
+var (
+	reMilestone = regexp.MustCompile(`开工|竣工|建成|投运|投产|启动|完工|投用|投入使用|复工`)
+	reCompleted = regexp.MustCompile(`竣工|建成|投运|投产|完工|投用|投入使用`)
+	reNegated   = regexp.MustCompile(`不能|未能|未|不得|不予`)
+	reMsLead    = regexp.MustCompile(`^(?:推动|推进|力争|确保|加快|全力|全面|积极|尽快|争取)+`)
+)
+
+// milestone reads a clause that names a stage to reach: 开工, 建成, 投运….
+func (x *extractor) milestone(cl string, due indicators.Date) []found {
+	loc := reMilestone.FindStringIndex(cl)
+	if loc == nil {
+		return nil
+	}
+	if reNegated.MatchString(cl[:loc[0]]) {
+		return nil
+	}
+	stage := indicators.StageStarted
+	if reCompleted.MatchString(cl) {
+		stage = indicators.StageCompleted
+	}
+	metric := reDueWords.ReplaceAllString(cl, "")
+	metric = reMsLead.ReplaceAllString(metric, "")
+	metric = strings.ReplaceAll(metric, "尽快", "")
+	metric = strings.Trim(metric, "、,;。 ")
+	return []found{{pos: loc[0], t: indicators.Target{Metric: metric, Measure: indicators.Milestone, Stage: stage, Due: due, Source: cl}}}
+}
+
+var reGDP = regexp.MustCompile(`地区生产总值|GDP|经济增长|经济增速`)
+
+// resolveRelative points relative targets at the plan's GDP growth target and gives
+// them its value (what "同步" means when GDP is on plan).
+func (x *extractor) resolveRelative(c *indicators.Catalog) {
+	var gdp *indicators.Target
+	for i := range c.Tasks {
+		for j := range c.Tasks[i].Targets {
+			t := &c.Tasks[i].Targets[j]
+			if gdp == nil && t.Relative == nil && t.Measure == indicators.GrowthRate && reGDP.MatchString(t.Metric) {
+				gdp = t
+			}
+		}
+	}
+	for i := range c.Tasks {
+		for j := range c.Tasks[i].Targets {
+			t := &c.Tasks[i].Targets[j]
+			if t.Relative == nil || t.Relative.Indicator != "" {
+				continue
+			}
+			if gdp == nil {
+				x.warn(0, "target %s follows economic growth but the plan has no GDP growth target", t.ID)
+				continue
+			}
+			t.Relative.Indicator = gdp.ID
+			t.Value = gdp.Value
+		}
+	}
+}
