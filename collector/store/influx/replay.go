@@ -136,8 +136,6 @@ func (s *Store) replay(ctx context.Context, b spooled) error {
 			delete(s.spoolKeys, skey(p.Rev))
 		}
 	}
-	for _, p := range append(done, todo...) {
-		s.remember(p)
-	}
+	s.written(append(done, todo...))
 	return nil
 }

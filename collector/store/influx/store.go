@@ -122,6 +122,7 @@ type Store struct {
 	cache     []point // last latest values read from InfluxDB
 	cacheHash uint64
 	lastErr   error // last InfluxDB failure, nil after a success
+	journal   *journal
 
 	writeErrors atomic.Uint64
 
@@ -172,11 +173,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	for _, c := range sp.Corrupt() {
 		s.log.Error("spool record damaged on disk, quarantined", "file", c)
 	}
+	s.loadSnapshot()
+	if s.journal, err = openJournal(cfg.SpoolDir, s.known); err != nil {
+		s.closeResources()
+		return nil, err
+	}
 	if err := s.loadSpool(); err != nil {
 		s.closeResources()
 		return nil, err
 	}
-	s.loadSnapshot()
 	if _, err := s.Latest(ctx); err != nil {
 		s.closeResources()
 		return nil, fmt.Errorf("influx: first read: %w", err)
@@ -386,9 +391,7 @@ func (s *Store) Append(ctx context.Context, batch []indicators.Revision) ([]indi
 		err := s.write(wctx, pts)
 		if err == nil {
 			s.mu.Lock()
-			for _, p := range pts {
-				s.remember(p)
-			}
+			s.written(pts)
 			s.mu.Unlock()
 			return receipts, nil
 		}
@@ -412,11 +415,19 @@ func pick(batch []indicators.Revision, idx []int) []indicators.Revision {
 	return out
 }
 
-// remember records a point now in InfluxDB. Callers hold s.mu.
-func (s *Store) remember(p point) {
-	s.learn(p)
-	if p.Rev.IdempotencyKey != "" {
-		s.lru.put(skey(p.Rev), receiptOf(p.Rev))
+// written records points now in InfluxDB. Callers hold s.mu.
+func (s *Store) written(pts []point) {
+	for _, p := range pts {
+		s.learn(p)
+		if p.Rev.IdempotencyKey != "" {
+			s.lru.put(skey(p.Rev), receiptOf(p.Rev))
+		}
+	}
+	if err := s.journal.record(pts); err != nil {
+		s.log.Warn("cannot record revisions", "err", err)
+	}
+	if err := s.journal.compact(s.known); err != nil {
+		s.log.Warn("cannot compact revisions", "err", err)
 	}
 }
 
@@ -634,7 +645,12 @@ func (s *Store) Close() error {
 
 func (s *Store) closeResources() error {
 	s.client.Close()
-	return s.spool.Close()
+	var errs []error
+	if s.journal != nil {
+		errs = append(errs, s.journal.close())
+	}
+	errs = append(errs, s.spool.Close())
+	return errors.Join(errs...)
 }
 
 // snapshot persistence: the last latest values read from InfluxDB, so a collector

@@ -1,0 +1,103 @@
+package influx
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// journal remembers the highest revision this collector wrote per (indicator, period),
+// so that a collector restarted while InfluxDB is away numbers spooled reports above
+// what it wrote before. It is a hint, not the data: an append-only file written without
+// fsync (it survives a killed process, not a power cut; a lost line only means a
+// renumbering on replay), compacted from the in-memory map when it grows.
+type journal struct {
+	path  string
+	f     *os.File
+	lines int
+}
+
+type journalLine struct {
+	I string `json:"i"`
+	P string `json:"p"`
+	R int    `json:"r"`
+}
+
+const journalFile = "revisions.jsonl"
+
+func openJournal(dir string, known map[pkey]int) (*journal, error) {
+	j := &journal{path: filepath.Join(dir, journalFile)}
+	if f, err := os.Open(j.path); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+		for sc.Scan() {
+			var l journalLine
+			if json.Unmarshal(sc.Bytes(), &l) != nil {
+				continue // a line torn by a crash
+			}
+			j.lines++
+			if k := (pkey{l.I, l.P}); l.R > known[k] {
+				known[k] = l.R
+			}
+		}
+		f.Close()
+	}
+	f, err := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("influx: open revision journal: %w", err)
+	}
+	j.f = f
+	return j, nil
+}
+
+// record appends the revisions of pts, in one write.
+func (j *journal) record(pts []point) error {
+	var buf []byte
+	for _, p := range pts {
+		b, _ := json.Marshal(journalLine{I: p.Rev.Indicator, P: p.Rev.Period, R: p.Rev.Revision})
+		buf = append(append(buf, b...), '\n')
+	}
+	if _, err := j.f.Write(buf); err != nil {
+		return fmt.Errorf("influx: revision journal: %w", err)
+	}
+	j.lines += len(pts)
+	return nil
+}
+
+// compact rewrites the journal from known when it holds many superseded lines.
+func (j *journal) compact(known map[pkey]int) error {
+	if j.lines < 4096 || j.lines < 2*len(known) {
+		return nil
+	}
+	tmp := j.path + ".new"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("influx: compact revision journal: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for k, r := range known {
+		_ = enc.Encode(journalLine{I: k.indicator, P: k.period, R: r})
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("influx: compact revision journal: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("influx: compact revision journal: %w", err)
+	}
+	if err := os.Rename(tmp, j.path); err != nil {
+		return fmt.Errorf("influx: compact revision journal: %w", err)
+	}
+	nf, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("influx: reopen revision journal: %w", err)
+	}
+	j.f.Close()
+	j.f, j.lines = nf, len(known)
+	return nil
+}
+
+func (j *journal) close() error { return j.f.Close() }
