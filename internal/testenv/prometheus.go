@@ -214,3 +214,17 @@ func (s *Server) Vector(ctx context.Context, expr string) ([]Sample, error) {
 	}
 	return out, nil
 }
+
+// StartDubanServe builds and starts the real `duban serve` with config (duban.yaml text;
+// its listen address must be the returned Server's, so pass a func building it) and
+// files written next to it, and waits for /-/ready. Killed when the test ends.
+func StartDubanServe(t testing.TB, config func(addr, dir string) string, files Files) *Server {
+	t.Helper()
+	bin := DubanBinary(t)
+	s := newServer(t, "duban", "", "duban.yaml", files)
+	if err := os.WriteFile(filepath.Join(s.Dir, "duban.yaml"), []byte(config(s.Addr, s.Dir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start(t, s, bin, "serve", "--config="+filepath.Join(s.Dir, "duban.yaml"))
+	return s
+}
