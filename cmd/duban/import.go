@@ -1,17 +1,63 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/notice"
 )
 
 func newImportCmd(s streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "import",
-		Short: "not built yet",
+	var format, overlay, planID string
+	var year int
+	cmd := &cobra.Command{
+		Use:   "import [--format yaml|json] [--overlay FILE] NOTICE.txt",
+		Short: "Parse a published target-list notice into a catalog and print it",
+		Long: `Parse a target-list notice (plain text, e.g. 政府工作报告重点目标任务清单) into a catalog:
+plan, departments, tasks and targets. Hand corrections in an overlay file (--overlay) are
+applied after the import. The catalog goes to stdout; warnings naming input lines go to
+stderr as NOTICE.txt:LINE: message. Fails when the notice has no tasks.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("import: not built yet")
+			if format != "yaml" && format != "json" {
+				return fmt.Errorf("import: --format must be yaml or json, not %q", format)
+			}
+			text, err := os.ReadFile(args[0])
+			if err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			var ov *indicators.Overlay
+			if overlay != "" {
+				if ov, err = indicators.LoadOverlay(overlay); err != nil {
+					return fmt.Errorf("import: %w", err)
+				}
+			}
+			c, warns, err := notice.Import(string(text), notice.Options{PlanID: planID, Source: args[0], Year: year}, ov)
+			for _, w := range warns {
+				if w.Line > 0 {
+					fmt.Fprintf(s.err, "%s:%d: %s\n", args[0], w.Line, w.Msg)
+				} else {
+					fmt.Fprintf(s.err, "%s: %s\n", args[0], w.Msg)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			if len(c.Tasks) == 0 {
+				return fmt.Errorf("import: %s: no tasks found", args[0])
+			}
+			if format == "json" {
+				return c.WriteJSON(s.out)
+			}
+			return c.WriteYAML(s.out)
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "yaml", "output format: yaml or json")
+	cmd.Flags().StringVar(&overlay, "overlay", "", "hand corrections to apply (YAML overlay file)")
+	cmd.Flags().StringVar(&planID, "plan-id", "", "plan id (default: pinyin of the city + year, e.g. changzhi-2026)")
+	cmd.Flags().IntVar(&year, "year", 0, "plan year when the notice names none")
+	return cmd
 }

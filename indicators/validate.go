@@ -1,0 +1,255 @@
+package indicators
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Problem is one thing wrong in a catalog file, at a line of that file.
+type Problem struct {
+	Line int    `json:"line"`
+	Msg  string `json:"msg"`
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%d: %s", p.Line, p.Msg) }
+
+// ValidateFile checks a catalog file; see Validate.
+func ValidateFile(path string) ([]Problem, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	return Validate(bytes.NewReader(b))
+}
+
+var (
+	reTargetID = regexp.MustCompile(`^(\d+)\.(\d+)$`)
+	reYAMLLine = regexp.MustCompile(`line (\d+)`)
+)
+
+// Validate checks a catalog in YAML (or JSON) and returns its problems with their lines:
+// YAML that does not decode into a catalog (unknown fields, wrong types), duplicate
+// department ids, task numbers and target ids, target ids not of the form <task>.<n>,
+// leads and cooperating units that are not departments, relative targets naming an
+// unknown indicator, numeric targets without a unit, unknown measures, comparators,
+// stages and cadences, approx targets without a tolerance, due dates that are not
+// YYYY-MM-DD or fall outside the plan year, and trajectories that are not 12
+// non-decreasing shares ending at 1. The error is only for unreadable input.
+func Validate(r io.Reader) ([]Problem, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return []Problem{{Line: yamlErrLine(err), Msg: err.Error()}}, nil
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return []Problem{{Line: 1, Msg: "empty catalog"}}, nil
+	}
+	root := doc.Content[0]
+	var probs []Problem
+	add := func(n *yaml.Node, format string, args ...any) {
+		line := 1
+		if n != nil {
+			line = n.Line
+		}
+		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var c Catalog
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, e := range te.Errors {
+				probs = append(probs, Problem{Line: yamlErrLine(errors.New(e)), Msg: e})
+			}
+			return probs, nil
+		}
+		return []Problem{{Line: yamlErrLine(err), Msg: err.Error()}}, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return []Problem{{Line: root.Line, Msg: "a catalog is a mapping with plan, departments and tasks"}}, nil
+	}
+
+	plan := get(root, "plan")
+	if plan == nil {
+		add(root, "no plan")
+	} else if c.Plan.Year == 0 {
+		add(plan, "plan has no year")
+	}
+	if c.Plan.ID == "" && plan != nil {
+		add(plan, "plan has no id")
+	}
+
+	depts := map[string]int{}
+	for i, dn := range items(get(root, "departments")) {
+		d := c.Departments[i]
+		switch {
+		case d.ID == "":
+			add(dn, "department without an id")
+		case depts[d.ID] > 0:
+			add(field(dn, "id"), "duplicate department id %q (first at line %d)", d.ID, depts[d.ID])
+		default:
+			depts[d.ID] = field(dn, "id").Line
+		}
+		if d.Name == "" {
+			add(dn, "department %q has no name", d.ID)
+		}
+	}
+
+	taskNums := map[int]int{}
+	targetIDs := map[string]int{}
+	type relRef struct {
+		n  *yaml.Node
+		id string
+	}
+	var rels []relRef
+	for i, tn := range items(get(root, "tasks")) {
+		t := c.Tasks[i]
+		if t.Num <= 0 {
+			add(tn, "task without a number")
+		} else if taskNums[t.Num] > 0 {
+			add(field(tn, "num"), "duplicate task number %d (first at line %d)", t.Num, taskNums[t.Num])
+		} else {
+			taskNums[t.Num] = field(tn, "num").Line
+		}
+		if t.Lead == "" {
+			add(tn, "task %d has no lead department", t.Num)
+		} else if depts[t.Lead] == 0 {
+			add(field(tn, "lead"), "task %d: lead %q is not a department", t.Num, t.Lead)
+		}
+		for j, cn := range items(get(tn, "cooperating")) {
+			if id := t.Cooperating[j]; depts[id] == 0 {
+				add(cn, "task %d: cooperating unit %q is not a department", t.Num, id)
+			}
+		}
+		for j, gn := range items(get(tn, "targets")) {
+			g := t.Targets[j]
+			idn := field(gn, "id")
+			if m := reTargetID.FindStringSubmatch(g.ID); m == nil {
+				add(idn, "target id %q: want <task>.<n>", g.ID)
+			} else if m[1] != strconv.Itoa(t.Num) {
+				add(idn, "target id %q is under task %d", g.ID, t.Num)
+			}
+			if g.ID != "" {
+				if targetIDs[g.ID] > 0 {
+					add(idn, "duplicate target id %q (first at line %d)", g.ID, targetIDs[g.ID])
+				} else {
+					targetIDs[g.ID] = idn.Line
+				}
+			}
+			if g.Metric == "" {
+				add(gn, "target %s has no metric name", g.ID)
+			}
+			switch g.Measure {
+			case Cumulative, GrowthRate, Level:
+				if g.Unit == "" {
+					add(gn, "target %s has no unit", g.ID)
+				}
+			case Milestone:
+				if g.Stage != "" && !g.Stage.Valid() {
+					add(field(gn, "stage"), "target %s: unknown stage %q", g.ID, g.Stage)
+				}
+			default:
+				add(field(gn, "measure"), "target %s: unknown measure %q", g.ID, g.Measure)
+			}
+			switch g.Comparator {
+			case "", GE, LE, EQ:
+			case Approx:
+				if g.Tolerance <= 0 {
+					add(field(gn, "comparator"), "target %s: approx without a tolerance", g.ID)
+				}
+			default:
+				add(field(gn, "comparator"), "target %s: unknown comparator %q", g.ID, g.Comparator)
+			}
+			switch g.Cadence {
+			case "", Monthly, Quarterly:
+			default:
+				add(field(gn, "cadence"), "target %s: unknown cadence %q", g.ID, g.Cadence)
+			}
+			if dn := field(gn, "due"); g.Due == "" {
+				add(gn, "target %s has no due date", g.ID)
+			} else if y, _, _, err := g.Due.Parse(); err != nil {
+				add(dn, "target %s: %v", g.ID, err)
+			} else if c.Plan.Year != 0 && y != c.Plan.Year {
+				add(dn, "target %s: due %s is outside the plan year %d", g.ID, g.Due, c.Plan.Year)
+			}
+			if g.Relative != nil {
+				rels = append(rels, relRef{n: field(get(gn, "relative"), "indicator"), id: g.Relative.Indicator})
+			}
+			if tr := g.Trajectory; tr != nil {
+				trn := get(gn, "trajectory")
+				switch tr.Kind {
+				case "linear", "":
+				case "profile":
+					if len(tr.Monthly) != 12 {
+						add(trn, "target %s: a profile has 12 monthly shares, not %d", g.ID, len(tr.Monthly))
+						break
+					}
+					for k := range tr.Monthly {
+						if tr.Monthly[k] < 0 || tr.Monthly[k] > 1 || k > 0 && tr.Monthly[k] < tr.Monthly[k-1] {
+							add(trn, "target %s: monthly shares must rise from 0 to 1 (month %d is %v)", g.ID, k+1, tr.Monthly[k])
+							break
+						}
+					}
+					if tr.Monthly[11] != 1 {
+						add(trn, "target %s: the December share must be 1, not %v", g.ID, tr.Monthly[11])
+					}
+				default:
+					add(trn, "target %s: unknown trajectory kind %q", g.ID, tr.Kind)
+				}
+			}
+		}
+	}
+	for _, r := range rels {
+		if targetIDs[r.id] == 0 {
+			add(r.n, "relative target points at unknown indicator %q", r.id)
+		}
+	}
+	return probs, nil
+}
+
+func yamlErrLine(err error) int {
+	if m := reYAMLLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 1
+}
+
+// get returns the value of key in a mapping node, or nil.
+func get(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// field is get falling back to the mapping itself, so a problem always has a line.
+func field(n *yaml.Node, key string) *yaml.Node {
+	if v := get(n, key); v != nil {
+		return v
+	}
+	return n
+}
+
+func items(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}

@@ -1,0 +1,83 @@
+package indicators_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/duban-gov/duban/indicators"
+)
+
+const validCatalog = `plan: {id: t-2026, title: 测试, issuer: 测试市人民政府办公室, document: 测政办函〔2026〕1号, year: 2026}
+departments:
+  - {id: fgw, name: 市发改委}
+  - {id: tjj, name: 市统计局}
+tasks:
+  - num: 4
+    lead: fgw
+    cooperating: [tjj]
+    text: 地区生产总值增长6%左右。
+    targets:
+      - {id: "4.1", metric: 地区生产总值增速, measure: growth_rate, comparator: approx, tolerance: 0.5, value: 6, unit: "%", due: "2026-12-31"}
+  - num: 9
+    lead: fgw
+    text: 项目上半年开工。
+    targets:
+      - {id: "9.1", metric: 项目开工, measure: milestone, stage: started, value: 0, due: "2026-06-30"}
+`
+
+func TestValidate(t *testing.T) {
+	cases := map[string]struct {
+		replace, with string
+		want          string // "LINE: message fragment"; empty = no problem
+	}{
+		"a valid catalog has no problem":               {},
+		"a duplicate department id is reported":        {replace: "{id: tjj,", with: "{id: fgw,", want: "4: duplicate department id \"fgw\" (first at line 3)"},
+		"an unknown lead is reported":                  {replace: "    lead: fgw\n    text: 项目", with: "    lead: xyz\n    text: 项目", want: "13: task 9: lead \"xyz\" is not a department"},
+		"an unknown cooperating unit is reported":      {replace: "[tjj]", with: "[tjj, gxqzf]", want: "8: task 4: cooperating unit \"gxqzf\" is not a department"},
+		"a target without unit is reported":            {replace: `unit: "%", `, with: "", want: "11: target 4.1 has no unit"},
+		"a due date outside the plan year is reported": {replace: `"2026-06-30"`, with: `"2027-06-30"`, want: "16: target 9.1: due 2027-06-30 is outside the plan year 2026"},
+		"a malformed due date is reported":             {replace: `"2026-06-30"`, with: `"2026-06-31"`, want: "16: target 9.1: date \"2026-06-31\""},
+		"a duplicate target id is reported":            {replace: `"9.1"`, with: `"4.1"`, want: "16: duplicate target id \"4.1\" (first at line 11)"},
+		"a duplicate task number is reported":          {replace: "num: 9", with: "num: 4", want: "12: duplicate task number 4 (first at line 6)"},
+		"an approx target needs a tolerance":           {replace: "tolerance: 0.5, ", with: "", want: "11: target 4.1: approx without a tolerance"},
+		"an unknown measure is reported":               {replace: "growth_rate", with: "speed", want: "11: target 4.1: unknown measure \"speed\""},
+		"an unknown field is reported with its line":   {replace: "    text: 项目", with: "    texts: 项目", want: "14: line 14: field texts not found"},
+		"a relative target must point at an indicator": {replace: `due: "2026-06-30"}`, with: `due: "2026-06-30", relative: {indicator: "99.1", comparator: ge}}`, want: "16: relative target points at unknown indicator \"99.1\""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := validCatalog
+			if tc.replace != "" {
+				if !strings.Contains(in, tc.replace) {
+					t.Fatalf("fixture lacks %q", tc.replace)
+				}
+				in = strings.Replace(in, tc.replace, tc.with, 1)
+			}
+			probs, err := indicators.Validate(strings.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if len(probs) != 0 {
+					t.Fatalf("problems = %v, want none", probs)
+				}
+				return
+			}
+			for _, p := range probs {
+				if strings.HasPrefix(p.String(), tc.want) {
+					return
+				}
+			}
+			t.Fatalf("problems = %v, want one starting %q", probs, tc.want)
+		})
+	}
+}
+
+func TestValidateShippedFixtures(t *testing.T) {
+	for _, path := range []string{"testdata/mini.yaml", "catalogs/changzhi-2026.yaml"} {
+		probs, err := indicators.ValidateFile(path)
+		if err != nil || len(probs) != 0 {
+			t.Errorf("%s: %v %v", path, probs, err)
+		}
+	}
+}
