@@ -51,6 +51,9 @@ type InfluxDB struct {
 	Token     string        `mapstructure:"token"`
 	TokenFile string        `mapstructure:"token_file"`
 	Timeout   time.Duration `mapstructure:"timeout"`
+	// Refresh is how often a collector rereads the latest values from InfluxDB, so
+	// that replicas sharing one InfluxDB see each other's reports.
+	Refresh time.Duration `mapstructure:"refresh"`
 }
 
 // Auth lists the accepted tokens by their sha256 hashes.
@@ -102,7 +105,7 @@ func Defaults() Config {
 		Listen:  "127.0.0.1:8080",
 		Catalog: "indicators/catalogs/changzhi-2026.yaml",
 		Store: Store{Kind: "embedded", Path: "./data", InfluxDB: InfluxDB{
-			URL: "http://127.0.0.1:8086", Org: "duban", Bucket: "duban", Timeout: 10 * time.Second,
+			URL: "http://127.0.0.1:8086", Org: "duban", Bucket: "duban", Timeout: 10 * time.Second, Refresh: 5 * time.Second,
 		}},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,

@@ -16,7 +16,6 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/api"
 	"github.com/duban-gov/duban/collector/auth"
-	"github.com/duban-gov/duban/collector/exporter"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
@@ -64,11 +63,12 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 }
 
 // openStore opens the configured backend.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (collector.Store, error) {
+func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
 	switch cfg.Store.Kind {
 	case "embedded":
 		return boltstore.Open(ctx, boltstore.Config{Dir: cfg.Store.Path, Logger: log})
-	// case "influxdb": the InfluxDB backend (collector/store/influx) is wired here.
+	case "influxdb":
+		return openInflux(ctx, cfg, cat, log) // serve_influx.go
 	default:
 		return nil, fmt.Errorf("store.kind %q is not available in this build", cfg.Store.Kind)
 	}
@@ -95,7 +95,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	if authn.Len() == 0 {
 		log.Warn("no tokens configured: every push answers 401; create one with `duban token create --department ID`")
 	}
-	store, err := openStore(ctx, cfg, log)
+	store, err := openStore(ctx, cfg, cat, log)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -121,7 +121,8 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	//   apiCfg.Metrics = ...  GET /metrics (collector/exporter)
 	//   apiCfg.Board = ...    GET / and the board's assets
 	//   apiCfg.Extra = func(r gin.IRouter) { ... }   completeness, bulletins, ...
-	if apiCfg.Metrics, err = exporter.Handler(exporter.Config{Source: svc, Logger: log}); err != nil {
+	startStoreRefresh(ctx, cfg, svc, log) // replicas sharing InfluxDB reread its latest values
+	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
 		return err
 	}
 	// ---- end of mounts --------------------------------------------------------------

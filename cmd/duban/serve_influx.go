@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/duban-gov/duban/collector"
+	"github.com/duban-gov/duban/collector/exporter"
+	"github.com/duban-gov/duban/collector/store/influx"
+	"github.com/duban-gov/duban/config"
+	"github.com/duban-gov/duban/indicators"
+)
+
+// openInflux opens the InfluxDB backend; its spool lives under store.path/spool. The
+// token comes from store.influxdb.token, token_file or DUBAN_STORE_INFLUXDB_TOKEN and is
+// never logged.
+func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
+	ic := cfg.Store.InfluxDB
+	token, err := ic.InfluxToken()
+	if err != nil {
+		return nil, err
+	}
+	lookup := func(id string) (task, unit string) {
+		e, ok := cat.Lookup(id)
+		if !ok {
+			return "", ""
+		}
+		return strconv.Itoa(e.Task.Num), e.Target.Unit
+	}
+	return influx.Open(ctx, influx.Config{
+		URL: ic.URL, Org: ic.Org, Bucket: ic.Bucket, Token: token,
+		SpoolDir: filepath.Join(cfg.Store.Path, "spool"),
+		Timeout:  ic.Timeout, Lookup: lookup, Logger: log,
+	})
+}
+
+// startStoreRefresh rereads the latest values from a shared store on an interval, so
+// that replicas see each other's reports (InfluxDB backend only).
+func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Service, log *slog.Logger) {
+	every := cfg.Store.InfluxDB.Refresh
+	if cfg.Store.Kind != "influxdb" || every <= 0 {
+		return
+	}
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := svc.Reload(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("refresh latest values from InfluxDB", "err", err)
+				}
+			}
+		}
+	}()
+}
+
+// metricsHandler serves /metrics: the exporter, plus the store's own metrics when it
+// has some (the InfluxDB spool).
+func metricsHandler(svc *collector.Service, store collector.Store, log *slog.Logger) (http.Handler, error) {
+	m, ok := store.(interface{ Metrics() prometheus.Collector })
+	if !ok {
+		return exporter.Handler(exporter.Config{Source: svc, Logger: log})
+	}
+	reg := prometheus.NewRegistry()
+	if _, err := exporter.Register(reg, exporter.Config{Source: svc, Logger: log}); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(m.Metrics()); err != nil {
+		return nil, err
+	}
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		Registry:      reg,
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
+	}), nil
+}
