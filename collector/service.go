@@ -100,6 +100,9 @@ func (s *Service) Location() *time.Location { return s.loc }
 // Now is the service clock.
 func (s *Service) Now() time.Time { return s.cfg.Now() }
 
+// EvalConfig is the evaluation configuration the service evaluates with.
+func (s *Service) EvalConfig() evaluate.Config { return s.cfg.Eval }
+
 // Ready says whether the service can accept reports, with a short detail
 // ("ok", or why not / "degraded: …" while a remote store spools).
 func (s *Service) Ready() (bool, string) {

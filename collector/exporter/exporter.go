@@ -5,8 +5,9 @@
 // Series cost: each indicator costs 17 series at most (info 1, value 1, target 1,
 // expected 1, gap 1, progress 1, projected 1, status 6 (one per state), last report 1,
 // due 1, next report due 1, report overdue 1); an indicator without data costs 12 (no
-// value, gap, progress, projected, last report). Each department costs 1 missing-reports
-// series plus one counter series per report result seen. The 177 targets of the shipped
+// value, gap, progress, projected, last report). Each lead department costs 3 series
+// (reports expected, missing and late for the latest period due) plus one counter series
+// per sender and report result. The 177 targets of the shipped
 // catalog therefore cost about 3,000 series, a province of 30,000 targets about 510,000.
 package exporter
 
@@ -40,6 +41,7 @@ type Source interface {
 	Now() time.Time
 	Evaluate(now time.Time) []evaluate.Result
 	ReceivedCounts() []collector.ReceivedCount
+	Series(id string) []indicators.Revision
 }
 
 // Config configures an Exporter.
@@ -47,6 +49,10 @@ type Config struct {
 	Source Source // required
 	// Now is the evaluation clock; defaults to Source.Now.
 	Now func() time.Time
+	// Eval is the evaluation configuration (the reporting calendar's due day) of the
+	// per-department completeness gauges; when zero, the Source's EvalConfig() if it has
+	// one (*collector.Service does), so that both use the same calendar.
+	Eval evaluate.Config
 	// Version and Revision label duban_build_info; Version defaults to the main
 	// module's version from the build info ("devel" when unknown).
 	Version  string
@@ -61,6 +67,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Now == nil {
 		c.Now = c.Source.Now
+	}
+	if src, ok := c.Source.(interface{ EvalConfig() evaluate.Config }); ok && c.Eval == (evaluate.Config{}) {
+		c.Eval = src.EvalConfig()
 	}
 	if c.Version == "" {
 		c.Version = "devel"
@@ -77,7 +86,7 @@ type Exporter struct {
 
 	info, value, target, expected, gap, progress, projected, status *prometheus.Desc
 	lastReport, due, nextReportDue, reportOverdue                   *prometheus.Desc
-	received, deptMissing, buildInfo                                *prometheus.Desc
+	received, deptMissing, deptLate, deptExpected, buildInfo        *prometheus.Desc
 }
 
 // New builds the exporter; its Descs are created once here.
@@ -109,7 +118,11 @@ func New(cfg Config) (*Exporter, error) {
 		reportOverdue: d(conventions.MetricReportOverdue, "1 when a report that was due is missing, else 0.", ind...),
 		received: d(conventions.MetricReportsReceived, "Reports received since start, by department and result.",
 			conventions.LabelDepartment, conventions.LabelResult),
-		deptMissing: d(conventions.MetricDeptMissing, "Indicators of the department whose due report is missing.",
+		deptMissing: d(conventions.MetricDeptMissing, "Reports of the latest period due (monthly, due by the due day of the next month) that have not arrived, by lead department.",
+			conventions.LabelDepartment),
+		deptLate: d(conventions.MetricDeptLate, "Reports of the latest period due that arrived after their due day, by lead department.",
+			conventions.LabelDepartment),
+		deptExpected: d(conventions.MetricDeptExpected, "Reports expected for the latest period due, by lead department.",
 			conventions.LabelDepartment),
 		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
 			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion),
@@ -157,7 +170,8 @@ func Register(reg prometheus.Registerer, cfg Config) (*Exporter, error) {
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		e.info, e.value, e.target, e.expected, e.gap, e.progress, e.projected, e.status,
-		e.lastReport, e.due, e.nextReportDue, e.reportOverdue, e.received, e.deptMissing, e.buildInfo,
+		e.lastReport, e.due, e.nextReportDue, e.reportOverdue, e.received, e.deptMissing, e.deptLate,
+		e.deptExpected, e.buildInfo,
 	} {
 		ch <- d
 	}
@@ -168,28 +182,42 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version())
 
 	cat := e.cfg.Source.Catalog()
-	results := e.cfg.Source.Evaluate(e.cfg.Now())
-	missing := make(map[string]int, len(cat.Departments))
-	for _, id := range cat.LeadDepartments() {
-		missing[id] = 0
-	}
-	for i := range results {
-		r := &results[i]
-		if err := e.collectIndicator(ch, cat, r); err != nil {
+	now := e.cfg.Now()
+	for _, r := range e.cfg.Source.Evaluate(now) {
+		if err := e.collectIndicator(ch, cat, &r); err != nil {
 			ch <- prometheus.NewInvalidMetric(e.info, err)
-			continue
-		}
-		if r.ReportOverdue {
-			missing[r.Department]++
-		} else if _, ok := missing[r.Department]; !ok {
-			missing[r.Department] = 0
 		}
 	}
-	for dept, n := range missing {
-		ch <- prometheus.MustNewConstMetric(e.deptMissing, prometheus.GaugeValue, float64(n), dept)
-	}
+	e.collectCompleteness(ch, cat, now)
 	for _, c := range e.cfg.Source.ReceivedCounts() {
 		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)
+	}
+}
+
+// collectCompleteness emits expected, missing and late reports per lead department for
+// the latest period due; every lead department gets a series, 0 when nothing is expected.
+func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
+	period := e.cfg.Eval.LastDuePeriod(cat.Plan, now)
+	comp, err := evaluate.Completeness(e.cfg.Eval, cat, func(id string) []evaluate.Arrival {
+		return evaluate.SeriesArrivals(e.cfg.Source.Series(id))
+	}, period, now)
+	if err != nil {
+		err = fmt.Errorf("completeness of %s: %w", period, err)
+		ch <- prometheus.NewInvalidMetric(e.deptMissing, err)
+		return
+	}
+	type counts struct{ expected, missing, late int }
+	by := make(map[string]counts, len(comp))
+	for _, id := range cat.LeadDepartments() {
+		by[id] = counts{}
+	}
+	for _, d := range comp {
+		by[d.Department] = counts{expected: d.Expected, missing: d.Missing, late: d.Late}
+	}
+	for dept, c := range by {
+		ch <- prometheus.MustNewConstMetric(e.deptExpected, prometheus.GaugeValue, float64(c.expected), dept)
+		ch <- prometheus.MustNewConstMetric(e.deptMissing, prometheus.GaugeValue, float64(c.missing), dept)
+		ch <- prometheus.MustNewConstMetric(e.deptLate, prometheus.GaugeValue, float64(c.late), dept)
 	}
 }
 

@@ -144,12 +144,12 @@ func miniCatalog(t testing.TB) *indicators.Catalog {
 }
 
 // miniReports give the mini catalog a mix of states: jobs lagging, PM2.5 behind,
-// GDP growth within tolerance, a milestone started, investment and good-air days
-// without data.
+// sent late, GDP growth within tolerance, a milestone started, investment and
+// good-air days without data.
 var miniReports = []report{
 	{indicator: "57.1", period: "2026-10", value: 30000, received: "2026-11-06"},
 	{indicator: "57.1", period: "2026-09", value: 28000, received: "2026-10-08"},
-	{indicator: "69.1", period: "2026-10", value: 33, received: "2026-11-09"},
+	{indicator: "69.1", period: "2026-10", value: 33, received: "2026-11-12"}, // after the 10th: late
 	{indicator: "4.1", period: "2026-Q3", value: 5.8, received: "2026-10-20"},
 	{indicator: "56.1", period: "2026-Q3", value: 6.1, received: "2026-10-21"},
 	{indicator: "9.1", period: "2026-05", value: 40, stage: indicators.StageStarted, received: "2026-06-03"},
