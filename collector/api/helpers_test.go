@@ -26,7 +26,7 @@ import (
 var now = time.Date(2026, 6, 15, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	svc    *collector.Service
 	store  collector.Store
@@ -34,11 +34,13 @@ type fixture struct {
 	tokens map[string]string // department id → token
 	admin  string
 	logs   *syncBuffer
+
+	lastBody []byte // body of the last answer of do
 }
 
 type option func(*api.Config)
 
-func loadCatalog(t *testing.T, rel string) *indicators.Catalog {
+func loadCatalog(t testing.TB, rel string) *indicators.Catalog {
 	t.Helper()
 	cat, err := indicators.Load(filepath.Join(testenv.RepoRoot(), rel))
 	if err != nil {
@@ -53,7 +55,7 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 	return newFixtureCatalog(t, loadCatalog(t, "indicators/testdata/mini.yaml"), opts...)
 }
 
-func newFixtureCatalog(t *testing.T, cat *indicators.Catalog, opts ...option) *fixture {
+func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := boltstore.Open(ctx, boltstore.Config{Dir: t.TempDir()})
@@ -124,6 +126,7 @@ func (f *fixture) do(method, path, token, body string, out any) *http.Response {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	f.lastBody = b
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			f.t.Fatalf("%s %s: %d, not JSON: %v\n%s", method, path, resp.StatusCode, err, b)

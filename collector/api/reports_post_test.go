@@ -355,3 +355,18 @@ func TestUnknownPathAnswersEnvelope(t *testing.T) {
 		t.Fatalf("%d %+v", resp.StatusCode, ans.Error)
 	}
 }
+
+func TestStoreFailureAnswers503AndNothingIsAcknowledged(t *testing.T) {
+	f := newFixture(t)
+	f.store.Close()
+	resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 1})
+	if resp.StatusCode != http.StatusServiceUnavailable || ans.Error == nil || ans.Error.Code != "store_unavailable" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("push with the store closed: %d %+v", resp.StatusCode, ans.Error)
+	}
+	if len(f.svc.Series("57.1")) != 0 {
+		t.Fatal("the snapshot shows a report the store did not take")
+	}
+	if resp := f.do(http.MethodGet, "/-/ready", "", "", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("ready with the store closed: %d, want 503", resp.StatusCode)
+	}
+}

@@ -39,12 +39,12 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 	var kind string
 	var body io.Reader
 	switch mt {
-	case "", "application/json":
+	default: // JSON, whatever the client called it (curl -d says x-www-form-urlencoded)
 		reports, n, err := decodeReports(c, cfg.MaxBodyBytes)
 		return reports, n, noLocate, err
 	case mediaXLSX:
 		kind, body = "xlsx", c.Request.Body
-	case mediaCSV, "application/csv", "text/plain":
+	case mediaCSV, "application/csv":
 		kind, body = "csv", c.Request.Body
 	case "multipart/form-data":
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, cfg.MaxBodyBytes)
@@ -72,9 +72,6 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 		}
 		defer f.Close()
 		body = f
-	default:
-		return nil, 1, noLocate, collector.BatchError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, "",
-			"Content-Type %q is not accepted: send application/json, text/csv, %s, or multipart/form-data with a field \"file\" (不支持的内容类型)", mt, mediaXLSX)
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, io.NopCloser(body), cfg.MaxBodyBytes))
 	if err != nil {
