@@ -12,24 +12,8 @@ import (
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
-// StatusLabel is the Chinese name of a status.
-func StatusLabel(s evaluate.Status) string {
-	switch s {
-	case evaluate.Achieved:
-		return "已完成"
-	case evaluate.OnTrack:
-		return "正常推进"
-	case evaluate.AtRisk:
-		return "有风险"
-	case evaluate.Lagging:
-		return "滞后"
-	case evaluate.Missed:
-		return "逾期未完成"
-	case evaluate.NoData:
-		return "未报送"
-	}
-	return string(s)
-}
+// StatusLabel is the Chinese name of a status (the evaluation's own wording).
+func StatusLabel(s evaluate.Status) string { return s.Chinese() }
 
 // StatusColor is the traffic-light colour of a status (hex, readable on white).
 func StatusColor(s evaluate.Status) string {
@@ -46,25 +30,6 @@ func StatusColor(s evaluate.Status) string {
 		return "#cf222e"
 	}
 	return "#8c959f"
-}
-
-// Severity orders statuses worst first: missed, lagging, at_risk, no_data, on_track, achieved.
-func Severity(s evaluate.Status) int {
-	switch s {
-	case evaluate.Missed:
-		return 0
-	case evaluate.Lagging:
-		return 1
-	case evaluate.AtRisk:
-		return 2
-	case evaluate.NoData:
-		return 3
-	case evaluate.OnTrack:
-		return 4
-	case evaluate.Achieved:
-		return 5
-	}
-	return 6
 }
 
 // StageLabel is the Chinese name of a milestone stage.

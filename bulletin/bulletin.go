@@ -1,0 +1,427 @@
+// Package bulletin renders the quarterly bulletin (按季通报) of a plan: summary counts by
+// status, a table per department (target, value, expected, gap, status), the lagging and
+// missed list with gaps, the reporting completeness ranking (on time, late, missing) and
+// milestone progress, in Chinese, as Markdown, HTML (with small inline SVG charts, no
+// JavaScript) or Excel.
+package bulletin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/duban-gov/duban/bulletin/present"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+// Format is an output format of the bulletin.
+type Format string
+
+const (
+	Markdown Format = "md"
+	HTML     Format = "html"
+	XLSX     Format = "xlsx"
+)
+
+// Formats lists the formats in the order offered to people.
+var Formats = []Format{Markdown, HTML, XLSX}
+
+// ParseFormat reads "md", "markdown", "html" or "xlsx".
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case "md", "markdown", "":
+		return Markdown, nil
+	case "html", "htm":
+		return HTML, nil
+	case "xlsx", "excel":
+		return XLSX, nil
+	}
+	return "", fmt.Errorf("format %q: use md, html or xlsx", s)
+}
+
+// ContentType is the media type of a format.
+func (f Format) ContentType() string {
+	switch f {
+	case HTML:
+		return "text/html; charset=utf-8"
+	case XLSX:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/markdown; charset=utf-8"
+}
+
+// Source is what the bulletin reads: the catalog and each indicator's latest revision
+// per period (implemented by *collector.Service).
+type Source interface {
+	Catalog() *indicators.Catalog
+	Series(id string) []indicators.Revision
+}
+
+// Options tune Prepare.
+type Options struct {
+	Eval evaluate.Config
+	// Now is the generation time (required): reports received until then count, and
+	// reports first received after their due day count as late.
+	Now time.Time
+	// Arrivals gives an indicator's first arrival per period (evaluate.FirstArrivals of
+	// the store's history is exact); default: evaluate.SeriesArrivals of the series.
+	Arrivals func(id string) []evaluate.Arrival
+}
+
+// ErrPeriod is returned (wrapped) for a period that is not a quarter of the plan year
+// or has not started yet.
+var ErrPeriod = errors.New("bulletin period")
+
+// Input is everything a bulletin shows, computed once; rendering is pure.
+type Input struct {
+	Catalog      *indicators.Catalog
+	Period       indicators.Period // a quarter
+	AsOf         time.Time         // instant of the evaluation
+	GeneratedAt  time.Time
+	Results      []evaluate.Result                 // catalog order
+	Series       map[string][]indicators.Revision  // per indicator, periods up to the quarter's end
+	Completeness []evaluate.DepartmentCompleteness // summed over the quarter's months
+}
+
+// Prepare evaluates the plan for a quarter ("2026-Q1"). Only reports for periods up to
+// the quarter's end count. The evaluation instant is the day the quarter's last report
+// is due (April 10th for Q1 by default), or now when earlier, so that a bulletin issued
+// later in the year still shows the quarter as it was reported.
+func Prepare(src Source, period string, opt Options) (Input, error) {
+	cat := src.Catalog()
+	p, err := indicators.ParsePeriod(period)
+	if err != nil {
+		return Input{}, fmt.Errorf("%w: %v", ErrPeriod, err)
+	}
+	if p.Kind != indicators.PeriodQuarter {
+		return Input{}, fmt.Errorf("%w %q: a bulletin covers a quarter, e.g. %d-Q1", ErrPeriod, period, cat.Plan.Year)
+	}
+	if p.Year != cat.Plan.Year {
+		return Input{}, fmt.Errorf("%w %q: the plan covers %d", ErrPeriod, period, cat.Plan.Year)
+	}
+	if opt.Now.IsZero() {
+		return Input{}, errors.New("bulletin: Options.Now is required")
+	}
+	loc := cat.Plan.Location()
+	now := opt.Now.In(loc)
+	if now.Before(p.Start(loc)) {
+		return Input{}, fmt.Errorf("%w %q: the quarter has not started", ErrPeriod, period)
+	}
+	cfg := opt.Eval.Defaults()
+	end := p.End(loc)
+	due := time.Date(p.Year, p.Month+1, cfg.DueDay+1, 0, 0, 0, 0, loc)
+	asOf := due
+	if now.Before(asOf) {
+		asOf = now
+	}
+	in := Input{Catalog: cat, Period: p, AsOf: asOf, GeneratedAt: now, Series: map[string][]indicators.Revision{}}
+	for _, id := range cat.TargetIDs() {
+		var kept []indicators.Revision
+		for _, r := range src.Series(id) {
+			if !r.PeriodEnd.After(end) && !r.ReceivedAt.After(now) {
+				kept = append(kept, r)
+			}
+		}
+		in.Series[id] = kept
+	}
+	series := func(id string) []indicators.Revision { return in.Series[id] }
+	in.Results = evaluate.All(cfg, cat, series, asOf)
+	arrivals := opt.Arrivals
+	if arrivals == nil {
+		arrivals = func(id string) []evaluate.Arrival { return evaluate.SeriesArrivals(series(id)) }
+	}
+	byDept := map[string]*evaluate.DepartmentCompleteness{}
+	var order []string
+	for m := p.Month - 2; m <= p.Month; m++ {
+		rows, err := evaluate.Completeness(cfg, cat, arrivals, fmt.Sprintf("%04d-%02d", p.Year, int(m)), now)
+		if err != nil {
+			return Input{}, fmt.Errorf("completeness: %w", err)
+		}
+		for _, r := range rows {
+			d := byDept[r.Department]
+			if d == nil {
+				d = &evaluate.DepartmentCompleteness{Department: r.Department, Name: r.Name}
+				byDept[r.Department] = d
+				order = append(order, r.Department)
+			}
+			d.Expected += r.Expected
+			d.OnTime += r.OnTime
+			d.Late += r.Late
+			d.Missing += r.Missing
+			d.NotDue += r.NotDue
+			d.Items = append(d.Items, r.Items...)
+		}
+	}
+	for _, id := range order {
+		in.Completeness = append(in.Completeness, *byDept[id])
+	}
+	return in, nil
+}
+
+// Bulletin is the bulletin's content, ready to render.
+type Bulletin struct {
+	Title       string // 2026年第一季度目标任务督办通报
+	Plan        indicators.Plan
+	Period      string // 2026-Q1
+	PeriodText  string // 2026年第一季度
+	AsOf        string // 数据截至
+	GeneratedAt string
+	Tasks       int
+	Indicators  int
+	Counts      []Count
+	Summary     string // one sentence of counts
+	Departments []Department
+	Problems    []Row // lagging and missed, worst first
+	Ranking     []Rank
+	Milestones  []Row
+}
+
+// Count is the number of indicators in one status.
+type Count struct {
+	Status evaluate.Status
+	Label  string
+	Color  string
+	N      int
+}
+
+// Department is one lead department's table.
+type Department struct {
+	ID, Name string
+	Rows     []Row
+	Counts   []Count // non-zero only
+}
+
+// Row is one indicator as the bulletin shows it.
+type Row struct {
+	ID, Department, DepartmentName string
+	Task                           int
+	Metric, Target, Unit           string
+	Value, Period, Expected, Gap   string // display texts ("—" when none)
+	Progress                       string
+	Status                         evaluate.Status
+	StatusLabel                    string
+	Note                           string
+	Milestone                      bool
+	Stage                          string // milestones: current stage label
+	Percent                        string // milestones: percent complete
+
+	// Numbers in display units for the spreadsheet (nil when none).
+	ValueNum, ExpectedNum, GapNum, TargetNum *float64
+	Trend                                    present.Trend
+}
+
+// Rank is one department in the completeness ranking.
+type Rank struct {
+	Place                                   int
+	Department, Name                        string
+	Expected, OnTime, Late, Missing, NotDue int
+	OnTimeRate                              float64 // on time / due (expected − not due); 1 when nothing was due
+	Rate                                    string
+}
+
+var quarterNames = [...]string{"", "第一季度", "第二季度", "第三季度", "第四季度"}
+
+// Build turns the evaluated input into the bulletin's content.
+func Build(in Input) *Bulletin {
+	cat := in.Catalog
+	loc := cat.Plan.Location()
+	b := &Bulletin{
+		Plan:        cat.Plan,
+		Period:      in.Period.String(),
+		PeriodText:  fmt.Sprintf("%d年%s", in.Period.Year, quarterNames[in.Period.Q]),
+		AsOf:        in.AsOf.In(loc).Add(-time.Second).Format("2006年1月2日"),
+		GeneratedAt: in.GeneratedAt.In(loc).Format("2006-01-02 15:04"),
+		Tasks:       len(cat.Tasks),
+	}
+	b.Title = b.PeriodText + "目标任务督办通报"
+	results := map[string]evaluate.Result{}
+	for _, r := range in.Results {
+		results[r.Indicator] = r
+	}
+	counts := map[evaluate.Status]int{}
+	depts := map[string]*Department{}
+	for _, e := range cat.Entries() {
+		b.Indicators++
+		r, ok := results[e.Target.ID]
+		if !ok {
+			r = evaluate.Result{Indicator: e.Target.ID, Status: evaluate.NoData}
+		}
+		counts[r.Status]++
+		row := rowOf(e, r, in.Series[e.Target.ID], cat.Plan.Year)
+		d := depts[e.Task.Lead]
+		if d == nil {
+			d = &Department{ID: e.Task.Lead, Name: row.DepartmentName}
+			depts[e.Task.Lead] = d
+		}
+		d.Rows = append(d.Rows, row)
+		if r.Status == evaluate.Lagging || r.Status == evaluate.Missed {
+			b.Problems = append(b.Problems, row)
+		}
+		if row.Milestone {
+			b.Milestones = append(b.Milestones, row)
+		}
+	}
+	for _, st := range evaluate.Statuses {
+		b.Counts = append(b.Counts, Count{Status: st, Label: present.StatusLabel(st), Color: present.StatusColor(st), N: counts[st]})
+	}
+	b.Summary = summary(b)
+	for _, id := range deptOrder(cat) {
+		d := depts[id]
+		if d == nil {
+			continue
+		}
+		dc := map[evaluate.Status]int{}
+		for _, r := range d.Rows {
+			dc[r.Status]++
+		}
+		for _, st := range evaluate.Statuses {
+			if dc[st] > 0 {
+				d.Counts = append(d.Counts, Count{Status: st, Label: present.StatusLabel(st), Color: present.StatusColor(st), N: dc[st]})
+			}
+		}
+		b.Departments = append(b.Departments, *d)
+	}
+	sort.SliceStable(b.Problems, func(i, j int) bool {
+		return b.Problems[i].Status.Severity() > b.Problems[j].Status.Severity()
+	})
+	b.Ranking = ranking(in.Completeness, deptOrder(cat))
+	return b
+}
+
+func summary(b *Bulletin) string {
+	s := fmt.Sprintf("截至%s,共%d项任务、%d项量化指标:", b.AsOf, b.Tasks, b.Indicators)
+	for i, c := range b.Counts {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprintf("%s%d项", c.Label, c.N)
+	}
+	return s + "。"
+}
+
+func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, year int) Row {
+	t := e.Target
+	row := Row{
+		ID: t.ID, Department: e.Task.Lead, DepartmentName: e.Task.Lead, Task: e.Task.Num,
+		Metric: t.Metric, Target: present.TargetText(t), Unit: present.Unit(t),
+		Value: "—", Expected: "—", Gap: "—", Period: r.Period,
+		Status: r.Status, StatusLabel: present.StatusLabel(r.Status), Note: r.Note,
+		Milestone: t.Measure == indicators.Milestone,
+	}
+	if e.Department != nil {
+		row.DepartmentName = e.Department.Name
+	}
+	num := func(v float64) *float64 { return &v }
+	chart := present.Trend{Width: 120, Height: 28, Color: present.StatusColor(r.Status), Values: present.SeriesPoints(t, year, series), Label: t.Metric}
+	if row.Milestone {
+		row.Stage, row.Percent = "—", "—"
+		if r.HasValue {
+			if r.Stage != "" {
+				row.Stage = present.StageLabel(r.Stage)
+			}
+			row.Percent = present.Number(r.Value) + "%"
+			row.Value = row.Stage + " " + row.Percent
+			row.ValueNum = num(r.Value)
+		}
+		hundred := 100.0
+		chart.Target = &hundred
+	} else {
+		row.TargetNum = num(present.Display(t, t.Value))
+		if t.Relative != nil {
+			row.TargetNum = nil
+			if r.Target != 0 {
+				row.TargetNum = num(present.Display(t, r.Target))
+			}
+		}
+		if r.HasValue {
+			row.Value = present.Value(t, r.Value)
+			row.Expected = present.Value(t, r.Expected)
+			row.Gap = present.Signed(t, r.Gap)
+			row.ValueNum = num(present.Display(t, r.Value))
+			row.ExpectedNum = num(present.Display(t, r.Expected))
+			row.GapNum = num(present.Display(t, r.Gap))
+			if r.Progress > 0 {
+				row.Progress = present.Percent(r.Progress)
+			}
+		}
+		chart.Target = row.TargetNum
+		chart.Expected = present.Trajectory(t)
+	}
+	row.Trend = chart
+	return row
+}
+
+// ranking orders departments by on-time rate (of the reports already due), then fewest
+// missing, then fewest late, then catalog order.
+func ranking(comp []evaluate.DepartmentCompleteness, order []string) []Rank {
+	pos := map[string]int{}
+	for i, id := range order {
+		pos[id] = i
+	}
+	out := make([]Rank, 0, len(comp))
+	for _, d := range comp {
+		r := Rank{Department: d.Department, Name: d.Name, Expected: d.Expected, OnTime: d.OnTime, Late: d.Late, Missing: d.Missing, NotDue: d.NotDue, OnTimeRate: 1}
+		if due := d.Expected - d.NotDue; due > 0 {
+			r.OnTimeRate = float64(d.OnTime) / float64(due)
+		}
+		r.Rate = present.Percent(r.OnTimeRate)
+		out = append(out, r)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.OnTimeRate != b.OnTimeRate {
+			return a.OnTimeRate > b.OnTimeRate
+		}
+		if a.Missing != b.Missing {
+			return a.Missing < b.Missing
+		}
+		if a.Late != b.Late {
+			return a.Late < b.Late
+		}
+		return pos[a.Department] < pos[b.Department]
+	})
+	for i := range out {
+		out[i].Place = i + 1
+		if i > 0 && out[i].OnTimeRate == out[i-1].OnTimeRate && out[i].Missing == out[i-1].Missing && out[i].Late == out[i-1].Late {
+			out[i].Place = out[i-1].Place // ties share a place
+		}
+	}
+	return out
+}
+
+func deptOrder(cat *indicators.Catalog) []string {
+	lead := map[string]bool{}
+	for _, t := range cat.Tasks {
+		lead[t.Lead] = true
+	}
+	var out []string
+	for _, d := range cat.Departments {
+		if lead[d.ID] {
+			out = append(out, d.ID)
+			delete(lead, d.ID)
+		}
+	}
+	var rest []string
+	for id := range lead {
+		rest = append(rest, id)
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// Render writes the bulletin of in in the format.
+func Render(w io.Writer, f Format, in Input) error {
+	b := Build(in)
+	switch f {
+	case Markdown:
+		return b.WriteMarkdown(w)
+	case HTML:
+		return b.WriteHTML(w)
+	case XLSX:
+		return b.WriteXLSX(w)
+	}
+	return fmt.Errorf("bulletin: unknown format %q", f)
+}

@@ -1,0 +1,250 @@
+package bulletin_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/duban-gov/duban/bulletin"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// now: the supervision office writes the Q1 bulletin on April 15th. The April report of
+// 57.1 in the fixture arrives later (May 8th) and must not count.
+var now = time.Date(2026, 4, 15, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// fixture is the test data set: the mini catalog and the revisions in testdata/reports.json.
+type fixture struct {
+	cat    *indicators.Catalog
+	series map[string][]indicators.Revision
+}
+
+func (f *fixture) Catalog() *indicators.Catalog           { return f.cat }
+func (f *fixture) Series(id string) []indicators.Revision { return f.series[id] }
+
+func load(t testing.TB) *fixture {
+	t.Helper()
+	cat, err := indicators.Load(filepath.Join(testenv.RepoRoot(), "indicators", "testdata", "mini.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "reports.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var revs []indicators.Revision
+	if err := json.Unmarshal(b, &revs); err != nil {
+		t.Fatal(err)
+	}
+	loc := cat.Plan.Location()
+	latest := map[string]indicators.Revision{}
+	for _, r := range revs {
+		p, err := indicators.ParsePeriod(r.Period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.PeriodEnd = p.End(loc)
+		if r.Revision == 0 {
+			r.Revision = 1
+		}
+		if e, ok := cat.Lookup(r.Indicator); ok {
+			r.Department = e.Task.Lead
+		}
+		k := r.Indicator + "|" + r.Period
+		if old, ok := latest[k]; !ok || r.Revision > old.Revision {
+			latest[k] = r
+		}
+	}
+	f := &fixture{cat: cat, series: map[string][]indicators.Revision{}}
+	for _, r := range latest {
+		f.series[r.Indicator] = append(f.series[r.Indicator], r)
+	}
+	for _, s := range f.series {
+		sort.Slice(s, func(i, j int) bool { return s[i].PeriodEnd.Before(s[j].PeriodEnd) })
+	}
+	return f
+}
+
+func render(t *testing.T, format bulletin.Format) []byte {
+	t.Helper()
+	in, err := bulletin.Prepare(load(t), "2026-Q1", bulletin.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := bulletin.Render(&buf, format, in); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestGoldenFiles(t *testing.T) {
+	for name, format := range map[string]bulletin.Format{
+		"markdown matches testdata/bulletin-2026-Q1.md": bulletin.Markdown,
+		"html matches testdata/bulletin-2026-Q1.html":   bulletin.HTML,
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := render(t, format)
+			path := filepath.Join("testdata", "bulletin-2026-Q1."+string(format))
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./bulletin -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the rendering; inspect and run `go test ./bulletin -update`:\n%s", path, firstDiff(string(got), string(want)))
+			}
+		})
+	}
+}
+
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) && i < len(w); i++ {
+		if g[i] != w[i] {
+			return "line " + itoa(i+1) + ":\n got: " + g[i] + "\nwant: " + w[i]
+		}
+	}
+	return "lengths differ"
+}
+
+func itoa(n int) string { return fmtInt(n) }
+
+func fmtInt(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func TestBulletinContent(t *testing.T) {
+	md := string(render(t, bulletin.Markdown))
+	cases := map[string]string{
+		"the title names the quarter":                     "# 2026年第一季度目标任务督办通报",
+		"the data is as of the day March reports are due": "数据截至:2026年4月10日",
+		"the latest revision counts":                      "| 57.1 | 新增城镇就业 | 43000人以上 | 11800人(2026-03) |",
+		"the April report is left out":                    "11800人(2026-03)",
+		"investment is shown in 亿元 and lagging":           "| 11.1 | 基础设施投资 | 350亿元以上 | 50亿元(2026-03) | 63亿元 | -13亿元 | 进度滞后 |",
+		"a pipe in a note does not break the table":       `部分项目开工偏晚 \| 二季度集中开工`,
+		"the milestone section shows the stage":           "| 9.1 | 市发改委 |",
+		"ranking counts late and missing monthly reports": "| 市发改委 | 7 | 4 | 1 | 2 | 0 | 57.1% |",
+		"a department that missed reports ranks last":     "| 市生态环境局 | 6 | 4 | 0 | 2 | 0 | 66.7% |",
+	}
+	for name, want := range cases {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(md, want) {
+				t.Errorf("bulletin lacks %q", want)
+			}
+		})
+	}
+	if strings.Contains(md, "15000") {
+		t.Error("a report for a period after the quarter leaked into the bulletin")
+	}
+	last := md[strings.LastIndex(md, "## 四"):strings.LastIndex(md, "## 五")]
+	if i, j := strings.Index(last, "市人社局"), strings.Index(last, "市生态环境局"); i < 0 || j < 0 || i > j {
+		t.Errorf("ranking order wrong:\n%s", last)
+	}
+}
+
+func TestHTMLHasChartsAndNoScript(t *testing.T) {
+	html := string(render(t, bulletin.HTML))
+	if n := strings.Count(html, "<svg"); n < 10 {
+		t.Errorf("%d SVG charts, want the summary bar, department bars, trends and ranking bars", n)
+	}
+	if strings.Contains(html, "<script") {
+		t.Error("the bulletin must not need JavaScript")
+	}
+	if !strings.Contains(html, `class="target"`) {
+		t.Error("trends lack their target line")
+	}
+}
+
+func TestXLSXReadsBack(t *testing.T) {
+	f, err := excelize.OpenReader(bytes.NewReader(render(t, bulletin.XLSX)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(f.GetSheetList(), ","), strings.Join([]string{bulletin.SheetSummary, bulletin.SheetDepartments, bulletin.SheetProblems, bulletin.SheetRanking, bulletin.SheetMilestones}, ","); got != want {
+		t.Fatalf("sheets %s, want %s", got, want)
+	}
+	in, err := bulletin.Prepare(load(t), "2026-Q1", bulletin.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bulletin.Build(in)
+	rows, _ := f.GetRows(bulletin.SheetSummary)
+	total := 0
+	for _, c := range b.Counts {
+		found := false
+		for _, r := range rows {
+			if len(r) == 3 && r[1] == string(c.Status) {
+				found = true
+				if r[2] != fmtInt(c.N) {
+					t.Errorf("summary %s = %s, want %d", c.Status, r[2], c.N)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("summary lacks %s", c.Status)
+		}
+		total += c.N
+	}
+	dept, _ := f.GetRows(bulletin.SheetDepartments, excelize.Options{RawCellValue: true})
+	if len(dept)-1 != total || total != len(in.Catalog.TargetIDs()) {
+		t.Errorf("%d department rows, %d counted, %d indicators", len(dept)-1, total, len(in.Catalog.TargetIDs()))
+	}
+	for _, r := range dept {
+		if r[1] == "11.1" && (r[7] != "50" || r[9] != "63" || r[10] != "-13" || r[11] != "进度滞后") {
+			t.Errorf("11.1 row = %q, want numbers 50, 63, -13 in 亿元", r)
+		}
+	}
+	rank, _ := f.GetRows(bulletin.SheetRanking)
+	if len(rank)-1 != len(b.Ranking) || rank[1][1] != b.Ranking[0].Name {
+		t.Errorf("ranking sheet %q, want %d rows led by %s", rank, len(b.Ranking), b.Ranking[0].Name)
+	}
+	ms, _ := f.GetRows(bulletin.SheetMilestones)
+	if len(ms)-1 != len(b.Milestones) || len(b.Milestones) != 2 {
+		t.Errorf("milestone sheet has %d rows, want %d", len(ms)-1, len(b.Milestones))
+	}
+}
+
+func TestPrepareRejectsPeriodsThatAreNotAQuarterOfThePlan(t *testing.T) {
+	for name, period := range map[string]string{
+		"a month":                 "2026-03",
+		"another year":            "2025-Q4",
+		"a quarter not yet begun": "2026-Q3",
+		"nonsense":                "Q1",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := bulletin.Prepare(load(t), period, bulletin.Options{Now: now})
+			if !errors.Is(err, bulletin.ErrPeriod) {
+				t.Errorf("err = %v, want ErrPeriod", err)
+			}
+		})
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]bulletin.Format{"md": bulletin.Markdown, "html": bulletin.HTML, "xlsx": bulletin.XLSX, "excel": bulletin.XLSX} {
+		if got, err := bulletin.ParseFormat(in); err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := bulletin.ParseFormat("pdf"); err == nil {
+		t.Error("pdf is not a format")
+	}
+}
