@@ -11,9 +11,14 @@
 //
 // Layout: three buckets.
 //
-//	revisions  indicator, period end, period, revision → record   (the audit trail)
-//	latest     indicator, period → record of its highest revision (start-up reads only this)
+//	revisions  indicator, sequence number → record        (the audit trail)
+//	latest     indicator, period → revision, sequence number of its highest revision
 //	idem       sender, idempotency key → original receipt
+//
+// Start-up reads only the latest pointers and the records they name, never the whole
+// trail. The sequence number grows store-wide, so each indicator's records are
+// appended at the end of its key range and a commit dirties about one page per
+// indicator it touches rather than one per revision.
 //
 // Writes use group commit: Append hands its batch to a single writer goroutine, which
 // takes every request waiting at that moment into one bbolt transaction, commits (fsync)
@@ -34,6 +39,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -232,7 +238,7 @@ func validate(batch []indicators.Revision) error {
 			return fmt.Errorf("%w: element %d: NUL byte in period", ErrInvalid, i)
 		case strings.IndexByte(r.Sender, 0) >= 0:
 			return fmt.Errorf("%w: element %d: NUL byte in sender", ErrInvalid, i)
-		case len(r.Indicator)+len(r.Period)+18 > bolt.MaxKeySize,
+		case len(r.Indicator)+len(r.Period)+9 > bolt.MaxKeySize,
 			len(r.Sender)+len(r.IdempotencyKey)+1 > bolt.MaxKeySize:
 			return fmt.Errorf("%w: element %d: key longer than %d bytes", ErrInvalid, i, bolt.MaxKeySize)
 		}
@@ -277,13 +283,14 @@ func (e errApply) Error() string { return e.err.Error() }
 func (s *Store) commit(group []*appendReq) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := buckets{tx.Bucket(bucketRevisions), tx.Bucket(bucketLatest), tx.Bucket(bucketIdem)}
+		b.revisions.FillPercent = fillAppend
 		for _, r := range group {
 			r.receipts, r.err = nil, nil
 			if err := r.ctx.Err(); err != nil {
 				r.err = err
 				continue
 			}
-			receipts, puts, err := prepare(b, r.batch)
+			receipts, puts, seq, err := prepare(b, r.batch, b.revisions.Sequence())
 			if err != nil {
 				r.err = err
 				continue
@@ -292,6 +299,9 @@ func (s *Store) commit(group []*appendReq) {
 				if err := p.bucket.Put(p.key, p.value); err != nil {
 					return errApply{fmt.Errorf("boltstore: write: %w", err)}
 				}
+			}
+			if err := b.revisions.SetSequence(seq); err != nil {
+				return errApply{fmt.Errorf("boltstore: write: %w", err)}
 			}
 			r.receipts = receipts
 		}
@@ -324,9 +334,14 @@ type put struct {
 	key, value []byte
 }
 
+// fillAppend is the fill factor of the revisions bucket: keys of one indicator only
+// grow, so its pages are split nearly full instead of half full.
+const fillAppend = 0.95
+
 // prepare computes every record of one request without writing any: revision numbers
-// (stored ones plus earlier elements of the batch) and idempotency replays.
-func prepare(b buckets, batch []indicators.Revision) ([]indicators.Receipt, []put, error) {
+// (stored ones plus earlier elements of the batch), sequence numbers and idempotency
+// replays. seq is the last sequence number used; prepare returns the new last one.
+func prepare(b buckets, batch []indicators.Revision, seq uint64) ([]indicators.Receipt, []put, uint64, error) {
 	receipts := make([]indicators.Receipt, len(batch))
 	puts := make([]put, 0, 3*len(batch))
 	var (
@@ -350,7 +365,7 @@ func prepare(b buckets, batch []indicators.Revision) ([]indicators.Receipt, []pu
 			if v := b.idem.Get(ik); v != nil {
 				rc, err := decodeReceipt(v)
 				if err != nil {
-					return nil, nil, fmt.Errorf("idempotency record of %q: %w", r.IdempotencyKey, err)
+					return nil, nil, 0, fmt.Errorf("idempotency record of %q: %w", r.IdempotencyKey, err)
 				}
 				rc.Replayed = true
 				receipts[i] = rc
@@ -361,17 +376,18 @@ func prepare(b buckets, batch []indicators.Revision) ([]indicators.Receipt, []pu
 		last, ok := next[string(lk)]
 		if !ok {
 			if v := b.latest.Get(lk); v != nil {
-				rev, err := revisionOf(v)
+				rev, _, err := decodePointer(v)
 				if err != nil {
-					return nil, nil, fmt.Errorf("latest record of %s %s: %w", r.Indicator, r.Period, err)
+					return nil, nil, 0, fmt.Errorf("latest pointer of %s %s: %w", r.Indicator, r.Period, err)
 				}
 				last = rev
 			}
 		}
+		seq++
 		r.Revision = last + 1
-		r.ReceivedAt = r.ReceivedAt.Round(0) // drop the monotonic reading
-		rec := encodeRevision(nil, &r)
-		puts = append(puts, put{b.revisions, revisionKey(&r), rec}, put{b.latest, lk, rec})
+		puts = append(puts,
+			put{b.revisions, revisionKey(r.Indicator, seq), encodeRevision(nil, &r)},
+			put{b.latest, lk, encodePointer(r.Revision, seq)})
 		rc := indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}
 		receipts[i] = rc
 		if next != nil {
@@ -384,18 +400,31 @@ func prepare(b buckets, batch []indicators.Revision) ([]indicators.Receipt, []pu
 			}
 		}
 	}
-	return receipts, puts, nil
+	return receipts, puts, seq, nil
 }
 
-// Latest implements collector.Store: it reads only the latest bucket.
+// Latest implements collector.Store: it walks the latest pointers, which are in
+// indicator order like the records they point to.
 func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 	out := []indicators.Revision{}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		revs := tx.Bucket(bucketRevisions)
 		c := tx.Bucket(bucketLatest).Cursor()
+		var key []byte
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			r, err := decodeRevision(v)
+			_, seq, err := decodePointer(v)
 			if err != nil {
-				return fmt.Errorf("latest record %q: %w", k, err)
+				return fmt.Errorf("latest pointer %q: %w", k, err)
+			}
+			key = append(key[:0], k[:bytes.IndexByte(k, 0)+1]...)
+			key = binary.BigEndian.AppendUint64(key, seq)
+			rec := revs.Get(key)
+			if rec == nil {
+				return fmt.Errorf("latest pointer %q: record %d missing: %w", k, seq, errCorrupt)
+			}
+			r, err := decodeRevision(rec)
+			if err != nil {
+				return fmt.Errorf("record %q: %w", key, err)
 			}
 			out = append(out, r)
 			if len(out)%4096 == 0 {
@@ -433,8 +462,7 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 	if err != nil {
 		return nil, err
 	}
-	// Keys order by period end, period, revision; two periods ending at the same
-	// instant (2026-03 and 2026-Q1) interleave by revision as the contract says.
+	// Keys are in arrival order; the contract wants period end, then revision.
 	slices.SortStableFunc(out, func(a, b indicators.Revision) int {
 		if c := a.PeriodEnd.Compare(b.PeriodEnd); c != 0 {
 			return c

@@ -14,7 +14,7 @@ import (
 // matters because Latest decodes every stored (indicator, period) at start-up.
 //
 //	byte    format version (1)
-//	uvarint revision                (first, so numbering reads it without a full decode)
+//	uvarint revision
 //	byte    flags                   (bit 0: value set, bit 1: percent set)
 //	[8]byte value bits, big endian  (only when set)
 //	[8]byte percent bits            (only when set)
@@ -196,16 +196,6 @@ func decodeRevision(b []byte) (indicators.Revision, error) {
 	return r, nil
 }
 
-// revisionOf reads only the revision number of a record.
-func revisionOf(b []byte) (int, error) {
-	d := decoder{b: b}
-	if v := d.byte(); v != formatV1 && d.err == nil {
-		return 0, fmt.Errorf("boltstore: unknown record format %d", v)
-	}
-	rev := d.revision()
-	return rev, d.err
-}
-
 // encodeReceipt is the idempotency record: the original receipt.
 func encodeReceipt(b []byte, rc indicators.Receipt) []byte {
 	b = append(b, formatV1)
@@ -229,24 +219,21 @@ func decodeReceipt(b []byte) (indicators.Receipt, error) {
 	return rc, d.err
 }
 
-// Keys. Indicator ids and senders never contain NUL (Append rejects them), so
-// "indicator\x00" is a prefix of exactly that indicator's keys.
+// Keys and pointers. Indicator ids and senders never contain NUL (Append rejects
+// them), so "indicator\x00" is a prefix of exactly that indicator's keys.
 //
-//	revisions: indicator \x00 periodEnd(12) period \x00 revision(4)
-//	latest:    indicator \x00 period
-//	idem:      sender \x00 idempotency key
+//	revisions: indicator \x00 seq(8)   → record
+//	latest:    indicator \x00 period   → uvarint revision, seq(8)
+//	idem:      sender \x00 idempotency key → receipt
 //
-// periodEnd is the Unix second with its sign bit flipped (so negative times sort first)
-// followed by the nanosecond, both big endian: byte order is time order.
-func revisionKey(r *indicators.Revision) []byte {
-	k := make([]byte, 0, len(r.Indicator)+len(r.Period)+18)
-	k = append(k, r.Indicator...)
+// seq is a store-wide counter (the revisions bucket's sequence), big endian, so each
+// indicator's revisions are appended at the end of its key range: a commit dirties
+// about one leaf per indicator it touches, however many revisions it holds.
+func revisionKey(indicator string, seq uint64) []byte {
+	k := make([]byte, 0, len(indicator)+9)
+	k = append(k, indicator...)
 	k = append(k, 0)
-	k = binary.BigEndian.AppendUint64(k, uint64(r.PeriodEnd.Unix())^(1<<63))
-	k = binary.BigEndian.AppendUint32(k, uint32(r.PeriodEnd.Nanosecond()))
-	k = append(k, r.Period...)
-	k = append(k, 0)
-	return binary.BigEndian.AppendUint32(k, uint32(r.Revision))
+	return binary.BigEndian.AppendUint64(k, seq)
 }
 
 func latestKey(indicator, period string) []byte {
@@ -254,6 +241,22 @@ func latestKey(indicator, period string) []byte {
 	k = append(k, indicator...)
 	k = append(k, 0)
 	return append(k, period...)
+}
+
+// encodePointer is the latest value: the revision number and where its record is.
+func encodePointer(revision int, seq uint64) []byte {
+	b := make([]byte, 0, binary.MaxVarintLen64+8)
+	b = binary.AppendUvarint(b, uint64(revision))
+	return binary.BigEndian.AppendUint64(b, seq)
+}
+
+func decodePointer(b []byte) (revision int, seq uint64, err error) {
+	d := decoder{b: b}
+	revision = d.revision()
+	if d.err != nil || len(d.b) != 8 {
+		return 0, 0, errCorrupt
+	}
+	return revision, binary.BigEndian.Uint64(d.b), nil
 }
 
 func idemKey(sender, key string) []byte {
