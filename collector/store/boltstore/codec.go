@@ -10,8 +10,10 @@ import (
 	"github.com/duban-gov/duban/indicators"
 )
 
-// The value format is a hand-rolled binary record, compact and quick to decode, which
-// matters because Latest decodes every stored (indicator, period) at start-up.
+// The value format is a hand-rolled binary record, because Latest decodes every
+// stored (indicator, period) at start-up. Against encoding/json (BenchmarkCodec, a
+// full milestone record): 176 bytes instead of 399, encode 89 ns instead of 1.5 µs,
+// decode 0.33 µs instead of 4.2 µs.
 //
 //	byte    format version (1)
 //	uvarint revision
