@@ -105,7 +105,7 @@ func TestBoardShowsEveryTaskWithValuesStatusesAndNotes(t *testing.T) {
 		"jobs show the value, the note escaped, and a trend with its target line": {"57.1", []string{"11800人", "2026-03", "一季度新增城镇就业1.18万人", "&lt;b&gt;存在问题&lt;/b&gt;", `class="target"`, `<polyline class="values"`}},
 		"investment shows the display unit":                                       {"11.1", []string{"31亿元", "350亿元以上", "受春节影响"}},
 		"a milestone shows its stage":                                             {"9.1", []string{"已开工 20%"}},
-		"an unreported level is no_data":                                          {"69.2", []string{`data-status="no_data"`, "未报送"}},
+		"an unreported level is no_data":                                          {"69.2", []string{`data-status="no_data"`, "暂无数据"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

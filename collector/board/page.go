@@ -131,7 +131,7 @@ func (b *Board) build(f filter) (*page, error) {
 				r = evaluate.Result{Indicator: t.ID, Status: evaluate.NoData}
 			}
 			counts[r.Status]++
-			if worst == "" || present.Severity(r.Status) < present.Severity(worst) {
+			if worst == "" || r.Status.Severity() > worst.Severity() {
 				worst = r.Status
 			}
 			if f.Status != "" && f.Status != string(r.Status) {
