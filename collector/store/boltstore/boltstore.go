@@ -151,6 +151,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: cfg.InitialMmapSize,
 	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("boltstore: %s is locked by another process (is another duban running on this data directory?): %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
