@@ -108,3 +108,32 @@ func TestAllRelativeReferences(t *testing.T) {
 		})
 	}
 }
+
+func TestAppendAllReusesAndMatchesAll(t *testing.T) {
+	cat := loadMini(t)
+	series := map[string][]indicators.Revision{
+		"4.1":  {rev("2026-Q1", 5.8, "2026-04-08 10:00")},
+		"56.1": {rev("2026-Q1", 5.2, "2026-04-09 10:00")},
+		"57.1": {rev("2026-03", 10000, "2026-04-05 10:00")},
+	}
+	fn := func(id string) []indicators.Revision { return series[id] }
+	now := at("2026-04-15 12:00")
+	want := evaluate.All(evaluate.Config{}, cat, fn, now)
+	// a buffer full of other results: nothing of them may leak into the new ones
+	buf := evaluate.All(evaluate.Config{}, cat, func(id string) []indicators.Revision {
+		return []indicators.Revision{rev("2026-06", 1, "2026-07-01 10:00"), stage("2026-06", indicators.StageStarted, 50, "2026-07-01 10:00")}
+	}, at("2026-07-15 12:00"))
+	got := evaluate.AppendAll(buf[:0], evaluate.Config{}, cat, fn, now)
+	if len(got) != len(want) {
+		t.Fatalf("len %d, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("result %d differs:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+	prefixed := evaluate.AppendAll([]evaluate.Result{{Indicator: "x"}}, evaluate.Config{}, cat, fn, now)
+	if len(prefixed) != len(want)+1 || prefixed[0].Indicator != "x" || prefixed[1] != want[0] {
+		t.Errorf("appending after an element: len %d, first %q", len(prefixed), prefixed[0].Indicator)
+	}
+}

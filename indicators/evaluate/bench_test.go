@@ -2,6 +2,8 @@ package evaluate_test
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/duban-gov/duban/indicators"
@@ -63,8 +65,21 @@ func synthetic(n int) (*indicators.Catalog, map[string][]indicators.Revision) {
 	return cat, series
 }
 
+// benchSize is the synthetic catalog's size: 10,000 targets, or DUBAN_BENCH_INDICATORS
+// (e.g. 100000 for the province-scale figure; needs ~1 GB of memory).
+func benchSize(b *testing.B) int {
+	if v := os.Getenv("DUBAN_BENCH_INDICATORS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("DUBAN_BENCH_INDICATORS=%q: want a positive integer", v)
+		}
+		return n
+	}
+	return 10_000
+}
+
 func BenchmarkAll(b *testing.B) {
-	const n = 10_000
+	n := benchSize(b)
 	cat, series := synthetic(n)
 	fn := func(id string) []indicators.Revision { return series[id] }
 	now := at("2026-12-20 12:00")
@@ -75,11 +90,27 @@ func BenchmarkAll(b *testing.B) {
 			b.Fatalf("results = %d", len(r))
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/indicator")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/indicator")
+}
+
+func BenchmarkAppendAllReusingResults(b *testing.B) {
+	n := benchSize(b)
+	cat, series := synthetic(n)
+	fn := func(id string) []indicators.Revision { return series[id] }
+	now := at("2026-12-20 12:00")
+	var buf []evaluate.Result
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if buf = evaluate.AppendAll(buf[:0], evaluate.Config{}, cat, fn, now); len(buf) != n {
+			b.Fatalf("results = %d", len(buf))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/indicator")
 }
 
 func BenchmarkCompleteness(b *testing.B) {
-	const n = 10_000
+	n := benchSize(b)
 	cat, series := synthetic(n)
 	fn := func(id string) []evaluate.Arrival { return evaluate.SeriesArrivals(series[id]) }
 	now := at("2026-12-20 12:00")

@@ -62,16 +62,29 @@ func step(c indicators.Cadence) int {
 
 // periodEnd is the first instant after the period month idx.
 func (e *env) periodEnd(idx int) time.Time {
+	if k := idx - e.jan; k >= 0 && k < 12 {
+		return e.ends[k]
+	}
 	return time.Date(idx/12, time.Month(idx%12+2), 1, 0, 0, 0, 0, e.loc)
 }
 
 // reportDue is the first instant after the due day of the period month idx.
 func (e *env) reportDue(idx int) time.Time {
+	if k := idx - e.jan; k >= 0 && k < 12 {
+		return e.dues[k]
+	}
 	return time.Date(idx/12, time.Month(idx%12+2), e.cfg.DueDay+1, 0, 0, 0, 0, e.loc)
 }
 
 // idxOfEnd is the month that an "as of" instant closes (the month of end − 1ns).
 func (e *env) idxOfEnd(end time.Time) int {
+	if end.After(e.yearStart) && !end.After(e.yearEnd) {
+		for k := range e.ends {
+			if !e.ends[k].Before(end) {
+				return e.jan + k
+			}
+		}
+	}
 	y, m, _ := end.Add(-time.Nanosecond).In(e.loc).Date()
 	return monthIdx(y, m)
 }

@@ -45,9 +45,11 @@
 //   - Projection of the year-end (due) value at the current pace: cumulative: value /
 //     expected share at the value's period end (profile-aware); growth_rate, level and
 //     relative: the latest value. None without data, for milestones, or when the share is 0.
-//   - Freshness: see calendar.go. LastReport is the latest ReceivedAt among the plan
-//     year's revisions (any period); Period, Value and Note come from the latest period
-//     that carries a value (a stage or percent for milestones).
+//   - Freshness: see calendar.go. LastReport is the ReceivedAt of the latest period's
+//     revision (a correction of an older period does not refresh it: freshness is about
+//     the newest data, and reading one element keeps a scrape of 100,000 indicators
+//     cheap); Period, Value and Note come from the latest period that carries a value (a
+//     stage or percent for milestones).
 //   - Relative targets: the comparator is Relative.Comparator (ge for 与经济增长同步, GT for
 //     高于); the referenced result's Value is the target, whatever its status. All resolves
 //     references in any catalog order and through chains; an unknown reference or a cycle
@@ -56,6 +58,7 @@ package evaluate
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -177,7 +180,7 @@ type Result struct {
 	HasProjection bool
 	Projected     float64 // year-end value at the current pace
 
-	LastReport    time.Time // received time of the latest revision of the plan year, any period (zero if none)
+	LastReport    time.Time // received time of the latest period's revision in the plan year (zero if none)
 	Due           time.Time // end of the due day
 	NextReportDue time.Time // when the next report is due by the calendar
 	ReportOverdue bool      // a report that was due is missing
@@ -206,13 +209,23 @@ type Result struct {
 // evaluated against the referenced indicator's result (evaluated first when it comes
 // later in the catalog; a missing or circular reference gives no_data).
 func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicators.Revision, now time.Time) []Result {
+	return AppendAll(nil, cfg, cat, series, now)
+}
+
+// AppendAll is All appending to dst (which may be a previous result truncated to
+// length 0, to spare the allocation of ~360 bytes per target on every scrape; the
+// appended results do not share anything with what dst held).
+func AppendAll(dst []Result, cfg Config, cat *indicators.Catalog, series func(id string) []indicators.Revision, now time.Time) []Result {
 	env := newEnv(cfg.defaults(), cat.Plan)
 	env.setNow(now)
 	n := 0
 	for i := range cat.Tasks {
 		n += len(cat.Tasks[i].Targets)
 	}
-	out := make([]Result, n)
+	base := len(dst)
+	dst = slices.Grow(dst, n)[:base+n]
+	out := dst[base:]
+	clear(out)
 	// First pass: every target that follows no other, straight into place, in catalog
 	// order. Relative targets wait for the second pass.
 	type pending struct {
@@ -235,7 +248,7 @@ func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicator
 		}
 	}
 	if len(rel) == 0 {
-		return out
+		return dst
 	}
 	// Second pass: relative targets, each after its reference (which may itself be
 	// relative); an unknown or circular reference has no value.
@@ -254,10 +267,10 @@ func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicator
 	}
 	// state of relative targets: 1 in progress, 2 done, 3 done but on a cycle (the
 	// members of a cycle all get no_data, whichever is met first)
-	state := make(map[int]uint8, len(rel))
-	byPos := make(map[int]pending, len(rel))
-	for _, p := range rel {
-		byPos[p.i] = p
+	state := make([]uint8, n)
+	relAt := make([]int32, n) // position → 1 + index in rel, 0 for other targets
+	for k, p := range rel {
+		relAt[p.i] = int32(k + 1)
 	}
 	var eval func(p pending) bool
 	eval = func(p pending) bool {
@@ -270,8 +283,8 @@ func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicator
 		state[p.i] = 1
 		ref, sound := &Result{}, true
 		if j := want[p.t.Relative.Indicator]; j >= 0 {
-			if q, isRel := byPos[j]; isRel {
-				if sound = eval(q); sound {
+			if k := relAt[j]; k > 0 {
+				if sound = eval(rel[k-1]); sound {
 					ref = &out[j]
 				}
 			} else {
@@ -288,7 +301,7 @@ func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicator
 	for _, p := range rel {
 		eval(p)
 	}
-	return out
+	return dst
 }
 
 // Evaluate evaluates one target at now. series is the indicator's latest revision per
@@ -312,7 +325,14 @@ type env struct {
 	loc       *time.Location
 	year      int
 	yearStart time.Time
-	yearEnd   time.Time // first instant of the next year
+	yearEnd   time.Time     // first instant of the next year
+	jan       int           // month index of the plan year's January
+	ends      [12]time.Time // ends[k]: first instant after month k+1 of the plan year
+	dues      [12]time.Time // dues[k]: report due instant of month k+1 of the plan year
+
+	dueText string    // the last due date parsed (most targets share a few)
+	dueAt   time.Time // and its end
+	dueIdx  int       // and its month
 
 	// set by setNow: the instant of the evaluation and what follows from it per cadence
 	// (0 monthly, 1 quarterly)
@@ -353,22 +373,33 @@ func newEnv(cfg Config, plan indicators.Plan) *env {
 	if y == 0 {
 		y = 2026
 	}
-	return &env{
+	e := &env{
 		cfg:       cfg,
 		loc:       loc,
 		year:      y,
 		yearStart: time.Date(y, time.January, 1, 0, 0, 0, 0, loc),
 		yearEnd:   time.Date(y+1, time.January, 1, 0, 0, 0, 0, loc),
+		jan:       monthIdx(y, time.January),
 	}
+	for k := range 12 {
+		e.ends[k] = time.Date(y, time.Month(k+2), 1, 0, 0, 0, 0, loc)
+		e.dues[k] = time.Date(y, time.Month(k+2), cfg.DueDay+1, 0, 0, 0, 0, loc)
+	}
+	return e
 }
 
 // due is the end of the target's due day and the month it falls in; an unreadable date
 // counts as the year's end.
 func (e *env) due(t *indicators.Target) (time.Time, int) {
-	if d, ok := parseDate(string(t.Due)); ok {
-		return time.Date(d.y, d.m, d.d+1, 0, 0, 0, 0, e.loc), monthIdx(d.y, d.m)
+	if string(t.Due) == e.dueText && e.dueText != "" {
+		return e.dueAt, e.dueIdx
 	}
-	return e.yearEnd, monthIdx(e.year, time.December)
+	at, idx := e.yearEnd, monthIdx(e.year, time.December)
+	if d, ok := parseDate(string(t.Due)); ok {
+		at, idx = time.Date(d.y, d.m, d.d+1, 0, 0, 0, 0, e.loc), monthIdx(d.y, d.m)
+	}
+	e.dueText, e.dueAt, e.dueIdx = string(t.Due), at, idx
+	return at, idx
 }
 
 type ymd struct {
@@ -452,10 +483,8 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 			break
 		}
 	}
-	for i := len(series) - 1; i >= 0 && series[i].PeriodEnd.After(e.yearStart); i-- {
-		if series[i].ReceivedAt.After(r.LastReport) {
-			r.LastReport = series[i].ReceivedAt
-		}
+	if n := len(series); n > 0 && series[n-1].PeriodEnd.After(e.yearStart) {
+		r.LastReport = series[n-1].ReceivedAt
 	}
 	passed := !now.Before(due)
 	// ExpectedAt: later of the latest value's period end and the latest due period's end.

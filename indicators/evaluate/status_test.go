@@ -30,11 +30,18 @@ func TestStatusSeverityOrdersGoodToBad(t *testing.T) {
 }
 
 func TestResultDetails(t *testing.T) {
-	t.Run("the last report is the latest received revision, even a correction of an older period", func(t *testing.T) {
+	t.Run("the last report is the latest period's revision, not a later correction of an older period", func(t *testing.T) {
 		series := []indicators.Revision{rev("2026-02", 7000, "2026-04-12 09:00"), rev("2026-03", 11000, "2026-04-05 09:00")}
 		r := evaluate.Evaluate(evaluate.Config{}, plan, jobs, series, nil, at("2026-04-15 12:00"))
-		if !r.LastReport.Equal(at("2026-04-12 09:00")) || r.Period != "2026-03" {
-			t.Errorf("last report %v period %s, want the February correction's time and March's value", r.LastReport, r.Period)
+		if !r.LastReport.Equal(at("2026-04-05 09:00")) || r.Period != "2026-03" {
+			t.Errorf("last report %v period %s, want March's report time and value", r.LastReport, r.Period)
+		}
+	})
+	t.Run("the last report of a period with only a note is still a report", func(t *testing.T) {
+		series := []indicators.Revision{rev("2026-02", 7000, "2026-03-05 09:00"), base("2026-03", "2026-04-05 09:00")}
+		r := evaluate.Evaluate(evaluate.Config{}, plan, jobs, series, nil, at("2026-04-15 12:00"))
+		if !r.LastReport.Equal(at("2026-04-05 09:00")) || r.Period != "2026-02" || r.ReportOverdue {
+			t.Errorf("last report %v period %s overdue %v, want the note's time, February's value, not overdue", r.LastReport, r.Period, r.ReportOverdue)
 		}
 	})
 	t.Run("a relative approx target takes the default tolerance", func(t *testing.T) {
