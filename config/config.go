@@ -33,6 +33,12 @@ type Config struct {
 	CORS     CORS            `mapstructure:"cors"`
 	Log      Log             `mapstructure:"log"`
 	Evaluate evaluate.Config `mapstructure:"evaluate"`
+	Board    Board           `mapstructure:"board"`
+}
+
+// Board configures the status board at "/": public unless token hashes are listed.
+type Board struct {
+	TokenSHA256 []string `mapstructure:"token_sha256"` // hex sha256 of the tokens allowed to read it
 }
 
 // Store selects and configures the storage backend.
@@ -115,6 +121,7 @@ func Defaults() Config {
 		Limits: Limits{RatePerSecond: 200, RateBurst: 400, MaxConcurrent: 256},
 		CORS:   CORS{AllowedOrigins: []string{}},
 		Log:    Log{Format: "text", Level: "info"},
+		Board:  Board{TokenSHA256: []string{}},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/api"
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/board"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
@@ -123,6 +124,10 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	//   apiCfg.Extra = func(r gin.IRouter) { ... }   completeness, bulletins, ...
 	startStoreRefresh(ctx, cfg, svc, log) // replicas sharing InfluxDB reread its latest values
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
+		return err
+	}
+	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, TokenSHA256: cfg.Board.TokenSHA256, Logger: log}); err != nil {
 		return err
 	}
 	// ---- end of mounts --------------------------------------------------------------
