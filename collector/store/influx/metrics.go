@@ -16,7 +16,7 @@ var (
 	descSpoolAge = prometheus.NewDesc(conventions.MetricSpoolOldestAge,
 		"Age of the oldest batch waiting in the local spool (0 when empty).", nil, nil)
 	descWriteErrors = prometheus.NewDesc(conventions.MetricInfluxWriteErrors,
-		"InfluxDB writes that failed (each failed attempt, direct or replay).", nil, nil)
+		"Attempts to store a batch in InfluxDB that failed (unreachable, 5xx, timeout, refused), direct or replayed from the spool.", nil, nil)
 )
 
 type metrics struct{ s *Store }

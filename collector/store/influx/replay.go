@@ -43,11 +43,13 @@ func (s *Store) replayLoop() {
 			return
 		}
 		s.unreachable(err)
+		s.writeErrors.Add(1)
 		s.log.Debug("replay failed; retrying", "seq", head.seq, "in", backoff, "err", err)
 		select {
 		case <-s.stop:
 			return
 		case <-time.After(backoff):
+		case <-s.back:
 		}
 		backoff = min(2*backoff, s.cfg.RetryMax)
 	}

@@ -126,7 +126,8 @@ type Store struct {
 
 	writeErrors atomic.Uint64
 
-	wake chan struct{}
+	wake chan struct{} // something was spooled
+	back chan struct{} // InfluxDB answered a read: retry the spool now
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -167,6 +168,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		known:     map[pkey]int{},
 		lru:       newLRU(cfg.IdempotencyCache),
 		wake:      make(chan struct{}, 1),
+		back:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -320,6 +322,7 @@ func (s *Store) Append(ctx context.Context, batch []indicators.Revision) ([]indi
 				return nil, err
 			}
 			s.unreachable(err)
+			s.writeErrors.Add(1)
 			direct = false
 		}
 		for _, i := range ask {
@@ -345,6 +348,7 @@ func (s *Store) Append(ctx context.Context, batch []indicators.Revision) ([]indi
 				return nil, err
 			}
 			s.unreachable(err)
+			s.writeErrors.Add(1)
 			direct = false
 		}
 	}
@@ -395,6 +399,7 @@ func (s *Store) Append(ctx context.Context, batch []indicators.Revision) ([]indi
 			s.mu.Unlock()
 			return receipts, nil
 		}
+		s.writeErrors.Add(1)
 		if !retryable(err) {
 			return nil, err
 		}
@@ -463,7 +468,6 @@ func (s *Store) write(ctx context.Context, pts []point) error {
 		lines[i] = pts[i].line(s.cfg.Measurement)
 	}
 	if err := s.writer.WriteRecord(ctx, lines...); err != nil {
-		s.writeErrors.Add(1)
 		return fmt.Errorf("influx: write %d points: %w", len(pts), err)
 	}
 	s.reachable()
@@ -521,6 +525,12 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 		pts = s.cache
 	} else {
 		s.lastErr = nil
+		if len(s.pending) > 0 {
+			select {
+			case s.back <- struct{}{}:
+			default:
+			}
+		}
 		s.cache = pts
 		for _, p := range pts {
 			s.learn(p)
