@@ -466,6 +466,11 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 			r.Tolerance = e.cfg.ApproxTolerance
 		}
 	}
+	// Only the plan year's periods count: year-to-date values start again each year.
+	// Reports of later years (the next plan's) are cut off; earlier ones are ignored below.
+	for len(series) > 0 && series[len(series)-1].PeriodEnd.After(e.yearEnd) {
+		series = series[:len(series)-1]
+	}
 	cad := cadenceOf(t)
 	lastIdx := e.lastCalendarIdx(cad, dueIdx)
 	e.freshness(r, cad, lastIdx, series)
@@ -716,13 +721,13 @@ func gap(c indicators.Comparator, v, expected, tol float64) float64 {
 
 func progress(c indicators.Comparator, cumulative bool, v, target float64, met bool) float64 {
 	ratio := func(a, b float64) float64 {
-		if b == 0 {
-			if met {
-				return 1
-			}
-			return 0
+		if x := a / b; b != 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return x
 		}
-		return a / b
+		if met {
+			return 1
+		}
+		return 0
 	}
 	if cumulative {
 		return ratio(v, target)
@@ -732,7 +737,7 @@ func progress(c indicators.Comparator, cumulative bool, v, target float64, met b
 		if v <= 0 {
 			return 1
 		}
-		return target / v
+		return ratio(target, v)
 	case indicators.Approx, indicators.EQ:
 		if met {
 			return 1

@@ -374,6 +374,10 @@ func TestEvaluate(t *testing.T) {
 			target: jobs, series: []indicators.Revision{rev("2025-12", 42000, "2026-01-05 09:00")},
 			status: evaluate.NoData,
 		},
+		"a report of the next year does not count for this year's plan": {
+			target: jobs, series: []indicators.Revision{rev("2026-12", 43500, "2027-01-05 09:00"), rev("2027-01", 3000, "2027-02-05 09:00")}, now: "2027-02-15 12:00",
+			status: evaluate.Achieved,
+		},
 		"a report carrying only a note has no value": {
 			target: jobs, series: []indicators.Revision{base("2026-03", "2026-04-05 09:00")},
 			status: evaluate.NoData,
