@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/dashboards"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -301,5 +302,46 @@ func TestDockerfileBuildsAStaticNonRootImage(t *testing.T) {
 	}
 	if !strings.Contains(text, dashboards.DefaultCatalog[:strings.LastIndex(dashboards.DefaultCatalog, "/")]) {
 		t.Errorf("the image does not copy the catalog folder of %s", dashboards.DefaultCatalog)
+	}
+}
+
+// TestComposeConfiguresDubanForInfluxDB loads duban's real configuration the way the
+// container does: the mounted config file, then the service's environment.
+func TestComposeConfiguresDubanForInfluxDB(t *testing.T) {
+	c := loadCompose(t)
+	s := c.Services[dashboards.ServiceDuban]
+	var file string
+	for _, m := range mounts(s) {
+		if m.target == "/etc/duban/duban.yaml" {
+			file = filepath.Join(testenv.RepoRoot(), filepath.FromSlash(m.source))
+		}
+	}
+	if file == "" || !strings.Contains(fmt.Sprint(s.Command), "/etc/duban/duban.yaml") {
+		t.Fatalf("duban does not run with the mounted configuration: command %v", s.Command)
+	}
+	for k, v := range s.Environment {
+		t.Setenv(k, regexp.MustCompile(`\$\{[^}]*\}`).ReplaceAllString(v, "from-env"))
+	}
+	cfg, err := config.Load(config.Options{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct{ got, want string }{
+		"the store is InfluxDB":        {cfg.Store.Kind, "influxdb"},
+		"it listens for Prometheus":    {cfg.Listen, fmt.Sprintf("0.0.0.0:%d", dashboards.PortDuban)},
+		"on the influxdb service":      {cfg.Store.InfluxDB.URL, fmt.Sprintf("http://%s:%d", dashboards.ServiceInfluxDB, dashboards.PortInfluxDB)},
+		"in the bucket Grafana reads":  {cfg.Store.InfluxDB.Bucket, dashboards.InfluxBucket},
+		"of the org Grafana reads":     {cfg.Store.InfluxDB.Org, dashboards.InfluxOrg},
+		"with the token from .env":     {cfg.Store.InfluxDB.Token, "from-env"},
+		"spooling in the named volume": {cfg.Store.Path, "/var/lib/duban"},
+		"on the catalog the image has": {cfg.Catalog, dashboards.DefaultCatalog},
+	}
+	for name, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %q, want %q", name, tc.got, tc.want)
+		}
 	}
 }
