@@ -30,6 +30,12 @@
 // shared transaction still fails, every request of the group is retried in a
 // transaction of its own.
 //
+// bbolt options: fsync stays on (NoSync false: a receipt means the batch is on disk);
+// the freelist is the hash-map kind (allocation does not slow down as the file grows)
+// and is written at each commit, so that opening a large file does not scan every page;
+// InitialMmapSize (1 GiB of address space, not memory) keeps readers from blocking the
+// writer's re-mapping while the file grows.
+//
 // A request whose context is done before the writer starts on it stores nothing and
 // returns the context's error. Once the writer has taken it, Append waits for the commit
 // regardless of the context, so an error always means nothing was stored and a receipt
