@@ -169,3 +169,16 @@ func TestForOverrideReplacesEveryDuration(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestPromtoolChecksTheExampleConfig(t *testing.T) {
+	promtool := testenv.NeedBinary(t, "promtool")
+	cmd := exec.Command(promtool, "check", "config", "prometheus.yml")
+	cmd.Dir = deployDir()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "1 rule files found") {
+		t.Errorf("the example does not load %s:\n%s", alerts.FileName, out)
+	}
+}

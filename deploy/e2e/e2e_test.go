@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,11 +22,11 @@ import (
 
 	"github.com/duban-gov/duban/alerts"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-// alertFor is the for duration of every alert in this test: long enough that the
-// collector's first scrape lands before DubanCollectorDown (absent up) could fire.
+// alertFor is the for duration of every alert in this test.
 const alertFor = 5 * time.Second
 
 // deadline bounds the wait for the lagging alert, from the push to the webhook.
@@ -107,15 +108,16 @@ func TestLaggingReportAlertsItsDepartmentOnly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts duban, Prometheus and Alertmanager")
 	}
-	loc := time.FixedZone("CST", 8*3600)
-	now := time.Now().In(loc)
-	if now.Month() == time.January {
-		t.Skip("in January the last complete month belongs to the previous plan year")
+	now := time.Now()
+	cat := catalog(now.In(time.FixedZone("CST", 8*3600)).Year())
+	// The latest month whose reports are due: reporting it leaves nothing overdue.
+	period := evaluate.Config{}.LastDuePeriod(cat.Plan, now)
+	if !strings.HasPrefix(period, fmt.Sprint(cat.Plan.Year)) {
+		t.Skipf("the latest period due (%s) belongs to the previous plan year", period)
 	}
-	period := fmt.Sprintf("%d-%02d", now.Year(), int(now.Month())-1) // last complete month: not overdue yet
 
 	var catYAML bytes.Buffer
-	if err := catalog(now.Year()).WriteYAML(&catYAML); err != nil {
+	if err := cat.WriteYAML(&catYAML); err != nil {
 		t.Fatal(err)
 	}
 	rsjTok, rsjHash := token(t)
@@ -157,11 +159,10 @@ receivers:
   - {name: other, webhook_configs: [{url: '%[1]s/other'}]}
 `, hooks.URL), nil)
 
-	// 3. Prometheus scraping duban every second with the generated rules (short for).
-	var rules bytes.Buffer
-	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{For: alertFor}); err != nil {
-		t.Fatal(err)
-	}
+	// 3. Prometheus scraping duban every second. The generated rules (with a short for)
+	// are loaded once the first scrape landed: Prometheus scrapes a new target only
+	// after its first discovery round (about 5 s), and absent(up) would rightly fire
+	// DubanCollectorDown before that.
 	prom := testenv.StartPrometheus(t, fmt.Sprintf(`global:
   scrape_interval: 1s
   evaluation_interval: 1s
@@ -172,7 +173,36 @@ alerting:
 scrape_configs:
   - job_name: duban
     static_configs: [{targets: ['%s']}]
-`, alerts.FileName, am.Addr, duban.Addr), testenv.Files{alerts.FileName: rules.String()})
+`, alerts.FileName, am.Addr, duban.Addr), nil)
+	waitFor(t, deadline, func() bool {
+		v, err := prom.Vector(context.Background(), `up{job="duban"} == 1`)
+		return err == nil && len(v) == 1
+	}, "Prometheus has not scraped duban")
+	var rules bytes.Buffer
+	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{For: alertFor}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prom.Dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := prom.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, deadline, func() bool {
+		_, err := prom.Vector(context.Background(), alerts.RecordStatusCurrent)
+		r, err2 := http.Get(prom.URL + "/api/v1/rules?type=alert")
+		if err2 != nil {
+			return false
+		}
+		defer r.Body.Close()
+		var body struct {
+			Data struct {
+				Groups []json.RawMessage `json:"groups"`
+			} `json:"data"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		return err == nil && len(body.Data.Groups) > 0
+	}, "Prometheus has not loaded the rules")
 
 	// 4. rsj reports far behind its trajectory; fgw reports its whole target.
 	push(t, duban.URL, rsjTok, `{"reports":[{"indicator":"57.1","period":"`+period+`","value":1000}]}`)

@@ -228,3 +228,22 @@ func StartDubanServe(t testing.TB, config func(addr, dir string) string, files F
 	start(t, s, bin, "serve", "--config="+filepath.Join(s.Dir, "duban.yaml"))
 	return s
 }
+
+// Reload asks Prometheus or Alertmanager to reread its configuration (POST /-/reload;
+// Prometheus is started with --web.enable-lifecycle).
+func (s *Server) Reload(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/-/reload", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reload %s: %w", s.Name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("reload %s: %s %s", s.Name, resp.Status, strings.TrimSpace(string(b)))
+	}
+	return nil
+}
