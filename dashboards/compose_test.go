@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -343,5 +344,19 @@ func TestComposeConfiguresDubanForInfluxDB(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %q, want %q", name, tc.got, tc.want)
 		}
+	}
+}
+
+// TestPrometheusConfigPassesPromtool checks the stack's Prometheus configuration with
+// the real promtool.
+func TestPrometheusConfigPassesPromtool(t *testing.T) {
+	promtool := testenv.NeedBinary(t, "promtool")
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(path, generate(t)[dashboards.FilePrometheusConfig], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "check", "config", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
 	}
 }

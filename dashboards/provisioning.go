@@ -124,7 +124,6 @@ type Provider struct {
 	Name                  string            `yaml:"name"`
 	OrgID                 int               `yaml:"orgId"`
 	Folder                string            `yaml:"folder"`
-	FolderUID             string            `yaml:"folderUid"`
 	Type                  string            `yaml:"type"`
 	DisableDeletion       bool              `yaml:"disableDeletion"`
 	AllowUIUpdates        bool              `yaml:"allowUiUpdates"`
@@ -132,10 +131,12 @@ type Provider struct {
 	Options               map[string]string `yaml:"options"`
 }
 
-// DashboardProvider loads the generated dashboards into the 督办 folder, read-only.
+// DashboardProvider loads the generated dashboards into the 督办 folder, read-only. The
+// folder is named by title only, as the alert rule file does, so that whichever
+// provisioning runs first creates it and the other finds it.
 func DashboardProvider() ProviderFile {
 	return ProviderFile{APIVersion: 1, Providers: []Provider{{
-		Name: "duban", OrgID: OrgID, Folder: FolderTitle, FolderUID: FolderUID, Type: "file",
+		Name: "duban", OrgID: OrgID, Folder: FolderTitle, Type: "file",
 		DisableDeletion: true, AllowUIUpdates: false, UpdateIntervalSeconds: 60,
 		Options: map[string]string{"path": GrafanaDashboardsPath},
 	}}}
