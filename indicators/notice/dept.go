@@ -51,7 +51,7 @@ func canonicalKey(name string) string {
 	for _, a := range abbreviations {
 		k = strings.ReplaceAll(k, a.long, a.short)
 	}
-	if r := []rune(k); len(r) > 2 && r[0] == '市' {
+	if r := []rune(k); len(r) > 2 && r[0] == '市' || len(r) > 3 && (r[0] == '县' || r[0] == '区') {
 		k = string(r[1:])
 	}
 	if r := []rune(k); len(r) > 4 && strings.HasSuffix(k, "管委会") {

@@ -132,12 +132,15 @@ var (
 	reNoticeHead = regexp.MustCompile(`^(.*?)关于印发(.+?)的通知$`)
 	reBookTitle  = regexp.MustCompile(`《([^》]+)》`)
 	reYear       = regexp.MustCompile(`(20\d\d)\s*年`)
+	reTitleLine  = regexp.MustCompile(`^[^,。:;]{0,20}20\d\d年[^,。:;]{2,40}(?:清单|方案|分工|任务|计划|目标|表)$`)
+	reDocNumber  = regexp.MustCompile(`^\S{1,12}[〔\[]20\d\d[〕\]]\s*\d+\s*号$`)
 	reDocYear    = regexp.MustCompile(`[〔\[(](20\d\d)[〕\])]`)
 	reDeclTasks  = regexp.MustCompile(`共(?:计|有)?\s*(\d+)\s*项`)
 	reDeclLeads  = regexp.MustCompile(`(\d+)\s*个牵头(?:部门|单位)`)
 	reSection    = regexp.MustCompile(`^(?:[` + cnDigits + `]+\s*[、.]|\(\s*[` + cnDigits + `]+\s*\))\s*(.+)$`)
 	reSecLead    = regexp.MustCompile(`^(.+?)(?:牵头|负责)(?:工作|事项|任务|落实)?\s*(?:\(\s*(?:共\s*)?(\d+)\s*项\s*\))?\s*[:]?$`)
 	reItem       = regexp.MustCompile(`^(\d{1,4})\s*(?:[.、]|\s)\s*(\S.*)$`)
+	reStartsDigit = regexp.MustCompile(`^\d`)
 	reItemParen  = regexp.MustCompile(`^\(\s*(\d{1,4})\s*\)\s*(.+)$`)
 	reTrailParen = regexp.MustCompile(`\(([^()]*)\)\s*[。.;]?\s*$`)
 	reInlineLead = regexp.MustCompile(`[。.;,]?\s*牵头(?:单位|部门)\s*:\s*([^;。]+?)\s*(?:[;,]\s*(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*([^;。]+?))?\s*[。;]?\s*$`)
@@ -212,6 +215,13 @@ func endsSentence(s string) bool {
 
 // header reads metadata lines before the list; it returns true when it used the line.
 func (p *parser) header(line string) bool {
+	if m := reYear.FindStringSubmatch(line); m != nil && p.year == 0 {
+		p.year, _ = strconv.Atoi(m[1]) // a fallback when the title names no year
+	}
+	if p.title == "" && reTitleLine.MatchString(line) {
+		p.title = line
+		return true
+	}
 	if m := reDeclTasks.FindStringSubmatch(line); m != nil && p.declaredTasks == 0 && (strings.Contains(line, "任务") || strings.Contains(line, "清单")) {
 		p.declaredTasks, _ = strconv.Atoi(m[1])
 	}
@@ -236,6 +246,10 @@ func (p *parser) header(line string) bool {
 		case "索引号", "成文时间", "成文日期", "发布日期", "主题词", "主题分类", "有效性":
 			return true
 		}
+	}
+	if reDocNumber.MatchString(line) && p.document == "" {
+		p.document = line
+		return true
 	}
 	if m := reNoticeHead.FindStringSubmatch(line); m != nil {
 		if p.issuer == "" {
@@ -292,14 +306,13 @@ func (p *parser) closeSection() {
 // item recognizes a numbered item and records it as a task.
 func (p *parser) item(n int, line, orig string) *rawTask {
 	m := reItem.FindStringSubmatch(line)
+	if m != nil && reStartsDigit.MatchString(m[2]) && p.looksLikeFigure(m[1], m[2]) {
+		m = nil // "2026年…" or "1.7亿吨…" at the start of a line is not an item number
+	}
 	if m == nil {
 		m = reItemParen.FindStringSubmatch(line)
 	}
 	if m == nil {
-		return nil
-	}
-	// "2026年…" or "1.7亿吨…" at the start of a line is not an item number.
-	if strings.HasPrefix(m[2], "年") || regexp.MustCompile(`^\d`).MatchString(m[2]) {
 		return nil
 	}
 	num, err := strconv.Atoi(m[1])
@@ -310,9 +323,21 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 	return p.addTask(n, num, m[2], verbatim(orig), "")
 }
 
+// looksLikeFigure tells "1.7亿吨…" (a figure starting a wrapped line) from "1.10月底前…"
+// (item 1): a decimal with a unit is a figure unless the number is the next item's.
+func (p *parser) looksLikeFigure(num, rest string) bool {
+	if !reQty.MatchString(num + "." + rest) || reQty.FindStringIndex(num+"."+rest)[0] != 0 {
+		return false
+	}
+	n, _ := strconv.Atoi(num)
+	return len(p.tasks) == 0 || p.tasks[len(p.tasks)-1].num+1 != n
+}
+
+var reItemNumber = regexp.MustCompile(`^\s*(?:[(（]\s*[0-9０-９]+\s*[)）]|[0-9０-９]+\s*[.、．]?)\s*`)
+
 // verbatim strips the item number from the original line.
 func verbatim(orig string) string {
-	s := regexp.MustCompile(`^\s*(?:[(（]\s*[0-9０-９]+\s*[)）]|[0-9０-９]+\s*[.、．]?)\s*`).ReplaceAllString(orig, "")
+	s := reItemNumber.ReplaceAllString(orig, "")
 	return strings.TrimSpace(s)
 }
 
@@ -534,7 +559,7 @@ func (p *parser) finish() *indicators.Catalog {
 	}
 	id := p.opt.PlanID
 	if id == "" {
-		id = planID(p.issuer, year)
+		id = planID(p.issuer, p.title, year)
 	}
 	c.Plan = indicators.Plan{ID: id, Title: p.title, Issuer: p.issuer, Document: p.document, Year: year, TimeZone: tz, Source: p.opt.Source}
 
@@ -568,12 +593,18 @@ func (p *parser) finish() *indicators.Catalog {
 	return c
 }
 
-var reCity = regexp.MustCompile(`^(.+?)(?:市|州|盟|地区|县|区)?(?:人民政府|政府)`)
+var (
+	reCity      = regexp.MustCompile(`^(.+?)(?:市|州|盟|地区|县|区)?(?:人民政府|政府)`)
+	reTitleCity = regexp.MustCompile(`^(.+?)(?:市|州|盟|地区|县|区)20\d\d年`)
+)
 
-// planID derives "changzhi-2026" from the issuer 长治市人民政府办公室 and the year.
-func planID(issuer string, year int) string {
+// planID derives "changzhi-2026" from the issuer 长治市人民政府办公室 (or a title
+// 北川县2026年…) and the year.
+func planID(issuer, title string, year int) string {
 	city := ""
 	if m := reCity.FindStringSubmatch(issuer); m != nil {
+		city = Pinyin(m[1])
+	} else if m := reTitleCity.FindStringSubmatch(title); m != nil {
 		city = Pinyin(m[1])
 	}
 	if city == "" {

@@ -38,9 +38,11 @@ import (
 type extractor struct {
 	year int
 	warn func(line int, format string, args ...any)
+
+	lastMetric string // the task's previous target, for "…36个,上半年全部开工"
 }
 
-const units = `个百分点|百分点|%|‰|美元|元|人次|人|名|家|户|个|项|条|座|套|处|所|栋|间|辆|台|场|亩|公顷|平方公里|平方米|公里|千米|米|吨|公斤|千克|斤|立方米|千瓦时|千瓦|兆瓦|瓦|微克|毫克|倍|张|件|只|头|株|棵|宗|块|列|篇|支|床|次`
+const units = `微克/立方米|毫克/立方米|个百分点|百分点|%|‰|美元|元|人次|人|名|家|户|个|项|条|座|套|处|所|栋|间|辆|台|场|亩|公顷|平方公里|平方米|公里|千米|米|吨|公斤|千克|斤|立方米|千瓦时|千瓦|兆瓦|瓦|微克|毫克|天|根|倍|张|件|只|头|株|棵|宗|块|列|篇|支|床|次`
 
 var (
 	reQty      = regexp.MustCompile(`(\d+(?:\.\d+)?)(?:\s*(?:至|到|~|－|-)\s*(\d+(?:\.\d+)?))?\s*(余|多)?\s*(万亿|亿|万|千)?\s*(` + units + `)`)
@@ -49,10 +51,16 @@ var (
 	reNameNum  = regexp.MustCompile(`^(年|月|日|号|国道|省道|县道|届|级|期|周年|版|点|时|分|届|线|路|中|\.)`)
 	reListEtc  = regexp.MustCompile(`等\s*\d`)
 	reLeadQty  = regexp.MustCompile(`^\s*\d+(?:\.\d+)?\s*(?:余|多)?\s*(?:万亿|亿|万|千)?\s*(?:` + units + `)\s*(?:及以上|以上|以下|以内|左右)?`)
-	reDueWords = regexp.MustCompile(`(?:第?[一二三四1-4]季度|前三季度|上半年|下半年|年底前|年底|年内|年末|全年|当年|(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}日)?(?:底|末|份)?(?:前|以前|之前)?)`)
+	reDueWords = regexp.MustCompile(`(?:(?:第?[一二三四1-4]季度|前三季度|上半年|下半年)(?:末|底)?(?:前|以前|之前)?|年底前|年底|年内|年末|全年|当年|(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}日)?(?:底|末|份)?(?:前|以前|之前)?)`)
 	reFiller   = regexp.MustCompile(`^(?:力争|确保|全年|全市|全县|全区|其中|带动|年内|当年|全力|大力|积极|持续|继续|稳步|扎实|同时|并且|并|和|及|以及|累计|努力|、|,|全面|进一步)`)
 	reCompl    = regexp.MustCompile(`开工|竣工|建成|投运|投产|完工|投用|投入使用`)
 	reComplEnd = regexp.MustCompile(`(开工建设|开工|竣工投产|竣工|建成投运|建成投用|建成|投运|投产|完工|投用)$`)
+)
+
+var (
+	reRaiseTo     = regexp.MustCompile(`^\s*(?:提高|提升|增加|增长|下降|降低|减少|降|增|扩大|缩小)\s*(?:到|至)`)
+	reLevelWords  = regexp.MustCompile(`率|比例|比重|占比|浓度|面积|指数|密度`)
+	reGrowthWords = regexp.MustCompile(`增速|涨幅|增幅|增长率|降幅`)
 )
 
 var magnitude = map[string]string{"万亿": "e12", "亿": "e8", "万": "e4", "千": "e3"}
@@ -60,7 +68,7 @@ var magnitude = map[string]string{"万亿": "e12", "亿": "e8", "万": "e4", "�
 // achievement verbs make the figure after them a target; process verbs (推进, 加快…) don't.
 var (
 	achievementVerbs = []string{"新增", "新建", "新改建", "改造新建", "改扩建", "建成", "建设", "完成", "实施", "启动", "开工", "提供", "关停", "整合", "关停整合", "治理", "营造", "培育", "认定", "入库", "争取", "争创", "创建", "开展", "改造", "发展", "引进", "落地", "签约", "更新", "招引", "举办", "承办", "培训", "安置", "吸纳", "种植", "养殖", "接待", "组建", "设立", "发放", "救助", "创成", "申报", "落户", "布设", "安装", "改建", "新开", "开通", "开行", "打通", "贯通", "修复", "整治", "清理", "关闭", "淘汰", "拆除", "腾退", "盘活", "处置", "收回", "规划建设", "更新改造", "新入库", "新认定", "入库培育", "引育"}
-	processVerbs     = []string{"推进", "加快", "抓好", "推动", "打造", "谋划", "加强", "深化", "支持", "鼓励", "引导", "做好", "加速", "促进", "统筹", "聚焦", "围绕", "谋划储备"}
+	processVerbs     = []string{"推进", "加快", "抓好", "推动", "打造", "加强", "深化", "支持", "鼓励", "引导", "做好", "加速", "促进", "统筹", "聚焦", "围绕"}
 )
 
 type verbHit struct {
@@ -145,6 +153,7 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 		}
 	}
 	var out []indicators.Target
+	x.lastMetric = ""
 	for _, cl := range splitClauses(body) {
 		due := def
 		if d, ok := x.due(cl); ok {
@@ -164,9 +173,28 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 				f.t.Cadence = indicators.Quarterly
 			}
 			out = append(out, f.t)
+			x.lastMetric = f.t.Metric
 		}
 	}
 	return out
+}
+
+// context is the previous target's metric without its leading verb, for a clause that
+// names no subject of its own ("改造提升老旧小区36个,上半年全部开工").
+func (x *extractor) context() string {
+	m := x.lastMetric
+	for {
+		v := startsWithVerb(m)
+		for _, w := range append(append([]string(nil), processVerbs...), "提升", "提高", "扩大") {
+			if strings.HasPrefix(m, w) && len(w) > len(v) {
+				v = w
+			}
+		}
+		if v == "" || v == m {
+			return m
+		}
+		m = strings.TrimPrefix(m, v)
+	}
 }
 
 var reQuarterly = regexp.MustCompile(`地区生产总值|GDP|居民收入|可支配收入|肉蛋奶|水产|畜牧业|农林牧渔`)
@@ -376,7 +404,7 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		}
 		_ = num2
 		// 由X提高到Y: X is the baseline of the next figure.
-		if regexp.MustCompile(`^\s*(?:提高|提升|增加|增长|下降|降低|减少|降|增|扩大|缩小)\s*(?:到|至)`).MatchString(after) && strings.HasSuffix(strings.TrimSpace(before), "由") {
+		if reRaiseTo.MatchString(after) && strings.HasSuffix(strings.TrimSpace(before), "由") {
 			b := v
 			baseline = &b
 			baseStart = strings.LastIndex(before, "由")
@@ -406,7 +434,7 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		}
 		seg = strings.TrimLeft(seg, "、, ")
 		cmpBefore := ""
-		for _, w := range []string{"不低于", "不少于", "至少", "超过", "高于", "突破", "大于", "不超过", "不高于", "低于", "少于", "控制在", "以内"} {
+		for _, w := range []string{"不超过", "不高于", "不低于", "不少于", "至少", "超过", "高于", "突破", "大于", "低于", "少于", "控制在", "以内"} {
 			if strings.Contains(seg, w) {
 				cmpBefore = w
 				break
@@ -463,6 +491,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		switch unit {
 		case "微克", "毫克":
 			t.Unit = unit + "/立方米"
+		case "微克/立方米", "毫克/立方米":
+			mag = "" // 万微克 is not a thing
 		case "个百分点":
 			t.Unit = "百分点"
 		}
@@ -491,11 +521,11 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		// measure
 		growthLink := link == "增长" || link == "下降" || link == "降低" || link == "减少" || link == "均增长"
 		pct := t.Unit == "%" || t.Unit == "‰"
-		hasGrowthWord := regexp.MustCompile(`增速|涨幅|增幅|增长率|降幅`).MatchString(subject)
+		hasGrowthWord := reGrowthWords.MatchString(subject)
 		switch {
 		case pct && (growthLink || hasGrowthWord):
 			t.Measure = indicators.GrowthRate
-		case pct || t.Unit == "百分点" || t.Unit == "微克/立方米" || t.Unit == "毫克/立方米" || regexp.MustCompile(`率|比例|比重|占比|浓度|面积|指数|密度`).MatchString(metric):
+		case pct || t.Unit == "百分点" || t.Unit == "微克/立方米" || t.Unit == "毫克/立方米" || reLevelWords.MatchString(metric):
 			t.Measure = indicators.Level
 		default:
 			t.Measure = indicators.Cumulative
@@ -634,6 +664,9 @@ func (x *extractor) implicit(cl string, due indicators.Date) []found {
 	if m := reImplicit.FindStringSubmatchIndex(cl); m != nil {
 		word := cl[m[2]:m[3]]
 		subject := subjectBefore(cl[:m[0]])
+		if subject == "" {
+			subject = x.context()
+		}
 		var metric string
 		switch {
 		case word == "全覆盖":
@@ -747,10 +780,13 @@ func (x *extractor) milestone(cl string, due indicators.Date) []found {
 	metric = reMsLead.ReplaceAllString(metric, "")
 	metric = strings.ReplaceAll(metric, "尽快", "")
 	metric = strings.Trim(metric, "、,;。 ")
+	if utf8.RuneCountInString(metric) <= 3 {
+		metric = x.context() + metric // "完成3个老旧小区改造,10月底前竣工"
+	}
 	return []found{{pos: loc[0], t: indicators.Target{Metric: metric, Measure: indicators.Milestone, Stage: stage, Due: due, Source: cl}}}
 }
 
-var reGDP = regexp.MustCompile(`地区生产总值|GDP|经济增长|经济增速`)
+var reGDP = regexp.MustCompile(`^(?:全市|全县|全区|全省)?(?:地区生产总值|GDP|经济)(?:增速|增长)`)
 
 // resolveRelative points relative targets at the plan's GDP growth target and gives
 // them its value (what "同步" means when GDP is on plan).
