@@ -128,25 +128,25 @@ func normalize(s string) string {
 const cnDigits = "一二三四五六七八九十百零〇"
 
 var (
-	reMeta       = regexp.MustCompile(`^[-*·•]?\s*([^:]{2,8}?)\s*:\s*(.+)$`)
-	reNoticeHead = regexp.MustCompile(`^(.*?)关于印发(.+?)的通知$`)
-	reBookTitle  = regexp.MustCompile(`《([^》]+)》`)
-	reYear       = regexp.MustCompile(`(20\d\d)\s*年`)
-	reTitleLine  = regexp.MustCompile(`^[^,。:;]{0,20}20\d\d年[^,。:;]{2,40}(?:清单|方案|分工|任务|计划|目标|表)$`)
-	reDocNumber  = regexp.MustCompile(`^\S{1,12}[〔\[]20\d\d[〕\]]\s*\d+\s*号$`)
-	reDocYear    = regexp.MustCompile(`[〔\[(](20\d\d)[〕\])]`)
-	reDeclTasks  = regexp.MustCompile(`共(?:计|有)?\s*(\d+)\s*项`)
-	reDeclLeads  = regexp.MustCompile(`(\d+)\s*个牵头(?:部门|单位)`)
-	reSection    = regexp.MustCompile(`^(?:[` + cnDigits + `]+\s*[、.]|\(\s*[` + cnDigits + `]+\s*\))\s*(.+)$`)
-	reSecLead    = regexp.MustCompile(`^(.+?)(?:牵头|负责)(?:工作|事项|任务|落实)?\s*(?:\(\s*(?:共\s*)?(\d+)\s*项\s*\))?\s*[:]?$`)
-	reItem       = regexp.MustCompile(`^(\d{1,4})\s*(?:[.、]|\s)\s*(\S.*)$`)
+	reMeta        = regexp.MustCompile(`^[-*·•]?\s*([^:]{2,8}?)\s*:\s*(.+)$`)
+	reNoticeHead  = regexp.MustCompile(`^(.*?)关于印发(.+?)的通知$`)
+	reBookTitle   = regexp.MustCompile(`《([^》]+)》`)
+	reYear        = regexp.MustCompile(`(20\d\d)\s*年`)
+	reTitleLine   = regexp.MustCompile(`^[^,。:;]{0,20}20\d\d年[^,。:;]{2,40}(?:清单|方案|分工|任务|计划|目标|表)$`)
+	reDocNumber   = regexp.MustCompile(`^\S{1,12}[〔\[]20\d\d[〕\]]\s*\d+\s*号$`)
+	reDocYear     = regexp.MustCompile(`[〔\[(](20\d\d)[〕\])]`)
+	reDeclTasks   = regexp.MustCompile(`共(?:计|有)?\s*(\d+)\s*项`)
+	reDeclLeads   = regexp.MustCompile(`(\d+)\s*个牵头(?:部门|单位)`)
+	reSection     = regexp.MustCompile(`^(?:[` + cnDigits + `]+\s*[、.]|\(\s*[` + cnDigits + `]+\s*\))\s*(.+)$`)
+	reSecLead     = regexp.MustCompile(`^(.+?)(?:牵头|负责)(?:工作|事项|任务|落实)?\s*(?:\(\s*(?:共\s*)?(\d+)\s*项\s*\))?\s*[:]?$`)
+	reItem        = regexp.MustCompile(`^(\d{1,4})\s*(?:[.、]|\s)\s*(\S.*)$`)
 	reStartsDigit = regexp.MustCompile(`^\d`)
-	reItemParen  = regexp.MustCompile(`^\(\s*(\d{1,4})\s*\)\s*(.+)$`)
-	reTrailParen = regexp.MustCompile(`\(([^()]*)\)\s*[。.;]?\s*$`)
-	reInlineLead = regexp.MustCompile(`[。.;,]?\s*牵头(?:单位|部门)\s*:\s*([^;。]+?)\s*(?:[;,]\s*(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*([^;。]+?))?\s*[。;]?\s*$`)
-	reLeadWords  = regexp.MustCompile(`^(.+?)(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同)(?:落实|推进|实施)?)?$`)
-	reCoopWords  = regexp.MustCompile(`^(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*(.+)$`)
-	reBoth       = regexp.MustCompile(`^牵头(?:单位|部门)\s*:\s*([^;,]+?)\s*(?:[;,]\s*(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*(.+))?$`)
+	reItemParen   = regexp.MustCompile(`^\(\s*(\d{1,4})\s*\)\s*(.+)$`)
+	reTrailParen  = regexp.MustCompile(`\(([^()]*)\)\s*[。.;]?\s*$`)
+	reInlineLead  = regexp.MustCompile(`[。.;,]?\s*牵头(?:单位|部门)\s*:\s*([^;。]+?)\s*(?:[;,]\s*(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*([^;。]+?))?\s*[。;]?\s*$`)
+	reLeadWords   = regexp.MustCompile(`^(.+?)(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同)(?:落实|推进|实施)?)?$`)
+	reCoopWords   = regexp.MustCompile(`^(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*(.+)$`)
+	reBoth        = regexp.MustCompile(`^牵头(?:单位|部门)\s*:\s*([^;,]+?)\s*(?:[;,]\s*(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*(.+))?$`)
 )
 
 func (p *parser) run(text string) {
@@ -326,7 +326,7 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 // looksLikeFigure tells "1.7亿吨…" (a figure starting a wrapped line) from "1.10月底前…"
 // (item 1): a decimal with a unit is a figure unless the number is the next item's.
 func (p *parser) looksLikeFigure(num, rest string) bool {
-	if !reQty.MatchString(num + "." + rest) || reQty.FindStringIndex(num+"."+rest)[0] != 0 {
+	if !reQty.MatchString(num+"."+rest) || reQty.FindStringIndex(num + "." + rest)[0] != 0 {
 		return false
 	}
 	n, _ := strconv.Atoi(num)

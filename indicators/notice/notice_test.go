@@ -249,12 +249,12 @@ func TestWarningsNameTheLine(t *testing.T) {
 	}
 	_, warns := notice.Parse(string(b), notice.Options{})
 	want := map[string]int{
-		"ignored: not a task":      3,
-		"task number 3 follows 1":  4,
-		"task number 3 repeats":    5,
-		"task 4 has no lead":       7,
-		"has no known unit":        7,
-		"no plan year":             0,
+		"ignored: not a task":               3,
+		"task number 3 follows 1":           4,
+		"task number 3 repeats":             5,
+		"task 4 has no lead":                7,
+		"has no known unit":                 7,
+		"no plan year":                      0,
 		"section declares 2 items, found 3": 1,
 	}
 	for frag, line := range want {
