@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
@@ -49,12 +50,12 @@ func Overview(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 // base is what every duban dashboard shares: fixed uid, tags, time range of the plan
 // year, Beijing time, read-only.
 func base(uid, title string, cat *indicators.Catalog) *dashboard.DashboardBuilder {
-	year := cat.Plan.Year
+	start := time.Date(cat.Plan.Year, time.January, 1, 0, 0, 0, 0, cat.Plan.Location()).UTC().Format("2006-01-02T15:04:05.000Z")
 	return dashboard.NewDashboardBuilder(title).
 		Uid(uid).
 		Tags([]string{Tag, cat.Plan.ID}).
 		Timezone(cat.Plan.Location().String()).
-		Time(fmt.Sprintf("%d-01-01T00:00:00+08:00", year), "now").
+		Time(start, "now").
 		Refresh("5m").
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).
 		Readonly().
