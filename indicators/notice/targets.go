@@ -197,7 +197,7 @@ func (x *extractor) context() string {
 	}
 }
 
-var reQuarterly = regexp.MustCompile(`地区生产总值|GDP|居民收入|可支配收入|肉蛋奶|水产|畜牧业|农林牧渔`)
+var reQuarterly = regexp.MustCompile(`地区生产总值|GDP|居民收入|可支配收入|肉蛋奶|水产|畜牧业|农林牧渔|营收|营业收入`)
 
 var cnMonth = map[string]int{"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
 
