@@ -21,7 +21,7 @@ func TestRulesGenerateReproducesTheCommittedFile(t *testing.T) {
 		want    string // substring of the generated file
 		compare bool   // equal to the committed file
 	}{
-		"the default rules equal the committed file":    {compare: true, want: "alert: IndicatorLagging"},
+		"the default rules equal the committed file":     {compare: true, want: "alert: IndicatorLagging"},
 		"a for override shortens every alert's duration": {args: []string{"--for", "3s"}, want: "for: 3s"},
 	}
 	for name, tc := range cases {
