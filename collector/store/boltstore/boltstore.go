@@ -289,10 +289,15 @@ type errApply struct{ err error }
 
 func (e errApply) Error() string { return e.err.Error() }
 
+// errNothing rolls back a transaction that has nothing to write (every request was
+// canceled, refused or a replay): no commit, no fsync.
+var errNothing = errors.New("nothing to write")
+
 func (s *Store) commit(group []*appendReq) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := buckets{tx.Bucket(bucketRevisions), tx.Bucket(bucketLatest), tx.Bucket(bucketIdem)}
 		b.revisions.FillPercent = fillAppend
+		wrote := false
 		for _, r := range group {
 			r.receipts, r.err = nil, nil
 			if err := r.ctx.Err(); err != nil {
@@ -313,10 +318,14 @@ func (s *Store) commit(group []*appendReq) {
 				return errApply{fmt.Errorf("boltstore: write: %w", err)}
 			}
 			r.receipts = receipts
+			wrote = wrote || len(puts) > 0
+		}
+		if !wrote {
+			return errNothing
 		}
 		return nil
 	})
-	if err == nil {
+	if err == nil || errors.Is(err, errNothing) {
 		return
 	}
 	if len(group) > 1 {
