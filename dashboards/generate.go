@@ -115,15 +115,8 @@ func marshalJSON(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// FallbackCatalog is used while the shipped catalog is not in the repository yet.
-const FallbackCatalog = "indicators/testdata/mini.yaml"
-
-// CatalogPath is the catalog the committed output is generated from, under the
-// repository root: DefaultCatalog, or FallbackCatalog while the former does not exist.
+// CatalogPath is the catalog the committed output is generated from: DefaultCatalog
+// under the repository root.
 func CatalogPath(root string) string {
-	p := filepath.Join(root, filepath.FromSlash(DefaultCatalog))
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return filepath.Join(root, filepath.FromSlash(FallbackCatalog))
+	return filepath.Join(root, filepath.FromSlash(DefaultCatalog))
 }
