@@ -402,3 +402,25 @@ func TestHandlerServesTheExposition(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedCatalogStaysWithinTheSeriesBudget exposes the shipped catalog with no
+// reports and checks the documented cost: at most SeriesPerIndicator per indicator,
+// plus 3 gauges and the report counters per department.
+func TestShippedCatalogStaysWithinTheSeriesBudget(t *testing.T) {
+	cat, err := indicators.Load(filepath.Join(testenv.RepoRoot(), "indicators", "catalogs", "changzhi-2026.yaml"))
+	if err != nil {
+		t.Skipf("shipped catalog not available: %v", err)
+	}
+	svc := newService(t, cat, time.Date(2026, 11, 29, 10, 0, 0, 0, cat.Plan.Location()), nil)
+	e, err := exporter.New(exporter.Config{Source: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := testutil.CollectAndCount(e)
+	counters := len(svc.ReceivedCounts())
+	budget := exporter.SeriesPerIndicator*len(cat.TargetIDs()) + 3*len(cat.LeadDepartments()) + counters + 1
+	t.Logf("%d indicators, %d lead departments: %d series (budget %d; %d report counters)", len(cat.TargetIDs()), len(cat.LeadDepartments()), n, budget, counters)
+	if n > budget {
+		t.Errorf("%d series exceed the budget of %d", n, budget)
+	}
+}
