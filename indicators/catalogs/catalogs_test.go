@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 )
 
@@ -37,5 +38,59 @@ func TestShippedCatalogs(t *testing.T) {
 				t.Fatalf("%s drifted from import + overlay; run `go generate ./indicators/catalogs` and review the diff", s.Output)
 			}
 		})
+	}
+}
+
+// TestShippedCounts pins the figures the README quotes; run with -v to print them.
+func TestShippedCounts(t *testing.T) {
+	c, err := catalogs.Changzhi2026()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets, milestones, quantitative, withMilestone, relative int
+	for _, task := range c.Tasks {
+		var q, m bool
+		for _, g := range task.Targets {
+			targets++
+			if g.Measure == indicators.Milestone {
+				milestones++
+				m = true
+			} else {
+				q = true
+			}
+			if g.Relative != nil {
+				relative++
+			}
+		}
+		if q {
+			quantitative++
+		}
+		if m {
+			withMilestone++
+		}
+	}
+	got := map[string]int{
+		"tasks": len(c.Tasks), "lead departments": len(c.LeadDepartments()), "departments": len(c.Departments),
+		"quantitative tasks": quantitative, "targets": targets, "numeric targets": targets - milestones,
+		"milestones": milestones, "tasks with a milestone": withMilestone, "relative targets": relative,
+	}
+	want := map[string]int{
+		"tasks": 177, "lead departments": 42, "departments": 46,
+		"quantitative tasks": 69, "targets": 128, "numeric targets": 100,
+		"milestones": 28, "tasks with a milestone": 26, "relative targets": 2,
+	}
+	for k, w := range want {
+		t.Logf("%s: %d", k, got[k])
+		if got[k] != w {
+			t.Errorf("%s = %d, want %d (update the README's Catalog section too)", k, got[k], w)
+		}
+	}
+	for id, want := range map[string]float64{"4.1": 6, "57.1": 43000, "69.1": 30, "1.1": 4e10, "64.1": 11200, "105.2": 2.55e9} {
+		if e, ok := c.Lookup(id); !ok || e.Target.Value != want {
+			t.Errorf("%s = %+v, want value %v", id, e.Target, want)
+		}
+	}
+	if e, _ := c.Lookup("57.1"); e.Department == nil || e.Department.ID != "rsj" {
+		t.Errorf("57.1 is led by %+v, want rsj", e.Department)
 	}
 }
