@@ -73,6 +73,8 @@ type parser struct {
 	year                    int
 	declaredTasks           int
 	declaredLeads           int
+	declaredTasksLine       int
+	declaredLeadsLine       int
 
 	// sections
 	sectionLead     []string // keys of the current department section; nil in a topic section
@@ -160,7 +162,7 @@ func (p *parser) run(text string) {
 		if line == "" {
 			continue
 		}
-		if !p.started && p.header(line) {
+		if !p.started && p.header(n, line) {
 			continue
 		}
 		if strings.Contains(line, "|") {
@@ -214,7 +216,7 @@ func endsSentence(s string) bool {
 }
 
 // header reads metadata lines before the list; it returns true when it used the line.
-func (p *parser) header(line string) bool {
+func (p *parser) header(n int, line string) bool {
 	if m := reYear.FindStringSubmatch(line); m != nil && p.year == 0 {
 		p.year, _ = strconv.Atoi(m[1]) // a fallback when the title names no year
 	}
@@ -224,9 +226,11 @@ func (p *parser) header(line string) bool {
 	}
 	if m := reDeclTasks.FindStringSubmatch(line); m != nil && p.declaredTasks == 0 && (strings.Contains(line, "任务") || strings.Contains(line, "清单")) {
 		p.declaredTasks, _ = strconv.Atoi(m[1])
+		p.declaredTasksLine = n
 	}
 	if m := reDeclLeads.FindStringSubmatch(line); m != nil && p.declaredLeads == 0 {
 		p.declaredLeads, _ = strconv.Atoi(m[1])
+		p.declaredLeadsLine = n
 	}
 	if m := reMeta.FindStringSubmatch(line); m != nil {
 		key := strings.ReplaceAll(m[1], " ", "")
@@ -567,7 +571,7 @@ func (p *parser) finish() *indicators.Catalog {
 	for _, k := range p.reg.keys {
 		c.Departments = append(c.Departments, indicators.Department{ID: ids[k], Name: p.reg.names[k]})
 	}
-	ex := &extractor{year: year, warn: p.warn}
+	ex := &extractor{year: year, warn: p.warn, lines: map[string]int{}}
 	for _, rt := range p.tasks {
 		t := indicators.Task{Num: rt.num, Text: rt.text}
 		if len(rt.lead) > 0 {
@@ -584,10 +588,10 @@ func (p *parser) finish() *indicators.Catalog {
 		p.warn(0, "no tasks found")
 	}
 	if p.declaredTasks > 0 && p.declaredTasks != len(c.Tasks) {
-		p.warn(0, "the notice declares %d tasks, found %d", p.declaredTasks, len(c.Tasks))
+		p.warn(p.declaredTasksLine, "the notice declares %d tasks, found %d", p.declaredTasks, len(c.Tasks))
 	}
 	if p.declaredLeads > 0 && p.declaredLeads != len(c.LeadDepartments()) {
-		p.warn(0, "the notice declares %d lead departments, found %d", p.declaredLeads, len(c.LeadDepartments()))
+		p.warn(p.declaredLeadsLine, "the notice declares %d lead departments, found %d", p.declaredLeads, len(c.LeadDepartments()))
 	}
 	c.Build()
 	return c

@@ -306,3 +306,19 @@ func TestLayouts(t *testing.T) {
 		})
 	}
 }
+
+func TestDeclaredCountsAreChecked(t *testing.T) {
+	in := "2026年重点目标任务清单\n《清单》共计3项具体任务,涉及2个牵头部门。\n一、市发改委牵头工作(2项)\n1.甲。\n2.乙。\n"
+	_, warns := notice.Parse(in, notice.Options{})
+	for _, frag := range []string{"declares 3 tasks, found 2", "declares 2 lead departments, found 1"} {
+		found := false
+		for _, w := range warns {
+			if strings.Contains(w.Msg, frag) && w.Line == 2 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no warning %q at line 2 in %v", frag, warns)
+		}
+	}
+}

@@ -39,7 +39,8 @@ type extractor struct {
 	year int
 	warn func(line int, format string, args ...any)
 
-	lastMetric string // the task's previous target, for "…36个,上半年全部开工"
+	lastMetric string         // the task's previous target, for "…36个,上半年全部开工"
+	lines      map[string]int // target id → input line, for warnings after the parse
 }
 
 const units = `微克/立方米|毫克/立方米|个百分点|百分点|%|‰|美元|元|人次|人|名|家|户|个|项|条|座|套|处|所|栋|间|辆|台|场|亩|公顷|平方公里|平方米|公里|千米|米|吨|公斤|千克|斤|立方米|千瓦时|千瓦|兆瓦|瓦|微克|毫克|天|根|倍|张|件|只|头|株|棵|宗|块|列|篇|支|床|次`
@@ -174,6 +175,7 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 			}
 			out = append(out, f.t)
 			x.lastMetric = f.t.Metric
+			x.lines[f.t.ID] = line
 		}
 	}
 	return out
@@ -807,7 +809,7 @@ func (x *extractor) resolveRelative(c *indicators.Catalog) {
 				continue
 			}
 			if gdp == nil {
-				x.warn(0, "target %s follows economic growth but the plan has no GDP growth target", t.ID)
+				x.warn(x.lines[t.ID], "target %s follows economic growth but the plan has no GDP growth target", t.ID)
 				continue
 			}
 			t.Relative.Indicator = gdp.ID
