@@ -131,15 +131,17 @@ func cpuTime() time.Duration {
 func BenchmarkCompleteness(b *testing.B) {
 	n := benchSize(b)
 	cat, series := synthetic(n)
-	fn := func(id string) []evaluate.Arrival { return evaluate.SeriesArrivals(series[id]) }
+	first := evaluate.SeriesFirstReceived(func(id string) []indicators.Revision { return series[id] })
 	now := at("2026-12-20 12:00")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
-		if _, err := evaluate.Completeness(evaluate.Config{}, cat, fn, "2026-11", now); err != nil {
+		if _, err := evaluate.CompletenessFunc(evaluate.Config{}, cat, first, "2026-11", now); err != nil {
 			b.Fatal(err)
 		}
 	}
+	report(b, n, cpuTime()-cpu)
 }
 
 func TestSyntheticCatalogEvaluatesEveryTarget(t *testing.T) {

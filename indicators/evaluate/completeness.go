@@ -95,6 +95,28 @@ type DepartmentCompleteness struct {
 	Items      []ItemCompleteness // catalog order
 }
 
+// FirstReceived says when the first revision of an indicator's report as of periodEnd
+// was received, and whether there is one.
+type FirstReceived func(indicator string, periodEnd time.Time) (time.Time, bool)
+
+// SeriesFirstReceived answers FirstReceived from the latest revision per period (the
+// in-memory snapshot), with the approximation of SeriesArrivals, without allocating:
+// what a scrape-time caller wants.
+func SeriesFirstReceived(series func(id string) []indicators.Revision) FirstReceived {
+	return func(id string, end time.Time) (time.Time, bool) {
+		s := series(id)
+		for i := len(s) - 1; i >= 0; i-- {
+			if s[i].PeriodEnd.Equal(end) {
+				return s[i].ReceivedAt, true
+			}
+			if s[i].PeriodEnd.Before(end) {
+				break // ordered by PeriodEnd
+			}
+		}
+		return time.Time{}, false
+	}
+}
+
 // Completeness lists, per lead department (catalog order of departments; departments
 // with nothing expected are left out), the reports expected for period and whether they
 // came on time, late, not at all, or are not due yet at now.
@@ -107,6 +129,20 @@ type DepartmentCompleteness struct {
 // returns an indicator's arrivals (FirstArrivals or SeriesArrivals); a report counts for
 // the calendar period whose end is its PeriodEnd.
 func Completeness(cfg Config, cat *indicators.Catalog, arrivals func(id string) []Arrival, period string, now time.Time) ([]DepartmentCompleteness, error) {
+	return CompletenessFunc(cfg, cat, func(id string, end time.Time) (time.Time, bool) {
+		var first time.Time
+		for _, a := range arrivals(id) {
+			if a.PeriodEnd.Equal(end) && (first.IsZero() || a.FirstReceived.Before(first)) {
+				first = a.FirstReceived
+			}
+		}
+		return first, !first.IsZero()
+	}, period, now)
+}
+
+// CompletenessFunc is Completeness with the first arrival looked up per indicator and
+// period end (see SeriesFirstReceived): no slice per indicator, for scrape-time use.
+func CompletenessFunc(cfg Config, cat *indicators.Catalog, first FirstReceived, period string, now time.Time) ([]DepartmentCompleteness, error) {
 	p, err := indicators.ParsePeriod(period)
 	if err != nil {
 		return nil, err
@@ -116,72 +152,75 @@ func Completeness(cfg Config, cat *indicators.Catalog, arrivals func(id string) 
 	}
 	e := newEnv(cfg.defaults(), cat.Plan)
 	want := monthIdx(p.Year, p.Month)
+	names := [2]string{periodName(indicators.Monthly, want), periodName(indicators.Quarterly, want)}
+	due, end := e.reportDue(want), e.periodEnd(want)
+	firstMonth := [2]int{e.firstIdx(indicators.Monthly), e.firstIdx(indicators.Quarterly)}
 
-	byDept := map[string]*DepartmentCompleteness{}
-	var order []string
-	for _, en := range cat.Entries() {
-		t := en.Target
-		cad := cadenceOf(t)
-		if cad == indicators.Quarterly && want%12%3 != 2 {
-			continue // a month inside a quarter: no quarterly report expected
-		}
-		_, dueIdx := e.due(t)
-		if want < e.firstIdx(cad) || want > e.lastCalendarIdx(cad, dueIdx) {
-			continue
-		}
-		item := ItemCompleteness{Indicator: t.ID, Period: periodName(cad, want), Due: e.reportDue(want)}
-		end := e.periodEnd(want)
-		for _, a := range arrivals(t.ID) {
-			if a.PeriodEnd.Equal(end) && (item.Received.IsZero() || a.FirstReceived.Before(item.Received)) {
-				item.Received = a.FirstReceived
+	var depts []DepartmentCompleteness
+	at := map[string]int{} // lead department → index in depts
+	for ti := range cat.Tasks {
+		task := &cat.Tasks[ti]
+		for j := range task.Targets {
+			t := &task.Targets[j]
+			cad := cadenceOf(t)
+			slot := cadenceSlot(cad)
+			if cad == indicators.Quarterly && want%12%3 != 2 {
+				continue // a month inside a quarter: no quarterly report expected
 			}
-		}
-		switch {
-		case !item.Received.IsZero() && item.Received.Before(item.Due):
-			item.Status = OnTime
-		case !item.Received.IsZero():
-			item.Status = Late
-		case now.Before(item.Due):
-			item.Status = NotDue
-		default:
-			item.Status = Missing
-		}
-		dept := ""
-		if en.Task != nil {
-			dept = en.Task.Lead
-		}
-		d := byDept[dept]
-		if d == nil {
-			d = &DepartmentCompleteness{Department: dept}
-			if en.Department != nil {
-				d.Name = en.Department.Name
+			_, dueIdx := e.due(t)
+			if want < firstMonth[slot] || want > e.lastCalendarIdx(cad, dueIdx) {
+				continue
 			}
-			byDept[dept] = d
-			order = append(order, dept)
+			item := ItemCompleteness{Indicator: t.ID, Period: names[slot], Due: due}
+			if got, ok := first(t.ID, end); ok {
+				item.Received = got
+			}
+			switch {
+			case !item.Received.IsZero() && item.Received.Before(due):
+				item.Status = OnTime
+			case !item.Received.IsZero():
+				item.Status = Late
+			case now.Before(due):
+				item.Status = NotDue
+			default:
+				item.Status = Missing
+			}
+			k, ok := at[task.Lead]
+			if !ok {
+				k = len(depts)
+				at[task.Lead] = k
+				d := DepartmentCompleteness{Department: task.Lead}
+				if dep, ok := cat.Department(task.Lead); ok {
+					d.Name = dep.Name
+				}
+				depts = append(depts, d)
+			}
+			d := &depts[k]
+			d.Expected++
+			switch item.Status {
+			case OnTime:
+				d.OnTime++
+			case Late:
+				d.Late++
+			case Missing:
+				d.Missing++
+			case NotDue:
+				d.NotDue++
+			}
+			d.Items = append(d.Items, item)
 		}
-		d.Expected++
-		switch item.Status {
-		case OnTime:
-			d.OnTime++
-		case Late:
-			d.Late++
-		case Missing:
-			d.Missing++
-		case NotDue:
-			d.NotDue++
-		}
-		d.Items = append(d.Items, item)
 	}
-	out := make([]DepartmentCompleteness, 0, len(byDept))
+	// catalog order of departments, then lead departments missing from the list
+	out := make([]DepartmentCompleteness, 0, len(depts))
 	for _, dep := range cat.Departments {
-		if d := byDept[dep.ID]; d != nil {
-			out = append(out, *d)
-			delete(byDept, dep.ID)
+		if k, ok := at[dep.ID]; ok {
+			out = append(out, depts[k])
+			delete(at, dep.ID)
 		}
 	}
-	for _, id := range order { // lead departments missing from the department list
-		if d := byDept[id]; d != nil {
-			out = append(out, *d)
+	for _, d := range depts {
+		if _, ok := at[d.Department]; ok {
+			out = append(out, d)
 		}
 	}
 	return out, nil

@@ -139,6 +139,15 @@ func TestSeriesArrivalsTreatACorrectionAsTheArrival(t *testing.T) {
 	if exact[0].OnTime != 1 || approx[0].Late != 1 {
 		t.Errorf("history: %+v; series: %+v; want on time from the history, late from the series", exact[0], approx[0])
 	}
+	fromFunc, err := evaluate.CompletenessFunc(evaluate.Config{}, cat, evaluate.SeriesFirstReceived(func(string) []indicators.Revision {
+		return []indicators.Revision{second}
+	}), "2026-03", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromFunc[0].Late != 1 || !fromFunc[0].Items[0].Received.Equal(second.ReceivedAt) {
+		t.Errorf("SeriesFirstReceived: %+v, want the same as SeriesArrivals", fromFunc[0])
+	}
 }
 
 func TestCompletenessOfTheMiniCatalog(t *testing.T) {
