@@ -7,26 +7,6 @@ import (
 	"github.com/duban-gov/duban/indicators"
 )
 
-// The reporting calendar.
-//
-// An indicator is reported monthly (the default) or quarterly (Target.Cadence). The
-// report for a month is due by Config.DueDay (default 10) of the following month, the
-// report for a quarter by the same day of the month after the quarter; "by the day"
-// means before the end of that day in the plan's time zone (ReportDue returns that
-// instant, the first instant after the day: a report received 2026-04-10 23:30 +08:00 is
-// on time for March, one received 2026-04-10 16:30 UTC = 2026-04-11 00:30 +08:00 is late).
-//
-// The calendar periods of a target are the months (quarters) of the plan year up to the
-// one that contains the target's due date: a task due in the first quarter is no longer
-// reported on after its March report. A report counts for a calendar period when its
-// PeriodEnd is that period's end (2026-Q1, 2026-03 and 2026-03-31 all end at April 1).
-//
-// Freshness in a Result: ReportOverdue when the latest calendar period whose report is
-// due by now has no report as of its end or later (a later year-to-date report makes an
-// earlier missing one moot for the evaluation; completeness still counts it missing);
-// NextReportDue is the due instant of the first calendar period after the latest report
-// (in the past when that report is overdue; zero when the calendar is complete).
-
 // Months are numbered as y*12 + month-1 so that periods are plain integers.
 func monthIdx(y int, m time.Month) int { return y*12 + int(m) - 1 }
 

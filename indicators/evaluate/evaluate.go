@@ -45,7 +45,7 @@
 //   - Projection of the year-end (due) value at the current pace: cumulative: value /
 //     expected share at the value's period end (profile-aware); growth_rate, level and
 //     relative: the latest value. None without data, for milestones, or when the share is 0.
-//   - Freshness: see calendar.go. LastReport is the ReceivedAt of the latest period's
+//   - Freshness: see the reporting calendar below. LastReport is the ReceivedAt of the latest period's
 //     revision (a correction of an older period does not refresh it: freshness is about
 //     the newest data, and reading one element keeps a scrape of 100,000 indicators
 //     cheap); Period, Value and Note come from the latest period that carries a value (a
@@ -54,6 +54,26 @@
 //     高于); the referenced result's Value is the target, whatever its status. All resolves
 //     references in any catalog order and through chains; an unknown reference or a cycle
 //     gives no_data.
+//
+// # Reporting calendar
+//
+// An indicator is reported monthly (the default) or quarterly (Target.Cadence). The
+// report for a month is due by Config.DueDay (default 10) of the following month, the
+// report for a quarter by the same day of the month after the quarter; "by the day"
+// means before the end of that day in the plan's time zone (ReportDue returns that
+// instant, the first instant after the day: a report received 2026-04-10 23:30 +08:00 is
+// on time for March, one received 2026-04-10 16:30 UTC = 2026-04-11 00:30 +08:00 is late).
+//
+// The calendar periods of a target are the months (quarters) of the plan year up to the
+// one that contains the target's due date: a task due in the first quarter is no longer
+// reported on after its March report. A report counts for a calendar period when its
+// PeriodEnd is that period's end (2026-Q1, 2026-03 and 2026-03-31 all end at April 1).
+//
+// Freshness in a Result: ReportOverdue when the latest calendar period whose report is
+// due by now has no report as of its end or later (a later year-to-date report makes an
+// earlier missing one moot for the evaluation; completeness still counts it missing);
+// NextReportDue is the due instant of the first calendar period after the latest report
+// (in the past when that report is overdue; zero when the calendar is complete).
 package evaluate
 
 import (
@@ -77,7 +97,7 @@ const (
 	NoData   Status = "no_data"
 )
 
-// Statuses lists every status in display order (worst first is Missed..NoData by Severity).
+// Statuses lists every status in display order; Severity orders them from good to bad.
 var Statuses = []Status{Achieved, OnTrack, AtRisk, Lagging, Missed, NoData}
 
 // Severity orders statuses from good to bad for sorting and "worst of" summaries:
