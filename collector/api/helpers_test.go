@@ -33,6 +33,7 @@ type fixture struct {
 	cat    *indicators.Catalog
 	tokens map[string]string // department id → token
 	admin  string
+	auth   *auth.Authenticator
 	logs   *syncBuffer
 
 	lastBody []byte // body of the last answer of do
@@ -79,6 +80,7 @@ func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *f
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.auth = a
 	logger := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.svc, err = collector.NewService(ctx, collector.ServiceConfig{
 		Catalog: cat, Store: st, Logger: logger, Now: func() time.Time { return now },
