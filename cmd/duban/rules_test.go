@@ -51,3 +51,24 @@ func TestRulesGenerateReproducesTheCommittedFile(t *testing.T) {
 		})
 	}
 }
+
+func TestRulesAlertmanagerReproducesTheCommittedExample(t *testing.T) {
+	bin := testenv.DubanBinary(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "rules", "alertmanager", "--out", dir,
+		"--catalog", filepath.Join(testenv.RepoRoot(), "indicators", "catalogs", "changzhi-2026.yaml"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("duban rules alertmanager: %v\n%s", err, out)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "alertmanager.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "deploy", "alertmanager", "alertmanager.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, committed) {
+		t.Errorf("deploy/alertmanager/alertmanager.yml differs from `duban rules alertmanager`; regenerate it with: go run ./cmd/duban rules alertmanager")
+	}
+}

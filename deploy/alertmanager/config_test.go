@@ -1,13 +1,51 @@
-// Package alertmanager_test checks the Alertmanager example with the real amtool.
+// Package alertmanager_test checks the generated Alertmanager example: drift from the
+// generator, amtool check-config, routing, and inhibition on the real Alertmanager.
 package alertmanager_test
 
 import (
+	"bytes"
+	"flag"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/duban-gov/duban/alerts"
+	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
 )
+
+var update = flag.Bool("update", false, "rewrite alertmanager.yml from the generator")
+
+// TestCommittedConfigMatchesTheGenerator fails when alertmanager.yml drifts from
+// `duban rules alertmanager` on the shipped catalog.
+func TestCommittedConfigMatchesTheGenerator(t *testing.T) {
+	cat, err := catalogs.Changzhi2026()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := alerts.WriteAlertmanager(&buf, cat, alerts.AlertmanagerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(config, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("%s differs from the generator; regenerate: go run ./cmd/duban rules alertmanager (or go test ./deploy/alertmanager -update)", config)
+	}
+	for _, id := range cat.LeadDepartments() {
+		if !bytes.Contains(got, []byte("receiver: "+alerts.DepartmentReceiver(id)+"\n")) {
+			t.Errorf("no route to %s's receiver", id)
+		}
+	}
+}
 
 const config = "alertmanager.yml"
 
