@@ -17,6 +17,10 @@
 //     end of the latest calendar period whose report is due by now, clamped to the due
 //     instant (and the due instant itself once it has passed). A department that stops
 //     reporting is thus compared with an ever later expected value and falls behind.
+//   - Comparator: a plain figure (eq) on a cumulative target (新增技能人才5000人, 新建
+//     5G基站1000个) is a figure to reach: it is evaluated as ge, and Result.Comparator says
+//     so; being ahead of the trajectory or above the figure is not a fault. eq on level
+//     and growth targets stays "equal" (the distance either way counts).
 //   - Gap, in the target's unit, positive = ahead, whatever the comparator: ge (and gt):
 //     value − expected; le: expected − value; eq: −|value − expected|; approx: 0 inside
 //     the tolerance band, otherwise −(|value − expected| − tolerance), the distance outside
@@ -477,8 +481,8 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 	if t.Relative != nil {
 		r.Comparator = t.Relative.Comparator
 	}
-	if r.Comparator == "" {
-		r.Comparator = indicators.GE
+	if r.Comparator == "" || r.Comparator == indicators.EQ && t.Measure == indicators.Cumulative && t.Relative == nil {
+		r.Comparator = indicators.GE // a plain figure to accumulate (新增技能人才X人) is reached, not matched
 	}
 	if r.Comparator == indicators.Approx {
 		r.Tolerance = t.Tolerance

@@ -122,6 +122,14 @@ func TestEvaluate(t *testing.T) {
 			target: quota, series: []indicators.Revision{rev("2026-03", 24, "2026-04-05 09:00")},
 			status: evaluate.AtRisk, gap: f(24 - 100*q1Share),
 		},
+		"a cumulative plain figure ahead of its trajectory is on track: a figure to build is reached, not matched": {
+			target: quota, series: []indicators.Revision{rev("2026-03", 40, "2026-04-05 09:00")},
+			status: evaluate.OnTrack, gap: f(40 - 100*q1Share),
+		},
+		"a cumulative plain figure exceeded is achieved": {
+			target: quota, series: []indicators.Revision{rev("2026-10", 120, "2026-11-05 09:00")}, now: "2026-11-15 12:00",
+			status: evaluate.Achieved, progress: f(1.2),
+		},
 		"a cumulative eq target hit exactly at the year's end is achieved": {
 			target: quota, series: []indicators.Revision{rev("2026-12", 100, "2027-01-05 09:00")}, now: "2027-01-15 12:00",
 			status: evaluate.Achieved, gap: f(0), progress: f(1),
