@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mozillazg/go-pinyin"
 )
@@ -24,6 +25,13 @@ var abbreviations = []struct{ long, short string }{
 	{"经济和信息化局", "经信局"},
 	{"人力资源和社会保障局", "人社局"},
 	{"住房和城乡建设局", "住建局"},
+	{"住房城乡建设局", "住建局"},
+	{"人力资源社会保障局", "人社局"},
+	{"工业信息化局", "工信局"},
+	{"发展改革局", "发改局"},
+	{"卫生健康委", "卫健委"},
+	{"文化旅游局", "文旅局"},
+	{"城市管理综合行政执法局", "城管局"},
 	{"城市管理局", "城管局"},
 	{"交通运输局", "交通局"},
 	{"农业农村局", "农业局"},
@@ -179,12 +187,28 @@ func (r *registry) add(name string, asLead bool) string {
 	return k
 }
 
-var unitSep = regexp.MustCompile(`[、,，;；/]`)
-
-// splitUnits splits "市住建局、市城管局、市妇联" into names, dropping vague ones.
+// splitUnits splits "市住建局、市城管局、各县(市、区)政府" into names (separators inside
+// parentheses do not split), dropping vague ones.
 func splitUnits(s string) []string {
 	s = strings.TrimSpace(strings.Trim(s, "。.;；,，"))
-	parts := unitSep.Split(s, -1)
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '(', '（':
+			depth++
+		case ')', '）':
+			if depth > 0 {
+				depth--
+			}
+		case '、', ',', '，', ';', '；', '/':
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + utf8.RuneLen(r)
+			}
+		}
+	}
+	parts = append(parts, s[start:])
 	var out []string
 	for _, p := range parts {
 		p = strings.TrimSpace(p)

@@ -144,10 +144,12 @@ var (
 	reItem        = regexp.MustCompile(`^(\d{1,4})\s*(?:[.、]|\s)\s*(\S.*)$`)
 	reStartsDigit = regexp.MustCompile(`^\d`)
 	reItemParen   = regexp.MustCompile(`^\(\s*(\d{1,4})\s*\)\s*(.+)$`)
-	reTrailParen  = regexp.MustCompile(`\(([^()]*)\)\s*[。.;]?\s*$`)
 	reInlineLead  = regexp.MustCompile(`[。.;,]?\s*牵头(?:单位|部门)\s*:\s*([^;。]+?)\s*(?:[;,]\s*(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*([^;。]+?))?\s*[。;]?\s*$`)
 	reLeadWords   = regexp.MustCompile(`^(.+?)(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同)(?:落实|推进|实施)?)?$`)
-	reCoopWords   = regexp.MustCompile(`^(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*(.+)$`)
+	reCoopWords   = regexp.MustCompile(`^(?:配合|协办|参与)(?:单位|部门)\s*:\s*(.+)$`)
+	reRespWords   = regexp.MustCompile(`^(?:责任|主责|负责)(?:单位|部门)\s*:\s*(.+)$`)
+	reInlineResp  = regexp.MustCompile(`[。.;,]?\s*(?:责任|主责|负责)(?:单位|部门)\s*:\s*([^;。]+?)\s*[。;]?\s*$`)
+	reSecCount    = regexp.MustCompile(`^(.+?)\s*\(\s*(?:共\s*)?(\d+)\s*项\s*\)\s*$`)
 	reBoth        = regexp.MustCompile(`^牵头(?:单位|部门)\s*:\s*([^;,]+?)\s*(?:[;,]\s*(?:配合|责任|协办|参与)(?:单位|部门)\s*:\s*(.+))?$`)
 )
 
@@ -296,6 +298,13 @@ func (p *parser) sectionLine2(n int, line string) bool {
 			return true
 		}
 	}
+	if cm := reSecCount.FindStringSubmatch(body); cm != nil && looksLikeUnit(cm[1]) {
+		// "(一)市发展改革委(5项)": a department section without the word 牵头
+		p.started = true
+		p.sectionLead = []string{p.reg.add(cm[1], true)}
+		p.sectionDeclared, _ = strconv.Atoi(cm[2])
+		return true
+	}
 	p.sectionLead = nil // a topic section: items name their own lead
 	return true
 }
@@ -367,19 +376,20 @@ func (p *parser) addTask(n, num int, body, text, deadline string) *rawTask {
 func (p *parser) annotate(n int, t *rawTask, body string) {
 	var lead, coop []string
 	// Trailing parentheses: (配合单位:X、Y), (X牵头,相关成员单位配合), (X牵头落实).
+	var resp []string // 责任单位: the lead when nothing else names one
 	for {
-		m := reTrailParen.FindStringSubmatchIndex(body)
-		if m == nil {
+		start, inner, ok := trailingParen(body)
+		if !ok {
 			break
 		}
-		inner := strings.TrimSpace(body[m[2]:m[3]])
-		l, c, ok := leadCoop(inner)
+		l, c, r, ok := leadCoop(inner)
 		if !ok {
 			break
 		}
 		lead = append(l, lead...)
 		coop = append(c, coop...)
-		body = strings.TrimSpace(body[:m[0]])
+		resp = append(r, resp...)
+		body = strings.TrimSpace(body[:start])
 	}
 	if m := reInlineLead.FindStringSubmatchIndex(body); m != nil {
 		lead = append(lead, splitUnits(body[m[2]:m[3]])...)
@@ -387,7 +397,14 @@ func (p *parser) annotate(n int, t *rawTask, body string) {
 			coop = append(coop, splitUnits(body[m[4]:m[5]])...)
 		}
 		body = strings.TrimSpace(body[:m[0]])
+	} else if m := reInlineResp.FindStringSubmatchIndex(body); m != nil {
+		resp = append(resp, splitUnits(body[m[2]:m[3]])...)
+		body = strings.TrimSpace(body[:m[0]])
 	}
+	if len(p.sectionLead) == 0 && len(lead) == 0 && len(resp) > 0 {
+		lead, resp = resp[:1], resp[1:] // a topic section: the first responsible unit leads
+	}
+	coop = append(coop, resp...)
 	t.body = body
 	t.lead, t.coop = nil, nil
 	add := func(list *[]string, name string, asLead bool) {
@@ -424,24 +441,49 @@ func (p *parser) annotate(n int, t *rawTask, body string) {
 	}
 }
 
+// trailingParen finds a balanced parenthesis closing the text (before a final 。):
+// its start and its inner text. Nested parentheses stay inside: 各县(市、区)政府.
+func trailingParen(s string) (start int, inner string, ok bool) {
+	t := strings.TrimRight(s, "。.; ")
+	if !strings.HasSuffix(t, ")") {
+		return 0, "", false
+	}
+	depth := 0
+	for i := len(t) - 1; i >= 0; i-- {
+		switch t[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+			if depth == 0 {
+				return i, strings.TrimSpace(t[i+1 : len(t)-1]), true
+			}
+		}
+	}
+	return 0, "", false
+}
+
 // leadCoop reads the words of an annotation: "配合单位:X、Y", "X牵头,相关成员单位配合",
-// "X牵头落实", "牵头单位:X;配合单位:Y".
-func leadCoop(s string) (lead, coop []string, ok bool) {
+// "X牵头落实", "牵头单位:X;配合单位:Y", "责任单位:X" (resp).
+func leadCoop(s string) (lead, coop, resp []string, ok bool) {
 	s = strings.TrimSpace(s)
 	if m := reBoth.FindStringSubmatch(s); m != nil {
-		return splitUnits(m[1]), splitUnits(m[2]), true
+		return splitUnits(m[1]), splitUnits(m[2]), nil, true
+	}
+	if m := reRespWords.FindStringSubmatch(s); m != nil {
+		return nil, nil, splitUnits(m[1]), true
 	}
 	if m := reCoopWords.FindStringSubmatch(s); m != nil {
-		return nil, splitUnits(m[1]), true
+		return nil, splitUnits(m[1]), nil, true
 	}
 	if m := reLeadWords.FindStringSubmatch(s); m != nil {
 		l := splitUnits(m[1])
 		if len(l) == 0 || !looksLikeUnit(l[0]) {
-			return nil, nil, false
+			return nil, nil, nil, false
 		}
-		return l, splitUnits(m[2]), true
+		return l, splitUnits(m[2]), nil, true
 	}
-	return nil, nil, false
+	return nil, nil, nil, false
 }
 
 var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署)$`)
