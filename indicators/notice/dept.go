@@ -49,6 +49,13 @@ var abbreviations = []struct{ long, short string }{
 	{"管理委员会", "管委会"},
 }
 
+// abbreviationsLongestFirst applies 卫生健康委员会 before 卫生健康委.
+var abbreviationsLongestFirst = func() []struct{ long, short string } {
+	out := append([]struct{ long, short string }(nil), abbreviations...)
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].long) > len(out[j].long) })
+	return out
+}()
+
 // vague names a cooperating clause may use that are not a department.
 var vagueUnit = regexp.MustCompile(`^(相关|有关|各有关|其他)(成员)?(单位|部门)$`)
 
@@ -56,7 +63,7 @@ var vagueUnit = regexp.MustCompile(`^(相关|有关|各有关|其他)(成员)?(�
 // one leading 市 and a trailing 管委会 dropped. Equal keys are one department.
 func canonicalKey(name string) string {
 	k := strings.TrimSpace(name)
-	for _, a := range abbreviations {
+	for _, a := range abbreviationsLongestFirst {
 		k = strings.ReplaceAll(k, a.long, a.short)
 	}
 	if r := []rune(k); len(r) > 2 && r[0] == '市' || len(r) > 3 && (r[0] == '县' || r[0] == '区') {

@@ -229,6 +229,16 @@ func TestDepartmentIDs(t *testing.T) {
 			}
 		}
 	})
+	t.Run("long official names and their short forms are one department", func(t *testing.T) {
+		in := "2026年清单\n一、市卫生健康委员会牵头工作(1项)\n1.甲。(配合单位:市卫健委、市人力资源社会保障局、市人社局、各县(市、区)政府)"
+		c, _ := notice.Parse(in, notice.Options{})
+		if len(c.Departments) != 3 || c.Departments[0].ID != "wjw" || c.Departments[1].ID != "rsj" || c.Departments[2].ID != "gxsqzf" {
+			t.Fatalf("departments = %v", c.Departments)
+		}
+		if c.Departments[0].Name != "市卫生健康委员会" || !reflect.DeepEqual(c.Tasks[0].Cooperating, []string{"rsj", "gxsqzf"}) {
+			t.Fatalf("departments = %v, task = %+v", c.Departments, c.Tasks[0])
+		}
+	})
 	t.Run("colliding initials use the full first syllable", func(t *testing.T) {
 		in := "2026年清单\n一、市农业局牵头工作(1项)\n1.甲。\n二、市能源局牵头工作(1项)\n2.乙。"
 		c, _ := notice.Parse(in, notice.Options{})
