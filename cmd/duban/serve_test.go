@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -171,75 +173,91 @@ func (s *server) history(id string) []indicators.Revision {
 	return ans.Revisions
 }
 
-// TestAcknowledgedReportsSurviveSIGKILL pushes from several clients, kills the
-// collector with SIGKILL while pushes are in flight, starts it again on the same data
-// directory and reads every acknowledged report back.
+// TestAcknowledgedReportsSurviveSIGKILL is a crash loop: several clients push two-report
+// batches continuously, the collector is killed with SIGKILL at random moments and
+// started again on the same data directory, 20 times. Afterwards every acknowledged
+// report is there with its value, no batch is half-applied, and the revisions of every
+// (indicator, period) are exactly 1..n.
 func TestAcknowledgedReportsSurviveSIGKILL(t *testing.T) {
-	s := newServer(t, "")
+	cycles := 20
+	if testing.Short() {
+		cycles = 3
+	}
+	s := newServer(t, "limits: {rate_per_second: -1}\n")
+	pairs := map[string][2]string{"rsj": {"57.1", "56.1"}, "fgw": {"11.1", "4.1"}}
 	type acked struct {
 		receipt
 		value float64
 	}
 	var mu sync.Mutex
 	var all []acked
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for c, who := range []string{"rsj", "fgw", "rsj", "fgw"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			id := map[string]string{"rsj": "57.1", "fgw": "11.1"}[who]
-			for i := 0; ctx.Err() == nil; i++ {
-				v := float64(c*1_000_000 + i)
-				period := fmt.Sprintf("2026-%02d", 1+i%5)
-				code, rc, err := s.push(s.tokens[who], map[string]any{"indicator": id, "period": period, "value": v})
-				if err != nil || code != http.StatusCreated {
-					continue // killed mid-request: not acknowledged
+	var seq atomic.Int64
+	deadline := time.Now().Add(60 * time.Second)
+	for cycle := 0; cycle < cycles && time.Now().Before(deadline); cycle++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for _, who := range []string{"rsj", "fgw", "rsj", "fgw"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil {
+					v := float64(seq.Add(1))
+					period := fmt.Sprintf("2026-%02d", 1+int(v)%5)
+					ids := pairs[who]
+					code, rc, err := s.push(s.tokens[who],
+						map[string]any{"indicator": ids[0], "period": period, "value": v},
+						map[string]any{"indicator": ids[1], "period": period, "value": v})
+					if err != nil || code != http.StatusCreated {
+						continue // killed mid-request: not acknowledged
+					}
+					mu.Lock()
+					all = append(all, acked{rc[0], v}, acked{rc[1], v})
+					mu.Unlock()
 				}
-				mu.Lock()
-				all = append(all, acked{rc[0], v})
-				mu.Unlock()
-			}
-		}()
+			}()
+		}
+		time.Sleep(time.Duration(50+mrand.IntN(250)) * time.Millisecond)
+		s.kill()
+		cancel()
+		wg.Wait()
+		s.start()
 	}
-	time.Sleep(700 * time.Millisecond)
-	s.kill()
-	cancel()
-	wg.Wait()
 	mu.Lock()
-	n := len(all)
-	mu.Unlock()
-	if n < 10 {
-		t.Fatalf("only %d reports acknowledged before the kill\n%s", n, s.logs.String())
+	defer mu.Unlock()
+	if len(all) < 20 {
+		t.Fatalf("only %d reports acknowledged\n%s", len(all), s.logs.String())
 	}
-	s.start()
 	stored := map[receipt]float64{}
-	for _, id := range []string{"57.1", "11.1"} {
-		for _, r := range s.history(id) {
-			stored[receipt{r.Indicator, r.Period, r.Revision}] = *r.Value
+	byValue := map[float64]int{}
+	revs := map[[2]string][]int{}
+	for _, ids := range pairs {
+		for _, id := range ids {
+			for _, r := range s.history(id) {
+				stored[receipt{r.Indicator, r.Period, r.Revision}] = *r.Value
+				byValue[*r.Value]++
+				k := [2]string{r.Indicator, r.Period}
+				revs[k] = append(revs[k], r.Revision)
+			}
 		}
 	}
 	for _, a := range all {
-		v, ok := stored[a.receipt]
-		if !ok || v != a.value {
-			t.Fatalf("acknowledged %+v value %v: after restart found %v, %v", a.receipt, a.value, v, ok)
+		if v, ok := stored[a.receipt]; !ok || v != a.value {
+			t.Fatalf("acknowledged %+v value %v: after restarts found %v, %v", a.receipt, a.value, v, ok)
 		}
 	}
-	t.Logf("%d acknowledged reports, all read back after SIGKILL (%d stored)", n, len(stored))
-	// The restarted collector keeps counting revisions where it left off.
-	code, rc, err := s.push(s.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-01", "value": 1})
-	if err != nil || code != 201 {
-		t.Fatalf("push after restart: %d %v", code, err)
-	}
-	max := 0
-	for k := range stored {
-		if k.Indicator == "57.1" && k.Period == "2026-01" && k.Revision > max {
-			max = k.Revision
+	for v, n := range byValue {
+		if n != 2 {
+			t.Fatalf("batch %v is half-applied: %d of its 2 reports stored", v, n)
 		}
 	}
-	if rc[0].Revision != max+1 {
-		t.Fatalf("revision after restart %d, want %d", rc[0].Revision, max+1)
+	for k, rs := range revs {
+		for i, r := range rs {
+			if r != i+1 {
+				t.Fatalf("%v: revisions %v, want 1..%d", k, rs, len(rs))
+			}
+		}
 	}
+	t.Logf("%d kill cycles: %d acknowledged reports all read back, %d stored, no half batch", cycles, len(all), len(stored))
 }
 
 // TestSIGTERMFinishesRequestsInFlight starts a push whose body arrives after SIGTERM:
