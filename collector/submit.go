@@ -115,6 +115,14 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 		stored = append(stored, r)
 	}
 	s.apply(stored)
+	if p.Admin {
+		for _, r := range stored {
+			if r.Reason != "" || r.Revision > 1 {
+				s.cfg.Logger.Info("admin correction", "indicator", r.Indicator, "period", r.Period,
+					"revision", r.Revision, "department", r.Department, "reason", r.Reason, "remote", remote)
+			}
+		}
+	}
 	s.counts.add(p.Name(), conventions.ResultAccepted, uint64(len(stored)))
 	s.counts.add(p.Name(), conventions.ResultReplayed, replayed)
 	return receipts, nil
