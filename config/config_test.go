@@ -42,6 +42,12 @@ func TestLaterSourcesOverrideEarlier(t *testing.T) {
 				return c.Listen == "127.0.0.1:9002" && c.Store.Path == "/env/data" && c.HTTP.ReadTimeout == 3*time.Second
 			},
 		},
+		"a list from the environment is comma-separated": {
+			env: map[string]string{"DUBAN_CORS_ALLOWED_ORIGINS": "https://a.example,https://b.example", "DUBAN_LIMITS_RATE_PER_SECOND": "-1"},
+			want: func(c config.Config) bool {
+				return len(c.CORS.AllowedOrigins) == 2 && c.CORS.AllowedOrigins[1] == "https://b.example" && c.Limits.RatePerSecond == -1
+			},
+		},
 		"a flag overrides the environment": {
 			env:   map[string]string{"DUBAN_LISTEN": "127.0.0.1:9002", "DUBAN_STORE_PATH": "/env/data"},
 			flags: []string{"--listen", "127.0.0.1:9003"},
