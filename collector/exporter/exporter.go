@@ -7,8 +7,9 @@
 // due 1, next report due 1, report overdue 1); an indicator without data costs 12 (no
 // value, gap, progress, projected, last report). Each lead department costs 3 series
 // (reports expected, missing and late for the latest period due) plus one counter series
-// per sender and report result. The 177 targets of the shipped
-// catalog therefore cost about 3,000 series, a province of 30,000 targets about 510,000.
+// per sender and report result. The 128 targets of the shipped catalog (177 tasks) cost
+// 1,855 series without data and at most 2,495 (TestShippedCatalogStaysWithinTheSeriesBudget);
+// 10,000 targets about 158,000 (BenchmarkCollect); a province of 30,000 about 510,000.
 package exporter
 
 import (
