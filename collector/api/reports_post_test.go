@@ -370,3 +370,12 @@ func TestStoreFailureAnswers503AndNothingIsAcknowledged(t *testing.T) {
 		t.Fatalf("ready with the store closed: %d, want 503", resp.StatusCode)
 	}
 }
+
+func TestWrongMethodAnswersEnvelope(t *testing.T) {
+	f := newFixture(t)
+	var ans pushAnswer
+	resp := f.do(http.MethodGet, "/api/v1/reports", "", "", &ans)
+	if resp.StatusCode != http.StatusMethodNotAllowed || ans.Error == nil || ans.Error.Code != "method_not_allowed" {
+		t.Fatalf("%d %+v", resp.StatusCode, ans.Error)
+	}
+}
