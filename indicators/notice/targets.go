@@ -364,7 +364,7 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 	var baseline *float64
 	baseStart := -1
 	leadVerb, prevSubject := "", ""
-	for mi, m := range matches {
+	for _, m := range matches {
 		start, end := m[0], m[1]
 		for i := start; i < end; i++ {
 			covered[i] = true
@@ -404,7 +404,6 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			x.warn(line, "task %d: figure %q not understood", num, cl[start:end])
 			continue
 		}
-		_ = num2
 		// 由X提高到Y: X is the baseline of the next figure.
 		if reRaiseTo.MatchString(after) && strings.HasSuffix(strings.TrimSpace(before), "由") {
 			b := v
@@ -569,7 +568,6 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			t.Baseline = baseline
 			baseline, baseStart = nil, -1
 		}
-		_ = mi
 
 		// 均: "A、B均增长12%" is one target per indicator.
 		shared := false
