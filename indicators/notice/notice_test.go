@@ -332,3 +332,19 @@ func TestDeclaredCountsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestWrappedItemsAreJoined(t *testing.T) {
+	in := "2026年重点目标任务清单\n一、市人社局牵头工作(2项)\n1.新增城镇就业\n4.3万人以上,城镇调查失业率控制在5.5%\n以内。\n2.新增技能人才1.2万人。\n"
+	c, warns := notice.Parse(in, notice.Options{})
+	if len(warns) != 0 || len(c.Tasks) != 2 {
+		t.Fatalf("tasks %d, warnings %v", len(c.Tasks), warns)
+	}
+	var got []string
+	for _, g := range c.Tasks[0].Targets {
+		got = append(got, brief(g))
+	}
+	want := []string{"cumulative ge 43000 人 2026-12-31", "level le 5.5 % 2026-12-31"}
+	if !reflect.DeepEqual(got, want) || c.Tasks[0].Text != "新增城镇就业4.3万人以上,城镇调查失业率控制在5.5%以内。" {
+		t.Fatalf("task 1 = %q %q", c.Tasks[0].Text, got)
+	}
+}
