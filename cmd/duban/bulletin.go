@@ -1,17 +1,110 @@
 package main
 
 import (
-	"errors"
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/duban-gov/duban/bulletin"
+	"github.com/duban-gov/duban/collector"
+	"github.com/duban-gov/duban/collector/store/boltstore"
+	"github.com/duban-gov/duban/config"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
 func newBulletinCmd(s streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "bulletin",
-		Short: "not built yet",
+	var period, format, server, data, catalog, out string
+	cmd := &cobra.Command{
+		Use:   "bulletin --period 2026-Q1 --format md|html|xlsx [--server URL | --data DIR] [--out FILE]",
+		Short: "Render the quarterly bulletin (按季通报) in Markdown, HTML or Excel",
+		Long: `Render the quarterly bulletin: summary counts by status, a table per department,
+the lagging and missed list with gaps, the reporting completeness ranking and milestone
+progress, in Chinese.
+
+By default it asks the running collector (GET /api/v1/bulletins/{period}, --server,
+default ` + defaultServer + `). With --data DIR it opens the embedded store directly
+(stop the collector first: the store is locked while it runs) with --catalog.
+Markdown and HTML go to standard output unless --out is given; Excel goes to
+duban-bulletin-<period>.xlsx unless --out says otherwise.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("bulletin: not built yet")
+			if period == "" {
+				return fmt.Errorf("bulletin: give --period, e.g. 2026-Q1")
+			}
+			f, err := bulletin.ParseFormat(format)
+			if err != nil {
+				return fmt.Errorf("bulletin: %w", err)
+			}
+			if out == "" && f == bulletin.XLSX {
+				out = fmt.Sprintf("duban-bulletin-%s.xlsx", strings.ToUpper(period))
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
+			defer cancel()
+			var b []byte
+			if data != "" {
+				b, err = bulletinFromStore(ctx, data, catalog, period, f)
+			} else {
+				if server == "" {
+					server = defaultServer
+				}
+				u := fmt.Sprintf("%s/api/v1/bulletins/%s?format=%s", strings.TrimRight(server, "/"), url.PathEscape(period), f)
+				b, err = getFromServer(ctx, u)
+				if err != nil {
+					err = fmt.Errorf("bulletin from %s: %w", server, err)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			return writeOut(s, out, b)
 		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&period, "period", "", "quarter: 2026-Q1 .. 2026-Q4")
+	fl.StringVar(&format, "format", "md", "md, html or xlsx")
+	fl.StringVar(&server, "server", "", "collector URL (default "+defaultServer+")")
+	fl.StringVar(&data, "data", "", "read the embedded store in this data directory instead of a server")
+	fl.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog YAML (with --data)")
+	fl.StringVar(&out, "out", "", "output file (- for stdout)")
+	return cmd
+}
+
+// bulletinFromStore renders the bulletin from the embedded store in dir.
+func bulletinFromStore(ctx context.Context, dir, catalog, period string, f bulletin.Format) ([]byte, error) {
+	cat, err := indicators.Load(catalog)
+	if err != nil {
+		return nil, err
+	}
+	st, err := boltstore.Open(ctx, boltstore.Config{Dir: dir})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s (is `duban serve` running on it? then use --server): %w", dir, err)
+	}
+	defer st.Close()
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st})
+	if err != nil {
+		return nil, err
+	}
+	arrivals := map[string][]evaluate.Arrival{}
+	for _, id := range cat.TargetIDs() {
+		h, err := st.History(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		arrivals[id] = evaluate.FirstArrivals(h)
+	}
+	in, err := bulletin.Prepare(svc, period, bulletin.Options{Now: time.Now(), Arrivals: func(id string) []evaluate.Arrival { return arrivals[id] }})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := bulletin.Render(&buf, f, in); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -102,15 +102,22 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "只读页面 (read-only)", http.StatusMethodNotAllowed)
 		return
 	}
+	switch r.URL.Path {
+	case "/static/board.css": // no data in it: public, so that a page opened with ?token= gets its style
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		b.static.ServeHTTP(w, r)
+		return
+	case "/favicon.ico": // answered here so that browsers do not meet an auth challenge for it
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if !b.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="duban board", charset="UTF-8"`)
 		http.Error(w, "需要令牌 (a token is required: use it as the password)", http.StatusUnauthorized)
 		return
 	}
 	switch {
-	case r.URL.Path == "/static/board.css":
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		b.static.ServeHTTP(w, r)
 	case r.URL.Path == "/" || r.URL.Path == "":
 		b.page(w, r)
 	default:
@@ -172,7 +179,8 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
-	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
+	w.WriteHeader(http.StatusOK) // explicit: a router's not-found fallback may have preset 404
+	w.Write(buf.Bytes())         //nolint:errcheck // the client went away
 }
 
 func validStatus(s string) bool {

@@ -193,7 +193,7 @@ func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.
 		Status: string(r.Status), StatusLabel: present.StatusLabel(r.Status),
 		Overdue: r.ReportOverdue,
 	}
-	if !r.NextReportDue.IsZero() {
+	if !r.NextReportDue.IsZero() && !r.ReportOverdue {
 		v.NextDue = r.NextReportDue.In(loc).Add(-time.Second).Format("1月2日")
 	}
 	milestone := t.Measure == indicators.Milestone
