@@ -57,6 +57,7 @@ type rawTask struct {
 	line     int
 	num      int
 	text     string   // verbatim item text (without its number)
+	full     string   // normalized text
 	body     string   // normalized text with lead/cooperating annotations removed
 	lead     []string // department keys; lead[0] is the lead
 	coop     []string
@@ -173,7 +174,7 @@ func (p *parser) run(text string) {
 				continue
 			}
 		}
-		if p.sectionLine2(n, line) {
+		if p.section(n, line) {
 			last = nil
 			continue
 		}
@@ -184,10 +185,10 @@ func (p *parser) run(text string) {
 		if !p.started {
 			continue // preamble of the notice: not part of the list
 		}
-		if last != nil && !endsSentence(last.body) && utf8.RuneCountInString(line) < 200 && hasHan(line) {
-			// a wrapped item continues on this line
+		if last != nil && last.body == last.full && !endsSentence(last.full) && utf8.RuneCountInString(line) < 200 && hasHan(line) {
+			// a wrapped item continues on this line (an item ending with its lead is complete)
 			last.text += orig
-			p.annotate(n, last, last.body+line)
+			p.annotate(n, last, last.full+line)
 			continue
 		}
 		p.warn(n, "ignored: not a task, section or table row: %q", clip(line, 40))
@@ -273,7 +274,7 @@ func (p *parser) header(n int, line string) bool {
 }
 
 // sectionLine2 recognizes a section heading ("二、市发改委牵头工作(22项)", "一、扩大有效投资").
-func (p *parser) sectionLine2(n int, line string) bool {
+func (p *parser) section(n int, line string) bool {
 	m := reSection.FindStringSubmatch(line)
 	if m == nil {
 		return false
@@ -374,6 +375,7 @@ func (p *parser) addTask(n, num int, body, text, deadline string) *rawTask {
 // annotate sets the task's body, lead and cooperating units from the item text and
 // the current section.
 func (p *parser) annotate(n int, t *rawTask, body string) {
+	t.full = body
 	var lead, coop []string
 	// Trailing parentheses: (配合单位:X、Y), (X牵头,相关成员单位配合), (X牵头落实).
 	var resp []string // 责任单位: the lead when nothing else names one

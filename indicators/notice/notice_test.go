@@ -348,3 +348,14 @@ func TestWrappedItemsAreJoined(t *testing.T) {
 		t.Fatalf("task 1 = %q %q", c.Tasks[0].Text, got)
 	}
 }
+
+func TestAFlatItemKeepsItsLeadWhenTheNextLineIsJunk(t *testing.T) {
+	in := "1.新增学位1200个。牵头单位:县教育局\n扫一扫在手机打开当前页\n"
+	c, warns := notice.Parse(in, notice.Options{Year: 2026})
+	if len(c.Tasks) != 1 || c.Tasks[0].Lead != "jyj" {
+		t.Fatalf("tasks = %+v", c.Tasks)
+	}
+	if !hasWarning(warns, "ignored: not a task") {
+		t.Fatalf("the junk line should be reported: %v", warns)
+	}
+}
