@@ -1,0 +1,103 @@
+package main_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+// reportPeriod is the month before now in the plan's zone, inside the 2026 plan year:
+// the server runs on the real clock.
+func reportPeriod(t *testing.T) (month, quarter string) {
+	now := time.Now().In(time.FixedZone("CST", 8*3600))
+	if now.Before(time.Date(2026, 2, 1, 0, 0, 0, 0, now.Location())) {
+		t.Skip("the 2026 plan has no past month to report yet")
+	}
+	p := now.AddDate(0, 0, -now.Day())
+	if p.Year() > 2026 {
+		p = time.Date(2026, 12, 1, 0, 0, 0, 0, now.Location())
+	}
+	return p.Format("2006-01"), fmt.Sprintf("2026-Q%d", (int(p.Month())+2)/3)
+}
+
+func run(t *testing.T, dir string, wantOK bool, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(testenv.DubanBinary(t), args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if (err == nil) != wantOK {
+		t.Fatalf("duban %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	return out.String() + errb.String()
+}
+
+// TestSupervisionCommands: template from the catalog, push of the filled sheet, the
+// bulletin from the server and, once it is stopped, from the store directly (same text).
+func TestSupervisionCommands(t *testing.T) {
+	month, quarter := reportPeriod(t)
+	s := newServer(t, "")
+	dir := t.TempDir()
+	mini := filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml")
+	os.WriteFile(filepath.Join(dir, "rsj.token"), []byte(s.tokens["rsj"]), 0o600)
+
+	run(t, dir, true, "template", "--catalog", mini, "--department", "rsj", "--period", month, "--out", "rsj.xlsx")
+	f, err := excelize.OpenFile(filepath.Join(dir, "rsj.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("市人社局")
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == "57.1" {
+			f.SetCellValue("市人社局", fmt.Sprintf("H%d", i+1), 30000)
+			f.SetCellValue("市人社局", fmt.Sprintf("K%d", i+1), "招聘会十二场。")
+		}
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	out := run(t, dir, true, "push", "rsj.xlsx", "--server", s.url, "--token-file", "rsj.token")
+	if !strings.Contains(out, "accepted 1 report(s)") || !strings.Contains(out, "57.1\t"+month+"\trevision 1") {
+		t.Errorf("push output: %s", out)
+	}
+	// A foreign indicator in JSON: refused with the code, nothing stored.
+	os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`[{"indicator":"11.1","period":"`+month+`","value":1}]`), 0o644)
+	out = run(t, dir, false, "push", "bad.json", "--server", s.url, "--token-file", "rsj.token")
+	if !strings.Contains(out, "forbidden_indicator") || !strings.Contains(out, "nothing stored") {
+		t.Errorf("refused push output: %s", out)
+	}
+	if h := s.history("11.1"); len(h) != 0 {
+		t.Errorf("a refused push stored %d revisions", len(h))
+	}
+
+	fromServer := run(t, dir, true, "bulletin", "--server", s.url, "--period", quarter, "--format", "md")
+	if !strings.Contains(fromServer, "目标任务督办通报") || !strings.Contains(fromServer, "招聘会十二场。") || !strings.Contains(fromServer, "3万人") && !strings.Contains(fromServer, "30000人") {
+		t.Errorf("bulletin from the server:\n%s", fromServer)
+	}
+	run(t, dir, true, "bulletin", "--server", s.url, "--period", quarter, "--format", "xlsx", "--out", "b.xlsx")
+	if x, err := excelize.OpenFile(filepath.Join(dir, "b.xlsx")); err != nil || len(x.GetSheetList()) != 5 {
+		t.Errorf("xlsx bulletin: %v", err)
+	}
+	out = run(t, dir, false, "bulletin", "--server", s.url, "--period", month)
+	if !strings.Contains(out, "invalid_period") {
+		t.Errorf("a month is not a bulletin period: %s", out)
+	}
+
+	s.kill()
+	fromStore := run(t, dir, true, "bulletin", "--data", s.dataDir, "--catalog", mini, "--period", quarter)
+	gen := regexp.MustCompile(`生成时间:\S+ \S+`)
+	if a, b := gen.ReplaceAllString(fromServer, ""), gen.ReplaceAllString(fromStore, ""); a != b {
+		t.Errorf("the bulletin from the store differs from the server's:\n%s\n---\n%s", a, b)
+	}
+}
