@@ -28,7 +28,8 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	f := newFixture(t)
 	a, _ := auth.New(auth.Config{})
-	engine, err := api.New(api.Config{Service: f.svc, Auth: a, Metrics: http.NotFoundHandler(), Board: http.NotFoundHandler()})
+	engine, err := api.New(api.Config{Service: f.svc, Auth: a, Metrics: http.NotFoundHandler(), Board: http.NotFoundHandler(),
+		Extra: api.Supervision(api.SupervisionConfig{Service: f.svc})})
 	if err != nil {
 		t.Fatal(err)
 	}
