@@ -30,7 +30,7 @@ func openStore(t *testing.T, db *testenv.Influxd, st storage) *influx.Store {
 }
 
 // freshStorage creates a new, empty database on db.
-func freshStorage(t *testing.T, db *testenv.Influxd) storage {
+func freshStorage(t testing.TB, db *testenv.Influxd) storage {
 	t.Helper()
 	name := fmt.Sprintf("t%d", dbSeq.Add(1))
 	if err := db.Query("CREATE DATABASE " + name); err != nil {

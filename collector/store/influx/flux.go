@@ -106,32 +106,49 @@ func indicatorPredicate(revs []indicators.Revision) string {
 			ids = append(ids, r.Indicator)
 		}
 	}
-	if len(ids) == 1 {
-		return "r.indicator == " + fluxString(ids[0])
+	// An "or" of equalities, which InfluxDB pushes down to its index (contains() it
+	// would evaluate row by row).
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = "r.indicator == " + fluxString(id)
 	}
-	return "contains(value: r.indicator, set: " + fluxSet(ids) + ")"
+	return "(" + strings.Join(parts, " or ") + ")"
 }
 
-// maxRevisions asks InfluxDB for the highest revision of every (indicator, period) of revs.
+// maxRevisions asks InfluxDB for the highest revision of every (indicator, period) of
+// revs. It reads only the revision field of the batch's indicators within the batch's
+// periods, and recovers the period from the time (time − revision µs = period end +
+// form ns), so InfluxDB does no pivot.
 func (s *Store) maxRevisions(ctx context.Context, revs []indicators.Revision) (map[pkey]int, error) {
 	if len(revs) == 0 {
 		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	type base struct {
+		indicator string
+		ns        int64
+	}
+	periods := map[base]string{}
+	for _, r := range revs {
+		periods[base{r.Indicator, r.PeriodEnd.UnixNano() + formOffset(r.Period)}] = r.Period
+	}
 	lo, hi := window(revs)
-	q := s.from(lo, hi, indicatorPredicate(revs)+` and (r._field == "revision" or r._field == "period")`) + "  " + pivot + `
-  |> group(columns: ["indicator", "period"])
-  |> max(column: "revision")
-  |> group()
-  |> keep(columns: ["indicator", "period", "revision"])`
+	q := s.from(lo, hi, indicatorPredicate(revs)+` and r._field == "revision"`) + `
+  |> map(fn: (r) => ({indicator: r.indicator, base: int(v: r._time) - r._value * 1000, _value: r._value}))
+  |> group(columns: ["indicator", "base"])
+  |> max()
+  |> group()`
 	out := map[pkey]int{}
 	err := s.query(ctx, q, func(vals map[string]any) error {
 		ind, _ := vals[tagIndicator].(string)
-		per, _ := vals[fieldPeriod].(string)
-		rev, _ := vals[fieldRevision].(int64)
-		k := pkey{ind, per}
-		if int(rev) > out[k] {
+		ns, _ := vals["base"].(int64)
+		rev, _ := vals["_value"].(int64)
+		per, ok := periods[base{ind, ns}]
+		if !ok {
+			return nil // another period inside the window
+		}
+		if k := (pkey{ind, per}); int(rev) > out[k] {
 			out[k] = int(rev)
 		}
 		return nil
