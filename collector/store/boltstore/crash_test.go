@@ -66,10 +66,14 @@ func parseAck(line string) (tag string, rcs []indicators.Receipt, ok bool) {
 	return f[1], rcs, true
 }
 
-// crashBatch is batch a of goroutine g in a cycle: 1..6 reports over 12 indicators
-// and 4 periods, each with an idempotency key and a note "<tag>/<k>/<n>".
+// crashBatch is batch a of goroutine g in a cycle: 1..6 reports (one batch in ten:
+// 200..999, spanning many pages) over 12 indicators and 4 periods, each with an
+// idempotency key and a note "<tag>/<k>/<n>".
 func crashBatch(tag string, rnd *rand.Rand) []indicators.Revision {
 	n := 1 + rnd.IntN(6)
+	if rnd.IntN(10) == 0 {
+		n = 200 + rnd.IntN(800)
+	}
 	batch := make([]indicators.Revision, n)
 	for k := range batch {
 		p := indicators.Period{Kind: indicators.PeriodMonth, Year: 2026, Month: time.Month(1 + rnd.IntN(4)), Day: 28}
@@ -140,7 +144,7 @@ func TestCrashKeepsEveryAcknowledgedBatch(t *testing.T) {
 	dir := t.TempDir()
 	acked := map[string][]indicators.Receipt{}
 	rnd := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
-	const cycles = 6
+	const cycles = 8
 	total := 0
 	for cycle := range cycles {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashKeepsEveryAcknowledgedBatch$", "-test.count=1")
