@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -97,6 +99,15 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 			return nil, 1, noLocate, &collector.InputError{Code: se.Code, Message: se.Error(), Index: -1, Field: string(se.Field), Status: http.StatusBadRequest}
 		}
 		return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "", "%v", err)
+	}
+	// Sending the same file twice (a double click, a retry after a timeout) must not add
+	// revisions: rows without their own key get one derived from the file and the cell.
+	sum := sha256.Sum256(data)
+	for i := range b.Reports {
+		if b.Reports[i].IdempotencyKey == "" {
+			o := b.Origins[i]
+			b.Reports[i].IdempotencyKey = fmt.Sprintf("upload:%s:%s!%d", hex.EncodeToString(sum[:12]), o.Sheet, o.Row)
+		}
 	}
 	if len(b.Reports) > collector.MaxBatch {
 		return nil, len(b.Reports), noLocate, collector.BatchError(http.StatusRequestEntityTooLarge, collector.CodeTooManyReports, "",

@@ -105,6 +105,11 @@ func TestExcelTemplateFilledAndUploadedIsStored(t *testing.T) {
 	if len(series) != 1 || *series[0].Value != 1.285e10 || series[0].Sender != "fgw" || series[0].Note != "进展情况:1-5月完成基础设施投资128.5亿元。" {
 		t.Fatalf("11.1 stored as %+v", series)
 	}
+	// The same file again (a retry): nothing added, the original receipts come back.
+	resp, again := f.upload(f.tokens["fgw"], "市发改委-2026-05.xlsx", "", data)
+	if resp.StatusCode != http.StatusCreated || again.Replayed != 2 || f.stored() != 2 {
+		t.Fatalf("re-upload: status %d, replayed %d, stored %d; want 201, 2, 2", resp.StatusCode, again.Replayed, f.stored())
+	}
 	ms := f.svc.Series("9.1")
 	if len(ms) != 1 || ms[0].Stage != "started" || *ms[0].Percent != 35 {
 		t.Fatalf("9.1 stored as %+v", ms)
