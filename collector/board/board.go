@@ -46,7 +46,11 @@ type Config struct {
 	// (the default) makes the board public. A token is sent as the password of HTTP
 	// Basic authentication (the browser asks for it), as a Bearer token, or as ?token=.
 	TokenSHA256 []string
-	Logger      *slog.Logger
+	// MaxRows is the most indicator rows one page shows (default 3000). Beyond it (a
+	// province-wide catalog without a filter) the page lists departments with their
+	// counts and links to their own pages.
+	MaxRows int
+	Logger  *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -55,6 +59,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxRows <= 0 {
+		c.MaxRows = 3000
 	}
 	return nil
 }

@@ -214,3 +214,19 @@ func TestBoardTokenIsOptional(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestBoardCollapsesToDepartmentsBeyondMaxRows(t *testing.T) {
+	svc := service(t)
+	b, err := board.New(board.Config{Source: svc, MaxRows: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, all := get(t, b, "/")
+	if strings.Contains(all, `class="indicator"`) || !strings.Contains(all, `id="departments"`) || !strings.Contains(all, `href="/?department=rsj"`) {
+		t.Errorf("8 rows over a limit of 3 must collapse to department links")
+	}
+	_, rsj := get(t, b, "/?department=rsj")
+	if !strings.Contains(rsj, `id="ind-57.1"`) || strings.Contains(rsj, `id="departments"`) {
+		t.Errorf("one department (2 rows) must show its rows")
+	}
+}

@@ -27,6 +27,8 @@ type page struct {
 	Bar                  template.HTML
 	Tasks, Indicators    int
 	Shown                int
+	Rows                 int  // indicator rows matching the filter
+	Collapsed            bool // too many rows: departments only, with links
 	Sections             []section
 	Completeness         *completeness
 }
@@ -45,6 +47,7 @@ type section struct {
 	ID, Name string
 	Counts   []count
 	Tasks    []taskRow
+	Rows     int
 }
 
 type taskRow struct {
@@ -129,6 +132,7 @@ func (b *Board) build(f filter) (*page, error) {
 			r, ok := byID[t.ID]
 			if !ok {
 				r = evaluate.Result{Indicator: t.ID, Status: evaluate.NoData}
+				byID[t.ID] = r
 			}
 			counts[r.Status]++
 			if worst == "" || r.Status.Severity() > worst.Severity() {
@@ -137,7 +141,9 @@ func (b *Board) build(f filter) (*page, error) {
 			if f.Status != "" && f.Status != string(r.Status) {
 				continue
 			}
-			row.Indicators = append(row.Indicators, indicatorView(t, r, src.Series(t.ID), cat.Plan.Year, loc))
+			// Only the status for now: the views (with their SVG) are built below, once it
+			// is known that the page is not collapsed.
+			row.Indicators = append(row.Indicators, indicatorRow{ID: t.ID, Status: string(r.Status)})
 		}
 		if len(task.Targets) == 0 {
 			row.Status, row.StatusLabel = statusUnquantified, "未量化"
@@ -180,7 +186,26 @@ func (b *Board) build(f filter) (*page, error) {
 					s.Counts = append(s.Counts, count{Status: string(st), Label: present.StatusLabel(st), N: sc[st]})
 				}
 			}
+			for _, tr := range s.Tasks {
+				s.Rows += len(tr.Indicators)
+			}
+			p.Rows += s.Rows
 			p.Sections = append(p.Sections, *s)
+		}
+	}
+	if p.Rows > b.cfg.MaxRows {
+		p.Collapsed = true
+		for i := range p.Sections {
+			p.Sections[i].Tasks = nil
+		}
+	}
+	for i := range p.Sections {
+		for j := range p.Sections[i].Tasks {
+			inds := p.Sections[i].Tasks[j].Indicators
+			for k := range inds {
+				e, _ := cat.Lookup(inds[k].ID)
+				inds[k] = indicatorView(e.Target, byID[inds[k].ID], src.Series(inds[k].ID), cat.Plan.Year, loc)
+			}
 		}
 	}
 	p.Completeness = b.completeness(cat, now, f.Department)
