@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -246,5 +247,23 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := bulletin.ParseFormat("pdf"); err == nil {
 		t.Error("pdf is not a format")
+	}
+}
+
+// BenchmarkRender prepares and renders the fixture bulletin in each format.
+func BenchmarkRender(b *testing.B) {
+	src := load(b)
+	for _, f := range bulletin.Formats {
+		b.Run(string(f), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				in, err := bulletin.Prepare(src, "2026-Q1", bulletin.Options{Now: now})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := bulletin.Render(io.Discard, f, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
