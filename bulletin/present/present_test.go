@@ -1,0 +1,85 @@
+package present_test
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/duban-gov/duban/bulletin/present"
+	"github.com/duban-gov/duban/indicators"
+)
+
+func TestTargetText(t *testing.T) {
+	cases := map[string]struct {
+		target indicators.Target
+		want   string
+	}{
+		"ge in a display unit": {indicators.Target{Measure: indicators.Cumulative, Comparator: indicators.GE, Value: 3.5e10, Unit: "元", DisplayUnit: "亿元", DisplayScale: 1e8}, "350亿元以上"},
+		"le":                   {indicators.Target{Measure: indicators.Level, Comparator: indicators.LE, Value: 30, Unit: "μg/m³"}, "30μg/m³以下"},
+		"approx":               {indicators.Target{Measure: indicators.GrowthRate, Comparator: indicators.Approx, Value: 6, Unit: "%"}, "6%左右"},
+		"a plain figure":       {indicators.Target{Measure: indicators.Level, Comparator: indicators.EQ, Value: 100, Unit: "%"}, "100%"},
+		"a milestone mid-year": {indicators.Target{Measure: indicators.Milestone, Stage: indicators.StageStarted, Due: "2026-06-30"}, "6月30日前开工"},
+		"a year-end milestone": {indicators.Target{Measure: indicators.Milestone, Stage: indicators.StageCompleted, Due: "2026-12-31"}, "年底前完成"},
+		"relative":             {indicators.Target{Measure: indicators.GrowthRate, Relative: &indicators.Relative{Indicator: "4.1"}}, "不低于指标4.1"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := present.TargetText(&tc.target); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNumbersAndStages(t *testing.T) {
+	tg := &indicators.Target{Unit: "元", DisplayUnit: "亿元", DisplayScale: 1e8}
+	for in, want := range map[float64]string{1.285e10: "+128.5亿元", -1.3e9: "-13亿元", 0: "0亿元", 1e5: "0亿元"} {
+		if got := present.Signed(tg, in); got != want {
+			t.Errorf("Signed(%v) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]indicators.Stage{"started": "started", "已开工": "started", "竣工": "completed", "已投运": "completed", "受阻": "blocked", "未启动": "planned", "Completed": "completed"} {
+		if got, ok := present.ParseStage(in); !ok || got != want {
+			t.Errorf("ParseStage(%q) = %q, %v", in, got, ok)
+		}
+	}
+	if _, ok := present.ParseStage("差不多"); ok {
+		t.Error("an unknown word is not a stage")
+	}
+}
+
+func TestTrendDrawsTheTargetWhereTheValuesAre(t *testing.T) {
+	target := 100.0
+	svg := string(present.Trend{Width: 100, Height: 50, Target: &target, Values: []present.Point{{0.25, 50}, {0.5, 100}}}.SVG())
+	line := regexp.MustCompile(`class="target" x1="[\d.]+" y1="([\d.]+)"`).FindStringSubmatch(svg)
+	dots := regexp.MustCompile(`<circle cx="[\d.]+" cy="([\d.]+)"`).FindAllStringSubmatch(svg, -1)
+	if line == nil || len(dots) != 2 {
+		t.Fatalf("svg lacks the target line or the points: %s", svg)
+	}
+	if line[1] != dots[1][1] {
+		t.Errorf("the value equal to the target (y=%s) is not on the target line (y=%s)", dots[1][1], line[1])
+	}
+	if y0, _ := strconv.ParseFloat(dots[0][1], 64); y0 <= mustFloat(t, dots[1][1]) {
+		t.Errorf("the smaller value is drawn higher")
+	}
+	if strings.Contains(svg, "<script") {
+		t.Error("no script in charts")
+	}
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestStackedBarSharesTheWidth(t *testing.T) {
+	svg := string(present.StackedBar(200, 10, []present.Segment{{Label: "a", Value: 1, Color: "#000000"}, {Label: "b", Value: 3, Color: "#ffffff"}, {Label: "c", Value: 0}}))
+	widths := regexp.MustCompile(`<rect x="[\d.]+" y="0" width="([\d.]+)" height="10" fill="#`).FindAllStringSubmatch(svg, -1)
+	if len(widths) != 3 || widths[1][1] != "50.0" || widths[2][1] != "150.0" { // background, a, b
+		t.Errorf("widths %v, want 50 and 150", widths)
+	}
+}
