@@ -3,6 +3,8 @@ package influx_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,7 +54,7 @@ func BenchmarkInfluxAppend(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("store/batch=%d/%s", batch, mode), func(b *testing.B) {
 				st := freshStorage(b, db)
-				s, err := influx.Open(context.Background(), influx.Config{URL: db.URL, Bucket: st.bucket, SpoolDir: st.spool})
+				s, err := influx.Open(context.Background(), influx.Config{URL: db.URL, Bucket: st.bucket, SpoolDir: st.spool, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 				if err != nil {
 					b.Fatal(err)
 				}

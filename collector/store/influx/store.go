@@ -111,8 +111,12 @@ type Store struct {
 	spool  *spool.Spool
 	log    *slog.Logger
 
-	sem    chan struct{} // serializes Append (a mutex that honors contexts)
 	closed atomic.Bool
+
+	qmu      sync.Mutex
+	queue    []*request     // appends waiting for the next round
+	leading  bool           // an Append is running rounds
+	inflight sync.WaitGroup // appends between queueing and their result
 
 	mu        sync.Mutex
 	pending   []spooled          // the spool's batches, oldest first
@@ -163,7 +167,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		reader:    client.QueryAPI(cfg.Org),
 		spool:     sp,
 		log:       cfg.Logger.With("store", "influxdb"),
-		sem:       make(chan struct{}, 1),
 		spoolKeys: map[string]receipt{},
 		known:     map[pkey]int{},
 		lru:       newLRU(cfg.IdempotencyCache),
@@ -255,161 +258,6 @@ func skey(r indicators.Revision) string { return r.Sender + "\x00" + r.Idempoten
 
 func receiptOf(r indicators.Revision) receipt {
 	return receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}
-}
-
-// Append stores a batch: in InfluxDB when it answers, else in the spool. See the
-// package documentation for numbering and idempotency. Once Append has started writing
-// it finishes (InfluxDB or spool) even if ctx is canceled, so a batch is never left
-// half-known; ctx is honored while waiting for earlier appends.
-func (s *Store) Append(ctx context.Context, batch []indicators.Revision) ([]indicators.Receipt, error) {
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-s.sem }()
-	if s.closed.Load() {
-		return nil, ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	receipts := make([]indicators.Receipt, len(batch))
-	if len(batch) == 0 {
-		return receipts, nil
-	}
-	for _, r := range batch {
-		if err := checkPoint(r); err != nil {
-			return nil, err
-		}
-	}
-	wctx := context.WithoutCancel(ctx)
-
-	s.mu.Lock()
-	direct := len(s.pending) == 0
-	s.mu.Unlock()
-
-	// Idempotency: which elements replay an earlier report.
-	replay := make([]bool, len(batch))
-	dupOf := make([]int, len(batch)) // index of an earlier element of this batch with the same key, or -1
-	first := map[string]int{}
-	var ask []int
-	s.mu.Lock()
-	for i, r := range batch {
-		dupOf[i] = -1
-		if r.IdempotencyKey == "" {
-			continue
-		}
-		k := skey(r)
-		if j, ok := first[k]; ok {
-			dupOf[i], replay[i] = j, true
-			continue
-		}
-		first[k] = i
-		if rc, ok := s.lru.get(k); ok {
-			replay[i], receipts[i] = true, rc
-		} else if rc, ok := s.spoolKeys[k]; ok {
-			replay[i], receipts[i] = true, rc
-		} else {
-			ask = append(ask, i)
-		}
-	}
-	s.mu.Unlock()
-	if direct && len(ask) > 0 {
-		found, err := s.lookupKeys(wctx, pick(batch, ask))
-		if err != nil {
-			if !retryable(err) {
-				return nil, err
-			}
-			s.unreachable(err)
-			s.writeErrors.Add(1)
-			direct = false
-		}
-		for _, i := range ask {
-			if p, ok := found[skey(batch[i])]; ok {
-				replay[i], receipts[i] = true, receiptOf(p.Rev)
-			}
-		}
-	}
-
-	// Numbering: 1 + the highest revision InfluxDB or this collector knows.
-	var fresh []int
-	for i := range batch {
-		if !replay[i] {
-			fresh = append(fresh, i)
-		}
-	}
-	var remote map[pkey]int
-	if direct && len(fresh) > 0 {
-		var err error
-		remote, err = s.maxRevisions(wctx, pick(batch, fresh))
-		if err != nil {
-			if !retryable(err) {
-				return nil, err
-			}
-			s.unreachable(err)
-			s.writeErrors.Add(1)
-			direct = false
-		}
-	}
-	pts := make([]point, 0, len(fresh))
-	s.mu.Lock()
-	next := map[pkey]int{}
-	for _, i := range fresh {
-		k := keyOf(batch[i])
-		n, ok := next[k]
-		if !ok {
-			n = max(remote[k], s.known[k])
-		}
-		n++
-		if n > maxRevision {
-			s.mu.Unlock()
-			return nil, fmt.Errorf("influx: %s %s: more than %d revisions", k.indicator, k.period, maxRevision)
-		}
-		next[k] = n
-		p := point{Rev: clone(batch[i]), ID: newID(), Collector: s.cfg.CollectorID}
-		p.Rev.Revision = n
-		if s.cfg.Lookup != nil {
-			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Indicator)
-		}
-		pts = append(pts, p)
-		receipts[i] = receiptOf(p.Rev)
-	}
-	s.mu.Unlock()
-	for i, j := range dupOf {
-		if j >= 0 {
-			receipts[i] = receipts[j]
-			receipts[i].Replayed = true
-		}
-	}
-	for i := range receipts {
-		if replay[i] {
-			receipts[i].Replayed = true
-		}
-	}
-	if len(pts) == 0 {
-		return receipts, nil
-	}
-
-	if direct {
-		err := s.write(wctx, pts)
-		if err == nil {
-			s.mu.Lock()
-			s.written(pts)
-			s.mu.Unlock()
-			return receipts, nil
-		}
-		s.writeErrors.Add(1)
-		if !retryable(err) {
-			return nil, err
-		}
-		s.unreachable(err)
-		s.log.Warn("InfluxDB write failed; spooling the batch", "reports", len(pts), "err", err)
-	}
-	if err := s.spoolBatch(pts); err != nil {
-		return nil, err
-	}
-	return receipts, nil
 }
 
 func pick(batch []indicators.Revision, idx []int) []indicators.Revision {
@@ -643,9 +491,10 @@ func (s *Store) CollectorID() string { return s.cfg.CollectorID }
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
-		s.sem <- struct{}{} // wait for the append in flight
+		s.qmu.Lock()
 		s.closed.Store(true)
-		<-s.sem
+		s.qmu.Unlock()
+		s.inflight.Wait() // appends in flight finish
 		close(s.stop)
 		<-s.done
 		err = s.closeResources()
