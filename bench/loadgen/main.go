@@ -241,7 +241,7 @@ func buildRequest(o options, token string, ids []string, n int64) (*http.Request
 			buf.WriteByte(',')
 		}
 		k := int(n)*o.batch + i
-		fmt.Fprintf(&buf, `{"indicator":%q,"period":%q,"value":%d}`, ids[k%len(ids)], o.period, k%1000+1)
+		fmt.Fprintf(&buf, `{"indicator":%q,"period":%q,"value":%d,"reason":"bench"}`, ids[k%len(ids)], o.period, k%1000+1)
 	}
 	buf.WriteString(`]}`)
 	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", &buf)
