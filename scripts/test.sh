@@ -7,12 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
 
-# 1. Debian packages: Prometheus + promtool, Alertmanager + amtool, Pushgateway, Chromium.
+# 1. Debian packages: Prometheus + promtool, Alertmanager + amtool, Pushgateway, Chromium
+#    and a CJK font.
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# CJK glyphs for the board screenshot the browser test saves.
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== apt-get install ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
