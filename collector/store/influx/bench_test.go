@@ -115,3 +115,43 @@ func run(b *testing.B, batch int, parallel bool, op func() error) {
 	}
 	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "reports/s")
 }
+
+// BenchmarkInfluxLatest measures the read behind start-up and every replica refresh:
+// Latest over a bucket holding N revisions (written with the raw client).
+//
+//	go test -run '^$' -bench BenchmarkInfluxLatest -benchtime 5x ./collector/store/influx
+func BenchmarkInfluxLatest(b *testing.B) {
+	db := testenv.StartInfluxd(b)
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("revisions=%d", n), func(b *testing.B) {
+			st := freshStorage(b, db)
+			client := influxdb2.NewClient(db.URL, "")
+			defer client.Close()
+			w := client.WriteAPIBlocking(db.Org, st.bucket)
+			for i := 0; i < n; i += 5000 {
+				ps := make([]*write.Point, 0, 5000)
+				for j := i; j < min(n, i+5000); j++ {
+					ps = append(ps, rawPoint(benchReport(j), 1+j/3600))
+				}
+				if err := w.WritePoint(context.Background(), ps...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s, err := influx.Open(context.Background(), influx.Config{URL: db.URL, Bucket: st.bucket, SpoolDir: st.spool, Timeout: time.Minute})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			b.ResetTimer()
+			for range b.N {
+				revs, err := s.Latest(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(revs) != min(n, 3600) {
+					b.Fatalf("Latest returned %d values, want %d", len(revs), min(n, 3600))
+				}
+			}
+		})
+	}
+}

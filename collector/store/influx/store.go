@@ -406,7 +406,7 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 
 // History returns every revision of one indicator, from InfluxDB and the spool, ordered
 // by period end, revision, then received time. While InfluxDB is unreachable it returns
-// the spooled revisions only.
+// the latest revision per period it last read, plus the spooled revisions.
 func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Revision, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -423,7 +423,17 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 			return nil, err
 		}
 		s.unreachable(err)
+		// InfluxDB alone holds the history: serve what this collector knows, the last
+		// latest values it read of this indicator (plus the spool, below).
 		pts = nil
+		s.mu.Lock()
+		for _, p := range s.cache {
+			if p.Rev.Indicator == indicator {
+				p.Rev = clone(p.Rev)
+				pts = append(pts, p)
+			}
+		}
+		s.mu.Unlock()
 	}
 	seen := make(map[string]bool, len(pts))
 	for _, p := range pts {
