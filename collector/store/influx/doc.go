@@ -32,9 +32,12 @@
 //
 // # Numbering and several collectors
 //
-// Appends are serialized within one collector. Before writing, the store asks InfluxDB
-// for the highest revision of every (indicator, period) in the batch (and its own
-// knowledge, which covers the spool), and numbers from there. Two collectors appending
+// Within one collector, appends are committed in rounds (group commit: concurrent
+// batches share one idempotency lookup, one revision lookup and one write) and numbered
+// in arrival order, exactly as if they came one by one. Before writing, the store asks
+// InfluxDB for the highest revision of every (indicator, period) in the round (and its
+// own knowledge, which covers the spool and a journal of what it wrote), and numbers
+// from there. Two collectors appending
 // to the same (indicator, period) at the same instant can both read the same highest
 // revision and both write revision N+1. Neither is lost: each collector writes under
 // its own "collector" tag, so the two points are in different series. The collector id
@@ -67,8 +70,18 @@
 // revision was then provisional. A spooled report whose (sender, key) reached InfluxDB
 // through another collector during the outage is dropped on replay, not duplicated.
 // Readers see spooled reports: Latest and History merge the spool into what InfluxDB
-// returns, and while InfluxDB is down Latest serves the last values it read (History
-// serves only the spooled part, as InfluxDB alone holds the rest).
+// returns. While InfluxDB is down, Latest serves the last values it read (kept in
+// latest.json, so a restarted collector has them too) and History the latest revision
+// per period it last read plus the spooled ones (InfluxDB alone holds older revisions).
+//
+// # Costs
+//
+// Append: one Flux read of the revision field over the round's period window (and,
+// for batches with idempotency keys, one over the idempotency_key field), then one
+// write. Latest (at start and on every replica refresh) pivots the whole measurement:
+// about 0.5 s for 10,000 revisions and 1.2 s for 100,000 on the 2-core test machine,
+// so keep the refresh interval well above that. BenchmarkInfluxAppend and
+// BenchmarkInfluxLatest measure both.
 //
 // The spool's size, its oldest batch's age and failed InfluxDB writes are exported by
 // Metrics; Ready reports "degraded" while anything is spooled.
