@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/exporter"
@@ -64,23 +63,13 @@ func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Se
 	}()
 }
 
-// metricsHandler serves /metrics: the exporter, plus the store's own metrics when it
-// has some (the InfluxDB spool).
+// metricsHandler serves /metrics: the exporter (per-indicator families written
+// directly, see exporter.Handler), plus the store's own metrics when it has some (the
+// InfluxDB spool).
 func metricsHandler(svc *collector.Service, store collector.Store, log *slog.Logger) (http.Handler, error) {
-	m, ok := store.(interface{ Metrics() prometheus.Collector })
-	if !ok {
-		return exporter.Handler(exporter.Config{Source: svc, Logger: log})
+	cfg := exporter.Config{Source: svc, Logger: log}
+	if m, ok := store.(interface{ Metrics() prometheus.Collector }); ok {
+		cfg.Collectors = append(cfg.Collectors, m.Metrics())
 	}
-	reg := prometheus.NewRegistry()
-	if _, err := exporter.Register(reg, exporter.Config{Source: svc, Logger: log}); err != nil {
-		return nil, err
-	}
-	if err := reg.Register(m.Metrics()); err != nil {
-		return nil, err
-	}
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		Registry:      reg,
-		ErrorHandling: promhttp.ContinueOnError,
-		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
-	}), nil
+	return exporter.Handler(cfg)
 }

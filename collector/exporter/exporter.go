@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/http"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -24,7 +23,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/conventions"
@@ -60,6 +58,9 @@ type Config struct {
 	Revision string
 	// Logger receives scrape errors (Handler only); none by default.
 	Logger *slog.Logger
+	// Collectors are registered next to the exporter by Handler (e.g. the store's
+	// own metrics).
+	Collectors []prometheus.Collector
 }
 
 func (c *Config) defaults() error {
@@ -85,9 +86,11 @@ func (c *Config) defaults() error {
 type Exporter struct {
 	cfg Config
 
-	info, value, target, expected, gap, progress, projected, status *prometheus.Desc
-	lastReport, due, nextReportDue, reportOverdue                   *prometheus.Desc
-	received, deptMissing, deptLate, deptExpected, buildInfo        *prometheus.Desc
+	info, status                                             *prometheus.Desc
+	gauges                                                   []gauge
+	received, deptMissing, deptLate, deptExpected, buildInfo *prometheus.Desc
+
+	labels labelCache // per-indicator label texts of the fast exposition
 }
 
 // New builds the exporter; its Descs are created once here.
@@ -99,24 +102,19 @@ func New(cfg Config) (*Exporter, error) {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
+	gs := gauges()
+	for i := range gs {
+		gs[i].desc = d(gs[i].name, gs[i].help, ind...)
+	}
 	return &Exporter{
-		cfg: cfg,
+		cfg:    cfg,
+		gauges: gs,
 		info: d(conventions.MetricInfo, "Indicator metadata with Chinese names; always 1.",
 			conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
 			conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
 			conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue),
-		value:     d(conventions.MetricValue, "Latest reported value, year to date, in the target's base unit (milestones: percent complete).", ind...),
-		target:    d(conventions.MetricTarget, "Effective target in the base unit (relative targets: the referenced value).", ind...),
-		expected:  d(conventions.MetricExpected, "Value expected to date by the target's trajectory.", ind...),
-		gap:       d(conventions.MetricGap, "Signed gap to the expected value in the base unit; positive is ahead whatever the comparator.", ind...),
-		progress:  d(conventions.MetricProgress, "Progress towards the target as a ratio (1 = met).", ind...),
-		projected: d(conventions.MetricProjected, "Year-end value projected at the current pace.", ind...),
 		status: d(conventions.MetricStatus, "Status of the target: 1 for the current state, 0 for the others.",
 			conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelStatus),
-		lastReport:    d(conventions.MetricLastReport, "When the latest report of the indicator was received, Unix seconds.", ind...),
-		due:           d(conventions.MetricDue, "End of the target's due day, Unix seconds.", ind...),
-		nextReportDue: d(conventions.MetricNextReportDue, "When the next report is due by the reporting calendar, Unix seconds.", ind...),
-		reportOverdue: d(conventions.MetricReportOverdue, "1 when a report that was due is missing, else 0.", ind...),
 		received: d(conventions.MetricReportsReceived, "Reports received since start, by department and result.",
 			conventions.LabelDepartment, conventions.LabelResult),
 		deptMissing: d(conventions.MetricDeptMissing, "Reports of the latest period due (monthly, due by the due day of the next month) that have not arrived, by lead department.",
@@ -128,25 +126,6 @@ func New(cfg Config) (*Exporter, error) {
 		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
 			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion),
 	}, nil
-}
-
-// Handler returns the /metrics handler of a new registry holding an Exporter over cfg
-// and the Go and process collectors. A series that fails is logged and skipped; the
-// others are still served.
-func Handler(cfg Config) (http.Handler, error) {
-	reg := prometheus.NewRegistry()
-	if _, err := Register(reg, cfg); err != nil {
-		return nil, err
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		Registry:      reg,
-		ErrorHandling: promhttp.ContinueOnError,
-		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
-	}), nil
 }
 
 // Register registers a new Exporter on reg together with the Go and process collectors.
@@ -169,19 +148,16 @@ func Register(reg prometheus.Registerer, cfg Config) (*Exporter, error) {
 
 // Describe sends every Desc.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{
-		e.info, e.value, e.target, e.expected, e.gap, e.progress, e.projected, e.status,
-		e.lastReport, e.due, e.nextReportDue, e.reportOverdue, e.received, e.deptMissing, e.deptLate,
-		e.deptExpected, e.buildInfo,
-	} {
-		ch <- d
+	ch <- e.info
+	ch <- e.status
+	for _, g := range e.gauges {
+		ch <- g.desc
 	}
+	e.describeRest(ch)
 }
 
 // Collect evaluates the snapshot at the exporter's clock and emits every series.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version())
-
 	cat := e.cfg.Source.Catalog()
 	now := e.cfg.Now()
 	for _, r := range e.cfg.Source.Evaluate(now) {
@@ -189,10 +165,33 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.NewInvalidMetric(e.info, err)
 		}
 	}
+	e.collectRest(ch, cat, now)
+}
+
+// describeRest and collectRest cover the families that are not per indicator (build
+// info, department completeness, report counters): few series, served through
+// client_golang on the fast path too (see rest).
+func (e *Exporter) describeRest(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{e.received, e.deptMissing, e.deptLate, e.deptExpected, e.buildInfo} {
+		ch <- d
+	}
+}
+
+func (e *Exporter) collectRest(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
+	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version())
 	e.collectCompleteness(ch, cat, now)
 	for _, c := range e.cfg.Source.ReceivedCounts() {
 		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)
 	}
+}
+
+// rest is the prometheus.Collector of the Exporter's families that are not per
+// indicator; the fast /metrics handler registers it instead of the Exporter.
+type rest struct{ e *Exporter }
+
+func (r rest) Describe(ch chan<- *prometheus.Desc) { r.e.describeRest(ch) }
+func (r rest) Collect(ch chan<- prometheus.Metric) {
+	r.e.collectRest(ch, r.e.cfg.Source.Catalog(), r.e.cfg.Now())
 }
 
 // collectCompleteness emits expected, missing and late reports per lead department for
@@ -223,59 +222,104 @@ func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicat
 }
 
 func (e *Exporter) collectIndicator(ch chan<- prometheus.Metric, cat *indicators.Catalog, r *evaluate.Result) error {
+	entry, err := lookup(cat, r)
+	if err != nil {
+		return err
+	}
+	ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1, infoLabelValues(r, entry)...)
+	for i := range e.gauges {
+		if v, ok := e.gauges[i].value(r); ok {
+			ch <- prometheus.MustNewConstMetric(e.gauges[i].desc, prometheus.GaugeValue, v, r.Indicator, r.Department)
+		}
+	}
+	for _, s := range evaluate.Statuses {
+		ch <- prometheus.MustNewConstMetric(e.status, prometheus.GaugeValue, statusValue(r, s), r.Indicator, r.Department, string(s))
+	}
+	return nil
+}
+
+// lookup finds the catalog entry of an evaluated result and checks its status.
+func lookup(cat *indicators.Catalog, r *evaluate.Result) (indicators.Entry, error) {
 	entry, ok := cat.Lookup(r.Indicator)
 	if !ok {
-		return fmt.Errorf("indicator %q evaluated but not in the catalog", r.Indicator)
+		return entry, fmt.Errorf("indicator %q evaluated but not in the catalog", r.Indicator)
 	}
 	if !validStatus(r.Status) {
-		return fmt.Errorf("indicator %q: unknown status %q", r.Indicator, r.Status)
+		return entry, fmt.Errorf("indicator %q: unknown status %q", r.Indicator, r.Status)
 	}
+	return entry, nil
+}
+
+// infoLabelValues are the values of MetricInfo's labels in the Desc's order.
+func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
 	deptName := ""
 	if entry.Department != nil {
 		deptName = entry.Department.Name
 	}
 	tg := entry.Target
-	ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
-		r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
-		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator), string(tg.Due))
+	return []string{r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
+		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator), string(tg.Due)}
+}
 
-	g := func(d *prometheus.Desc, v float64) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return // no data is no series, never NaN
-		}
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, r.Indicator, r.Department)
+func statusValue(r *evaluate.Result, s evaluate.Status) float64 {
+	if s == r.Status {
+		return 1
 	}
-	g(e.target, r.Target)
-	g(e.expected, r.Expected)
-	if r.HasValue {
-		g(e.value, r.Value)
-		g(e.gap, r.Gap)
-		g(e.progress, r.Progress)
+	return 0
+}
+
+// gauge is one per-indicator gauge labelled {indicator, department}: the Collector and
+// the fast exposition (WriteIndicators) both read values through this table, so they
+// cannot disagree on which series exist or what they hold.
+type gauge struct {
+	name, help string
+	value      func(r *evaluate.Result) (float64, bool)
+	desc       *prometheus.Desc
+}
+
+// finite drops NaN and infinities: no data is no series, never NaN.
+func finite(v float64, ok bool) (float64, bool) {
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
 	}
-	if r.HasProjection {
-		g(e.projected, r.Projected)
+	return v, true
+}
+
+func unixSeconds(t time.Time) (float64, bool) {
+	if t.IsZero() {
+		return 0, false
 	}
-	for _, s := range evaluate.Statuses {
-		v := 0.0
-		if s == r.Status {
-			v = 1
-		}
-		ch <- prometheus.MustNewConstMetric(e.status, prometheus.GaugeValue, v, r.Indicator, r.Department, string(s))
+	return finite(float64(t.UnixNano())/1e9, true)
+}
+
+func gauges() []gauge {
+	return []gauge{
+		{conventions.MetricTarget, "Effective target in the base unit (relative targets: the referenced value).",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Target, true) }, nil},
+		{conventions.MetricExpected, "Value expected to date by the target's trajectory.",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Expected, true) }, nil},
+		{conventions.MetricValue, "Latest reported value, year to date, in the target's base unit (milestones: percent complete).",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Value, r.HasValue) }, nil},
+		{conventions.MetricGap, "Signed gap to the expected value in the base unit; positive is ahead whatever the comparator.",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Gap, r.HasValue) }, nil},
+		{conventions.MetricProgress, "Progress towards the target as a ratio (1 = met).",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Progress, r.HasValue) }, nil},
+		{conventions.MetricProjected, "Year-end value projected at the current pace.",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Projected, r.HasProjection) }, nil},
+		{conventions.MetricLastReport, "When the latest report of the indicator was received, Unix seconds.",
+			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.LastReport) }, nil},
+		{conventions.MetricDue, "End of the target's due day, Unix seconds.",
+			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.Due) }, nil},
+		{conventions.MetricNextReportDue, "When the next report is due by the reporting calendar, Unix seconds.",
+			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.NextReportDue) }, nil},
+		{conventions.MetricReportOverdue, "1 when a report that was due is missing, else 0.",
+			func(r *evaluate.Result) (float64, bool) {
+				if r.ReportOverdue {
+					return 1, true
+				}
+				return 0, true
+			}, nil},
 	}
-	ts := func(d *prometheus.Desc, t time.Time) {
-		if !t.IsZero() {
-			g(d, float64(t.UnixNano())/1e9)
-		}
-	}
-	ts(e.lastReport, r.LastReport)
-	ts(e.due, r.Due)
-	ts(e.nextReportDue, r.NextReportDue)
-	overdue := 0.0
-	if r.ReportOverdue {
-		overdue = 1
-	}
-	g(e.reportOverdue, overdue)
-	return nil
 }
 
 func validStatus(s evaluate.Status) bool {
