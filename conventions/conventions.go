@@ -18,8 +18,7 @@ const (
 	MetricStatus        = "duban_indicator_status"
 	MetricLastReport    = "duban_indicator_last_report_timestamp_seconds"
 	MetricDue           = "duban_indicator_due_timestamp_seconds"
-	MetricNextReportDue = "duban_indicator_next_report_due_timestamp_seconds"
-	MetricReportOverdue = "duban_indicator_report_overdue"
+	MetricNextReportDue = "duban_indicator_next_report_due_timestamp_seconds" // overdue: <= time() in PromQL (no series of its own)
 )
 
 // Per-department and collector metrics.

@@ -81,7 +81,7 @@ func statusStats(ids *panelIDs, matchers ...string) []cog.Builder[dashboard.Pane
 		ms := append([]string{eq(conventions.LabelStatus, s.Status)}, matchers...)
 		out = append(out, countStat(ids, s.Text, s.Color, "sum("+sel(conventions.MetricStatus, ms...)+")"))
 	}
-	out = append(out, countStat(ids, "逾期未报", "purple", "sum("+sel(conventions.MetricReportOverdue, matchers...)+")"))
+	out = append(out, countStat(ids, "逾期未报", "purple", "count("+sel(conventions.MetricNextReportDue, matchers...)+" <= time()) or vector(0)"))
 	return out
 }
 

@@ -337,3 +337,46 @@ type countingWriter struct {
 func (w *countingWriter) Header() http.Header         { return w.h }
 func (w *countingWriter) WriteHeader(int)             {}
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// TestOverdueIsNextReportDueInThePast is why there is no report_overdue series: on every
+// day of the plan year, with reports stopping at different months, an indicator's report
+// is overdue exactly when its next report due instant has passed.
+func TestOverdueIsNextReportDueInThePast(t *testing.T) {
+	cat := shippedCatalog(t)
+	loc := cat.Plan.Location()
+	var reps []report
+	for i, id := range cat.TargetIDs() {
+		e, _ := cat.Lookup(id)
+		last := i % 11 // 0: never reported; else reported up to month `last`
+		for m := 1; m <= last; m++ {
+			r := report{indicator: id, period: fmt.Sprintf("2026-%02d", m), value: float64(m * 10), received: fmt.Sprintf("2026-%02d-05", m+1)}
+			if e.Target.Measure == indicators.Milestone {
+				r.stage = indicators.StageStarted
+			}
+			reps = append(reps, r)
+		}
+	}
+	checked, overdue := 0, 0
+	for day := time.Date(2026, 1, 1, 12, 0, 0, 0, loc); day.Year() == 2026; day = day.AddDate(0, 0, 1) {
+		var sent []report // what has arrived by day
+		for _, r := range reps {
+			if r.received < day.Format("2006-01-02") {
+				sent = append(sent, r)
+			}
+		}
+		svc := newService(t, cat, day, sent)
+		for _, r := range svc.Evaluate(day) {
+			past := !r.NextReportDue.IsZero() && !r.NextReportDue.After(day)
+			if r.ReportOverdue != past {
+				t.Fatalf("%s on %s: overdue %v, next report due %s", r.Indicator, day.Format("2006-01-02"), r.ReportOverdue, r.NextReportDue)
+			}
+			checked++
+			if past {
+				overdue++
+			}
+		}
+	}
+	if overdue == 0 || overdue == checked {
+		t.Fatalf("%d of %d evaluations overdue: the fixture does not exercise both cases", overdue, checked)
+	}
+}
