@@ -218,6 +218,7 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 		next[k] = n
 		p := point{Rev: clone(batch[i]), ID: newID(), Collector: s.cfg.CollectorID}
 		p.Rev.Revision = n
+		normalizeText(&p.Rev)
 		if s.cfg.Lookup != nil {
 			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Indicator)
 		}

@@ -14,6 +14,10 @@
 //	        id (string). Empty strings and absent numbers are not written.
 //	time:   period end + revision µs + period form ns
 //
+// Carriage returns in note, evidence and reason are stored as line feeds (the CSV in
+// which the Flux API answers drops them); other text is kept byte for byte, newlines,
+// quotes and backslashes included.
+//
 // # Revisions
 //
 // InfluxDB keeps one point per (measurement, tag set, timestamp): a later write with the

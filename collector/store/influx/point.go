@@ -161,6 +161,11 @@ func checkPoint(r indicators.Revision) error {
 	if r.PeriodEnd.Before(rangeStart) || !r.PeriodEnd.Before(rangeStop.Add(-time.Hour)) {
 		return fmt.Errorf("influx: period end %s outside %s..%s", r.PeriodEnd, rangeStart, rangeStop)
 	}
+	for _, v := range []string{r.IdempotencyKey, r.Sender, r.Period, r.Remote, string(r.Stage)} {
+		if strings.ContainsRune(v, '\r') {
+			return fmt.Errorf("influx: %s %s: a carriage return in %q cannot be stored", r.Indicator, r.Period, v)
+		}
+	}
 	for _, f := range []*float64{r.Value, r.Percent} {
 		if f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0)) {
 			return fmt.Errorf("influx: %s %s: value %v cannot be stored", r.Indicator, r.Period, *f)
@@ -277,3 +282,14 @@ func clone(r indicators.Revision) indicators.Revision {
 type pkey struct{ indicator, period string }
 
 func keyOf(r indicators.Revision) pkey { return pkey{r.Indicator, r.Period} }
+
+// normalizeText turns CR LF and lone CR in free text into LF: the CSV in which the Flux
+// API answers does not give carriage returns back, so the store keeps (and acknowledges)
+// what it can read back.
+func normalizeText(r *indicators.Revision) {
+	for _, f := range []*string{&r.Note, &r.Evidence, &r.Reason} {
+		if strings.ContainsRune(*f, '\r') {
+			*f = strings.ReplaceAll(strings.ReplaceAll(*f, "\r\n", "\n"), "\r", "\n")
+		}
+	}
+}

@@ -336,6 +336,9 @@ func retryable(err error) bool {
 		if he.StatusCode == 0 {
 			return true
 		}
+		if strings.Contains(he.Message, "no database") || strings.Contains(he.Message, "database not found") {
+			return false // InfluxDB 1.8 answers 500 for a missing bucket (2.x answers 404)
+		}
 		return he.StatusCode >= 500 || he.StatusCode == 429 || he.StatusCode == 408
 	}
 	var fe fluxError
