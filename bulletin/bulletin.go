@@ -268,7 +268,7 @@ func Build(in Input) *Bulletin {
 		b.Counts = append(b.Counts, Count{Status: st, Label: present.StatusLabel(st), Color: present.StatusColor(st), N: counts[st]})
 	}
 	b.Summary = summary(b)
-	for _, id := range deptOrder(cat) {
+	for _, id := range cat.LeadDepartments() {
 		d := depts[id]
 		if d == nil {
 			continue
@@ -287,7 +287,7 @@ func Build(in Input) *Bulletin {
 	sort.SliceStable(b.Problems, func(i, j int) bool {
 		return b.Problems[i].Status.Severity() > b.Problems[j].Status.Severity()
 	})
-	b.Ranking = ranking(in.Completeness, deptOrder(cat))
+	b.Ranking = ranking(in.Completeness, cat.LeadDepartments())
 	return b
 }
 
@@ -390,26 +390,6 @@ func ranking(comp []evaluate.DepartmentCompleteness, order []string) []Rank {
 		}
 	}
 	return out
-}
-
-func deptOrder(cat *indicators.Catalog) []string {
-	lead := map[string]bool{}
-	for _, t := range cat.Tasks {
-		lead[t.Lead] = true
-	}
-	var out []string
-	for _, d := range cat.Departments {
-		if lead[d.ID] {
-			out = append(out, d.ID)
-			delete(lead, d.ID)
-		}
-	}
-	var rest []string
-	for id := range lead {
-		rest = append(rest, id)
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
 }
 
 // Render writes the bulletin of in in the format.

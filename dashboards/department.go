@@ -24,7 +24,7 @@ const (
 func Department(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 	ids := &panelIDs{}
 	var choices []choice
-	for _, id := range leadDepartments(cat) {
+	for _, id := range cat.LeadDepartments() {
 		choices = append(choices, choice{text: departmentName(cat, id), value: id})
 	}
 	dept := eq(conventions.LabelDepartment, "$"+VarDepartment)

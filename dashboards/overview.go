@@ -32,7 +32,7 @@ func Overview(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 	b.WithPanel(trafficTable(ids, "目标红绿灯总表").Height(18))
 
 	entries := cat.Entries()
-	for _, deptID := range leadDepartments(cat) {
+	for _, deptID := range cat.LeadDepartments() {
 		n := 0
 		for _, e := range entries {
 			if e.Task.Lead == deptID {
@@ -121,27 +121,6 @@ func statusTrend(ids *panelIDs, matchers ...string) *timeseries.PanelBuilder {
 		p.OverrideByName(override(s.Text, prop("color", map[string]any{"mode": "fixed", "fixedColor": s.Color})))
 	}
 	return p
-}
-
-// leadDepartments are the departments leading at least one task, in catalog order.
-func leadDepartments(cat *indicators.Catalog) []string {
-	leads := map[string]bool{}
-	for _, id := range cat.LeadDepartments() {
-		leads[id] = true
-	}
-	var out []string
-	for _, d := range cat.Departments {
-		if leads[d.ID] {
-			out = append(out, d.ID)
-			delete(leads, d.ID)
-		}
-	}
-	for _, id := range cat.LeadDepartments() { // leads missing from the department list
-		if leads[id] {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 func departmentName(cat *indicators.Catalog, id string) string {

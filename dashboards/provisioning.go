@@ -159,7 +159,7 @@ func ContactPoints(cat *indicators.Catalog) []alerting.ContactPoint {
 		}
 	}
 	out := []alerting.ContactPoint{cp("duban-cp-office", OfficeReceiver, "office")}
-	for _, id := range leadDepartments(cat) {
+	for _, id := range cat.LeadDepartments() {
 		out = append(out, cp("duban-cp-"+id, receiverName(cat, id), id))
 	}
 	return out
@@ -220,7 +220,7 @@ func NotificationPolicy(cat *indicators.Catalog) alerting.NotificationPolicy {
 		ObjectMatchers: &alerting.ObjectMatchers{{conventions.LabelSeverity, "=", "critical"}},
 		Continue:       cog.ToPtr(true),
 	}}
-	for _, id := range leadDepartments(cat) {
+	for _, id := range cat.LeadDepartments() {
 		routes = append(routes, alerting.NotificationPolicy{
 			Receiver:       cog.ToPtr(receiverName(cat, id)),
 			ObjectMatchers: &alerting.ObjectMatchers{{conventions.LabelDepartment, "=", id}},

@@ -227,18 +227,27 @@ func (c *Catalog) Entries() []Entry {
 	return out
 }
 
-// LeadDepartments returns the ids of departments that lead at least one task, sorted.
+// LeadDepartments returns the ids of departments that lead at least one task, in the
+// catalog's department order (the notice's own order), then any lead missing from the
+// department list, sorted.
 func (c *Catalog) LeadDepartments() []string {
-	seen := map[string]bool{}
-	var out []string
+	lead := map[string]bool{}
 	for _, t := range c.Tasks {
-		if !seen[t.Lead] {
-			seen[t.Lead] = true
-			out = append(out, t.Lead)
+		lead[t.Lead] = true
+	}
+	out := make([]string, 0, len(lead))
+	for _, d := range c.Departments {
+		if lead[d.ID] {
+			out = append(out, d.ID)
+			delete(lead, d.ID)
 		}
 	}
-	sort.Strings(out)
-	return out
+	rest := make([]string, 0, len(lead))
+	for id := range lead {
+		rest = append(rest, id)
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // Load reads a catalog from a YAML or JSON file (JSON is YAML).

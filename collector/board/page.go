@@ -102,7 +102,7 @@ func (b *Board) build(f filter) (*page, error) {
 		Filter: f,
 	}
 	p.Departments = append(p.Departments, option{Value: "", Label: "全部部门", Selected: f.Department == ""})
-	for _, id := range leadOrder(cat) {
+	for _, id := range cat.LeadDepartments() {
 		d, _ := cat.Department(id)
 		name := id
 		if d != nil {
@@ -173,7 +173,7 @@ func (b *Board) build(f filter) (*page, error) {
 		segs = append(segs, present.Segment{Label: present.StatusLabel(st), Value: float64(counts[st]), Color: present.StatusColor(st)})
 	}
 	p.Bar = present.StackedBar(600, 14, segs)
-	for _, id := range leadOrder(cat) {
+	for _, id := range cat.LeadDepartments() {
 		if s := sections[id]; s != nil {
 			sc := map[evaluate.Status]int{}
 			for _, tr := range s.Tasks {
@@ -325,25 +325,4 @@ func completenessSegments(onTime, late, missing, notDue int) []present.Segment {
 		{Label: "未报送", Value: float64(missing), Color: "#cf222e"},
 		{Label: "未到期", Value: float64(notDue), Color: "#d0d7de"},
 	}
-}
-
-// leadOrder lists lead departments in the catalog's department order.
-func leadOrder(cat *indicators.Catalog) []string {
-	lead := map[string]bool{}
-	for _, t := range cat.Tasks {
-		lead[t.Lead] = true
-	}
-	var out []string
-	for _, d := range cat.Departments {
-		if lead[d.ID] {
-			out = append(out, d.ID)
-			delete(lead, d.ID)
-		}
-	}
-	var rest []string
-	for id := range lead {
-		rest = append(rest, id)
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
 }
