@@ -36,7 +36,7 @@ func TestRevisionsFluxListsEveryRevisionFromTheRealStore(t *testing.T) {
 	if err := cat.WriteYAML(&catYAML); err != nil {
 		t.Fatal(err)
 	}
-	tok, hash := newToken(t)
+	tok, hash := testenv.Token(t)
 	duban := testenv.StartDubanServe(t, func(addr, dir string) string {
 		return fmt.Sprintf(`listen: %s
 catalog: %s
@@ -53,8 +53,8 @@ log: {format: text, level: warn}
 
 	period := fmt.Sprintf("%d-%02d", now.Year(), int(now.Month())-1)
 	id := lagging.Target.ID
-	pushReport(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":100,"note":"首次报送"}]}`, id, period))
-	pushReport(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":250,"note":"更正"}]}`, id, period))
+	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":100,"note":"首次报送"}]}`, id, period))
+	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":250,"note":"更正"}]}`, id, period))
 
 	q := strings.NewReplacer("v.defaultBucket", fmt.Sprintf("%q", influx.Bucket), "${"+dashboards.VarIndicator+"}", id).
 		Replace(dashboards.RevisionsFlux(cat))

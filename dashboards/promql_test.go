@@ -3,12 +3,8 @@ package dashboards_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -55,7 +51,7 @@ func TestEveryPromQLExpressionWorksOnTheRealCollector(t *testing.T) {
 		if _, ok := tokens[d]; ok {
 			continue
 		}
-		tok, hash := newToken(t)
+		tok, hash := testenv.Token(t)
 		tokens[d] = tok
 		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", d, hash))
 	}
@@ -67,9 +63,9 @@ func TestEveryPromQLExpressionWorksOnTheRealCollector(t *testing.T) {
 	// 2. Reports: a tenth of the target for the lagging one (last complete month) and for
 	// the missed one (its due month).
 	lastMonth := fmt.Sprintf("%d-%02d", now.Year(), int(now.Month())-1)
-	pushReport(t, duban.URL, tokens[lagging.Task.Lead], report(lagging, lastMonth))
+	testenv.Push(t, duban.URL, tokens[lagging.Task.Lead], report(lagging, lastMonth))
 	y, m, _, _ := missed.Target.Due.Parse()
-	pushReport(t, duban.URL, tokens[missed.Task.Lead], report(missed, fmt.Sprintf("%d-%02d", y, int(m))))
+	testenv.Push(t, duban.URL, tokens[missed.Task.Lead], report(missed, fmt.Sprintf("%d-%02d", y, int(m))))
 
 	// 3. Prometheus scraping it every second, with the recording and alert rules.
 	var rules bytes.Buffer
@@ -251,37 +247,6 @@ func pick(t *testing.T, cat *indicators.Catalog, now time.Time) (lagging, missed
 
 func report(e indicators.Entry, period string) string {
 	return fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":%g}]}`, e.Target.ID, period, e.Target.Value/10)
-}
-
-func newToken(t *testing.T) (tok, hash string) {
-	t.Helper()
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	tok = hex.EncodeToString(b)
-	h := sha256.Sum256([]byte(tok))
-	return tok, hex.EncodeToString(h[:])
-}
-
-func pushReport(t *testing.T, base, tok, body string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("push %s: %s %s", body, resp.Status, b.String())
-	}
 }
 
 func waitVector(t *testing.T, ctx context.Context, prom *testenv.Server, q string) {

@@ -6,9 +6,6 @@ package e2e_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -70,17 +67,6 @@ func (w *webhook) all() []received {
 	return append([]received(nil), w.got...)
 }
 
-func token(t *testing.T) (tok, hash string) {
-	t.Helper()
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	tok = hex.EncodeToString(b)
-	h := sha256.Sum256([]byte(tok))
-	return tok, hex.EncodeToString(h[:])
-}
-
 // catalog has one cumulative target for each of two departments, due at the end of
 // the current year.
 func catalog(year int) *indicators.Catalog {
@@ -120,8 +106,8 @@ func TestLaggingReportAlertsItsDepartmentOnly(t *testing.T) {
 	if err := cat.WriteYAML(&catYAML); err != nil {
 		t.Fatal(err)
 	}
-	rsjTok, rsjHash := token(t)
-	fgwTok, fgwHash := token(t)
+	rsjTok, rsjHash := testenv.Token(t)
+	fgwTok, fgwHash := testenv.Token(t)
 
 	// 1. duban serve with the two department tokens (hashes only in its config).
 	duban := testenv.StartDubanServe(t, func(addr, dir string) string {
@@ -205,8 +191,8 @@ scrape_configs:
 	}, "Prometheus has not loaded the rules")
 
 	// 4. rsj reports far behind its trajectory; fgw reports its whole target.
-	push(t, duban.URL, rsjTok, `{"reports":[{"indicator":"57.1","period":"`+period+`","value":1000}]}`)
-	push(t, duban.URL, fgwTok, `{"reports":[{"indicator":"11.1","period":"`+period+`","value":35000000000}]}`)
+	testenv.Push(t, duban.URL, rsjTok, `{"reports":[{"indicator":"57.1","period":"`+period+`","value":1000}]}`)
+	testenv.Push(t, duban.URL, fgwTok, `{"reports":[{"indicator":"11.1","period":"`+period+`","value":35000000000}]}`)
 	pushed := time.Now()
 
 	// 5. The lagging alert reaches rsj's webhook within the deadline.
@@ -254,26 +240,6 @@ scrape_configs:
 		if r.Receiver != "rsj" || r.Labels["alertname"] != "IndicatorLagging" || r.Labels["indicator"] != "57.1" {
 			t.Errorf("unexpected notification to %s: %s %v", r.Receiver, r.Labels["alertname"], r.Labels)
 		}
-	}
-}
-
-func push(t *testing.T, base, tok, body string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("push %s: %s %s", body, resp.Status, b.String())
 	}
 }
 

@@ -1,0 +1,43 @@
+package testenv
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/duban-gov/duban/collector/auth"
+)
+
+// Token returns a new random bearer token and the sha256 hex that goes into the
+// collector's auth.tokens.
+func Token(t testing.TB) (token, sha256 string) {
+	t.Helper()
+	tok, err := auth.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, auth.Hash(tok)
+}
+
+// Push posts a JSON body to a collector's /api/v1/reports with the token and fails the
+// test unless it answers 201. It returns the answer's body.
+func Push(t testing.TB, baseURL, token, body string) []byte {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, baseURL+"/api/v1/reports", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("push %s: %s %s", body, resp.Status, b)
+	}
+	return b
+}
