@@ -143,22 +143,33 @@ func (s *Service) Series(id string) []indicators.Revision {
 	return s.series[id]
 }
 
-// apply merges stored revisions into the snapshot (copy-on-write per indicator).
+// apply merges stored revisions into the snapshot (copy-on-write per indicator: a
+// series is copied once per call, and that copy, which no reader sees before the lock
+// is released, takes the call's further revisions of the indicator in place).
 func (s *Service) apply(revs []indicators.Revision) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var owned map[string]struct{}
+	if len(revs) > 1 {
+		owned = make(map[string]struct{}, len(revs))
+	}
 	for _, r := range revs {
-		old := s.series[r.Indicator]
-		next := make([]indicators.Revision, 0, len(old)+1)
+		next := s.series[r.Indicator]
+		if _, ok := owned[r.Indicator]; !ok {
+			next = append(make([]indicators.Revision, 0, len(next)+1), next...)
+			if owned != nil {
+				owned[r.Indicator] = struct{}{}
+			}
+		}
 		replaced := false
-		for _, o := range old {
-			if o.Period == r.Period {
-				if r.Revision >= o.Revision {
-					o = r
+		for i := range next {
+			if next[i].Period == r.Period {
+				if r.Revision >= next[i].Revision {
+					next[i] = r
 				}
 				replaced = true
+				break
 			}
-			next = append(next, o)
 		}
 		if !replaced {
 			next = append(next, r)

@@ -74,3 +74,49 @@ func TestSubmitReturnsTypedInputErrors(t *testing.T) {
 		t.Fatalf("snapshot %+v", s)
 	}
 }
+
+func TestSubmitMergesABatchIntoTheSnapshot(t *testing.T) {
+	svc, _ := newService(t, nil)
+	ctx := context.Background()
+	rsj := collector.Principal{Department: "rsj"}
+	val := func(v float64) *float64 { return &v }
+	if _, err := svc.Submit(ctx, rsj, []indicators.Report{{Indicator: "57.1", Period: "2026-02", Value: val(2)}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	before := svc.Series("57.1")
+	// One batch: periods out of order, one period twice, another indicator between.
+	batch := []indicators.Report{
+		{Indicator: "57.1", Period: "2026-04", Value: val(40)},
+		{Indicator: "57.1", Period: "2026-01", Value: val(10)},
+		{Indicator: "56.1", Period: "2026-Q1", Value: val(6)},
+		{Indicator: "57.1", Period: "2026-04", Value: val(41)},
+		{Indicator: "57.1", Period: "2026-02", Value: val(21)},
+	}
+	if _, err := svc.Submit(ctx, rsj, batch, ""); err != nil {
+		t.Fatal(err)
+	}
+	type pv struct {
+		period string
+		value  float64
+		rev    int
+	}
+	var got []pv
+	for _, r := range svc.Series("57.1") {
+		got = append(got, pv{r.Period, *r.Value, r.Revision})
+	}
+	want := []pv{{"2026-01", 10, 1}, {"2026-02", 21, 2}, {"2026-04", 41, 2}}
+	if len(got) != len(want) {
+		t.Fatalf("series %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("series %+v, want %+v", got, want)
+		}
+	}
+	if len(before) != 1 || *before[0].Value != 2 || before[0].Revision != 1 {
+		t.Fatalf("a series read before the batch changed under its reader: %+v", before)
+	}
+	if s := svc.Series("56.1"); len(s) != 1 || *s[0].Value != 6 {
+		t.Fatalf("56.1 series %+v", s)
+	}
+}

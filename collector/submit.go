@@ -103,7 +103,7 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	if len(receipts) != len(revs) {
 		return nil, fmt.Errorf("append %d reports: store returned %d receipts", len(revs), len(receipts))
 	}
-	stored := revs[:0:0]
+	stored := make([]indicators.Revision, 0, len(revs))
 	var replayed uint64
 	for i, rc := range receipts {
 		if rc.Replayed {
