@@ -4,6 +4,7 @@
 //	loadgen -mode duban  -url http://127.0.0.1:8080 -token-file T -conns 16 -batch 1 -duration 10s
 //	loadgen -mode pushgw -url http://127.0.0.1:9091 -conns 16 -duration 10s
 //	loadgen -mode scrape -url http://127.0.0.1:8080/metrics -n 20
+//	loadgen -mode ids    -url http://127.0.0.1:8080 > ids   # numeric indicators, for -indicators
 //
 // Requests are bounded in count and time, and only ever go to the given URL.
 package main
@@ -36,13 +37,13 @@ type options struct {
 	mode, url, tokenFile, indicatorsFile, period string
 	conns, batch, n, maxRequests                 int
 	duration                                     time.Duration
-	jsonOut                                      bool
+	jsonOut, gzip                                bool
 }
 
 func run(args []string, out io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.StringVar(&o.mode, "mode", "duban", "duban | pushgw | scrape")
+	fs.StringVar(&o.mode, "mode", "duban", "duban | pushgw | scrape | ids (print the numeric indicators of a duban)")
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL (scrape: the full /metrics URL)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the admin bearer token (duban)")
 	fs.StringVar(&o.indicatorsFile, "indicators", "", "file with one indicator id per line (default: GET /api/v1/indicators)")
@@ -53,6 +54,7 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&o.maxRequests, "max-requests", 2_000_000, "upper bound on requests")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to push")
 	fs.BoolVar(&o.jsonOut, "json", false, "print JSON instead of a text line")
+	fs.BoolVar(&o.gzip, "gzip", true, "scrape: accept gzip as Prometheus does (the body is decompressed and counted uncompressed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,7 +65,7 @@ func run(args []string, out io.Writer) error {
 	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
 		return fmt.Errorf("url %s: loadgen only targets loopback", o.url)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns * 2, MaxConnsPerHost: o.conns}, Timeout: 60 * time.Second}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns * 2, MaxConnsPerHost: o.conns, DisableCompression: !o.gzip}, Timeout: 60 * time.Second}
 	var res result
 	switch o.mode {
 	case "duban", "pushgw":
@@ -75,6 +77,13 @@ func run(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+	case "ids":
+		ids, err := indicatorIDs(client, o)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(out, strings.Join(ids, "\n"))
+		return err
 	case "scrape":
 		res, err = scrape(client, o)
 		if err != nil {
@@ -102,12 +111,13 @@ type result struct {
 	P50ms      float64 `json:"p50_ms"`
 	P99ms      float64 `json:"p99_ms"`
 	Bytes      int64   `json:"bytes,omitempty"`
+	Series     int64   `json:"series,omitempty"`
 	FirstError string  `json:"first_error,omitempty"`
 }
 
 func (r result) String() string {
 	if r.Mode == "scrape" {
-		return fmt.Sprintf("mode=scrape n=%d errors=%d p50=%.2fms p99=%.2fms bytes=%d", r.Requests, r.Errors, r.P50ms, r.P99ms, r.Bytes)
+		return fmt.Sprintf("mode=scrape n=%d errors=%d p50=%.2fms p99=%.2fms bytes=%d series=%d", r.Requests, r.Errors, r.P50ms, r.P99ms, r.Bytes, r.Series)
 	}
 	return fmt.Sprintf("mode=%s conns=%d batch=%d requests=%d errors=%d req/s=%.0f reports/s=%.0f p50=%.2fms p99=%.2fms %s",
 		r.Mode, r.Conns, r.Batch, r.Requests, r.Errors, r.ReqPerSec, r.RepPerSec, r.P50ms, r.P99ms, r.FirstError)
@@ -156,6 +166,15 @@ func push(c *http.Client, o options, ids []string) (result, error) {
 		}
 		token = strings.TrimSpace(string(b))
 	}
+	// The request bodies are built before the clock starts and reused in turn, so that
+	// the load generator, sharing the machine with the server, spends little CPU; each
+	// body carries different indicators and values (every indicator appears in some
+	// body), and re-reports are new revisions.
+	nb := max(64, min(4096, (len(ids)+o.batch-1)/o.batch)) // every indicator appears
+	bodies := make([][]byte, 0, nb)
+	for k := 0; k < nb && o.mode == "duban"; k++ {
+		bodies = append(bodies, reportsBody(o, ids, int64(k)))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.duration)
 	defer cancel()
 	var (
@@ -176,7 +195,7 @@ func push(c *http.Client, o options, ids []string) (result, error) {
 				if n > int64(o.maxRequests) {
 					break
 				}
-				req, err := buildRequest(o, token, ids, n)
+				req, err := buildRequest(o, token, ids, n, bodies)
 				if err != nil {
 					firstErr.CompareAndSwap(nil, err.Error())
 					errs.Add(1)
@@ -222,7 +241,7 @@ func push(c *http.Client, o options, ids []string) (result, error) {
 	return r, nil
 }
 
-func buildRequest(o options, token string, ids []string, n int64) (*http.Request, error) {
+func buildRequest(o options, token string, ids []string, n int64, bodies [][]byte) (*http.Request, error) {
 	base := strings.TrimRight(o.url, "/")
 	if o.mode == "pushgw" {
 		id := ids[int(n)%len(ids)]
@@ -234,6 +253,17 @@ func buildRequest(o options, token string, ids []string, n int64) (*http.Request
 		req.Header.Set("Content-Type", "text/plain; version=0.0.4")
 		return req, nil
 	}
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", bytes.NewReader(bodies[int(n)%len(bodies)]))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	return req, nil
+}
+
+// reportsBody is the n-th batch: o.batch reports over ids in turn, values varying.
+func reportsBody(o options, ids []string, n int64) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(`{"reports":[`)
 	for i := 0; i < o.batch; i++ {
@@ -244,13 +274,7 @@ func buildRequest(o options, token string, ids []string, n int64) (*http.Request
 		fmt.Fprintf(&buf, `{"indicator":%q,"period":%q,"value":%d,"reason":"bench"}`, ids[k%len(ids)], o.period, k%1000+1)
 	}
 	buf.WriteString(`]}`)
-	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", &buf)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	return req, nil
+	return buf.Bytes()
 }
 
 func scrape(c *http.Client, o options) (result, error) {
@@ -262,17 +286,34 @@ func scrape(c *http.Client, o options) (result, error) {
 		if err != nil {
 			return r, fmt.Errorf("scrape: %w", err)
 		}
-		n, _ := io.Copy(io.Discard, resp.Body)
+		var lc lineCounter
+		n, _ := io.Copy(&lc, resp.Body)
 		resp.Body.Close()
 		lat = append(lat, time.Since(t0))
 		if resp.StatusCode != http.StatusOK {
 			r.Errors++
 		}
-		r.Bytes = n
+		r.Bytes, r.Series = n, lc.samples
 		r.Requests++
 	}
 	r.P50ms, r.P99ms = quantiles(lat)
 	return r, nil
+}
+
+// lineCounter counts the sample lines (not starting with #) of a text exposition.
+type lineCounter struct {
+	samples int64
+	midLine bool
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	for _, b := range p {
+		if !c.midLine && b != '#' && b != '\n' {
+			c.samples++
+		}
+		c.midLine = b != '\n'
+	}
+	return len(p), nil
 }
 
 func quantiles(d []time.Duration) (p50, p99 float64) {
