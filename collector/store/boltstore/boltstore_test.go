@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,5 +104,61 @@ func TestReadyUntilClosed(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
+	}
+}
+
+// The history index is built by a scan after Open while appends and reads go on: no
+// revision may be missed or counted twice, and a read during appends never fails.
+func TestHistoryWhileTheIndexIsBuiltAndAppendsGoOn(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	const stored = 30000
+	fill(t, s, stored, 10) // B.0..B.9, 3000 revisions each
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir)
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	const writers, appends = 4, 50
+	for g := range writers {
+		wg.Go(func() {
+			for a := range appends {
+				r := benchRevision(g*appends+a, 10)
+				if _, err := s.Append(ctx, []indicators.Revision{r}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 50 {
+			if _, err := s.History(ctx, "B.3"); err != nil {
+				t.Errorf("History during appends: %v", err)
+				return
+			}
+		}
+	})
+	wg.Wait()
+	total := 0
+	for i := range 10 {
+		hist, err := s.History(ctx, "B."+strconv.Itoa(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, r := range hist {
+			k := r.Period + "#" + strconv.Itoa(r.Revision)
+			if seen[k] {
+				t.Fatalf("B.%d: %s twice in History", i, k)
+			}
+			seen[k] = true
+		}
+		total += len(hist)
+	}
+	if want := stored + writers*appends; total != want {
+		t.Errorf("History holds %d revisions in all, want %d", total, want)
 	}
 }

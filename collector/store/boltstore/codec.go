@@ -198,6 +198,27 @@ func decodeRevision(b []byte) (indicators.Revision, error) {
 	return r, nil
 }
 
+// indicatorOf reads only the indicator of a record; the bytes alias b.
+func indicatorOf(b []byte) ([]byte, error) {
+	d := decoder{b: b}
+	if v := d.byte(); v != formatV1 && d.err == nil {
+		return nil, fmt.Errorf("boltstore: unknown record format %d", v)
+	}
+	d.revision()
+	flags := d.byte()
+	if flags&flagValue != 0 {
+		d.float()
+	}
+	if flags&flagPercent != 0 {
+		d.float()
+	}
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		return nil, errCorrupt
+	}
+	return d.b[:n], nil
+}
+
 // encodeReceipt is the idempotency record: the original receipt.
 func encodeReceipt(b []byte, rc indicators.Receipt) []byte {
 	b = append(b, formatV1)
@@ -222,20 +243,17 @@ func decodeReceipt(b []byte) (indicators.Receipt, error) {
 }
 
 // Keys and pointers. Indicator ids and senders never contain NUL (Append rejects
-// them), so "indicator\x00" is a prefix of exactly that indicator's keys.
+// them), so "indicator\x00period" and "sender\x00key" are unambiguous.
 //
-//	revisions: indicator \x00 seq(8)   → record
+//	revisions: seq(8)                   → record
 //	latest:    indicator \x00 period   → uvarint revision, seq(8)
 //	idem:      sender \x00 idempotency key → receipt
 //
-// seq is a store-wide counter (the revisions bucket's sequence), big endian, so each
-// indicator's revisions are appended at the end of its key range: a commit dirties
-// about one leaf per indicator it touches, however many revisions it holds.
-func revisionKey(indicator string, seq uint64) []byte {
-	k := make([]byte, 0, len(indicator)+9)
-	k = append(k, indicator...)
-	k = append(k, 0)
-	return binary.BigEndian.AppendUint64(k, seq)
+// seq is a store-wide counter (the revisions bucket's sequence), big endian, so records
+// are appended at the end of the bucket: a commit dirties a few pages however many
+// indicators it touches (page count is what an fsync costs).
+func revisionKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
 }
 
 func latestKey(indicator, period string) []byte {
