@@ -44,7 +44,7 @@ func (s *Store) replayLoop() {
 		}
 		s.unreachable(err)
 		s.writeErrors.Add(1)
-		s.log.Debug("replay failed; retrying", "seq", head.seq, "in", backoff, "err", err)
+		s.log.Warn("replay to InfluxDB failed; retrying", "seq", head.seq, "in", backoff, "err", err)
 		select {
 		case <-s.stop:
 			return
