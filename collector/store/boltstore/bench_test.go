@@ -67,7 +67,13 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 
 // BenchmarkAppendSingle: one report per Append from 16 goroutines, each durable
 // before it returns; the rate is acknowledged (fsynced) reports per second.
-func BenchmarkAppendSingle(b *testing.B) {
+func BenchmarkAppendSingle(b *testing.B) { benchmarkSingle(b, false) }
+
+// BenchmarkAppendSingleWithKey: the same with a fresh idempotency key on every report,
+// as careful clients send them (one more bucket written per commit).
+func BenchmarkAppendSingleWithKey(b *testing.B) { benchmarkSingle(b, true) }
+
+func benchmarkSingle(b *testing.B, withKey bool) {
 	s := open(b, b.TempDir())
 	defer s.Close()
 	parallelism(b, 16)
@@ -83,7 +89,11 @@ func BenchmarkAppendSingle(b *testing.B) {
 		var mine []time.Duration
 		batch := make([]indicators.Revision, 1)
 		for pb.Next() {
-			batch[0] = benchRevision(int(next.Add(1)), benchIndicators)
+			i := int(next.Add(1))
+			batch[0] = benchRevision(i, benchIndicators)
+			if withKey {
+				batch[0].IdempotencyKey = fmt.Sprintf("%08x-4b1c-9f2e-%012d", i*2654435761%(1<<32), i)
+			}
 			t := time.Now()
 			if _, err := s.Append(ctx, batch); err != nil {
 				b.Error(err)
@@ -132,12 +142,15 @@ func benchmarkBatch(b *testing.B, size int) {
 func BenchmarkAppendBatch100(b *testing.B)  { benchmarkBatch(b, 100) }
 func BenchmarkAppendBatch1000(b *testing.B) { benchmarkBatch(b, 1000) }
 
-// fill appends n synthetic revisions over indicatorCount indicators in batches of 1000.
+// fill appends n synthetic revisions over indicatorCount indicators in batches of
+// 1000, each with an idempotency key.
 func fill(tb testing.TB, s *boltstore.Store, n, indicatorCount int) {
 	tb.Helper()
 	batch := make([]indicators.Revision, 0, 1000)
 	for i := 0; i < n; i++ {
-		batch = append(batch, benchRevision(i, indicatorCount))
+		r := benchRevision(i, indicatorCount)
+		r.IdempotencyKey = fmt.Sprintf("%08x-4b1c-9f2e-%012d", i*2654435761%(1<<32), i)
+		batch = append(batch, r)
 		if len(batch) == cap(batch) || i == n-1 {
 			if _, err := s.Append(context.Background(), batch); err != nil {
 				tb.Fatal(err)
@@ -148,8 +161,9 @@ func fill(tb testing.TB, s *boltstore.Store, n, indicatorCount int) {
 }
 
 // BenchmarkStartup is what `duban serve` does with its data at start: open the file
-// and read every latest value (ns/op); first-history-ms is when the background history
-// index is ready. The file holds DUBAN_BENCH_STARTUP_REVISIONS revisions
+// and read every latest value (ns/op); first-history-ms is when the background index
+// is ready (History and appends wait for it); heap-MiB is the Go heap then, with the
+// latest values still referenced. The file holds DUBAN_BENCH_STARTUP_REVISIONS revisions
 // (default 20000 so that -benchtime=1x stays quick; the target is 1,000,000 under 3 s)
 // over 10,000 indicators × 12 months.
 func BenchmarkStartup(b *testing.B) {
@@ -176,6 +190,7 @@ func BenchmarkStartup(b *testing.B) {
 	var (
 		latest  int
 		history time.Duration
+		heap    uint64
 	)
 	for b.Loop() {
 		start := time.Now()
@@ -191,12 +206,17 @@ func BenchmarkStartup(b *testing.B) {
 			b.Fatal(err)
 		}
 		history = time.Since(start)
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		heap = m.HeapAlloc
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(history.Milliseconds()), "first-history-ms")
+	b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
 	b.ReportMetric(float64(n), "revisions")
 	b.ReportMetric(float64(latest), "latest-values")
 	b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")

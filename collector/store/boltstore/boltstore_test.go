@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/collector/store/storetest"
@@ -160,5 +162,31 @@ func TestHistoryWhileTheIndexIsBuiltAndAppendsGoOn(t *testing.T) {
 	}
 	if want := stored + writers*appends; total != want {
 		t.Errorf("History holds %d revisions in all, want %d", total, want)
+	}
+}
+
+func TestAFileOfAnotherFormatIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	path := s.Path()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("1")) })
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := boltstore.Open(context.Background(), boltstore.Config{Dir: dir}); err == nil {
+		_ = s.Close()
+		t.Fatal("Open accepted a file of another format")
+	} else if !strings.Contains(err.Error(), "format") {
+		t.Errorf("error %q does not name the format", err)
 	}
 }

@@ -131,6 +131,18 @@ func (d *decoder) float() *float64 {
 	return &f
 }
 
+// bytes does not copy: valid only as long as b is.
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	s := d.b[:n]
+	d.b = d.b[n:]
+	return s
+}
+
 // string copies: bolt's bytes are valid only inside the transaction.
 func (d *decoder) string() string {
 	n := d.uvarint()
@@ -198,11 +210,11 @@ func decodeRevision(b []byte) (indicators.Revision, error) {
 	return r, nil
 }
 
-// indicatorOf reads only the indicator of a record; the bytes alias b.
-func indicatorOf(b []byte) ([]byte, error) {
+// scanRecord reads only what the in-memory index needs; the bytes alias b.
+func scanRecord(b []byte) (indicator, sender, key []byte, err error) {
 	d := decoder{b: b}
 	if v := d.byte(); v != formatV1 && d.err == nil {
-		return nil, fmt.Errorf("boltstore: unknown record format %d", v)
+		return nil, nil, nil, fmt.Errorf("boltstore: unknown record format %d", v)
 	}
 	d.revision()
 	flags := d.byte()
@@ -212,42 +224,27 @@ func indicatorOf(b []byte) ([]byte, error) {
 	if flags&flagPercent != 0 {
 		d.float()
 	}
-	n := d.uvarint()
-	if d.err != nil || n > uint64(len(d.b)) {
-		return nil, errCorrupt
+	indicator = d.bytes()
+	d.bytes() // period
+	d.bytes() // stage
+	d.bytes() // note
+	d.bytes() // evidence
+	key = d.bytes()
+	d.bytes() // reason
+	d.bytes() // department
+	sender = d.bytes()
+	if d.err != nil {
+		return nil, nil, nil, d.err
 	}
-	return d.b[:n], nil
-}
-
-// encodeReceipt is the idempotency record: the original receipt.
-func encodeReceipt(b []byte, rc indicators.Receipt) []byte {
-	b = append(b, formatV1)
-	b = binary.AppendUvarint(b, uint64(rc.Revision))
-	b = appendString(b, rc.Indicator)
-	return appendString(b, rc.Period)
-}
-
-func decodeReceipt(b []byte) (indicators.Receipt, error) {
-	d := decoder{b: b}
-	if v := d.byte(); v != formatV1 && d.err == nil {
-		return indicators.Receipt{}, fmt.Errorf("boltstore: unknown receipt format %d", v)
-	}
-	var rc indicators.Receipt
-	rc.Revision = d.revision()
-	rc.Indicator = d.string()
-	rc.Period = d.string()
-	if d.err == nil && len(d.b) != 0 {
-		d.fail()
-	}
-	return rc, d.err
+	return indicator, sender, key, nil
 }
 
 // Keys and pointers. Indicator ids and senders never contain NUL (Append rejects
 // them), so "indicator\x00period" and "sender\x00key" are unambiguous.
 //
-//	revisions: seq(8)                   → record
-//	latest:    indicator \x00 period   → uvarint revision, seq(8)
-//	idem:      sender \x00 idempotency key → receipt
+//	revisions: seq(8)                 → record
+//	latest:    indicator \x00 period → uvarint revision, seq(8)
+//	(memory)   sender \x00 idempotency key, hashed → seq
 //
 // seq is a store-wide counter (the revisions bucket's sequence), big endian, so records
 // are appended at the end of the bucket: a commit dirties a few pages however many
