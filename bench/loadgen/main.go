@@ -34,10 +34,10 @@ func main() {
 }
 
 type options struct {
-	mode, url, tokenFile, indicatorsFile, period string
-	conns, batch, n, maxRequests                 int
-	duration                                     time.Duration
-	jsonOut, gzip                                bool
+	mode, url, tokenFile, indicatorsFile, period, department string
+	conns, batch, n, maxRequests                             int
+	duration                                                 time.Duration
+	jsonOut, gzip                                            bool
 }
 
 func run(args []string, out io.Writer) error {
@@ -48,6 +48,7 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the admin bearer token (duban)")
 	fs.StringVar(&o.indicatorsFile, "indicators", "", "file with one indicator id per line (default: GET /api/v1/indicators)")
 	fs.StringVar(&o.period, "period", "2026-03", "reporting period")
+	fs.StringVar(&o.department, "department", "", "only the indicators this department leads (to push with its token)")
 	fs.IntVar(&o.conns, "conns", 16, "concurrent connections")
 	fs.IntVar(&o.batch, "batch", 1, "reports per request (duban)")
 	fs.IntVar(&o.n, "n", 20, "scrapes (scrape mode)")
@@ -138,8 +139,9 @@ func indicatorIDs(c *http.Client, o options) ([]string, error) {
 	defer resp.Body.Close()
 	var body struct {
 		Indicators []struct {
-			ID      string `json:"id"`
-			Measure string `json:"measure"`
+			ID         string `json:"id"`
+			Measure    string `json:"measure"`
+			Department string `json:"department"`
 		} `json:"indicators"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
@@ -147,7 +149,7 @@ func indicatorIDs(c *http.Client, o options) ([]string, error) {
 	}
 	var ids []string
 	for _, in := range body.Indicators {
-		if in.Measure != "milestone" {
+		if in.Measure != "milestone" && (o.department == "" || in.Department == o.department) {
 			ids = append(ids, in.ID)
 		}
 	}
