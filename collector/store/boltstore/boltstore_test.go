@@ -190,3 +190,40 @@ func TestAFileOfAnotherFormatIsRefused(t *testing.T) {
 		t.Errorf("error %q does not name the format", err)
 	}
 }
+
+// Closing right after Open, while the index scan runs, neither hangs nor breaks the
+// file; appends wait for the scan and then count on from what is stored.
+func TestCloseDuringTheIndexScan(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	fill(t, s, 20000, 10)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		s = open(t, dir)
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close during the scan: %v", err)
+		}
+	}
+	s = open(t, dir)
+	t.Cleanup(func() { _ = s.Close() })
+	rc, err := s.Append(context.Background(), []indicators.Revision{benchRevision(20000, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The receipt's revision is the count of that period's revisions in History.
+	hist, err := s.History(context.Background(), "B.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range hist {
+		if r.Period == rc[0].Period {
+			n++
+		}
+	}
+	if rc[0].Revision != n {
+		t.Errorf("new revision %d, but History holds %d revisions of %s %s", rc[0].Revision, n, rc[0].Indicator, rc[0].Period)
+	}
+}
