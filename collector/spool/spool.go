@@ -258,26 +258,31 @@ func (s *Spool) readFile(seq uint64) (time.Time, []byte, error) {
 	return created, data, nil
 }
 
-// Remove deletes a record once it has been applied; removing a missing record is not an
-// error (it was removed before a crash).
-func (s *Spool) Remove(seq uint64) error {
+// Remove deletes records once they have been applied, with one directory fsync;
+// removing a missing record is not an error (it was removed before a crash).
+func (s *Spool) Remove(seqs ...uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
-	if err := os.Remove(s.path(seq)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("spool: remove record %d: %w", seq, err)
+	gone := make(map[uint64]bool, len(seqs))
+	for _, seq := range seqs {
+		if err := os.Remove(s.path(seq)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("spool: remove record %d: %w", seq, err)
+		}
+		gone[seq] = true
 	}
 	if err := s.dir.Sync(); err != nil {
 		return fmt.Errorf("spool: fsync dir: %w", err)
 	}
-	for i, it := range s.items {
-		if it.Seq == seq {
-			s.items = append(s.items[:i], s.items[i+1:]...)
-			break
+	kept := s.items[:0]
+	for _, it := range s.items {
+		if !gone[it.Seq] {
+			kept = append(kept, it)
 		}
 	}
+	s.items = kept
 	return nil
 }
 

@@ -30,6 +30,7 @@ func outageChild() {
 	s, err := influx.Open(context.Background(), influx.Config{
 		URL: env("URL"), Bucket: env("BUCKET"), SpoolDir: env("SPOOL"),
 		Timeout: 2 * time.Second, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		ReplayPoints: 4, // two batches per replay round, so that a kill lands mid-replay
 	})
 	if err != nil {
 		fmt.Println("ERR", err)

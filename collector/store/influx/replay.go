@@ -19,14 +19,20 @@ func (s *Store) replayLoop() {
 	}()
 	backoff := s.cfg.RetryMin
 	for {
+		// The oldest batches, up to ReplayPoints reports (at least one batch), go together:
+		// one lookup and one write for many spooled batches drains a long outage fast.
 		s.mu.Lock()
-		var head *spooled
-		if len(s.pending) > 0 {
-			h := s.pending[0]
-			head = &h
+		var head []spooled
+		size := 0
+		for _, b := range s.pending {
+			if len(head) > 0 && size+len(b.points) > s.cfg.ReplayPoints {
+				break
+			}
+			head = append(head, b)
+			size += len(b.points)
 		}
 		s.mu.Unlock()
-		if head == nil {
+		if len(head) == 0 {
 			select {
 			case <-s.stop:
 				return
@@ -34,7 +40,7 @@ func (s *Store) replayLoop() {
 				continue
 			}
 		}
-		err := s.replay(ctx, *head)
+		err := s.replay(ctx, head)
 		if err == nil {
 			backoff = s.cfg.RetryMin
 			continue
@@ -44,7 +50,7 @@ func (s *Store) replayLoop() {
 		}
 		s.unreachable(err)
 		s.writeErrors.Add(1)
-		s.log.Warn("replay to InfluxDB failed; retrying", "seq", head.seq, "in", backoff, "err", err)
+		s.log.Warn("replay to InfluxDB failed; retrying", "batches", len(head), "in", backoff, "err", err)
 		select {
 		case <-s.stop:
 			return
@@ -55,12 +61,16 @@ func (s *Store) replayLoop() {
 	}
 }
 
-// replay writes one spooled batch, safely after any crash: points InfluxDB already
-// holds (found by id) are not written again; points whose (sender, key) reached
-// InfluxDB by another way are dropped; the rest are renumbered above what InfluxDB
-// holds if it gained revisions meanwhile, in spool order. The spool file is removed
-// only after the write succeeded.
-func (s *Store) replay(ctx context.Context, b spooled) error {
+// replay writes the oldest spooled batches, in order, safely after any crash: points
+// InfluxDB already holds (found by id) are not written again; points whose (sender, key)
+// reached InfluxDB by another way are dropped; the rest are renumbered above what
+// InfluxDB holds if it gained revisions meanwhile, keeping their order. The spool files
+// are removed only after the write succeeded.
+func (s *Store) replay(ctx context.Context, batches []spooled) error {
+	b := spooled{seq: batches[0].seq}
+	for _, x := range batches {
+		b.points = append(b.points, x.points...)
+	}
 	present, err := s.presentIDs(ctx, b.points)
 	if err != nil {
 		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
@@ -125,13 +135,19 @@ func (s *Store) replay(ctx context.Context, b spooled) error {
 			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 		}
 	}
-	if err := s.spool.Remove(b.seq); err != nil {
+	seqs := make([]uint64, len(batches))
+	for i, x := range batches {
+		seqs[i] = x.seq
+	}
+	if err := s.spool.Remove(seqs...); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.pending) > 0 && s.pending[0].seq == b.seq {
-		s.pending = s.pending[1:]
+	for _, x := range batches {
+		if len(s.pending) > 0 && s.pending[0].seq == x.seq {
+			s.pending = s.pending[1:]
+		}
 	}
 	for _, p := range b.points {
 		if p.Rev.IdempotencyKey != "" {

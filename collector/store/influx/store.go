@@ -47,6 +47,9 @@ type Config struct {
 	CollectorID string
 	// RetryMin and RetryMax bound the replayer's backoff. Defaults 200ms and 10s.
 	RetryMin, RetryMax time.Duration
+	// ReplayPoints caps the spooled reports replayed in one lookup and one write.
+	// Default 1000.
+	ReplayPoints int
 	// IdempotencyCache is how many (sender, key) receipts stay in memory. Default 65536.
 	IdempotencyCache int
 	Logger           *slog.Logger
@@ -83,6 +86,9 @@ func (c *Config) defaults() error {
 	}
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = max(10*time.Second, c.RetryMin)
+	}
+	if c.ReplayPoints <= 0 {
+		c.ReplayPoints = 1000
 	}
 	if c.IdempotencyCache <= 0 {
 		c.IdempotencyCache = 65536
