@@ -65,7 +65,9 @@
 // it, numbering revisions from what this collector knows (the last latest values read
 // from InfluxDB, persisted in the spool directory as latest.json, plus the spool). While
 // anything is spooled, later batches are spooled behind it, so InfluxDB receives them in
-// order. A background replayer retries the oldest batch with backoff. Each point carries
+// order. A background replayer retries the oldest batches with backoff (up to
+// Config.ReplayPoints reports per lookup and write, so a long outage drains in
+// seconds), and at once when a read succeeds again. Each point carries
 // a random id; a replay first asks InfluxDB which ids of the batch are already there (a
 // crash between the write and the spool file's removal) and writes only the others, so
 // a batch is never stored twice. If InfluxDB gained revisions of the same (indicator,
