@@ -91,6 +91,38 @@ func BenchmarkInfluxAppend(b *testing.B) {
 	}
 }
 
+// BenchmarkInfluxAppendKeyed is BenchmarkInfluxAppend with an idempotency key on every
+// report: one more Flux read per round (over every stored key).
+//
+//	go test -run '^$' -bench BenchmarkInfluxAppendKeyed -benchtime 3s ./collector/store/influx
+func BenchmarkInfluxAppendKeyed(b *testing.B) {
+	db := testenv.StartInfluxd(b)
+	for _, batch := range []int{1, 100} {
+		b.Run(fmt.Sprintf("store/batch=%d/serial", batch), func(b *testing.B) {
+			st := freshStorage(b, db)
+			s, err := influx.Open(context.Background(), influx.Config{URL: db.URL, Bucket: st.bucket, SpoolDir: st.spool, IdempotencyCache: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			var seq atomic.Int64
+			run(b, batch, false, func() error {
+				rs := make([]indicators.Revision, batch)
+				for i := range rs {
+					n := int(seq.Add(1))
+					rs[i] = benchReport(n)
+					rs[i].IdempotencyKey = fmt.Sprintf("key-%d", n)
+				}
+				_, err := s.Append(context.Background(), rs)
+				return err
+			})
+			if s.SpoolDepth() != 0 {
+				b.Fatalf("the benchmark spooled %d batches", s.SpoolDepth())
+			}
+		})
+	}
+}
+
 // run calls op b.N times (from 16 goroutines when parallel) and reports reports/s.
 func run(b *testing.B, batch int, parallel bool, op func() error) {
 	b.Helper()
