@@ -556,16 +556,20 @@ func (s *Store) loadSnapshot() {
 
 // saveSnapshot writes the snapshot when it changed. Callers hold s.mu.
 func (s *Store) saveSnapshot(pts []point) {
-	sorted := append([]point(nil), pts...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
-	b, err := json.Marshal(sorted)
-	if err != nil {
+	// Every revision has its own id, so the set of ids says whether anything changed:
+	// an order-free fingerprint of it avoids encoding the snapshot at every refresh.
+	var sum uint64
+	for _, p := range pts {
+		h := fnv.New64a()
+		h.Write([]byte(p.ID))
+		sum += h.Sum64()
+	}
+	sum ^= uint64(len(pts))
+	if sum == s.cacheHash {
 		return
 	}
-	h := fnv.New64a()
-	h.Write(b)
-	sum := h.Sum64()
-	if sum == s.cacheHash {
+	b, err := json.Marshal(pts)
+	if err != nil {
 		return
 	}
 	path := filepath.Join(s.cfg.SpoolDir, snapshotFile)
