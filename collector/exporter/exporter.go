@@ -1,6 +1,9 @@
 // Package exporter exposes the collector's snapshot as Prometheus metrics: a
 // prometheus.Collector that, at scrape time, evaluates every target from the in-memory
-// snapshot (never the store) and emits const metrics named in conventions.
+// snapshot (never the store) and emits const metrics named in conventions, and the
+// /metrics Handler, which writes the same per-indicator series straight in the text
+// format (WriteIndicators; 20x faster than Gather at 10,000 indicators) and the rest
+// through a registry.
 //
 // Series cost: each indicator costs 16 series at most (info 1, value 1, target 1,
 // expected 1, gap 1, progress 1, projected 1, status 6 (one per state), last report 1,
@@ -10,8 +13,9 @@
 // (TestOverdueIsNextReportDueInThePast). Each lead department costs 3 series
 // (reports expected, missing and late for the latest period due) plus one counter series
 // per sender and report result. The 128 targets of the shipped catalog (177 tasks) cost
-// 1,855 series without data and at most 2,495 (TestShippedCatalogStaysWithinTheSeriesBudget);
-// 10,000 targets about 158,000 (BenchmarkCollect); a province of 30,000 about 510,000.
+// 1,727 series without data and at most 2,367 (TestShippedCatalogStaysWithinTheSeriesBudget);
+// 10,000 targets about 148,000 with three in four reporting (BenchmarkCollect) and
+// 160,000 all reporting; a province of 30,000 at most about 480,000.
 package exporter
 
 import (
