@@ -30,9 +30,9 @@
 // true period end is recovered exactly as time − revision µs − form ns. Revisions above
 // 10^9 per (indicator, period) are refused (they would drift by more than 1000 s).
 //
-// Rewriting a point with the same tags and timestamp overwrites it with itself, which
-// makes writes idempotent: the spool replays a batch as many times as a crash requires
-// and InfluxDB still holds it once.
+// Rewriting a point with the same tags and timestamp overwrites it with itself, and a
+// replay from the spool first skips the point ids InfluxDB already holds: a batch can
+// be replayed as many times as crashes require and InfluxDB still holds it once.
 //
 // # Numbering and several collectors
 //
@@ -63,7 +63,8 @@
 // When InfluxDB is unreachable, answers 5xx or 429, or times out, Append writes the batch
 // to a durable local spool (one fsynced file per batch, package spool) and acknowledges
 // it, numbering revisions from what this collector knows (the last latest values read
-// from InfluxDB, persisted in the spool directory as latest.json, plus the spool). While
+// from InfluxDB, persisted in the spool directory as latest.json; a journal of the
+// revisions it wrote, revisions.jsonl; and the spool). While
 // anything is spooled, later batches are spooled behind it, so InfluxDB receives them in
 // order. A background replayer retries the oldest batches with backoff (up to
 // Config.ReplayPoints reports per lookup and write, so a long outage drains in
@@ -73,8 +74,9 @@
 // a batch is never stored twice. If InfluxDB gained revisions of the same (indicator,
 // period) meanwhile (another collector, or this one restarted without its snapshot), the
 // replay renumbers the spooled points above them, keeping their order; the receipt's
-// revision was then provisional. A spooled report whose (sender, key) reached InfluxDB
-// through another collector during the outage is dropped on replay, not duplicated.
+// revision was then provisional. A spooled report whose (sender, key) InfluxDB holds
+// under another id (stored through another collector, or before a restart that emptied
+// this collector's cache) is dropped on replay, not duplicated.
 // Readers see spooled reports: Latest and History merge the spool into what InfluxDB
 // returns. While InfluxDB is down, Latest serves the last values it read (kept in
 // latest.json, so a restarted collector has them too) and History the latest revision
@@ -90,5 +92,6 @@
 // BenchmarkInfluxLatest measure both.
 //
 // The spool's size, its oldest batch's age and failed InfluxDB writes are exported by
-// Metrics; Ready reports "degraded" while anything is spooled.
+// Metrics; Ready reports "degraded" while anything is spooled or the last InfluxDB call
+// failed.
 package influx
