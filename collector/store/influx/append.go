@@ -3,6 +3,7 @@ package influx
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/duban-gov/duban/indicators"
 )
@@ -162,10 +163,28 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 		}
 	}
 	s.mu.Unlock()
+	// The revision lookup runs beside the key lookup, over every element not known
+	// locally as a replay (one that InfluxDB then shows to be a replay is simply not
+	// numbered).
+	var (
+		remote    map[pkey]int
+		remoteErr error
+		wg        sync.WaitGroup
+	)
+	var cand []int
+	for i := range batch {
+		if !replay[i] {
+			cand = append(cand, i)
+		}
+	}
+	if direct && len(cand) > 0 {
+		wg.Go(func() { remote, remoteErr = s.maxRevisions(wctx, pick(batch, cand)) })
+	}
 	if direct && len(ask) > 0 {
 		found, err := s.lookupKeys(wctx, pick(batch, ask))
 		if err != nil {
 			if !retryable(err) {
+				wg.Wait()
 				return nil, nil, false, err
 			}
 			s.unreachable(err)
@@ -187,11 +206,9 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 			fresh = append(fresh, i)
 		}
 	}
-	var remote map[pkey]int
+	wg.Wait()
 	if direct && len(fresh) > 0 {
-		var err error
-		remote, err = s.maxRevisions(wctx, pick(batch, fresh))
-		if err != nil {
+		if err := remoteErr; err != nil {
 			if !retryable(err) {
 				return nil, nil, false, err
 			}
