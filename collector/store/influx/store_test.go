@@ -2,7 +2,9 @@ package influx_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,4 +141,67 @@ duban_spool_batches 3
 	if err != nil || len(hist) != 3 {
 		t.Errorf("History after the replay: %d revisions, %v; want 3", len(hist), err)
 	}
+}
+
+// TestTwoStoresRacingOnOnePeriodLoseNothing: two collectors (two stores, two spools)
+// correct the same indicator and period at the same time. They may both number a
+// revision N; every acknowledged report must still be stored (they differ by the
+// collector tag), and History and Latest must agree on what is there.
+func TestTwoStoresRacingOnOnePeriodLoseNothing(t *testing.T) {
+	db := testenv.StartInfluxd(t)
+	st := freshStorage(t, db)
+	a := openStore(t, db, st)
+	defer a.Close()
+	b := openStore(t, db, storage{bucket: st.bucket, spool: t.TempDir()})
+	defer b.Close()
+	if a.CollectorID() == b.CollectorID() {
+		t.Fatalf("two spools share the collector id %q", a.CollectorID())
+	}
+	const each = 25
+	errs := make(chan error, 2)
+	var notes sync.Map
+	for i, s := range []*influx.Store{a, b} {
+		go func() {
+			for n := range each {
+				note := fmt.Sprintf("s%d-%d", i, n)
+				rc, err := s.Append(context.Background(), []indicators.Revision{report("r.1", "2026-03", "", note, float64(n))})
+				if err != nil {
+					errs <- err
+					return
+				}
+				notes.Store(note, rc[0].Revision)
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	hist, err := a.History(context.Background(), "r.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2*each {
+		t.Fatalf("History holds %d revisions, %d were acknowledged", len(hist), 2*each)
+	}
+	dup, top := 0, 0
+	seen := map[int]int{}
+	for _, r := range hist {
+		rev, ok := notes.Load(r.Note)
+		if !ok || rev.(int) != r.Revision {
+			t.Errorf("stored %s as revision %d, acknowledged %v", r.Note, r.Revision, rev)
+		}
+		seen[r.Revision]++
+		if seen[r.Revision] == 2 {
+			dup++
+		}
+		top = max(top, r.Revision)
+	}
+	latest, err := b.Latest(context.Background())
+	if err != nil || len(latest) != 1 || latest[0].Revision != top {
+		t.Errorf("Latest = %+v, %v; want one value at revision %d", latest, err, top)
+	}
+	t.Logf("%d reports from two collectors at once: all stored, %d revision numbers taken twice", 2*each, dup)
 }
