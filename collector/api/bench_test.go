@@ -46,7 +46,7 @@ func BenchmarkPushSingleReport(b *testing.B) {
 }
 
 // BenchmarkPushBatch1000 measures durable batches of 1000 reports through the whole
-// handler chain (decode, validate, one bbolt commit with fsync, snapshot update) from 4
+// handler chain (decode, validate, one bbolt commit with fsync, snapshot update) from 16
 // parallel clients, without the network; the rate is reports per second.
 func BenchmarkPushBatch1000(b *testing.B) {
 	cat := loadCatalog(b, "indicators/catalogs/changzhi-2026.yaml")
@@ -75,7 +75,7 @@ func BenchmarkPushBatch1000(b *testing.B) {
 		}
 	}
 	var seq atomic.Int64
-	b.SetParallelism(2) // 4 clients on 2 cores
+	b.SetParallelism(8) // 16 clients on 2 cores, as bench/run.sh
 	start := time.Now()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
