@@ -52,29 +52,35 @@ func reportsForAll(cat *indicators.Catalog) []report {
 // decompressed when the response says gzip.
 func scrape(t testing.TB, h http.Handler, acceptEncoding string) (body []byte, resp *http.Response) {
 	t.Helper()
+	body, resp, err := get(h, acceptEncoding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body, resp
+}
+
+// get is scrape without a testing.TB, for other goroutines.
+func get(h http.Handler, acceptEncoding string) ([]byte, *http.Response, error) {
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	if acceptEncoding != "" {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	resp = rec.Result()
+	resp := rec.Result()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, rec.Body)
+		return nil, resp, fmt.Errorf("GET /metrics: %d %s", resp.StatusCode, rec.Body)
 	}
 	var r io.Reader = rec.Body
 	if resp.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(rec.Body)
 		if err != nil {
-			t.Fatal(err)
+			return nil, resp, err
 		}
 		r = zr
 	}
 	body, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body, resp
+	return body, resp, err
 }
 
 // families parses a text exposition (failing on any format error, such as a family
@@ -379,4 +385,61 @@ func TestOverdueIsNextReportDueInThePast(t *testing.T) {
 	if overdue == 0 || overdue == checked {
 		t.Fatalf("%d of %d evaluations overdue: the fixture does not exercise both cases", overdue, checked)
 	}
+}
+
+// TestConcurrentScrapesGetWholeExpositions scrapes from several goroutines at once (the
+// handler pools its buffers and gzip writers and shares the label cache): every scrape
+// parses and holds the same per-indicator series as a lone one.
+func TestConcurrentScrapesGetWholeExpositions(t *testing.T) {
+	cat := shippedCatalog(t)
+	svc := newService(t, cat, fixedNow(t, cat), reportsForAll(cat))
+	h, err := exporter.Handler(exporter.Config{Source: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := scrape(t, h, "")
+	want := indicatorLines(families(t, body))
+	errs := make(chan string, 16)
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 5; i++ {
+				enc := []string{"", "gzip"}[(g+i)%2]
+				body, _, err := get(h, enc)
+				if err != nil {
+					errs <- fmt.Sprintf("scrape %d/%d (%q): %v", g, i, enc, err)
+					return
+				}
+				p := expfmt.NewTextParser(model.UTF8Validation)
+				mfs, err := p.TextToMetricFamilies(bytes.NewReader(body))
+				if err != nil {
+					errs <- fmt.Sprintf("scrape %d/%d (%q): %v", g, i, enc, err)
+					return
+				}
+				if d := diff(want, indicatorLines(render(mfs))); d != "" {
+					errs <- fmt.Sprintf("scrape %d/%d (%q) differs:\n%s", g, i, enc, d)
+					return
+				}
+			}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// indicatorLines keeps the per-indicator families (the counters change as reports come).
+func indicatorLines(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "duban_indicator_") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
