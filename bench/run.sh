@@ -149,8 +149,8 @@ kill -9 "$DUBAN_PID"
 largest=$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)
 for N in $SIZES; do
   echo "== synthetic catalog of $N indicators"
-  "$work/gencatalog" -n "$N" > "$work/cat$N.yaml"
-  start_duban "s$N" "$work/cat$N.yaml"
+  "$work/gencatalog" -n "$N" > "$work/cat$N.json"
+  start_duban "s$N" "$work/cat$N.json"
   "$work/loadgen" -mode duban -url "$DUBAN_URL" -token-file "$work/token" -conns 4 -batch 1000 -duration 300s -max-requests $(((N + 999) / 1000)) >/dev/null
   start_pgw
   scrape_row "$N indicators" 10
@@ -163,8 +163,8 @@ for N in $SIZES; do
     d=$("$work/loadgen" -mode duban -url "$DUBAN_URL" -token-file "$work/token" -conns 4 -batch 1000 -duration 600s -max-requests 1000 -period 2026-04); echo "duban  $d"
     echo "stored 1,000,000 revisions in $(calc "$(date +%s.%N) - $t0" 1) s"
     kill -9 "$DUBAN_PID"
-    start_duban "s$N" "$work/cat$N.yaml"
-    row "start-up with $(calc "$(echo "$d" | field requests) * 1000 + $N" 0) stored revisions, $N indicators (s to /-/ready)" "$STARTUP_S" "-" "RSS $(rss_mb "$DUBAN_PID") MB; includes parsing the $(mb "$(stat -c %s "$work/cat$N.yaml")") MB catalog"
+    start_duban "s$N" "$work/cat$N.json"
+    row "start-up with $(calc "$(echo "$d" | field requests) * 1000 + $N" 0) stored revisions, $N indicators (s to /-/ready)" "$STARTUP_S" "-" "RSS $(rss_mb "$DUBAN_PID") MB; includes parsing the $(mb "$(stat -c %s "$work/cat$N.json")") MB catalog"
   fi
   kill -9 "$DUBAN_PID" 2>/dev/null || true
 done

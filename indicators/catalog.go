@@ -263,13 +263,27 @@ func Load(path string) (*Catalog, error) {
 	return c, nil
 }
 
-// Decode reads a catalog in YAML or JSON, rejecting unknown fields.
+// Decode reads a catalog in YAML or JSON, rejecting unknown fields. JSON (the stable
+// interface, and the fast form for province-sized catalogs: several times quicker to
+// load than the same catalog in YAML) is read with encoding/json.
 func Decode(r io.Reader) (*Catalog, error) {
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
 	var c Catalog
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("decode: %w", err)
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(t))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return nil, fmt.Errorf("decode json: %w", err)
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("decode: %w", err)
+		}
 	}
 	c.Build()
 	return &c, nil

@@ -1,7 +1,7 @@
 // Command gencatalog writes a synthetic catalog of N cumulative indicators spread over
 // departments, to size the collector for a province (~30,000) and beyond (100,000).
 //
-//	go run ./bench/gencatalog -n 100000 > /tmp/cat100k.yaml
+//	go run ./bench/gencatalog -n 100000 > /tmp/cat100k.json
 package main
 
 import (
@@ -15,8 +15,14 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "indicators")
 	perDept := flag.Int("per-department", 200, "indicators per department")
+	format := flag.String("format", "json", "json (loads several times faster) | yaml")
 	flag.Parse()
-	if err := catalog(*n, *perDept).WriteYAML(os.Stdout); err != nil {
+	c := catalog(*n, *perDept)
+	write := c.WriteJSON
+	if *format == "yaml" {
+		write = c.WriteYAML
+	}
+	if err := write(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "gencatalog:", err)
 		os.Exit(1)
 	}
