@@ -117,11 +117,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		CORSOrigins:   cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
 	}
 
-	// ---- mounts -------------------------------------------------------------------
-	// Other parts of duban hang their handlers here, one wiring line each:
-	//   apiCfg.Metrics = ...  GET /metrics (collector/exporter)
-	//   apiCfg.Board = ...    GET / and the board's assets
-	//   apiCfg.Extra = func(r gin.IRouter) { ... }   completeness, bulletins, ...
+	// Everything beyond the reports API: /metrics, the supervision routes and the board.
 	startStoreRefresh(ctx, cfg, svc, log) // replicas sharing InfluxDB reread its latest values
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
 		return err
@@ -130,7 +126,6 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, TokenSHA256: cfg.Board.TokenSHA256, Logger: log}); err != nil {
 		return err
 	}
-	// ---- end of mounts --------------------------------------------------------------
 
 	handler, err := api.New(apiCfg)
 	if err != nil {
