@@ -2,6 +2,11 @@
 // exposes, so the exporter, the alert rules and the dashboards cannot disagree.
 package conventions
 
+import (
+	"math"
+	"strconv"
+)
+
 // Namespace prefixes every metric.
 const Namespace = "duban"
 
@@ -44,13 +49,33 @@ const (
 	LabelMeasure        = "measure"
 	LabelComparator     = "comparator"
 	LabelDue            = "due" // on MetricInfo: the due date YYYY-MM-DD, for alert texts
-	LabelStatus         = "status"
-	LabelResult         = "result"
-	LabelSeverity       = "severity"
-	LabelVersion        = "version"   // on MetricBuildInfo
-	LabelRevision       = "revision"  // on MetricBuildInfo
-	LabelGoVersion      = "goversion" // on MetricBuildInfo
+	// LabelDisplayUnit and LabelDisplayScale (on MetricInfo) give the unit people read
+	// and its factor to the base unit, e.g. 亿元 and "100000000": value / scale is the
+	// figure in the display unit. The unit is the base unit and the scale "1" when the
+	// catalog sets none (DisplayScaleText).
+	LabelDisplayUnit  = "display_unit"
+	LabelDisplayScale = "display_scale"
+	LabelStatus       = "status"
+	LabelResult       = "result"
+	LabelSeverity     = "severity"
+	LabelVersion      = "version"   // on MetricBuildInfo
+	LabelRevision     = "revision"  // on MetricBuildInfo
+	LabelGoVersion    = "goversion" // on MetricBuildInfo
 )
+
+// DisplayScales are the display scales other than 1 that the Grafana alert queries
+// convert (PromQL cannot read a number out of a label, so they enumerate these); the
+// Prometheus rules divide by the label itself and take any scale.
+var DisplayScales = []float64{10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12}
+
+// DisplayScaleText is the LabelDisplayScale value of a scale: a plain decimal number
+// ("100000000", "0.01"), "1" when the scale is unset (0) or invalid.
+func DisplayScaleText(scale float64) string {
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		return "1"
+	}
+	return strconv.FormatFloat(scale, 'f', -1, 64)
+}
 
 // Report results for MetricReportsReceived.
 const (

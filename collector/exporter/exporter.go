@@ -115,10 +115,7 @@ func New(cfg Config) (*Exporter, error) {
 	return &Exporter{
 		cfg:    cfg,
 		gauges: gs,
-		info: d(conventions.MetricInfo, "Indicator metadata with Chinese names; always 1.",
-			conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
-			conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
-			conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue),
+		info:   d(conventions.MetricInfo, "Indicator metadata with Chinese names; always 1.", infoLabelNames...),
 		status: d(conventions.MetricStatus, "Status of the target: 1 for the current state, 0 for the others.",
 			conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelStatus),
 		received: d(conventions.MetricReportsReceived, "Reports received since start, by department and result.",
@@ -256,15 +253,27 @@ func lookup(cat *indicators.Catalog, r *evaluate.Result) (indicators.Entry, erro
 	return entry, nil
 }
 
-// infoLabelValues are the values of MetricInfo's labels in the Desc's order.
+// infoLabelNames are MetricInfo's labels, in the order of infoLabelValues. The display
+// unit and scale let alert texts print 290亿元 rather than 29000000000元.
+var infoLabelNames = []string{conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
+	conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
+	conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue,
+	conventions.LabelDisplayUnit, conventions.LabelDisplayScale}
+
+// infoLabelValues are the values of MetricInfo's labels in infoLabelNames' order.
 func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
 	deptName := ""
 	if entry.Department != nil {
 		deptName = entry.Department.Name
 	}
 	tg := entry.Target
+	unit := tg.Unit // as bulletin/present.Unit and Scale read them
+	if tg.DisplayUnit != "" {
+		unit = tg.DisplayUnit
+	}
 	return []string{r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
-		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator), string(tg.Due)}
+		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator), string(tg.Due),
+		unit, conventions.DisplayScaleText(tg.DisplayScale)}
 }
 
 func statusValue(r *evaluate.Result, s evaluate.Status) float64 {

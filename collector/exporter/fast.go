@@ -73,10 +73,6 @@ func (s *labelSet) of(r *evaluate.Result, entry indicators.Entry) *indicatorLabe
 	return newIndicatorLabels(r, entry)
 }
 
-var infoLabelNames = []string{conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
-	conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
-	conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue}
-
 var infoLabelOrder = sortedIndex(infoLabelNames)
 
 func newIndicatorLabels(r *evaluate.Result, entry indicators.Entry) *indicatorLabels {
