@@ -6,10 +6,13 @@
 // backend renders them its own way:
 //
 //	{label}   a label of the alert, e.g. {name}, {department_name}, {due}
-//	{=}       the alert's own value (the value of Expr)
-//	{=ref}    a per-indicator series named in Values (matched on indicator, department)
+//	{=}       the alert's own value (the value of Expr), as it is
+//	{=ref}    a per-indicator series named in Values (matched on indicator, department),
+//	          in the display unit: divided by the alert's display_scale label (1 when
+//	          it has none), to be followed by {display_unit}
 //
-// Values print with two decimals; a suffix :N sets N decimals ({=:0} for a count).
+// Values print with at most two decimals, trailing zeros dropped (290, 1.18, 6.5); a
+// suffix :N sets at most N decimals ({=:0} for a count).
 package alerts
 
 import (
@@ -53,7 +56,7 @@ type Alert struct {
 const (
 	// RecordStatusCurrent: one series per indicator, value 1, labels indicator,
 	// department, status (the current state) and the info labels (task, name,
-	// department_name, unit, measure, comparator, due).
+	// department_name, unit, measure, comparator, due, display_unit, display_scale).
 	RecordStatusCurrent = "duban:indicator_status:current"
 	// RecordDepartmentCount: indicators per department and status.
 	RecordDepartmentCount = "duban:department_indicators:count"
@@ -70,7 +73,7 @@ var Values = map[string]string{
 }
 
 // infoLabels are the labels the current-status series copies from the info metric.
-const infoLabels = "task, name, department_name, unit, measure, comparator, due"
+const infoLabels = "task, name, department_name, unit, measure, comparator, due, display_unit, display_scale"
 
 // Recordings returns the recording rules in evaluation order.
 func Recordings() []Recording {
@@ -97,7 +100,7 @@ func statusIs(status string) string {
 
 // Alerts returns every alert in rule-file order.
 func Alerts() []Alert {
-	const facts = "当前值{=value}{unit},按进度应达{=expected}{unit},年度目标{=target}{unit},差距{=gap}{unit},截止日期{due}。"
+	const facts = "当前值{=value}{display_unit},按进度应达{=expected}{display_unit},年度目标{=target}{display_unit},差距{=gap}{display_unit},截止日期{due}。"
 	return []Alert{
 		{
 			Name: "IndicatorLagging", Group: conventions.RuleGroupIndicators, Severity: Warning, For: 30 * time.Minute,
@@ -115,7 +118,7 @@ func Alerts() []Alert {
 			Name: "IndicatorMissed", Group: conventions.RuleGroupIndicators, Severity: Critical, For: 5 * time.Minute,
 			Expr:        statusIs("missed"),
 			Summary:     "{department_name}「{name}」逾期未完成",
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过仍未完成:当前值{=value}{unit},目标{=target}{unit},差距{=gap}{unit}。",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过仍未完成:当前值{=value}{display_unit},目标{=target}{display_unit},差距{=gap}{display_unit}。",
 		},
 		{
 			Name: "IndicatorProjectedMiss", Group: conventions.RuleGroupIndicators, Severity: Warning, For: time.Hour,
@@ -135,7 +138,7 @@ func Alerts() []Alert {
     and on (indicator, department) ` + conventions.MetricInfo + `{comparator="le"}
 )`,
 			Summary:     "{department_name}「{name}」按当前进度预计完不成年度目标",
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})按当前进度年底预计{=}{unit},年度目标{=target}{unit};当前值{=value}{unit},差距{=gap}{unit},截止日期{due}。",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})按当前进度年底预计{=projected}{display_unit},年度目标{=target}{display_unit};当前值{=value}{display_unit},差距{=gap}{display_unit},截止日期{due}。",
 		},
 		{
 			Name: "DepartmentReportOverdue", Group: conventions.RuleGroupReporting, Severity: Warning, For: time.Hour,
@@ -171,9 +174,14 @@ var placeholder = regexp.MustCompile(`\{(=?)([a-z_]*)(?::([0-9]))?\}`)
 type Placeholder struct {
 	Value bool   // {=} or {=ref}
 	Name  string // the label, or the Values ref ("" for the alert's own value)
-	// Decimals of a value (default 2).
+	// Decimals of a value: at most this many, trailing zeros dropped (default 2).
 	Decimals int
 }
+
+// TrimZeros is the regular expression (and replacement "$1") that drops the trailing
+// zeros of a number printed with decimals: 290.00 → 290, 1.50 → 1.5. Both template
+// renderers apply it with reReplaceAll (a function of Prometheus and Grafana templates).
+const TrimZeros = `([.][0-9]*[1-9])0+$|[.]0+$`
 
 // Expand rewrites every placeholder of tmpl with f.
 func Expand(tmpl string, f func(Placeholder) string) string {

@@ -90,23 +90,35 @@ func Prometheus(opts PrometheusOptions) RuleFile {
 
 // PrometheusTemplate turns a neutral template into a Prometheus alert template: labels
 // become {{ $labels.x }}, {=} the alert's value and {=ref} a query of the referenced
-// series for the alert's indicator and department ("无" when it has none).
+// series for the alert's indicator and department divided by its display scale ("无"
+// when it has none).
 func PrometheusTemplate(tmpl string) string {
 	return Expand(tmpl, func(p Placeholder) string {
 		switch {
 		case !p.Value:
 			return "{{ $labels." + p.Name + " }}"
 		case p.Name == "":
-			return fmt.Sprintf(`{{ $value | printf "%%.%df" }}`, p.Decimals)
+			return "{{ $value | " + Format(p.Decimals) + " }}"
 		default:
 			metric, ok := Values[p.Name]
 			if !ok {
 				return "{=" + p.Name + "}" // left visible; TestTemplatesUseKnownPlaceholders fails on it
 			}
-			q := fmt.Sprintf(`printf "max(%s{indicator='%%s',department='%%s'})" $labels.indicator $labels.department`, metric)
-			return "{{ with " + q + fmt.Sprintf(` | query }}{{ . | first | value | printf "%%.%df" }}{{ else }}无{{ end }}`, p.Decimals)
+			q := fmt.Sprintf(`printf "max(%s{indicator='%%s',department='%%s'}) / %%s" $labels.indicator $labels.department (or $labels.%s "1")`,
+				metric, conventions.LabelDisplayScale)
+			return "{{ with " + q + " | query }}{{ . | first | value | " + Format(p.Decimals) + " }}{{ else }}无{{ end }}"
 		}
 	})
+}
+
+// Format is the template pipeline stage that prints a number with at most decimals
+// decimals (trailing zeros dropped); Prometheus and Grafana templates share it.
+func Format(decimals int) string {
+	f := fmt.Sprintf(`printf "%%.%df"`, decimals)
+	if decimals == 0 {
+		return f
+	}
+	return f + fmt.Sprintf(` | reReplaceAll %q "$1"`, TrimZeros)
 }
 
 // WritePrometheus writes the rule file as YAML with a header saying how to regenerate it.

@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -126,11 +128,16 @@ func TestTemplatesUseKnownPlaceholders(t *testing.T) {
 		conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelDepartmentName,
 		conventions.LabelTask, conventions.LabelName, conventions.LabelUnit, conventions.LabelMeasure,
 		conventions.LabelComparator, conventions.LabelDue, conventions.LabelStatus, "job", "instance",
+		conventions.LabelDisplayUnit, conventions.LabelDisplayScale,
 	} {
 		labels[l] = true
 	}
 	for _, a := range alerts.Alerts() {
 		for _, tmpl := range []string{a.Summary, a.Description} {
+			if strings.Contains(tmpl, "{"+conventions.LabelUnit+"}") {
+				t.Errorf("%s: {=ref} values print in the display unit, so texts say {%s}, not {%s}: %s",
+					a.Name, conventions.LabelDisplayUnit, conventions.LabelUnit, tmpl)
+			}
 			alerts.Expand(tmpl, func(p alerts.Placeholder) string {
 				switch {
 				case p.Value && p.Name != "":
@@ -180,5 +187,43 @@ func TestPromtoolChecksTheExampleConfig(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "1 rule files found") {
 		t.Errorf("the example does not load %s:\n%s", alerts.FileName, out)
+	}
+}
+
+// TestFormatPrintsAtMostTheDecimalsWithoutTrailingZeros runs the pipeline stage of
+// alerts.Format in text/template with reReplaceAll as Prometheus and Grafana define it
+// (regexp.ReplaceAllString); promtool's unit tests check the rendered rule texts.
+func TestFormatPrintsAtMostTheDecimalsWithoutTrailingZeros(t *testing.T) {
+	funcs := template.FuncMap{"reReplaceAll": func(pattern, repl, text string) string {
+		return regexp.MustCompile(pattern).ReplaceAllString(text, repl)
+	}}
+	for name, c := range map[string]struct {
+		v        float64
+		decimals int
+		want     string
+	}{
+		"a whole number of 亿 drops the decimals":   {290, 2, "290"},
+		"a round ten keeps its zero":               {350, 2, "350"},
+		"万人 keep two decimals":                     {1.18, 2, "1.18"},
+		"a percent keeps one decimal":              {6.5, 2, "6.5"},
+		"a negative gap keeps its sign":            {-0.3, 2, "-0.3"},
+		"more decimals are rounded to two":         {1.23456, 2, "1.23"},
+		"a count prints no decimals":               {2, 0, "2"},
+		"zero decimals round rather than truncate": {2.6, 0, "3"},
+		"one hundred keeps both zeros":             {100, 1, "100"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tmpl, err := template.New("x").Funcs(funcs).Parse("{{ . | " + alerts.Format(c.decimals) + " }}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := tmpl.Execute(&b, c.v); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != c.want {
+				t.Errorf("%v with %d decimals = %q, want %q", c.v, c.decimals, b.String(), c.want)
+			}
+		})
 	}
 }

@@ -84,7 +84,7 @@ func catalog(year int) *indicators.Catalog {
 			}}},
 			{Num: 57, Lead: "rsj", Text: "新增城镇就业4.3万人以上。", Targets: []indicators.Target{{
 				ID: "57.1", Metric: "新增城镇就业", Measure: indicators.Cumulative, Comparator: indicators.GE,
-				Value: 43000, Unit: "人", Due: due,
+				Value: 43000, Unit: "人", DisplayUnit: "万人", DisplayScale: 1e4, Due: due,
 			}}},
 		},
 	}
@@ -225,7 +225,7 @@ scrape_configs:
 	if lagging.Status != "firing" {
 		t.Errorf("lagging alert status %q, want firing", lagging.Status)
 	}
-	if d := lagging.Annot["description"]; !strings.Contains(d, "当前值1000.00人") || !strings.Contains(d, "年度目标43000.00人") {
+	if d := lagging.Annot["description"]; !strings.Contains(d, "当前值0.1万人") || !strings.Contains(d, "年度目标4.3万人") {
 		t.Errorf("description lacks the value and target: %q", d)
 	}
 
