@@ -144,11 +144,29 @@ func GrafanaAlertExpr(a alerts.Alert) string {
 }
 
 // GrafanaValueExpr reads the series a {=ref} names for each series the alert returns,
-// with the alert's labels: max by (indicator, department) (metric) joined onto it.
+// in the display unit and with the alert's labels: max by (indicator, department)
+// (metric) divided by the indicator's display scale (GrafanaScaleExpr), joined onto it.
 func GrafanaValueExpr(a alerts.Alert, ref string) string {
-	return fmt.Sprintf("max by (%s, %s) (%s) * on (%s, %s) group_right () (0 * (%s) + 1)",
+	return fmt.Sprintf("(max by (%s, %s) (%s) / on (%s, %s) group_left () %s) * on (%s, %s) group_right () (0 * (%s) + 1)",
 		conventions.LabelIndicator, conventions.LabelDepartment, alerts.Values[ref],
+		conventions.LabelIndicator, conventions.LabelDepartment, GrafanaScaleExpr(),
 		conventions.LabelIndicator, conventions.LabelDepartment, a.Expr)
+}
+
+// GrafanaScaleExpr is each indicator's display scale as a number. A Grafana rule cannot
+// divide by a label in its template (the Prometheus rules do, in their query), and
+// PromQL cannot read a number out of a label, so it tries each of
+// conventions.DisplayScales on the info metric's display_scale label; any other
+// indicator gets 1 (its base unit).
+func GrafanaScaleExpr() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "max by (%s, %s) (", conventions.LabelIndicator, conventions.LabelDepartment)
+	for _, s := range conventions.DisplayScales {
+		text := conventions.DisplayScaleText(s)
+		fmt.Fprintf(&b, "%s{%s=%q} * %s or ", conventions.MetricInfo, conventions.LabelDisplayScale, text, text)
+	}
+	b.WriteString(conventions.MetricInfo + ")")
+	return b.String()
 }
 
 // valueRefs are the {=ref} names the alert's texts use, sorted.
@@ -171,20 +189,20 @@ func valueRefs(a alerts.Alert) []string {
 }
 
 // GrafanaTemplate turns a neutral alert template into a Grafana one: labels become
-// {{ $labels.x }}, {=} the value of A and {=ref} the value of query REF ("无" if none).
+// {{ $labels.x }}, {=} the value of A and {=ref} the value of query REF, already in the
+// display unit ("无" if it has none); numbers print as alerts.Format does ({=:0} a count
+// without decimals).
 func GrafanaTemplate(tmpl string) string {
 	return alerts.Expand(tmpl, func(p alerts.Placeholder) string {
-		dec := p.Decimals
-		if dec == 0 {
-			dec = 2
-		}
 		switch {
 		case !p.Value:
 			return "{{ $labels." + p.Name + " }}"
 		case p.Name == "":
-			return fmt.Sprintf(`{{ with $values.%s }}{{ printf "%%.%df" .Value }}{{ end }}`, refAlert, dec)
+			return fmt.Sprintf(`{{ with $values.%s }}{{ .Value | %s }}{{ end }}`, refAlert, alerts.Format(p.Decimals))
 		default:
-			return fmt.Sprintf(`{{ with $values.%s }}{{ printf "%%.%df" .Value }}{{ else }}无{{ end }}`, strings.ToUpper(p.Name), dec)
+			// $values.REF is a struct (never empty to with) and a zero one when REF
+			// returned no series for the alert: that one has no labels.
+			return fmt.Sprintf(`{{ with $values.%s }}{{ if .Labels }}{{ .Value | %s }}{{ else }}无{{ end }}{{ end }}`, strings.ToUpper(p.Name), alerts.Format(p.Decimals))
 		}
 	})
 }

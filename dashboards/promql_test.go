@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +40,7 @@ func TestEveryPromQLExpressionWorksOnTheRealCollector(t *testing.T) {
 	}
 	cat := catalogThisYear(t, now.Year())
 	lagging, missed := pick(t, cat, now)
-	t.Logf("lagging: %s (%s), missed: %s (%s)", lagging.Target.ID, lagging.Task.Lead, missed.Target.ID, missed.Task.Lead)
+	t.Logf("lagging: %s (%s, display scale %v), missed: %s (%s, display scale %v)", lagging.Target.ID, lagging.Task.Lead, lagging.Target.DisplayScale, missed.Target.ID, missed.Task.Lead, missed.Target.DisplayScale)
 
 	// 1. duban serve with one token per department pushed for.
 	var catYAML bytes.Buffer
@@ -141,6 +143,7 @@ scrape_configs:
 		"DepartmentReportOverdue": "data",
 		"DubanCollectorDown":      "empty",
 	}
+	byAlert := map[string]indicators.Entry{"IndicatorLagging": lagging, "IndicatorMissed": missed}
 	groups, err := dashboards.GrafanaRuleGroups()
 	if err != nil {
 		t.Fatal(err)
@@ -172,11 +175,39 @@ scrape_configs:
 					if len(v) != len(alertV) || (len(v) > 0 && !sameLabels(v[0].Metric, alertV[0].Metric)) {
 						t.Errorf("rule %s query %s: labels %v do not match the alert's %v", r.Title, *d.RefId, v, alertV)
 					}
+					if e, ok := byAlert[r.Title]; ok && len(v) == 1 {
+						checkDisplayValue(t, ctx, prom, r.Title, *d.RefId, e, v[0])
+					}
 				}
 			}
 		}
 	}
 	t.Logf("%d PromQL expressions checked against the real Prometheus", total)
+}
+
+// checkDisplayValue checks that a Grafana value query (REF = the upper-cased Values
+// ref) reads the indicator's series in its display unit: the base-unit value divided by
+// the catalog's display scale.
+func checkDisplayValue(t *testing.T, ctx context.Context, prom *testenv.Server, alert, ref string, e indicators.Entry, got testenv.Sample) {
+	t.Helper()
+	metric := alerts.Values[strings.ToLower(ref)]
+	raw, err := prom.Vector(ctx, fmt.Sprintf(`max(%s{%s=%q})`, metric, conventions.LabelIndicator, e.Target.ID))
+	if err != nil || len(raw) != 1 {
+		t.Errorf("rule %s query %s: no %s of %s to compare with (%v)", alert, ref, metric, e.Target.ID, err)
+		return
+	}
+	scale := e.Target.DisplayScale
+	if scale <= 0 {
+		scale = 1
+	}
+	base, _ := strconv.ParseFloat(raw[0].Value[1].(string), 64)
+	display, _ := strconv.ParseFloat(got.Value[1].(string), 64)
+	if want := base / scale; math.Abs(display-want) > 1e-9*math.Max(1, math.Abs(want)) {
+		t.Errorf("rule %s query %s = %v, want %v (%v base units / display scale %v)", alert, ref, display, want, base, scale)
+	}
+	if got.Metric[conventions.LabelDisplayScale] != conventions.DisplayScaleText(e.Target.DisplayScale) {
+		t.Errorf("rule %s query %s: display_scale label %q, catalog scale %v", alert, ref, got.Metric[conventions.LabelDisplayScale], e.Target.DisplayScale)
+	}
 }
 
 func alertNamed(t *testing.T, name string) alerts.Alert {
