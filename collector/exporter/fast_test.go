@@ -443,3 +443,44 @@ func indicatorLines(lines []string) []string {
 	}
 	return out
 }
+
+// TestInfoCarriesTheDisplayUnitAndScale: both expositions label each indicator with the
+// unit people read and its factor to the base unit, as a plain decimal; a target
+// without them reads in its base unit with scale 1.
+func TestInfoCarriesTheDisplayUnitAndScale(t *testing.T) {
+	cat := miniCatalog(t)
+	jobs, _ := cat.Lookup("57.1")
+	jobs.Target.DisplayUnit, jobs.Target.DisplayScale = "万人", 1e4
+	cases := map[string]struct{ id, unit, scale string }{
+		"万人 is 10000 people":                     {"57.1", "万人", "10000"},
+		"亿元 from the catalog is 100000000 yuan":  {"11.1", "亿元", "100000000"},
+		"a percent without display unit reads %": {"4.1", "%", "1"},
+		"a milestone has no unit and scale 1":    {"9.1", "", "1"},
+	}
+	svc := newService(t, cat, fixedNow(t, cat), nil)
+	e, err := exporter.New(exporter.Config{Source: svc, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fast bytes.Buffer
+	if err := e.WriteIndicators(&fast); err != nil {
+		t.Fatal(err)
+	}
+	slow := string(expose(t, e))
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			for path, text := range map[string]string{"fast": fast.String(), "collector": slow} {
+				var line string
+				for _, l := range strings.Split(text, "\n") {
+					if strings.HasPrefix(l, "duban_indicator_info{") && strings.Contains(l, `indicator="`+c.id+`"`) {
+						line = l
+					}
+				}
+				want := `display_scale="` + c.scale + `",display_unit="` + c.unit + `"`
+				if !strings.Contains(line, want) {
+					t.Errorf("%s info of %s = %q, want %s", path, c.id, line, want)
+				}
+			}
+		})
+	}
+}
