@@ -49,18 +49,22 @@ const (
 	LabelMeasure        = "measure"
 	LabelComparator     = "comparator"
 	LabelDue            = "due" // on MetricInfo: the due date YYYY-MM-DD, for alert texts
-	// LabelDisplayUnit and LabelDisplayScale (on MetricInfo) give the unit people read
+	LabelStatus         = "status"
+	LabelResult         = "result"
+	LabelSeverity       = "severity"
+	LabelVersion        = "version"   // on MetricBuildInfo
+	LabelRevision       = "revision"  // on MetricBuildInfo
+	LabelGoVersion      = "goversion" // on MetricBuildInfo
+)
+
+// Display labels of MetricInfo.
+const (
+	// LabelDisplayUnit and LabelDisplayScale give the unit people read
 	// and its factor to the base unit, e.g. 亿元 and "100000000": value / scale is the
 	// figure in the display unit. The unit is the base unit and the scale "1" when the
 	// catalog sets none (DisplayScaleText).
 	LabelDisplayUnit  = "display_unit"
 	LabelDisplayScale = "display_scale"
-	LabelStatus       = "status"
-	LabelResult       = "result"
-	LabelSeverity     = "severity"
-	LabelVersion      = "version"   // on MetricBuildInfo
-	LabelRevision     = "revision"  // on MetricBuildInfo
-	LabelGoVersion    = "goversion" // on MetricBuildInfo
 )
 
 // DisplayScales are the display scales other than 1 that the Grafana alert queries
