@@ -112,13 +112,14 @@ func PrometheusTemplate(tmpl string) string {
 }
 
 // Format is the template pipeline stage that prints a number with at most decimals
-// decimals (trailing zeros dropped); Prometheus and Grafana templates share it.
+// decimals (trailing zeros dropped, no "-0" for a tiny negative gap); Prometheus and
+// Grafana templates share it.
 func Format(decimals int) string {
 	f := fmt.Sprintf(`printf "%%.%df"`, decimals)
 	if decimals == 0 {
 		return f
 	}
-	return f + fmt.Sprintf(` | reReplaceAll %q "$1"`, TrimZeros)
+	return f + fmt.Sprintf(` | reReplaceAll %q "$1" | reReplaceAll "^-0$" "0"`, TrimZeros)
 }
 
 // WritePrometheus writes the rule file as YAML with a header saying how to regenerate it.

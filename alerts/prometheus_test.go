@@ -211,6 +211,8 @@ func TestFormatPrintsAtMostTheDecimalsWithoutTrailingZeros(t *testing.T) {
 		"a count prints no decimals":               {2, 0, "2"},
 		"zero decimals round rather than truncate": {2.6, 0, "3"},
 		"one hundred keeps both zeros":             {100, 1, "100"},
+		"a tiny negative gap reads 0, not -0":      {-0.001, 2, "0"},
+		"minus ten keeps its sign and zero":        {-10, 2, "-10"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tmpl, err := template.New("x").Funcs(funcs).Parse("{{ . | " + alerts.Format(c.decimals) + " }}")
