@@ -153,7 +153,18 @@ type Target struct {
 	Trajectory   *Trajectory `json:"trajectory,omitempty" yaml:"trajectory,omitempty"`
 	Cadence      Cadence     `json:"cadence,omitempty" yaml:"cadence,omitempty"` // monthly when empty
 	Source       string      `json:"source,omitempty" yaml:"source,omitempty"`   // the words it came from
+	// Kind is "" for a target the notice publishes (a figure or a stage in its words) and
+	// KindTask for the follow-up of a task that publishes none: a milestone "the task is
+	// done by Due" that the supervision office tracks monthly (stage, percent, note).
+	Kind string `json:"kind,omitempty" yaml:"kind,omitempty"`
 }
+
+// KindTask marks a target made by the import to follow a task without a published
+// figure or stage (see Target.Kind).
+const KindTask = "task"
+
+// FollowUp reports whether the target is a task follow-up rather than a published target.
+func (t *Target) FollowUp() bool { return t.Kind == KindTask }
 
 // Catalog is a plan with its departments and tasks.
 type Catalog struct {
