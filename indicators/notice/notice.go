@@ -44,13 +44,22 @@ type Options struct {
 	Source   string // recorded as Plan.Source
 	TimeZone string // default Asia/Shanghai
 	Year     int    // used when the text names no year
+	// FollowUpTasks gives every task for which no target is found one follow-up target
+	// (Kind "task", a milestone "completed" by the task's deadline, see followup.go), so
+	// that every task of the list is reported on monthly. `duban import` and the shipped
+	// catalogs set it; the zero value reads only the published figures and stages.
+	FollowUpTasks bool
 }
 
 // Parse reads a notice and returns its catalog and the warnings met on the way.
 func Parse(text string, opt Options) (*indicators.Catalog, []Warning) {
 	p := &parser{reg: newRegistry(), opt: opt}
 	p.run(text)
-	return p.finish(), p.warns
+	c := p.finish()
+	if opt.FollowUpTasks {
+		p.followUps(c)
+	}
+	return c, p.warns
 }
 
 type rawTask struct {
