@@ -45,7 +45,12 @@
 //     achieved when a report as of the due instant or earlier shows the stage reached (a
 //     stage first reported after the due date is missed: it was not reached in time);
 //     missed once the due instant passed without it; before it: lagging when blocked,
-//     at_risk when less than 30 days remain, on_track otherwise.
+//     at_risk when less than 30 days remain, on_track otherwise. A task follow-up
+//     (Target.Kind "task": the import's "the task is done by the year end" for a task
+//     that publishes no figure or stage, mostly long-running work) is at_risk in those
+//     30 days only when its reported percent is behind the linear percent to date (Gap <
+//     0): 95 % reported for November is on_track, not at_risk, and the 83 follow-ups of
+//     the shipped catalog do not all turn at_risk on December 1.
 //   - Projection of the year-end (due) value at the current pace: cumulative: value /
 //     expected share at the value's period end (profile-aware); growth_rate, level and
 //     relative: the latest value. None without data, for milestones, or when the share is 0.
@@ -658,7 +663,7 @@ func (e *env) milestone(r *Result, t *indicators.Target, series []indicators.Rev
 		r.Status = Missed
 	case s.Stage == indicators.StageBlocked:
 		r.Status = Lagging
-	case due.Sub(now) < milestoneRiskWindow:
+	case due.Sub(now) < milestoneRiskWindow && (!t.FollowUp() || r.Gap < 0):
 		r.Status = AtRisk
 	default:
 		r.Status = OnTrack

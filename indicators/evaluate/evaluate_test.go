@@ -29,6 +29,7 @@ var (
 	halfYear = indicators.Target{ID: "h.1", Measure: indicators.Level, Comparator: indicators.GE, Value: 80, Due: "2026-06-30"}
 	railway  = indicators.Target{ID: "9.1", Measure: indicators.Milestone, Stage: indicators.StageStarted, Due: "2026-06-30"}
 	plant    = indicators.Target{ID: "9.2", Measure: indicators.Milestone, Stage: indicators.StageCompleted, Due: "2026-12-31"}
+	followUp = indicators.Target{ID: "51.1", Measure: indicators.Milestone, Stage: indicators.StageCompleted, Due: "2026-12-31", Kind: indicators.KindTask}
 	income   = indicators.Target{ID: "56.1", Measure: indicators.GrowthRate, Comparator: indicators.GE, Value: 6, Due: "2026-12-31", Relative: &indicators.Relative{Indicator: "4.1", Comparator: indicators.GE}, Cadence: indicators.Quarterly}
 	above    = indicators.Target{ID: "56.2", Measure: indicators.GrowthRate, Comparator: indicators.GE, Value: 6, Due: "2026-12-31", Relative: &indicators.Relative{Indicator: "4.1", Comparator: evaluate.GT}}
 	offset   = indicators.Target{ID: "56.3", Measure: indicators.GrowthRate, Comparator: indicators.GE, Value: 6, Due: "2026-12-31", Relative: &indicators.Relative{Indicator: "4.1", Comparator: indicators.GE, Offset: 0.5}}
@@ -329,6 +330,30 @@ func TestEvaluate(t *testing.T) {
 		"a milestone to complete by the year's end that has only started is on track in spring": {
 			target: plant, series: []indicators.Revision{stage("2026-03", indicators.StageStarted, 30, "2026-04-05 09:00")},
 			status: evaluate.OnTrack, expected: f(100 * q1Share), gap: f(30 - 100*q1Share), progress: f(0.3),
+		},
+		"a published milestone to complete by the year's end is at risk in December however far along": {
+			target: plant, series: []indicators.Revision{stage("2026-11", indicators.StageStarted, 95, "2026-12-05 09:00")}, now: "2026-12-06 12:00",
+			status: evaluate.AtRisk, expected: f(100 * 334.0 / 365),
+		},
+		"a task follow-up at the year's pace is on track in December": {
+			target: followUp, series: []indicators.Revision{stage("2026-11", indicators.StageStarted, 95, "2026-12-05 09:00")}, now: "2026-12-06 12:00",
+			status: evaluate.OnTrack, expected: f(100 * 334.0 / 365), gap: f(95 - 100*334.0/365),
+		},
+		"a task follow-up behind the year's pace is at risk in December": {
+			target: followUp, series: []indicators.Revision{stage("2026-11", indicators.StageStarted, 60, "2026-12-05 09:00")}, now: "2026-12-06 12:00",
+			status: evaluate.AtRisk,
+		},
+		"a task follow-up started without a percent is at risk in December": {
+			target: followUp, series: []indicators.Revision{{Report: indicators.Report{Period: "2026-11", Stage: indicators.StageStarted}, Revision: 1, ReceivedAt: at("2026-12-05 09:00"), PeriodEnd: at("2026-12-01 00:00")}}, now: "2026-12-06 12:00",
+			status: evaluate.AtRisk,
+		},
+		"a blocked task follow-up is lagging": {
+			target: followUp, series: []indicators.Revision{stage("2026-03", indicators.StageBlocked, 20, "2026-04-05 09:00")},
+			status: evaluate.Lagging,
+		},
+		"a task follow-up not completed by the year's end is missed": {
+			target: followUp, series: []indicators.Revision{stage("2026-12", indicators.StageStarted, 99, "2027-01-05 09:00")}, now: "2027-01-06 12:00",
+			status: evaluate.Missed,
 		},
 		"a milestone without reports has no data": {
 			target: railway, status: evaluate.NoData,
