@@ -13,12 +13,15 @@ import (
 func newImportCmd(s streams) *cobra.Command {
 	var format, overlay, planID string
 	var year int
+	var followUps bool
 	cmd := &cobra.Command{
 		Use:   "import [--format yaml|json] [--overlay FILE] NOTICE.txt",
 		Short: "Parse a published target-list notice into a catalog and print it",
 		Long: `Parse a target-list notice (plain text, e.g. 政府工作报告重点目标任务清单) into a catalog:
 plan, departments, tasks and targets. Hand corrections in an overlay file (--overlay) are
-applied after the import. The catalog goes to stdout; warnings naming input lines go to
+applied after the import. Each task without a published figure or stage gets a follow-up
+target (kind: task, a milestone "completed" by the task's deadline or the year end) unless
+--follow-up-tasks=false. The catalog goes to stdout; warnings naming input lines go to
 stderr as NOTICE.txt:LINE: message. Fails when the notice has no tasks.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -35,7 +38,7 @@ stderr as NOTICE.txt:LINE: message. Fails when the notice has no tasks.`,
 					return fmt.Errorf("import: %w", err)
 				}
 			}
-			c, warns, err := notice.Import(string(text), notice.Options{PlanID: planID, Source: args[0], Year: year}, ov)
+			c, warns, err := notice.Import(string(text), notice.Options{PlanID: planID, Source: args[0], Year: year, FollowUpTasks: followUps}, ov)
 			for _, w := range warns {
 				if w.Line > 0 {
 					fmt.Fprintf(s.err, "%s:%d: %s\n", args[0], w.Line, w.Msg)
@@ -59,5 +62,6 @@ stderr as NOTICE.txt:LINE: message. Fails when the notice has no tasks.`,
 	cmd.Flags().StringVar(&overlay, "overlay", "", "hand corrections to apply (YAML overlay file)")
 	cmd.Flags().StringVar(&planID, "plan-id", "", "plan id (default: pinyin of the city + year, e.g. changzhi-2026)")
 	cmd.Flags().IntVar(&year, "year", 0, "plan year when the notice names none")
+	cmd.Flags().BoolVar(&followUps, "follow-up-tasks", true, "give each task without a published figure or stage a follow-up milestone (kind: task) so it is reported on monthly")
 	return cmd
 }

@@ -43,7 +43,7 @@ func TestImportCommand(t *testing.T) {
 	bin := testenv.DubanBinary(t)
 	dir := t.TempDir()
 	notice := filepath.Join(dir, "notice.txt")
-	text := "2026年重点目标任务清单\n一、市人社局牵头工作(1项)\n1.新增城镇就业4.3万人以上。\n"
+	text := "2026年重点目标任务清单\n一、市人社局牵头工作(2项)\n1.新增城镇就业4.3万人以上。\n2.办好技能大赛、青年创新创业大赛。\n"
 	if err := os.WriteFile(notice, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +51,14 @@ func TestImportCommand(t *testing.T) {
 		args     []string
 		wantErr  bool
 		contains string
+		lacks    string
 	}{
-		"json is the stable interface": {args: []string{"import", "--format", "json", notice}, contains: `"id": "1.1"`},
-		"a plan id can be given":       {args: []string{"import", "--plan-id", "test-2026", notice}, contains: "id: test-2026"},
-		"an unknown format fails":      {args: []string{"import", "--format", "xml", notice}, wantErr: true},
-		"a missing file fails":         {args: []string{"import", filepath.Join(dir, "nope.txt")}, wantErr: true},
+		"json is the stable interface":                      {args: []string{"import", "--format", "json", notice}, contains: `"id": "1.1"`},
+		"a plan id can be given":                            {args: []string{"import", "--plan-id", "test-2026", notice}, contains: "id: test-2026"},
+		"an unknown format fails":                           {args: []string{"import", "--format", "xml", notice}, wantErr: true},
+		"a task without a figure is followed up by default": {args: []string{"import", notice}, contains: "kind: task"},
+		"follow-ups can be turned off":                      {args: []string{"import", "--follow-up-tasks=false", notice}, contains: "id: \"1.1\"", lacks: "kind: task"},
+		"a missing file fails":                              {args: []string{"import", filepath.Join(dir, "nope.txt")}, wantErr: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -71,6 +74,9 @@ func TestImportCommand(t *testing.T) {
 			}
 			if tc.contains != "" && !strings.Contains(string(out), tc.contains) {
 				t.Fatalf("output lacks %q:\n%s", tc.contains, out)
+			}
+			if tc.lacks != "" && strings.Contains(string(out), tc.lacks) {
+				t.Fatalf("output has %q:\n%s", tc.lacks, out)
 			}
 		})
 	}
