@@ -34,6 +34,9 @@ type Spec struct {
 	Overlay string // hand corrections, relative to the repository root
 	Output  string // the generated catalog, relative to the repository root
 	PlanID  string // empty: derived from the notice
+	// NoFollowUps leaves tasks without a published target without one (by default each
+	// gets a follow-up target, notice.Options.FollowUpTasks).
+	NoFollowUps bool
 }
 
 // Shipped lists the shipped catalogs.
@@ -60,7 +63,7 @@ func Generate(w io.Writer, s Spec, read func(path string) ([]byte, error)) error
 			return fmt.Errorf("overlay %s: %w", s.Overlay, err)
 		}
 	}
-	c, warns, err := notice.Import(string(text), notice.Options{PlanID: s.PlanID, Source: s.Source}, ov)
+	c, warns, err := notice.Import(string(text), notice.Options{PlanID: s.PlanID, Source: s.Source, FollowUpTasks: !s.NoFollowUps}, ov)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", s.Source, err)
 	}

@@ -47,11 +47,21 @@ func TestShippedCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var targets, milestones, quantitative, withMilestone, relative int
+	var targets, milestones, quantitative, withMilestone, relative, followUps, bare int
 	for _, task := range c.Tasks {
 		var q, m bool
+		if len(task.Targets) == 0 {
+			bare++ // a task nobody can report on
+		}
 		for _, g := range task.Targets {
 			targets++
+			if g.FollowUp() {
+				followUps++
+				if len(task.Targets) != 1 || g.Measure != indicators.Milestone || g.Stage != indicators.StageCompleted {
+					t.Errorf("follow-up %s: %+v on a task with %d targets, want the task's only target, a milestone to complete", g.ID, g, len(task.Targets))
+				}
+				continue
+			}
 			if g.Measure == indicators.Milestone {
 				milestones++
 				m = true
@@ -71,13 +81,15 @@ func TestShippedCounts(t *testing.T) {
 	}
 	got := map[string]int{
 		"tasks": len(c.Tasks), "lead departments": len(c.LeadDepartments()), "departments": len(c.Departments),
-		"quantitative tasks": quantitative, "targets": targets, "numeric targets": targets - milestones,
+		"quantitative tasks": quantitative, "targets": targets, "numeric targets": targets - followUps - milestones,
 		"milestones": milestones, "tasks with a milestone": withMilestone, "relative targets": relative,
+		"task follow-ups": followUps, "published targets": targets - followUps, "tasks without a target": bare,
 	}
 	want := map[string]int{
 		"tasks": 177, "lead departments": 42, "departments": 46,
-		"quantitative tasks": 69, "targets": 128, "numeric targets": 100,
+		"quantitative tasks": 69, "targets": 211, "numeric targets": 100,
 		"milestones": 28, "tasks with a milestone": 26, "relative targets": 2,
+		"task follow-ups": 83, "published targets": 128, "tasks without a target": 0,
 	}
 	for k, w := range want {
 		t.Logf("%s: %d", k, got[k])
