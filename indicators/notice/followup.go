@@ -26,7 +26,8 @@ import (
 //     ("市三中迁建、市十七中东校区改造等各类学校项目建设" → "市三中迁建等各类学校项目建设"),
 //     a quoted list dropped ("开展“扫黑恶、治电诈…”严打整治行动" → "开展严打整治行动");
 //     at most 24 characters (clipped with "…"). A first clause that is only a topic
-//     ("化工产业,重点推进…") gives "<topic>重点任务".
+//     ("化工产业,重点推进…") gives "<topic>重点任务"; an item with no words but its lead
+//     gives "第N项任务".
 //   - No Source: the task's text is what it follows.
 //
 // Follow-ups are made at parse time, before an overlay, so an overlay can rename one
@@ -51,9 +52,13 @@ func (p *parser) followUps(c *indicators.Catalog) {
 			continue
 		}
 		rt := p.tasks[i]
+		metric := followUpMetric(rt.body)
+		if metric == "" {
+			metric = fmt.Sprintf("第%d项任务", t.Num) // an item that is only its lead
+		}
 		t.Targets = []indicators.Target{{
 			ID:      fmt.Sprintf("%d.1", t.Num),
-			Metric:  followUpMetric(rt.body),
+			Metric:  metric,
 			Measure: indicators.Milestone,
 			Stage:   indicators.StageCompleted,
 			Due:     ex.taskDue(rt.body, rt.deadline),

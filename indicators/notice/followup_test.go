@@ -27,6 +27,8 @@ func TestTaskFollowUps(t *testing.T) {
 			item: "加快市三中迁建、市十七中东校区改造、市九中新校区建设等各类学校项目建设。", wantMetric: "市三中迁建等各类学校项目建设", wantDue: "2026-12-31"},
 		"a topic clause names the topic's work": {
 			item: "化工产业,重点推进金鼎生物法制甲烷、祥源石墨烯材料等44个项目。", wantMetric: "化工产业重点任务", wantDue: "2026-12-31"},
+		"an item that is only its lead is named by its number": {
+			item: "(市发改委牵头落实)", wantMetric: "第1项任务", wantDue: "2026-12-31"},
 		"a name still too long is clipped": {
 			item: "做好沪太高铁(长治段)、长邯聊高铁、长治机场迁建项目前期工作。", wantMetric: "沪太高铁(长治段)、长邯聊高铁、长治机场迁建项…", wantDue: "2026-12-31"},
 	}

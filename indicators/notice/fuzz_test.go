@@ -1,17 +1,21 @@
 package notice_test
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/notice"
 )
 
 // FuzzParse: any input parses without panic, every warning names a line of the input
-// (or 0 for the whole text), and the catalog can be written.
+// (or 0 for the whole text), the catalog can be written, and with FollowUpTasks every
+// task has a target.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/notices/*.txt")
 	files = append(files, "../source/changzhi-2026.txt")
@@ -41,6 +45,21 @@ func FuzzParse(f *testing.F) {
 		}
 		if err := c.WriteYAML(io.Discard); err != nil {
 			t.Fatal(err)
+		}
+		// With follow-ups every task has a target, and a follow-up is its task's only one.
+		f, _ := notice.Parse(text, notice.Options{Year: 2026, FollowUpTasks: true})
+		for _, task := range f.Tasks {
+			if len(task.Targets) == 0 {
+				t.Fatalf("task %d has no target with FollowUpTasks", task.Num)
+			}
+			for _, g := range task.Targets {
+				if !g.FollowUp() {
+					continue
+				}
+				if len(task.Targets) != 1 || g.ID != fmt.Sprintf("%d.1", task.Num) || g.Measure != indicators.Milestone || g.Due == "" || g.Metric == "" || utf8.RuneCountInString(g.Metric) > notice.MaxFollowUpMetric || !utf8.ValidString(g.Metric) {
+					t.Fatalf("task %d: follow-up %+v", task.Num, g)
+				}
+			}
 		}
 	})
 }
