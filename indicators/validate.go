@@ -176,6 +176,15 @@ func Validate(r io.Reader) ([]Problem, error) {
 			default:
 				add(field(gn, "cadence"), "target %s: unknown cadence %q", g.ID, g.Cadence)
 			}
+			switch g.Kind {
+			case "":
+			case KindTask:
+				if g.Measure != Milestone {
+					add(field(gn, "kind"), "target %s: a task follow-up must be a milestone, not %q", g.ID, g.Measure)
+				}
+			default:
+				add(field(gn, "kind"), "target %s: unknown kind %q (want %q or none)", g.ID, g.Kind, KindTask)
+			}
 			if dn := field(gn, "due"); g.Due == "" {
 				add(gn, "target %s has no due date", g.ID)
 			} else if y, _, _, err := g.Due.Parse(); err != nil {
