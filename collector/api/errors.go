@@ -30,6 +30,7 @@ const (
 	codeNotFound              = "not_found"
 	codeStoreUnavailable      = "store_unavailable"
 	codeInvalidStatus         = "invalid_status"
+	codeInvalidKind           = "invalid_kind"
 	codeUnknownDepartment     = "unknown_department"
 	codeEvaluationUnavailable = "evaluation_unavailable"
 	codeInternal              = "internal_error"

@@ -2,7 +2,13 @@ package api_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/internal/testenv"
 )
 
 type listAnswer struct {
@@ -98,5 +104,84 @@ func TestReadEndpoints(t *testing.T) {
 	f.do(http.MethodGet, "/api/v1/departments", "", "", &deps)
 	if len(deps.Departments) != 5 || deps.Departments[1].ID != "rsj" || len(deps.Departments[1].Indicators) != 2 {
 		t.Fatalf("departments %+v", deps)
+	}
+}
+
+// followUpCatalog is the mini catalog with 99.1 turned into a task follow-up (kind: task),
+// as the import makes for a task without a published figure.
+func followUpCatalog(t *testing.T) *indicators.Catalog {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const line = `{id: "99.1", metric: 吴家庄水库开工, measure: milestone,`
+	if !strings.Contains(string(src), line) {
+		t.Fatalf("mini.yaml no longer has %s", line)
+	}
+	out := strings.Replace(string(src), line, line+" kind: task,", 1)
+	path := filepath.Join(t.TempDir(), "followup.yaml")
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := indicators.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+func TestIndicatorsShowTaskFollowUps(t *testing.T) {
+	f := newFixtureCatalog(t, followUpCatalog(t))
+	type kindAnswer struct {
+		Indicators []map[string]any       `json:"indicators"`
+		Error      *struct{ Code string } `json:"error"`
+	}
+	kinds := func(a kindAnswer) map[string]any {
+		out := map[string]any{}
+		for _, i := range a.Indicators {
+			out[i["id"].(string)] = i["kind"]
+		}
+		return out
+	}
+	cases := map[string]struct {
+		query  string
+		status int
+		want   func(a kindAnswer) bool
+	}{
+		"the list marks the follow-up and only it": {"", 200, func(a kindAnswer) bool {
+			k := kinds(a)
+			return len(k) == 8 && k["99.1"] == "task" && k["9.1"] == nil && k["4.1"] == nil
+		}},
+		"kind=task lists only follow-ups": {"?kind=task", 200, func(a kindAnswer) bool {
+			k := kinds(a)
+			return len(k) == 1 && k["99.1"] == "task"
+		}},
+		"kind=target lists only published targets": {"?kind=target", 200, func(a kindAnswer) bool {
+			k := kinds(a)
+			_, has := k["99.1"]
+			return len(k) == 7 && !has
+		}},
+		"kind combines with department": {"?kind=task&department=fgw", 200, func(a kindAnswer) bool {
+			return len(a.Indicators) == 0 && a.Indicators != nil
+		}},
+		"an unknown kind is an error": {"?kind=milestone", 400, func(a kindAnswer) bool {
+			return a.Error != nil && a.Error.Code == "invalid_kind"
+		}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			var a kindAnswer
+			resp := f.do(http.MethodGet, "/api/v1/indicators"+c.query, "", "", &a)
+			if resp.StatusCode != c.status || !c.want(a) {
+				t.Fatalf("%d %+v", resp.StatusCode, a)
+			}
+		})
+	}
+	for id, want := range map[string]any{"99.1": "task", "9.1": nil} {
+		var one map[string]any
+		if resp := f.do(http.MethodGet, "/api/v1/indicators/"+id, "", "", &one); resp.StatusCode != 200 || one["kind"] != want {
+			t.Errorf("GET /api/v1/indicators/%s: %d kind %v, want %v (%v)", id, resp.StatusCode, one["kind"], want, one)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 type indicatorView struct {
 	ID             string    `json:"id"`
 	Task           int       `json:"task"`
+	Kind           string    `json:"kind,omitempty"` // "task" for a follow-up of a task without a published figure
 	Department     string    `json:"department"`
 	DepartmentName string    `json:"department_name,omitempty"`
 	Metric         string    `json:"metric"`
@@ -60,7 +61,7 @@ type evalView struct {
 func viewOf(e indicators.Entry, series []indicators.Revision) indicatorView {
 	t := e.Target
 	v := indicatorView{
-		ID: t.ID, Task: e.Task.Num, Department: e.Task.Lead, Metric: t.Metric,
+		ID: t.ID, Task: e.Task.Num, Kind: t.Kind, Department: e.Task.Lead, Metric: t.Metric,
 		Measure: string(t.Measure), Comparator: string(t.Comparator), Target: t.Value,
 		Unit: t.Unit, DisplayUnit: t.DisplayUnit, DisplayScale: t.DisplayScale,
 		Stage: string(t.Stage), Due: string(t.Due), Cadence: string(t.Cadence),
