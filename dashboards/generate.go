@@ -120,3 +120,26 @@ func marshalJSON(v any) ([]byte, error) {
 func CatalogPath(root string) string {
 	return filepath.Join(root, filepath.FromSlash(DefaultCatalog))
 }
+
+// Regenerate loads the catalog at catalogPath, generates everything and writes it under
+// dir; it returns the names written, sorted. Both `go generate` and `duban dashboards
+// generate` call it.
+func Regenerate(catalogPath, dir string) ([]string, error) {
+	cat, err := indicators.Load(catalogPath)
+	if err != nil {
+		return nil, err
+	}
+	files, err := Generate(cat)
+	if err != nil {
+		return nil, err
+	}
+	if err := Write(dir, files); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}

@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/dashboards"
-	"github.com/duban-gov/duban/indicators"
 )
 
 func newDashboardsCmd(s streams) *cobra.Command {
@@ -24,22 +22,10 @@ func newDashboardsCmd(s streams) *cobra.Command {
 			if catalog == "" {
 				catalog = dashboards.CatalogPath(root)
 			}
-			cat, err := indicators.Load(catalog)
+			names, err := dashboards.Regenerate(catalog, out)
 			if err != nil {
 				return err
 			}
-			files, err := dashboards.Generate(cat)
-			if err != nil {
-				return err
-			}
-			if err := dashboards.Write(out, files); err != nil {
-				return err
-			}
-			names := make([]string, 0, len(files))
-			for n := range files {
-				names = append(names, n)
-			}
-			sort.Strings(names)
 			for _, n := range names {
 				fmt.Fprintf(s.err, "wrote %s/%s\n", out, n)
 			}

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/duban-gov/duban/dashboards"
-	"github.com/duban-gov/duban/indicators"
 )
 
 func main() {
@@ -26,13 +25,6 @@ func main() {
 }
 
 func run(catalog, out string) error {
-	cat, err := indicators.Load(catalog)
-	if err != nil {
-		return err
-	}
-	files, err := dashboards.Generate(cat)
-	if err != nil {
-		return err
-	}
-	return dashboards.Write(out, files)
+	_, err := dashboards.Regenerate(catalog, out)
+	return err
 }
