@@ -67,6 +67,15 @@ const (
 	LabelDisplayScale = "display_scale"
 )
 
+// LabelKind on MetricInfo tells a published target (KindTarget) from the follow-up of a
+// task without a published figure (KindTask, indicators.KindTask), tracked by stage,
+// percent and narrative.
+const (
+	LabelKind  = "kind"
+	KindTarget = "target"
+	KindTask   = "task"
+)
+
 // DisplayScales are the display scales other than 1 that the Grafana alert queries
 // convert (PromQL cannot read a number out of a label, so they enumerate these); the
 // Prometheus rules divide by the label itself and take any scale.

@@ -258,7 +258,7 @@ func lookup(cat *indicators.Catalog, r *evaluate.Result) (indicators.Entry, erro
 var infoLabelNames = []string{conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
 	conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
 	conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue,
-	conventions.LabelDisplayUnit, conventions.LabelDisplayScale}
+	conventions.LabelDisplayUnit, conventions.LabelDisplayScale, conventions.LabelKind}
 
 // infoLabelValues are the values of MetricInfo's labels in infoLabelNames' order.
 func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
@@ -273,7 +273,16 @@ func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
 	}
 	return []string{r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
 		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator), string(tg.Due),
-		unit, conventions.DisplayScaleText(tg.DisplayScale)}
+		unit, conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg)}
+}
+
+// kindValue is MetricInfo's LabelKind: KindTask for a task follow-up, KindTarget for a
+// published target.
+func kindValue(tg *indicators.Target) string {
+	if tg.FollowUp() {
+		return conventions.KindTask
+	}
+	return conventions.KindTarget
 }
 
 func statusValue(r *evaluate.Result, s evaluate.Status) float64 {

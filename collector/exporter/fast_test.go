@@ -484,3 +484,48 @@ func TestInfoCarriesTheDisplayUnitAndScale(t *testing.T) {
 		})
 	}
 }
+
+// TestInfoTellsFollowUpsFromTargets: on the shipped catalog both paths label every task
+// follow-up kind="task" and every published target kind="target".
+func TestInfoTellsFollowUpsFromTargets(t *testing.T) {
+	cat := shippedCatalog(t)
+	want := map[string]int{}
+	for _, e := range cat.Entries() {
+		if e.Target.FollowUp() {
+			want[`kind="task"`]++
+		} else {
+			want[`kind="target"`]++
+		}
+	}
+	if want[`kind="task"`] == 0 || want[`kind="target"`] == 0 {
+		t.Fatalf("the shipped catalog should have both kinds: %v", want)
+	}
+	svc := newService(t, cat, fixedNow(t, cat), nil)
+	cfg := exporter.Config{Source: svc, Version: "test", Revision: "abc"}
+	e, err := exporter.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := exporter.Handler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := scrape(t, h, "")
+	paths := map[string][]string{"the Collector": collected(t, e), "the fast handler": families(t, body)}
+	for name, lines := range paths {
+		got := map[string]int{}
+		for _, l := range lines {
+			if !strings.HasPrefix(l, "duban_indicator_info{") {
+				continue
+			}
+			for k := range want {
+				if strings.Contains(l, k) {
+					got[k]++
+				}
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: info series by kind %v, want %v", name, got, want)
+		}
+	}
+}
