@@ -56,7 +56,8 @@ type Alert struct {
 const (
 	// RecordStatusCurrent: one series per indicator, value 1, labels indicator,
 	// department, status (the current state) and the info labels (task, name,
-	// department_name, unit, measure, comparator, due, display_unit, display_scale).
+	// department_name, unit, measure, comparator, due, display_unit, display_scale, and
+	// kind: target for a published target, task for a task follow-up).
 	RecordStatusCurrent = "duban:indicator_status:current"
 	// RecordDepartmentCount: indicators per department and status.
 	RecordDepartmentCount = "duban:department_indicators:count"
@@ -73,7 +74,7 @@ var Values = map[string]string{
 }
 
 // infoLabels are the labels the current-status series copies from the info metric.
-const infoLabels = "task, name, department_name, unit, measure, comparator, due, display_unit, display_scale"
+const infoLabels = "task, name, department_name, unit, measure, comparator, due, display_unit, display_scale, kind"
 
 // Recordings returns the recording rules in evaluation order.
 func Recordings() []Recording {
