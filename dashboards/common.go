@@ -97,12 +97,13 @@ func rangeQuery(ref, expr, legend string) *prometheus.DataqueryBuilder {
 		LegendFormat(legend)
 }
 
-// withInfo joins the Chinese names of the info metric onto a per-indicator vector.
+// withInfo joins the Chinese names and the kind (published target or task follow-up) of
+// the info metric onto a per-indicator vector.
 func withInfo(expr string) string {
-	return fmt.Sprintf("%s * on (%s, %s) group_left (%s, %s, %s) %s",
+	return fmt.Sprintf("%s * on (%s, %s) group_left (%s, %s, %s, %s) %s",
 		expr, conventions.LabelIndicator, conventions.LabelDepartment,
 		conventions.LabelName, conventions.LabelDepartmentName, conventions.LabelUnit,
-		conventions.MetricInfo)
+		conventions.LabelKind, conventions.MetricInfo)
 }
 
 // sel renders a metric with label matchers, e.g. sel(MetricGap, `department="$department"`).
@@ -157,6 +158,22 @@ func statusMappings() []dashboard.ValueMapping {
 	opts["0"] = dashboard.ValueMappingResult{Text: cog.ToPtr("未知"), Color: cog.ToPtr("text"), Index: cog.ToPtr(int32(len(statusViews)))}
 	return []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText, Options: opts}}}
 }
+
+// kindMappings turn the info kind label into 指标 (a published target) or 任务 (the
+// follow-up of a task without a published figure).
+func kindMappings() []dashboard.ValueMapping {
+	opts := map[string]dashboard.ValueMappingResult{
+		conventions.KindTarget: {Text: cog.ToPtr(kindTargetText), Index: cog.ToPtr(int32(0))},
+		conventions.KindTask:   {Text: cog.ToPtr(kindTaskText), Color: cog.ToPtr("blue"), Index: cog.ToPtr(int32(1))},
+	}
+	return []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText, Options: opts}}}
+}
+
+// Texts of the two kinds of targets.
+const (
+	kindTargetText = "指标"
+	kindTaskText   = "任务"
+)
 
 func thresholds(steps ...dashboard.Threshold) *dashboard.ThresholdsConfigBuilder {
 	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps)

@@ -153,7 +153,7 @@ func TestTrafficTableIsSortedWorstFirstAndShowsEveryColumn(t *testing.T) {
 	}
 	b, _ := json.Marshal(table)
 	s := string(b)
-	for _, col := range []string{"指标", "牵头单位", "当前值", "目标值", "序时进度值", "差距", "状态", "最近报送"} {
+	for _, col := range []string{"指标", "类型", "牵头单位", "当前值", "目标值", "序时进度值", "差距", "状态", "最近报送"} {
 		if !strings.Contains(s, `"`+col+`"`) {
 			t.Errorf("table lacks column %s", col)
 		}
@@ -164,6 +164,30 @@ func TestTrafficTableIsSortedWorstFirstAndShowsEveryColumn(t *testing.T) {
 	if !strings.Contains(s, "group_left") || !strings.Contains(s, conventions.MetricInfo) {
 		t.Error("table does not join the info metric for the Chinese names")
 	}
+	if !strings.Contains(s, ", kind)") || !strings.Contains(s, `"task":{"text":"任务"`) || !strings.Contains(s, `"target":{"text":"指标"`) {
+		t.Errorf("table does not show the kind as 指标 or 任务: %s", s)
+	}
+}
+
+func TestOverviewCountsPublishedTargetsAndTaskFollowUpsApart(t *testing.T) {
+	d, err := dashboards.Overview(catalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range allPanels(d) {
+		if p.Title == nil || *p.Title != "目标总数" {
+			continue
+		}
+		b, _ := json.Marshal(p)
+		s := string(b)
+		for _, want := range []string{`kind!=\"task\"`, `kind=\"task\"`, `"legendFormat":"指标"`, `"legendFormat":"任务"`} {
+			if !strings.Contains(s, want) {
+				t.Errorf("目标总数 lacks %s: %s", want, s)
+			}
+		}
+		return
+	}
+	t.Fatal("no 目标总数 stat on the overview")
 }
 
 func TestEveryLeadDepartmentHasARowOnTheOverview(t *testing.T) {

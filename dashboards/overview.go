@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
@@ -74,9 +76,7 @@ func base(uid, title string, cat *indicators.Catalog) *dashboard.DashboardBuilde
 // statusStats are one stat per status (sum of the status series), the total and the
 // overdue reports, 3 grid units wide each (8 panels fill the row).
 func statusStats(ids *panelIDs, matchers ...string) []cog.Builder[dashboard.Panel] {
-	out := []cog.Builder[dashboard.Panel]{
-		countStat(ids, "目标总数", "text", "count("+sel(conventions.MetricInfo, matchers...)+")"),
-	}
+	out := []cog.Builder[dashboard.Panel]{totalStat(ids, matchers...)}
 	for _, s := range statusViews {
 		ms := append([]string{eq(conventions.LabelStatus, s.Status)}, matchers...)
 		out = append(out, countStat(ids, s.Text, s.Color, "sum("+sel(conventions.MetricStatus, ms...)+")"))
@@ -85,12 +85,31 @@ func statusStats(ids *panelIDs, matchers ...string) []cog.Builder[dashboard.Pane
 	return out
 }
 
+// totalStat counts the targets in two values: published targets (指标, any kind but
+// task, so an exporter without the kind label counts as before) and task follow-ups (任务).
+func totalStat(ids *panelIDs, matchers ...string) *stat.PanelBuilder {
+	targets := append([]string{conventions.LabelKind + `!="` + conventions.KindTask + `"`}, matchers...)
+	tasks := append([]string{eq(conventions.LabelKind, conventions.KindTask)}, matchers...)
+	count := func(ref, legend string, ms []string) *prometheusQuery {
+		return instant(ref, "count("+sel(conventions.MetricInfo, ms...)+") or vector(0)").
+			Format(prometheus.PromQueryFormatTimeSeries).LegendFormat(legend)
+	}
+	return statPanel(ids, "目标总数", "text").
+		Targets([]cog.Builder[variants.Dataquery]{count("A", kindTargetText, targets), count("B", kindTaskText, tasks)}).
+		Description("指标:文件公布了数值或时间节点的目标;任务:未公布数值的任务,按推进阶段、完成比例和进展说明跟进。").
+		TextMode(common.BigValueTextModeValueAndName)
+}
+
 func countStat(ids *panelIDs, title, color, expr string) *stat.PanelBuilder {
+	return statPanel(ids, title, color).WithTarget(instant("A", expr))
+}
+
+// statPanel is a count stat without its queries.
+func statPanel(ids *panelIDs, title, color string) *stat.PanelBuilder {
 	return stat.NewPanelBuilder().
 		Id(ids.id()).
 		Title(title).
 		Datasource(promDS()).
-		WithTarget(instant("A", expr)).
 		Height(4).Span(3).
 		Unit("none").
 		Decimals(0).

@@ -13,6 +13,7 @@ import (
 const (
 	colIndicator  = "编号"
 	colName       = "指标"
+	colKind       = "类型"
 	colDepartment = "牵头单位"
 	colDeptID     = "单位代码"
 	colUnit       = "单位"
@@ -41,8 +42,9 @@ var trafficColumns = []column{
 	{"G", colLast, func(m []string) string { return withInfo(sel(conventions.MetricLastReport, m...) + " * 1000") }},
 }
 
-// trafficTable is a table of targets, one row each, worst status on top: name, value,
-// target, expected, gap, progress, status, last report. matchers filter the targets.
+// trafficTable is a table of targets, one row each, worst status on top: name, kind
+// (指标 for a published target, 任务 for a task follow-up), value, target, expected, gap,
+// progress, status, last report. matchers filter the targets.
 func trafficTable(ids *panelIDs, title string, matchers ...string) *table.PanelBuilder {
 	rename := map[string]string{
 		conventions.LabelName:           colName,
@@ -50,9 +52,10 @@ func trafficTable(ids *panelIDs, title string, matchers ...string) *table.PanelB
 		conventions.LabelUnit:           colUnit,
 		conventions.LabelIndicator:      colIndicator,
 		conventions.LabelDepartment:     colDeptID,
+		conventions.LabelKind:           colKind,
 	}
 	order := map[string]int{
-		conventions.LabelIndicator: 0, conventions.LabelName: 1, conventions.LabelDepartmentName: 2,
+		conventions.LabelIndicator: 0, conventions.LabelName: 1, conventions.LabelKind: 2, conventions.LabelDepartmentName: 3,
 	}
 	p := table.NewPanelBuilder().
 		Id(ids.id()).
@@ -68,10 +71,10 @@ func trafficTable(ids *panelIDs, title string, matchers ...string) *table.PanelB
 	for i, c := range trafficColumns {
 		p.WithTarget(instant(c.ref, c.expr(matchers)))
 		rename["Value #"+c.ref] = c.title
-		order["Value #"+c.ref] = 3 + i
+		order["Value #"+c.ref] = 4 + i
 	}
-	order[conventions.LabelUnit] = 3 + len(trafficColumns)
-	order[conventions.LabelDepartment] = 4 + len(trafficColumns)
+	order[conventions.LabelUnit] = 4 + len(trafficColumns)
+	order[conventions.LabelDepartment] = 5 + len(trafficColumns)
 
 	p.WithTransformation(dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}})
 	p.WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
@@ -99,6 +102,11 @@ func trafficTable(ids *panelIDs, title string, matchers ...string) *table.PanelB
 		prop("custom.cellOptions", map[string]any{"type": "color-text"}),
 	))
 	p.OverrideByName(override(colLast, prop("unit", "dateTimeAsIso")))
+	p.OverrideByName(override(colKind,
+		prop("mappings", kindMappings()),
+		prop("custom.cellOptions", map[string]any{"type": "color-text"}),
+		prop("custom.width", 60),
+	))
 	p.OverrideByName(override(colName,
 		prop("custom.width", 260),
 		prop("links", []map[string]any{{"title": "查看指标详情", "url": "/d/" + IndicatorUID + "?var-indicator=${__data.fields[\"" + colIndicator + "\"]}&${__url_time_range}"}}),
