@@ -140,6 +140,14 @@ func TargetText(t *indicators.Target) string {
 	return v
 }
 
+// FollowUpTag marks a task follow-up (indicators.Target.FollowUp) where a published
+// target would show its figure: the task has none and is tracked by stage, percent and
+// narrative. FollowUpHint explains the tag.
+const (
+	FollowUpTag  = "任务推进"
+	FollowUpHint = "未公布数值的任务,按推进阶段、完成比例和进展说明跟进"
+)
+
 func stageGoal(s indicators.Stage) string {
 	switch s {
 	case indicators.StageCompleted:

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
@@ -88,7 +89,9 @@ func New(cfg Config) (*Board, error) {
 		b.hashes = append(b.hashes, [sha256.Size]byte(raw))
 	}
 	t, err := template.New("board.html").Funcs(template.FuncMap{
-		"query": query,
+		"query":        query,
+		"followUpTag":  func() string { return present.FollowUpTag },
+		"followUpHint": func() string { return present.FollowUpHint },
 	}).ParseFS(assets, "assets/board.html")
 	if err != nil {
 		return nil, fmt.Errorf("board: parse template: %w", err)

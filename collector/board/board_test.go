@@ -29,6 +29,27 @@ func service(t *testing.T) *collector.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serviceFor(t, cat)
+}
+
+// followUpService is service with 99.1 (吴家庄水库开工) turned into a task follow-up, as
+// the import makes for a task without a published figure.
+func followUpService(t *testing.T) *collector.Service {
+	t.Helper()
+	cat, err := indicators.Load(filepath.Join(testenv.RepoRoot(), "indicators", "testdata", "mini.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := cat.Lookup("99.1")
+	if !ok {
+		t.Fatal("mini.yaml lacks 99.1")
+	}
+	e.Target.Kind = indicators.KindTask
+	return serviceFor(t, cat)
+}
+
+func serviceFor(t *testing.T, cat *indicators.Catalog) *collector.Service {
+	t.Helper()
 	ctx := context.Background()
 	st, err := boltstore.Open(ctx, boltstore.Config{Dir: t.TempDir()})
 	if err != nil {
@@ -132,6 +153,57 @@ func TestBoardShowsEveryTaskWithValuesStatusesAndNotes(t *testing.T) {
 	if strings.Contains(html, "<script") {
 		t.Error("the board must work without JavaScript")
 	}
+}
+
+func TestBoardTagsTaskFollowUps(t *testing.T) {
+	b, err := board.New(board.Config{Source: followUpService(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, html := get(t, b, "/")
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %s", code, html)
+	}
+	cases := map[string]struct {
+		id            string
+		wants, absent []string
+	}{
+		"a follow-up is tagged 任务推进 instead of a target": {"99.1", []string{`class="tag followup"`, "任务推进", "年底前开工"}, []string{"目标:"}},
+		"a published milestone keeps its target":         {"9.1", []string{"目标:"}, []string{"任务推进"}},
+		"a published figure keeps its target":            {"57.1", []string{"目标:"}, []string{"任务推进"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := row(t, html, tc.id)
+			for _, w := range tc.wants {
+				if !strings.Contains(r, w) {
+					t.Errorf("row %s lacks %q:\n%s", tc.id, w, r)
+				}
+			}
+			for _, w := range tc.absent {
+				if strings.Contains(r, w) {
+					t.Errorf("row %s has %q:\n%s", tc.id, w, r)
+				}
+			}
+		})
+	}
+	if !strings.Contains(html, "8 项目标(公布目标 7 项,任务推进 1 项)") {
+		t.Errorf("the header does not count follow-ups apart: %s", html[:min(len(html), 1200)])
+	}
+	// Without follow-ups the header only counts targets.
+	_, plain := get(t, mustBoard(t, service(t)), "/")
+	if strings.Contains(plain, "任务推进") || !strings.Contains(plain, "8 项目标 ·") {
+		t.Errorf("a catalog without follow-ups mentions them or lacks the count")
+	}
+}
+
+func mustBoard(t *testing.T, svc *collector.Service) *board.Board {
+	t.Helper()
+	b, err := board.New(board.Config{Source: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestBoardFilters(t *testing.T) {

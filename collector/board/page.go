@@ -26,6 +26,7 @@ type page struct {
 	Counts               []count
 	Bar                  template.HTML
 	Tasks, Indicators    int
+	FollowUps, Published int // of Indicators: task follow-ups and published targets
 	Shown                int
 	Rows                 int  // indicator rows matching the filter
 	Collapsed            bool // too many rows: departments only, with links
@@ -59,6 +60,7 @@ type taskRow struct {
 
 type indicatorRow struct {
 	ID, Metric, Target     string
+	FollowUp               bool // a task follow-up: tagged 任务推进 instead of 目标:
 	Status, StatusLabel    string
 	Value, Period          string
 	Expected, Gap          string
@@ -129,6 +131,9 @@ func (b *Board) build(f filter) (*page, error) {
 		for j := range task.Targets {
 			t := &task.Targets[j]
 			p.Indicators++
+			if t.FollowUp() {
+				p.FollowUps++
+			}
 			r, ok := byID[t.ID]
 			if !ok {
 				r = evaluate.Result{Indicator: t.ID, Status: evaluate.NoData}
@@ -167,6 +172,7 @@ func (b *Board) build(f filter) (*page, error) {
 		s.Tasks = append(s.Tasks, row)
 		p.Shown++
 	}
+	p.Published = p.Indicators - p.FollowUps
 	var segs []present.Segment
 	for _, st := range evaluate.Statuses {
 		p.Counts = append(p.Counts, count{Status: string(st), Label: present.StatusLabel(st), N: counts[st]})
@@ -214,7 +220,7 @@ func (b *Board) build(f filter) (*page, error) {
 
 func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.Revision, year int, loc *time.Location) indicatorRow {
 	v := indicatorRow{
-		ID: t.ID, Metric: t.Metric, Target: present.TargetText(t),
+		ID: t.ID, Metric: t.Metric, Target: present.TargetText(t), FollowUp: t.FollowUp(),
 		Status: string(r.Status), StatusLabel: present.StatusLabel(r.Status),
 		Overdue: r.ReportOverdue,
 	}
