@@ -171,6 +171,7 @@ type Bulletin struct {
 	GeneratedAt string
 	Tasks       int
 	Indicators  int
+	FollowUps   int // of Indicators, task follow-ups (the rest are published targets)
 	Counts      []Count
 	Summary     string // one sentence of counts
 	Departments []Department
@@ -205,6 +206,7 @@ type Row struct {
 	StatusLabel                    string
 	Note                           string
 	Milestone                      bool
+	FollowUp                       bool   // a task follow-up: no published figure, tracked by stage
 	Stage                          string // milestones: current stage label
 	Percent                        string // milestones: percent complete
 
@@ -245,6 +247,9 @@ func Build(in Input) *Bulletin {
 	depts := map[string]*Department{}
 	for _, e := range cat.Entries() {
 		b.Indicators++
+		if e.Target.FollowUp() {
+			b.FollowUps++
+		}
 		r, ok := results[e.Target.ID]
 		if !ok {
 			r = evaluate.Result{Indicator: e.Target.ID, Status: evaluate.NoData}
@@ -293,6 +298,10 @@ func Build(in Input) *Bulletin {
 
 func summary(b *Bulletin) string {
 	s := fmt.Sprintf("截至%s,共%d项任务、%d项量化指标:", b.AsOf, b.Tasks, b.Indicators)
+	if b.FollowUps > 0 {
+		s = fmt.Sprintf("截至%s,共%d项任务、%d项目标(公布目标%d项,%s%d项):", b.AsOf, b.Tasks, b.Indicators,
+			b.Indicators-b.FollowUps, present.FollowUpTag, b.FollowUps)
+	}
 	for i, c := range b.Counts {
 		if i > 0 {
 			s += ","
@@ -309,7 +318,7 @@ func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, 
 		Metric: t.Metric, Target: present.TargetText(t), Unit: present.Unit(t),
 		Value: "—", Expected: "—", Gap: "—", Period: r.Period,
 		Status: r.Status, StatusLabel: present.StatusLabel(r.Status), Note: r.Note,
-		Milestone: t.Measure == indicators.Milestone,
+		Milestone: t.Measure == indicators.Milestone, FollowUp: t.FollowUp(),
 	}
 	if e.Department != nil {
 		row.DepartmentName = e.Department.Name
@@ -352,6 +361,15 @@ func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, 
 	}
 	row.Trend = chart
 	return row
+}
+
+// TargetLabel is the target as the tables print it: a task follow-up is labelled
+// 任务推进 before its due text, so it is not read as a published target.
+func (r Row) TargetLabel() string {
+	if r.FollowUp {
+		return present.FollowUpTag + ":" + r.Target
+	}
+	return r.Target
 }
 
 // ranking orders departments by on-time rate (of the reports already due), then fewest

@@ -267,3 +267,50 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// TestFollowUpsAreLabelled: with 99.1 turned into a task follow-up (kind: task), every
+// table labels it 任务推进 and the summary counts published targets and follow-ups apart.
+func TestFollowUpsAreLabelled(t *testing.T) {
+	f := load(t)
+	e, ok := f.cat.Lookup("99.1")
+	if !ok {
+		t.Fatal("mini.yaml lacks 99.1")
+	}
+	e.Target.Kind = indicators.KindTask
+	in, err := bulletin.Prepare(f, "2026-Q1", bulletin.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[bulletin.Format]string{}
+	for _, format := range []bulletin.Format{bulletin.Markdown, bulletin.HTML} {
+		var buf bytes.Buffer
+		if err := bulletin.Render(&buf, format, in); err != nil {
+			t.Fatal(err)
+		}
+		out[format] = buf.String()
+	}
+	cases := map[string]struct {
+		format       bulletin.Format
+		want, absent string
+	}{
+		"the summary counts follow-ups apart":              {bulletin.Markdown, "共8项任务、8项目标(公布目标7项,任务推进1项):", "量化指标"},
+		"the department table labels the follow-up":        {bulletin.Markdown, "| 99.1 | 吴家庄水库开工 | 任务推进:年底前开工 |", ""},
+		"the milestone section labels it too":              {bulletin.Markdown, "吴家庄水库开工:任务推进:年底前开工", ""},
+		"a published milestone is not labelled":            {bulletin.Markdown, "| 9.1 | 沁源新交口地方铁路、武乡通用机场等项目开工 | 6月30日前开工 |", ""},
+		"html shows a tag before the follow-up's due text": {bulletin.HTML, `<span class="tag" title="未公布数值的任务,按推进阶段、完成比例和进展说明跟进">任务推进</span> 年底前开工`, ""},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := out[c.format]
+			if !strings.Contains(s, c.want) {
+				t.Errorf("%s lacks %q", c.format, c.want)
+			}
+			if c.absent != "" && strings.Contains(s, c.absent) {
+				t.Errorf("%s has %q", c.format, c.absent)
+			}
+		})
+	}
+	if n := strings.Count(out[bulletin.Markdown], "任务推进:"); n != 2 {
+		t.Errorf("the follow-up is labelled %d times in Markdown, want 2 (department table, milestones)", n)
+	}
+}

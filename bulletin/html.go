@@ -18,7 +18,9 @@ var templates embed.FS
 var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 var htmlTemplate = template.Must(template.New("bulletin.html").Funcs(template.FuncMap{
-	"color": func(s evaluate.Status) string { return present.StatusColor(s) },
+	"color":        func(s evaluate.Status) string { return present.StatusColor(s) },
+	"followUpTag":  func() string { return present.FollowUpTag },
+	"followUpHint": func() string { return present.FollowUpHint },
 	// css passes our own fixed hex colours into style attributes.
 	"css": func(s string) template.CSS {
 		if !hexColor.MatchString(s) {

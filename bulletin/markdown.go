@@ -31,7 +31,7 @@ func (b *Bulletin) WriteMarkdown(out io.Writer) error {
 		p("%s。\n\n", strings.Join(parts, ","))
 		p("| 编号 | 指标 | 目标 | 完成值 | 应达进度 | 差距 | 状态 |\n|---|---|---|---:|---:|---:|---|\n")
 		for _, r := range d.Rows {
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", r.ID, md(r.Metric), md(r.Target), md(withPeriod(r)), r.Expected, r.Gap, r.StatusLabel)
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", r.ID, md(r.Metric), md(r.TargetLabel()), md(withPeriod(r)), r.Expected, r.Gap, r.StatusLabel)
 		}
 		var notes []string
 		for _, r := range d.Rows {
@@ -50,7 +50,7 @@ func (b *Bulletin) WriteMarkdown(out io.Writer) error {
 	} else {
 		p("| 部门 | 编号 | 指标 | 目标 | 完成值 | 应达进度 | 差距 | 状态 | 情况说明 |\n|---|---|---|---|---:|---:|---:|---|---|\n")
 		for _, r := range b.Problems {
-			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(r.DepartmentName), r.ID, md(r.Metric), md(r.Target), md(withPeriod(r)), r.Expected, r.Gap, r.StatusLabel, md(r.Note))
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(r.DepartmentName), r.ID, md(r.Metric), md(r.TargetLabel()), md(withPeriod(r)), r.Expected, r.Gap, r.StatusLabel, md(r.Note))
 		}
 	}
 
@@ -67,7 +67,7 @@ func (b *Bulletin) WriteMarkdown(out io.Writer) error {
 	} else {
 		p("| 编号 | 部门 | 节点目标 | 当前阶段 | 完成百分比 | 状态 | 情况说明 |\n|---|---|---|---|---:|---|---|\n")
 		for _, r := range b.Milestones {
-			p("| %s | %s | %s:%s | %s | %s | %s | %s |\n", r.ID, md(r.DepartmentName), md(r.Metric), md(r.Target), r.Stage, r.Percent, r.StatusLabel, md(r.Note))
+			p("| %s | %s | %s:%s | %s | %s | %s | %s |\n", r.ID, md(r.DepartmentName), md(r.Metric), md(r.TargetLabel()), r.Stage, r.Percent, r.StatusLabel, md(r.Note))
 		}
 	}
 	return w.Flush()

@@ -48,7 +48,7 @@ func (b *Bulletin) WriteXLSX(w io.Writer) error {
 	r := 2
 	for _, d := range b.Departments {
 		for _, row := range d.Rows {
-			x.row(s, r, d.Name, row.ID, row.Task, row.Metric, row.Target, row.Unit, num(row.TargetNum), valueCell(row), row.Period, num(row.ExpectedNum), num(row.GapNum), row.StatusLabel, row.Note)
+			x.row(s, r, d.Name, row.ID, row.Task, row.Metric, row.TargetLabel(), row.Unit, num(row.TargetNum), valueCell(row), row.Period, num(row.ExpectedNum), num(row.GapNum), row.StatusLabel, row.Note)
 			r++
 		}
 	}
@@ -58,7 +58,7 @@ func (b *Bulletin) WriteXLSX(w io.Writer) error {
 	x.sheet(s)
 	x.header(s, 1, "部门", "编号", "指标", "目标", "单位", "完成值", "应达进度", "差距", "状态", "情况说明")
 	for i, row := range b.Problems {
-		x.row(s, 2+i, row.DepartmentName, row.ID, row.Metric, row.Target, row.Unit, valueCell(row), num(row.ExpectedNum), num(row.GapNum), row.StatusLabel, row.Note)
+		x.row(s, 2+i, row.DepartmentName, row.ID, row.Metric, row.TargetLabel(), row.Unit, valueCell(row), num(row.ExpectedNum), num(row.GapNum), row.StatusLabel, row.Note)
 	}
 	x.widths(s, 14, 8, 30, 18, 8, 10, 10, 10, 10, 50)
 
@@ -78,7 +78,7 @@ func (b *Bulletin) WriteXLSX(w io.Writer) error {
 	x.sheet(s)
 	x.header(s, 1, "编号", "部门", "节点", "节点目标", "当前阶段", "完成百分比", "状态", "情况说明")
 	for i, row := range b.Milestones {
-		x.row(s, 2+i, row.ID, row.DepartmentName, row.Metric, row.Target, row.Stage, num(row.ValueNum), row.StatusLabel, row.Note)
+		x.row(s, 2+i, row.ID, row.DepartmentName, row.Metric, row.TargetLabel(), row.Stage, num(row.ValueNum), row.StatusLabel, row.Note)
 	}
 	x.widths(s, 8, 14, 30, 18, 10, 10, 10, 50)
 
