@@ -350,7 +350,7 @@ func TestCrashLoopEmbedded(t *testing.T) {
 
 func TestCrashLoopInfluxDBWithOutages(t *testing.T) {
 	influx := testenv.StartInfluxd(t)
-	r := newCrashRig(t, fmt.Sprintf("store:\n  kind: influxdb\n  path: $DIR/data\n  influxdb: {url: %s, org: duban, bucket: %s, timeout: 2s, refresh: 1h}", influx.URL, influx.Bucket))
+	r := newCrashRig(t, fmt.Sprintf("store:\n  kind: influxdb\n  path: $DIR/data\n  influxdb: {url: %s, org: duban, bucket: %s, timeout: 5s, refresh: 1h}", influx.URL, influx.Bucket))
 	// InfluxDB goes away for a third of the cycles, so kills land both while spooling
 	// and while replaying.
 	down := false

@@ -2,6 +2,7 @@ package influx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,14 +19,18 @@ func (s *Store) replayLoop() {
 		cancel()
 	}()
 	backoff := s.cfg.RetryMin
+	// limit adapts the round to what InfluxDB answers within the timeout: halved after a
+	// round that timed out (a lookup over many ids can be slow on a loaded server, and
+	// retrying the same round would never finish), doubled back after a success.
+	limit := s.cfg.ReplayPoints
 	for {
-		// The oldest batches, up to ReplayPoints reports (at least one batch), go together:
+		// The oldest batches, up to limit reports (at least one batch), go together:
 		// one lookup and one write for many spooled batches drains a long outage fast.
 		s.mu.Lock()
 		var head []spooled
 		size := 0
 		for _, b := range s.pending {
-			if len(head) > 0 && size+len(b.points) > s.cfg.ReplayPoints {
+			if len(head) > 0 && size+len(b.points) > limit {
 				break
 			}
 			head = append(head, b)
@@ -43,14 +48,18 @@ func (s *Store) replayLoop() {
 		err := s.replay(ctx, head)
 		if err == nil {
 			backoff = s.cfg.RetryMin
+			limit = min(2*limit, s.cfg.ReplayPoints)
 			continue
 		}
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, context.DeadlineExceeded) && len(head) > 1 {
+			limit = max(1, size/2)
+		}
 		s.unreachable(err)
 		s.writeErrors.Add(1)
-		s.log.Warn("replay to InfluxDB failed; retrying", "batches", len(head), "in", backoff, "err", err)
+		s.log.Warn("replay to InfluxDB failed; retrying", "batches", len(head), "next_round_reports", limit, "in", backoff, "err", err)
 		select {
 		case <-s.stop:
 			return
