@@ -260,7 +260,18 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 // when anything is spooled already, to keep the order).
 func (s *Store) store(pts []point, direct bool) error {
 	if direct {
-		err := s.write(context.Background(), pts)
+		// Reserve the numbers before InfluxDB may hold the points: a collector killed
+		// after the write but before its 201 would otherwise, restarted during an
+		// outage, give the next report a revision InfluxDB already has, and the replay
+		// would renumber an acknowledged receipt. A reserved number whose write never
+		// lands leaves a gap, never a clash.
+		s.mu.Lock()
+		err := s.journal.record(pts)
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		err = s.write(context.Background(), pts)
 		if err == nil {
 			s.mu.Lock()
 			s.written(pts)
