@@ -201,9 +201,8 @@ func (r rest) Collect(ch chan<- prometheus.Metric) {
 // the latest period due; every lead department gets a series, 0 when nothing is expected.
 func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
 	period := e.cfg.Eval.LastDuePeriod(cat.Plan, now)
-	comp, err := evaluate.Completeness(e.cfg.Eval, cat, func(id string) []evaluate.Arrival {
-		return evaluate.SeriesArrivals(e.cfg.Source.Series(id))
-	}, period, now)
+	// Scrape path: look the arrival up in the snapshot, no slice per indicator.
+	comp, err := evaluate.CompletenessFunc(e.cfg.Eval, cat, evaluate.SeriesFirstReceived(e.cfg.Source.Series), period, now)
 	if err != nil {
 		err = fmt.Errorf("completeness of %s: %w", period, err)
 		ch <- prometheus.NewInvalidMetric(e.deptMissing, err)
