@@ -28,7 +28,7 @@ type Service interface {
 	Series(id string) []indicators.Revision
 	Evaluate(now time.Time) []evaluate.Result
 	History(ctx context.Context, id string) ([]indicators.Revision, error)
-	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]indicators.Receipt, error)
+	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]collector.Receipt, error)
 	CountRejected(p collector.Principal, n int)
 	Ready() (bool, string)
 	Now() time.Time

@@ -2,11 +2,21 @@ package influx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
+	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/indicators"
 )
+
+// refused says whether err is a refusal of the Store contract (nothing stored, the
+// caller's batch is at fault), not an InfluxDB failure.
+func refused(err error) bool {
+	var ic *collector.IdempotencyConflict
+	var nf *collector.NotFirstError
+	return errors.As(err, &ic) || errors.As(err, &nf)
+}
 
 // request is one Append waiting for, or in, a round.
 type request struct {
@@ -109,8 +119,10 @@ func (s *Store) commit(round []*request) {
 	if err == nil && len(pts) > 0 {
 		err = s.store(pts, direct)
 	}
-	if err != nil && len(round) > 1 && !retryable(err) {
-		// InfluxDB refused the round (a 4xx): find whose batch it was by retrying each.
+	if err != nil && len(round) > 1 && (!retryable(err) || refused(err)) {
+		// InfluxDB refused the round (a 4xx), or the Store contract did (a key reused,
+		// a report that must be first): find whose batch it was by retrying each, in
+		// order, so that each batch is judged after the ones before it.
 		for _, r := range round {
 			s.commit([]*request{r})
 		}
@@ -137,8 +149,9 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 	direct := len(s.pending) == 0
 	s.mu.Unlock()
 
-	// Idempotency: which elements replay an earlier report.
+	// Idempotency: which elements replay an earlier report (and with which content).
 	replay := make([]bool, len(batch))
+	content := make([]string, len(batch)) // of the original, for replays not of this round
 	dupOf := make([]int, len(batch)) // an earlier element of this round with the same key, or -1
 	first := map[string]int{}
 	var ask []int
@@ -154,10 +167,10 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 			continue
 		}
 		first[k] = i
-		if rc, ok := s.lru.get(k); ok {
-			replay[i], receipts[i] = true, rc
-		} else if rc, ok := s.spoolKeys[k]; ok {
-			replay[i], receipts[i] = true, rc
+		if kd, ok := s.lru.get(k); ok {
+			replay[i], receipts[i], content[i] = true, kd.rc, kd.content
+		} else if kd, ok := s.spoolKeys[k]; ok {
+			replay[i], receipts[i], content[i] = true, kd.rc, kd.content
 		} else {
 			ask = append(ask, i)
 		}
@@ -194,7 +207,7 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 		}
 		for _, i := range ask {
 			if p, ok := found[skey(batch[i])]; ok {
-				replay[i], receipts[i] = true, receiptOf(p.Rev)
+				replay[i], receipts[i], content[i] = true, receiptOf(p.Rev), p.Rev.ContentKey()
 			}
 		}
 	}
@@ -228,6 +241,10 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 			n = max(remote[k], s.known[k])
 		}
 		n++
+		if batch[i].MustBeFirst && n > 1 {
+			s.mu.Unlock()
+			return nil, nil, false, &collector.NotFirstError{Index: i, Indicator: k.indicator, Period: k.period, Revision: n}
+		}
 		if n > maxRevision {
 			s.mu.Unlock()
 			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", k.indicator, k.period, maxRevision)
@@ -245,7 +262,12 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 	s.mu.Unlock()
 	for i, j := range dupOf {
 		if j >= 0 {
-			receipts[i] = receipts[j]
+			receipts[i], content[i] = receipts[j], batch[j].ContentKey()
+		}
+	}
+	for i := range batch {
+		if replay[i] && content[i] != batch[i].ContentKey() {
+			return nil, nil, false, &collector.IdempotencyConflict{Index: i, Key: batch[i].IdempotencyKey, Original: receipts[i]}
 		}
 	}
 	for i := range receipts {

@@ -2,7 +2,7 @@ package influx
 
 import "container/list"
 
-// lru keeps the most recent (sender, key) receipts. Not safe for concurrent use:
+// lru keeps the most recent (sender, key) receipts and contents. Not safe for concurrent use:
 // the store guards it with its mutex.
 type lru struct {
 	size  int
@@ -12,23 +12,23 @@ type lru struct {
 
 type lruEntry struct {
 	key string
-	rc  receipt
+	rc  keyed
 }
 
 func newLRU(size int) *lru {
 	return &lru{size: size, order: list.New(), items: map[string]*list.Element{}}
 }
 
-func (c *lru) get(key string) (receipt, bool) {
+func (c *lru) get(key string) (keyed, bool) {
 	e, ok := c.items[key]
 	if !ok {
-		return receipt{}, false
+		return keyed{}, false
 	}
 	c.order.MoveToFront(e)
 	return e.Value.(*lruEntry).rc, true
 }
 
-func (c *lru) put(key string, rc receipt) {
+func (c *lru) put(key string, rc keyed) {
 	if e, ok := c.items[key]; ok {
 		e.Value.(*lruEntry).rc = rc
 		c.order.MoveToFront(e)

@@ -126,7 +126,7 @@ type Store struct {
 
 	mu        sync.Mutex
 	pending   []spooled          // the spool's batches, oldest first
-	spoolKeys map[string]receipt // (sender, key) of spooled points
+	spoolKeys map[string]keyed   // (sender, key) of spooled points
 	known     map[pkey]int       // highest revision known per (indicator, period)
 	lru       *lru
 	cache     []point // last latest values read from InfluxDB
@@ -173,7 +173,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		reader:    client.QueryAPI(cfg.Org),
 		spool:     sp,
 		log:       cfg.Logger.With("store", "influxdb"),
-		spoolKeys: map[string]receipt{},
+		spoolKeys: map[string]keyed{},
 		known:     map[pkey]int{},
 		lru:       newLRU(cfg.IdempotencyCache),
 		wake:      make(chan struct{}, 1),
@@ -247,7 +247,7 @@ func (s *Store) addPending(b spooled) {
 	for _, p := range b.points {
 		s.learn(p)
 		if p.Rev.IdempotencyKey != "" {
-			s.spoolKeys[skey(p.Rev)] = receiptOf(p.Rev)
+			s.spoolKeys[skey(p.Rev)] = keyedOf(p.Rev)
 		}
 	}
 }
@@ -261,6 +261,15 @@ func (s *Store) learn(p point) {
 }
 
 func skey(r indicators.Revision) string { return r.Sender + "\x00" + r.IdempotencyKey }
+
+// keyed is what an idempotency key was used for: its receipt and the content it stands
+// for (indicators.Report.ContentKey), to tell a retry from a reuse.
+type keyed struct {
+	rc      receipt
+	content string
+}
+
+func keyedOf(r indicators.Revision) keyed { return keyed{receiptOf(r), r.ContentKey()} }
 
 func receiptOf(r indicators.Revision) receipt {
 	return receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}
@@ -279,7 +288,7 @@ func (s *Store) written(pts []point) {
 	for _, p := range pts {
 		s.learn(p)
 		if p.Rev.IdempotencyKey != "" {
-			s.lru.put(skey(p.Rev), receiptOf(p.Rev))
+			s.lru.put(skey(p.Rev), keyedOf(p.Rev))
 		}
 	}
 	if err := s.journal.record(pts); err != nil {
