@@ -20,9 +20,9 @@ import (
 
 // postResponse is the 201 answer of POST /api/v1/reports.
 type postResponse struct {
-	Accepted int                  `json:"accepted"`           // reports acknowledged (durable), replays included
-	Replayed int                  `json:"replayed,omitempty"` // of which idempotency-key replays
-	Receipts []collector.Receipt `json:"receipts"` // with warnings: stored, but worth a look
+	Accepted int                 `json:"accepted"`           // reports acknowledged (durable), replays included
+	Replayed int                 `json:"replayed,omitempty"` // of which idempotency-key replays
+	Receipts []collector.Receipt `json:"receipts"`           // with warnings: stored, but worth a look
 }
 
 // postReports: POST /api/v1/reports. Checks in a fixed order: token (401), rate (429),

@@ -152,7 +152,7 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 	// Idempotency: which elements replay an earlier report (and with which content).
 	replay := make([]bool, len(batch))
 	content := make([]string, len(batch)) // of the original, for replays not of this round
-	dupOf := make([]int, len(batch)) // an earlier element of this round with the same key, or -1
+	dupOf := make([]int, len(batch))      // an earlier element of this round with the same key, or -1
 	first := map[string]int{}
 	var ask []int
 	s.mu.Lock()

@@ -125,9 +125,9 @@ type Store struct {
 	inflight sync.WaitGroup // appends between queueing and their result
 
 	mu        sync.Mutex
-	pending   []spooled          // the spool's batches, oldest first
-	spoolKeys map[string]keyed   // (sender, key) of spooled points
-	known     map[pkey]int       // highest revision known per (indicator, period)
+	pending   []spooled        // the spool's batches, oldest first
+	spoolKeys map[string]keyed // (sender, key) of spooled points
+	known     map[pkey]int     // highest revision known per (indicator, period)
 	lru       *lru
 	cache     []point // last latest values read from InfluxDB
 	cacheHash uint64

@@ -93,7 +93,7 @@ func Run(t *testing.T, cfg Config) {
 		"a key reused for other content refuses the whole batch":                   testKeyConflict,
 		"note, evidence and reason are not part of a key's content":                testKeyContent,
 		"an element that must be first is refused once its period has a revision":  testMustBeFirst,
-		"of concurrent first reports that must be first exactly one is stored":      testMustBeFirstRace,
+		"of concurrent first reports that must be first exactly one is stored":     testMustBeFirstRace,
 		"the same key from two senders is two reports":                             testSenders,
 		"reports without a key are never deduplicated":                             testNoKey,
 		"a batch with a canceled context is stored whole or not at all":            testCanceled,
