@@ -148,7 +148,7 @@ func (f *fixture) push(token string, reports ...map[string]any) (*http.Response,
 type pushAnswer struct {
 	Accepted int                  `json:"accepted"`
 	Replayed int                  `json:"replayed"`
-	Receipts []indicators.Receipt `json:"receipts"`
+	Receipts []collector.Receipt `json:"receipts"`
 	Error    *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
