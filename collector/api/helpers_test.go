@@ -146,8 +146,8 @@ func (f *fixture) push(token string, reports ...map[string]any) (*http.Response,
 }
 
 type pushAnswer struct {
-	Accepted int                  `json:"accepted"`
-	Replayed int                  `json:"replayed"`
+	Accepted int                 `json:"accepted"`
+	Replayed int                 `json:"replayed"`
 	Receipts []collector.Receipt `json:"receipts"`
 	Error    *struct {
 		Code    string `json:"code"`

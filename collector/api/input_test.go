@@ -42,18 +42,18 @@ func TestRequestMediaTypes(t *testing.T) {
 		code        string
 		says        string // part of the message
 	}{
-		"JSON":                                 {"application/json", body, 201, "", ""},
-		"JSON with a charset":                  {"application/json; charset=utf-8", body, 201, "", ""},
-		"a JSON-based type (+json)":            {"application/vnd.duban.reports+json", body, 201, "", ""},
-		"no Content-Type is read as JSON":      {"", body, 201, "", ""},
-		"JSON after a UTF-8 byte order mark":   {"application/json", "\ufeff" + body, 201, "", ""},
-		"a byte order mark and no type":        {"", "\ufeff" + body, 201, "", ""},
-		"XML":                                  {"application/xml", `<reports/>`, 415, "unsupported_media_type", "application/json"},
-		"a form, as curl -d sends":             {"application/x-www-form-urlencoded", body, 415, "unsupported_media_type", "-H 'Content-Type: application/json'"},
-		"plain text":                           {"text/plain", body, 415, "unsupported_media_type", "application/json"},
-		"a Content-Type that does not parse":   {"application/json; charset", body, 415, "unsupported_media_type", "not a valid media type"},
-		"a bare word":                          {"json", body, 415, "unsupported_media_type", "application/json"},
-		"two byte order marks":                 {"application/json", "\ufeff\ufeff" + body, 400, "malformed_json", ""},
+		"JSON":                               {"application/json", body, 201, "", ""},
+		"JSON with a charset":                {"application/json; charset=utf-8", body, 201, "", ""},
+		"a JSON-based type (+json)":          {"application/vnd.duban.reports+json", body, 201, "", ""},
+		"no Content-Type is read as JSON":    {"", body, 201, "", ""},
+		"JSON after a UTF-8 byte order mark": {"application/json", "\ufeff" + body, 201, "", ""},
+		"a byte order mark and no type":      {"", "\ufeff" + body, 201, "", ""},
+		"XML":                                {"application/xml", `<reports/>`, 415, "unsupported_media_type", "application/json"},
+		"a form, as curl -d sends":           {"application/x-www-form-urlencoded", body, 415, "unsupported_media_type", "-H 'Content-Type: application/json'"},
+		"plain text":                         {"text/plain", body, 415, "unsupported_media_type", "application/json"},
+		"a Content-Type that does not parse": {"application/json; charset", body, 415, "unsupported_media_type", "not a valid media type"},
+		"a bare word":                        {"json", body, 415, "unsupported_media_type", "application/json"},
+		"two byte order marks":               {"application/json", "\ufeff\ufeff" + body, 400, "malformed_json", ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

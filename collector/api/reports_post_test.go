@@ -136,12 +136,12 @@ func TestBadInputIsRejectedAndNothingStored(t *testing.T) {
 		"an admin correction with a blank reason":               {"admin", batch(`{"indicator":"69.1","period":"2026-05","value":31,"reason":" \u3000\t\n"}`), 400, "reason_required", 0, "reason"},
 		"an admin correction with an invisible reason":          {"admin", batch(`{"indicator":"69.1","period":"2026-05","value":31,"reason":"\u200b\u200c\u200d\u2060\ufeff\u00a0\u180e\u3164"}`), 400, "reason_required", 0, "reason"},
 		// Keys are exact.
-		"a key in capitals beside the key":  {"rsj", batch(good, `{"indicator":"57.1","period":"2026-05","value":1,"Value":9}`), 400, "unknown_field", 1, "Value"},
-		"a key in capitals alone":           {"rsj", batch(`{"Indicator":"57.1","period":"2026-05","value":1}`), 400, "unknown_field", 0, "Indicator"},
-		"a key folded by Unicode":           {"rsj", batch(`{"indicator":"57.1","period":"2026-05","value":1,"note":"x","ſtage":"started"}`), 400, "unknown_field", 0, "ſtage"},
-		"the envelope's key in capitals":    {"rsj", `{"Reports":[` + good + `]}`, 400, "unknown_field", -1, "Reports"},
-		"a key twice in a report":           {"rsj", batch(`{"indicator":"57.1","period":"2026-05","value":1,"value":9}`), 400, "malformed_json", 0, "value"},
-		"the envelope's key twice":          {"rsj", `{"reports":[` + good + `],"reports":[` + good + `]}`, 400, "malformed_json", -1, "reports"},
+		"a key in capitals beside the key": {"rsj", batch(good, `{"indicator":"57.1","period":"2026-05","value":1,"Value":9}`), 400, "unknown_field", 1, "Value"},
+		"a key in capitals alone":          {"rsj", batch(`{"Indicator":"57.1","period":"2026-05","value":1}`), 400, "unknown_field", 0, "Indicator"},
+		"a key folded by Unicode":          {"rsj", batch(`{"indicator":"57.1","period":"2026-05","value":1,"note":"x","ſtage":"started"}`), 400, "unknown_field", 0, "ſtage"},
+		"the envelope's key in capitals":   {"rsj", `{"Reports":[` + good + `]}`, 400, "unknown_field", -1, "Reports"},
+		"a key twice in a report":          {"rsj", batch(`{"indicator":"57.1","period":"2026-05","value":1,"value":9}`), 400, "malformed_json", 0, "value"},
+		"the envelope's key twice":         {"rsj", `{"reports":[` + good + `],"reports":[` + good + `]}`, 400, "malformed_json", -1, "reports"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
