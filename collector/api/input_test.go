@@ -7,6 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/duban-gov/duban/collector"
+	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/board"
 )
 
 // send posts body with the given Content-Type ("" sends none) and decodes the answer.
@@ -183,8 +187,17 @@ func TestConcurrentFirstAdminReportsNeedAReason(t *testing.T) {
 	}
 }
 
+// withBoard mounts the status board on the fixture's server.
+func withBoard(c *api.Config) {
+	b, err := board.New(board.Config{Source: c.Service.(*collector.Service)})
+	if err != nil {
+		panic(err)
+	}
+	c.Board = b
+}
+
 func TestCumulativeDecreaseIsStoredWithAWarning(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, withBoard)
 	if resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-04", "value": 20000}); resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 {
 		t.Fatalf("April: %d %+v", resp.StatusCode, ans)
 	}
@@ -202,6 +215,10 @@ func TestCumulativeDecreaseIsStoredWithAWarning(t *testing.T) {
 	}
 	if s := f.svc.Series("57.1"); len(s) != 3 || *s[2].Value != 19500 {
 		t.Fatalf("stored %+v, want March, April and May with May's 19500", s)
+	}
+	// The board shows the note next to the target.
+	if resp := f.do(http.MethodGet, "/", "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(f.lastBody), "累计值低于上期:2026-05为19500人,2026-04为20000人,请核实") {
+		t.Fatalf("board: %d, no note on 57.1", resp.StatusCode)
 	}
 	// Within one batch the earlier report counts as the previous period.
 	f2 := newFixture(t)
