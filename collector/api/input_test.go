@@ -48,7 +48,7 @@ func TestRequestMediaTypes(t *testing.T) {
 	}{
 		"JSON":                               {"application/json", body, 201, "", ""},
 		"JSON with a charset":                {"application/json; charset=utf-8", body, 201, "", ""},
-		"a JSON-based type (+json)":          {"application/vnd.duban.reports+json", body, 201, "", ""},
+		"another JSON-based type":            {"application/vnd.duban.reports+json", body, 415, "unsupported_media_type", "application/json"},
 		"no Content-Type is read as JSON":    {"", body, 201, "", ""},
 		"JSON after a UTF-8 byte order mark": {"application/json", "\ufeff" + body, 201, "", ""},
 		"a byte order mark and no type":      {"", "\ufeff" + body, 201, "", ""},

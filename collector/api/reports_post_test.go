@@ -280,12 +280,12 @@ func TestConcurrencyLimitAnswers503(t *testing.T) {
 	f := newFixture(t, func(c *api.Config) {
 		c.MaxConcurrent = 1
 		c.Extra = func(r gin.IRouter) {
-			r.GET("/slow", func(c *gin.Context) { entered <- struct{}{}; <-release; c.Status(200) })
+			r.GET("/test/slow", func(c *gin.Context) { entered <- struct{}{}; <-release; c.Status(200) })
 		}
 	})
 	done := make(chan int)
 	go func() {
-		resp, err := http.Get(f.url + "/slow")
+		resp, err := http.Get(f.url + "/test/slow")
 		if err != nil {
 			done <- 0
 			return

@@ -107,7 +107,9 @@ func New(cfg Config) (*gin.Engine, error) {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
 	r.HandleMethodNotAllowed = true
-	r.Use(logRequests(cfg.Logger), recoverPanics(cfg.Logger))
+	// reads buffers GET and HEAD answers (ETag, 304, gzip) outside recoverPanics, so
+	// that the 500 of a panic goes through it too; /metrics compresses itself.
+	r.Use(logRequests(cfg.Logger), reads(func(p string) bool { return p == "/metrics" }), recoverPanics(cfg.Logger))
 	if len(cfg.CORSOrigins) > 0 {
 		r.Use(cors(cfg.CORSOrigins))
 	}
@@ -116,21 +118,22 @@ func New(cfg Config) (*gin.Engine, error) {
 		abortError(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 
-	r.GET("/-/healthy", healthy)
-	r.GET("/-/ready", ready(cfg.Service))
+	r.Match(getHead, "/-/healthy", healthy)
+	r.Match(getHead, "/-/ready", ready(cfg.Service))
 
 	limited := r.Group("/", limitConcurrency(cfg.MaxConcurrent))
 	v1 := limited.Group("/api/v1")
-	v1.GET("/openapi.json", openAPI)
+	v1.Match(getHead, "/openapi.json", openAPI)
 	v1.POST("/reports", postReports(cfg))
-	v1.GET("/indicators", listIndicators(cfg.Service))
-	v1.GET("/indicators/:id", getIndicator(cfg.Service))
-	v1.GET("/indicators/:id/reports", getReports(cfg.Service))
-	v1.GET("/departments", listDepartments(cfg.Service))
+	v1.Match(getHead, "/indicators", listIndicators(cfg.Service))
+	v1.Match(getHead, "/indicators/:id", getIndicator(cfg.Service))
+	v1.Match(getHead, "/indicators/:id/reports", getReports(cfg.Service))
+	v1.Match(getHead, "/departments", listDepartments(cfg.Service))
 
-	// Mounts: other packages add their handlers through Config, not here.
+	// Mounts: other packages add their handlers through Config, not here. Every read
+	// answers HEAD as well (getHead).
 	if cfg.Metrics != nil {
-		r.GET("/metrics", gin.WrapH(cfg.Metrics))
+		r.Match(getHead, "/metrics", gin.WrapH(cfg.Metrics))
 	}
 	if cfg.Extra != nil {
 		cfg.Extra(limited)

@@ -123,10 +123,8 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 	return b.Reports, len(b.Reports), locateIn(b), nil
 }
 
-// isJSON: application/json and the structured syntax suffix +json (RFC 6839).
-func isJSON(mt string) bool {
-	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
-}
+// isJSON: application/json, with or without parameters (charset=utf-8).
+func isJSON(mt string) bool { return mt == "application/json" }
 
 // unsupported answers a request media type POST /api/v1/reports does not read.
 func unsupported(ct, hint string) error {
