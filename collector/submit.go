@@ -174,7 +174,7 @@ func refusal(err error, revs []indicators.Revision) *InputError {
 			ic.Key, ic.Original.Indicator, ic.Original.Period, ic.Original.Revision)
 	case errors.As(err, &nf):
 		return badReport(CodeReasonRequired, nf.Index, "reason",
-			"indicator %s period %s was reported meanwhile (it would be revision %d); an admin correction must say why in \"reason\" (管理员更正须填写原因)",
+			"indicator %s period %s was already reported (this report would be revision %d); an admin correction must say why in \"reason\" (管理员更正须填写原因)",
 			nf.Indicator, nf.Period, nf.Revision)
 	}
 	return nil
@@ -268,7 +268,9 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		mustBeFirst := false
 		if p.Admin && !Meaningful(r.Reason) {
 			switch {
-			case s.hasPeriod(r.Indicator, r.Period):
+			case r.IdempotencyKey == "" && s.hasPeriod(r.Indicator, r.Period):
+				// With a key the store decides: a retry of this very first report
+				// replays, another report is refused there (NotFirstError).
 				return nil, nil, badReport(CodeReasonRequired, i, "reason", "indicator %s period %s was already reported; an admin correction must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
 			case again:
 				return nil, nil, badReport(CodeReasonRequired, i, "reason", "indicator %s period %s is reported earlier in this batch; a second report of it is an admin correction and must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)

@@ -233,3 +233,25 @@ func TestCumulativeDecreaseIsStoredWithAWarning(t *testing.T) {
 		t.Fatalf("a falling level: %d %+v", resp.StatusCode, ans)
 	}
 }
+
+// An admin's first report without a reason, sent again with its key after a lost answer,
+// replays; another report of the period without a reason is refused by the store.
+func TestAdminFirstReportRetriedReplays(t *testing.T) {
+	f := newFixture(t)
+	first := map[string]any{"indicator": "69.2", "period": "2026-05", "value": 80, "idempotency_key": "office-69.2-05"}
+	resp, ans := f.push(f.admin, first)
+	if resp.StatusCode != 201 || ans.Receipts[0].Revision != 1 {
+		t.Fatalf("first: %d %+v", resp.StatusCode, ans)
+	}
+	resp, ans = f.push(f.admin, first)
+	if resp.StatusCode != 201 || ans.Replayed != 1 || ans.Receipts[0].Revision != 1 {
+		t.Fatalf("retry: %d %+v, want the original receipt", resp.StatusCode, ans)
+	}
+	resp, ans = f.push(f.admin, map[string]any{"indicator": "69.2", "period": "2026-05", "value": 81, "idempotency_key": "office-69.2-05b"})
+	if resp.StatusCode != 400 || ans.Error == nil || ans.Error.Code != "reason_required" || *ans.Error.Index != 0 {
+		t.Fatalf("a correction with a new key and no reason: %d %+v", resp.StatusCode, ans.Error)
+	}
+	if n := f.stored(); n != 1 {
+		t.Fatalf("%d revisions stored, want 1", n)
+	}
+}
