@@ -104,7 +104,10 @@ func NewInfluxQLQueryBuilder(query string) *InfluxQLQueryBuilder {
 }
 
 // RefId sets the query's reference id.
-func (b *InfluxQLQueryBuilder) RefId(ref string) *InfluxQLQueryBuilder { b.internal.RefId = ref; return b }
+func (b *InfluxQLQueryBuilder) RefId(ref string) *InfluxQLQueryBuilder {
+	b.internal.RefId = ref
+	return b
+}
 
 // Build validates and returns the query.
 func (b *InfluxQLQueryBuilder) Build() (variants.Dataquery, error) {
