@@ -141,7 +141,9 @@ func (g *gate) identify(r *http.Request, board bool) credential {
 func (g *gate) limit(board bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		cred := g.identify(c.Request, board && g.isBoard(c.Request))
-		c.Set(ctxIdentity, cred)
+		if cred.given { // anonymous callers cost no context entry
+			c.Set(ctxIdentity, cred)
+		}
 		if cred.ok {
 			c.Set(ctxSender, cred.id.Name())
 		}
