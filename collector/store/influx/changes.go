@@ -78,7 +78,13 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 	cm := qlIdent(s.changesM())
 	var fresh []round
 	minT, maxT := int64(0), mark
-	q := fmt.Sprintf("SELECT n, %s, %s FROM %s WHERE time > %d", qlIdent(tagCollector), qlIdent(tagDepartment), cm, from)
+	// This replica's own writes are merged as they are written: after the first catch-up
+	// (which finds those made before a restart), only other replicas' are read.
+	others := ""
+	if s.ownSeen.Load() {
+		others = " AND " + qlIdent(tagCollector) + " != " + qlString(s.cfg.CollectorID)
+	}
+	q := fmt.Sprintf("SELECT n, %s, %s FROM %s WHERE time > %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), cm, from, others)
 	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
 		cT, cC, cD := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment)
 		for _, row := range sr.Values {
@@ -108,7 +114,7 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 			want[r] = true
 		}
 		var got []point
-		q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d", qlIdent(tagCollector), qlIdent(tagDepartment), cm, minT, maxT)
+		q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), cm, minT, maxT, others)
 		err := s.ql.query(ctx, q, func(sr *qlSeries) error {
 			cT, cC, cD, cP := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points")
 			for _, row := range sr.Values {
@@ -146,6 +152,7 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 		s.rounds[r] = struct{}{}
 	}
 	s.mark = maxT
+	s.ownSeen.Store(true)
 	for r := range s.rounds {
 		if r.t <= maxT-int64(s.cfg.ChangeOverlap) {
 			delete(s.rounds, r) // older than any future read
@@ -220,6 +227,7 @@ func (s *Store) loadAll(ctx context.Context) error {
 		s.keys[k] = e
 	}
 	s.keysComplete = true
+	s.ownSeen.Store(true)
 	// Everything stamped from a second before the read on is read again from the feed.
 	s.mark = st.Add(-time.Second).UnixNano()
 	s.dirty = true

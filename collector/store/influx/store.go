@@ -147,7 +147,8 @@ type Store struct {
 	log    *slog.Logger
 	leases *leases
 
-	closed atomic.Bool
+	closed  atomic.Bool
+	ownSeen atomic.Bool // the change feed was read once: later reads skip this replica's own points
 
 	qmu      sync.Mutex
 	queue    []*request     // appends waiting for the next round
