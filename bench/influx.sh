@@ -86,7 +86,7 @@ auth:
 YAML
   local t0; t0=$(date +%s.%N)
   "$work/duban" serve --config "$work/$name/duban.yaml" >>"$work/$name/log" 2>&1 &
-  DUBAN_PID=$!; pids+=("$DUBAN_PID")
+  DUBAN_PID=$!; pids+=("$DUBAN_PID"); disown "$DUBAN_PID"
   DUBAN_URL=http://127.0.0.1:$port
   wait_ready "$DUBAN_URL/-/ready"
   STARTUP_S=$(calc "$(date +%s.%N) - $t0")
