@@ -91,7 +91,7 @@ YAML
   wait_ready "$DUBAN_URL/-/ready"
   STARTUP_S=$(calc "$(date +%s.%N) - $t0")
 }
-stop_duban() { stop_duban; wait "$DUBAN_PID" 2>/dev/null || true; }
+stop_duban() { kill -9 "$DUBAN_PID" 2>/dev/null || true; sleep 0.2; }
 push() { "$work/loadgen" -mode duban -url "$DUBAN_URL" -token-file "$work/dept-token" -department "$DEPT" "$@"; }
 raw() { "$work/loadgen" -mode influx-raw -url "$IURL" -bucket raw/autogen -indicators "$work/ids" "$@"; }
 
