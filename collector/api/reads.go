@@ -38,7 +38,7 @@ var getHead = []string{http.MethodGet, http.MethodHead}
 // Only 200 answers get an ETag and compression; errors pass through unchanged. Paths
 // for which skip is true (/metrics, which compresses itself and is too large to
 // buffer) are not buffered.
-func reads(skip func(path string) bool) gin.HandlerFunc {
+func readCache(skip func(path string) bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		m := c.Request.Method
 		if (m != http.MethodGet && m != http.MethodHead) || skip(c.Request.URL.Path) {

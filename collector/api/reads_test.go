@@ -8,24 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/api"
-	"github.com/duban-gov/duban/collector/exporter"
 )
-
-// withEverything mounts what `duban serve` mounts: the exporter, the supervision routes
-// and the board.
-func withEverything(c *api.Config) {
-	svc := c.Service.(*collector.Service)
-	m, err := exporter.Handler(exporter.Config{Source: svc})
-	if err != nil {
-		panic(err)
-	}
-	c.Metrics = m
-	c.Extra = api.Supervision(api.SupervisionConfig{Service: svc})
-	withBoard(c)
-}
 
 // fetch sends a read with the given headers and returns the answer with its body read
 // as sent (no transparent decompression).
@@ -68,7 +51,7 @@ func gunzip(t *testing.T, b []byte) []byte {
 // TestEveryReadAnswersHEADWithETagAnd304AndGzip goes through every GET route of the
 // server as `duban serve` mounts it.
 func TestEveryReadAnswersHEADWithETagAnd304AndGzip(t *testing.T) {
-	f := newFixture(t, withEverything)
+	f := newFixture(t, withEverything(t))
 	f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 18000})
 	cases := map[string]struct {
 		path     string
@@ -170,7 +153,7 @@ func TestETagChangesWithTheData(t *testing.T) {
 
 // Errors are neither cached nor compressed, and HEAD answers them without a body.
 func TestReadErrorsAnswerHEADWithoutBody(t *testing.T) {
-	f := newFixture(t, withEverything)
+	f := newFixture(t, withEverything(t))
 	cases := map[string]struct {
 		method, path string
 		status       int
