@@ -216,7 +216,7 @@ func (d *Decoder) xlsxSheet(f *excelize.File, b *Batch, seen map[string]Origin, 
 	}
 	defer rows.Close()
 	sd := d.newSheet(b, seen, sheet)
-	sd.kinds = kinds
+	sd.kinds, sd.excel = kinds, true
 	for row := 1; rows.Next(); row++ {
 		if row > d.lastRow() { // the scan found no filled cell further down
 			break
@@ -352,6 +352,7 @@ type sheetRows struct {
 	hdrRow int
 	cols   map[Field]int
 	kinds  cells // cells that are percentages or logical values (xlsx)
+	excel  bool  // numbers are stored doubles, read to Excel's 15 digits (xlsx)
 }
 
 func (d *Decoder) newSheet(b *Batch, seen map[string]Origin, sheet string) *sheetRows {
@@ -463,7 +464,7 @@ func (s *sheetRows) data(row int, raw []string) error {
 		}
 	}
 	if value != "" {
-		v, err := parseNumber(value, kind(FieldValue), scale)
+		v, err := parseNumber(value, kind(FieldValue), scale, s.excel)
 		if err != nil {
 			return cellErr(FieldValue, "invalid_value", "%q is not a number: %v", value, err)
 		}
@@ -477,7 +478,7 @@ func (s *sheetRows) data(row int, raw []string) error {
 		rep.Stage = st
 	}
 	if percent != "" {
-		v, err := parseNumber(percent, kind(FieldPercent), 1)
+		v, err := parseNumber(percent, kind(FieldPercent), 1, s.excel)
 		if err != nil {
 			return cellErr(FieldPercent, "invalid_percent", "%q is not a number: %v", percent, err)
 		}
@@ -539,10 +540,11 @@ func parsePeriod(s string) (string, error) {
 // parseNumber reads a cell's number in the sheet's unit and returns it in the base unit
 // (indicators.ParseScaled: decimal-exact, thousands separators, full-width digits, a
 // typed "6.5%" means 6.5). A cell Excel formats as a percentage stores 0.065 for
-// "6.5%", and people mean 6.5; a logical (TRUE/FALSE) cell is no number. A stored
-// number is read to Excel's 15 significant digits, which is what the person typed
-// (Excel may store 0.07 as 0.070000000000000007).
-func parseNumber(raw string, kind cellKind, scale float64) (float64, error) {
+// "6.5%", and people mean 6.5; a logical (TRUE/FALSE) cell is no number. A number
+// stored by Excel (excel) is read to Excel's 15 significant digits, which is what the
+// person typed (Excel may store 0.07 as 7.0000000000000007E-2); a CSV's text is taken
+// as written.
+func parseNumber(raw string, kind cellKind, scale float64, excel bool) (float64, error) {
 	switch kind {
 	case kindBoolean:
 		word := "TRUE"
@@ -553,7 +555,10 @@ func parseNumber(raw string, kind cellKind, scale float64) (float64, error) {
 	case kindPercent:
 		scale *= 100
 	}
-	return indicators.ParseScaled(excelDigits(raw), scale)
+	if excel {
+		raw = excelDigits(raw)
+	}
+	return indicators.ParseScaled(raw, scale)
 }
 
 // excelDigits rounds a stored number to 15 significant digits, Excel's precision; other

@@ -182,7 +182,7 @@ func Hostile() []Case {
 			})}),
 		},
 		{
-			Name: "nine million rows without numbers, each with a value in column XFD", Code: "sheet_too_large", TooLarge: true,
+			Name: "nine million rows without numbers, each with a value in column XFD", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{RepeatedRows(`<row><c r="XFD2"><v>1</v></c></row>`, 9_000_000)}),
 		},
 		{
@@ -206,7 +206,7 @@ func Hostile() []Case {
 		{
 			// Cells without references, all within the first columns: width is no
 			// problem, their number is.
-			Name: "ten million cells in range", Code: "sheet_too_large", TooLarge: true,
+			Name: "ten million cells in range", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{RepeatedRows(`<row>`+strings.Repeat(`<c><v>1</v></c>`, 20)+`</row>`, 500_000)}),
 		},
 		{
@@ -235,15 +235,15 @@ func Hostile() []Case {
 			Data: Workbook(repeatSheets(300, oneRow(`<c r="A2" t="inlineStr"><is><t>57.1</t></is></c>`))),
 		},
 		{
-			Name: "XML nested ten million levels deep in the worksheet", Code: "invalid_xlsx",
+			Name: "XML nested ten million levels deep in the worksheet", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{Repeated("", worksheetOpen+`<sheetData>`+Header+`<row r="2"><c r="A2" t="inlineStr"><is>`, `<r>`, 10_000_000, ``)}),
 		},
 		{
-			Name: "XML nested ten million levels deep in the shared strings", Code: "invalid_xlsx",
+			Name: "XML nested ten million levels deep in the shared strings", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{empty}, sst(`<a>`, 10_000_000, ``)),
 		},
 		{
-			Name: "one start tag with a hundred million attributes", Code: "invalid_xlsx",
+			Name: "one start tag with a hundred million attributes", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{Repeated("", worksheetOpen+`<sheetData>`+Header+`<row r="2"`, ` a=""`, 100_000_000, `><c r="A2"><v>1</v></c></row></sheetData>`+worksheetClose)}),
 		},
 		{
