@@ -17,7 +17,7 @@ import (
 
 // filledTemplate writes the department's template for period, as `duban template` does,
 // and fills cells (indicator id → column letter → value) with excelize, as a person does.
-func filledTemplate(t *testing.T, f *fixture, dept, period string, cells map[string]map[string]any) []byte {
+func filledTemplate(t testing.TB, f *fixture, dept, period string, cells map[string]map[string]any) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := sheets.WriteTemplate(&buf, sheets.TemplateConfig{Catalog: f.cat, Department: dept, Period: period}); err != nil {
