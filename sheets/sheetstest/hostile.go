@@ -247,11 +247,11 @@ func Hostile() []Case {
 			Data: Workbook([]Part{Repeated("", worksheetOpen+`<sheetData>`+Header+`<row r="2"`, ` a=""`, 100_000_000, `><c r="A2"><v>1</v></c></row></sheetData>`+worksheetClose)}),
 		},
 		{
-			Name: "a zip entry of a gigabyte of zeros", Code: "xlsx_too_large", TooLarge: true,
+			Name: "a zip entry of 950 MB of zeros", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{empty}, Repeated("xl/media/image1.png", "", "\x00", 950_000_000, "")),
 		},
 		{
-			Name: "a worksheet of a gigabyte of whitespace", Code: "xlsx_too_large", TooLarge: true,
+			Name: "a worksheet of 950 MB of whitespace", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{Repeated("", worksheetOpen+`<sheetData>`+Header, " ", 950_000_000, `</sheetData>`+worksheetClose)}),
 		},
 		{
