@@ -160,12 +160,12 @@ func (d *Decoder) lastRow() int { return headerScan + d.cfg.MaxRows }
 func (d *Decoder) DecodeXLSX(r io.Reader) (b Batch, err error) {
 	defer func() {
 		if p := recover(); p != nil { // a malformed file must not take the server down
-			b, err = Batch{}, &Error{Code: "invalid_xlsx", Sheet: "", Message: fmt.Sprintf("the file is not a readable .xlsx workbook (%v)", p)}
+			b, err = Batch{}, &Error{Code: "invalid_xlsx", Sheet: "", Message: fmt.Sprintf("the file is not a readable .xlsx workbook (%v) (文件已损坏)", p)}
 		}
 	}()
 	data, err := io.ReadAll(io.LimitReader(r, d.cfg.MaxUnzipped+1))
 	if err != nil {
-		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("read: %v", err)}
+		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("read: %v (上传内容无法读取)", err)}
 	}
 	if int64(len(data)) > d.cfg.MaxUnzipped {
 		return Batch{}, limitError("xlsx_too_large", "", "the file is over %s (文件过大)", byteSize(d.cfg.MaxUnzipped))
@@ -177,7 +177,7 @@ func (d *Decoder) DecodeXLSX(r io.Reader) (b Batch, err error) {
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: d.cfg.MaxUnzipped, UnzipXMLSizeLimit: d.cfg.MaxUnzipped})
 	if err != nil {
-		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("the file is not a readable .xlsx workbook: %v", err)}
+		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("the file is not a readable .xlsx workbook: %v (文件已损坏)", err)}
 	}
 	defer f.Close()
 	found := false
@@ -208,7 +208,7 @@ func (d *Decoder) DecodeXLSX(r io.Reader) (b Batch, err error) {
 // scan has noted instead which cells are percentages or logical values (kinds).
 func (d *Decoder) xlsxSheet(f *excelize.File, b *Batch, seen map[string]Origin, sheet string, kinds cells) (bool, error) {
 	readErr := func(err error) *Error {
-		return &Error{Code: "invalid_xlsx", Sheet: sheet, Message: fmt.Sprintf("cannot read the sheet: %v", err)}
+		return &Error{Code: "invalid_xlsx", Sheet: sheet, Message: fmt.Sprintf("cannot read the sheet: %v (工作表无法读取)", err)}
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
@@ -250,7 +250,7 @@ const CSVSheet = "CSV"
 func (d *Decoder) DecodeCSV(r io.Reader) (Batch, error) {
 	data, err := io.ReadAll(io.LimitReader(r, d.cfg.MaxBytes+1))
 	if err != nil {
-		return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: fmt.Sprintf("read: %v", err)}
+		return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: fmt.Sprintf("read: %v (上传内容无法读取)", err)}
 	}
 	if int64(len(data)) > d.cfg.MaxBytes {
 		return Batch{}, &Error{Code: "too_large", Sheet: CSVSheet, Limit: true, Message: fmt.Sprintf("the file is over %d bytes (文件过大)", d.cfg.MaxBytes)}
@@ -259,7 +259,7 @@ func (d *Decoder) DecodeCSV(r io.Reader) (Batch, error) {
 	if !utf8.Valid(data) {
 		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 		if err != nil {
-			return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: "the file is neither UTF-8 nor GB18030 text"}
+			return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: "the file is neither UTF-8 nor GB18030 text (请以 UTF-8 或 GB18030 编码保存)"}
 		}
 		data = dec
 	}
