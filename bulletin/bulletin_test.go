@@ -314,3 +314,71 @@ func TestFollowUpsAreLabelled(t *testing.T) {
 		t.Errorf("the follow-up is labelled %d times in Markdown, want 2 (department table, milestones)", n)
 	}
 }
+
+// TestNotesCannotBreakMarkdownTables: a note may hold any line end (LF, CRLF, a bare CR
+// as old Mac exports and some Excel cells have), pipes and backslashes; every table
+// row of the Markdown keeps its header's number of cells, and the line ends show as <br>.
+func TestNotesCannotBreakMarkdownTables(t *testing.T) {
+	notes := map[string]string{
+		"57.1": "进展情况:新增就业\r存在问题:无\r\n下步打算:继续\n完",
+		"11.1": `部分项目开工偏晚 | 二季度集中开工 \| 反斜杠在前 \`,
+		"69.1": "\r",
+		"9.1":  "铁路\r开工 a\\|b",
+		"99.1": "前期手续\r\r办理中|",
+	}
+	f := load(t)
+	for id, note := range notes {
+		s := f.series[id]
+		if len(s) == 0 {
+			t.Fatalf("fixture has no report of %s", id)
+		}
+		for i := range s {
+			s[i].Note = note
+		}
+	}
+	in, err := bulletin.Prepare(f, "2026-Q1", bulletin.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := bulletin.Render(&buf, bulletin.Markdown, in); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	if strings.Contains(md, "\r") {
+		t.Error("a carriage return reached the Markdown")
+	}
+	if !strings.Contains(md, "进展情况:新增就业<br>存在问题:无<br>下步打算:继续<br>完") {
+		t.Error("the line ends of a note do not show as <br>")
+	}
+	cells := func(line string) int { // unescaped pipes, as GitHub counts cells
+		n := 0
+		for i := 0; i < len(line); i++ {
+			switch line[i] {
+			case '\\':
+				i++
+			case '|':
+				n++
+			}
+		}
+		return n
+	}
+	want, tables := -1, 0
+	for i, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		if want < 0 {
+			want = cells(line)
+			tables++
+			continue
+		}
+		if got := cells(line); got != want {
+			t.Errorf("line %d has %d cell separators, its table's header %d: %q", i+1, got, want, line)
+		}
+	}
+	if tables < 5 {
+		t.Errorf("found %d tables, want the five sections' tables at least", tables)
+	}
+}

@@ -80,7 +80,9 @@ func withPeriod(r Row) string {
 	return r.Value + "(" + r.Period + ")"
 }
 
-var mdEscaper = strings.NewReplacer("|", `\|`, "\r\n", "<br>", "\n", "<br>", "<", "&lt;", ">", "&gt;")
+// mdEscaper: a pipe would end the cell, a backslash would escape the pipe after it,
+// and every line end CommonMark knows (LF, CRLF, a bare CR) would end the row.
+var mdEscaper = strings.NewReplacer("|", `\|`, `\`, `\\`, "\r\n", "<br>", "\n", "<br>", "\r", "<br>", "<", "&lt;", ">", "&gt;")
 
 // md makes free text safe inside a Markdown table cell.
 func md(s string) string { return mdEscaper.Replace(s) }

@@ -236,7 +236,9 @@ func lastText(t *indicators.Target, r indicators.Revision) string {
 	var v string
 	switch {
 	case r.Value != nil:
-		v = present.Value(t, *r.Value)
+		// Exact in the display unit (0.0123万人, not 0.01万人): people copy it into
+		// 本期数值, and it must read back as the same base value.
+		v = indicators.FormatScaled(*r.Value, present.Scale(t)) + present.Unit(t)
 	case r.Stage != "":
 		v = present.StageLabel(r.Stage)
 		if r.Percent != nil {
