@@ -238,8 +238,8 @@ func lastText(t *indicators.Target, r indicators.Revision) string {
 	case r.Value != nil:
 		v = present.Value(t, *r.Value)
 	case r.Stage != "":
-		v = present.StageLabel(r.Stage)
-		if r.Percent != nil {
+		v = present.StageText(t, r.Stage) // a follow-up in progress reads 推进中
+		if r.Percent != nil && r.Stage != indicators.StageCompleted {
 			v += " " + present.Number(*r.Percent) + "%"
 		}
 	default:

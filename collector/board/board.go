@@ -21,9 +21,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/duban-gov/duban/bulletin/present"
+	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 //go:embed assets/*.html assets/*.css
@@ -90,8 +91,8 @@ func New(cfg Config) (*Board, error) {
 	}
 	t, err := template.New("board.html").Funcs(template.FuncMap{
 		"query":        query,
-		"followUpTag":  func() string { return present.FollowUpTag },
-		"followUpHint": func() string { return present.FollowUpHint },
+		"followUpTag":  func() string { return format.FollowUpTag },
+		"followUpHint": func() string { return format.FollowUpHint },
 	}).ParseFS(assets, "assets/board.html")
 	if err != nil {
 		return nil, fmt.Errorf("board: parse template: %w", err)
@@ -116,6 +117,13 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/static/board.css": // no data in it: public, so that a page opened with ?token= gets its style
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		b.static.ServeHTTP(w, r)
+		return
+	case "/static/status.css": // the status colours of package present, public like board.css
+		h := w.Header()
+		h.Set("Content-Type", "text/css; charset=utf-8")
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.Write(statusCSS) //nolint:errcheck // the client went away
 		return
 	case "/favicon.ico": // answered here so that browsers do not meet an auth challenge for it
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -192,6 +200,17 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK) // explicit: a router's not-found fallback may have preset 404
 	w.Write(buf.Bytes())         //nolint:errcheck // the client went away
 }
+
+// statusCSS colours the traffic lights and badges with the colours of package present,
+// which the bulletin, the dashboards and the alert texts use too.
+var statusCSS = func() []byte {
+	var b strings.Builder
+	b.WriteString("/* generated from package present: one colour per status */\n")
+	for _, v := range present.Views() {
+		fmt.Fprintf(&b, ".s-%s.light, .badge.s-%s { background: %s; }\n", v.Status, v.Status, v.Color)
+	}
+	return []byte(b.String())
+}()
 
 func validStatus(s string) bool {
 	for _, st := range evaluate.Statuses {
