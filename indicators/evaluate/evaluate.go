@@ -598,10 +598,11 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series, ref
 				if r.ReportOverdue && !final {
 					r.Status, r.Reason = AtRisk, ReasonStale // met once, the due period unreported
 				}
-				if atDue != latest {
+				if atDue != latest { // show the report that decided
 					e.show(r, &series[atDue])
 					r.Target, r.Expected = Td, e.whole(t, Td)
 					r.Gap = r.Value - r.Expected
+					r.HasProgress, r.Progress = progress(t, c, cumulative, rel, r.Value, Td, true)
 				}
 				return
 			}

@@ -388,7 +388,7 @@ func TestEvaluate(t *testing.T) {
 		},
 		"a Q1 rate met in March stays achieved when April falls back": {
 			target: q1Level, series: revs(rev("2026-03", 6.5, "2026-04-05 09:00"), rev("2026-04", 5.5, "2026-05-05 09:00")), now: "2026-05-15 12:00",
-			status: evaluate.Achieved, value: f(6.5), period: "2026-03",
+			status: evaluate.Achieved, value: f(6.5), period: "2026-03", gap: f(0.5), progress: f(6.5 / 6),
 		},
 		"a cumulative target due in Q1 and unmet after March is missed": {
 			target: q1Jobs, series: revs(rev("2026-03", 900, "2026-04-05 09:00")),
