@@ -33,7 +33,9 @@
 // (bbolt's DB.Batch waits up to 10 ms, which would be the p99 latency): under load the
 // next group simply forms while the current one is being synced. Each request stays
 // atomic: its whole batch is prepared in memory (revision numbers, idempotency replays,
-// validation) before any byte of it is written, so a bad request fails alone; if a
+// validation, and the contract's refusals: a key reused for other content, a report
+// that must be first and is not) before any byte of it is written, so a bad request
+// fails alone, and checks and numbering see the same state; if a
 // shared transaction still fails, every request of the group is retried in a
 // transaction of its own.
 //
