@@ -207,11 +207,11 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 	var (
 		keys    map[string]int      // idempotency key → first index in the batch
 		periods map[string]struct{} // indicator and period of earlier reports in the batch
-		seen    map[string]bool     // indicators of earlier reports in the batch
+		earlier map[string][]int    // indicator → indexes of its earlier reports in the batch
 	)
 	if len(reports) > 1 {
 		periods = make(map[string]struct{}, len(reports))
-		seen = make(map[string]bool, len(reports))
+		earlier = make(map[string][]int, len(reports))
 	}
 	for i, r := range reports {
 		if r.Indicator == "" {
@@ -287,16 +287,16 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			PeriodEnd:   per.End(s.loc),
 			MustBeFirst: mustBeFirst,
 		}
-		sameIndicator := false
-		if seen != nil {
-			_, sameIndicator = seen[r.Indicator]
-			seen[r.Indicator] = true
+		var before []int
+		if earlier != nil {
+			before = earlier[r.Indicator]
+			earlier[r.Indicator] = append(before, i)
 			periods[pk] = struct{}{}
 		}
 		if e.Target.Measure == indicators.Cumulative {
 			series := s.Series(r.Indicator)
-			if sameIndicator { // earlier reports of the indicator in this batch count too
-				series = merged(series, out[:i], r.Indicator)
+			if len(before) > 0 { // earlier reports of the indicator in this batch count too
+				series = merged(series, out, before)
 			}
 			if prev, down := indicators.CumulativeDecrease(e.Target, series, out[i]); down {
 				warnings[i] = append(warnings[i], Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
@@ -344,14 +344,12 @@ func Meaningful(s string) bool {
 	return false
 }
 
-// merged is series with the batch's earlier reports of id applied, as the snapshot
-// will hold them once the batch is stored.
-func merged(series []indicators.Revision, earlier []indicators.Revision, id string) []indicators.Revision {
+// merged is series with the batch's reports at the indexes before applied, as the
+// snapshot will hold them once the batch is stored.
+func merged(series []indicators.Revision, batch []indicators.Revision, before []int) []indicators.Revision {
 	out := append([]indicators.Revision(nil), series...)
-	for _, r := range earlier {
-		if r.Indicator != id {
-			continue
-		}
+	for _, j := range before {
+		r := batch[j]
 		replaced := false
 		for k := range out {
 			if out[k].Period == r.Period {
