@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -206,7 +205,7 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 	warnings := make([][]Warning, len(reports))
 	var (
 		keys    map[string]int      // idempotency key → first index in the batch
-		periods map[string]struct{} // indicator and period of earlier reports in the batch
+		periods map[string]struct{} // indicator and period of an admin's earlier reports in the batch
 		earlier map[string][]int    // indicator → indexes of its earlier reports in the batch
 	)
 	if len(reports) > 1 {
@@ -263,8 +262,12 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			}
 			keys[k] = i
 		}
-		pk := r.Indicator + "\x00" + r.Period
-		_, again := periods[pk]
+		again := false // the same (indicator, period) earlier in an admin's batch
+		if p.Admin && periods != nil {
+			pk := r.Indicator + "\x00" + r.Period
+			_, again = periods[pk]
+			periods[pk] = struct{}{}
+		}
 		mustBeFirst := false
 		if p.Admin && !Meaningful(r.Reason) {
 			switch {
@@ -291,14 +294,12 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		if earlier != nil {
 			before = earlier[r.Indicator]
 			earlier[r.Indicator] = append(before, i)
-			periods[pk] = struct{}{}
 		}
 		if e.Target.Measure == indicators.Cumulative {
-			series := s.Series(r.Indicator)
-			if len(before) > 0 { // earlier reports of the indicator in this batch count too
-				series = merged(series, out, before)
-			}
-			if prev, down := indicators.CumulativeDecrease(e.Target, series, out[i]); down {
+			// The period before, as the snapshot will hold it once the batch is stored:
+			// earlier reports of the indicator in this batch count too.
+			prev, ok := previous(s.Series(r.Indicator), out, before, out[i])
+			if down := ok && indicators.Decreased(e.Target, prev, out[i]); down {
 				warnings[i] = append(warnings[i], Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
 					"indicator %s counts a year-to-date total, and %s for %s is lower than %s for %s; stored, but check the figure or send a correction (累计值低于上期，请核实)",
 					r.Indicator, fmtNum(*r.Value), r.Period, fmtNum(*prev.Value), prev.Period)})
@@ -344,25 +345,32 @@ func Meaningful(s string) bool {
 	return false
 }
 
-// merged is series with the batch's reports at the indexes before applied, as the
-// snapshot will hold them once the batch is stored.
-func merged(series []indicators.Revision, batch []indicators.Revision, before []int) []indicators.Revision {
-	out := append([]indicators.Revision(nil), series...)
+// previous is the latest revision with a value of a period that ends before r's: from
+// series (the snapshot, ordered by PeriodEnd) or from the batch's reports at the
+// indexes before, which replace the snapshot's revision of their period. No copy: a
+// batch may repeat an indicator a hundred times.
+func previous(series, batch []indicators.Revision, before []int, r indicators.Revision) (indicators.Revision, bool) {
+	var fromBatch *indicators.Revision
 	for _, j := range before {
-		r := batch[j]
-		replaced := false
-		for k := range out {
-			if out[k].Period == r.Period {
-				out[k], replaced = r, true
-				break
-			}
-		}
-		if !replaced {
-			out = append(out, r)
-			sort.SliceStable(out, func(a, b int) bool { return out[a].PeriodEnd.Before(out[b].PeriodEnd) })
+		b := &batch[j]
+		if b.Value != nil && b.PeriodEnd.Before(r.PeriodEnd) && (fromBatch == nil || !b.PeriodEnd.Before(fromBatch.PeriodEnd)) {
+			fromBatch = b
 		}
 	}
-	return out
+	for i := len(series) - 1; i >= 0; i-- {
+		p := &series[i]
+		if p.Value == nil || !p.PeriodEnd.Before(r.PeriodEnd) {
+			continue
+		}
+		if fromBatch != nil && !fromBatch.PeriodEnd.Before(p.PeriodEnd) {
+			break // the batch's report is as late, or replaces this one
+		}
+		return *p, true
+	}
+	if fromBatch != nil {
+		return *fromBatch, true
+	}
+	return indicators.Revision{}, false
 }
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

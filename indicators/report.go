@@ -86,9 +86,14 @@ func CumulativeDecrease(t *Target, series []Revision, r Revision) (Revision, boo
 		if !p.PeriodEnd.Before(r.PeriodEnd) || p.Value == nil {
 			continue
 		}
-		return p, *r.Value < *p.Value
+		return p, Decreased(t, p, r)
 	}
 	return Revision{}, false
+}
+
+// Decreased is the rule of CumulativeDecrease for a known previous revision prev.
+func Decreased(t *Target, prev, r Revision) bool {
+	return t != nil && t.Measure == Cumulative && r.Value != nil && prev.Value != nil && *r.Value < *prev.Value
 }
 
 // PeriodKind is the form of a period.

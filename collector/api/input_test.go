@@ -227,6 +227,12 @@ func TestCumulativeDecreaseIsStoredWithAWarning(t *testing.T) {
 	if resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 || len(ans.Receipts[1].Warnings) != 1 {
 		t.Fatalf("one batch: %d %+v", resp.StatusCode, ans)
 	}
+	// A correction of the period before, earlier in the same batch, replaces it.
+	resp, ans = f2.push(f2.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-02", "value": 6000},
+		map[string]any{"indicator": "57.1", "period": "2026-03", "value": 5500})
+	if resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 || len(ans.Receipts[1].Warnings) != 1 || !strings.Contains(ans.Receipts[1].Warnings[0].Message, "6000 for 2026-02") {
+		t.Fatalf("a corrected February then March: %d %+v", resp.StatusCode, ans)
+	}
 	// A level may fall: no warning.
 	f2.push(f2.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-04", "value": 40})
 	if resp, ans := f2.push(f2.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-05", "value": 30}); resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 {
