@@ -14,7 +14,7 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
-	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
@@ -70,14 +70,14 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 	fl.StringVar(&format, "format", "md", "md, html or xlsx")
 	fl.StringVar(&server, "server", "", "collector URL (default "+defaultServer+")")
 	fl.StringVar(&data, "data", "", "read the embedded store in this data directory instead of a server")
-	fl.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog YAML (with --data)")
+	fl.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog file, or embedded:NAME for a shipped one (with --data)")
 	fl.StringVar(&out, "out", "", "output file (- for stdout)")
 	return cmd
 }
 
 // bulletinFromStore renders the bulletin from the embedded store in dir.
 func bulletinFromStore(ctx context.Context, dir, catalog, period string, f bulletin.Format) ([]byte, error) {
-	cat, err := indicators.Load(catalog)
+	cat, err := catalogs.Load(catalog)
 	if err != nil {
 		return nil, err
 	}
