@@ -126,7 +126,9 @@ func copyTree(t *testing.T, src, dst string) {
 
 // TestReleaseBuildIsReproducible: the same source built from another folder gives the
 // same bytes and the same SHA256SUMS, the binary is static and stripped, and the sums
-// file holds the binary's sha256 in sha256sum's format.
+// file holds the binary's sha256 in sha256sum's format. The second build reuses the
+// compiled packages only because -trimpath keeps the folder out of their cache keys;
+// without it they are compiled again with the other folder's paths, and differ.
 func TestReleaseBuildIsReproducible(t *testing.T) {
 	first, firstDir := arm64Binary(t)
 	elsewhere := filepath.Join(t.TempDir(), "another", "checkout")
