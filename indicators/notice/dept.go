@@ -59,10 +59,12 @@ var abbreviationsLongestFirst = func() []struct{ long, short string } {
 // vague names a cooperating clause may use that are not a department.
 var vagueUnit = regexp.MustCompile(`^(?:市直|县直|区直)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)$`)
 
-// canonicalKey is the short form of a unit name: official long forms shortened,
-// one leading 市 and a trailing 管委会 dropped. Equal keys are one department.
+// canonicalKey is the short form of a unit name: official long forms shortened, a 、
+// outside parentheses, one leading 市 and a trailing 管委会 dropped. Equal keys are one
+// department.
 func canonicalKey(name string) string {
 	k := strings.TrimSpace(name)
+	k = dropEnumComma(k) // 各乡、镇人民政府 is 各乡镇人民政府
 	for _, a := range abbreviationsLongestFirst {
 		k = strings.ReplaceAll(k, a.long, a.short)
 	}
@@ -73,6 +75,31 @@ func canonicalKey(name string) string {
 		k = strings.TrimSuffix(k, "管委会")
 	}
 	return k
+}
+
+// dropEnumComma removes the 、 outside parentheses of a unit name.
+func dropEnumComma(s string) string {
+	if !strings.Contains(s, "、") {
+		return s
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(', '（':
+			depth++
+		case ')', '）':
+			if depth > 0 {
+				depth--
+			}
+		case '、':
+			if depth == 0 {
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // phrases fixes go-pinyin's per-character reading of polyphonic characters in names.

@@ -220,6 +220,7 @@ var (
 	reItem        = regexp.MustCompile(`^(\d{1,4})\s*(?:[.、]|\s)\s*(\S.*)$`)
 	reStartsDigit = regexp.MustCompile(`^\d`)
 	reItemParen   = regexp.MustCompile(`^\(\s*(\d{1,4})\s*\)\s*(.+)$`)
+	reFileName    = regexp.MustCompile(`(?i)\.(?:docx?|xlsx?|pdf|wps|et|ofd|zip|rar|txt)$`)
 	reSecCount    = regexp.MustCompile(`^(.+?)\s*\(\s*(?:共\s*)?(\d+)\s*项\s*\)\s*$`)
 )
 
@@ -288,6 +289,13 @@ func (p *parser) textLine(n int, raw string, cells []string, last **rawTask) {
 			return
 		}
 	}
+	if reListStart.MatchString(line) {
+		// 附件2: another list follows; its numbering may start again
+		p.closeSections(0)
+		p.sectionSince = true
+		*last = nil
+		return
+	}
 	if *last != nil && p.fieldLine(n, line, *last) {
 		return
 	}
@@ -351,6 +359,12 @@ func (p *parser) scan() {
 				continue
 			}
 			line := normalize(in.raw)
+			if strings.Contains(line, "|") {
+				if rowNumber(strings.Split(strings.Trim(line, "|"), "|")) > 0 {
+					arabic++
+				}
+				continue
+			}
 			if m := reItem.FindStringSubmatch(line); m != nil && !startsWithQty(m[1]+"."+m[2]) || reItemParen.MatchString(line) {
 				arabic++
 			} else if reParenCN.MatchString(line) {
@@ -598,6 +612,9 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 	}
 	if m == nil {
 		m = reItemParen.FindStringSubmatch(line)
+	}
+	if reFileName.MatchString(line) {
+		return nil // "1.2025年重点任务分解表.docx": an attachment's name
 	}
 	if m != nil {
 		num, err := strconv.Atoi(m[1])

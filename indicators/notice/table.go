@@ -492,6 +492,9 @@ func (p *parser) verticalRows(j, width int) (rows []vrow, end int) {
 		}
 		c := cellLine(p.in[k].raw)
 		if c == "" {
+			if cur != nil && len(cur.cells) < width && strings.TrimSpace(p.in[k].raw) == "|" {
+				cur.cells = append(cur.cells, "") // an empty cell with its bar
+			}
 			continue
 		}
 		if m := reBareNum.FindStringSubmatch(c); m != nil {

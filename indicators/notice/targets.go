@@ -311,6 +311,9 @@ func stripLink(s string) (string, string, []string) {
 		hit := ""
 		for _, w := range linkWords {
 			if strings.HasSuffix(s, w) && len(s) > len(w) || strings.HasSuffix(s, w) && first == "" && len(s) == len(w) {
+				if w == "均" && (strings.HasSuffix(s, "人均") || strings.HasSuffix(s, "户均")) {
+					continue // 月人均提高到180元: 人均 is the metric's
+				}
 				hit = w
 				break
 			}
