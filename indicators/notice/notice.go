@@ -277,8 +277,8 @@ func (p *parser) textLine(n int, raw string, cells []string, last **rawTask) {
 		return
 	}
 	if cells == nil && strings.Contains(line, "|") {
-		cells = strings.Split(strings.Trim(line, "|"), "|")
-		origCells := strings.Split(strings.Trim(strings.ReplaceAll(orig, "｜", "|"), "|"), "|")
+		cells = splitBars(line)
+		origCells := splitBars(strings.ReplaceAll(orig, "｜", "|"))
 		if ok, _ := p.tableRow(n, cells, origCells); ok {
 			*last = nil
 			return
@@ -360,7 +360,7 @@ func (p *parser) scan() {
 			}
 			line := normalize(in.raw)
 			if strings.Contains(line, "|") {
-				if rowNumber(strings.Split(strings.Trim(line, "|"), "|")) > 0 {
+				if rowNumber(splitBars(line)) > 0 {
 					arabic++
 				}
 				continue
@@ -397,6 +397,20 @@ func (p *parser) scan() {
 func startsWithQty(s string) bool {
 	loc := reQty.FindStringIndex(s)
 	return loc != nil && loc[0] == 0
+}
+
+// splitBars splits a row flattened with "|". Bars at both ends frame the row (|a|b|);
+// a bar at the end only closes the last cell (a|b|); bars at the start only are empty
+// cells (||牵头单位|配合单位, under a header over two rows).
+func splitBars(line string) []string {
+	line = strings.TrimSpace(line)
+	switch start, end := strings.HasPrefix(line, "|"), strings.HasSuffix(line, "|"); {
+	case start && end && len(line) > 1:
+		line = line[1 : len(line)-1]
+	case end:
+		line = line[:len(line)-1]
+	}
+	return strings.Split(line, "|")
 }
 
 // rowNumber is the number a table row starts with (its first filled cell), or 0.

@@ -508,8 +508,8 @@ func (p *parser) verticalRows(j, width int) (rows []vrow, end int) {
 				continue
 			}
 		}
-		if cur == nil || isChromeish(c) {
-			break
+		if cur == nil || isChromeish(c) || reSection.MatchString(c) {
+			break // a heading or the page's furniture ends the table
 		}
 		if len(cur.cells) >= width {
 			break // the row is full and no row follows: the table ended
@@ -548,8 +548,14 @@ func assignCells(header, cells []string, num string) []string {
 		cells = append(merged, cells[ti+extra+1:]...)
 	}
 	if len(cells) == len(header) {
-		copy(out[1:], cells)
-		return out
+		fitting := true
+		for i, c := range cells {
+			fitting = fitting && (c == "" || fits(classify(header[i]), c))
+		}
+		if fitting {
+			copy(out[1:], cells)
+			return out
+		}
 	}
 	h := 0
 	for _, c := range cells {
