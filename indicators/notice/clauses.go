@@ -27,6 +27,9 @@ var (
 // respectively splits a 分别 clause into one clause per figure; otherwise it returns the
 // clause alone.
 func respectively(cl string) []string {
+	if !strings.Contains(cl, "分别") {
+		return []string{cl}
+	}
 	m := reRespectively.FindStringSubmatch(cl)
 	if m == nil {
 		return []string{cl}
@@ -130,6 +133,13 @@ var nounUnit = map[string]string{
 
 // unitFirst writes the unit after a figure whose unit word came before it.
 func unitFirst(cl string) string {
+	found := false
+	for noun := range nounUnit {
+		found = found || strings.Contains(cl, noun)
+	}
+	if !found {
+		return cl
+	}
 	ms := reUnitFirst.FindAllStringSubmatchIndex(cl, -1)
 	if ms == nil {
 		return cl

@@ -63,6 +63,9 @@ func (f fields) empty() bool {
 
 // labels finds the labels of s that stand at a boundary.
 func labels(s string) [][]int {
+	if !strings.Contains(s, ":") {
+		return nil // every label ends with a colon
+	}
 	var out [][]int
 	for _, m := range reFieldLabel.FindAllStringSubmatchIndex(s, -1) {
 		if m[0] > 0 {

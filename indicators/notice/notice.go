@@ -365,7 +365,7 @@ func (p *parser) scan() {
 				}
 				continue
 			}
-			if m := reItem.FindStringSubmatch(line); m != nil && !startsWithQty(m[1]+"."+m[2]) || reItemParen.MatchString(line) {
+			if m := reItem.FindStringSubmatch(line); m != nil && !(reStartsDigit.MatchString(m[2]) && startsWithQty(m[1]+"."+m[2])) || reItemParen.MatchString(line) {
 				arabic++
 			} else if reParenCN.MatchString(line) {
 				paren++
