@@ -180,6 +180,6 @@ func levelNotSum(metric string, links []string) bool {
 
 var (
 	rePerHead = regexp.MustCompile(`^(?:每)?(?:千人|万人|百人|十万人|千人口|万人口|百户|千户|万户|百名|千名)|人均|户均|每千|每万|每百|平均`)
-	reStock   = regexp.MustCompile(`保有量|存栏|存量|储备(?:规模|量|粮|库容|能力)|余额|库存`)
+	reStock   = regexp.MustCompile(`(?:保有量|存栏|存栏量|存量|储备规模|储备量|储备粮|储备|余额|库存)$`)
 	reFlow    = regexp.MustCompile(`产量|产值|增加值|收入|营收|投资|总额|利用量|用量|消费量|发电量|销量|销售|吞吐量|运量|接待|交易|贷款|出口|进口|税收|利润|营业额|产出|生产`)
 )

@@ -129,6 +129,7 @@ type parser struct {
 	issuer, document, title string
 	titleOpen               bool   // the title line just read may wrap onto the next
 	titleHead               string // a line that may be the title's first part
+	prevHeader              string // the header line before this one
 	year                    int
 	declaredTasks           int
 	declaredLeads           int
@@ -200,7 +201,9 @@ const cnDigits = "一二三四五六七八九十百零〇"
 
 var (
 	reMeta        = regexp.MustCompile(`^[-*·•]?\s*([^:]{2,8}?)\s*:\s*(.+)$`)
-	reNoticeHead  = regexp.MustCompile(`^(.*?)关于印发(.+?)的通知$`)
+	reNoticeHead  = regexp.MustCompile(`^(.*?)关于(?:印发|下达|公布)?(.+?)的通知$`)
+	reTagHead     = regexp.MustCompile(`^【[^】]{1,30}】\s*`)
+	reIssuerLine  = regexp.MustCompile(`^\S{2,30}(?:人民政府|政府|办公室|办公厅|委员会|管委会|领导小组)$`)
 	reBookTitle   = regexp.MustCompile(`《([^》]+)》`)
 	reYear        = regexp.MustCompile(`(20\d\d)\s*年`)
 	reTitleLine   = regexp.MustCompile(`^[^,。:;]{0,20}20\d\d年[^,。:;]{2,40}(?:清单|方案|分工|任务|计划|目标|表)$`)
@@ -461,6 +464,9 @@ func (p *parser) header(n int, line string) bool {
 	if reTag.MatchString(line) {
 		return true // 【保基本民生】: a tag above the title
 	}
+	line = reTagHead.ReplaceAllString(line, "") // or before it
+	prev := p.prevHeader
+	p.prevHeader = line
 	if p.titleOpen {
 		p.titleOpen = false
 		if reTitleTail.MatchString(line) && utf8.RuneCountInString(line) <= 12 {
@@ -527,6 +533,9 @@ func (p *parser) header(n int, line string) bool {
 	if m := reNoticeHead.FindStringSubmatch(line); m != nil {
 		if p.issuer == "" {
 			p.issuer = strings.TrimSpace(m[1])
+			if p.issuer == "" && reIssuerLine.MatchString(prev) {
+				p.issuer = prev // 洋县人民政府 / 关于印发…的通知 on two lines
+			}
 		}
 		if p.title == "" {
 			p.title = strings.Trim(m[2], "《》")
@@ -724,7 +733,6 @@ func (p *parser) addTask(n, num int, body, text string, given *fields) *rawTask 
 	t := &rawTask{line: n, num: num, text: text}
 	if given != nil {
 		t.given, t.table = *given, true
-		t.deadline = given.due
 	}
 	p.annotate(n, t, body)
 	if prev, ok := p.seenNums[num]; ok {
@@ -768,7 +776,7 @@ func (p *parser) annotate(n int, t *rawTask, body string) {
 		body = strings.TrimSpace(body[:i])
 	}
 	all := t.given.before(parsed)
-	t.deadline = all.due
+	t.deadline = deadlineText(all.due)
 	lead, coop, resp := all.lead, all.coop, all.resp
 	// a unit marked (牵头) in any list leads
 	var marked []unit
@@ -900,6 +908,7 @@ func (p *parser) finish() *indicators.Catalog {
 
 var (
 	reCity      = regexp.MustCompile(`^(.+?)(?:市|州|盟|地区|县|区)?(?:人民政府|政府)`)
+	reCityAny   = regexp.MustCompile(`^(\p{Han}{1,6}?)(?:市|州|盟|地区|县|区|旗)`)
 	reTitleCity = regexp.MustCompile(`^(.+?)(?:市|州|盟|地区|县|区)20\d\d年`)
 )
 
@@ -911,6 +920,8 @@ func planID(issuer, title string, year int) string {
 		city = Pinyin(m[1])
 	} else if m := reTitleCity.FindStringSubmatch(title); m != nil {
 		city = Pinyin(m[1])
+	} else if m := reCityAny.FindStringSubmatch(issuer); m != nil {
+		city = Pinyin(m[1]) // 宣城市民生工作领导小组办公室
 	}
 	if city == "" {
 		city = "plan"

@@ -429,6 +429,9 @@ var metaKey = map[string]bool{
 
 var reBareNum = regexp.MustCompile(`^(\d{1,4})[.、]?$`)
 
+// reHeaderWord is a header cell the columns do not name (建设地点, 年度投资金额(万元)).
+var reHeaderWord = regexp.MustCompile(`^[^,。;:、]{1,14}$`)
+
 func cellLine(s string) string {
 	return strings.TrimSpace(strings.TrimRight(strings.TrimSpace(normalize(s)), "|"))
 }
@@ -447,8 +450,8 @@ func (p *parser) verticalTables() {
 			if c == "" {
 				continue
 			}
-			if k := classify(c); k == colNone || k == colNum && len(hdr) > 0 {
-				break
+			if k := classify(c); k == colNum && len(hdr) > 0 || reBareNum.MatchString(c) || k == colNone && !reHeaderWord.MatchString(c) {
+				break // the first row, or no header word
 			}
 			hdr = append(hdr, c)
 			hdrAt = append(hdrAt, j)
@@ -573,10 +576,41 @@ func assignCells(header, cells []string, num string) []string {
 
 var reDueCell = regexp.MustCompile(`^(?:20\d\d年)?.{0,8}(?:年|月|日|季度|年底|年内|全年|长期|持续|上半年|下半年|底前|前)`)
 
+// Deadlines written as dates: 2025, 2025-06-30, 2025/6/30, 2025.6, 06-30-25 (Excel's m-d-yy).
+var (
+	reDateCell = regexp.MustCompile(`^(?:20\d\d(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?|\d{1,2}-\d{1,2}-\d\d)$`)
+	reYMD      = regexp.MustCompile(`^(?P<y>20\d\d)(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?)?$`)
+	reMDY      = regexp.MustCompile(`^(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d\d)$`)
+)
+
+// deadlineText writes a deadline given as a date in words the deadline rules read
+// (2025-06-30 → 2025年6月30日, 2025 → 2025年底); other deadlines stay as written.
+func deadlineText(s string) string {
+	s = strings.TrimSpace(s)
+	for _, re := range []*regexp.Regexp{reYMD, reMDY} {
+		m := re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		y, mo, d := m[re.SubexpIndex("y")], m[re.SubexpIndex("m")], m[re.SubexpIndex("d")]
+		if len(y) == 2 {
+			y = "20" + y
+		}
+		switch {
+		case mo == "":
+			return y + "年底"
+		case d == "":
+			return y + "年" + strings.TrimLeft(mo, "0") + "月"
+		}
+		return y + "年" + strings.TrimLeft(mo, "0") + "月" + strings.TrimLeft(d, "0") + "日"
+	}
+	return s
+}
+
 func fits(k colKind, c string) bool {
 	switch k {
 	case colDue:
-		return reDueCell.MatchString(c) && utf8.RuneCountInString(c) <= 16
+		return (reDueCell.MatchString(c) || reDateCell.MatchString(c)) && utf8.RuneCountInString(c) <= 16
 	case colLead, colResp, colCoop:
 		units := splitUnits(c)
 		return len(units) > 0 && !reStartsDigit.MatchString(c) && looksLikeUnit(units[0])

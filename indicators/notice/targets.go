@@ -64,6 +64,8 @@ var (
 	reGrowthWords = regexp.MustCompile(`增速|涨幅|增幅|增长率|降幅`)
 )
 
+var rePerUnitOf = regexp.MustCompile(`^/\p{Han}{1,2}的`)
+
 var magnitude = map[string]string{"万亿": "e12", "亿": "e8", "万": "e4", "千": "e3"}
 
 // achievement verbs make the figure after them a target; process verbs (推进, 加快…) don't.
@@ -389,8 +391,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			after = after[len(cm[0]):]
 			end += len(cm[0])
 		}
-		if strings.HasPrefix(after, "的") {
-			continue // a size threshold: 投资10亿元以上的重大项目
+		if strings.HasPrefix(after, "的") || rePerUnitOf.MatchString(after) {
+			continue // a size threshold: 投资10亿元以上的重大项目; a rate: 按1500元/人的标准
 		}
 		if loc := reListEtc.FindStringIndex(after); loc != nil && !strings.ContainsAny(after[:loc[0]], ",;") {
 			continue // a capacity or a name in a list before 等N个
