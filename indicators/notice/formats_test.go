@@ -2,8 +2,11 @@ package notice_test
 
 import (
 	"bytes"
+	"fmt"
+	"html"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -158,5 +161,68 @@ func TestFormatsGiveTheSameCatalog(t *testing.T) {
 				t.Fatalf("%d tasks, want %d", len(got.Tasks), len(want.Tasks))
 			}
 		})
+	}
+}
+
+// TestTheSeedNoticeInEveryFormat: the Changzhi notice saved as a web page (each line a
+// paragraph, inside the page's furniture) and as a Word document gives the catalog its
+// text gives.
+func TestTheSeedNoticeInEveryFormat(t *testing.T) {
+	b, err := os.ReadFile("../source/changzhi-2026.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	want, _ := notice.Parse(string(b), notice.Options{})
+	var page strings.Builder
+	page.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>长治市人民政府</title></head><body>` +
+		`<div class="nav"><a>首页</a><a>政务公开</a></div><div class="position">当前位置：首页 &gt; 政府文件</div><div id="zoom">` + "\n")
+	var paras []any
+	for _, l := range lines {
+		fmt.Fprintf(&page, "<p>%s</p>\n", html.EscapeString(l))
+		paras = append(paras, l)
+	}
+	page.WriteString(`</div><div class="footer">版权所有：长治市人民政府办公室</div></body></html>`)
+	for name, data := range map[string][]byte{
+		"changzhi.html": []byte(page.String()),
+		"changzhi.docx": docxtest.Doc{Blocks: paras}.Bytes(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc, err := document.Read(name, data, document.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, warns := notice.ParseDocument(doc, notice.Options{})
+			if !reflect.DeepEqual(got.Plan, want.Plan) || !reflect.DeepEqual(got.Departments, want.Departments) || !reflect.DeepEqual(got.Tasks, want.Tasks) {
+				t.Fatalf("the catalog differs from the text's (warnings %v)", warns)
+			}
+		})
+	}
+}
+
+// TestWordNumbering: a Word document whose numbers are Word's automatic numbering, with
+// labelled paragraphs after each item.
+func TestWordNumbering(t *testing.T) {
+	doc := docxtest.Doc{Numbering: docxtest.ChineseList, Blocks: []any{
+		"河清县2025年重点工作任务分工方案",
+		docxtest.Para{Text: "扩大有效投资", NumID: 1, Ilvl: 0},
+		docxtest.Para{Text: "全年新开工亿元以上项目30个。", NumID: 1, Ilvl: 2},
+		"牵头单位：县发改局",
+		"责任单位：县住建局、县自然资源局",
+		docxtest.Para{Text: "保障改善民生", NumID: 1, Ilvl: 0},
+		docxtest.Para{Text: "新增城镇就业2800人以上。", NumID: 1, Ilvl: 2},
+		"牵头单位：县人社局",
+	}}.Bytes()
+	d, err := document.Read("plan.docx", doc, document.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, warns := notice.ParseDocument(d, notice.Options{})
+	want := []string{"1 县发改局 ← 县住建局、县自然资源局", "2 县人社局"}
+	if got := taskLines(c); !reflect.DeepEqual(got, want) || len(warns) > 0 {
+		t.Fatalf("tasks %q, want %q (warnings %v)", got, want, warns)
+	}
+	if c.Plan.ID != "heqing-2025" {
+		t.Fatalf("plan %+v", c.Plan)
 	}
 }

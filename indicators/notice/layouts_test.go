@@ -122,6 +122,15 @@ func TestTextLayouts(t *testing.T) {
 			tasks:   []string{"1 县住建局 ← 县自然资源局", "2 县教育局"},
 			targets: []string{"1.1 新建城市公园 cumulative 2个 2025-12-31", "2.1 新增学位 cumulative 900个 2025-09-30"},
 		},
+		"a table copied one cell per line with a bar on each, bar-only lines between rows and columns no rule reads": {
+			text: "附件:\n|\n河清县2025年民生实事项目清单 |\n||||\n|\n序号 |\n项目名称 |\n建设地点 |\n建设时间 |\n年度投资(万元) |\n责任单位 |\n|\n1 |\n城东幼儿园建设项目 |\n城关镇 |\n2025 |\n800 |\n教体局 |\n|\n2 |\n农村道路提升项目 |\n各乡镇 |\n2025 |\n1200 |\n交通局、各乡镇 |",
+			tasks: []string{"1 教体局", "2 交通局 ← 各乡镇"},
+		},
+		"a title as 【tag】X关于…的通知 names the issuer": {
+			text:  "【保基本民生】河清县民生工作领导小组办公室关于2025年实施20项民生实事的通知\n一、促进就业(1项)\n1.新增城镇就业2800人(牵头单位:县人社局)",
+			title: "2025年实施20项民生实事",
+			tasks: []string{"1 县人社局"},
+		},
 		"a table copied from a browser with tabs": {
 			text:  "2025年重点工作任务分解表\n序号\t工作任务\t责任单位\t完成时限\n1\t地区生产总值增长6%左右\t县发改局、县统计局\t全年\n2\t新增规上工业企业10家\t县工信局\t2025年12月",
 			tasks: []string{"1 县发改局 ← 县统计局", "2 县工信局"},
