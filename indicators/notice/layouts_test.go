@@ -131,6 +131,17 @@ func TestTextLayouts(t *testing.T) {
 			title: "2025年实施20项民生实事",
 			tasks: []string{"1 县人社局"},
 		},
+		"(1) (2) numbering the parts of an item 1.": {
+			text:    "2025年重点任务清单\n一、扩大投资\n1.推进项目建设。\n(1)新开工项目30个。\n(2)竣工项目20个。\n牵头单位:县发改局\n2.新增规上企业10家。(牵头单位:县工信局)\n二、民生\n(1)新增学位900个。(牵头单位:县教育局)",
+			tasks:   []string{"1 县发改局", "2 县工信局", "3 县教育局"},
+			targets: []string{"1.1 新开工项目 cumulative 30个 2025-12-31", "1.2 竣工项目 cumulative 20个 2025-12-31", "2.1 新增规上企业 cumulative 10家 2025-12-31", "3.1 新增学位 cumulative 900个 2025-12-31"},
+			noWarn:  true,
+		},
+		"table rows numbered 一, 二": {
+			text:   "2025年民生实事\n序号|实事项目|责任单位\n一|新增学位900个|县教育局\n二|新建公园2个|县住建局",
+			tasks:  []string{"1 县教育局", "2 县住建局"},
+			noWarn: true,
+		},
 		"a table copied from a browser with tabs": {
 			text:  "2025年重点工作任务分解表\n序号\t工作任务\t责任单位\t完成时限\n1\t地区生产总值增长6%左右\t县发改局、县统计局\t全年\n2\t新增规上工业企业10家\t县工信局\t2025年12月",
 			tasks: []string{"1 县发改局 ← 县统计局", "2 县工信局"},

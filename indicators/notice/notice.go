@@ -101,6 +101,7 @@ type rawTask struct {
 	given    fields // fields from table columns and from labelled lines after the item
 	table    bool   // a table row: its lead column names the lead
 	closed   bool   // labelled lines followed: no more wrapped text
+	dotted   bool   // numbered "N." or "N、" (not "(N)")
 }
 
 // section is an open heading: 一、 (level 1), (一) (level 2), 第一部分 (level 0).
@@ -143,9 +144,11 @@ type parser struct {
 	sectionSince bool // a heading (or a new table) came since the last task
 	offset       int  // added to written numbers once numbering restarted
 	lastWritten  int  // the number written on the last task
+	subNext      int  // the next "(n)" part of the last item, 0 when it has none
 
 	table        *tableLayout
 	tableSub     bool     // a header row was just read: the next row may be its second line
+	chineseRows  bool     // the table numbers its rows 一, 二…
 	tableNo      int      // source table of the last row read
 	lastRowFirst string   // the first text cell of the last task row
 	lastRow      *rawTask // the last task read from a table row, for rows merged over several lines
@@ -633,8 +636,10 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 	if m != nil && reStartsDigit.MatchString(m[2]) && p.looksLikeFigure(m[1], m[2]) {
 		m = nil // "2026年…" or "1.7亿吨…" at the start of a line is not an item number
 	}
+	paren := false
 	if m == nil {
 		m = reItemParen.FindStringSubmatch(line)
+		paren = m != nil
 	}
 	if reFileName.MatchString(line) {
 		return nil // "1.2025年重点任务分解表.docx": an attachment's name
@@ -644,8 +649,20 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 		if err != nil || num <= 0 {
 			return nil
 		}
+		if last := p.subItemOf(num, paren); last != nil {
+			// "1.推进项目建设。" then "(1)新开工项目30个。" "(2)…": the parts of item 1
+			last.text += " " + orig
+			sep := ""
+			if !endsSentence(last.full) {
+				sep = "。"
+			}
+			p.annotate(n, last, last.full+sep+m[2])
+			return last
+		}
 		p.started = true
-		return p.addTask(n, num, m[2], verbatim(orig), nil)
+		t := p.addTask(n, num, m[2], verbatim(orig), nil)
+		t.dotted = !paren
+		return t
 	}
 	// items numbered in Chinese when the list has no finer numbering
 	var re *regexp.Regexp
@@ -667,6 +684,23 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 	}
 	p.started = true
 	return p.addTask(n, num, cm[re.SubexpIndex("rest")], verbatim(orig), nil)
+}
+
+// subItemOf returns the task a "(n)" line belongs to when it numbers the parts of an
+// item "N." (its numbering starts at (1) right after the item, no heading between).
+func (p *parser) subItemOf(num int, paren bool) *rawTask {
+	if !paren || len(p.tasks) == 0 || p.sectionSince {
+		return nil
+	}
+	last := p.tasks[len(p.tasks)-1]
+	switch {
+	case last.closed || last.table:
+		return nil
+	case p.subNext == 0 && num == 1 && last.dotted, p.subNext > 0 && num == p.subNext:
+		p.subNext = num + 1
+		return last
+	}
+	return nil
 }
 
 // chineseNumber reads 一 … 九十九, 一百零五; 0 when s is not such a number.
@@ -729,6 +763,7 @@ func (p *parser) addTask(n, num int, body, text string, given *fields) *rawTask 
 	}
 	p.lastWritten = num
 	p.sectionSince = false
+	p.subNext = 0
 	num += p.offset
 	t := &rawTask{line: n, num: num, text: text}
 	if given != nil {

@@ -236,7 +236,7 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	}
 	if isHeaderRow(cells) {
 		p.table = newLayout(cells)
-		p.tableSub = true
+		p.tableSub, p.chineseRows, p.lastRow = true, false, nil
 		p.started = true
 		p.sectionSince = true
 		return true, nil
@@ -281,11 +281,16 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 		var err error
 		num, err = strconv.Atoi(numText)
 		if err != nil || num <= 0 {
-			if cn := chineseNumber(numText); cn > 0 && get(tl.lead) == "" {
+			cn := chineseNumber(numText)
+			switch {
+			case cn > 0 && get(tl.lead) == "":
 				return false, []string{numText + "、" + words} // 一 | 经济发展: a section heading
+			case cn > 0 && (p.chineseRows || p.lastRow == nil):
+				num, p.chineseRows = cn, true // a list numbered 一, 二… throughout
+			default:
+				p.warn(n, "table row without a number in column %d: %q", tl.num+1, clip(strings.Join(cells, "|"), 40))
+				return true, nil
 			}
-			p.warn(n, "table row without a number in column %d: %q", tl.num+1, clip(strings.Join(cells, "|"), 40))
-			return true, nil
 		}
 	}
 	if words == "" {
