@@ -15,6 +15,8 @@ import (
 //     shares the last one's ending). A figure without its unit borrows the last one's.
 //   - the unit word before the figure: "服务人次达200万以上" is "服务人次达200万人次以上"
 //     (人次, 人数 → 人, 户数 → 户, 床位数 → 张, 托位数 → 个…).
+//   - signs: "≥6%" is "不低于6%", "≤5.5%" is "不超过5.5%"; a range with its unit on both
+//     figures, "6%-7%" or "6%～7%", is "6-7%".
 
 var reRespectively = regexp.MustCompile(`^(?P<subject>.+?)分别(?P<link>[^\d,;]{0,6}?)(?P<values>\d.*)$`)
 
@@ -122,6 +124,20 @@ func splitSubjects(subject string, n int) []string {
 		parts[i] = lead + parts[i]
 	}
 	return parts
+}
+
+var (
+	reRangeUnits = regexp.MustCompile(`(?P<low>\d+(?:\.\d+)?)(?P<unit>%|‰)\s*(?:-|~|～|—|－|至|到)\s*(?P<high>\d+(?:\.\d+)?)(?:%|‰)`)
+	signWords    = strings.NewReplacer("≥", "不低于", "≤", "不超过", "＞=", "不低于", ">=", "不低于", "<=", "不超过")
+)
+
+// signs writes comparison signs and ranges in the words the figure rules read.
+func signs(cl string) string {
+	if !strings.ContainsAny(cl, "≥≤=～~-—－至到") {
+		return cl
+	}
+	cl = signWords.Replace(cl)
+	return reRangeUnits.ReplaceAllString(cl, "${low}-${high}${unit}")
 }
 
 var reUnitFirst = regexp.MustCompile(`(?P<noun>人次|人数|户数|家数|个数|床位数|床位|托位数|托位|件数|套数|辆数|台数|人口)(?P<link>稳定达到|达到|达|突破|超过|不低于|不少于|增至|提高到|提升到|提高至|提升至|稳定在|保持在|为|至|到)?(?P<num>\d+(?:\.\d+)?)(?P<mag>万亿|亿|万|千)?`)

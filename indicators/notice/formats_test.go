@@ -116,7 +116,7 @@ func decompositionXLSX(t *testing.T) []byte {
 // by a browser, a Word document and an Excel workbook gives the same departments, tasks
 // and targets; the Word and Excel catalogs have golden files of their own.
 func TestFormatsGiveTheSameCatalog(t *testing.T) {
-	read := func(name string, b []byte) *indicators.Catalog {
+	read := func(t *testing.T, name string, b []byte) *indicators.Catalog {
 		t.Helper()
 		doc, err := document.Read(name, b, document.Limits{})
 		if err != nil {
@@ -135,7 +135,7 @@ func TestFormatsGiveTheSameCatalog(t *testing.T) {
 		}
 		return b
 	}
-	want := read("decomposition-table.txt", file("decomposition-table.txt"))
+	want := read(t, "decomposition-table.txt", file("decomposition-table.txt"))
 	if len(want.Tasks) != 9 {
 		t.Fatalf("the text form has %d tasks, want 9", len(want.Tasks))
 	}
@@ -145,7 +145,7 @@ func TestFormatsGiveTheSameCatalog(t *testing.T) {
 		"decomposition.xlsx":      decompositionXLSX(t),
 	} {
 		t.Run(name, func(t *testing.T) {
-			got := read(name, b)
+			got := read(t, name, b)
 			if got.Plan.Year != 2025 || got.Plan.ID != "qingshan-2025" {
 				t.Errorf("plan = %+v", got.Plan)
 			}

@@ -142,6 +142,16 @@ func TestTextLayouts(t *testing.T) {
 			tasks:  []string{"1 县教育局", "2 县住建局"},
 			noWarn: true,
 		},
+		"a department's name alone as a heading": {
+			text:  "2025年重点任务清单\n一、县教育局\n1.新增学位900个。\n二、县住建局\n2.改造老旧小区12个。\n三、推进城市更新\n3.新建公园2个。(牵头单位:县住建局)",
+			tasks: []string{"1 县教育局", "2 县住建局", "3 县住建局"},
+		},
+		"signs and ranges in a table of indicators": {
+			text:    "2025年主要指标\n序号|指标名称|单位|2025年目标|牵头单位\n1|地区生产总值增速|%|≥6|县发改局\n2|固定资产投资增长|%|6%-7%|县发改局\n3|城镇调查失业率|%|≤5.5|县人社局",
+			tasks:   []string{"1 县发改局", "2 县发改局", "3 县人社局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 固定资产投资增速 growth_rate 6% 2025-12-31", "3.1 城镇调查失业率 level 5.5% 2025-12-31"},
+			noWarn:  true,
+		},
 		"a table copied from a browser with tabs": {
 			text:  "2025年重点工作任务分解表\n序号\t工作任务\t责任单位\t完成时限\n1\t地区生产总值增长6%左右\t县发改局、县统计局\t全年\n2\t新增规上工业企业10家\t县工信局\t2025年12月",
 			tasks: []string{"1 县发改局 ← 县统计局", "2 县工信局"},

@@ -227,6 +227,7 @@ var (
 	reStartsDigit = regexp.MustCompile(`^\d`)
 	reItemParen   = regexp.MustCompile(`^\(\s*(\d{1,4})\s*\)\s*(.+)$`)
 	reFileName    = regexp.MustCompile(`(?i)\.(?:docx?|xlsx?|pdf|wps|et|ofd|zip|rar|txt)$`)
+	reDeptHeading = regexp.MustCompile(`^(?:市|县|区|州|旗|盟)[^\s,。;:、()]{2,14}$`)
 	reSecCount    = regexp.MustCompile(`^(.+?)\s*\(\s*(?:共\s*)?(\d+)\s*项\s*\)\s*$`)
 )
 
@@ -597,6 +598,12 @@ func (p *parser) section(n int, line string) bool {
 		p.started = true
 		declared, _ := strconv.Atoi(cm[2])
 		p.openSection(n, level, []string{p.reg.add(cm[1], true)}, declared)
+		return true
+	}
+	if reDeptHeading.MatchString(body) && looksLikeUnit(body) {
+		// "二、县教育局": a department's name alone
+		p.started = true
+		p.openSection(n, level, []string{p.reg.add(body, true)}, 0)
 		return true
 	}
 	p.openSection(n, level, nil, 0) // a topic section: items name their own lead, or a section above does

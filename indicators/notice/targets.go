@@ -164,7 +164,7 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 		}
 		var fs []found
 		for i, part := range respectively(cl) {
-			for _, f := range x.quantities(line, num, unitFirst(part), due) {
+			for _, f := range x.quantities(line, num, unitFirst(signs(part)), due) {
 				f.pos += i << 20 // the figures of a 分别 clause in their order
 				f.t.Source = cl
 				fs = append(fs, f)
