@@ -123,7 +123,7 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 新建城市公园 cumulative 2个 2025-12-31", "2.1 新增学位 cumulative 900个 2025-09-30"},
 		},
 		"a table copied one cell per line with a bar on each, bar-only lines between rows and columns no rule reads": {
-			text: "附件:\n|\n河清县2025年民生实事项目清单 |\n||||\n|\n序号 |\n项目名称 |\n建设地点 |\n建设时间 |\n年度投资(万元) |\n责任单位 |\n|\n1 |\n城东幼儿园建设项目 |\n城关镇 |\n2025 |\n800 |\n教体局 |\n|\n2 |\n农村道路提升项目 |\n各乡镇 |\n2025 |\n1200 |\n交通局、各乡镇 |",
+			text:  "附件:\n|\n河清县2025年民生实事项目清单 |\n||||\n|\n序号 |\n项目名称 |\n建设地点 |\n建设时间 |\n年度投资(万元) |\n责任单位 |\n|\n1 |\n城东幼儿园建设项目 |\n城关镇 |\n2025 |\n800 |\n教体局 |\n|\n2 |\n农村道路提升项目 |\n各乡镇 |\n2025 |\n1200 |\n交通局、各乡镇 |",
 			tasks: []string{"1 教体局", "2 交通局 ← 各乡镇"},
 		},
 		"a title as 【tag】X关于…的通知 names the issuer": {
