@@ -21,7 +21,7 @@ func newImportCmd(s streams) *cobra.Command {
 		Short: "Parse a published target-list notice into a catalog and print it",
 		Long: `Parse a target-list notice (e.g. 政府工作报告重点目标任务清单, 民生实事, 目标责任书) into a
 catalog: plan, departments, tasks and targets. The notice may be plain text (.txt, UTF-8 or
-GB18030), a web page as saved by a browser (.html/.htm), a Word document (.docx) or an
+GB18030), a web page as saved by a browser (.html/.htm/.mht), a Word document (.docx) or an
 Excel workbook (.xlsx); the content decides when the extension is wrong. Hand corrections
 in an overlay file (--overlay) are applied after the import. Each task without a
 published figure or stage gets a follow-up target (kind: task, a milestone "completed" by

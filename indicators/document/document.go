@@ -5,7 +5,8 @@
 //
 // What each reader keeps:
 //   - text: every line as it is (UTF-8, or GB18030 when the bytes are not UTF-8);
-//   - HTML: paragraphs and other blocks as lines (<br> breaks a line), data tables as rows
+//   - HTML (and a page saved as one .mht/.mhtml file, whose HTML part is read; lines then
+//     name lines of that part): paragraphs and other blocks as lines (<br> breaks a line), data tables as rows
 //     of cells with colspan/rowspan spread over the grid (a row-spanning cell's text is
 //     carried to every row it spans, a column-spanning cell's text stays in its first
 //     column); tables used for page layout (a table holding tables, or one column) are read
@@ -155,6 +156,8 @@ func Read(name string, data []byte, lim Limits) (*Document, error) {
 		return ReadXLSX(data, lim)
 	case HTML:
 		return ReadHTML(data, lim)
+	case "mhtml":
+		return ReadMHTML(data, lim)
 	case "ole":
 		kind, hint := "a Word 97-2003 or Excel 97-2003 file (.doc/.xls/.wps/.et)", "open it in Word, WPS or Excel and save it as .docx or .xlsx (另存为 .docx 或 .xlsx 格式), then import that file"
 		return nil, &UnsupportedError{Name: name, Kind: kind, Hint: hint}
@@ -167,7 +170,8 @@ func Read(name string, data []byte, lim Limits) (*Document, error) {
 }
 
 // Sniff tells the format of a file from its first bytes and its name. Besides the four
-// formats it answers "ole" (Office 97-2003), "pdf" and "zip" (another archive).
+// formats it answers "mhtml" (a page saved as one file), "ole" (Office 97-2003), "pdf"
+// and "zip" (another archive).
 func Sniff(name string, data []byte) Format {
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
@@ -183,6 +187,8 @@ func Sniff(name string, data []byte) Format {
 		return "ole"
 	case bytes.HasPrefix(data, []byte("%PDF-")):
 		return "pdf"
+	case looksLikeMHTML(data):
+		return "mhtml"
 	case looksLikeHTML(data):
 		return HTML
 	}

@@ -226,3 +226,19 @@ func TestSniffAndText(t *testing.T) {
 		}
 	})
 }
+
+func TestMHTML(t *testing.T) {
+	page := "<html><body><p>2025年重点任务清单</p><p>1.新增学位900个。(牵头单位:县教育局)</p></body></html>"
+	qp := strings.ReplaceAll(page, "=", "=3D")
+	archive := "From: <Saved by Blink>\r\nSnapshot-Content-Location: http://www.example.gov.cn/a.html\r\nSubject: =?utf-8?Q?x?=\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/related;\r\n\ttype=\"text/html\";\r\n\tboundary=\"----MultipartBoundary--abc----\"\r\n\r\n\r\n" +
+		"------MultipartBoundary--abc----\r\nContent-Type: text/html\r\nContent-ID: <frame-1@mhtml.blink>\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		qp + "\r\n------MultipartBoundary--abc----\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n------MultipartBoundary--abc------\r\n"
+	d, err := document.Read("page.mhtml", []byte(archive), document.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := view(d); !reflect.DeepEqual(got, []string{"1: 2025年重点任务清单", "1: 1.新增学位900个。(牵头单位:县教育局)"}) || d.Format != document.HTML {
+		t.Fatalf("got %q (%s)", got, d.Format)
+	}
+}
