@@ -268,3 +268,18 @@ func TestWarningsNameTableRows(t *testing.T) {
 		t.Fatalf("warnings\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestDatesAsDeadlines: deadlines written as dates (as Excel shows a date cell) are read,
+// and give the plan its year when nothing above the list does.
+func TestDatesAsDeadlines(t *testing.T) {
+	text := "重点任务分解表\n序号|工作任务|牵头单位|完成时限\n1|新增学位900个|县教育局|06-30-25\n2|建成公园2个|县住建局|2025/9/30\n3|新增就业2800人|县人社局|2025.10\n4|改造小区12个|县住建局|2025"
+	c, warns := notice.Parse(text, notice.Options{})
+	var dues []string
+	for _, task := range c.Tasks {
+		dues = append(dues, string(task.Targets[0].Due))
+	}
+	want := []string{"2025-06-30", "2025-09-30", "2025-10-31", "2025-12-31"}
+	if c.Plan.Year != 2025 || !reflect.DeepEqual(dues, want) || len(warns) > 0 {
+		t.Fatalf("year %d, dues %q, want %q (warnings %v)", c.Plan.Year, dues, want, warns)
+	}
+}

@@ -898,6 +898,15 @@ func (p *parser) finish() *indicators.Catalog {
 	if year == 0 {
 		year = p.opt.Year
 	}
+	for _, rt := range p.tasks {
+		if year != 0 {
+			break
+		}
+		// no year above the list: the year its deadlines name (a workbook with a bare title)
+		if m := reYear.FindStringSubmatch(deadlineText(rt.deadline)); m != nil {
+			year, _ = strconv.Atoi(m[1])
+		}
+	}
 	if year == 0 {
 		p.warn(0, "no plan year in the title or document number; use Options.Year")
 	}
