@@ -62,7 +62,7 @@ var abbreviationsLongestFirst = func() []struct{ long, short string } {
 }()
 
 // vague names a cooperating clause may use that are not a department.
-var vagueUnit = regexp.MustCompile(`^(?:市直|县直|区直)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)$`)
+var vagueUnit = regexp.MustCompile(`^(?:市直|县直|区直|市级|县级|区级)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)$`)
 
 // canonicalKey is the short form of a unit name: official long forms shortened, a 、
 // outside parentheses, one leading 市 and a trailing 管委会 dropped. Equal keys are one
@@ -263,6 +263,12 @@ func splitUnitList(s string) []unit {
 		case '、', ',', '，', ';', '；', '/', '\n':
 			if depth == 0 {
 				pieces = append(pieces, piece{s[start:i], r != '、'})
+				start = i + utf8.RuneLen(r)
+			}
+		case '及':
+			// 市级各有关部门及各县市区政府: 及 joins two names, not the words of one
+			if left := strings.TrimSpace(s[start:i]); depth == 0 && (vagueUnit.MatchString(left) || looksLikeUnit(left)) {
+				pieces = append(pieces, piece{s[start:i], false})
 				start = i + utf8.RuneLen(r)
 			}
 		}

@@ -189,7 +189,7 @@ func parenFields(s string) (fields, bool) {
 	return fields{}, false
 }
 
-var reLeadWords = regexp.MustCompile(`^(.+?)(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同)(?:落实|推进|实施)?)?$`)
+var reLeadWords = regexp.MustCompile(`^(.+?)(?:按职责分工|按职责|分别)?(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同|按职责分工负责|按职责负责|分工负责|共同负责|负责)(?:落实|推进|实施)?)?$`)
 
 // trailingParen finds a balanced parenthesis closing the text (before a final 。):
 // its start and its inner text. Nested parentheses stay inside: 各县(市、区)政府.

@@ -152,6 +152,10 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 固定资产投资增速 growth_rate 6% 2025-12-31", "3.1 城镇调查失业率 level 5.5% 2025-12-31"},
 			noWarn:  true,
 		},
+		"a department's section without a number, and units that share their work": {
+			text:  "2025年重点任务清单\n县发改局牵头(1项)\n1.新开工项目30个。\n县政府办公室(1项)\n2.全面实施行政许可事项清单管理。(县政府办公室、县审改办牵头,县级各有关部门及各乡镇政府按职责分工负责)\n二、营商环境\n3.新增市场主体2000户。(县市场监管局、县税务局按职责分工负责)",
+			tasks: []string{"1 县发改局", "2 县政府办公室 ← 县审改办、各乡镇政府", "3 县市场监管局 ← 县税务局"},
+		},
 		"a table copied from a browser with tabs": {
 			text:  "2025年重点工作任务分解表\n序号\t工作任务\t责任单位\t完成时限\n1\t地区生产总值增长6%左右\t县发改局、县统计局\t全年\n2\t新增规上工业企业10家\t县工信局\t2025年12月",
 			tasks: []string{"1 县发改局 ← 县统计局", "2 县工信局"},

@@ -6,11 +6,13 @@
 // The notice comes as a document.Document (text, a web page, Word or Excel, see package
 // document); Parse takes plain text. Layouts it reads (testdata/notices has a sample of
 // each):
-//   - department sections "二、市发改委牵头工作(22项)" or "(一)市发展和改革委员会牵头(5项)"
-//     followed by items "4.…", "4、…" or "(4)…";
+//   - department sections "二、市发改委牵头工作(22项)", "(一)市发展和改革委员会牵头(5项)",
+//     "二、县教育局", "县发改局(5项)" followed by items "4.…", "4、…" or "(4)…" ("(1)" "(2)"
+//     right after an item "1." are its parts);
 //   - topic sections "一、扩大有效投资" whose items name their lead at the end:
 //     "(市经信局牵头落实)", "牵头单位:市商务局;配合单位:各县区政府",
-//     "(市住建局、市城管局牵头)" (the first is the lead, the others cooperate);
+//     "(市住建局、市城管局牵头)" (the first is the lead, the others cooperate),
+//     "(X、Y牵头,各有关部门按职责分工负责)";
 //   - items numbered "(一)" or "一、" when the list has no finer numbering (a 民生实事
 //     list), numbering that restarts in each section (tasks are then numbered on through
 //     the list), "(一)" sub-headings between numbered items (a sub-heading without a lead
@@ -227,6 +229,7 @@ var (
 	reStartsDigit = regexp.MustCompile(`^\d`)
 	reItemParen   = regexp.MustCompile(`^\(\s*(\d{1,4})\s*\)\s*(.+)$`)
 	reFileName    = regexp.MustCompile(`(?i)\.(?:docx?|xlsx?|pdf|wps|et|ofd|zip|rar|txt)$`)
+	reUnitCount   = regexp.MustCompile(`^(?P<unit>[^,。;:()\d]{2,20}?)(?:牵头|负责)?(?:工作|事项|任务)?\s*\(\s*(?:共\s*)?\d+\s*项\s*\)$`)
 	reDeptHeading = regexp.MustCompile(`^(?:市|县|区|州|旗|盟)[^\s,。;:、()]{2,14}$`)
 	reSecCount    = regexp.MustCompile(`^(.+?)\s*\(\s*(?:共\s*)?(\d+)\s*项\s*\)\s*$`)
 )
@@ -563,6 +566,9 @@ func (p *parser) heading(line string) (level int, body string, ok bool) {
 	}
 	if m := reParenCN.FindStringSubmatch(line); m != nil && p.itemLevel > levelParen {
 		return levelParen, m[reParenCN.SubexpIndex("rest")], true
+	}
+	if m := reUnitCount.FindStringSubmatch(line); m != nil && looksLikeUnit(m[reUnitCount.SubexpIndex("unit")]) {
+		return levelDun, line, true // "县发改局(5项)": a department's section without a number
 	}
 	return 0, "", false
 }
