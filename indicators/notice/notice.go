@@ -343,7 +343,7 @@ func (p *parser) prepare(doc *document.Document) {
 					filled++
 				}
 			}
-			if filled >= 2 {
+			if filled >= 3 {
 				p.in[i].cells, p.in[i].split = fs, true
 			}
 		}
