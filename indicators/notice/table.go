@@ -535,26 +535,12 @@ func isChromeish(s string) bool {
 }
 
 // assignCells places a row's cells under the header's columns. Cells left empty in the
-// page leave no line, so a short row is matched by what each cell looks like: a deadline
-// goes to the deadline column, unit names to the unit columns; extra lines belong to the
-// task's words.
+// page leave no line, so a short row (or one whose cells do not fit their columns) is
+// matched by what each cell looks like: a deadline goes to the deadline column, unit
+// names to the unit columns.
 func assignCells(header, cells []string, num string) []string {
 	out := make([]string, len(header)+1)
 	out[0] = num
-	if len(cells) > len(header) {
-		// the words wrapped onto several lines: the extra lines belong to the first text column
-		extra := len(cells) - len(header)
-		ti := 0
-		for i, h := range header {
-			if k := classify(h); k == colText || k == colGoal {
-				ti = i
-				break
-			}
-		}
-		merged := append([]string{}, cells[:ti]...)
-		merged = append(merged, strings.Join(cells[ti:ti+extra+1], ""))
-		cells = append(merged, cells[ti+extra+1:]...)
-	}
 	if len(cells) == len(header) {
 		fitting := true
 		for i, c := range cells {
