@@ -53,7 +53,7 @@ var (
 	reColLeader = regexp.MustCompile(`领导|责任人|联系人`)
 	reColLead   = regexp.MustCompile(`牵头|主责|主要责任|主办`)
 	reColCoop   = regexp.MustCompile(`配合|协同|协办|协作|参与|协助|会同`)
-	reColResp   = regexp.MustCompile(`责任单位|责任部门|实施单位|承办单位|负责单位|落实单位|责任主体|责任处室`)
+	reColResp   = regexp.MustCompile(`责任单位|责任部门|实施单位|实施主体|承办单位|负责单位|负责部门|落实单位|责任主体|责任处室|责任科室`)
 	reColDue    = regexp.MustCompile(`时限|时间|节点|期限|进度安排`)
 	reColUnit   = regexp.MustCompile(`^(?:计量)?单位$`)
 	reColMetric = regexp.MustCompile(`指标`)
