@@ -2,12 +2,16 @@ package notice_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -15,6 +19,7 @@ import (
 	"github.com/duban-gov/duban/indicators/document"
 	"github.com/duban-gov/duban/indicators/document/docxtest"
 	"github.com/duban-gov/duban/indicators/notice"
+	"github.com/duban-gov/duban/internal/testenv"
 )
 
 // The decomposition sample (testdata/notices/decomposition-*) as Word and Excel publish
@@ -224,5 +229,73 @@ func TestWordNumbering(t *testing.T) {
 	}
 	if c.Plan.ID != "heqing-2025" {
 		t.Fatalf("plan %+v", c.Plan)
+	}
+}
+
+// soffice converts files with LibreOffice (headless, its own profile), as someone opening
+// a file and saving it in another format does; it returns the converted files' bytes by
+// name.
+func soffice(t *testing.T, filter string, files map[string][]byte) map[string][]byte {
+	t.Helper()
+	bin := testenv.NeedBinary(t, "soffice")
+	in, out, profile := t.TempDir(), t.TempDir(), t.TempDir()
+	args := []string{"-env:UserInstallation=file://" + profile, "--headless", "--norestore", "--convert-to", filter, "--outdir", out}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(in, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, filepath.Join(in, name))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+profile)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, b)
+	}
+	got := map[string][]byte{}
+	for name := range files {
+		conv := strings.TrimSuffix(name, filepath.Ext(name)) + "." + strings.SplitN(filter, ":", 2)[0]
+		b, err := os.ReadFile(filepath.Join(out, conv))
+		if err != nil {
+			t.Fatalf("soffice wrote no %s: %v", conv, err)
+		}
+		got[name] = b
+	}
+	return got
+}
+
+// TestOfficeRoundTrip: the decomposition sample opened and saved again by LibreOffice —
+// the saved page saved as a Word document, the Word document and the workbook re-saved —
+// still gives the text's departments and tasks: the readers take real Office files, not
+// only the ones the tests write.
+func TestOfficeRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts LibreOffice")
+	}
+	text, err := os.ReadFile("../testdata/notices/decomposition-table.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile("../testdata/notices/decomposition-page.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := notice.Parse(string(text), notice.Options{})
+	saved := soffice(t, `docx:MS Word 2007 XML`, map[string][]byte{"page.html": page, "word.docx": decompositionDOCX()})
+	for name, b := range soffice(t, `xlsx:Calc MS Excel 2007 XML`, map[string][]byte{"book.xlsx": decompositionXLSX(t)}) {
+		saved[name] = b
+	}
+	for name, b := range saved {
+		t.Run(name, func(t *testing.T) {
+			doc, err := document.Read(name, b, document.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, warns := notice.ParseDocument(doc, notice.Options{})
+			if !reflect.DeepEqual(got.Departments, want.Departments) || !reflect.DeepEqual(got.Tasks, want.Tasks) {
+				t.Fatalf("departments %v\ntasks %+v\nwant %v\n%+v\nwarnings %v", got.Departments, got.Tasks, want.Departments, want.Tasks, warns)
+			}
+		})
 	}
 }

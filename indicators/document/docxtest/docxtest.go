@@ -102,11 +102,25 @@ func para(p Para) string {
 
 func table(t Table) string {
 	var b strings.Builder
-	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid/>`)
+	cols := 0
+	for _, row := range t {
+		n := 0
+		for _, c := range row {
+			n += max(c.Span, 1)
+		}
+		cols = max(cols, n)
+	}
+	const width = 1400 // twentieths of a point per grid column
+	fmt.Fprintf(&b, `<w:tbl><w:tblPr><w:tblW w:w="%d" w:type="dxa"/><w:tblBorders><w:top w:val="single" w:sz="4"/><w:bottom w:val="single" w:sz="4"/><w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders></w:tblPr><w:tblGrid>`, cols*width)
+	for i := 0; i < cols; i++ {
+		fmt.Fprintf(&b, `<w:gridCol w:w="%d"/>`, width)
+	}
+	b.WriteString(`</w:tblGrid>`)
 	for _, row := range t {
 		b.WriteString("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
 		for _, c := range row {
 			b.WriteString("<w:tc><w:tcPr>")
+			fmt.Fprintf(&b, `<w:tcW w:w="%d" w:type="dxa"/>`, width*max(c.Span, 1))
 			if c.Span > 1 {
 				fmt.Fprintf(&b, `<w:gridSpan w:val="%d"/>`, c.Span)
 			}
