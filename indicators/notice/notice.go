@@ -133,6 +133,7 @@ type parser struct {
 	titleOpen               bool   // the title line just read may wrap onto the next
 	titleHead               string // a line that may be the title's first part
 	prevHeader              string // the header line before this one
+	noticeHead              string // "X关于印发…" waiting for the line that ends it
 	year                    int
 	declaredTasks           int
 	declaredLeads           int
@@ -474,6 +475,15 @@ func (p *parser) header(n int, line string) bool {
 	line = reTagHead.ReplaceAllString(line, "") // or before it
 	prev := p.prevHeader
 	p.prevHeader = line
+	if head := p.noticeHead; head != "" {
+		p.noticeHead = ""
+		if reNoticeHead.MatchString(head + line) {
+			line = head + line // 关于印发…的通知 over two lines
+		}
+	}
+	if strings.Contains(line, "关于") && !strings.HasSuffix(line, "的通知") && utf8.RuneCountInString(line) <= 40 && !strings.ContainsAny(line, ",。;:") {
+		p.noticeHead = line
+	}
 	if p.titleOpen {
 		p.titleOpen = false
 		if reTitleTail.MatchString(line) && utf8.RuneCountInString(line) <= 12 {
@@ -549,8 +559,8 @@ func (p *parser) header(n int, line string) bool {
 		}
 		return true
 	}
-	if m := reBookTitle.FindStringSubmatch(line); m != nil && p.title == "" {
-		p.title = m[1]
+	if m := reBookTitle.FindStringSubmatch(line); m != nil && p.title == "" && utf8.RuneCountInString(m[1]) >= 6 {
+		p.title = m[1] // 《2026年市政府工作报告重点目标任务清单》, not 《方案》
 	}
 	return false
 }

@@ -210,6 +210,9 @@ func (x *extractor) context() string {
 		if v == "" || v == m {
 			return m
 		}
+		if rest := strings.TrimPrefix(m, v); reCompl.MatchString(string(lastRune(v)) + string(firstRune(rest))) {
+			return m // 新开工项目: 开 is 开工's, not a verb of its own
+		}
 		m = strings.TrimPrefix(m, v)
 	}
 }
