@@ -246,7 +246,7 @@ func refuse(path string, err error) error {
 	case errors.Is(err, errLocked), errors.Is(err, berrors.ErrTimeout):
 		return fmt.Errorf("boltstore: %s is %w", path, errLocked)
 	case errors.Is(err, ErrDamaged):
-		return fmt.Errorf("boltstore: refusing to open %s: %w (the file is left as it is: restore it from a backup, see README \"Backup and restore\"; `duban store check` lists the damage)", path, err)
+		return fmt.Errorf("boltstore: refusing to open %s: damaged: %w (the file is left as it is: restore it from a backup, see README \"Backup and restore\"; `duban store check` lists the damage)", path, err)
 	case errors.Is(err, ErrNotStore):
 		return fmt.Errorf("boltstore: refusing to open %s: %w (point store.path at duban's data directory, or move this file away)", path, err)
 	case errors.Is(err, ErrFormat):

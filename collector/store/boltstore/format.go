@@ -191,7 +191,6 @@ func migrate3to4(tx *bolt.Tx) error {
 	revs := tx.Bucket(bucketRevisions)
 	revs.FillPercent = fillAppend
 	c := revs.Cursor()
-	var buf []byte
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != 8 {
 			return damaged("revision key %x is not a sequence number", k)
@@ -201,9 +200,9 @@ func migrate3to4(tx *bolt.Tx) error {
 		if err != nil {
 			return recordError(seq, v, "", "", err)
 		}
-		buf = encodeRevision(buf[:0], seq, &r)
 		key := revisionKey(seq)
-		if err := revs.Put(key, buf); err != nil {
+		// A new slice each time: bbolt keeps the value until the commit.
+		if err := revs.Put(key, encodeRevision(nil, seq, &r)); err != nil {
 			return err
 		}
 		// A Put moves the cursor's page under it: find the key again before Next.

@@ -143,7 +143,7 @@ func inspect(path string, timeout time.Duration) (fileInfo, error) {
 	}
 	p0 := m0.problem()
 	if m0.magic != boltMagic && m1.magic != boltMagic {
-		return fileInfo{}, fmt.Errorf("%w: neither meta page carries bbolt's magic number, so this is not a bbolt database (nor a duban store)", ErrNotStore)
+		return fileInfo{}, fmt.Errorf("%w: not even a bbolt database (neither meta page carries bbolt's magic number)", ErrNotStore)
 	}
 	switch {
 	case p0 != "" && p1 != "":
