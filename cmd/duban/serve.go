@@ -122,6 +122,9 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
 		return err
 	}
+	if bs, ok := store.(*boltstore.Store); ok {
+		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
+	}
 	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
 	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, TokenSHA256: cfg.Board.TokenSHA256, Logger: log}); err != nil {
 		return err
