@@ -191,6 +191,12 @@ func BenchmarkCodec(b *testing.B) {
 			}
 		}
 	})
+	b.Run("binary/checksum", func(b *testing.B) { // part of encode and decode
+		b.SetBytes(int64(len(bin)))
+		for b.Loop() {
+			_ = recordSum(1, bin[:len(bin)-4])
+		}
+	})
 	b.Run("json/encode", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := json.Marshal(rec); err != nil {
