@@ -258,7 +258,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err == nil && h.Format < formatCurrent {
 		from := h.Format
 		mstart := time.Now()
-		err = db.Update(func(tx *bolt.Tx) (err error) {
+		err = safeUpdate(db, func(tx *bolt.Tx) (err error) {
 			h, err = migrate(tx, h, cfg.Now())
 			return err
 		})
@@ -329,8 +329,15 @@ func create(path string, cfg Config) error {
 	if err := db.Close(); err != nil {
 		return err
 	}
-	if err := os.Link(name, path); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
+	switch err := os.Link(name, path); {
+	case err == nil, errors.Is(err, os.ErrExist): // ours, or another process's: either is a store
+	default: // a file system without hard links: rename, if nothing appeared meanwhile
+		if _, serr := os.Lstat(path); serr == nil {
+			break
+		}
+		if err := os.Rename(name, path); err != nil {
+			return err
+		}
 	}
 	return syncDir(filepath.Dir(path))
 }
@@ -365,6 +372,18 @@ func safeView(db *bolt.DB, fn func(*bolt.Tx) error) (err error) {
 		}
 	}()
 	return db.View(fn)
+}
+
+// safeUpdate is db.Update with panics and memory faults turned into ErrDamaged (bbolt
+// rolls the transaction back first).
+func safeUpdate(db *bolt.DB, fn func(*bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			err = damaged("bbolt failed writing the file: %v", v)
+		}
+	}()
+	return db.Update(fn)
 }
 
 // Path is the database file.

@@ -61,6 +61,7 @@ func (s *Store) probe() {
 	defer close(s.probeDone)
 	t := time.NewTicker(s.cfg.ProbeInterval)
 	defer t.Stop()
+	var logged time.Time // a failing probe is logged once a minute, not every interval
 	for {
 		select {
 		case <-s.stop:
@@ -68,10 +69,14 @@ func (s *Store) probe() {
 		case <-t.C:
 		}
 		if err, _ := s.health.state(); err == nil {
+			logged = time.Time{}
 			continue
 		}
 		if err := s.probeWrite(); err != nil {
-			s.cfg.Logger.Warn("store still cannot write", "err", err)
+			if time.Since(logged) >= time.Minute {
+				s.cfg.Logger.Warn("store still cannot write; retrying", "err", err, "every", s.cfg.ProbeInterval)
+				logged = time.Now()
+			}
 			continue
 		}
 		if s.health.ok() {
