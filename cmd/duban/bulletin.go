@@ -19,7 +19,7 @@ import (
 )
 
 func newBulletinCmd(s streams) *cobra.Command {
-	var period, format, server, data, catalog, out string
+	var period, format, server, data, catalog, out, tokenFile string
 	cmd := &cobra.Command{
 		Use:   "bulletin --period 2026-Q1 --format md|html|xlsx [--server URL | --data DIR] [--out FILE]",
 		Short: "Render the quarterly bulletin (按季通报) in Markdown, HTML or Excel",
@@ -28,7 +28,8 @@ the lagging and missed list with gaps, the reporting completeness ranking and mi
 progress, in Chinese.
 
 By default it asks the running collector (GET /api/v1/bulletins/{period}, --server,
-default ` + defaultServer + `). With --data DIR it opens the embedded store directly
+default ` + defaultServer + `; --token-file or $DUBAN_TOKEN when the collector has
+auth.read: token). With --data DIR it opens the embedded store directly
 (stop the collector first: the store is locked while it runs) with --catalog.
 Markdown and HTML go to standard output unless --out is given; Excel goes to
 duban-bulletin-<period>.xlsx unless --out says otherwise.`,
@@ -54,7 +55,11 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 					server = defaultServer
 				}
 				u := fmt.Sprintf("%s/api/v1/bulletins/%s?format=%s", strings.TrimRight(server, "/"), url.PathEscape(period), f)
-				b, err = getFromServer(ctx, u)
+				var token string
+				if token, err = readTokenOptional(tokenFile); err != nil {
+					return err
+				}
+				b, err = getFromServer(ctx, u, token)
 				if err != nil {
 					err = fmt.Errorf("bulletin from %s: %w", server, err)
 				}
@@ -72,6 +77,7 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 	fl.StringVar(&data, "data", "", "read the embedded store in this data directory instead of a server")
 	fl.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog YAML (with --data)")
 	fl.StringVar(&out, "out", "", "output file (- for stdout)")
+	fl.StringVar(&tokenFile, "token-file", "", "file holding a token, when reads need one (auth.read: token); default: $DUBAN_TOKEN")
 	return cmd
 }
 

@@ -113,8 +113,10 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		Service: svc, Auth: authn, Logger: log,
 		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
 		RatePerSecond: cfg.Limits.RatePerSecond, RateBurst: cfg.Limits.RateBurst,
-		MaxConcurrent: cfg.Limits.MaxConcurrent,
-		CORSOrigins:   cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
+		MaxConcurrent: cfg.Limits.MaxConcurrent, TokenShare: cfg.Limits.PerTokenShare,
+		Read:        api.ReadAccess(cfg.Auth.Read),
+		MinBodyRate: cfg.HTTP.MinBodyRate, MinBodyGrace: cfg.HTTP.MinBodyRateGrace, ReadTimeout: cfg.HTTP.ReadTimeout,
+		CORSOrigins: cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
 	}
 
 	// Everything beyond the reports API: /metrics, the supervision routes and the board.
@@ -126,7 +128,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
 	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
-	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, TokenSHA256: cfg.Board.TokenSHA256, Logger: log}); err != nil {
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, Logger: log}); err != nil {
 		return err
 	}
 
@@ -152,7 +154,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		scheme = "https"
 	}
 	log.Info("duban collector listening", "url", scheme+"://"+ln.Addr().String(), "catalog", cfg.Catalog,
-		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len())
+		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLS.Enabled() {

@@ -2,16 +2,14 @@
 // page (html/template, embedded assets, no JavaScript, no build step) in Chinese with a
 // traffic light for every task by department, filters by department and status (query
 // parameters), each indicator's trend as a small SVG with its target line, the last
-// report and its note, and the completeness of the month being collected. Read-only;
-// a token is needed only when one is configured.
+// report and its note, and the completeness of the month being collected. Read-only.
+// Who may read it is decided in front of it, by the API's router (auth.read): the
+// board itself checks no token, and says which of its paths carry no data (Public).
 package board
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -43,10 +41,6 @@ type Config struct {
 	Source Source // required
 	// Eval is the evaluation configuration (the due day of the reporting calendar).
 	Eval evaluate.Config
-	// TokenSHA256 lists hex sha256 hashes of tokens allowed to read the board; empty
-	// (the default) makes the board public. A token is sent as the password of HTTP
-	// Basic authentication (the browser asks for it), as a Bearer token, or as ?token=.
-	TokenSHA256 []string
 	// MaxRows is the most indicator rows one page shows (default 3000). Beyond it (a
 	// province-wide catalog without a filter) the page lists departments with their
 	// counts and links to their own pages.
@@ -72,7 +66,6 @@ type Board struct {
 	cfg    Config
 	tmpl   *template.Template
 	static http.Handler
-	hashes [][sha256.Size]byte
 }
 
 // New builds the board.
@@ -81,13 +74,6 @@ func New(cfg Config) (*Board, error) {
 		return nil, err
 	}
 	b := &Board{cfg: cfg}
-	for _, h := range cfg.TokenSHA256 {
-		raw, err := hex.DecodeString(strings.TrimSpace(h))
-		if err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("board: token hash %q is not a hex sha256", h)
-		}
-		b.hashes = append(b.hashes, [sha256.Size]byte(raw))
-	}
 	t, err := template.New("board.html").Funcs(template.FuncMap{
 		"query":        query,
 		"followUpTag":  func() string { return present.FollowUpTag },
@@ -105,6 +91,13 @@ func New(cfg Config) (*Board, error) {
 	return b, nil
 }
 
+// Public reports whether path carries no data (the stylesheet, the favicon), so that it
+// stays open when reads need a token: a page opened with ?token= then still gets its
+// style, and a browser meets no password prompt for its icon.
+func (b *Board) Public(path string) bool {
+	return path == "/static/board.css" || path == "/favicon.ico"
+}
+
 // ServeHTTP answers "/" (the board) and "/static/..." (its stylesheet).
 func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -113,18 +106,13 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.Path {
-	case "/static/board.css": // no data in it: public, so that a page opened with ?token= gets its style
+	case "/static/board.css": // no data in it (Public)
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		b.static.ServeHTTP(w, r)
 		return
-	case "/favicon.ico": // answered here so that browsers do not meet an auth challenge for it
+	case "/favicon.ico": // answered here (Public), so that browsers do not meet an auth challenge for it
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	if !b.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="duban board", charset="UTF-8"`)
-		http.Error(w, "需要令牌 (a token is required: use it as the password)", http.StatusUnauthorized)
 		return
 	}
 	switch {
@@ -133,29 +121,6 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "页面不存在 (not found)", http.StatusNotFound)
 	}
-}
-
-func (b *Board) authorized(r *http.Request) bool {
-	if len(b.hashes) == 0 {
-		return true
-	}
-	var token string
-	if _, pw, ok := r.BasicAuth(); ok {
-		token = pw
-	} else if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		token = strings.TrimSpace(h[7:])
-	} else {
-		token = r.URL.Query().Get("token")
-	}
-	if token == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(token))
-	ok := 0
-	for _, h := range b.hashes {
-		ok |= subtle.ConstantTimeCompare(sum[:], h[:])
-	}
-	return ok == 1
 }
 
 func (b *Board) page(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/collector/board"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/indicators"
@@ -256,32 +255,31 @@ func TestBoardFilters(t *testing.T) {
 	}
 }
 
-func TestBoardTokenIsOptional(t *testing.T) {
-	svc := service(t)
-	b, err := board.New(board.Config{Source: svc, TokenSHA256: []string{auth.Hash("s3cret")}})
+// TestBoardSaysWhichPathsCarryNoData: only the stylesheet and the favicon stay open when
+// reads need a token (the router asks Public; the token itself is checked there, see
+// collector/api TestReadAccess).
+func TestBoardSaysWhichPathsCarryNoData(t *testing.T) {
+	b, err := board.New(board.Config{Source: service(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]struct {
-		url    string
-		header []string
-		code   int
+		path   string
+		public bool
 	}{
-		"no token is refused":              {"/", nil, 401},
-		"a wrong token is refused":         {"/?token=nope", nil, 401},
-		"the token as basic-auth password": {"/", []string{"Authorization", "Basic OnMzY3JldA=="}, 200},
-		"the token as bearer":              {"/", []string{"Authorization", "Bearer s3cret"}, 200},
-		"the token as query parameter":     {"/?token=s3cret", nil, 200},
+		"the stylesheet":             {"/static/board.css", true},
+		"the favicon":                {"/favicon.ico", true},
+		"the board":                  {"/", false},
+		"another static path":        {"/static/../", false},
+		"a page that does not exist": {"/x", false},
+		"the stylesheet's directory": {"/static/", false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if code, _ := get(t, b, tc.url, tc.header...); code != tc.code {
-				t.Errorf("status %d, want %d", code, tc.code)
+			if got := b.Public(tc.path); got != tc.public {
+				t.Errorf("Public(%q) = %v, want %v", tc.path, got, tc.public)
 			}
 		})
-	}
-	if _, err := board.New(board.Config{Source: svc, TokenSHA256: []string{"not-hex"}}); err == nil {
-		t.Error("a malformed hash must be refused")
 	}
 }
 
