@@ -36,8 +36,8 @@ func backup(cfg Config) gin.HandlerFunc {
 			abortError(c, http.StatusUnauthorized, codeUnauthorized, "send the admin token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效)")
 			return
 		}
-		c.Set(ctxSender, id.Principal.Name())
-		if !id.Principal.Admin {
+		c.Set(ctxSender, id.Name())
+		if !id.IsAdmin() {
 			c.Set(ctxErrCode, codeAdminOnly)
 			abortError(c, http.StatusForbidden, codeAdminOnly, "a backup holds every department's reports: only the admin token may take one (仅限督办管理员令牌)")
 			return
