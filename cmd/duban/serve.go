@@ -29,7 +29,11 @@ func newServeCmd(s streams) *cobra.Command {
 		Short: "Run the collector: departments push reports, the API and /metrics serve them",
 		Long: `Run the collector. Configuration: defaults < --config FILE (YAML, see config/duban.yaml)
 < environment variables DUBAN_<KEY> (DUBAN_LISTEN, DUBAN_STORE_PATH, ...) < flags.
-Stops gracefully on SIGTERM or Ctrl-C: in-flight requests finish, then the store closes.`,
+Stops gracefully on SIGTERM or Ctrl-C: in-flight requests finish, then the store closes.
+Refuses a data file it cannot trust and leaves it as it is: exit 3 when duban.db is
+damaged (0 bytes, cut short, a bad meta page or header), exit 4 when it is not a duban
+store or was written by a newer duban; see duban store check and README "Backup and
+restore".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(config.Options{File: file, Flags: cmd.Flags()})
