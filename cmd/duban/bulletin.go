@@ -96,13 +96,21 @@ func bulletinFromStore(ctx context.Context, dir, catalog, period string, f bulle
 	if err != nil {
 		return nil, err
 	}
+	// The first arrivals of the quarter's months, in one bulk read of the store.
 	arrivals := map[string][]evaluate.Arrival{}
-	for _, id := range cat.TargetIDs() {
-		h, err := st.History(ctx, id)
+	if p, err := indicators.ParsePeriod(period); err == nil && p.Kind == indicators.PeriodQuarter {
+		loc := cat.Plan.Location()
+		var ends []time.Time
+		for m := p.Month - 2; m <= p.Month; m++ {
+			ends = append(ends, time.Date(p.Year, m+1, 1, 0, 0, 0, 0, loc))
+		}
+		arr, err := st.FirstArrivals(ctx, ends)
 		if err != nil {
 			return nil, err
 		}
-		arrivals[id] = evaluate.FirstArrivals(h)
+		for _, a := range arr {
+			arrivals[a.Indicator] = append(arrivals[a.Indicator], evaluate.Arrival{Period: a.Period, PeriodEnd: a.PeriodEnd, FirstReceived: a.FirstReceived})
+		}
 	}
 	in, err := bulletin.Prepare(svc, period, bulletin.Options{Now: time.Now(), Arrivals: func(id string) []evaluate.Arrival { return arrivals[id] }})
 	if err != nil {

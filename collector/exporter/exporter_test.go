@@ -82,6 +82,10 @@ func (m *memStore) History(_ context.Context, id string) ([]indicators.Revision,
 	return out, nil
 }
 
+func (m *memStore) FirstArrivals(context.Context, []time.Time) ([]indicators.Arrival, error) {
+	return nil, nil // the exporter never asks
+}
+
 func (m *memStore) Close() error { return nil }
 
 type report struct {

@@ -815,12 +815,84 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 	if err != nil {
 		return nil, err
 	}
-	// Records are in arrival order; the contract wants period end, then revision.
-	slices.SortStableFunc(out, func(a, b indicators.Revision) int {
-		if c := a.PeriodEnd.Compare(b.PeriodEnd); c != 0 {
+	// Records are in arrival order; the contract wants the shared history order.
+	slices.SortStableFunc(out, indicators.CompareHistory)
+	return out, nil
+}
+
+// FirstArrivals implements collector.Store: it walks the latest pointers (one per
+// indicator and period, whatever the history's length); a period whose latest is its
+// first revision arrived then, and only corrected periods read their indicator's
+// history for the earliest arrival.
+func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error) {
+	want := make(map[int64]bool, len(periodEnds))
+	for _, e := range periodEnds {
+		want[e.UnixNano()] = true
+	}
+	type akey struct {
+		indicator string
+		end       int64
+	}
+	first := map[akey]indicators.Arrival{}
+	add := func(r indicators.Revision) {
+		k := akey{r.Indicator, r.PeriodEnd.UnixNano()}
+		if old, ok := first[k]; !ok || r.ReceivedAt.Before(old.FirstReceived) {
+			first[k] = indicators.Arrival{Indicator: r.Indicator, Period: r.Period, PeriodEnd: r.PeriodEnd, FirstReceived: r.ReceivedAt}
+		}
+	}
+	corrected := map[string]bool{}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		revs := tx.Bucket(bucketRevisions)
+		c := tx.Bucket(bucketLatest).Cursor()
+		key := make([]byte, 8)
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			revision, seq, err := decodePointer(v)
+			if err != nil {
+				return fmt.Errorf("latest pointer %q: %w", k, err)
+			}
+			binary.BigEndian.PutUint64(key, seq)
+			rec := revs.Get(key)
+			if rec == nil {
+				return fmt.Errorf("latest pointer %q: record %d missing: %w", k, seq, errCorrupt)
+			}
+			r, err := decodeRevision(rec)
+			if err != nil {
+				return fmt.Errorf("record %d: %w", seq, err)
+			}
+			if !want[r.PeriodEnd.UnixNano()] {
+				continue
+			}
+			if revision > 1 {
+				corrected[r.Indicator] = true
+				continue
+			}
+			add(r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id := range corrected {
+		hist, err := s.History(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range hist {
+			if want[r.PeriodEnd.UnixNano()] {
+				add(r)
+			}
+		}
+	}
+	out := make([]indicators.Arrival, 0, len(first))
+	for _, a := range first {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b indicators.Arrival) int {
+		if c := strings.Compare(a.Indicator, b.Indicator); c != 0 {
 			return c
 		}
-		return a.Revision - b.Revision
+		return a.PeriodEnd.Compare(b.PeriodEnd)
 	})
 	return out, nil
 }
