@@ -846,18 +846,29 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 		c := tx.Bucket(bucketLatest).Cursor()
 		key := make([]byte, 8)
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			// Damage is left out and reported, as in Latest: the arrival of a period
+			// whose record cannot be trusted is not served either.
+			ind, period := splitLatestKey(k)
 			revision, seq, err := decodePointer(v)
 			if err != nil {
-				return fmt.Errorf("latest pointer %q: %w", k, err)
+				s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: err})
+				continue
 			}
 			binary.BigEndian.PutUint64(key, seq)
 			rec := revs.Get(key)
 			if rec == nil {
-				return fmt.Errorf("latest pointer %q: record %d missing: %w", k, seq, errCorrupt)
+				s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
+				continue
 			}
-			r, err := decodeRevision(rec)
+			r, err := decodeRevision(seq, rec)
 			if err != nil {
-				return fmt.Errorf("record %d: %w", seq, err)
+				s.reportRecord(recordError(seq, rec, ind, period, err))
+				continue
+			}
+			if r.Indicator != ind || r.Period != period || r.Revision != revision {
+				s.reportRecord(&RecordError{Seq: seq, Indicator: ind, Period: period,
+					Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", r.Indicator, r.Period, r.Revision, revision)})
+				continue
 			}
 			if !want[r.PeriodEnd.UnixNano()] {
 				continue
@@ -875,6 +886,9 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 	}
 	for id := range corrected {
 		hist, err := s.History(ctx, id)
+		if errors.Is(err, ErrDamaged) {
+			continue // reported by History; the indicator's arrivals are not served
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -328,6 +328,14 @@ func TestADamagedRecordIsReportedAndNeverServed(t *testing.T) {
 				t.Errorf("Latest serves %v, want %v", got, c.served)
 			}
 
+			arrivals, err := s.FirstArrivals(ctx, []time.Time{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)})
+			must(t, err)
+			for _, a := range arrivals {
+				if "indicator "+a.Indicator+", period "+a.Period == c.damaged {
+					t.Errorf("FirstArrivals serves the damaged period: %+v", a)
+				}
+			}
+
 			ind := strings.Fields(strings.TrimPrefix(c.damaged, "indicator "))[0]
 			ind = strings.TrimSuffix(ind, ",")
 			_, err = s.History(ctx, ind)
