@@ -20,6 +20,7 @@ const (
 	MetricGap           = "duban_indicator_gap"
 	MetricProgress      = "duban_indicator_progress_ratio"
 	MetricProjected     = "duban_indicator_projected"
+	MetricTolerance     = "duban_indicator_tolerance" // approx (左右) and le-with-tolerance targets only
 	MetricStatus        = "duban_indicator_status"
 	MetricLastReport    = "duban_indicator_last_report_timestamp_seconds"
 	MetricDue           = "duban_indicator_due_timestamp_seconds"
@@ -50,8 +51,9 @@ const (
 	LabelName           = "name"
 	LabelUnit           = "unit"
 	LabelMeasure        = "measure"
-	LabelComparator     = "comparator"
-	LabelDue            = "due" // on MetricInfo: the due date YYYY-MM-DD, for alert texts
+	LabelComparator     = "comparator" // on MetricInfo: the comparator the evaluation applies (ge, gt, le, approx, eq)
+	LabelGapUnit        = "gap_unit"   // on MetricInfo: the unit of a gap, 个百分点 for percentages
+	LabelDue            = "due"        // on MetricInfo: the due date YYYY-MM-DD, for alert texts
 	LabelStatus         = "status"
 	LabelResult         = "result"
 	LabelSeverity       = "severity"

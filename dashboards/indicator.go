@@ -50,7 +50,7 @@ func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 		{"当前值", conventions.MetricValue, "none", nil},
 		{"目标值", conventions.MetricTarget, "none", nil},
 		{"序时进度值", conventions.MetricExpected, "none", nil},
-		{"差距(正数为超前)", conventions.MetricGap, "none", gapThresholds()},
+		{"差距(当前值−序时进度值)", conventions.MetricGap, "none", gapThresholds()},
 		{"完成进度", conventions.MetricProgress, "percentunit", progressThresholds()},
 		{"年末预计", conventions.MetricProjected, "none", nil},
 	} {
@@ -70,7 +70,7 @@ func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 
 	b.WithRow(dashboard.NewRowBuilder("走势").Id(ids.id()))
 	b.WithPanel(valueTrend(ids, ind).Height(10).Span(24))
-	b.WithPanel(trend(ids, "差距变化(正数为超前)", "none",
+	b.WithPanel(trend(ids, "差距变化(当前值−序时进度值)", "none",
 		rangeQuery("A", sel(conventions.MetricGap, ind), legendGap)).
 		Span(12).
 		Thresholds(gapThresholds()).

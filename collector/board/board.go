@@ -19,9 +19,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/duban-gov/duban/bulletin/present"
+	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 //go:embed assets/*.html assets/*.css
@@ -76,8 +77,8 @@ func New(cfg Config) (*Board, error) {
 	b := &Board{cfg: cfg}
 	t, err := template.New("board.html").Funcs(template.FuncMap{
 		"query":        query,
-		"followUpTag":  func() string { return present.FollowUpTag },
-		"followUpHint": func() string { return present.FollowUpHint },
+		"followUpTag":  func() string { return format.FollowUpTag },
+		"followUpHint": func() string { return format.FollowUpHint },
 	}).ParseFS(assets, "assets/board.html")
 	if err != nil {
 		return nil, fmt.Errorf("board: parse template: %w", err)
@@ -91,11 +92,11 @@ func New(cfg Config) (*Board, error) {
 	return b, nil
 }
 
-// Public reports whether path carries no data (the stylesheet, the favicon), so that it
+// Public reports whether path carries no data (the stylesheets, the favicon), so that it
 // stays open when reads need a token: a page opened with ?token= then still gets its
 // style, and a browser meets no password prompt for its icon.
 func (b *Board) Public(path string) bool {
-	return path == "/static/board.css" || path == "/favicon.ico"
+	return path == "/static/board.css" || path == "/static/status.css" || path == "/favicon.ico"
 }
 
 // ServeHTTP answers "/" (the board) and "/static/..." (its stylesheet).
@@ -109,6 +110,13 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/static/board.css": // no data in it (Public)
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		b.static.ServeHTTP(w, r)
+		return
+	case "/static/status.css": // the status colours of package present (Public)
+		h := w.Header()
+		h.Set("Content-Type", "text/css; charset=utf-8")
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.Write(statusCSS) //nolint:errcheck // the client went away
 		return
 	case "/favicon.ico": // answered here (Public), so that browsers do not meet an auth challenge for it
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -157,6 +165,17 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK) // explicit: a router's not-found fallback may have preset 404
 	w.Write(buf.Bytes())         //nolint:errcheck // the client went away
 }
+
+// statusCSS colours the traffic lights and badges with the colours of package present,
+// which the bulletin, the dashboards and the alert texts use too.
+var statusCSS = func() []byte {
+	var b strings.Builder
+	b.WriteString("/* generated from package present: one colour per status */\n")
+	for _, v := range present.Views() {
+		fmt.Fprintf(&b, ".s-%s.light, .badge.s-%s { background: %s; }\n", v.Status, v.Status, v.Color)
+	}
+	return []byte(b.String())
+}()
 
 func validStatus(s string) bool {
 	for _, st := range evaluate.Statuses {

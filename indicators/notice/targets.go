@@ -22,12 +22,18 @@ import (
 //     "N个项目" without 开工/竣工/建成/投产 in the clause). Ordinals and names in Chinese
 //     numerals (一主五辅, 十七届, 三年行动, 六个能力) and figures without a unit
 //     (309国道, 再延长30年) are never targets.
-//   - Comparator: 以上/不低于/不少于/至少/余/a range "1至2" → ge; 以下/以内/不超过/控制在 → le;
-//     左右 → approx; otherwise eq. 下降X% → growth_rate −X with le (a fall of at least X).
+//   - Comparator: 以上/不低于/不少于/至少/余/a range "1至2" → ge;
+//     以下/以内/不超过/控制在 → le; 达到X, 提高到X and a bare figure → ge (at least X, on
+//     counts, levels and rates alike); 左右 → approx (about X, at least: a floor with a
+//     tolerance of 0.5 point for % or 5 % of the value), but 控制在X左右 → le with that
+//     tolerance (a cap of about X); 下降X% → growth_rate −X with le (a fall of at least
+//     X; 下降X%左右 with a tolerance); 下降到/降至X → le. eq only for the implicit
+//     figures below, where exceeding cannot happen (全覆盖) or is itself a miss (清零).
 //   - Measure: 增长/增速/涨幅 with % → growth_rate; other % and 率/比例/占比/浓度/面积 →
 //     level; counts and amounts → cumulative.
 //   - Implicit figures: 全覆盖/全接入/全部开工 → 100 % (level); 动态清零 → 0 (level).
-//   - Relative: 与经济增长同步, 高于经济增长水平 → growth_rate following the GDP growth target.
+//   - Relative: 与经济增长同步 (ge), 高于经济增长水平 (gt: strictly above) → growth_rate
+//     following the GDP growth target, with the notice's words as Relative.Text.
 //   - "N月底前大头落地" → a cumulative 100 % target with a front-loaded monthly profile
 //     (80 % by the end of month N).
 //   - A clause with none of the above but a milestone word (开工, 启动, 复工 → started;
@@ -503,10 +509,14 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		}
 		t.Value = v
 
-		// comparator
+		// comparator (the rules in the comment at the top of this file)
+		bare, about := false, false
 		switch {
 		case cmpAfter == "左右" || cmpAfter == "上下":
-			t.Comparator = indicators.Approx
+			t.Comparator, about = indicators.Approx, true
+			if cmpBefore == "控制在" || link == "控制在" {
+				t.Comparator = indicators.LE // 控制在2%左右: a cap of about 2 %
+			}
 		case strings.Contains(cmpAfter, "以上") || extra != "" || num2 != "":
 			t.Comparator = indicators.GE
 		case strings.Contains(cmpAfter, "以下") || cmpAfter == "以内":
@@ -516,7 +526,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		case cmpBefore != "":
 			t.Comparator = indicators.GE
 		default:
-			t.Comparator = indicators.EQ
+			// 达到X, 提高到X, a bare figure: at least X (13.2 开工率40% at 55 % is ahead)
+			t.Comparator, bare = indicators.GE, true
 		}
 
 		// measure
@@ -543,21 +554,21 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 				decline = true
 			}
 			if l == "下降到" || l == "降低到" || l == "降至" {
-				if t.Comparator == indicators.EQ {
-					t.Comparator = indicators.LE
+				if bare {
+					t.Comparator = indicators.LE // 下降到X: at most X
 				}
 			}
 		}
 		if decline && t.Measure == indicators.GrowthRate {
 			t.Value = -t.Value
 			switch t.Comparator {
-			case indicators.GE, indicators.EQ:
-				t.Comparator = indicators.LE
+			case indicators.GE, indicators.Approx:
+				t.Comparator = indicators.LE // 下降3%(左右): a fall of at least (about) 3 %
 			case indicators.LE:
 				t.Comparator = indicators.GE
 			}
 		}
-		if t.Comparator == indicators.Approx {
+		if about {
 			if pct {
 				t.Tolerance = 0.5
 			} else {
@@ -696,22 +707,28 @@ func subjectBefore(s string) string {
 }
 
 var (
-	reSync  = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*(?:与|和|同)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:基本)?同步`)
-	reAbove = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*(?:高于|快于|超过|不低于)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:水平)?`)
+	reSync  = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*((?:与|和|同)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:基本)?同步)`)
+	reAbove = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*((高于|快于|超过|不低于)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:水平)?)`)
 )
 
 // relative reads targets that follow GDP growth; resolveRelative points them at it.
+// 同步 and 不低于 are ge; 高于, 快于 and 超过 are gt (strictly above). The relation's words
+// are kept as Relative.Text, which is what people read as the target.
 func (x *extractor) relative(cl string, due indicators.Date) []found {
 	for _, re := range []*regexp.Regexp{reSync, reAbove} {
 		m := re.FindStringSubmatch(cl)
 		if m == nil {
 			continue
 		}
+		cmp := indicators.GE
+		if len(m) > 3 && m[3] != "" && m[3] != "不低于" {
+			cmp = indicators.GT
+		}
 		subject := subjectBefore(m[1])
 		return []found{{pos: 0, t: indicators.Target{
 			Metric: subject + "增速", Measure: indicators.GrowthRate, Comparator: indicators.GE,
 			Unit: "%", Due: due, Cadence: indicators.Quarterly, Source: cl,
-			Relative: &indicators.Relative{Comparator: indicators.GE},
+			Relative: &indicators.Relative{Comparator: cmp, Text: m[2]},
 		}}}
 	}
 	return nil
