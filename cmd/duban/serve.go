@@ -29,7 +29,11 @@ func newServeCmd(s streams) *cobra.Command {
 		Short: "Run the collector: departments push reports, the API and /metrics serve them",
 		Long: `Run the collector. Configuration: defaults < --config FILE (YAML, see config/duban.yaml)
 < environment variables DUBAN_<KEY> (DUBAN_LISTEN, DUBAN_STORE_PATH, ...) < flags.
-Stops gracefully on SIGTERM or Ctrl-C: in-flight requests finish, then the store closes.`,
+Stops gracefully on SIGTERM or Ctrl-C: in-flight requests finish, then the store closes.
+Refuses a data file it cannot trust and leaves it as it is: exit 3 when duban.db is
+damaged (0 bytes, cut short, a bad meta page or header), exit 4 when it is not a duban
+store or was written by a newer duban; see duban store check and README "Backup and
+restore".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(config.Options{File: file, Flags: cmd.Flags()})
@@ -123,6 +127,9 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	startStoreRefresh(ctx, cfg, svc, log) // replicas sharing InfluxDB reread its latest values
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
 		return err
+	}
+	if bs, ok := store.(*boltstore.Store); ok {
+		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
 	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
 	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, Logger: log}); err != nil {

@@ -73,6 +73,7 @@ type Config struct {
 	Metrics http.Handler        // GET /metrics (collector/exporter)
 	Board   http.Handler        // GET / and every path outside /api and /-/ (the board)
 	Extra   func(r gin.IRouter) // more routes (completeness, bulletins, ...)
+	Backup  BackupFunc          // GET /-/backup (admin token); nil answers 501 (backup.go)
 	Now     func() time.Time    // clock for rate limiting; defaults to time.Now
 }
 
@@ -145,6 +146,7 @@ func New(cfg Config) (*gin.Engine, error) {
 
 	r.GET("/-/healthy", healthy)
 	r.GET("/-/ready", ready(cfg.Service))
+	r.GET("/-/backup", backup(cfg))
 
 	limited := r.Group("/", guardBodies(cfg.MinBodyRate, cfg.MinBodyGrace, cfg.ReadTimeout), g.limit(false), g.reads())
 	v1 := limited.Group("/api/v1")
