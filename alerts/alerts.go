@@ -21,15 +21,17 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
-// Severity routes and ranks alerts.
-type Severity string
+// Severity routes and ranks alerts; a status's severity comes from package present.
+type Severity = present.Severity
 
 const (
-	Critical Severity = "critical"
-	Warning  Severity = "warning"
-	Info     Severity = "info"
+	Critical = present.Critical
+	Warning  = present.Warning
+	Info     = present.Info
 )
 
 // Recording is a recording rule.
@@ -56,8 +58,8 @@ type Alert struct {
 const (
 	// RecordStatusCurrent: one series per indicator, value 1, labels indicator,
 	// department, status (the current state) and the info labels (task, name,
-	// department_name, unit, measure, comparator, due, display_unit, display_scale, and
-	// kind: target for a published target, task for a task follow-up).
+	// department_name, unit, measure, comparator, due, display_unit, display_scale,
+	// gap_unit, and kind: target for a published target, task for a task follow-up).
 	RecordStatusCurrent = "duban:indicator_status:current"
 	// RecordDepartmentCount: indicators per department and status.
 	RecordDepartmentCount = "duban:department_indicators:count"
@@ -74,7 +76,7 @@ var Values = map[string]string{
 }
 
 // infoLabels are the labels the current-status series copies from the info metric.
-const infoLabels = "task, name, department_name, unit, measure, comparator, due, display_unit, display_scale, kind"
+const infoLabels = "task, name, department_name, unit, measure, comparator, due, display_unit, display_scale, gap_unit, kind"
 
 // Recordings returns the recording rules in evaluation order.
 func Recordings() []Recording {
@@ -99,47 +101,55 @@ func statusIs(status string) string {
 	return fmt.Sprintf(`%s{status=%q}`, RecordStatusCurrent, status)
 }
 
-// Alerts returns every alert in rule-file order.
+// Alerts returns every alert in rule-file order. The indicator alerts fire on the
+// statuses present marks with an alert severity (存在风险, 进度滞后, 未完成), with that
+// severity and the status's word; a target achieved, on track, achieved late or without
+// data raises none.
 func Alerts() []Alert {
-	const facts = "当前值{=value}{display_unit},按进度应达{=expected}{display_unit},年度目标{=target}{display_unit},差距{=gap}{display_unit},截止日期{due}。"
+	const facts = "当前值{=value}{display_unit},按进度应达{=expected}{display_unit},年度目标{=target}{display_unit},差距{=gap}{gap_unit},截止日期{due}。"
+	word := func(s evaluate.Status) string { return present.StatusWord(s) }
+	sev := func(s evaluate.Status) Severity { return present.Of(s).Alert }
 	return []Alert{
 		{
-			Name: "IndicatorLagging", Group: conventions.RuleGroupIndicators, Severity: Warning, For: 30 * time.Minute,
-			Expr:        statusIs("lagging"),
-			Summary:     "{department_name}「{name}」进度滞后",
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})进度滞后:" + facts + "请加快推进。",
+			Name: "IndicatorLagging", Group: conventions.RuleGroupIndicators, Severity: sev(evaluate.Lagging), For: 30 * time.Minute,
+			Expr:        statusIs(string(evaluate.Lagging)),
+			Summary:     "{department_name}「{name}」" + word(evaluate.Lagging),
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})" + word(evaluate.Lagging) + ":" + facts + "请加快推进。",
 		},
 		{
-			Name: "IndicatorAtRisk", Group: conventions.RuleGroupIndicators, Severity: Info, For: 30 * time.Minute,
-			Expr:        statusIs("at_risk"),
-			Summary:     "{department_name}「{name}」存在滞后风险",
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})略低于进度:" + facts + "请关注。",
+			Name: "IndicatorAtRisk", Group: conventions.RuleGroupIndicators, Severity: sev(evaluate.AtRisk), For: 30 * time.Minute,
+			Expr:        statusIs(string(evaluate.AtRisk)),
+			Summary:     "{department_name}「{name}」" + word(evaluate.AtRisk),
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})" + word(evaluate.AtRisk) + "(略低于序时进度,或数据未按期更新):" + facts + "请关注。",
 		},
 		{
-			Name: "IndicatorMissed", Group: conventions.RuleGroupIndicators, Severity: Critical, For: 5 * time.Minute,
-			Expr:        statusIs("missed"),
-			Summary:     "{department_name}「{name}」逾期未完成",
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过仍未完成:当前值{=value}{display_unit},目标{=target}{display_unit},差距{=gap}{display_unit}。",
+			Name: "IndicatorMissed", Group: conventions.RuleGroupIndicators, Severity: sev(evaluate.Missed), For: 5 * time.Minute,
+			Expr:        statusIs(string(evaluate.Missed)),
+			Summary:     "{department_name}「{name}」" + word(evaluate.Missed),
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过," + word(evaluate.Missed) + "(截止期未达到目标或逾期未报):当前值{=value}{display_unit},目标{=target}{display_unit},差距{=gap}{gap_unit}。",
 		},
 		{
 			Name: "IndicatorProjectedMiss", Group: conventions.RuleGroupIndicators, Severity: Warning, For: time.Hour,
-			Expr: statusMatches("on_track|at_risk") + `
+			Expr: statusMatches(string(evaluate.OnTrack)+"|"+string(evaluate.AtRisk)) + `
   * on (indicator, department) group_left ()
 (
-    (
-        max by (indicator, department) (` + conventions.MetricProjected + `)
-      < max by (indicator, department) (` + conventions.MetricTarget + `)
-    )
-    and on (indicator, department) ` + conventions.MetricInfo + `{comparator=~"ge|eq"}
+    (` + projected + ` < ` + target + `)
+    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="ge"}
   or
-    (
-        max by (indicator, department) (` + conventions.MetricProjected + `)
-      > max by (indicator, department) (` + conventions.MetricTarget + `)
-    )
+    (` + projected + ` <= ` + target + `)
+    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="gt"}
+  or
+    (` + projected + ` != ` + target + `)
+    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="eq"}
+  or
+    (` + projected + ` < ` + target + ` - on (indicator, department) ` + tolerance + `)
+    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="approx"}
+  or
+    (` + projected + ` > (` + target + ` + on (indicator, department) ` + tolerance + ` or ` + target + `))
     and on (indicator, department) ` + conventions.MetricInfo + `{comparator="le"}
 )`,
 			Summary:     "{department_name}「{name}」按当前进度预计完不成年度目标",
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})按当前进度年底预计{=projected}{display_unit},年度目标{=target}{display_unit};当前值{=value}{display_unit},差距{=gap}{display_unit},截止日期{due}。",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})按当前进度年底预计{=projected}{display_unit},年度目标{=target}{display_unit};当前值{=value}{display_unit},差距{=gap}{gap_unit},截止日期{due}。",
 		},
 		{
 			Name: "DepartmentReportOverdue", Group: conventions.RuleGroupReporting, Severity: Warning, For: time.Hour,
@@ -157,6 +167,13 @@ max by (department, department_name) (` + conventions.MetricInfo + `)`,
 		},
 	}
 }
+
+// The per-indicator series the projected-miss rule compares, one per indicator.
+var (
+	projected = "max by (indicator, department) (" + conventions.MetricProjected + ")"
+	target    = "max by (indicator, department) (" + conventions.MetricTarget + ")"
+	tolerance = "max by (indicator, department) (" + conventions.MetricTolerance + ")"
+)
 
 // statusMatches selects the indicators whose current status matches the regexp re.
 func statusMatches(re string) string {

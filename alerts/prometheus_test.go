@@ -128,7 +128,7 @@ func TestTemplatesUseKnownPlaceholders(t *testing.T) {
 		conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelDepartmentName,
 		conventions.LabelTask, conventions.LabelName, conventions.LabelUnit, conventions.LabelMeasure,
 		conventions.LabelComparator, conventions.LabelDue, conventions.LabelStatus, "job", "instance",
-		conventions.LabelDisplayUnit, conventions.LabelDisplayScale,
+		conventions.LabelDisplayUnit, conventions.LabelDisplayScale, conventions.LabelGapUnit,
 	} {
 		labels[l] = true
 	}

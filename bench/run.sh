@@ -12,7 +12,10 @@
 # (default "10000 100000"; the 1,000,000-revision start-up runs at the largest).
 # Scrapes accept gzip as Prometheus does (both servers compress; the client
 # decompresses), and are repeated without compression.
-# Needs: Go, curl, bc, prometheus-pushgateway (apt-get install prometheus-pushgateway).
+# Then bench/influx.sh: the InfluxDB backend beside the raw client (INFLUX=0 skips it;
+# KEYS and PROVINCE size it, see that script), its table in bench/out/influx.md.
+# Needs: Go, curl, bc, prometheus-pushgateway (apt-get install prometheus-pushgateway),
+# influxd for the InfluxDB figures (./scripts/test.sh builds it into .cache/bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -176,3 +179,9 @@ done
   echo "|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } | tee "$OUT/table.md"
+
+if [ "${INFLUX:-1}" != 0 ]; then
+  echo
+  echo "== the InfluxDB backend (bench/influx.sh)"
+  DURATION=$DURATION ./bench/influx.sh
+fi

@@ -1,6 +1,6 @@
 // Package bulletin renders the quarterly bulletin (按季通报) of a plan: summary counts by
-// status, a table per department (target, value, expected, gap, status), the lagging and
-// missed list with gaps, the reporting completeness ranking (on time, late, missing) and
+// status (逾期完成 counted with 未完成 and shown apart), a table per department (target,
+// value, expected, gap, status), the lagging, late and missed list with gaps, the reporting completeness ranking (on time, late, missing) and
 // milestone progress, in Chinese, as Markdown, HTML (with small inline SVG charts, no
 // JavaScript) or Excel.
 package bulletin
@@ -12,9 +12,10 @@ import (
 	"sort"
 	"time"
 
-	"github.com/duban-gov/duban/bulletin/present"
+	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 // Format is an output format of the bulletin.
@@ -175,17 +176,21 @@ type Bulletin struct {
 	Counts      []Count
 	Summary     string // one sentence of counts
 	Departments []Department
-	Problems    []Row // lagging and missed, worst first
+	Problems    []Row // lagging, achieved late and missed, worst first
 	Ranking     []Rank
 	Milestones  []Row
 }
 
-// Count is the number of indicators in one status.
+// Count is the number of indicators in one status as the bulletin prints it: 未完成
+// counts the targets achieved late too, and the next count (Part) says how many of them
+// were achieved late (其中:逾期完成).
 type Count struct {
 	Status evaluate.Status
 	Label  string
 	Color  string
-	N      int
+	N      int  // as printed
+	Own    int  // in this status alone (the bar's segment)
+	Part   bool // a part of the count before it
 }
 
 // Department is one lead department's table.
@@ -212,7 +217,7 @@ type Row struct {
 
 	// Numbers in display units for the spreadsheet (nil when none).
 	ValueNum, ExpectedNum, GapNum, TargetNum *float64
-	Trend                                    present.Trend
+	Trend                                    format.Trend
 }
 
 // Rank is one department in the completeness ranking.
@@ -262,16 +267,14 @@ func Build(in Input) *Bulletin {
 			depts[e.Task.Lead] = d
 		}
 		d.Rows = append(d.Rows, row)
-		if r.Status == evaluate.Lagging || r.Status == evaluate.Missed {
+		if r.Status == evaluate.Lagging || r.Status.CountsAsMissed() {
 			b.Problems = append(b.Problems, row)
 		}
 		if row.Milestone {
 			b.Milestones = append(b.Milestones, row)
 		}
 	}
-	for _, st := range evaluate.Statuses {
-		b.Counts = append(b.Counts, Count{Status: st, Label: present.StatusLabel(st), Color: present.StatusColor(st), N: counts[st]})
-	}
+	b.Counts = countsOf(counts, true)
 	b.Summary = summary(b)
 	for _, id := range cat.LeadDepartments() {
 		d := depts[id]
@@ -282,82 +285,116 @@ func Build(in Input) *Bulletin {
 		for _, r := range d.Rows {
 			dc[r.Status]++
 		}
-		for _, st := range evaluate.Statuses {
-			if dc[st] > 0 {
-				d.Counts = append(d.Counts, Count{Status: st, Label: present.StatusLabel(st), Color: present.StatusColor(st), N: dc[st]})
-			}
-		}
+		d.Counts = countsOf(dc, false)
 		b.Departments = append(b.Departments, *d)
 	}
 	sort.SliceStable(b.Problems, func(i, j int) bool {
-		return b.Problems[i].Status.Severity() > b.Problems[j].Status.Severity()
+		return present.Worse(b.Problems[i].Status, b.Problems[j].Status)
 	})
 	b.Ranking = ranking(in.Completeness, cat.LeadDepartments())
 	return b
+}
+
+// countsOf lists the counts in status order with 逾期完成 after 未完成 as its part (all of
+// them, or only the non-zero ones).
+func countsOf(n map[evaluate.Status]int, all bool) []Count {
+	var out []Count
+	for _, st := range evaluate.Statuses {
+		if st == evaluate.AchievedLate {
+			continue
+		}
+		c := Count{Status: st, Label: present.StatusWord(st), Color: present.StatusColor(st), N: n[st], Own: n[st]}
+		if st == evaluate.Missed {
+			c.N += n[evaluate.AchievedLate]
+		}
+		if all || c.N > 0 {
+			out = append(out, c)
+		}
+		if st == evaluate.Missed && (all || n[evaluate.AchievedLate] > 0) {
+			late := evaluate.AchievedLate
+			out = append(out, Count{Status: late, Label: "其中:" + present.StatusWord(late), Color: present.StatusColor(late), N: n[late], Own: n[late], Part: true})
+		}
+	}
+	return out
+}
+
+// CountsText says counts in one phrase: "已完成1项,未完成2项(含逾期完成1项)".
+func CountsText(counts []Count) string {
+	s := ""
+	for _, c := range counts {
+		if c.Part {
+			if c.N > 0 {
+				s += fmt.Sprintf("(含%s%d项)", present.StatusWord(c.Status), c.N)
+			}
+			continue
+		}
+		if s != "" {
+			s += ","
+		}
+		s += fmt.Sprintf("%s%d项", c.Label, c.N)
+	}
+	return s
 }
 
 func summary(b *Bulletin) string {
 	s := fmt.Sprintf("截至%s,共%d项任务、%d项量化指标:", b.AsOf, b.Tasks, b.Indicators)
 	if b.FollowUps > 0 {
 		s = fmt.Sprintf("截至%s,共%d项任务、%d项目标(公布目标%d项,%s%d项):", b.AsOf, b.Tasks, b.Indicators,
-			b.Indicators-b.FollowUps, present.FollowUpTag, b.FollowUps)
+			b.Indicators-b.FollowUps, format.FollowUpTag, b.FollowUps)
 	}
-	for i, c := range b.Counts {
-		if i > 0 {
-			s += ","
-		}
-		s += fmt.Sprintf("%s%d项", c.Label, c.N)
-	}
-	return s + "。"
+	return s + CountsText(b.Counts) + "。"
 }
 
 func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, year int) Row {
 	t := e.Target
 	row := Row{
 		ID: t.ID, Department: e.Task.Lead, DepartmentName: e.Task.Lead, Task: e.Task.Num,
-		Metric: t.Metric, Target: present.TargetText(t), Unit: present.Unit(t),
+		Metric: t.Metric, Target: format.TargetText(t), Unit: format.Unit(t),
 		Value: "—", Expected: "—", Gap: "—", Period: r.Period,
-		Status: r.Status, StatusLabel: present.StatusLabel(r.Status), Note: r.Note,
+		Status: r.Status, StatusLabel: present.StatusText(r.Status, r.Reason), Note: r.Note,
 		Milestone: t.Measure == indicators.Milestone, FollowUp: t.FollowUp(),
 	}
 	if e.Department != nil {
 		row.DepartmentName = e.Department.Name
 	}
 	num := func(v float64) *float64 { return &v }
-	chart := present.Trend{Width: 120, Height: 28, Color: present.StatusColor(r.Status), Values: present.SeriesPoints(t, year, series), Label: t.Metric}
+	chart := format.Trend{Width: 120, Height: 28, Color: present.StatusColor(r.Status), Values: format.SeriesPoints(t, year, series), Label: t.Metric}
 	if row.Milestone {
 		row.Stage, row.Percent = "—", "—"
 		if r.HasValue {
 			if r.Stage != "" {
-				row.Stage = present.StageLabel(r.Stage)
+				row.Stage = format.StageText(t, r.Stage)
 			}
-			row.Percent = present.Number(r.Value) + "%"
-			row.Value = row.Stage + " " + row.Percent
+			row.Percent = format.Number(r.Value) + "%"
+			row.Value = format.MilestoneValue(t, r)
 			row.ValueNum = num(r.Value)
 		}
 		hundred := 100.0
 		chart.Target = &hundred
 	} else {
-		row.TargetNum = num(present.Display(t, t.Value))
+		row.TargetNum = num(format.Display(t, t.Value))
 		if t.Relative != nil {
 			row.TargetNum = nil
 			if r.Target != 0 {
-				row.TargetNum = num(present.Display(t, r.Target))
+				row.TargetNum = num(format.Display(t, r.Target))
 			}
 		}
-		if r.HasValue {
-			row.Value = present.Value(t, r.Value)
-			row.Expected = present.Value(t, r.Expected)
-			row.Gap = present.Signed(t, r.Gap)
-			row.ValueNum = num(present.Display(t, r.Value))
-			row.ExpectedNum = num(present.Display(t, r.Expected))
-			row.GapNum = num(present.Display(t, r.Gap))
-			if r.Progress > 0 {
-				row.Progress = present.Percent(r.Progress)
+		if r.HasValue && r.Status != evaluate.NoData {
+			row.Value = format.Value(t, r.Value)
+			row.Expected = format.Value(t, r.Expected)
+			row.Gap = format.Signed(t, r.Gap)
+			row.ValueNum = num(format.Display(t, r.Value))
+			row.ExpectedNum = num(format.Display(t, r.Expected))
+			row.GapNum = num(format.Display(t, r.Gap))
+			if r.HasProgress {
+				row.Progress = format.Percent(r.Progress)
 			}
+		} else if r.HasValue {
+			row.Value = format.Value(t, r.Value)
+			row.ValueNum = num(format.Display(t, r.Value))
 		}
 		chart.Target = row.TargetNum
-		chart.Expected = present.Trajectory(t)
+		chart.Expected = format.Trajectory(t)
 	}
 	row.Trend = chart
 	return row
@@ -367,7 +404,7 @@ func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, 
 // 任务推进 before its due text, so it is not read as a published target.
 func (r Row) TargetLabel() string {
 	if r.FollowUp {
-		return present.FollowUpTag + ":" + r.Target
+		return format.FollowUpTag + ":" + r.Target
 	}
 	return r.Target
 }
@@ -385,7 +422,7 @@ func ranking(comp []evaluate.DepartmentCompleteness, order []string) []Rank {
 		if due := d.Expected - d.NotDue; due > 0 {
 			r.OnTimeRate = float64(d.OnTime) / float64(due)
 		}
-		r.Rate = present.Percent(r.OnTimeRate)
+		r.Rate = format.Percent(r.OnTimeRate)
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {

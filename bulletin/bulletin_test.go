@@ -135,15 +135,20 @@ func fmtInt(n int) string {
 func TestBulletinContent(t *testing.T) {
 	md := string(render(t, bulletin.Markdown))
 	cases := map[string]string{
-		"the title names the quarter":                     "# 2026年第一季度目标任务督办通报",
-		"the data is as of the day March reports are due": "数据截至:2026年4月10日",
-		"the latest revision counts":                      "| 57.1 | 新增城镇就业 | 43000人以上 | 11800人(2026-03) |",
-		"the April report is left out":                    "11800人(2026-03)",
-		"investment is shown in 亿元 and lagging":           "| 11.1 | 基础设施投资 | 350亿元以上 | 50亿元(2026-03) | 63亿元 | -13亿元 | 进度滞后 |",
-		"a pipe in a note does not break the table":       `部分项目开工偏晚 \| 二季度集中开工`,
-		"the milestone section shows the stage":           "| 9.1 | 市发改委 |",
-		"ranking counts late and missing monthly reports": "| 市发改委 | 7 | 4 | 1 | 2 | 0 | 57.1% |",
-		"a department that missed reports ranks last":     "| 市生态环境局 | 6 | 4 | 0 | 2 | 0 | 66.7% |",
+		"the title names the quarter":                                 "# 2026年第一季度目标任务督办通报",
+		"the data is as of the day March reports are due":             "数据截至:2026年4月10日",
+		"the latest revision counts":                                  "| 57.1 | 新增城镇就业 | 43000人以上 | 11800人(2026-03) |",
+		"the April report is left out":                                "11800人(2026-03)",
+		"investment 13亿元 behind is within 5 points of 350亿元: at risk": "| 11.1 | 基础设施投资 | 350亿元以上 | 50亿元(2026-03) | 63亿元 | -13亿元 | 存在风险 |",
+		"a gap on a percentage is in 个百分点":                            "| 4.1 | 地区生产总值增速 | 6%左右 | 5.2%(2026-Q1) | 6% | -0.8个百分点 | 存在风险 |",
+		"a relative target shows the notice's words":                  "| 56.1 | 城镇居民人均可支配收入增速 | 与经济增长同步 |",
+		"a count's expected value has no decimals":                    "| 57.1 | 新增城镇就业 | 43000人以上 | 11800人(2026-03) | 10603人 | +1197人 | 正常推进 |",
+		"the summary counts 逾期完成 with 未完成":                            "未完成0项,",
+		"the counts table shows 逾期完成 apart":                           "| 其中:逾期完成 | 0 |",
+		"a pipe in a note does not break the table":                   `部分项目开工偏晚 \| 二季度集中开工`,
+		"the milestone section shows the stage":                       "| 9.1 | 市发改委 |",
+		"ranking counts late and missing monthly reports":             "| 市发改委 | 7 | 4 | 1 | 2 | 0 | 57.1% |",
+		"a department that missed reports ranks last":                 "| 市生态环境局 | 6 | 4 | 0 | 2 | 0 | 66.7% |",
 	}
 	for name, want := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -202,14 +207,16 @@ func TestXLSXReadsBack(t *testing.T) {
 		if !found {
 			t.Errorf("summary lacks %s", c.Status)
 		}
-		total += c.N
+		if !c.Part { // 逾期完成 is a part of 未完成
+			total += c.N
+		}
 	}
 	dept, _ := f.GetRows(bulletin.SheetDepartments, excelize.Options{RawCellValue: true})
 	if len(dept)-1 != total || total != len(in.Catalog.TargetIDs()) {
 		t.Errorf("%d department rows, %d counted, %d indicators", len(dept)-1, total, len(in.Catalog.TargetIDs()))
 	}
 	for _, r := range dept {
-		if r[1] == "11.1" && (r[7] != "50" || r[9] != "63" || r[10] != "-13" || r[11] != "进度滞后") {
+		if r[1] == "11.1" && (r[7] != "50" || r[9] != "63" || r[10] != "-13" || r[11] != "存在风险") {
 			t.Errorf("11.1 row = %q, want numbers 50, 63, -13 in 亿元", r)
 		}
 	}
@@ -310,7 +317,76 @@ func TestFollowUpsAreLabelled(t *testing.T) {
 			}
 		})
 	}
-	if n := strings.Count(out[bulletin.Markdown], "任务推进:"); n != 2 {
-		t.Errorf("the follow-up is labelled %d times in Markdown, want 2 (department table, milestones)", n)
+	// 10 % on April 10 against 24.7 % of the year: lagging, so it is among the problems too
+	if n := strings.Count(out[bulletin.Markdown], "任务推进:"); n != 3 {
+		t.Errorf("the follow-up is labelled %d times in Markdown, want 3 (department table, problems, milestones)", n)
+	}
+}
+
+// TestNotesCannotBreakMarkdownTables: a note may hold any line end (LF, CRLF, a bare CR
+// as old Mac exports and some Excel cells have), pipes and backslashes; every table
+// row of the Markdown keeps its header's number of cells, and the line ends show as <br>.
+func TestNotesCannotBreakMarkdownTables(t *testing.T) {
+	notes := map[string]string{
+		"57.1": "进展情况:新增就业\r存在问题:无\r\n下步打算:继续\n完",
+		"11.1": `部分项目开工偏晚 | 二季度集中开工 \| 反斜杠在前 \`,
+		"69.1": "\r",
+		"9.1":  "铁路\r开工 a\\|b",
+		"99.1": "前期手续\r\r办理中|",
+	}
+	f := load(t)
+	for id, note := range notes {
+		s := f.series[id]
+		if len(s) == 0 {
+			t.Fatalf("fixture has no report of %s", id)
+		}
+		for i := range s {
+			s[i].Note = note
+		}
+	}
+	in, err := bulletin.Prepare(f, "2026-Q1", bulletin.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := bulletin.Render(&buf, bulletin.Markdown, in); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	if strings.Contains(md, "\r") {
+		t.Error("a carriage return reached the Markdown")
+	}
+	if !strings.Contains(md, "进展情况:新增就业<br>存在问题:无<br>下步打算:继续<br>完") {
+		t.Error("the line ends of a note do not show as <br>")
+	}
+	cells := func(line string) int { // unescaped pipes, as GitHub counts cells
+		n := 0
+		for i := 0; i < len(line); i++ {
+			switch line[i] {
+			case '\\':
+				i++
+			case '|':
+				n++
+			}
+		}
+		return n
+	}
+	want, tables := -1, 0
+	for i, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		if want < 0 {
+			want = cells(line)
+			tables++
+			continue
+		}
+		if got := cells(line); got != want {
+			t.Errorf("line %d has %d cell separators, its table's header %d: %q", i+1, got, want, line)
+		}
+	}
+	if tables < 5 {
+		t.Errorf("found %d tables, want the five sections' tables at least", tables)
 	}
 }

@@ -8,8 +8,9 @@ import (
 	"io"
 	"regexp"
 
-	"github.com/duban-gov/duban/bulletin/present"
+	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 //go:embed templates/bulletin.html
@@ -19,9 +20,10 @@ var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 var htmlTemplate = template.Must(template.New("bulletin.html").Funcs(template.FuncMap{
 	"color":        func(s evaluate.Status) string { return present.StatusColor(s) },
-	"followUpTag":  func() string { return present.FollowUpTag },
-	"followUpHint": func() string { return present.FollowUpHint },
+	"followUpTag":  func() string { return format.FollowUpTag },
+	"followUpHint": func() string { return format.FollowUpHint },
 	// css passes our own fixed hex colours into style attributes.
+	"countsText": CountsText,
 	"css": func(s string) template.CSS {
 		if !hexColor.MatchString(s) {
 			return "#8c959f"
@@ -29,14 +31,14 @@ var htmlTemplate = template.Must(template.New("bulletin.html").Funcs(template.Fu
 		return template.CSS(s)
 	},
 	"statusBar": func(w, h int, counts []Count) template.HTML {
-		segs := make([]present.Segment, len(counts))
-		for i, c := range counts {
-			segs[i] = present.Segment{Label: c.Label, Value: float64(c.N), Color: c.Color}
+		segs := make([]format.Segment, 0, len(counts))
+		for _, c := range counts {
+			segs = append(segs, format.Segment{Label: present.StatusWord(c.Status), Value: float64(c.Own), Color: c.Color})
 		}
-		return present.StackedBar(w, h, segs)
+		return format.StackedBar(w, h, segs)
 	},
 	"rankBar": func(r Rank) template.HTML {
-		return present.StackedBar(160, 10, []present.Segment{
+		return format.StackedBar(160, 10, []format.Segment{
 			{Label: "按时", Value: float64(r.OnTime), Color: "#2da44e"},
 			{Label: "逾期", Value: float64(r.Late), Color: "#bf8700"},
 			{Label: "未报", Value: float64(r.Missing), Color: "#cf222e"},

@@ -24,11 +24,7 @@ func (b *Bulletin) WriteMarkdown(out io.Writer) error {
 	p("\n## 二、分部门完成情况\n")
 	for _, d := range b.Departments {
 		p("\n### %s\n\n", md(d.Name))
-		var parts []string
-		for _, c := range d.Counts {
-			parts = append(parts, fmt.Sprintf("%s%d项", c.Label, c.N))
-		}
-		p("%s。\n\n", strings.Join(parts, ","))
+		p("%s。\n\n", CountsText(d.Counts))
 		p("| 编号 | 指标 | 目标 | 完成值 | 应达进度 | 差距 | 状态 |\n|---|---|---|---:|---:|---:|---|\n")
 		for _, r := range d.Rows {
 			p("| %s | %s | %s | %s | %s | %s | %s |\n", r.ID, md(r.Metric), md(r.TargetLabel()), md(withPeriod(r)), r.Expected, r.Gap, r.StatusLabel)
@@ -80,7 +76,9 @@ func withPeriod(r Row) string {
 	return r.Value + "(" + r.Period + ")"
 }
 
-var mdEscaper = strings.NewReplacer("|", `\|`, "\r\n", "<br>", "\n", "<br>", "<", "&lt;", ">", "&gt;")
+// mdEscaper: a pipe would end the cell, a backslash would escape the pipe after it,
+// and every line end CommonMark knows (LF, CRLF, a bare CR) would end the row.
+var mdEscaper = strings.NewReplacer("|", `\|`, `\`, `\\`, "\r\n", "<br>", "\n", "<br>", "\r", "<br>", "<", "&lt;", ">", "&gt;")
 
 // md makes free text safe inside a Markdown table cell.
 func md(s string) string { return mdEscaper.Replace(s) }

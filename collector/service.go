@@ -135,6 +135,29 @@ func (s *Service) Reload(ctx context.Context) error {
 	return nil
 }
 
+// Refresh brings the snapshot up to date with a shared store: only what changed when
+// the store has a change feed (collector.ChangeFeed), else a whole Reload.
+func (s *Service) Refresh(ctx context.Context) error {
+	feed, ok := s.cfg.Store.(ChangeFeed)
+	if !ok {
+		return s.Reload(ctx)
+	}
+	revs, err := feed.Changes(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh latest values: %w", err)
+	}
+	if len(revs) > 0 {
+		s.apply(revs)
+	}
+	return nil
+}
+
+// FirstArrivals asks the store, in bulk, when the first revision of every indicator's
+// report for each period end arrived.
+func (s *Service) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error) {
+	return s.cfg.Store.FirstArrivals(ctx, periodEnds)
+}
+
 // Series returns one indicator's series: the latest revision per period ordered by
 // PeriodEnd. The returned slice is immutable and shared: do not modify it.
 func (s *Service) Series(id string) []indicators.Revision {

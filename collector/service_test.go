@@ -120,3 +120,37 @@ func TestSubmitMergesABatchIntoTheSnapshot(t *testing.T) {
 		t.Fatalf("56.1 series %+v", s)
 	}
 }
+
+// TestSubmitRejectsACompletedStageBelow100Percent: completed implies 100 %, so a report
+// saying completed at 50 % contradicts itself and is refused (nothing stored), while
+// completed at 100 % or without a percent, and started at 50 %, are accepted.
+func TestSubmitRejectsACompletedStageBelow100Percent(t *testing.T) {
+	pct := func(v float64) *float64 { return &v }
+	cases := map[string]struct {
+		stage   indicators.Stage
+		percent *float64
+		code    string // "" when accepted
+	}{
+		"completed at 50 % is refused":        {indicators.StageCompleted, pct(50), collector.CodeInvalidPercent},
+		"completed at 99.9 % is refused":      {indicators.StageCompleted, pct(99.9), collector.CodeInvalidPercent},
+		"completed at 100 % is accepted":      {indicators.StageCompleted, pct(100), ""},
+		"completed without a percent is fine": {indicators.StageCompleted, nil, ""},
+		"started at 50 % is accepted":         {indicators.StageStarted, pct(50), ""},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			svc, _ := newService(t, nil)
+			_, err := svc.Submit(context.Background(), collector.Principal{Department: "slj"},
+				[]indicators.Report{{Indicator: "99.1", Period: "2026-05", Stage: c.stage, Percent: c.percent}}, "")
+			var ie *collector.InputError
+			switch {
+			case c.code == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.code != "" && (!errors.As(err, &ie) || ie.Code != c.code || ie.Field != "percent" || ie.Status != 400):
+				t.Fatalf("err %v, want a 400 %s on percent", err, c.code)
+			case c.code != "" && len(svc.Series("99.1")) != 0:
+				t.Fatal("a refused report reached the snapshot")
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"time"
 
 	"github.com/duban-gov/duban/indicators"
 )
@@ -21,9 +22,24 @@ type Store interface {
 	// Latest returns, for every (indicator, period), its latest revision, in no
 	// particular order. The caller owns the returned slice.
 	Latest(ctx context.Context) ([]indicators.Revision, error)
-	// History returns every revision of one indicator ordered by PeriodEnd, then
-	// Revision. The caller owns the returned slice.
+	// History returns every revision of one indicator in indicators.CompareHistory
+	// order (period end, period form, revision, received). The caller owns the
+	// returned slice.
 	History(ctx context.Context, indicator string) ([]indicators.Revision, error)
+	// FirstArrivals returns, for every indicator with a report for one of the period
+	// ends, when the first revision for that period end arrived (the earliest
+	// ReceivedAt of its revisions, whatever the period's form), ordered by indicator
+	// then period end. It reads in bulk (a few reads per period end, not one per
+	// indicator): what completeness and bulletins need. The caller owns the slice.
+	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 	// Close releases the store; it waits for appends in flight.
 	Close() error
+}
+
+// ChangeFeed may be implemented by a Store shared between replicas: Changes returns the
+// revisions that became latest since the previous call (written through other
+// replicas, or replayed from a spool), so a refresh touches what changed rather than
+// every latest value.
+type ChangeFeed interface {
+	Changes(ctx context.Context) ([]indicators.Revision, error)
 }

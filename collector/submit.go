@@ -224,6 +224,9 @@ func checkFigures(i int, t *indicators.Target, r indicators.Report) *InputError 
 			if v := *r.Percent; math.IsNaN(v) || v < 0 || v > 100 {
 				return badReport(CodeInvalidPercent, i, "percent", "percent must be a number from 0 to 100 (完成百分比须在0到100之间)")
 			}
+			if v := *r.Percent; r.Stage == indicators.StageCompleted && v < 100 {
+				return badReport(CodeInvalidPercent, i, "percent", "stage completed means the work is done: send percent 100 or leave it out, not %v; a stage not yet completed is started (已完成的完成百分比应为100或不填;未完成请选“已开工”)", v)
+			}
 		}
 		return nil
 	}

@@ -37,9 +37,13 @@ type Config struct {
 	Board    Board           `mapstructure:"board"`
 }
 
-// Board configures the status board at "/": public unless token hashes are listed.
+// Board configures the status board at "/". Who may read it is auth.read's business.
 type Board struct {
-	TokenSHA256 []string `mapstructure:"token_sha256"` // hex sha256 of the tokens allowed to read it
+	// TokenSHA256 is gone: it protected the board while the same data stayed public
+	// under /api/v1, the bulletins and /metrics. Kept as a key only so that a file
+	// still setting it is refused with the way to migrate (Validate), not with
+	// "invalid keys".
+	TokenSHA256 []string `mapstructure:"token_sha256"`
 }
 
 // Store selects and configures the storage backend.
@@ -63,9 +67,13 @@ type InfluxDB struct {
 	Refresh time.Duration `mapstructure:"refresh"`
 }
 
-// Auth lists the accepted tokens by their sha256 hashes.
+// Auth lists the accepted tokens by their sha256 hashes and says who may read.
 type Auth struct {
 	Tokens []auth.Token `mapstructure:"tokens"`
+	// Read is public (anyone reads the board, the API, bulletins, templates and
+	// /metrics) or token (every read needs a department, admin or reader token; /metrics
+	// also takes a {role: metrics} scrape token).
+	Read string `mapstructure:"read"`
 }
 
 // TLS turns on HTTPS when both files are set.
@@ -85,7 +93,11 @@ type HTTP struct {
 	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
 	ShutdownTimeout   time.Duration `mapstructure:"shutdown_timeout"`
 	MaxBodyBytes      int64         `mapstructure:"max_body_bytes"`
-	TrustedProxies    []string      `mapstructure:"trusted_proxies"`
+	// MinBodyRate (bytes/s) cuts bodies that arrive slower, once MinBodyRateGrace has
+	// passed (408 body_too_slow); 0 turns it off.
+	MinBodyRate      int64         `mapstructure:"min_body_rate"`
+	MinBodyRateGrace time.Duration `mapstructure:"min_body_rate_grace"`
+	TrustedProxies   []string      `mapstructure:"trusted_proxies"`
 }
 
 // Limits protect the collector from floods.
@@ -93,6 +105,9 @@ type Limits struct {
 	RatePerSecond float64 `mapstructure:"rate_per_second"` // per token; < 0 turns it off
 	RateBurst     int     `mapstructure:"rate_burst"`
 	MaxConcurrent int     `mapstructure:"max_concurrent"` // requests in flight; < 0 turns it off
+	// PerTokenShare is the part of MaxConcurrent one token (or all anonymous callers
+	// together) may hold: max(1, ⌊max_concurrent × share⌋), in (0, 0.5].
+	PerTokenShare float64 `mapstructure:"per_token_share"`
 }
 
 // CORS lists the browser origins allowed to call the API; empty means none.
@@ -117,9 +132,11 @@ func Defaults() Config {
 		HTTP: HTTP{
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second, MaxBodyBytes: 1 << 20,
+			MinBodyRate: 1024, MinBodyRateGrace: 5 * time.Second,
 			TrustedProxies: []string{},
 		},
-		Limits: Limits{RatePerSecond: 200, RateBurst: 400, MaxConcurrent: 256},
+		Auth:   Auth{Read: "public"},
+		Limits: Limits{RatePerSecond: 200, RateBurst: 400, MaxConcurrent: 256, PerTokenShare: 0.125},
 		CORS:   CORS{AllowedOrigins: []string{}},
 		Log:    Log{Format: "text", Level: "info"},
 		Board:  Board{TokenSHA256: []string{}},
@@ -230,6 +247,30 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be a positive duration such as 30s", name))
 		}
+	}
+	switch c.Auth.Read {
+	case "public":
+	case "token":
+		if len(c.Auth.Tokens) == 0 {
+			errs = append(errs, errors.New("auth.read: token, but auth.tokens is empty: nobody could read; add {role: reader, sha256: …} lines (duban token create --reader)"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("auth.read %q: use public or token", c.Auth.Read))
+	}
+	if len(c.Board.TokenSHA256) > 0 {
+		errs = append(errs, errors.New("board.token_sha256 is replaced by auth.read: token, which protects the board and every other read alike "+
+			"(it protected only the board while the same data was public under /api/v1, the bulletins and /metrics). "+
+			"Move each hash to auth.tokens as {role: reader, sha256: HASH}, set auth.read: token, "+
+			"and give Prometheus a scrape token ({role: metrics}, duban token create --metrics) or the scrapes answer 401"))
+	}
+	if s := c.Limits.PerTokenShare; !(s > 0 && s <= 0.5) {
+		errs = append(errs, fmt.Errorf("limits.per_token_share %v: give a fraction in (0, 0.5], so that one token can never hold every request slot", s))
+	}
+	if c.Limits.MaxConcurrent == 1 || c.Limits.MaxConcurrent == 0 {
+		errs = append(errs, fmt.Errorf("limits.max_concurrent %d: give at least 2, so that one token cannot hold every slot (or -1 to turn the bound off)", c.Limits.MaxConcurrent))
+	}
+	if c.HTTP.MinBodyRate < 0 || c.HTTP.MinBodyRateGrace < 0 {
+		errs = append(errs, errors.New("http.min_body_rate and http.min_body_rate_grace: give 0 (off) or a positive value"))
 	}
 	if c.Store.InfluxDB.Token != "" && c.Store.InfluxDB.TokenFile != "" {
 		errs = append(errs, errors.New("store.influxdb: set token or token_file, not both"))

@@ -88,11 +88,23 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if c.Listen != "127.0.0.1:8080" || c.Store.Path != "./data" || c.Catalog != "embedded:changzhi-2026" || c.HTTP.MaxBodyBytes != 1<<20 || len(c.CORS.AllowedOrigins) != 0 {
 		t.Fatalf("defaults %+v", c)
 	}
+	if c.Auth.Read != "public" || c.Limits.PerTokenShare != 0.125 || c.HTTP.MinBodyRate != 1024 || c.HTTP.MinBodyRateGrace != 5*time.Second {
+		t.Fatalf("access defaults: read %q, share %v, min body rate %d after %v", c.Auth.Read, c.Limits.PerTokenShare, c.HTTP.MinBodyRate, c.HTTP.MinBodyRateGrace)
+	}
 }
 
 func TestBadConfigurationsAreRejected(t *testing.T) {
+	h := auth.Hash("t")
 	cases := map[string]string{
 		"a misspelt key":                   "lisen: 127.0.0.1:1\n",
+		"an unknown read access":           "auth: {read: private}\n",
+		"reads by token without any token": "auth: {read: token}\n",
+		"the retired board.token_sha256":   "board: {token_sha256: [" + h + "]}\n",
+		"a token share of the whole pool":  "limits: {per_token_share: 1}\n",
+		"a token share of nothing":         "limits: {per_token_share: 0}\n",
+		"an in-flight limit of one":        "limits: {max_concurrent: 1}\n",
+		"a negative body rate":             "http: {min_body_rate: -1}\n",
+		"a misspelt access key":            "auth: {reads: token}\n",
 		"an unknown store kind":            "store: {kind: sqlite}\n",
 		"a certificate without a key":      "tls: {cert_file: a.pem}\n",
 		"an unknown log format":            "log: {format: xml}\n",
@@ -130,5 +142,41 @@ func TestExampleConfigLoadsAndHoldsNoSecret(t *testing.T) {
 		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(m) && !strings.Contains(m, "_") {
 			t.Fatalf("%q looks like a secret in clear", m)
 		}
+	}
+}
+
+// TestRetiredBoardTokenSaysHowToMigrate: a file still setting board.token_sha256 is
+// refused with what to write instead, and what it means for Prometheus.
+func TestRetiredBoardTokenSaysHowToMigrate(t *testing.T) {
+	_, err := config.Load(config.Options{File: writeFile(t, "board:\n  token_sha256: ["+auth.Hash("t")+"]\n")})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"auth.read: token", "{role: reader, sha256: HASH}", "role: metrics", "401"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+}
+
+// TestReadAccessByToken: auth.read: token with reader and scrape tokens loads, from
+// the file or the environment.
+func TestReadAccessByToken(t *testing.T) {
+	file := writeFile(t, "auth:\n  read: token\n  tokens:\n    - {role: reader, sha256: "+auth.Hash("r")+"}\n    - {role: metrics, sha256: "+auth.Hash("m")+"}\n")
+	c, err := config.Load(config.Options{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Auth.Read != "token" || len(c.Auth.Tokens) != 2 {
+		t.Fatalf("auth %+v", c.Auth)
+	}
+	if _, err := auth.New(auth.Config{Tokens: c.Auth.Tokens}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DUBAN_AUTH_READ", "public")
+	t.Setenv("DUBAN_LIMITS_PER_TOKEN_SHARE", "0.25")
+	t.Setenv("DUBAN_HTTP_MIN_BODY_RATE", "0")
+	if c, err = config.Load(config.Options{File: file}); err != nil || c.Auth.Read != "public" || c.Limits.PerTokenShare != 0.25 || c.HTTP.MinBodyRate != 0 {
+		t.Fatalf("from the environment: %+v %v", c, err)
 	}
 }

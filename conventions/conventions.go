@@ -20,6 +20,7 @@ const (
 	MetricGap           = "duban_indicator_gap"
 	MetricProgress      = "duban_indicator_progress_ratio"
 	MetricProjected     = "duban_indicator_projected"
+	MetricTolerance     = "duban_indicator_tolerance" // approx (左右) and le-with-tolerance targets only
 	MetricStatus        = "duban_indicator_status"
 	MetricLastReport    = "duban_indicator_last_report_timestamp_seconds"
 	MetricDue           = "duban_indicator_due_timestamp_seconds"
@@ -28,14 +29,17 @@ const (
 
 // Per-department and collector metrics.
 const (
-	MetricReportsReceived   = "duban_reports_received_total"      // {department,result}
-	MetricDeptMissing       = "duban_department_reports_missing"  // {department}
-	MetricDeptLate          = "duban_department_reports_late"     // {department}
-	MetricDeptExpected      = "duban_department_reports_expected" // {department}
-	MetricSpoolDepth        = "duban_spool_batches"               // batches waiting for InfluxDB
-	MetricSpoolOldestAge    = "duban_spool_oldest_age_seconds"
-	MetricInfluxWriteErrors = "duban_influxdb_write_errors_total"
-	MetricBuildInfo         = "duban_build_info"
+	MetricReportsReceived    = "duban_reports_received_total"      // {department,result}
+	MetricDeptMissing        = "duban_department_reports_missing"  // {department}
+	MetricDeptLate           = "duban_department_reports_late"     // {department}
+	MetricDeptExpected       = "duban_department_reports_expected" // {department}
+	MetricSpoolDepth         = "duban_spool_batches"               // batches waiting for InfluxDB
+	MetricSpoolOldestAge     = "duban_spool_oldest_age_seconds"
+	MetricInfluxWriteErrors  = "duban_influxdb_write_errors_total"
+	MetricStoreDamaged       = "duban_store_damaged_records"      // embedded store: damaged records/pointers found
+	MetricStoreWriteFailures = "duban_store_write_failures_total" // embedded store: failed commits
+	MetricStoreWritable      = "duban_store_writable"             // embedded store: 1 takes writes, 0 not
+	MetricBuildInfo          = "duban_build_info"
 )
 
 // Label names.
@@ -47,8 +51,9 @@ const (
 	LabelName           = "name"
 	LabelUnit           = "unit"
 	LabelMeasure        = "measure"
-	LabelComparator     = "comparator"
-	LabelDue            = "due" // on MetricInfo: the due date YYYY-MM-DD, for alert texts
+	LabelComparator     = "comparator" // on MetricInfo: the comparator the evaluation applies (ge, gt, le, approx, eq)
+	LabelGapUnit        = "gap_unit"   // on MetricInfo: the unit of a gap, 个百分点 for percentages
+	LabelDue            = "due"        // on MetricInfo: the due date YYYY-MM-DD, for alert texts
 	LabelStatus         = "status"
 	LabelResult         = "result"
 	LabelSeverity       = "severity"

@@ -8,6 +8,7 @@ package dashboards
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
@@ -16,6 +17,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 
 	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/present"
 )
 
 // Fixed identities, so that provisioning is stable across regenerations.
@@ -116,24 +118,24 @@ func sel(metric string, matchers ...string) string {
 
 func eq(label, value string) string { return fmt.Sprintf("%s=%q", label, value) }
 
-// statusView is how a status reads and looks: Chinese text, colour, and a severity
-// (higher = worse) used to put lagging targets on top.
+// statusView is how a status reads and looks on the dashboards: the word, colour and rank
+// of package present (the same as on the board, in the bulletin and in alert texts).
 type statusView struct {
-	Status   string // evaluate.Status value; a test checks they match
+	Status   string // evaluate.Status value
 	Text     string
 	Color    string
-	Severity int
+	Severity int // present's rank: higher is worse
 }
 
 // statusViews lists the statuses worst first.
-var statusViews = []statusView{
-	{"missed", "未完成", "dark-red", 6},
-	{"lagging", "滞后", "red", 5},
-	{"at_risk", "有风险", "orange", 4},
-	{"no_data", "未报送", "blue", 3},
-	{"on_track", "正常推进", "green", 2},
-	{"achieved", "已完成", "dark-green", 1},
-}
+var statusViews = func() []statusView {
+	var out []statusView
+	for _, v := range present.Views() {
+		out = append(out, statusView{Status: string(v.Status), Text: v.Word, Color: v.Color, Severity: v.Rank})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
+	return out
+}()
 
 // severityExpr is one series per indicator whose value is the severity of its current
 // status (0 when the exporter says nothing), filtered by matchers.
@@ -188,9 +190,11 @@ func progressThresholds() *dashboard.ThresholdsConfigBuilder {
 	return thresholds(step(nil, "red"), step(cog.ToPtr(0.9), "orange"), step(cog.ToPtr(1.0), "green"))
 }
 
-// gapThresholds colour a signed gap: behind is red, ahead or even is green.
+// gapThresholds leave a gap (value − expected) in the text colour: whether a positive
+// gap is ahead depends on the comparator (above a cap is behind), and the status cell
+// says which it is.
 func gapThresholds() *dashboard.ThresholdsConfigBuilder {
-	return thresholds(step(nil, "red"), step(cog.ToPtr(0.0), "green"))
+	return thresholds(step(nil, "text"), step(cog.ToPtr(0.0), "text")) // the step draws the zero line
 }
 
 func override(name string, props ...dashboard.DynamicConfigValue) (string, []dashboard.DynamicConfigValue) {

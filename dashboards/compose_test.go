@@ -219,6 +219,16 @@ func TestComposeWiresTheStack(t *testing.T) {
 		"influxdb creates that bucket":                      {c.Services[dashboards.ServiceInfluxDB].Environment["DOCKER_INFLUXDB_INIT_BUCKET"], dashboards.InfluxBucket},
 		"influxdb creates the org grafana reads":            {c.Services[dashboards.ServiceInfluxDB].Environment["DOCKER_INFLUXDB_INIT_ORG"], dashboards.InfluxOrg},
 		"duban uses that org":                               {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_INFLUXDB_ORG"], dashboards.InfluxOrg},
+		"influxdb maps the bucket for InfluxQL at setup":    {mountedAt(dashboards.ServiceInfluxDB, "/docker-entrypoint-initdb.d"), "./deploy/influxdb/init"},
+	}
+	script, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "deploy/influxdb/init/dbrp.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"influx v1 dbrp create", `--db "$db"`, "DOCKER_INFLUXDB_INIT_BUCKET"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("deploy/influxdb/init/dbrp.sh lacks %s: InfluxQL on /query would find no database", want)
+		}
 	}
 	for name, tc := range cases {
 		if tc.got != tc.want {

@@ -28,7 +28,7 @@ var update = flag.Bool("update", false, "rewrite the committed generated files f
 
 func init() {
 	plugins.RegisterDefaultPlugins()
-	cog.NewRuntime().RegisterDataqueryVariant(dashboards.FluxVariantConfig())
+	cog.NewRuntime().RegisterDataqueryVariant(dashboards.InfluxQLVariantConfig())
 }
 
 func dir() string { return filepath.Join(testenv.RepoRoot(), "dashboards") }
@@ -228,14 +228,14 @@ func TestStatusesMatchTheEvaluation(t *testing.T) {
 	}
 }
 
-func TestFluxQueryIsStrict(t *testing.T) {
+func TestInfluxQLQueryIsStrict(t *testing.T) {
 	cases := map[string]struct {
 		raw     string
 		wantErr bool
 	}{
-		"a query with refId and Flux passes": {`{"refId":"A","query":"from(bucket: \"x\")","datasource":{"type":"influxdb","uid":"u"}}`, false},
-		"an unknown field is rejected":       {`{"refId":"A","query":"q","rawSql":"x","datasource":{"type":"influxdb"}}`, true},
-		"an empty query is rejected":         {`{"refId":"A","query":"","datasource":{"type":"influxdb"}}`, true},
+		"a raw InfluxQL query with refId passes": {`{"refId":"A","query":"SELECT * FROM \"report\"","rawQuery":true,"resultFormat":"table","datasource":{"type":"influxdb","uid":"u"}}`, false},
+		"an unknown field is rejected":           {`{"refId":"A","query":"q","rawSql":"x","datasource":{"type":"influxdb"}}`, true},
+		"an empty query is rejected":             {`{"refId":"A","query":"","datasource":{"type":"influxdb"}}`, true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -247,26 +247,29 @@ func TestFluxQueryIsStrict(t *testing.T) {
 	}
 }
 
-func TestRevisionsPanelQueriesInfluxDBWithFlux(t *testing.T) {
+func TestRevisionsPanelQueriesInfluxDBWithInfluxQL(t *testing.T) {
 	d := decodeDashboard(t, generate(t)[dashboards.DirDashboards+"/indicator.json"])
-	var flux []dashboards.FluxQuery
+	var qs []dashboards.InfluxQLQuery
 	for _, p := range allPanels(d) {
 		for _, q := range p.Targets {
-			if f, ok := q.(dashboards.FluxQuery); ok {
-				flux = append(flux, f)
+			if f, ok := q.(dashboards.InfluxQLQuery); ok {
+				qs = append(qs, f)
 			}
 		}
 	}
-	if len(flux) != 1 {
-		t.Fatalf("want one Flux query, got %d", len(flux))
+	if len(qs) != 1 {
+		t.Fatalf("want one InfluxQL query, got %d", len(qs))
 	}
-	q := flux[0]
+	q := qs[0]
 	if q.Datasource == nil || *q.Datasource.Uid != dashboards.InfluxDBUID {
-		t.Errorf("Flux query not on the InfluxDB datasource: %+v", q.Datasource)
+		t.Errorf("InfluxQL query not on the InfluxDB datasource: %+v", q.Datasource)
 	}
-	for _, want := range []string{"from(bucket: v.defaultBucket)", `r._measurement == "` + dashboards.InfluxMeasurement + `"`, `r.indicator == "${indicator}"`} {
+	if !q.RawQuery || q.ResultFormat != "table" {
+		t.Errorf("query is rawQuery=%v resultFormat=%q, want a raw query answered as a table", q.RawQuery, q.ResultFormat)
+	}
+	for _, want := range []string{`FROM "` + dashboards.InfluxMeasurement + `"`, `"indicator" = '${indicator}'`, "time >= '"} {
 		if !strings.Contains(q.Query, want) {
-			t.Errorf("Flux query lacks %s:\n%s", want, q.Query)
+			t.Errorf("InfluxQL query lacks %s:\n%s", want, q.Query)
 		}
 	}
 }

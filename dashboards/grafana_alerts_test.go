@@ -43,8 +43,12 @@ func renderGrafana(t *testing.T, tmpl string, labels map[string]string, values m
 // trailing zeros, and {=:0} a count without decimals.
 func TestGrafanaTextsPrintDisplayUnitsAndCounts(t *testing.T) {
 	labels := func(unit string) map[string]string {
+		gap := unit
+		if unit == "%" {
+			gap = "个百分点"
+		}
 		return map[string]string{"indicator": "11.1", "name": "基础设施投资", "task": "11", "department_name": "市发改委",
-			"due": "2026-12-31", conventions.LabelDisplayUnit: unit}
+			"due": "2026-12-31", conventions.LabelDisplayUnit: unit, conventions.LabelGapUnit: gap}
 	}
 	for name, c := range map[string]struct {
 		alert  string
@@ -58,15 +62,15 @@ func TestGrafanaTextsPrintDisplayUnitsAndCounts(t *testing.T) {
 		"万人 keep two decimals": {"IndicatorLagging", labels("万人"),
 			map[string]float64{"VALUE": 1.18, "EXPECTED": 3.6, "TARGET": 4.3, "GAP": -2.42},
 			"当前值1.18万人,按进度应达3.6万人,年度目标4.3万人,差距-2.42万人,"},
-		"a percent keeps one decimal": {"IndicatorLagging", labels("%"),
+		"a percent keeps one decimal and its gap is in 个百分点": {"IndicatorLagging", labels("%"),
 			map[string]float64{"VALUE": 6.2, "EXPECTED": 6.5, "TARGET": 6.5, "GAP": -0.3},
-			"当前值6.2%,按进度应达6.5%,年度目标6.5%,差距-0.3%,"},
+			"当前值6.2%,按进度应达6.5%,年度目标6.5%,差距-0.3个百分点,"},
 		"the projection prints in the display unit": {"IndicatorProjectedMiss", labels("亿元"),
 			map[string]float64{"PROJECTED": 340, "TARGET": 350, "VALUE": 290, "GAP": -11},
 			"年底预计340亿元,年度目标350亿元;当前值290亿元,差距-11亿元,"},
 		"a value without a series reads 无": {"IndicatorMissed", labels(""),
 			map[string]float64{"VALUE": 40, "TARGET": 100},
-			"当前值40,目标100,差距无。"},
+			"当前值40,目标100,差距无"},
 		"a count of missing reports has no decimals": {"DepartmentReportOverdue", map[string]string{"department_name": "市人社局"},
 			map[string]float64{"A": 2},
 			"市人社局有2项指标"},

@@ -2,7 +2,6 @@ package dashboards
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
@@ -51,7 +50,7 @@ func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 		{"当前值", conventions.MetricValue, "none", nil},
 		{"目标值", conventions.MetricTarget, "none", nil},
 		{"序时进度值", conventions.MetricExpected, "none", nil},
-		{"差距(正数为超前)", conventions.MetricGap, "none", gapThresholds()},
+		{"差距(当前值−序时进度值)", conventions.MetricGap, "none", gapThresholds()},
 		{"完成进度", conventions.MetricProgress, "percentunit", progressThresholds()},
 		{"年末预计", conventions.MetricProjected, "none", nil},
 	} {
@@ -71,7 +70,7 @@ func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 
 	b.WithRow(dashboard.NewRowBuilder("走势").Id(ids.id()))
 	b.WithPanel(valueTrend(ids, ind).Height(10).Span(24))
-	b.WithPanel(trend(ids, "差距变化(正数为超前)", "none",
+	b.WithPanel(trend(ids, "差距变化(当前值−序时进度值)", "none",
 		rangeQuery("A", sel(conventions.MetricGap, ind), legendGap)).
 		Span(12).
 		Thresholds(gapThresholds()).
@@ -119,24 +118,17 @@ func valueTrend(ids *panelIDs, ind string) *timeseries.PanelBuilder {
 		OverrideByName(override(legendProjected, prop("color", fixedColor("orange")), prop("custom.lineStyle", map[string]any{"fill": "dot", "dash": []int{0, 10}})))
 }
 
-// RevisionsFlux is the Flux query listing every revision of $indicator reported for the
-// plan year, newest first. The store writes one point per revision (timestamp = period
-// end + revision µs), tags indicator/department, fields value, stage, percent, period,
-// revision, sender, received_at (ns), note, reason.
-func RevisionsFlux(cat *indicators.Catalog) string {
+// RevisionsInfluxQL is the InfluxQL query listing every revision of $indicator reported
+// for the plan year. The store writes one point per revision (time = period end +
+// revision µs) with tags indicator/department and fields value, stage, percent, period,
+// revision, sender, received_at (ns), note, reason; received_at comes back in ms for
+// Grafana's time unit.
+func RevisionsInfluxQL(cat *indicators.Catalog) string {
 	loc := cat.Plan.Location()
 	start := time.Date(cat.Plan.Year, time.January, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
 	stop := time.Date(cat.Plan.Year+1, time.February, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
-	return strings.Join([]string{
-		`from(bucket: v.defaultBucket)`,
-		fmt.Sprintf(`  |> range(start: %s, stop: %s)`, start, stop),
-		fmt.Sprintf(`  |> filter(fn: (r) => r._measurement == %q and r.%s == "${%s}")`, InfluxMeasurement, conventions.LabelIndicator, VarIndicator),
-		`  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`,
-		`  |> group()`,
-		`  |> map(fn: (r) => ({r with received_at: time(v: r.received_at)}))`,
-		`  |> keep(columns: ["period", "revision", "value", "stage", "percent", "sender", "received_at", "note", "reason"])`,
-		`  |> sort(columns: ["received_at"], desc: true)`,
-	}, "\n")
+	return fmt.Sprintf(`SELECT "period", "revision", "value", "stage", "percent", "sender", "received_at" / 1000000 AS "received_at", "note", "reason" FROM %q WHERE %q = '${%s}' AND time >= '%s' AND time < '%s'`,
+		InfluxMeasurement, conventions.LabelIndicator, VarIndicator, start, stop)
 }
 
 func revisionsTable(ids *panelIDs, cat *indicators.Catalog) *table.PanelBuilder {
@@ -146,10 +138,12 @@ func revisionsTable(ids *panelIDs, cat *indicators.Catalog) *table.PanelBuilder 
 		Title("报送修订记录(InfluxDB)").
 		Description("每次报送和更正都保留:报送期、修订号、数值、报送方、接收时间、说明,最新的在上。仅在采集服务使用 InfluxDB 存储时有数据。").
 		Datasource(ds).
-		WithTarget(NewFluxQueryBuilder(RevisionsFlux(cat)).RefId("A")).
+		WithTarget(NewInfluxQLQueryBuilder(RevisionsInfluxQL(cat)).RefId("A")).
 		NoValue("无修订记录(未使用 InfluxDB 存储或尚未报送)").
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"})).
+		OverrideByName(override("接收时间", prop("unit", "dateTimeAsLocal"))).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
+			"excludeByName": map[string]bool{"Time": true},
 			"renameByName": map[string]string{
 				"period": "报送期", "revision": "修订号", "value": "数值", "stage": "阶段", "percent": "完成百分比",
 				"sender": "报送方", "received_at": "接收时间", "note": "进展说明", "reason": "更正原因",

@@ -28,7 +28,7 @@ func Overview(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 	for _, p := range statusStats(ids) {
 		b.WithPanel(p)
 	}
-	b.WithPanel(statusTrend(ids).Height(8).Span(24))
+	b.WithPanel(statusTrend(ids).Height(8).Span(21))
 
 	b.WithRow(dashboard.NewRowBuilder("全部目标(滞后在前)").Id(ids.id()))
 	b.WithPanel(trafficTable(ids, "目标红绿灯总表").Height(18))
@@ -74,14 +74,15 @@ func base(uid, title string, cat *indicators.Catalog) *dashboard.DashboardBuilde
 }
 
 // statusStats are one stat per status (sum of the status series), the total and the
-// overdue reports, 3 grid units wide each (8 panels fill the row).
+// overdue reports, 3 grid units wide each: the total and the seven statuses fill the
+// first line, 逾期未报 starts the next one.
 func statusStats(ids *panelIDs, matchers ...string) []cog.Builder[dashboard.Panel] {
 	out := []cog.Builder[dashboard.Panel]{totalStat(ids, matchers...)}
 	for _, s := range statusViews {
 		ms := append([]string{eq(conventions.LabelStatus, s.Status)}, matchers...)
 		out = append(out, countStat(ids, s.Text, s.Color, "sum("+sel(conventions.MetricStatus, ms...)+")"))
 	}
-	out = append(out, countStat(ids, "逾期未报", "purple", "count("+sel(conventions.MetricNextReportDue, matchers...)+" <= time()) or vector(0)"))
+	out = append(out, countStat(ids, "逾期未报", "blue", "count("+sel(conventions.MetricNextReportDue, matchers...)+" <= time()) or vector(0)"))
 	return out
 }
 

@@ -90,8 +90,10 @@ type DatasourceFile struct {
 	Datasources []Datasource `yaml:"datasources"`
 }
 
-// Datasources are Prometheus (default), Alertmanager and InfluxDB in Flux mode, at the
-// compose services' addresses.
+// Datasources are Prometheus (default), Alertmanager and InfluxDB in InfluxQL mode
+// (database = the bucket, through the DBRP mapping the compose stack creates; the token
+// in an Authorization header, as InfluxDB 2.x wants it for /query), at the compose
+// services' addresses.
 func Datasources() DatasourceFile {
 	return DatasourceFile{APIVersion: 1, Datasources: []Datasource{
 		{
@@ -107,8 +109,8 @@ func Datasources() DatasourceFile {
 		{
 			Name: "InfluxDB", UID: InfluxDBUID, Type: "influxdb", Access: "proxy",
 			URL:            serviceURL(ServiceInfluxDB, PortInfluxDB),
-			JSONData:       map[string]any{"version": "Flux", "organization": InfluxOrg, "defaultBucket": InfluxBucket},
-			SecureJSONData: map[string]string{"token": "$" + EnvInfluxToken},
+			JSONData:       map[string]any{"version": "InfluxQL", "dbName": InfluxBucket, "httpMode": "POST", "httpHeaderName1": "Authorization"},
+			SecureJSONData: map[string]string{"httpHeaderValue1": "Token $" + EnvInfluxToken},
 		},
 	}}
 }

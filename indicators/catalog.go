@@ -34,11 +34,40 @@ const (
 type Comparator string
 
 const (
-	GE     Comparator = "ge"     // 以上, 不低于
-	LE     Comparator = "le"     // 以下, 控制在…以下, 不超过, 以内
-	Approx Comparator = "approx" // 左右 (within Tolerance)
-	EQ     Comparator = "eq"     // a plain figure
+	// GE: at least the value: 以上, 不低于, 达到X, 提高到X, and a bare figure to reach
+	// (新建27个, 开工率40%).
+	GE Comparator = "ge"
+	// GT: strictly above the value; relative targets only (高于经济增长水平).
+	GT Comparator = "gt"
+	// LE: at most the value: 以下, 控制在…以下, 不超过, 以内, 下降X% (a fall of at least X).
+	// With a Tolerance it is a cap of about the value (控制在2%左右): at most value +
+	// tolerance.
+	LE Comparator = "le"
+	// Approx: 左右 on growth and output, "about X, at least": a shortfall within
+	// Tolerance still meets the target, and so does any overshoot (GDP 6%左右 at 7.5%,
+	// 原煤产量稳定在1.7亿吨左右 at 1.75亿吨).
+	Approx Comparator = "approx"
+	// EQ: exactly the value, kept only where exceeding cannot happen or is itself a
+	// miss: 全覆盖 (100 %), 动态清零 (0).
+	EQ Comparator = "eq"
 )
+
+// CountUnit reports whether unit counts whole things (个, 家, 人, 座 …): values in it
+// are shown without decimals and expected values are rounded to whole numbers.
+func CountUnit(unit string) bool {
+	switch unit {
+	case "个", "家", "户", "项", "条", "座", "套", "处", "所", "栋", "间", "辆", "台", "场",
+		"人", "名", "人次", "根", "张", "件", "只", "头", "株", "棵", "宗", "块", "列", "篇", "支", "床", "次":
+		return true
+	}
+	return false
+}
+
+// PercentUnit reports whether unit is a percentage (%, 百分点, ‰): differences of such
+// values are percentage points (个百分点), not percent.
+func PercentUnit(unit string) bool {
+	return unit == "%" || unit == "百分点" || unit == "‰"
+}
 
 // Cadence is how often an indicator is reported.
 type Cadence string
@@ -122,13 +151,17 @@ type Task struct {
 // (与经济增长同步 → same as GDP growth; 高于经济增长水平 → above it).
 type Relative struct {
 	Indicator  string     `json:"indicator" yaml:"indicator"`   // e.g. "4.1"
-	Comparator Comparator `json:"comparator" yaml:"comparator"` // ge for 同步/高于
+	Comparator Comparator `json:"comparator" yaml:"comparator"` // ge for 同步, gt for 高于
 	Offset     float64    `json:"offset,omitempty" yaml:"offset,omitempty"`
+	// Text is the notice's words for the relation (与经济增长同步, 高于经济增长水平), which
+	// is what people read as the target.
+	Text string `json:"text,omitempty" yaml:"text,omitempty"`
 }
 
-// Trajectory is the expected path of a cumulative target through the year.
-// Linear when Monthly is empty; otherwise Monthly[i] is the cumulative share
-// (0..1) of the target expected by the end of month i+1 (12 entries, last = 1).
+// Trajectory is the expected path of a cumulative target (or of a milestone's percent)
+// through the year. Linear when Monthly is empty; otherwise Monthly[i] is the cumulative
+// share (0..1) of the target expected by the end of month i+1 (12 entries, last = 1): a
+// seasonal profile such as the grain harvest, which comes in summer and autumn.
 type Trajectory struct {
 	Kind    string    `json:"kind" yaml:"kind"` // linear | profile
 	Monthly []float64 `json:"monthly,omitempty" yaml:"monthly,omitempty"`
@@ -311,9 +344,17 @@ func (c *Catalog) WriteYAML(w io.Writer) error {
 }
 
 // WriteJSON writes the catalog as indented JSON (the stable interface for other tools).
+// Empty lists are written as [], never null.
 func (c *Catalog) WriteJSON(w io.Writer) error {
+	out := *c
+	if out.Departments == nil {
+		out.Departments = []Department{}
+	}
+	if out.Tasks == nil {
+		out.Tasks = []Task{}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(c)
+	return enc.Encode(&out)
 }

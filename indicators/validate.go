@@ -164,6 +164,9 @@ func Validate(r io.Reader) ([]Problem, error) {
 			}
 			switch g.Comparator {
 			case "", GE, LE, EQ:
+				if g.Tolerance < 0 || g.Tolerance > 0 && g.Comparator != LE {
+					add(field(gn, "tolerance"), "target %s: a tolerance belongs to approx (左右) or le (控制在…左右) targets", g.ID)
+				}
 			case Approx:
 				if g.Tolerance <= 0 {
 					add(field(gn, "comparator"), "target %s: approx without a tolerance", g.ID)
@@ -193,6 +196,11 @@ func Validate(r io.Reader) ([]Problem, error) {
 				add(dn, "target %s: due %s is outside the plan year %d", g.ID, g.Due, c.Plan.Year)
 			}
 			if g.Relative != nil {
+				switch g.Relative.Comparator {
+				case GE, GT, Approx, "":
+				default:
+					add(field(get(gn, "relative"), "comparator"), "target %s: relative comparator %q is not ge, gt or approx", g.ID, g.Relative.Comparator)
+				}
 				rels = append(rels, relRef{n: field(get(gn, "relative"), "indicator"), id: g.Relative.Indicator})
 			}
 			if tr := g.Trajectory; tr != nil {

@@ -28,11 +28,18 @@ type Error struct {
 	Column  string // column letter ("H"); empty when the whole row is at fault
 	Field   Field
 	Message string
+	// Limit says the file passed a limit of the decoder (too many sheets, rows,
+	// columns, cells or bytes) rather than being malformed: HTTP answers 413.
+	Limit bool
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sheet %q", e.Sheet)
+	if e.Sheet != "" {
+		fmt.Fprintf(&b, "sheet %q", e.Sheet)
+	} else {
+		b.WriteString("workbook")
+	}
 	if e.Row > 0 {
 		fmt.Fprintf(&b, ", row %d", e.Row)
 	}
@@ -79,12 +86,27 @@ func (b Batch) Locate(index int, field, code, message string) *Error {
 	return e
 }
 
-// DecoderConfig configures a Decoder.
+// DecoderConfig configures a Decoder. The limits bound the memory and time of one
+// decode whatever the file claims; a file over a limit gets an *Error with Limit set
+// (codes too_many_sheets, sheet_too_large, xlsx_too_large, too_many_reports, too_large).
 type DecoderConfig struct {
 	Catalog *indicators.Catalog // required: indicator ids and units
-	// MaxRows bounds the rows read per sheet (default 5000); more is an error.
+	// MaxRows bounds the rows read per sheet below the header (default 5000); a filled
+	// row further down is an error.
 	MaxRows int
-	// MaxBytes bounds the unzipped size of an .xlsx (default 32 MiB).
+	// MaxColumns bounds the columns read (default 100, up to CV); a filled cell further
+	// right is an error, an empty (formatted) one is ignored.
+	MaxColumns int
+	// MaxCells bounds the cells of a workbook, empty ones included (default 200,000).
+	MaxCells int
+	// MaxSheets bounds the sheets of a workbook (default 32).
+	MaxSheets int
+	// MaxReports bounds the filled rows of a file (default 0: no bound); the decoder
+	// stops at the first row over it.
+	MaxReports int
+	// MaxUnzipped bounds the unzipped size of an .xlsx, all parts together (default 8 MiB).
+	MaxUnzipped int64
+	// MaxBytes bounds the size of a CSV file (default 32 MiB).
 	MaxBytes int64
 }
 
@@ -94,6 +116,18 @@ func (c *DecoderConfig) defaults() error {
 	}
 	if c.MaxRows <= 0 {
 		c.MaxRows = 5000
+	}
+	if c.MaxColumns <= 0 {
+		c.MaxColumns = 100
+	}
+	if c.MaxCells <= 0 {
+		c.MaxCells = 200_000
+	}
+	if c.MaxSheets <= 0 {
+		c.MaxSheets = 32
+	}
+	if c.MaxUnzipped <= 0 {
+		c.MaxUnzipped = 8 << 20
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = 32 << 20
@@ -114,43 +148,95 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	return &Decoder{cfg: cfg}, nil
 }
 
+// lastRow is the last row a filled cell may be on: the header within the first rows,
+// then MaxRows rows.
+func (d *Decoder) lastRow() int { return headerScan + d.cfg.MaxRows }
+
 // DecodeXLSX reads every sheet that has a header row (指标编号, 填报期间, ...); sheets
-// without one (instructions) are skipped. Errors are *Error.
+// without one (instructions) are skipped. The file is read into memory (it is at most
+// the caller's body limit) and scanned against the limits before excelize opens it;
+// excelize then streams the rows (Rows), so no sheet is ever held whole. Numbers are
+// read as Excel shows them, to 15 significant digits. Errors are *Error.
 func (d *Decoder) DecodeXLSX(r io.Reader) (b Batch, err error) {
 	defer func() {
 		if p := recover(); p != nil { // a malformed file must not take the server down
-			b, err = Batch{}, &Error{Code: "invalid_xlsx", Sheet: "", Message: fmt.Sprintf("the file is not a readable .xlsx workbook (%v)", p)}
+			b, err = Batch{}, &Error{Code: "invalid_xlsx", Sheet: "", Message: fmt.Sprintf("the file is not a readable .xlsx workbook (%v) (文件已损坏)", p)}
 		}
 	}()
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: d.cfg.MaxBytes, UnzipXMLSizeLimit: d.cfg.MaxBytes})
+	data, err := io.ReadAll(io.LimitReader(r, d.cfg.MaxUnzipped+1))
 	if err != nil {
-		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("the file is not a readable .xlsx workbook: %v", err)}
+		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("read: %v (上传内容无法读取)", err)}
+	}
+	if int64(len(data)) > d.cfg.MaxUnzipped {
+		return Batch{}, limitError("xlsx_too_large", "", "the file is over %s (文件过大)", byteSize(d.cfg.MaxUnzipped))
+	}
+	flags, err := scanXLSX(data, scanLimits{unzipped: d.cfg.MaxUnzipped, sheets: d.cfg.MaxSheets, lastRow: d.lastRow(),
+		columns: d.cfg.MaxColumns, cells: d.cfg.MaxCells})
+	if err != nil {
+		return Batch{}, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: d.cfg.MaxUnzipped, UnzipXMLSizeLimit: d.cfg.MaxUnzipped})
+	if err != nil {
+		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("the file is not a readable .xlsx workbook: %v (文件已损坏)", err)}
 	}
 	defer f.Close()
 	found := false
 	seen := map[string]Origin{}
-	for _, sheet := range f.GetSheetList() {
-		raw, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
-		if err != nil {
-			return Batch{}, &Error{Code: "invalid_xlsx", Sheet: sheet, Message: fmt.Sprintf("cannot read the sheet: %v", err)}
-		}
-		shown, err := f.GetRows(sheet)
-		if err != nil {
-			return Batch{}, &Error{Code: "invalid_xlsx", Sheet: sheet, Message: fmt.Sprintf("cannot read the sheet: %v", err)}
-		}
-		ok, err := d.rows(&b, seen, sheet, raw, shown)
+	list := f.GetSheetList()
+	if len(list) > d.cfg.MaxSheets { // the scan counted them already; excelize agrees
+		return Batch{}, limitError("too_many_sheets", "", "the workbook has more than %d sheets (工作表过多)", d.cfg.MaxSheets)
+	}
+	for _, sheet := range list {
+		ok, err := d.xlsxSheet(f, &b, seen, sheet, flags[sheet])
 		if err != nil {
 			return Batch{}, err
 		}
 		found = found || ok
 	}
 	if !found {
-		return Batch{}, &Error{Code: "missing_header", Sheet: strings.Join(f.GetSheetList(), ","), Message: "no sheet has a header row with 指标编号 (indicator) and 填报期间 (period): use the template from `duban template`"}
+		return Batch{}, &Error{Code: "missing_header", Sheet: strings.Join(list, ","), Message: "no sheet has a header row with 指标编号 (indicator) and 填报期间 (period): use the template from `duban template`"}
 	}
 	if len(b.Reports) == 0 {
-		return Batch{}, &Error{Code: "empty_upload", Sheet: strings.Join(f.GetSheetList(), ","), Message: "no row is filled: write the figure in 本期数值 (or the stage in 进度阶段 for milestones)"}
+		return Batch{}, &Error{Code: "empty_upload", Sheet: strings.Join(list, ","), Message: "no row is filled: write the figure in 本期数值 (or the stage in 进度阶段 for milestones)"}
 	}
 	return b, nil
+}
+
+// xlsxSheet streams one sheet's stored (raw) values through excelize's row iterator.
+// Formatting is left out on purpose: excelize parses a cell's number format for every
+// cell it formats, which a workbook of long formats turns into minutes of work; the
+// scan has noted instead which cells are percentages or logical values (kinds).
+func (d *Decoder) xlsxSheet(f *excelize.File, b *Batch, seen map[string]Origin, sheet string, kinds cells) (bool, error) {
+	readErr := func(err error) *Error {
+		return &Error{Code: "invalid_xlsx", Sheet: sheet, Message: fmt.Sprintf("cannot read the sheet: %v (工作表无法读取)", err)}
+	}
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return false, readErr(err)
+	}
+	defer rows.Close()
+	sd := d.newSheet(b, seen, sheet)
+	sd.kinds, sd.excel = kinds, true
+	for row := 1; rows.Next(); row++ {
+		if row > d.lastRow() { // the scan found no filled cell further down
+			break
+		}
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return sd.header, readErr(err)
+		}
+		if len(cells) > d.cfg.MaxColumns { // the scan refused these already
+			return sd.header, limitError("sheet_too_large", sheet, "row %d is wider than %d columns (列数超出范围)", row, d.cfg.MaxColumns)
+		}
+		done, err := sd.add(row, cells)
+		if err != nil || done {
+			return sd.header, err
+		}
+	}
+	if err := rows.Error(); err != nil {
+		return sd.header, readErr(err)
+	}
+	return sd.header, nil
 }
 
 // CSVSheet is the sheet name used in errors about CSV files.
@@ -159,28 +245,32 @@ const CSVSheet = "CSV"
 // DecodeCSV reads a CSV file whose first non-empty row is a header (the template's
 // Chinese headers or indicator,period,value,stage,percent,note,evidence,idempotency_key).
 // UTF-8 (with or without BOM) and GB18030 (what Excel on Chinese Windows saves) are
-// accepted; the delimiter may be a comma, semicolon or tab. Errors are *Error.
+// accepted; the delimiter may be a comma, semicolon or tab; lines may end in LF, CRLF
+// or a lone CR (old Mac exports). Errors are *Error.
 func (d *Decoder) DecodeCSV(r io.Reader) (Batch, error) {
 	data, err := io.ReadAll(io.LimitReader(r, d.cfg.MaxBytes+1))
 	if err != nil {
-		return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: fmt.Sprintf("read: %v", err)}
+		return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: fmt.Sprintf("read: %v (上传内容无法读取)", err)}
 	}
 	if int64(len(data)) > d.cfg.MaxBytes {
-		return Batch{}, &Error{Code: "too_large", Sheet: CSVSheet, Message: fmt.Sprintf("the file is over %d bytes", d.cfg.MaxBytes)}
+		return Batch{}, &Error{Code: "too_large", Sheet: CSVSheet, Limit: true, Message: fmt.Sprintf("the file is over %d bytes (文件过大)", d.cfg.MaxBytes)}
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 		if err != nil {
-			return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: "the file is neither UTF-8 nor GB18030 text"}
+			return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Message: "the file is neither UTF-8 nor GB18030 text (请以 UTF-8 或 GB18030 编码保存)"}
 		}
 		data = dec
 	}
+	data = loneCR(data)
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = sniffDelimiter(data)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
-	var rows [][]string
+	cr.ReuseRecord = true
+	var b Batch
+	sd := d.newSheet(&b, map[string]Origin{}, CSVSheet)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -194,27 +284,46 @@ func (d *Decoder) DecodeCSV(r io.Reader) (Batch, error) {
 			}
 			return Batch{}, &Error{Code: "invalid_csv", Sheet: CSVSheet, Row: line, Message: err.Error()}
 		}
-		line, _ := cr.FieldPos(0)
-		for len(rows) < line-1 { // keep spreadsheet row numbers: blank lines count
-			rows = append(rows, nil)
+		line, _ := cr.FieldPos(0) // spreadsheet row numbers: blank lines count
+		if len(rec) > d.cfg.MaxColumns && strings.Join(rec[d.cfg.MaxColumns:], "") != "" {
+			return Batch{}, &Error{Code: "sheet_too_large", Sheet: CSVSheet, Row: line, Column: colName(d.cfg.MaxColumns), Limit: true,
+				Message: fmt.Sprintf("the row has a field beyond column %s; at most %d columns are read (列数超出范围)", colName(d.cfg.MaxColumns-1), d.cfg.MaxColumns)}
 		}
-		rows = append(rows, rec)
-		if len(rows) > d.cfg.MaxRows+10 {
-			return Batch{}, &Error{Code: "too_many_rows", Sheet: CSVSheet, Message: fmt.Sprintf("more than %d rows", d.cfg.MaxRows)}
+		if line > d.lastRow() {
+			return Batch{}, &Error{Code: "sheet_too_large", Sheet: CSVSheet, Row: line, Limit: true,
+				Message: fmt.Sprintf("the file has more than %d lines; split it into several files (行数超出范围)", d.lastRow())}
+		}
+		done, err := sd.add(line, rec)
+		if err != nil {
+			return Batch{}, err
+		}
+		if done {
+			break
 		}
 	}
-	var b Batch
-	ok, err := d.rows(&b, map[string]Origin{}, CSVSheet, rows, rows)
-	if err != nil {
-		return Batch{}, err
-	}
-	if !ok {
+	if !sd.header {
 		return Batch{}, &Error{Code: "missing_header", Sheet: CSVSheet, Row: 1, Message: "the first row must be a header naming the columns: indicator,period,value (or 指标编号,填报期间,本期数值)"}
 	}
 	if len(b.Reports) == 0 {
 		return Batch{}, &Error{Code: "empty_upload", Sheet: CSVSheet, Message: "no row is filled: give a value (or a stage for milestones)"}
 	}
 	return b, nil
+}
+
+// loneCR turns line ends made of a lone CR (Excel for Mac before 2016, "CSV
+// (Macintosh)") into LF, which encoding/csv reads; CRLF stays as it is.
+func loneCR(data []byte) []byte {
+	if bytes.IndexByte(data, '\r') < 0 {
+		return data
+	}
+	out := make([]byte, len(data))
+	copy(out, data)
+	for i, c := range out {
+		if c == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+			out[i] = '\n'
+		}
+	}
+	return out
 }
 
 func sniffDelimiter(data []byte) rune {
@@ -233,140 +342,164 @@ func sniffDelimiter(data []byte) rune {
 
 const headerScan = 10 // rows searched for the header
 
-// rows decodes one sheet into b. It reports whether the sheet had a header row.
-// raw holds unformatted cell values, shown the values as displayed (for "6.5%").
-func (d *Decoder) rows(b *Batch, seen map[string]Origin, sheet string, raw, shown [][]string) (bool, error) {
-	hdr := -1
-	var cols map[Field]int
-	for i := 0; i < len(raw) && i < headerScan; i++ {
-		m := map[Field]int{}
-		for j, cell := range raw[i] {
-			if f, ok := fieldOf(cell); ok {
-				if _, dup := m[f]; !dup {
-					m[f] = j
-				}
+// sheetRows decodes the rows of one sheet as they stream by.
+type sheetRows struct {
+	d      *Decoder
+	b      *Batch
+	seen   map[string]Origin
+	sheet  string
+	header bool // the header row was found
+	hdrRow int
+	cols   map[Field]int
+	kinds  cells // cells that are percentages or logical values (xlsx)
+	excel  bool  // numbers are stored doubles, read to Excel's 15 digits (xlsx)
+}
+
+func (d *Decoder) newSheet(b *Batch, seen map[string]Origin, sheet string) *sheetRows {
+	return &sheetRows{d: d, b: b, seen: seen, sheet: sheet}
+}
+
+// add decodes one row (1-based row number, the stored cell values). done says the rest
+// of the sheet needs no reading: no header in the first rows.
+func (s *sheetRows) add(row int, raw []string) (done bool, err error) {
+	if !s.header {
+		if row > headerScan {
+			return true, nil
+		}
+		return false, s.findHeader(row, raw)
+	}
+	return false, s.data(row, raw)
+}
+
+func (s *sheetRows) findHeader(row int, cells []string) error {
+	m := map[Field]int{}
+	for j, cell := range cells {
+		if f, ok := fieldOf(cell); ok {
+			if _, dup := m[f]; !dup {
+				m[f] = j
 			}
 		}
-		if _, ok := m[FieldIndicator]; ok {
-			hdr, cols = i, m
-			break
-		}
 	}
-	if hdr < 0 {
-		return false, nil
+	if _, ok := m[FieldIndicator]; !ok {
+		return nil
 	}
-	for _, need := range []Field{FieldPeriod} {
-		if _, ok := cols[need]; !ok {
-			return true, &Error{Code: "missing_column", Sheet: sheet, Row: hdr + 1, Field: need,
-				Message: fmt.Sprintf("the header row has no %s (%s) column", headerOf(need), need)}
-		}
+	s.header, s.hdrRow, s.cols = true, row, m
+	if _, ok := m[FieldPeriod]; !ok {
+		return &Error{Code: "missing_column", Sheet: s.sheet, Row: row, Field: FieldPeriod,
+			Message: fmt.Sprintf("the header row has no %s (%s) column", headerOf(FieldPeriod), FieldPeriod)}
 	}
-	if _, v := cols[FieldValue]; !v {
-		if _, s := cols[FieldStage]; !s {
-			return true, &Error{Code: "missing_column", Sheet: sheet, Row: hdr + 1, Field: FieldValue,
+	if _, v := m[FieldValue]; !v {
+		if _, st := m[FieldStage]; !st {
+			return &Error{Code: "missing_column", Sheet: s.sheet, Row: row, Field: FieldValue,
 				Message: "the header row has neither a 本期数值 (value) nor a 进度阶段 (stage) column"}
 		}
 	}
-	if len(raw)-hdr-1 > d.cfg.MaxRows {
-		return true, &Error{Code: "too_many_rows", Sheet: sheet, Message: fmt.Sprintf("more than %d rows", d.cfg.MaxRows)}
+	return nil
+}
+
+func (s *sheetRows) data(row int, raw []string) error {
+	cols, sheet := s.cols, s.sheet
+	get := func(f Field) string {
+		j, ok := cols[f]
+		if !ok || j >= len(raw) {
+			return ""
+		}
+		return strings.TrimSpace(raw[j])
 	}
-	for i := hdr + 1; i < len(raw); i++ {
-		row := i + 1
-		get := func(f Field) string {
-			j, ok := cols[f]
-			if !ok || j >= len(raw[i]) {
-				return ""
-			}
-			return strings.TrimSpace(raw[i][j])
-		}
-		getShown := func(f Field) string {
-			j, ok := cols[f]
-			if !ok || i >= len(shown) || j >= len(shown[i]) {
-				return ""
-			}
-			return strings.TrimSpace(shown[i][j])
-		}
-		cellErr := func(f Field, code, format string, args ...any) *Error {
-			e := &Error{Code: code, Sheet: sheet, Row: row, Field: f, Message: fmt.Sprintf(format, args...)}
-			if j, ok := cols[f]; ok {
-				e.Column = colName(j)
-			}
-			return e
-		}
-		id := get(FieldIndicator)
-		value, stage, percent, note := get(FieldValue), get(FieldStage), get(FieldPercent), get(FieldNote)
-		if id == "" {
-			if value != "" || stage != "" || percent != "" || note != "" {
-				return true, cellErr(FieldIndicator, "missing_indicator", "the row is filled but has no indicator id")
-			}
-			continue
-		}
-		if value == "" && stage == "" && percent == "" {
-			if note != "" {
-				f := FieldValue
-				if _, ok := cols[f]; !ok {
-					f = FieldStage
-				}
-				return true, cellErr(f, "missing_value", "the row has a note but no figure: fill 本期数值 (or 进度阶段 for a milestone), or clear the note")
-			}
-			continue // not reported this time
-		}
-		entry, ok := d.cfg.Catalog.Lookup(id)
+	kind := func(f Field) cellKind {
+		j, ok := cols[f]
 		if !ok {
-			return true, cellErr(FieldIndicator, "unknown_indicator", "%q is not an indicator of the catalog", id)
+			return kindPlain
 		}
-		t := entry.Target
-		rep := indicators.Report{Indicator: id, Note: note, Evidence: get(FieldEvidence), IdempotencyKey: get(FieldKey)}
-		p, err := parsePeriod(get(FieldPeriod))
-		if err != nil {
-			return true, cellErr(FieldPeriod, "invalid_period", "%v", err)
-		}
-		rep.Period = p
-		scale := 1.0
-		if u := get(FieldUnit); u != "" && value != "" {
-			switch {
-			case t.DisplayUnit != "" && u == t.DisplayUnit:
-				scale = present.Scale(t)
-			case u == t.Unit:
-			default:
-				return true, cellErr(FieldUnit, "unit_mismatch", "unit %q does not match indicator %s (%s)", u, id, present.Unit(t))
-			}
-		}
-		if value != "" {
-			v, err := parseNumber(value, getShown(FieldValue))
-			if err != nil {
-				return true, cellErr(FieldValue, "invalid_value", "%q is not a number: %v", value, err)
-			}
-			v *= scale
-			rep.Value = &v
-		}
-		if stage != "" {
-			st, ok := present.ParseStage(stage)
-			if !ok {
-				return true, cellErr(FieldStage, "invalid_stage", "%q is not a stage: use 未启动, 已开工, 已完成 or 受阻 (planned, started, completed, blocked)", stage)
-			}
-			rep.Stage = st
-		}
-		if percent != "" {
-			v, err := parseNumber(percent, getShown(FieldPercent))
-			if err != nil {
-				return true, cellErr(FieldPercent, "invalid_percent", "%q is not a number: %v", percent, err)
-			}
-			if v < 0 || v > 100 {
-				return true, cellErr(FieldPercent, "invalid_percent", "percent %s is outside 0..100", present.Number(v))
-			}
-			rep.Percent = &v
-		}
-		key := rep.Indicator + "|" + rep.Period
-		if prev, dup := seen[key]; dup {
-			return true, cellErr(FieldIndicator, "duplicate_row", "indicator %s, period %s is already on sheet %q row %d", id, rep.Period, prev.Sheet, prev.Row)
-		}
-		o := Origin{Sheet: sheet, Row: row, columns: cols}
-		seen[key] = o
-		b.Reports = append(b.Reports, rep)
-		b.Origins = append(b.Origins, o)
+		return s.kinds[cellKey{row, j + 1}]
 	}
-	return true, nil
+	cellErr := func(f Field, code, format string, args ...any) *Error {
+		e := &Error{Code: code, Sheet: sheet, Row: row, Field: f, Message: fmt.Sprintf(format, args...)}
+		if j, ok := cols[f]; ok {
+			e.Column = colName(j)
+		}
+		return e
+	}
+	id := get(FieldIndicator)
+	value, stage, percent, note := get(FieldValue), get(FieldStage), get(FieldPercent), get(FieldNote)
+	if id == "" {
+		if value != "" || stage != "" || percent != "" || note != "" {
+			return cellErr(FieldIndicator, "missing_indicator", "the row is filled but has no indicator id")
+		}
+		return nil
+	}
+	if row-s.hdrRow > s.d.cfg.MaxRows {
+		return &Error{Code: "sheet_too_large", Sheet: sheet, Row: row, Limit: true,
+			Message: fmt.Sprintf("more than %d rows below the header; split the file (行数超出范围)", s.d.cfg.MaxRows)}
+	}
+	if value == "" && stage == "" && percent == "" {
+		if note != "" {
+			f := FieldValue
+			if _, ok := cols[f]; !ok {
+				f = FieldStage
+			}
+			return cellErr(f, "missing_value", "the row has a note but no figure: fill 本期数值 (or 进度阶段 for a milestone), or clear the note")
+		}
+		return nil // not reported this time
+	}
+	entry, ok := s.d.cfg.Catalog.Lookup(id)
+	if !ok {
+		return cellErr(FieldIndicator, "unknown_indicator", "%q is not an indicator of the catalog", id)
+	}
+	t := entry.Target
+	rep := indicators.Report{Indicator: id, Note: note, Evidence: get(FieldEvidence), IdempotencyKey: get(FieldKey)}
+	p, err := parsePeriod(get(FieldPeriod))
+	if err != nil {
+		return cellErr(FieldPeriod, "invalid_period", "%v", err)
+	}
+	rep.Period = p
+	scale := 1.0
+	if u := get(FieldUnit); u != "" && value != "" {
+		switch {
+		case t.DisplayUnit != "" && u == t.DisplayUnit:
+			scale = present.Scale(t)
+		case u == t.Unit:
+		default:
+			return cellErr(FieldUnit, "unit_mismatch", "unit %q does not match indicator %s (%s)", u, id, present.Unit(t))
+		}
+	}
+	if value != "" {
+		v, err := parseNumber(value, kind(FieldValue), scale, s.excel)
+		if err != nil {
+			return cellErr(FieldValue, "invalid_value", "%q is not a number: %v", value, err)
+		}
+		rep.Value = &v
+	}
+	if stage != "" {
+		st, ok := present.ParseStage(stage)
+		if !ok {
+			return cellErr(FieldStage, "invalid_stage", "%q is not a stage: use 未启动, 已开工, 已完成 or 受阻 (planned, started, completed, blocked)", stage)
+		}
+		rep.Stage = st
+	}
+	if percent != "" {
+		v, err := parseNumber(percent, kind(FieldPercent), 1, s.excel)
+		if err != nil {
+			return cellErr(FieldPercent, "invalid_percent", "%q is not a number: %v", percent, err)
+		}
+		if v < 0 || v > 100 {
+			return cellErr(FieldPercent, "invalid_percent", "percent %s is outside 0..100", present.Number(v))
+		}
+		rep.Percent = &v
+	}
+	key := rep.Indicator + "|" + rep.Period
+	if prev, dup := s.seen[key]; dup {
+		return cellErr(FieldIndicator, "duplicate_row", "indicator %s, period %s is already on sheet %q row %d", id, rep.Period, prev.Sheet, prev.Row)
+	}
+	if max := s.d.cfg.MaxReports; max > 0 && len(s.b.Reports) >= max {
+		return &Error{Code: "too_many_reports", Sheet: sheet, Row: row, Limit: true,
+			Message: fmt.Sprintf("more than %d filled rows; upload at most %d per file (单次最多%d条)", max, max, max)}
+	}
+	o := Origin{Sheet: sheet, Row: row, columns: cols}
+	s.seen[key] = o
+	s.b.Reports = append(s.b.Reports, rep)
+	s.b.Origins = append(s.b.Origins, o)
+	return nil
 }
 
 var (
@@ -404,27 +537,39 @@ func parsePeriod(s string) (string, error) {
 	return p.String(), nil
 }
 
-var fullWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9",
-	"．", ".", "，", ",", "－", "-", "＋", "+", "％", "%", "　", "")
+// parseNumber reads a cell's number in the sheet's unit and returns it in the base unit
+// (indicators.ParseScaled: decimal-exact, thousands separators, full-width digits, a
+// typed "6.5%" means 6.5). A cell Excel formats as a percentage stores 0.065 for
+// "6.5%", and people mean 6.5; a logical (TRUE/FALSE) cell is no number. A number
+// stored by Excel (excel) is read to Excel's 15 significant digits, which is what the
+// person typed (Excel may store 0.07 as 7.0000000000000007E-2); a CSV's text is taken
+// as written.
+func parseNumber(raw string, kind cellKind, scale float64, excel bool) (float64, error) {
+	switch kind {
+	case kindBoolean:
+		word := "TRUE"
+		if raw == "0" || strings.EqualFold(raw, "false") {
+			word = "FALSE"
+		}
+		return 0, fmt.Errorf("the cell holds the logical value %s, not a number: type the figure as digits (逻辑值不是数字,请填写数值)", word)
+	case kindPercent:
+		scale *= 100
+	}
+	if excel {
+		raw = excelDigits(raw)
+	}
+	return indicators.ParseScaled(raw, scale)
+}
 
-// parseNumber reads a number as typed: thousands separators, full-width digits and a
-// trailing % are accepted. shown is the cell as displayed: a cell Excel formats as a
-// percentage holds 0.065 for "6.5%", and people mean 6.5.
-func parseNumber(raw, shown string) (float64, error) {
-	s := strings.ReplaceAll(fullWidth.Replace(raw), " ", "")
-	pct := strings.HasSuffix(s, "%")
-	s = strings.TrimSuffix(s, "%")
-	s = strings.ReplaceAll(s, ",", "")
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, errors.New("write digits only, e.g. 11800 or 6.5")
+// excelDigits rounds a stored number to 15 significant digits, Excel's precision; other
+// text is returned as it is.
+func excelDigits(raw string) string {
+	if strings.ContainsAny(raw, ",%") {
+		return raw
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, errors.New("not a finite number")
+	f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return raw
 	}
-	if !pct && strings.HasSuffix(shown, "%") && shown != raw {
-		v *= 100
-		v = math.Round(v*1e9) / 1e9
-	}
-	return v, nil
+	return strconv.FormatFloat(f, 'g', 15, 64)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
 	"github.com/duban-gov/duban/sheets"
@@ -414,5 +415,229 @@ func checkBatch(t *testing.T, cat *indicators.Catalog, b sheets.Batch, err error
 		if r.Value == nil && r.Stage == "" && r.Percent == nil {
 			t.Fatalf("empty report passed: %+v", r)
 		}
+	}
+}
+
+// catalogWan is the mini catalog with 57.1 (新增城镇就业) reported in 万人, as the
+// shipped catalog has it.
+func catalogWan(t testing.TB) *indicators.Catalog {
+	t.Helper()
+	cat := catalog(t)
+	e, _ := cat.Lookup("57.1")
+	e.Target.DisplayUnit, e.Target.DisplayScale = "万人", 1e4
+	return cat
+}
+
+// TestDisplayUnitsConvertDecimalExact: a figure in 万人 or 亿元 reaches the store in
+// base units exactly as written, whether Excel stored it short (0.07) or with the 17
+// digits of its double (7.0000000000000007E-2), and whether it came by xlsx or CSV.
+func TestDisplayUnitsConvertDecimalExact(t *testing.T) {
+	cat := catalogWan(t)
+	d, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		id, stored string
+		want       float64
+	}{
+		"0.07 万人":                                 {"57.1", "0.07", 700},
+		"0.07 万人 as Excel stores its double":      {"57.1", "7.0000000000000007E-2", 700},
+		"0.34 万人":                                 {"57.1", "0.34", 3400},
+		"0.34 万人 as Excel stores its double":      {"57.1", "0.34000000000000002", 3400},
+		"4.3 万人":                                  {"57.1", "4.3", 43000},
+		"0.1+0.2 computed in Excel, 0.3 shown":    {"57.1", "0.30000000000000004", 3000},
+		"0.0001 万人 is one person":                 {"57.1", "1E-4", 1},
+		"0.34 亿元":                                 {"11.1", "0.34", 34000000},
+		"128.5 亿元":                                {"11.1", "128.5", 12850000000},
+		"4567.89 亿元 as Excel stores its double":   {"11.1", "4567.8900000000003", 456789000000},
+		"1.2 亿元":                                  {"11.1", "1.2", 120000000},
+		"a growth rate without display unit: 6.5": {"4.1", "6.5", 6.5},
+	}
+	for name, tc := range cases {
+		t.Run(name+" (xlsx)", func(t *testing.T) {
+			dept := "rsj"
+			if tc.id != "57.1" {
+				dept = "fgw"
+			}
+			f, sheet := templateOf(t, cat, dept)
+			if err := f.SetCellDefault(sheet, fmt.Sprintf("H%d", rowOf(t, f, sheet, tc.id)), tc.stored); err != nil {
+				t.Fatal(err)
+			}
+			b, err := d.DecodeXLSX(bytes.NewReader(bytesOf(t, f)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := *b.Reports[0].Value; got != tc.want {
+				t.Errorf("stored %s → %v, want exactly %v", tc.stored, got, tc.want)
+			}
+		})
+		t.Run(name+" (CSV)", func(t *testing.T) {
+			e, _ := cat.Lookup(tc.id)
+			in := fmt.Sprintf("指标编号,填报期间,单位,本期数值\n%s,2026-03,%s,%s\n", tc.id, present.Unit(e.Target), tc.stored)
+			b, err := d.DecodeCSV(strings.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.want
+			if tc.stored == "0.34000000000000002" || tc.stored == "7.0000000000000007E-2" || tc.stored == "0.30000000000000004" || tc.stored == "4567.8900000000003" {
+				// In a CSV the digits are what the person wrote: no rounding to Excel's 15.
+				want, _ = indicators.ParseScaled(tc.stored, present.Scale(e.Target))
+			}
+			if got := *b.Reports[0].Value; got != want {
+				t.Errorf("CSV %s → %v, want exactly %v", tc.stored, got, want)
+			}
+		})
+	}
+}
+
+// TestTheLastReportColumnReadsBack: the template shows the last report in the display
+// unit exactly, so a clerk who copies it into 本期数值 sends the same base value.
+func TestTheLastReportColumnReadsBack(t *testing.T) {
+	cat := catalogWan(t)
+	for _, base := range []float64{700, 3400, 123, 43000, 1, 11800, 4321.5} {
+		t.Run(fmt.Sprint(base), func(t *testing.T) {
+			var buf bytes.Buffer
+			last := func(id string) (indicators.Revision, bool) {
+				v := base
+				return indicators.Revision{Report: indicators.Report{Indicator: id, Period: "2026-02", Value: &v}}, id == "57.1"
+			}
+			if err := sheets.WriteTemplate(&buf, sheets.TemplateConfig{Catalog: cat, Department: "rsj", Period: "2026-03", Last: last}); err != nil {
+				t.Fatal(err)
+			}
+			f, err := excelize.OpenReader(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, _ := cat.Department("rsj")
+			sheet := sheets.SheetName(*d)
+			r := rowOf(t, f, sheet, "57.1")
+			shown, _ := f.GetCellValue(sheet, fmt.Sprintf("G%d", r))
+			text := strings.TrimSuffix(shown, "万人(2026-02)")
+			if text == shown {
+				t.Fatalf("last report %q is not in 万人", shown)
+			}
+			set(t, f, sheet, "H", r, text) // copied as text, as a clerk pastes it
+			dec, _ := sheets.NewDecoder(sheets.DecoderConfig{Catalog: cat})
+			b, err := dec.DecodeXLSX(bytes.NewReader(bytesOf(t, f)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := *b.Reports[0].Value; got != base {
+				t.Errorf("shown %q reads back as %v, want %v", shown, got, base)
+			}
+		})
+	}
+}
+
+// templateOf is template over another catalog.
+func templateOf(t testing.TB, cat *indicators.Catalog, dept string) (*excelize.File, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := sheets.WriteTemplate(&buf, sheets.TemplateConfig{Catalog: cat, Department: dept, Period: "2026-03"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := cat.Department(dept)
+	return f, sheets.SheetName(*d)
+}
+
+// TestCellFormatsDecideWhatANumberMeans: a percentage format (built-in or custom) shows
+// the stored number ×100 and people mean what they see; a % in quotes is only text; a
+// logical value, stored as such or formatted as TRUE/FALSE, is no number.
+func TestCellFormatsDecideWhatANumberMeans(t *testing.T) {
+	cases := map[string]struct {
+		id     string
+		value  any
+		numFmt int
+		custom string
+		want   float64
+		code   string
+	}{
+		"built-in 0.00%":                        {id: "4.1", value: 0.065, numFmt: 10, want: 6.5},
+		"built-in 0%":                           {id: "4.1", value: 0.06, numFmt: 9, want: 6},
+		"custom 0.0%":                           {id: "4.1", value: 0.065, custom: `0.0%`, want: 6.5},
+		"custom with a negative section":        {id: "4.1", value: 0.065, custom: `0.00%;[Red]-0.00%`, want: 6.5},
+		"a quoted % is text: 6.5 shows 6.5%":    {id: "4.1", value: 6.5, custom: `0.0"%"`, want: 6.5},
+		"an escaped % is text too":              {id: "4.1", value: 6.5, custom: `0.0\%`, want: 6.5},
+		"a percentage format on a text cell":    {id: "4.1", value: "6.5", numFmt: 10, want: 6.5},
+		"0.00 is plain":                         {id: "4.1", value: 6.5, numFmt: 2, want: 6.5},
+		"a TRUE cell":                           {id: "57.1", value: true, code: "invalid_value"},
+		"a FALSE cell":                          {id: "57.1", value: false, code: "invalid_value"},
+		"1 formatted TRUE/FALSE by LibreOffice": {id: "57.1", value: 1, custom: `"TRUE";"TRUE";"FALSE"`, code: "invalid_value"},
+		"a TRUE in the percent column":          {id: "9.1", value: true, code: "invalid_percent"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dept, col := "fgw", "H"
+			if tc.id == "57.1" {
+				dept = "rsj"
+			}
+			f, sheet := template(t, dept)
+			r := rowOf(t, f, sheet, tc.id)
+			if tc.id == "9.1" {
+				set(t, f, sheet, "I", r, "已开工")
+				col = "J"
+			}
+			cell := fmt.Sprintf("%s%d", col, r)
+			set(t, f, sheet, col, r, tc.value)
+			if tc.numFmt != 0 || tc.custom != "" {
+				st := &excelize.Style{NumFmt: tc.numFmt}
+				if tc.custom != "" {
+					st.CustomNumFmt = &tc.custom
+				}
+				id, err := f.NewStyle(st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := f.SetCellStyle(sheet, cell, cell, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b, err := decoder(t).DecodeXLSX(bytes.NewReader(bytesOf(t, f)))
+			if tc.code != "" {
+				var se *sheets.Error
+				if !errors.As(err, &se) || se.Code != tc.code || se.Sheet != sheet || se.Row != r || se.Column != col {
+					t.Fatalf("err = %v, want %s at %s", err, tc.code, cell)
+				}
+				if !strings.Contains(se.Message, "逻辑值") {
+					t.Errorf("message %q does not say it is a logical value", se.Message)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := *b.Reports[0].Value; got != tc.want {
+				t.Errorf("value = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCSVLineEnds: CRLF (Windows), LF and a lone CR (Excel for Mac before 2016, "CSV
+// (Macintosh)") all read the same rows, and errors name the same line.
+func TestCSVLineEnds(t *testing.T) {
+	for name, eol := range map[string]string{"LF": "\n", "CRLF": "\r\n", "CR only": "\r"} {
+		t.Run(name, func(t *testing.T) {
+			in := strings.Join([]string{"indicator,period,value,note", "57.1,2026-03,11800,\"一季度\"", "", "56.1,2026-Q1,5.5,ok", ""}, eol)
+			b, err := decoder(t).DecodeCSV(strings.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b.Reports) != 2 || b.Reports[0].Indicator != "57.1" || *b.Reports[0].Value != 11800 || b.Reports[0].Note != "一季度" ||
+				b.Reports[1].Indicator != "56.1" || *b.Reports[1].Value != 5.5 || b.Origins[1].Row != 4 {
+				t.Fatalf("reports %+v, origins %+v", b.Reports, b.Origins)
+			}
+			bad := strings.Join([]string{"indicator,period,value", "57.1,2026-03,11800", "56.1,2026-Q1,abc", ""}, eol)
+			_, err = decoder(t).DecodeCSV(strings.NewReader(bad))
+			var se *sheets.Error
+			if !errors.As(err, &se) || se.Code != "invalid_value" || se.Row != 3 || se.Column != "C" {
+				t.Fatalf("err = %v, want invalid_value at row 3, column C", err)
+			}
+		})
 	}
 }

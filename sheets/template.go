@@ -236,10 +236,12 @@ func lastText(t *indicators.Target, r indicators.Revision) string {
 	var v string
 	switch {
 	case r.Value != nil:
-		v = present.Value(t, *r.Value)
+		// Exact in the display unit (0.0123万人, not 0.01万人): people copy it into
+		// 本期数值, and it must read back as the same base value.
+		v = indicators.FormatScaled(*r.Value, present.Scale(t)) + present.Unit(t)
 	case r.Stage != "":
-		v = present.StageLabel(r.Stage)
-		if r.Percent != nil {
+		v = present.StageText(t, r.Stage) // a follow-up in progress reads 推进中
+		if r.Percent != nil && r.Stage != indicators.StageCompleted {
 			v += " " + present.Number(*r.Percent) + "%"
 		}
 	default:

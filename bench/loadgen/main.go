@@ -5,6 +5,11 @@
 //	loadgen -mode pushgw -url http://127.0.0.1:9091 -conns 16 -duration 10s
 //	loadgen -mode scrape -url http://127.0.0.1:8080/metrics -n 20
 //	loadgen -mode ids    -url http://127.0.0.1:8080 > ids   # numeric indicators, for -indicators
+//	loadgen -mode influx-raw -url http://127.0.0.1:8086 -bucket db/autogen -indicators ids -batch 100
+//	                     # the same reports as points, written straight to InfluxDB (/api/v2/write)
+//
+// -keyed gives every report its own idempotency key (-key-prefix, then a counter), so
+// each request is built when sent rather than taken from the prepared ones.
 //
 // Requests are bounded in count and time, and only ever go to the given URL.
 package main
@@ -35,15 +40,19 @@ func main() {
 
 type options struct {
 	mode, url, tokenFile, indicatorsFile, period, department string
+	bucket, keyPrefix                                        string
 	conns, batch, n, maxRequests                             int
 	duration                                                 time.Duration
-	jsonOut, gzip                                            bool
+	jsonOut, gzip, keyed                                     bool
 }
 
 func run(args []string, out io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.StringVar(&o.mode, "mode", "duban", "duban | pushgw | scrape | ids (print the numeric indicators of a duban)")
+	fs.StringVar(&o.mode, "mode", "duban", "duban | pushgw | influx-raw | scrape | ids (print the numeric indicators of a duban)")
+	fs.StringVar(&o.bucket, "bucket", "", "influx-raw: the bucket (db/rp on InfluxDB 1.8)")
+	fs.BoolVar(&o.keyed, "keyed", false, "duban: an idempotency key on every report")
+	fs.StringVar(&o.keyPrefix, "key-prefix", "k", "duban -keyed: prefix of the keys (a new prefix, new keys)")
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL (scrape: the full /metrics URL)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the admin bearer token (duban)")
 	fs.StringVar(&o.indicatorsFile, "indicators", "", "file with one indicator id per line (default: GET /api/v1/indicators)")
@@ -69,7 +78,7 @@ func run(args []string, out io.Writer) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns * 2, MaxConnsPerHost: o.conns, DisableCompression: !o.gzip}, Timeout: 60 * time.Second}
 	var res result
 	switch o.mode {
-	case "duban", "pushgw":
+	case "duban", "pushgw", "influx-raw":
 		ids, err := indicatorIDs(client, o)
 		if err != nil {
 			return err
@@ -245,6 +254,23 @@ func push(c *http.Client, o options, ids []string) (result, error) {
 
 func buildRequest(o options, token string, ids []string, n int64, bodies [][]byte) (*http.Request, error) {
 	base := strings.TrimRight(o.url, "/")
+	if o.mode == "influx-raw" {
+		req, err := http.NewRequest(http.MethodPost, base+"/api/v2/write?precision=ns&bucket="+url.QueryEscape(o.bucket), bytes.NewReader(rawLines(o, ids, n)))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+		return req, nil
+	}
+	if o.keyed {
+		req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", bytes.NewReader(keyedBody(o, ids, n)))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req, nil
+	}
 	if o.mode == "pushgw" {
 		id := ids[int(n)%len(ids)]
 		body := fmt.Sprintf("# TYPE duban_indicator_value gauge\nduban_indicator_value %d\n", n)
@@ -276,6 +302,36 @@ func reportsBody(o options, ids []string, n int64) []byte {
 		fmt.Fprintf(&buf, `{"indicator":%q,"period":%q,"value":%d,"reason":"bench"}`, ids[k%len(ids)], o.period, k%1000+1)
 	}
 	buf.WriteString(`]}`)
+	return buf.Bytes()
+}
+
+// keyedBody is request n with its own idempotency key on every report.
+func keyedBody(o options, ids []string, n int64) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(`{"reports":[`)
+	for i := 0; i < o.batch; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k := int(n)*o.batch + i
+		fmt.Fprintf(&buf, `{"indicator":%q,"period":%q,"value":%d,"reason":"bench","idempotency_key":"%s-%d"}`, ids[k%len(ids)], o.period, k%1000+1, o.keyPrefix, k)
+	}
+	buf.WriteString(`]}`)
+	return buf.Bytes()
+}
+
+// rawLines is request n as a hand-written client would send the same reports to
+// InfluxDB: one point per report shaped like the collector's (the same tags and
+// fields), each at its own time so that none overwrites another.
+func rawLines(o options, ids []string, n int64) []byte {
+	var buf bytes.Buffer
+	pe := time.Date(2026, 4, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)).UnixNano()
+	now := time.Now().UnixNano()
+	for i := 0; i < o.batch; i++ {
+		k := int(n)*o.batch + i
+		fmt.Fprintf(&buf, "report,collector=raw,department=d,indicator=%s,task=1,unit=%% revision=%di,received_at=%di,value=%d,period=\"%s\",id=\"%024x\",sender=\"d\",remote=\"127.0.0.1:5000\",reason=\"bench\" %d\n",
+			strings.NewReplacer(",", `\,`, " ", `\ `, "=", `\=`).Replace(ids[k%len(ids)]), 1+k/len(ids), now, k%1000+1, o.period, k, pe+int64(1+k/len(ids))*1000+1)
+	}
 	return buf.Bytes()
 }
 

@@ -1,6 +1,7 @@
 // Package present holds what the bulletin, the status board and the Excel sheets share
-// when they show indicators to people: Chinese labels, status colours, values in display
-// units, and small inline SVG charts (no JavaScript).
+// when they show indicators to people: stage labels, values in display units, gaps in
+// 个百分点 for percentages, the target as the notice words it, and small inline SVG
+// charts (no JavaScript). Status words and colours are in the top-level package present.
 package present
 
 import (
@@ -10,27 +11,8 @@ import (
 
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	status "github.com/duban-gov/duban/present"
 )
-
-// StatusLabel is the Chinese name of a status (the evaluation's own wording).
-func StatusLabel(s evaluate.Status) string { return s.Chinese() }
-
-// StatusColor is the traffic-light colour of a status (hex, readable on white).
-func StatusColor(s evaluate.Status) string {
-	switch s {
-	case evaluate.Achieved:
-		return "#1a7f37"
-	case evaluate.OnTrack:
-		return "#2da44e"
-	case evaluate.AtRisk:
-		return "#bf8700"
-	case evaluate.Lagging:
-		return "#e16f24"
-	case evaluate.Missed:
-		return "#cf222e"
-	}
-	return "#8c959f"
-}
 
 // StageLabel is the Chinese name of a milestone stage.
 func StageLabel(s indicators.Stage) string {
@@ -47,6 +29,40 @@ func StageLabel(s indicators.Stage) string {
 	return string(s)
 }
 
+// StageText is a milestone stage as people read it for target t: a task follow-up has no
+// 开工, so its started stage reads 推进中 (in progress).
+func StageText(t *indicators.Target, s indicators.Stage) string {
+	if s == indicators.StageStarted && t != nil && t.FollowUp() {
+		return "推进中"
+	}
+	return StageLabel(s)
+}
+
+// MilestoneValue is a milestone's latest report as people read it: the stage alone once
+// the target's stage is reached ("已开工", "已完成", never "已开工 0%"), otherwise the
+// stage with the reported percent ("未启动 10%", "推进中 40%") or the stage alone when no
+// percent was reported; "—" without a report.
+func MilestoneValue(t *indicators.Target, r evaluate.Result) string {
+	if !r.HasValue {
+		return "—"
+	}
+	label := StageText(t, r.Stage)
+	if r.Stage == "" {
+		label = "进度"
+	}
+	want := t.Stage
+	if want == "" {
+		want = indicators.StageCompleted
+	}
+	if r.Stage != indicators.StageBlocked && r.Stage.Rank() >= want.Rank() && r.Stage != "" {
+		return label
+	}
+	if r.Value == 0 && (r.Stage == indicators.StageStarted || r.Stage == "") {
+		return label // no percent reported
+	}
+	return label + " " + Number(r.Value) + "%"
+}
+
 // StageOptions are the stage labels offered in the Excel drop-down list, in order.
 var StageOptions = []indicators.Stage{indicators.StagePlanned, indicators.StageStarted, indicators.StageCompleted, indicators.StageBlocked}
 
@@ -60,7 +76,7 @@ func ParseStage(s string) (indicators.Stage, bool) {
 	switch strings.TrimPrefix(s, "已") {
 	case "未启动", "未开工", "计划中", "计划", "启动前":
 		return indicators.StagePlanned, true
-	case "开工", "启动", "动工", "开建":
+	case "开工", "启动", "动工", "开建", "推进中", "进行中":
 		return indicators.StageStarted, true
 	case "完成", "竣工", "建成", "投运", "投产", "通车", "完工":
 		return indicators.StageCompleted, true
@@ -89,7 +105,8 @@ func Scale(t *indicators.Target) float64 {
 // Display converts a base-unit value to the display unit.
 func Display(t *indicators.Target, v float64) float64 { return v / Scale(t) }
 
-// Number formats a value with at most two decimals, without trailing zeros.
+// Number formats a value with at most two decimals, without trailing zeros; Value and
+// Signed print counts (indicators.CountUnit, in their base unit) without decimals.
 func Number(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "—"
@@ -101,18 +118,27 @@ func Number(v float64) string {
 	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
-// Value formats a base-unit value in the display unit with the unit: "118亿元".
+// Value formats a base-unit value in the display unit with the unit: "118亿元", "92个"
+// (a count in its base unit is rounded to a whole number: 91.62个 reads 92个).
 func Value(t *indicators.Target, v float64) string {
-	return Number(Display(t, v)) + Unit(t)
+	return number(t, Display(t, v)) + Unit(t)
 }
 
-// Signed formats a gap with its sign: "+1.5亿元", "-300人".
-func Signed(t *indicators.Target, v float64) string {
-	s := Value(t, v)
-	if math.Round(Display(t, v)*100) > 0 {
-		return "+" + s
+func number(t *indicators.Target, d float64) string {
+	if Scale(t) == 1 && indicators.CountUnit(t.Unit) {
+		d = math.Round(d)
 	}
-	return s
+	return Number(d)
+}
+
+// Signed formats a gap (value − expected) with its sign: "+1.5亿元", "-300人",
+// "-0.4个百分点".
+func Signed(t *indicators.Target, v float64) string {
+	n := number(t, Display(t, v))
+	if n != "0" && n != "—" && n[0] != '-' {
+		n = "+" + n
+	}
+	return n + status.GapUnit(t)
 }
 
 // TargetText says the target the way the notice does: "350亿元以上", "6%左右",
@@ -121,18 +147,23 @@ func TargetText(t *indicators.Target) string {
 	if t.Measure == indicators.Milestone {
 		return DueText(t.Due) + "前" + stageGoal(t.Stage)
 	}
-	if t.Relative != nil {
-		rel := "不低于指标" + t.Relative.Indicator
-		if t.Relative.Offset > 0 {
-			rel = "高于指标" + t.Relative.Indicator
+	if r := t.Relative; r != nil {
+		switch {
+		case r.Text != "":
+			return r.Text // the notice's words: 与经济增长同步, 高于经济增长水平
+		case r.Comparator == indicators.GT:
+			return "高于指标" + r.Indicator
 		}
-		return rel
+		return "不低于指标" + r.Indicator
 	}
 	v := Value(t, t.Value)
 	switch t.Comparator {
 	case indicators.GE:
 		return v + "以上"
 	case indicators.LE:
+		if t.Tolerance > 0 {
+			return "控制在" + v + "左右"
+		}
 		return v + "以下"
 	case indicators.Approx:
 		return v + "左右"

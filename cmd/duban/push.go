@@ -185,12 +185,24 @@ func push(ctx context.Context, s streams, server, token, file string) error {
 	return nil
 }
 
-// getFromServer fetches a URL of the collector and returns the body of a 200 answer,
-// or the API error.
-func getFromServer(ctx context.Context, url string) ([]byte, error) {
+// readTokenOptional reads a token for a read from the collector: from --token-file, or
+// $DUBAN_TOKEN, or none (a collector with auth.read: public needs none).
+func readTokenOptional(file string) (string, error) {
+	if file == "" && strings.TrimSpace(os.Getenv("DUBAN_TOKEN")) == "" {
+		return "", nil
+	}
+	return readToken(file)
+}
+
+// getFromServer fetches a URL of the collector (with the token as bearer, when there is
+// one) and returns the body of a 200 answer, or the API error.
+func getFromServer(ctx context.Context, url, token string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -37,6 +37,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newBulletinCmd(s),   // bulletin.go (issue 8)
 		newTemplateCmd(s),   // template.go (issue 8)
 		newPushCmd(s),       // push.go (issue 8)
+		newStoreCmd(s),      // store.go (issue 11)
 		newVersionCmd(s),    // version.go (issue 20)
 	)
 	return root

@@ -33,7 +33,11 @@ func newServeCmd(s streams) *cobra.Command {
 		Short: "Run the collector: departments push reports, the API and /metrics serve them",
 		Long: `Run the collector. Configuration: defaults < --config FILE (YAML, see config/duban.yaml)
 < environment variables DUBAN_<KEY> (DUBAN_LISTEN, DUBAN_STORE_PATH, ...) < flags.
-Stops gracefully on SIGTERM or Ctrl-C: in-flight requests finish, then the store closes.`,
+Stops gracefully on SIGTERM or Ctrl-C: in-flight requests finish, then the store closes.
+Refuses a data file it cannot trust and leaves it as it is: exit 3 when duban.db is
+damaged (0 bytes, cut short, a bad meta page or header), exit 4 when it is not a duban
+store or was written by a newer duban; see duban store check and README "Backup and
+restore".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(config.Options{File: file, Flags: cmd.Flags()})
@@ -117,8 +121,10 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		Service: svc, Auth: authn, Logger: log,
 		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
 		RatePerSecond: cfg.Limits.RatePerSecond, RateBurst: cfg.Limits.RateBurst,
-		MaxConcurrent: cfg.Limits.MaxConcurrent,
-		CORSOrigins:   cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
+		MaxConcurrent: cfg.Limits.MaxConcurrent, TokenShare: cfg.Limits.PerTokenShare,
+		Read:        api.ReadAccess(cfg.Auth.Read),
+		MinBodyRate: cfg.HTTP.MinBodyRate, MinBodyGrace: cfg.HTTP.MinBodyRateGrace, ReadTimeout: cfg.HTTP.ReadTimeout,
+		CORSOrigins: cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
 	}
 
 	// Everything beyond the reports API: /metrics, the supervision routes and the board.
@@ -126,8 +132,11 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
 		return err
 	}
+	if bs, ok := store.(*boltstore.Store); ok {
+		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
+	}
 	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
-	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, TokenSHA256: cfg.Board.TokenSHA256, Logger: log}); err != nil {
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, Logger: log}); err != nil {
 		return err
 	}
 
@@ -153,7 +162,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		scheme = "https"
 	}
 	log.Info("duban collector listening", "url", scheme+"://"+ln.Addr().String(), "catalog", cfg.Catalog,
-		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len())
+		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
 	ignoreSIGHUP(ctx, log)
 	errc := make(chan error, 1)
 	go func() {

@@ -40,8 +40,8 @@ func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog,
 	})
 }
 
-// startStoreRefresh rereads the latest values from a shared store on an interval, so
-// that replicas see each other's reports (InfluxDB backend only).
+// startStoreRefresh reads what changed in a shared store on an interval (the InfluxDB
+// change feed), so that replicas see each other's reports (InfluxDB backend only).
 func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Service, log *slog.Logger) {
 	every := cfg.Store.InfluxDB.Refresh
 	if cfg.Store.Kind != "influxdb" || every <= 0 {
@@ -55,7 +55,7 @@ func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Se
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := svc.Reload(ctx); err != nil && ctx.Err() == nil {
+				if err := svc.Refresh(ctx); err != nil && ctx.Err() == nil {
 					log.Warn("refresh latest values from InfluxDB", "err", err)
 				}
 			}

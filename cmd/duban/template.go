@@ -16,7 +16,7 @@ import (
 )
 
 func newTemplateCmd(s streams) *cobra.Command {
-	var dept, period, out, server, catalog string
+	var dept, period, out, server, catalog, tokenFile string
 	cmd := &cobra.Command{
 		Use:   "template --department ID --period 2026-03 [--out FILE]",
 		Short: "Write a department's Excel fill-in template for a period",
@@ -24,7 +24,8 @@ func newTemplateCmd(s streams) *cobra.Command {
 its id, name, unit, target and last reported value, an empty value column to fill
 (decimal validation), a stage drop-down and percent for milestones, and a note column.
 With --server the template comes from the running collector (with the last values
-reported); otherwise it is built from --catalog. Fill it and send it back with
+reported; --token-file or $DUBAN_TOKEN when the collector has auth.read: token);
+otherwise it is built from --catalog. Fill it and send it back with
 ` + "`duban push FILE.xlsx`" + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,7 +40,11 @@ reported); otherwise it is built from --catalog. Fill it and send it back with
 				ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 				defer cancel()
 				u := fmt.Sprintf("%s/api/v1/templates/%s?period=%s", strings.TrimRight(server, "/"), url.PathEscape(dept), url.QueryEscape(period))
-				b, err := getFromServer(ctx, u)
+				token, err := readTokenOptional(tokenFile)
+				if err != nil {
+					return err
+				}
+				b, err := getFromServer(ctx, u, token)
 				if err != nil {
 					return fmt.Errorf("template from %s: %w", server, err)
 				}
@@ -64,5 +69,6 @@ reported); otherwise it is built from --catalog. Fill it and send it back with
 	f.StringVar(&out, "out", "", "output file (default duban-template-<department>-<period>.xlsx; - for stdout)")
 	f.StringVar(&server, "server", "", "collector URL: fetch the template with the last reported values")
 	f.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog file, or embedded:NAME for a shipped one (without --server)")
+	f.StringVar(&tokenFile, "token-file", "", "with --server: file holding a token, when reads need one (auth.read: token); default: $DUBAN_TOKEN")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
 	"github.com/duban-gov/duban/collector/auth"
@@ -19,30 +20,73 @@ import (
 func newTokenCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
-		Short: "Manage push tokens",
+		Short: "Manage push, read and scrape tokens",
 	}
 	cmd.AddCommand(newTokenCreateCmd(s), newTokenRotateCmd(s))
 	return cmd
 }
 
+// owner is whom a token belongs to: a department, or a role (admin, reader, metrics).
+type owner struct{ department, role string }
+
+// ownerFlags are the flags choosing an owner, shared by create and rotate.
+type ownerFlags struct {
+	dept                   string
+	admin, reader, metrics bool
+}
+
+func (o *ownerFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&o.dept, "department", "", "department id the token writes for")
+	f.BoolVar(&o.admin, "admin", false, "a supervision-office token that writes and corrects any indicator")
+	f.BoolVar(&o.reader, "reader", false, "a read-only token: board, API reads, bulletins, /metrics")
+	f.BoolVar(&o.metrics, "metrics", false, "a scrape token for Prometheus: /metrics only")
+}
+
+// set counts the owners chosen and returns the last.
+func (o *ownerFlags) set() (int, owner) {
+	n, w := 0, owner{}
+	for _, c := range []struct {
+		on bool
+		w  owner
+	}{{o.dept != "", owner{department: o.dept}}, {o.admin, owner{role: auth.RoleAdmin}},
+		{o.reader, owner{role: auth.RoleReader}}, {o.metrics, owner{role: auth.RoleMetrics}}} {
+		if c.on {
+			n, w = n+1, c.w
+		}
+	}
+	return n, w
+}
+
+func (w owner) String() string {
+	if w.department != "" {
+		return "department " + w.department
+	}
+	return "role " + w.role
+}
+
 // tokenLine is the auth.tokens entry of a token hash, as pasted into the configuration.
-func tokenLine(department, hash string) string {
-	who := "role: " + auth.RoleAdmin
-	if department != "" {
-		who = "department: " + department
+func tokenLine(w owner, hash string) string {
+	who := "role: " + w.role
+	if w.department != "" {
+		who = "department: " + w.department
 	}
 	return fmt.Sprintf("    - {%s, sha256: %s}", who, hash)
 }
 
 func newTokenCreateCmd(s streams) *cobra.Command {
-	var dept, out, catalog string
-	var admin, all bool
+	var who ownerFlags
+	var out, catalog string
+	var all bool
 	create := &cobra.Command{
-		Use:   "create (--department ID | --admin | --all-departments --out FILE)",
+		Use:   "create (--department ID | --admin | --reader | --metrics | --all-departments --out FILE)",
 		Short: "Print a new random token once, and the config line holding its sha256",
 		Long: `Print a new random token (32 random bytes, base64url) and the line to add under
 auth.tokens in the configuration. duban keeps only the hash: give the token to the
 department now, it cannot be shown again.
+
+--reader makes a read-only token (board, API reads, bulletins; for auth.read: token),
+--metrics a scrape token for Prometheus (/metrics only): write it to a file readable by
+Prometheus and point the scrape job's authorization.credentials_file at it.
 
 --all-departments issues one token for every lead department of the catalog (--catalog,
 default the shipped one) and writes them with the department's id and name to --out, a
@@ -51,14 +95,12 @@ existing file is never overwritten. Only the lines with the hashes go to the sta
 output, ready to paste under auth.tokens.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n := 0
-			for _, set := range []bool{dept != "", admin, all} {
-				if set {
-					n++
-				}
+			n, w := who.set()
+			if all {
+				n++
 			}
 			if n != 1 {
-				return errors.New("token create: give exactly one of --department ID, --admin or --all-departments")
+				return errors.New("token create: give exactly one of --department ID, --admin, --reader, --metrics or --all-departments")
 			}
 			if all != (out != "") {
 				return errors.New("token create: --out FILE goes with --all-departments (and only with it): the tokens are written to that file, never to the terminal")
@@ -70,13 +112,12 @@ output, ready to paste under auth.tokens.`,
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(s.out, "token: %s\n# add under auth.tokens in the configuration:\n%s\n", tok, tokenLine(dept, auth.Hash(tok)))
+			_, err = fmt.Fprintf(s.out, "token: %s\n# add under auth.tokens in the configuration:\n%s\n", tok, tokenLine(w, auth.Hash(tok)))
 			return err
 		},
 	}
 	f := create.Flags()
-	f.StringVar(&dept, "department", "", "department id the token writes for")
-	f.BoolVar(&admin, "admin", false, "a supervision-office token that writes and corrects any indicator")
+	who.register(f)
 	f.BoolVar(&all, "all-departments", false, "one token for every lead department of the catalog, written to --out")
 	f.StringVar(&out, "out", "", "CSV file to create for --all-departments (id,name,token; mode 0600; never overwritten)")
 	f.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog whose lead departments get a token (a file, or embedded:NAME)")
@@ -114,7 +155,7 @@ func createAll(s streams, catalog, out string) error {
 		if err := w.Write([]string{id, name, tok}); err != nil {
 			return err
 		}
-		lines = append(lines, fmt.Sprintf("%s  # %s", tokenLine(id, auth.Hash(tok)), name))
+		lines = append(lines, fmt.Sprintf("%s  # %s", tokenLine(owner{department: id}, auth.Hash(tok)), name))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -154,25 +195,26 @@ func writeNewSecretFile(path string, b []byte) error {
 }
 
 func newTokenRotateCmd(s streams) *cobra.Command {
-	var dept, file string
-	var admin bool
+	var who ownerFlags
+	var file string
 	cmd := &cobra.Command{
-		Use:   "rotate (--department ID | --admin) [--config FILE]",
+		Use:   "rotate (--department ID | --admin | --reader | --metrics) [--config FILE]",
 		Short: "Replace a lost or leaked token: print a new one and the line that replaces the old one",
 		Long: `Print a new token and the auth.tokens line that replaces the old one. The configuration
 holds only hashes, so the old line cannot be told from the hash of a token nobody has
-any more; with --config FILE the lines of that department are shown with their line
+any more; with --config FILE the lines of that department (or role) are shown with their line
 numbers. Edit the file, then restart duban: the old token stops working, the new one
 works.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (dept == "") == !admin {
-				return errors.New("token rotate: give exactly one of --department ID or --admin")
+			n, w := who.set()
+			if n != 1 {
+				return errors.New("token rotate: give exactly one of --department ID, --admin, --reader or --metrics")
 			}
 			var old []configLine
 			if file != "" {
 				var err error
-				if old, err = tokenLines(file, dept); err != nil {
+				if old, err = tokenLines(file, w); err != nil {
 					return err
 				}
 			}
@@ -180,21 +222,17 @@ works.`,
 			if err != nil {
 				return err
 			}
-			return printRotation(s, dept, file, tok, old)
+			return printRotation(s, w, file, tok, old)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dept, "department", "", "department whose token is replaced")
-	f.BoolVar(&admin, "admin", false, "replace an admin (supervision office) token")
+	who.register(f)
 	f.StringVar(&file, "config", "", "configuration file: show the lines to replace")
 	return cmd
 }
 
-func printRotation(s streams, dept, file, tok string, old []configLine) error {
-	who := "department " + dept
-	if dept == "" {
-		who = "role " + auth.RoleAdmin
-	}
+func printRotation(s streams, w owner, file, tok string, old []configLine) error {
+	who := w.String()
 	var b strings.Builder
 	fmt.Fprintf(&b, "token: %s\n", tok)
 	switch {
@@ -203,7 +241,7 @@ func printRotation(s streams, dept, file, tok string, old []configLine) error {
 		fmt.Fprintf(&b, "# which token it was: give --config FILE to have the lines of %s shown) with:\n", who)
 	case len(old) == 0:
 		fmt.Fprintf(&b, "# %s has no token of %s under auth.tokens; add:\n", file, who)
-		fmt.Fprintf(&b, "%s\n# then restart duban (systemctl restart duban).\n", tokenLine(dept, auth.Hash(tok)))
+		fmt.Fprintf(&b, "%s\n# then restart duban (systemctl restart duban).\n", tokenLine(w, auth.Hash(tok)))
 		_, err := fmt.Fprint(s.out, b.String())
 		return err
 	case len(old) == 1:
@@ -215,7 +253,7 @@ func printRotation(s streams, dept, file, tok string, old []configLine) error {
 		}
 		fmt.Fprintf(&b, "# and add:\n")
 	}
-	fmt.Fprintf(&b, "%s\n# then restart duban (systemctl restart duban): the old token stops working.\n", tokenLine(dept, auth.Hash(tok)))
+	fmt.Fprintf(&b, "%s\n# then restart duban (systemctl restart duban): the old token stops working.\n", tokenLine(w, auth.Hash(tok)))
 	_, err := fmt.Fprint(s.out, b.String())
 	return err
 }
@@ -233,9 +271,8 @@ func (l configLine) where() string {
 	return fmt.Sprintf("lines %d-%d", l.first, l.last)
 }
 
-// tokenLines finds the auth.tokens entries of a department (or of the admin role when
-// department is empty) in a configuration file.
-func tokenLines(path, department string) ([]configLine, error) {
+// tokenLines finds the auth.tokens entries of an owner in a configuration file.
+func tokenLines(path string, w owner) ([]configLine, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -255,7 +292,7 @@ func tokenLines(path, department string) ([]configLine, error) {
 		if err := item.Decode(&t); err != nil {
 			return nil, fmt.Errorf("%s:%d: auth.tokens entry: %w", path, item.Line, err)
 		}
-		if t.Department != department || (department == "" && t.Role != auth.RoleAdmin) {
+		if t.Department != w.department || t.Role != w.role {
 			continue
 		}
 		first, last := item.Line, lastLine(item)

@@ -20,16 +20,19 @@ import (
 
 func TestTokenCreate(t *testing.T) {
 	bin := testenv.DubanBinary(t)
-	line := regexp.MustCompile(`(?m)^token: (\S+)\n.*\n    - \{(department: rsj|role: admin), sha256: ([0-9a-f]{64})\}\n$`)
+	line := regexp.MustCompile(`(?m)^token: (\S+)\n.*\n    - \{(department: rsj|role: admin|role: reader|role: metrics), sha256: ([0-9a-f]{64})\}\n$`)
 	cases := map[string]struct {
 		args []string
 		who  string
 		ok   bool
 	}{
-		"a department token":       {[]string{"--department", "rsj"}, "department: rsj", true},
-		"an admin token":           {[]string{"--admin"}, "role: admin", true},
-		"neither is an error":      {nil, "", false},
-		"both at once is an error": {[]string{"--admin", "--department", "rsj"}, "", false},
+		"a department token":                     {[]string{"--department", "rsj"}, "department: rsj", true},
+		"an admin token":                         {[]string{"--admin"}, "role: admin", true},
+		"a read-only token":                      {[]string{"--reader"}, "role: reader", true},
+		"a scrape token":                         {[]string{"--metrics"}, "role: metrics", true},
+		"reader and metrics at once is an error": {[]string{"--reader", "--metrics"}, "", false},
+		"neither is an error":                    {nil, "", false},
+		"both at once is an error":               {[]string{"--admin", "--department", "rsj"}, "", false},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -47,14 +50,18 @@ func TestTokenCreate(t *testing.T) {
 			if auth.Hash(m[1]) != m[3] {
 				t.Fatal("the printed hash is not the sha256 of the printed token")
 			}
-			a, err := auth.New(auth.Config{Tokens: []auth.Token{{Department: "rsj", SHA256: m[3]}}})
-			if c.who == "department: rsj" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if id, ok := a.Authenticate(m[1]); !ok || id.Principal.Department != "rsj" {
-					t.Fatal("the printed line does not authenticate the printed token")
-				}
+			tok := auth.Token{SHA256: m[3]}
+			if role, ok := strings.CutPrefix(m[2], "role: "); ok {
+				tok.Role = role
+			} else {
+				tok.Department = strings.TrimPrefix(m[2], "department: ")
+			}
+			a, err := auth.New(auth.Config{Tokens: []auth.Token{tok}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id, ok := a.Authenticate(m[1]); !ok || id.Role != tok.Role || id.Principal.Department != tok.Department {
+				t.Fatalf("the printed line does not authenticate the printed token as %s: %+v", m[2], id)
 			}
 		})
 	}
@@ -178,7 +185,7 @@ func TestTokenRotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokenRe := regexp.MustCompile(`(?m)^token: (\S+)$`)
-	newLine := regexp.MustCompile(`(?m)^(    - \{(department: \w+|role: admin), sha256: ([0-9a-f]{64})\})$`)
+	newLine := regexp.MustCompile(`(?m)^(    - \{(department: \w+|role: \w+), sha256: ([0-9a-f]{64})\})$`)
 	cases := map[string]struct {
 		args []string
 		want []string // in the output, in order
@@ -201,6 +208,8 @@ func TestTokenRotate(t *testing.T) {
 			want: []string{"replace the line of the old token of department rsj", "--config FILE", "department: rsj"}, ok: true,
 		},
 		"an admin token":               {args: []string{"--admin"}, want: []string{"role admin", "role: admin"}, ok: true},
+		"a reader token":               {args: []string{"--reader", "--config", cfgPath}, want: []string{"has no token of role reader", "role: reader"}, ok: true},
+		"two owners is an error":       {args: []string{"--admin", "--department", "rsj"}},
 		"no department is an error":    {args: nil},
 		"a missing config is an error": {args: []string{"--department", "rsj", "--config", filepath.Join(dir, "nope.yaml")}},
 	}

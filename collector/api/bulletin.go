@@ -28,7 +28,7 @@ func getBulletin(cfg SupervisionConfig) gin.HandlerFunc {
 			return
 		}
 		svc := cfg.Service
-		arrivals, err := historyArrivals(c.Request.Context(), svc)
+		arrivals, err := storeArrivals(c.Request.Context(), svc, monthEnds(c.Param("period"), svc.Catalog().Plan.Location(), true))
 		if err != nil {
 			c.Header("Retry-After", "1")
 			abortError(c, http.StatusServiceUnavailable, codeStoreUnavailable, "could not read the report history: "+err.Error())

@@ -19,7 +19,9 @@ import (
 type SupervisionService interface {
 	Catalog() *indicators.Catalog
 	Series(id string) []indicators.Revision
-	History(ctx context.Context, id string) ([]indicators.Revision, error)
+	// FirstArrivals answers, in bulk, when each indicator's first revision for each
+	// period end arrived (collector.Store.FirstArrivals).
+	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 	Now() time.Time
 }
 
@@ -99,7 +101,7 @@ func getCompleteness(cfg SupervisionConfig) gin.HandlerFunc {
 				return
 			}
 		}
-		arrivals, err := historyArrivals(c.Request.Context(), svc)
+		arrivals, err := storeArrivals(c.Request.Context(), svc, monthEnds(period, cat.Plan.Location(), false))
 		if err != nil {
 			c.Header("Retry-After", "1")
 			abortError(c, http.StatusServiceUnavailable, codeStoreUnavailable, "could not read the report history: "+err.Error())
@@ -138,22 +140,39 @@ func getCompleteness(cfg SupervisionConfig) gin.HandlerFunc {
 	}
 }
 
-// historyArrivals reads every indicator's history once and returns the first arrival
-// per period (corrections after the due day do not make a report late).
-func historyArrivals(ctx context.Context, svc SupervisionService) (func(id string) []evaluate.Arrival, error) {
-	cat := svc.Catalog()
-	m := make(map[string][]evaluate.Arrival, len(cat.TargetIDs()))
-	for _, id := range cat.TargetIDs() {
-		if len(svc.Series(id)) == 0 {
-			continue // nothing reported: no history to read
-		}
-		h, err := svc.History(ctx, id)
+// storeArrivals asks the store, in bulk, for the first arrival of every indicator's
+// report for the period ends (corrections after the due day do not make a report late).
+func storeArrivals(ctx context.Context, svc SupervisionService, ends []time.Time) (func(id string) []evaluate.Arrival, error) {
+	m := map[string][]evaluate.Arrival{}
+	if len(ends) > 0 {
+		arr, err := svc.FirstArrivals(ctx, ends)
 		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", id, err)
+			return nil, fmt.Errorf("first arrivals: %w", err)
 		}
-		m[id] = evaluate.FirstArrivals(h)
+		for _, a := range arr {
+			m[a.Indicator] = append(m[a.Indicator], evaluate.Arrival{Period: a.Period, PeriodEnd: a.PeriodEnd, FirstReceived: a.FirstReceived})
+		}
 	}
 	return func(id string) []evaluate.Arrival { return m[id] }, nil
+}
+
+// monthEnds are the period ends whose reports a period's completeness reads: its own
+// end (a month, or a quarter and its last month, which end together), or with every
+// month of a quarter (the bulletin sums them). None for a period that does not parse
+// (the caller reports it).
+func monthEnds(period string, loc *time.Location, everyMonth bool) []time.Time {
+	p, err := indicators.ParsePeriod(period)
+	if err != nil {
+		return nil
+	}
+	if p.Kind != indicators.PeriodQuarter || !everyMonth {
+		return []time.Time{p.End(loc)}
+	}
+	ends := make([]time.Time, 0, 3)
+	for m := p.Month - 2; m <= p.Month; m++ {
+		ends = append(ends, time.Date(p.Year, m+1, 1, 0, 0, 0, 0, loc))
+	}
+	return ends
 }
 
 var errNoService = errors.New("api: supervision service is required")

@@ -33,6 +33,8 @@ type fixture struct {
 	cat    *indicators.Catalog
 	tokens map[string]string // department id → token
 	admin  string
+	reader string // {role: reader}: reads, never pushes
+	scrape string // {role: metrics}: /metrics only
 	auth   *auth.Authenticator
 	logs   *syncBuffer
 
@@ -75,7 +77,11 @@ func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *f
 		toks = append(toks, auth.Token{Department: d.ID, SHA256: auth.Hash(tok)})
 	}
 	f.admin, _ = auth.Generate()
-	toks = append(toks, auth.Token{Role: auth.RoleAdmin, SHA256: auth.Hash(f.admin)})
+	f.reader, _ = auth.Generate()
+	f.scrape, _ = auth.Generate()
+	toks = append(toks, auth.Token{Role: auth.RoleAdmin, SHA256: auth.Hash(f.admin)},
+		auth.Token{Role: auth.RoleReader, SHA256: auth.Hash(f.reader)},
+		auth.Token{Role: auth.RoleMetrics, SHA256: auth.Hash(f.scrape)})
 	a, err := auth.New(auth.Config{Tokens: toks})
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ func getIndicator(svc Service) gin.HandlerFunc {
 			TaskText:      e.Task.Text,
 			Cooperating:   e.Task.Cooperating,
 			Source:        e.Target.Source,
-			Series:        series,
+			Series:        withoutRemotes(c, series),
 		}
 		if d.Series == nil {
 			d.Series = []indicators.Revision{}

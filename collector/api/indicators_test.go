@@ -185,3 +185,35 @@ func TestIndicatorsShowTaskFollowUps(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluationSaysWhy: the evaluation carries the reason of its status and the status
+// as people read it. 69.1 last reported for March is stale on June 15 (April and May are
+// due): at best at risk, 数据未更新; 56.1 follows GDP, so it has no completion ratio.
+func TestEvaluationSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	f.push(f.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-03", "value": 25})
+	f.push(f.tokens["fgw"], map[string]any{"indicator": "4.1", "period": "2026-Q1", "value": 5.8})
+	f.push(f.tokens["rsj"], map[string]any{"indicator": "56.1", "period": "2026-Q1", "value": 6.1})
+	type eval struct {
+		Status     string   `json:"status"`
+		Reason     string   `json:"reason"`
+		StatusText string   `json:"status_text"`
+		Progress   *float64 `json:"progress_ratio"`
+		Gap        *float64 `json:"gap"`
+	}
+	get := func(id string) eval {
+		var out struct {
+			Evaluation eval `json:"evaluation"`
+		}
+		if resp := f.do(http.MethodGet, "/api/v1/indicators/"+id, "", "", &out); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", id, resp.StatusCode)
+		}
+		return out.Evaluation
+	}
+	if e := get("69.1"); e.Status != "at_risk" || e.Reason != "stale" || e.StatusText != "存在风险(数据未更新)" {
+		t.Errorf("69.1 = %+v, want at_risk, stale, 存在风险(数据未更新)", e)
+	}
+	if e := get("56.1"); e.Progress != nil || e.Gap == nil || *e.Gap < 0.29 || *e.Gap > 0.31 || e.Reason != "" {
+		t.Errorf("56.1 = %+v, want no progress ratio and a gap of 0.3 against GDP's 5.8", e)
+	}
+}

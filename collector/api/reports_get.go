@@ -10,8 +10,8 @@ import (
 )
 
 // getReports: GET /api/v1/indicators/:id/reports. Every revision (the audit trail):
-// value, period, when, by whom, from where, note and reason, ordered by period then
-// revision.
+// value, period, when, by whom, note and reason, ordered by period then revision; from
+// where (the remote address) only for the admin token.
 func getReports(svc Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
@@ -29,6 +29,6 @@ func getReports(svc Service) gin.HandlerFunc {
 		if revs == nil {
 			revs = []indicators.Revision{}
 		}
-		c.JSON(http.StatusOK, gin.H{"indicator": id, "revisions": revs})
+		c.JSON(http.StatusOK, gin.H{"indicator": id, "revisions": withoutRemotes(c, revs)})
 	}
 }

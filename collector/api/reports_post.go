@@ -32,11 +32,19 @@ func postReports(cfg Config) gin.HandlerFunc {
 	lim := newLimiters(cfg.Auth.Len(), cfg.RatePerSecond, cfg.RateBurst, cfg.Now)
 	svc := cfg.Service
 	return func(c *gin.Context) {
-		id, ok := cfg.Auth.Authenticate(auth.BearerToken(c.GetHeader("Authorization")))
+		id, ok := identityOf(c) // the gate (access.go) authenticated the bearer token
+		if !ok {
+			id, ok = cfg.Auth.Authenticate(auth.BearerToken(c.GetHeader("Authorization")))
+		}
 		if !ok {
 			c.Set(ctxErrCode, codeUnauthorized)
 			c.Header("WWW-Authenticate", `Bearer realm="duban"`)
 			abortError(c, http.StatusUnauthorized, codeUnauthorized, "send a valid token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效; ask the supervision office for your department's token)")
+			return
+		}
+		if !id.CanPush() {
+			c.Set(ctxErrCode, codeReadOnlyToken)
+			abortError(c, http.StatusForbidden, codeReadOnlyToken, fmt.Sprintf("a %s token reads but cannot push; push with your department's token (只读令牌不能报送)", id.Name()))
 			return
 		}
 		p := id.Principal

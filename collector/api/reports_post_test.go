@@ -56,7 +56,7 @@ func TestPushStoresAndReadsBack(t *testing.T) {
 			Received time.Time `json:"received_at"`
 		} `json:"revisions"`
 	}
-	f.do(http.MethodGet, "/api/v1/indicators/57.1/reports", "", "", &hist)
+	f.do(http.MethodGet, "/api/v1/indicators/57.1/reports", f.admin, "", &hist) // the remote address is the admin's to see
 	if len(hist.Revisions) != 2 {
 		t.Fatalf("history: %+v, want 2 revisions", hist)
 	}

@@ -49,6 +49,19 @@ type Config struct {
 	// MaxConcurrent bounds requests in flight (default 256; more answer 503). The health
 	// endpoints are exempt. < 0 turns the bound off.
 	MaxConcurrent int
+	// TokenShare is the part of MaxConcurrent one token, or all anonymous callers
+	// together, may hold: max(1, ⌊MaxConcurrent × TokenShare⌋), at most MaxConcurrent−1
+	// (default 0.125, at most 0.5; see access.go).
+	TokenShare float64
+	// Read says whether reads (board, API GETs, bulletins, templates, /metrics) are
+	// public (the default) or need a token.
+	Read ReadAccess
+	// MinBodyRate cuts request bodies slower than this many bytes/s after MinBodyGrace
+	// (408 body_too_slow); 0 turns it off. ReadTimeout, the server's whole-request
+	// bound, caps how far the rate moves the read deadline (0: no cap).
+	MinBodyRate  int64
+	MinBodyGrace time.Duration
+	ReadTimeout  time.Duration
 	// CORSOrigins lists the origins allowed to call the API from a browser; empty (the
 	// default) sends no Access-Control-* header at all. "*" allows any origin.
 	CORSOrigins []string
@@ -60,6 +73,7 @@ type Config struct {
 	Metrics http.Handler        // GET /metrics (collector/exporter)
 	Board   http.Handler        // GET / and every path outside /api and /-/ (the board)
 	Extra   func(r gin.IRouter) // more routes (completeness, bulletins, ...)
+	Backup  BackupFunc          // GET /-/backup (admin token); nil answers 501 (backup.go)
 	Now     func() time.Time    // clock for rate limiting; defaults to time.Now
 }
 
@@ -88,6 +102,19 @@ func (c *Config) defaults() error {
 	if c.MaxConcurrent == 0 {
 		c.MaxConcurrent = 256
 	}
+	if c.TokenShare == 0 {
+		c.TokenShare = defaultTokenShare
+	}
+	if c.TokenShare < 0 || c.TokenShare > maxTokenShare {
+		return fmt.Errorf("api: token share %v: give a fraction in (0, %v] so that one token cannot hold every slot", c.TokenShare, maxTokenShare)
+	}
+	switch c.Read {
+	case "":
+		c.Read = ReadPublic
+	case ReadPublic, ReadToken:
+	default:
+		return fmt.Errorf("api: read access %q: use public or token", c.Read)
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -111,15 +138,17 @@ func New(cfg Config) (*gin.Engine, error) {
 	if len(cfg.CORSOrigins) > 0 {
 		r.Use(cors(cfg.CORSOrigins))
 	}
-	r.NoRoute(noRoute(cfg.Board))
+	g := newGate(cfg) // access.go: per-token in-flight shares, who may read
+	r.NoRoute(g.limit(true), g.boardReads(), noRoute(cfg.Board))
 	r.NoMethod(func(c *gin.Context) {
 		abortError(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 
 	r.GET("/-/healthy", healthy)
 	r.GET("/-/ready", ready(cfg.Service))
+	r.GET("/-/backup", backup(cfg))
 
-	limited := r.Group("/", limitConcurrency(cfg.MaxConcurrent))
+	limited := r.Group("/", guardBodies(cfg.MinBodyRate, cfg.MinBodyGrace, cfg.ReadTimeout), g.limit(false), g.reads())
 	v1 := limited.Group("/api/v1")
 	v1.GET("/openapi.json", openAPI)
 	v1.POST("/reports", postReports(cfg))
@@ -130,7 +159,7 @@ func New(cfg Config) (*gin.Engine, error) {
 
 	// Mounts: other packages add their handlers through Config, not here.
 	if cfg.Metrics != nil {
-		r.GET("/metrics", gin.WrapH(cfg.Metrics))
+		r.GET("/metrics", g.limit(false), g.scrape(), gin.WrapH(cfg.Metrics))
 	}
 	if cfg.Extra != nil {
 		cfg.Extra(limited)
@@ -193,24 +222,6 @@ func recoverPanics(log *slog.Logger) gin.HandlerFunc {
 			}
 		}()
 		c.Next()
-	}
-}
-
-// limitConcurrency answers 503 with Retry-After when max requests are in flight.
-func limitConcurrency(max int) gin.HandlerFunc {
-	if max < 0 {
-		return func(c *gin.Context) { c.Next() }
-	}
-	sem := make(chan struct{}, max)
-	return func(c *gin.Context) {
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-			c.Next()
-		default:
-			c.Header("Retry-After", "1")
-			abortError(c, http.StatusServiceUnavailable, codeOverloaded, fmt.Sprintf("more than %d requests in flight; retry in a second (服务繁忙)", max))
-		}
 	}
 }
 

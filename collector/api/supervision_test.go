@@ -16,7 +16,7 @@ import (
 )
 
 func withSupervision(c *api.Config) {
-	c.Extra = api.Supervision(api.SupervisionConfig{Service: c.Service})
+	c.Extra = api.Supervision(api.SupervisionConfig{Service: c.Service.(api.SupervisionService)})
 }
 
 func (f *fixture) get(path string) (int, http.Header, []byte) {

@@ -34,8 +34,9 @@ func noLocate(err error) error { return err }
 // decodeBody reads the reports of POST /api/v1/reports by Content-Type: JSON (the API's
 // own form), the Excel template (.xlsx, raw or as the multipart field "file"), or CSV
 // (raw text/csv or a multipart .csv file). Spreadsheet errors answer 400 with a message
-// naming sheet, row and column; the reports then go through the same Submit as JSON, so
-// validation and all-or-nothing are identical.
+// naming sheet, row and column, or 413 when the file passes a limit of the decoder
+// (sheets, rows, columns, cells, unzipped size, reports); the reports then go through the
+// same Submit as JSON, so validation and all-or-nothing are identical.
 func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, error) {
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	var kind string
@@ -49,31 +50,20 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 	case mediaCSV, "application/csv":
 		kind, body = "csv", c.Request.Body
 	case "multipart/form-data":
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, cfg.MaxBodyBytes)
-		fh, err := c.FormFile("file")
+		name, ctype, file, err := formFile(c, cfg.MaxBodyBytes)
 		if err != nil {
-			var mb *http.MaxBytesError
-			if errors.As(err, &mb) {
-				return nil, 1, noLocate, tooLarge(cfg.MaxBodyBytes)
-			}
-			return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file",
-				"send the filled template as the multipart form field \"file\" (.xlsx or .csv): %v (缺少上传文件)", err)
+			return nil, 1, noLocate, err
 		}
-		switch ext := strings.ToLower(filepath.Ext(fh.Filename)); {
-		case ext == ".xlsx" || strings.HasPrefix(fh.Header.Get("Content-Type"), mediaXLSX):
+		switch ext := strings.ToLower(filepath.Ext(name)); {
+		case ext == ".xlsx" || strings.HasPrefix(ctype, mediaXLSX):
 			kind = "xlsx"
-		case ext == ".csv" || strings.HasPrefix(fh.Header.Get("Content-Type"), mediaCSV):
+		case ext == ".csv" || strings.HasPrefix(ctype, mediaCSV):
 			kind = "csv"
 		default:
 			return nil, 1, noLocate, collector.BatchError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, "file",
-				"file %q is neither .xlsx nor .csv; upload the template from `duban template` (仅支持 .xlsx 和 .csv)", fh.Filename)
+				"file %q is neither .xlsx nor .csv; upload the template from `duban template` (仅支持 .xlsx 和 .csv)", name)
 		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file", "cannot read the uploaded file: %v", err)
-		}
-		defer f.Close()
-		body = f
+		body = bytes.NewReader(file)
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, io.NopCloser(body), cfg.MaxBodyBytes))
 	if err != nil {
@@ -83,7 +73,9 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 		}
 		return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "", "could not read the body: %v", err)
 	}
-	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: cfg.Service.Catalog(), MaxBytes: 8 * cfg.MaxBodyBytes})
+	// The decoder bounds its own work (sheets, rows, columns, cells, unzipped bytes) and
+	// stops at the first row past the batch limit.
+	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: cfg.Service.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: cfg.MaxBodyBytes})
 	if err != nil {
 		return nil, 1, noLocate, err
 	}
@@ -96,7 +88,11 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 	if err != nil {
 		var se *sheets.Error
 		if errors.As(err, &se) {
-			return nil, 1, noLocate, &collector.InputError{Code: se.Code, Message: se.Error(), Index: -1, Field: string(se.Field), Status: http.StatusBadRequest}
+			status := http.StatusBadRequest
+			if se.Limit {
+				status = http.StatusRequestEntityTooLarge
+			}
+			return nil, 1, noLocate, &collector.InputError{Code: se.Code, Message: se.Error(), Index: -1, Field: string(se.Field), Status: status}
 		}
 		return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "", "%v", err)
 	}
@@ -114,6 +110,47 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 			"%d filled rows; upload at most %d per file (单次最多%d条)", len(b.Reports), collector.MaxBatch, collector.MaxBatch)
 	}
 	return b.Reports, len(b.Reports), locateIn(b), nil
+}
+
+// formFile reads the multipart field "file" as a stream, within the body limit: fields
+// before it are read and dropped, the rest of the body is not read. Nothing is buffered
+// beyond the limit and nothing goes to disk, where ParseMultipartForm (c.FormFile) would
+// keep up to 32 MiB in memory and spill larger parts to temp files.
+func formFile(c *gin.Context, max int64) (name, ctype string, data []byte, err error) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+	readErr := func(err error) error {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return tooLarge(max)
+		}
+		return collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "file", "the multipart body cannot be read: %v (上传内容无法读取)", err)
+	}
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return "", "", nil, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file",
+			"send the filled template as the multipart form field \"file\" (.xlsx or .csv): %v (缺少上传文件)", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return "", "", nil, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file",
+				"send the filled template as the multipart form field \"file\" (.xlsx or .csv) (缺少上传文件)")
+		}
+		if err != nil {
+			return "", "", nil, readErr(err)
+		}
+		if part.FormName() != "file" {
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				return "", "", nil, readErr(err)
+			}
+			continue
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return "", "", nil, readErr(err)
+		}
+		return part.FileName(), part.Header.Get("Content-Type"), data, nil
+	}
 }
 
 // locateIn rewrites a report-level input error so its message names the cell.

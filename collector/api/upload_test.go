@@ -17,7 +17,7 @@ import (
 
 // filledTemplate writes the department's template for period, as `duban template` does,
 // and fills cells (indicator id → column letter → value) with excelize, as a person does.
-func filledTemplate(t *testing.T, f *fixture, dept, period string, cells map[string]map[string]any) []byte {
+func filledTemplate(t testing.TB, f *fixture, dept, period string, cells map[string]map[string]any) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := sheets.WriteTemplate(&buf, sheets.TemplateConfig{Catalog: f.cat, Department: dept, Period: period}); err != nil {
@@ -138,6 +138,9 @@ func TestUploadErrorsNameTheCellAndStoreNothing(t *testing.T) {
 			status: 403, code: "forbidden_indicator", where: `sheet "市发改委", row 5`},
 		"an empty template is refused": {
 			dept: "rsj", cells: nil, status: 400, code: "empty_upload"},
+		"a logical TRUE in a value cell is not a number": {
+			dept: "rsj", cells: map[string]map[string]any{"56.1": {"H": 6.1}, "57.1": {"H": true}},
+			status: 400, code: "invalid_value", where: `sheet "市人社局", row 4, column H (本期数值): "1" is not a number: the cell holds the logical value TRUE`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -169,7 +172,9 @@ func TestCSVAndRawXLSXUploads(t *testing.T) {
 		status, accepted      int
 		code                  string
 	}{
-		"raw CSV body":       {"", "text/csv; charset=utf-8", []byte("indicator,period,value\n69.2,2026-04,78.5\n"), 201, 1, ""},
+		"raw CSV body":            {"", "text/csv; charset=utf-8", []byte("indicator,period,value\n69.2,2026-04,78.5\n"), 201, 1, ""},
+		"CSV with CRLF line ends": {"", "text/csv", []byte("indicator,period,value\r\n69.2,2026-03,77\r\n69.1,2026-03,31\r\n"), 201, 2, ""},
+		"CSV with lone CR line ends (Excel for Mac before 2016)": {"", "text/csv", []byte("indicator,period,value\r69.2,2026-02,76\r69.1,2026-02,32\r"), 201, 2, ""},
 		"CSV as a form file": {"sthjj.csv", "", []byte("指标编号,填报期间,本期数值,情况说明\n69.2,2026-05,79,改善\n"), 201, 1, ""},
 		"raw xlsx body":      {"", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx, 201, 1, ""},
 		"a CSV with a bad period names row and column": {"", "text/csv", []byte("indicator,period,value\n69.2,2026-5-1,78\n"), 400, 0, "invalid_period"},

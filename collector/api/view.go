@@ -7,6 +7,7 @@ import (
 
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 // indicatorView is one indicator as the API shows it: catalog data, the latest value
@@ -44,6 +45,8 @@ type latest struct {
 
 type evalView struct {
 	Status        string     `json:"status"`
+	Reason        string     `json:"reason,omitempty"`
+	StatusText    string     `json:"status_text"`
 	Value         *float64   `json:"value,omitempty"`
 	Stage         string     `json:"stage,omitempty"`
 	Period        string     `json:"period,omitempty"`
@@ -94,9 +97,10 @@ func evalOf(r evaluate.Result) *evalView {
 		return &t
 	}
 	return &evalView{
-		Status: string(r.Status), Value: num(r.HasValue, r.Value), Stage: string(r.Stage), Period: r.Period,
+		Status: string(r.Status), Reason: string(r.Reason), StatusText: present.StatusText(r.Status, r.Reason),
+		Value: num(r.HasValue, r.Value), Stage: string(r.Stage), Period: r.Period,
 		Target: num(true, r.Target), Expected: num(true, r.Expected), Gap: num(r.HasValue, r.Gap),
-		Progress: num(r.HasValue, r.Progress), Projected: num(r.HasProjection, r.Projected),
+		Progress: num(r.HasValue && r.HasProgress, r.Progress), Projected: num(r.HasProjection, r.Projected),
 		LastReport: at(r.LastReport), Due: at(r.Due), NextReportDue: at(r.NextReportDue), ReportOverdue: r.ReportOverdue,
 	}
 }

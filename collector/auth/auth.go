@@ -1,5 +1,17 @@
 // Package auth checks bearer tokens against the sha256 hashes in the configuration and
 // generates new tokens. Tokens are never kept in clear; comparisons run in constant time.
+//
+// A token has one of four kinds, each allowed a fixed set of things:
+//
+//	kind                     push                  read (board, API, bulletins)  scrape /metrics  see remote addresses
+//	{department: ID}         its own indicators    yes                           yes              no
+//	{role: admin}            every indicator       yes                           yes              yes
+//	{role: reader}           no                    yes                           yes              no
+//	{role: metrics}          no                    no                            yes              no
+//
+// A scrape token reads /metrics only: it sits in a file on the Prometheus host, so it
+// is given nothing else. Every other token may also scrape, since /metrics shows no
+// more than the API shows it.
 package auth
 
 import (
@@ -14,8 +26,17 @@ import (
 	"github.com/duban-gov/duban/collector"
 )
 
-// RoleAdmin is the role of the supervision office's tokens: they write any indicator.
-const RoleAdmin = "admin"
+// Roles of tokens that belong to no department.
+const (
+	// RoleAdmin is the role of the supervision office's tokens: they write any indicator.
+	RoleAdmin = "admin"
+	// RoleReader is a read-only token (a leader's browser, the board on a wall screen):
+	// the board, the API's reads, bulletins and /metrics; never a push.
+	RoleReader = "reader"
+	// RoleMetrics is a scrape token (Prometheus' authorization.credentials_file):
+	// /metrics only.
+	RoleMetrics = "metrics"
+)
 
 // Token is one configured token: its sha256 (hex) and whom it belongs to, a department
 // or the admin role.
@@ -25,16 +46,41 @@ type Token struct {
 	SHA256     string `mapstructure:"sha256" yaml:"sha256"`
 }
 
-// Identity is an authenticated caller: the principal and a stable key of its token
-// (the token's position in the configuration, for per-token rate limits; not secret).
+// Identity is an authenticated caller: the principal, the role of its token ("" for a
+// department token) and a stable key of its token (the token's position in the
+// configuration, for per-token limits; not secret).
 type Identity struct {
 	Principal collector.Principal
+	Role      string
 	Key       int
+}
+
+// CanPush reports whether the token may push reports (department and admin tokens).
+func (i Identity) CanPush() bool { return i.Role == "" || i.Role == RoleAdmin }
+
+// CanRead reports whether the token may read the board, the API and the bulletins
+// (every token but a scrape token).
+func (i Identity) CanRead() bool { return i.Role != RoleMetrics }
+
+// CanScrape reports whether the token may read /metrics (every token).
+func (i Identity) CanScrape() bool { return true }
+
+// IsAdmin reports whether the token is the supervision office's: the only one shown
+// the remote addresses kept with each revision.
+func (i Identity) IsAdmin() bool { return i.Role == RoleAdmin }
+
+// Name names the caller in logs: the department id, or the role.
+func (i Identity) Name() string {
+	if i.Role != "" {
+		return i.Role
+	}
+	return i.Principal.Department
 }
 
 type entry struct {
 	hash [sha256.Size]byte
 	p    collector.Principal
+	role string
 }
 
 // Authenticator checks bearer tokens. Safe for concurrent use; immutable.
@@ -63,14 +109,16 @@ func New(cfg Config) (*Authenticator, error) {
 		copy(e.hash[:], b)
 		switch {
 		case t.Role == RoleAdmin && t.Department == "":
-			e.p = collector.Principal{Admin: true}
+			e.p, e.role = collector.Principal{Admin: true}, RoleAdmin
+		case (t.Role == RoleReader || t.Role == RoleMetrics) && t.Department == "":
+			e.role = t.Role
 		case t.Role == "" && t.Department != "":
 			if cfg.Departments != nil && !cfg.Departments(t.Department) {
 				return nil, fmt.Errorf("auth.tokens[%d]: department %q is not in the catalog", i, t.Department)
 			}
 			e.p = collector.Principal{Department: t.Department}
 		default:
-			return nil, fmt.Errorf("auth.tokens[%d]: give either department: ID or role: admin", i)
+			return nil, fmt.Errorf("auth.tokens[%d]: give either department: ID or one of role: admin, reader, metrics", i)
 		}
 		if seen[e.hash] {
 			return nil, fmt.Errorf("auth.tokens[%d]: the same token hash is configured twice", i)
@@ -101,7 +149,7 @@ func (a *Authenticator) Authenticate(token string) (Identity, bool) {
 	if found < 0 {
 		return Identity{}, false
 	}
-	return Identity{Principal: a.entries[found].p, Key: found}, true
+	return Identity{Principal: a.entries[found].p, Role: a.entries[found].role, Key: found}, true
 }
 
 // BearerToken extracts the token from an Authorization header value.

@@ -2,16 +2,14 @@
 // page (html/template, embedded assets, no JavaScript, no build step) in Chinese with a
 // traffic light for every task by department, filters by department and status (query
 // parameters), each indicator's trend as a small SVG with its target line, the last
-// report and its note, and the completeness of the month being collected. Read-only;
-// a token is needed only when one is configured.
+// report and its note, and the completeness of the month being collected. Read-only.
+// Who may read it is decided in front of it, by the API's router (auth.read): the
+// board itself checks no token, and says which of its paths carry no data (Public).
 package board
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -21,9 +19,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/duban-gov/duban/bulletin/present"
+	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 //go:embed assets/*.html assets/*.css
@@ -43,10 +42,6 @@ type Config struct {
 	Source Source // required
 	// Eval is the evaluation configuration (the due day of the reporting calendar).
 	Eval evaluate.Config
-	// TokenSHA256 lists hex sha256 hashes of tokens allowed to read the board; empty
-	// (the default) makes the board public. A token is sent as the password of HTTP
-	// Basic authentication (the browser asks for it), as a Bearer token, or as ?token=.
-	TokenSHA256 []string
 	// MaxRows is the most indicator rows one page shows (default 3000). Beyond it (a
 	// province-wide catalog without a filter) the page lists departments with their
 	// counts and links to their own pages.
@@ -72,7 +67,6 @@ type Board struct {
 	cfg    Config
 	tmpl   *template.Template
 	static http.Handler
-	hashes [][sha256.Size]byte
 }
 
 // New builds the board.
@@ -81,17 +75,10 @@ func New(cfg Config) (*Board, error) {
 		return nil, err
 	}
 	b := &Board{cfg: cfg}
-	for _, h := range cfg.TokenSHA256 {
-		raw, err := hex.DecodeString(strings.TrimSpace(h))
-		if err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("board: token hash %q is not a hex sha256", h)
-		}
-		b.hashes = append(b.hashes, [sha256.Size]byte(raw))
-	}
 	t, err := template.New("board.html").Funcs(template.FuncMap{
 		"query":        query,
-		"followUpTag":  func() string { return present.FollowUpTag },
-		"followUpHint": func() string { return present.FollowUpHint },
+		"followUpTag":  func() string { return format.FollowUpTag },
+		"followUpHint": func() string { return format.FollowUpHint },
 	}).ParseFS(assets, "assets/board.html")
 	if err != nil {
 		return nil, fmt.Errorf("board: parse template: %w", err)
@@ -105,6 +92,13 @@ func New(cfg Config) (*Board, error) {
 	return b, nil
 }
 
+// Public reports whether path carries no data (the stylesheets, the favicon), so that it
+// stays open when reads need a token: a page opened with ?token= then still gets its
+// style, and a browser meets no password prompt for its icon.
+func (b *Board) Public(path string) bool {
+	return path == "/static/board.css" || path == "/static/status.css" || path == "/favicon.ico"
+}
+
 // ServeHTTP answers "/" (the board) and "/static/..." (its stylesheet).
 func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -113,18 +107,20 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.Path {
-	case "/static/board.css": // no data in it: public, so that a page opened with ?token= gets its style
+	case "/static/board.css": // no data in it (Public)
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		b.static.ServeHTTP(w, r)
 		return
-	case "/favicon.ico": // answered here so that browsers do not meet an auth challenge for it
+	case "/static/status.css": // the status colours of package present (Public)
+		h := w.Header()
+		h.Set("Content-Type", "text/css; charset=utf-8")
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.Write(statusCSS) //nolint:errcheck // the client went away
+		return
+	case "/favicon.ico": // answered here (Public), so that browsers do not meet an auth challenge for it
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	if !b.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="duban board", charset="UTF-8"`)
-		http.Error(w, "需要令牌 (a token is required: use it as the password)", http.StatusUnauthorized)
 		return
 	}
 	switch {
@@ -133,29 +129,6 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "页面不存在 (not found)", http.StatusNotFound)
 	}
-}
-
-func (b *Board) authorized(r *http.Request) bool {
-	if len(b.hashes) == 0 {
-		return true
-	}
-	var token string
-	if _, pw, ok := r.BasicAuth(); ok {
-		token = pw
-	} else if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		token = strings.TrimSpace(h[7:])
-	} else {
-		token = r.URL.Query().Get("token")
-	}
-	if token == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(token))
-	ok := 0
-	for _, h := range b.hashes {
-		ok |= subtle.ConstantTimeCompare(sum[:], h[:])
-	}
-	return ok == 1
 }
 
 func (b *Board) page(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +165,17 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK) // explicit: a router's not-found fallback may have preset 404
 	w.Write(buf.Bytes())         //nolint:errcheck // the client went away
 }
+
+// statusCSS colours the traffic lights and badges with the colours of package present,
+// which the bulletin, the dashboards and the alert texts use too.
+var statusCSS = func() []byte {
+	var b strings.Builder
+	b.WriteString("/* generated from package present: one colour per status */\n")
+	for _, v := range present.Views() {
+		fmt.Fprintf(&b, ".s-%s.light, .badge.s-%s { background: %s; }\n", v.Status, v.Status, v.Color)
+	}
+	return []byte(b.String())
+}()
 
 func validStatus(s string) bool {
 	for _, st := range evaluate.Statuses {

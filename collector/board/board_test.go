@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/collector/board"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
+	"github.com/duban-gov/duban/present"
 )
 
 // now: April 5th 2026 in Changzhi — March reports are due by April 10th.
@@ -125,7 +125,9 @@ func TestBoardShowsEveryTaskWithValuesStatusesAndNotes(t *testing.T) {
 	}{
 		"jobs show the value, the note escaped, and a trend with its target line": {"57.1", []string{"11800人", "2026-03", "一季度新增城镇就业1.18万人", "&lt;b&gt;存在问题&lt;/b&gt;", `class="target"`, `<polyline class="values"`}},
 		"investment shows the display unit":                                       {"11.1", []string{"31亿元", "350亿元以上", "受春节影响"}},
-		"a milestone shows its stage":                                             {"9.1", []string{"已开工 20%"}},
+		"a milestone reached shows its stage, not a percent":                      {"9.1", []string{`value">已开工<div class="period">2026-03`}},
+		"an expected count has no decimals":                                       {"57.1", []string{">10603人<", ">&#43;1197人<"}},
+		"a relative target reads the notice's words":                              {"56.1", []string{"目标:与经济增长同步"}},
 		"an unreported level is no_data":                                          {"69.2", []string{`data-status="no_data"`, "暂无数据"}},
 	}
 	for name, tc := range cases {
@@ -152,6 +154,33 @@ func TestBoardShowsEveryTaskWithValuesStatusesAndNotes(t *testing.T) {
 	}
 	if strings.Contains(html, "<script") {
 		t.Error("the board must work without JavaScript")
+	}
+}
+
+// TestBoardStatusColoursComeFromPresent: the board's traffic lights take the colours of
+// package present, served as /static/status.css next to board.css (the page's CSP allows
+// no inline style).
+func TestBoardStatusColoursComeFromPresent(t *testing.T) {
+	b, err := board.New(board.Config{Source: service(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, css := get(t, b, "/static/status.css")
+	if code != http.StatusOK {
+		t.Fatalf("status.css: %d", code)
+	}
+	for _, v := range present.Views() {
+		want := ".s-" + string(v.Status) + ".light, .badge.s-" + string(v.Status) + " { background: " + v.Color + "; }"
+		if !strings.Contains(css, want) {
+			t.Errorf("status.css lacks %q:\n%s", want, css)
+		}
+	}
+	if _, html := get(t, b, "/"); !strings.Contains(html, `href="/static/status.css"`) {
+		t.Error("the page does not load status.css")
+	}
+	_, own := get(t, b, "/static/board.css")
+	if strings.Contains(own, ".s-on_track") {
+		t.Error("board.css still colours statuses itself")
 	}
 }
 
@@ -256,32 +285,32 @@ func TestBoardFilters(t *testing.T) {
 	}
 }
 
-func TestBoardTokenIsOptional(t *testing.T) {
-	svc := service(t)
-	b, err := board.New(board.Config{Source: svc, TokenSHA256: []string{auth.Hash("s3cret")}})
+// TestBoardSaysWhichPathsCarryNoData: only the stylesheet and the favicon stay open when
+// reads need a token (the router asks Public; the token itself is checked there, see
+// collector/api TestReadAccess).
+func TestBoardSaysWhichPathsCarryNoData(t *testing.T) {
+	b, err := board.New(board.Config{Source: service(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]struct {
-		url    string
-		header []string
-		code   int
+		path   string
+		public bool
 	}{
-		"no token is refused":              {"/", nil, 401},
-		"a wrong token is refused":         {"/?token=nope", nil, 401},
-		"the token as basic-auth password": {"/", []string{"Authorization", "Basic OnMzY3JldA=="}, 200},
-		"the token as bearer":              {"/", []string{"Authorization", "Bearer s3cret"}, 200},
-		"the token as query parameter":     {"/?token=s3cret", nil, 200},
+		"the stylesheet":             {"/static/board.css", true},
+		"the status colours":         {"/static/status.css", true},
+		"the favicon":                {"/favicon.ico", true},
+		"the board":                  {"/", false},
+		"another static path":        {"/static/../", false},
+		"a page that does not exist": {"/x", false},
+		"the stylesheet's directory": {"/static/", false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if code, _ := get(t, b, tc.url, tc.header...); code != tc.code {
-				t.Errorf("status %d, want %d", code, tc.code)
+			if got := b.Public(tc.path); got != tc.public {
+				t.Errorf("Public(%q) = %v, want %v", tc.path, got, tc.public)
 			}
 		})
-	}
-	if _, err := board.New(board.Config{Source: svc, TokenSHA256: []string{"not-hex"}}); err == nil {
-		t.Error("a malformed hash must be refused")
 	}
 }
 

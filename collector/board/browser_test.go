@@ -42,7 +42,7 @@ func group(cmd *exec.Cmd) {
 	cmd.WaitDelay = 5 * time.Second
 }
 
-// TestBrowserBoard runs the real `duban serve` with a temp data dir and a board token,
+// TestBrowserBoard runs the real `duban serve` with a temp data dir and auth.read: token,
 // sends reports with `duban push` (CSV, the Excel template from `duban template`, and
 // JSON), loads the board in headless Chromium, checks the rendered DOM for the pushed
 // values and the statuses the API reports, and saves a screenshot.
@@ -77,7 +77,7 @@ func TestBrowserBoard(t *testing.T) {
 	boardToken, _ := auth.Generate()
 	addr := testenv.FreeAddr(t)
 	base := "http://" + addr
-	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nauth:\n  tokens:\n%s\nboard:\n  token_sha256: [%s]\nlog: {level: warn}\n",
+	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nauth:\n  read: token\n  tokens:\n%s\n    - {role: reader, sha256: %s}\nlog: {level: warn}\n",
 		addr, filepath.Join(root, "indicators", "catalogs", "changzhi-2026.yaml"), filepath.Join(dir, "data"), strings.Join(lines, "\n"), auth.Hash(boardToken))
 	cfgFile := filepath.Join(dir, "duban.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
@@ -126,7 +126,7 @@ func TestBrowserBoard(t *testing.T) {
 	duban(true, "push", "rsj.csv", "--server", base, "--token-file", "rsj.token")
 
 	// fgw: the Excel template from the server, filled with excelize, pushed as .xlsx.
-	duban(true, "template", "--server", base, "--department", "fgw", "--period", period, "--out", "fgw.xlsx")
+	duban(true, "template", "--server", base, "--department", "fgw", "--period", period, "--out", "fgw.xlsx", "--token-file", "fgw.token")
 	fill := func(name, id, col string, v any) {
 		f, err := excelize.OpenFile(filepath.Join(dir, name))
 		if err != nil {
@@ -156,7 +156,7 @@ func TestBrowserBoard(t *testing.T) {
 	if !regexp.MustCompile(`sheet "市发改委", row \d+, column H`).MatchString(msg) {
 		t.Errorf("the refused push does not name the cell: %s", msg)
 	}
-	if got := apiIndicator(t, base, "11.1"); got.Latest != nil {
+	if got := apiIndicator(t, base, tokens["fgw"], "11.1"); got.Latest != nil {
 		t.Fatalf("a refused upload stored something: %+v", got.Latest)
 	}
 	out := duban(true, "push", "fgw.xlsx", "--server", base, "--token-file", "fgw.token")
@@ -185,7 +185,7 @@ func TestBrowserBoard(t *testing.T) {
 				t.Errorf("board row %s lacks %q:\n%s", id, w, row)
 			}
 		}
-		api := apiIndicator(t, base, id)
+		api := apiIndicator(t, base, boardToken, id)
 		if api.Evaluation == nil || !strings.Contains(row, `data-status="`+api.Evaluation.Status+`"`) {
 			t.Errorf("board row %s does not show the API's status %+v", id, api.Evaluation)
 		}
@@ -203,9 +203,11 @@ func TestBrowserBoard(t *testing.T) {
 	if !strings.Contains(filtered, `id="ind-57.1"`) || strings.Contains(filtered, `id="ind-11.1"`) {
 		t.Error("the department filter does not filter")
 	}
-	// Without the token the board is closed.
-	if resp, err := http.Get(base + "/"); err != nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("board without token: %v %v", resp.StatusCode, err)
+	// Without the token the board and the API are closed.
+	for _, path := range []string{"/", "/api/v1/indicators/57.1"} {
+		if resp, err := http.Get(base + path); err != nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s without token: %v %v", path, resp.StatusCode, err)
+		}
 	}
 
 	shot := filepath.Join(arts, "board.png")
@@ -250,9 +252,11 @@ type apiInd struct {
 	} `json:"evaluation"`
 }
 
-func apiIndicator(t *testing.T, base, id string) apiInd {
+func apiIndicator(t *testing.T, base, token, id string) apiInd {
 	t.Helper()
-	resp, err := http.Get(base + "/api/v1/indicators/" + id)
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/indicators/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,10 @@ import (
 	"sort"
 	"time"
 
-	"github.com/duban-gov/duban/bulletin/present"
+	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 // statusUnquantified filters the tasks without a quantified target.
@@ -114,7 +115,7 @@ func (b *Board) build(f filter) (*page, error) {
 	}
 	p.Statuses = append(p.Statuses, option{Value: "", Label: "全部状态", Selected: f.Status == ""})
 	for _, st := range evaluate.Statuses {
-		p.Statuses = append(p.Statuses, option{Value: string(st), Label: present.StatusLabel(st), Selected: f.Status == string(st)})
+		p.Statuses = append(p.Statuses, option{Value: string(st), Label: present.StatusWord(st), Selected: f.Status == string(st)})
 	}
 	p.Statuses = append(p.Statuses, option{Value: statusUnquantified, Label: "未量化任务", Selected: f.Status == statusUnquantified})
 
@@ -140,7 +141,7 @@ func (b *Board) build(f filter) (*page, error) {
 				byID[t.ID] = r
 			}
 			counts[r.Status]++
-			if worst == "" || r.Status.Severity() > worst.Severity() {
+			if worst == "" || present.Worse(r.Status, worst) {
 				worst = r.Status
 			}
 			if f.Status != "" && f.Status != string(r.Status) {
@@ -156,7 +157,7 @@ func (b *Board) build(f filter) (*page, error) {
 				continue
 			}
 		} else {
-			row.Status, row.StatusLabel = string(worst), present.StatusLabel(worst)
+			row.Status, row.StatusLabel = string(worst), present.StatusWord(worst)
 			if len(row.Indicators) == 0 {
 				continue
 			}
@@ -173,12 +174,12 @@ func (b *Board) build(f filter) (*page, error) {
 		p.Shown++
 	}
 	p.Published = p.Indicators - p.FollowUps
-	var segs []present.Segment
+	var segs []format.Segment
 	for _, st := range evaluate.Statuses {
-		p.Counts = append(p.Counts, count{Status: string(st), Label: present.StatusLabel(st), N: counts[st]})
-		segs = append(segs, present.Segment{Label: present.StatusLabel(st), Value: float64(counts[st]), Color: present.StatusColor(st)})
+		p.Counts = append(p.Counts, count{Status: string(st), Label: present.StatusWord(st), N: counts[st]})
+		segs = append(segs, format.Segment{Label: present.StatusWord(st), Value: float64(counts[st]), Color: present.StatusColor(st)})
 	}
-	p.Bar = present.StackedBar(600, 14, segs)
+	p.Bar = format.StackedBar(600, 14, segs)
 	for _, id := range cat.LeadDepartments() {
 		if s := sections[id]; s != nil {
 			sc := map[evaluate.Status]int{}
@@ -189,7 +190,7 @@ func (b *Board) build(f filter) (*page, error) {
 			}
 			for _, st := range evaluate.Statuses {
 				if sc[st] > 0 {
-					s.Counts = append(s.Counts, count{Status: string(st), Label: present.StatusLabel(st), N: sc[st]})
+					s.Counts = append(s.Counts, count{Status: string(st), Label: present.StatusWord(st), N: sc[st]})
 				}
 			}
 			for _, tr := range s.Tasks {
@@ -220,8 +221,8 @@ func (b *Board) build(f filter) (*page, error) {
 
 func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.Revision, year int, loc *time.Location) indicatorRow {
 	v := indicatorRow{
-		ID: t.ID, Metric: t.Metric, Target: present.TargetText(t), FollowUp: t.FollowUp(),
-		Status: string(r.Status), StatusLabel: present.StatusLabel(r.Status),
+		ID: t.ID, Metric: t.Metric, Target: format.TargetText(t), FollowUp: t.FollowUp(),
+		Status: string(r.Status), StatusLabel: present.StatusText(r.Status, r.Reason),
 		Overdue: r.ReportOverdue,
 	}
 	if !r.NextReportDue.IsZero() && !r.ReportOverdue {
@@ -229,17 +230,17 @@ func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.
 	}
 	milestone := t.Measure == indicators.Milestone
 	if r.HasValue {
-		if milestone {
-			v.Value = present.StageLabel(r.Stage)
-			if r.Value > 0 || r.Stage != "" {
-				v.Value += " " + present.Number(r.Value) + "%"
-			}
-		} else {
-			v.Value = present.Value(t, r.Value)
-			v.Expected = present.Value(t, r.Expected)
-			v.Gap = present.Signed(t, r.Gap)
-			if r.Progress > 0 {
-				v.Progress = present.Percent(r.Progress)
+		switch {
+		case milestone:
+			v.Value = format.MilestoneValue(t, r)
+		case r.Status == evaluate.NoData: // a relative target whose reference has no value
+			v.Value = format.Value(t, r.Value)
+		default:
+			v.Value = format.Value(t, r.Value)
+			v.Expected = format.Value(t, r.Expected)
+			v.Gap = format.Signed(t, r.Gap)
+			if r.HasProgress {
+				v.Progress = format.Percent(r.Progress)
 			}
 		}
 		v.Period = r.Period
@@ -252,21 +253,21 @@ func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.
 			v.Period = last.Period
 		}
 	}
-	chart := present.Trend{
+	chart := format.Trend{
 		Width: 160, Height: 40, Color: present.StatusColor(r.Status),
-		Values: present.SeriesPoints(t, year, series),
+		Values: format.SeriesPoints(t, year, series),
 		Label:  t.Metric + "趋势",
 	}
 	if milestone {
 		hundred := 100.0
 		chart.Target = &hundred
 	} else {
-		target := present.Display(t, t.Value)
+		target := format.Display(t, t.Value)
 		if t.Relative != nil && r.Target != 0 {
-			target = present.Display(t, r.Target)
+			target = format.Display(t, r.Target)
 		}
 		chart.Target = &target
-		chart.Expected = present.Trajectory(t)
+		chart.Expected = format.Trajectory(t)
 	}
 	v.Trend = chart.SVG()
 	return v
@@ -306,7 +307,7 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 		c.NotDue += d.NotDue
 		c.Rows = append(c.Rows, completenessRow{
 			Department: d.Department, Name: d.Name, Expected: d.Expected, OnTime: d.OnTime, Late: d.Late, Missing: d.Missing, NotDue: d.NotDue,
-			Bar: present.StackedBar(120, 10, completenessSegments(d.OnTime, d.Late, d.Missing, d.NotDue)),
+			Bar: format.StackedBar(120, 10, completenessSegments(d.OnTime, d.Late, d.Missing, d.NotDue)),
 		})
 	}
 	// Worst first: most missing, then most late.
@@ -318,14 +319,14 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 		return a.Late > b.Late
 	})
 	if c.Expected > 0 {
-		c.Rate = present.Percent(float64(c.OnTime+c.Late) / float64(c.Expected))
+		c.Rate = format.Percent(float64(c.OnTime+c.Late) / float64(c.Expected))
 	}
-	c.Bar = present.StackedBar(600, 14, completenessSegments(c.OnTime, c.Late, c.Missing, c.NotDue))
+	c.Bar = format.StackedBar(600, 14, completenessSegments(c.OnTime, c.Late, c.Missing, c.NotDue))
 	return c
 }
 
-func completenessSegments(onTime, late, missing, notDue int) []present.Segment {
-	return []present.Segment{
+func completenessSegments(onTime, late, missing, notDue int) []format.Segment {
+	return []format.Segment{
 		{Label: "按时报送", Value: float64(onTime), Color: "#2da44e"},
 		{Label: "逾期报送", Value: float64(late), Color: "#bf8700"},
 		{Label: "未报送", Value: float64(missing), Color: "#cf222e"},

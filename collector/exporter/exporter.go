@@ -5,17 +5,18 @@
 // format (WriteIndicators; 20x faster than Gather at 10,000 indicators) and the rest
 // through a registry.
 //
-// Series cost: each indicator costs 16 series at most (info 1, value 1, target 1,
-// expected 1, gap 1, progress 1, projected 1, status 6 (one per state), last report 1,
-// due 1, next report due 1); an indicator without data costs 11 (no value, gap,
-// progress, projected, last report). Whether a report is overdue is not a series of its
+// Series cost: each indicator costs 18 series at most (info 1, value 1, target 1,
+// expected 1, gap 1, progress 1, projected 1, tolerance 1, status 7 (one per state),
+// last report 1, due 1, next report due 1); only approx (左右) and le-with-tolerance
+// targets have a tolerance, growth rates and relative targets have no progress; an
+// indicator without data costs 12 or 13 (no value, gap, progress, projected, last report). Whether a report is overdue is not a series of its
 // own: it is duban_indicator_next_report_due_timestamp_seconds <= time()
 // (TestOverdueIsNextReportDueInThePast). Each lead department costs 3 series
 // (reports expected, missing and late for the latest period due) plus one counter series
 // per sender and report result. The 211 targets of the shipped catalog (177 tasks) cost
-// 2,640 series without data (TestShippedCatalogStaysWithinTheSeriesBudget);
-// 10,000 targets about 148,000 with three in four reporting (BenchmarkCollect) and
-// 160,000 all reporting; a province of 30,000 at most about 480,000.
+// 2,857 series without data (TestShippedCatalogStaysWithinTheSeriesBudget);
+// 10,000 cumulative targets about 158,000 with three in four reporting
+// (BenchmarkCollect) and 170,000 all reporting; a province of 30,000 at most 540,000.
 package exporter
 
 import (
@@ -34,10 +35,11 @@ import (
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/internal/buildinfo"
+	"github.com/duban-gov/duban/present"
 )
 
 // SeriesPerIndicator is the largest number of series one indicator costs.
-const SeriesPerIndicator = 10 + 6
+const SeriesPerIndicator = 11 + 7
 
 // Source is what the exporter reads: the service's catalog, clock, evaluation of the
 // in-memory snapshot, and its report counters. *collector.Service satisfies it.
@@ -257,7 +259,7 @@ func lookup(cat *indicators.Catalog, r *evaluate.Result) (indicators.Entry, erro
 var infoLabelNames = []string{conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
 	conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
 	conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue,
-	conventions.LabelDisplayUnit, conventions.LabelDisplayScale, conventions.LabelKind}
+	conventions.LabelDisplayUnit, conventions.LabelDisplayScale, conventions.LabelKind, conventions.LabelGapUnit}
 
 // infoLabelValues are the values of MetricInfo's labels in infoLabelNames' order.
 func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
@@ -271,8 +273,17 @@ func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
 		unit = tg.DisplayUnit
 	}
 	return []string{r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
-		tg.Metric, tg.Unit, string(tg.Measure), string(tg.Comparator), string(tg.Due),
-		unit, conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg)}
+		tg.Metric, tg.Unit, string(tg.Measure), comparatorValue(tg), string(tg.Due),
+		unit, conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg), present.GapUnit(tg)}
+}
+
+// comparatorValue is MetricInfo's LabelComparator: the comparator the evaluation applies
+// (gt for 高于经济增长水平, ge for a plain cumulative figure), none for milestones.
+func comparatorValue(tg *indicators.Target) string {
+	if tg.Measure == indicators.Milestone {
+		return string(tg.Comparator)
+	}
+	return string(evaluate.Comparator(tg))
 }
 
 // kindValue is MetricInfo's LabelKind: KindTask for a task follow-up, KindTarget for a
@@ -323,12 +334,14 @@ func gauges() []gauge {
 			func(r *evaluate.Result) (float64, bool) { return finite(r.Expected, true) }, nil},
 		{conventions.MetricValue, "Latest reported value, year to date, in the target's base unit (milestones: percent complete).",
 			func(r *evaluate.Result) (float64, bool) { return finite(r.Value, r.HasValue) }, nil},
-		{conventions.MetricGap, "Signed gap to the expected value in the base unit; positive is ahead whatever the comparator.",
+		{conventions.MetricGap, "Value minus the expected value, in the base unit, whatever the comparator (the status says whether that is ahead).",
 			func(r *evaluate.Result) (float64, bool) { return finite(r.Gap, r.HasValue) }, nil},
-		{conventions.MetricProgress, "Progress towards the target as a ratio (1 = met).",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Progress, r.HasValue) }, nil},
+		{conventions.MetricProgress, "Completion ratio (1 = met); none for growth rates, relative targets and targets of 0 or below.",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Progress, r.HasValue && r.HasProgress) }, nil},
 		{conventions.MetricProjected, "Year-end value projected at the current pace.",
 			func(r *evaluate.Result) (float64, bool) { return finite(r.Projected, r.HasProjection) }, nil},
+		{conventions.MetricTolerance, "Tolerance of an approx (左右) or le-with-tolerance target in the base unit; none for others.",
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Tolerance, r.Tolerance > 0) }, nil},
 		{conventions.MetricLastReport, "When the latest report of the indicator was received, Unix seconds.",
 			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.LastReport) }, nil},
 		{conventions.MetricDue, "End of the target's due day, Unix seconds.",

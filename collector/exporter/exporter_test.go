@@ -82,6 +82,10 @@ func (m *memStore) History(_ context.Context, id string) ([]indicators.Revision,
 	return out, nil
 }
 
+func (m *memStore) FirstArrivals(context.Context, []time.Time) ([]indicators.Arrival, error) {
+	return nil, nil // the exporter never asks
+}
+
 func (m *memStore) Close() error { return nil }
 
 type report struct {
@@ -215,14 +219,23 @@ func TestExporterLintsClean(t *testing.T) {
 
 func TestExporterSeriesPerIndicator(t *testing.T) {
 	cases := map[string]struct {
+		id      string
 		reports []report
 		want    int
 	}{
-		"an indicator with a value costs the documented maximum": {
-			reports: []report{{indicator: "57.1", period: "2026-10", value: 30000, received: "2026-11-06"}},
-			want:    exporter.SeriesPerIndicator,
+		"a growth approx indicator with a value costs all but a completion ratio": {
+			id: "4.1", reports: []report{{indicator: "4.1", period: "2026-Q3", value: 5.8, received: "2026-10-06"}},
+			want: exporter.SeriesPerIndicator - 1, // a growth rate has no completion ratio
 		},
-		"an indicator without data costs no value series": {want: exporter.SeriesPerIndicator - 5},
+		"a cumulative indicator with a value has no tolerance": {
+			id: "57.1", reports: []report{{indicator: "57.1", period: "2026-10", value: 30000, received: "2026-11-06"}},
+			want: exporter.SeriesPerIndicator - 1,
+		},
+		"a level with a value has a progress but no tolerance": {
+			id: "69.2", reports: []report{{indicator: "69.2", period: "2026-10", value: 80, received: "2026-11-06"}},
+			want: exporter.SeriesPerIndicator - 1,
+		},
+		"an indicator without data costs no value series": {id: "57.1", want: exporter.SeriesPerIndicator - 6},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -232,9 +245,9 @@ func TestExporterSeriesPerIndicator(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := countSeries(t, e, "57.1")
+			got := countSeries(t, e, tc.id)
 			if got != tc.want {
-				t.Errorf("57.1 costs %d series, want %d", got, tc.want)
+				t.Errorf("%s costs %d series, want %d", tc.id, got, tc.want)
 			}
 		})
 	}

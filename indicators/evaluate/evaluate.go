@@ -1,15 +1,31 @@
-// Package evaluate turns a target and its reports into expected-to-date, gap, status,
-// freshness and projection. Pure functions: the clock is an argument, no I/O.
+// Package evaluate judges every target the way a supervision office (督查室) reads
+// 序时进度: expected-to-date value, gap, status and its reason, freshness and projection.
+// Pure functions: the clock is an argument, no I/O. The words people read for each
+// status (已完成, 存在风险 …), their colours and their order live in package present.
 //
-// The rules, in one place (the tests in evaluate_test.go show each of them):
+// The rules, in one place (evaluate_test.go has a case for each, with injected dates):
 //
+//   - Comparators. ge: at least the target (以上, 达到X, 提高到X, a bare figure on a level,
+//     rate or count: 13.2 新建项目开工率40% reported at 55 % is ahead, not off target);
+//     gt: strictly above (高于经济增长水平); le: at most (以下, 控制在, 下降X%), and with a
+//     tolerance a cap of about the value (居民消费价格涨幅控制在2%左右: at most 2.5 %); approx
+//     (左右 on growth and output): a floor with a tolerance, so a shortfall within the
+//     tolerance meets the target and any overshoot does too (GDP 6%左右 at 7.5 % or at
+//     5.6 %, 原煤产量稳定在1.7亿吨左右 at 1.62亿吨 by October); eq: exactly, left only where
+//     exceeding cannot happen or is itself a miss (全覆盖 100 %, 动态清零 0). A plain figure
+//     (eq) on a cumulative target of an older catalog is evaluated as ge, and
+//     Result.Comparator says so. A cumulative target's tolerance shrinks with the
+//     expected share (tolerance × expected ÷ target) before the due date.
 //   - Expected to date. Cumulative targets rise from 0 at Jan 1 of the plan year (plan time
 //     zone) to the target at the due instant (end of the due day), linearly or along the
-//     catalog's monthly profile (cumulative shares, interpolated linearly within a month; a
-//     due date before Dec 31 rescales the profile so that the share at the due instant is
-//     1). growth_rate and level targets expect the target itself; relative targets expect
-//     the referenced indicator's latest value plus the offset. After the due instant the
-//     full target is expected.
+//     catalog's monthly profile (a seasonal path such as the grain harvest, given by the
+//     overlay: cumulative shares, interpolated linearly within a month; a due date before
+//     Dec 31 rescales the profile so that the share at the due instant is 1). Milestones
+//     expect the same share of 100 % (their percent is judged all along, not only near the
+//     due date). growth_rate and level targets expect the target itself; relative targets
+//     expect the referenced indicator's value of the same period (below). Expected values
+//     of counts (个, 家, 人 …: indicators.CountUnit) are rounded to the nearest whole number
+//     (91.62个 → 92个, 91.4个 → 91个), and the status compares with that whole number.
 //   - As of when. Values are year-to-date "as of" their period end, and a month's report is
 //     only due by the 10th of the next month, so comparing March's value with the expected
 //     value on April 5 would paint everyone red at the start of every month. Expected is
@@ -17,52 +33,71 @@
 //     end of the latest calendar period whose report is due by now, clamped to the due
 //     instant (and the due instant itself once it has passed). A department that stops
 //     reporting is thus compared with an ever later expected value and falls behind.
-//   - Comparator: a plain figure (eq) on a cumulative target (新增技能人才5000人, 新建
-//     5G基站1000个) is a figure to reach: it is evaluated as ge, and Result.Comparator says
-//     so; being ahead of the trajectory or above the figure is not a fault. eq on level
-//     and growth targets stays "equal" (the distance either way counts).
-//   - Gap, in the target's unit, positive = ahead, whatever the comparator: ge (and gt):
-//     value − expected; le: expected − value; eq: −|value − expected|; approx: 0 inside
-//     the tolerance band, otherwise −(|value − expected| − tolerance), the distance outside
-//     the band (a 左右 target is never "ahead").
-//   - Progress ratio: cumulative: value/target (for a cap, the share of it used); ge and
-//     gt: value/target; le: target/value (1 when value ≤ 0); approx and eq: 1 when met,
-//     otherwise min/max of value and target (0 across signs); milestones: 1 when the
-//     stage is reached, otherwise percent/100. Not capped at 1: overachievement shows.
-//   - Status, numeric targets: no_data without a value (also for a relative target whose
-//     reference has no value; a target past its due date without any report stays no_data
-//     and shows up as ReportOverdue). A cumulative ge target is achieved as soon as the
-//     year-to-date value reaches the full target; a cumulative le target (a cap) is missed
-//     as soon as the value exceeds it. Otherwise, once the due instant has passed: achieved
-//     when the latest value meets the target, else missed (a later report meeting it turns
-//     it to achieved). Before the due instant: on_track when the value meets the expected
-//     value, at_risk when it is behind by at most AtRiskBand × |expected| (the tolerance
-//     for approx), lagging when further behind. Level and growth targets met mid-year are
+//   - Gap = value − expected, in the target's unit, whatever the comparator (a cap
+//     exceeded has a positive gap; a 左右 target inside its tolerance shows its real
+//     distance). Whether that is ahead or behind is the status's business.
+//   - Progress (完成率) only where a ratio means something: cumulative targets value ÷
+//     target (for a cap, the share of it used); levels with a positive target value ÷
+//     target (le: target ÷ value; eq: 1 when met, else the smaller over the larger);
+//     milestones percent ÷ 100 (1 once the stage is reached). None (HasProgress false) for
+//     growth rates, relative targets and targets of 0 or below (declines, 清零): a growth of
+//     25 % against 6 % is not "416.7 % done".
+//   - Band (存在风险 or 进度滞后). A target that does not meet its expected value is at_risk
+//     when its shortfall is at most the band, lagging beyond. The band is counted in
+//     percentage points of the year's target, as 序时 practice compares the completion ratio
+//     with the elapsed share of time: Config.AtRiskPoints (default 5) points of the target
+//     for cumulative targets, milestones (points of percent) and levels in other units
+//     (46万亩: 2.3万亩); for growth rates and levels in percent (%, 百分点, ‰) the band is
+//     Config.AtRiskRatePoints (default 1) 个百分点 of the rate itself, beyond the tolerance
+//     for approx and le-with-tolerance targets.
+//   - Status before the deadline is settled (see Deadline): no_data without a value. A
+//     cumulative target reaching its full figure (ge, gt, approx) is achieved at once
+//     (year-to-date sums do not fall); a cumulative cap (le) already exceeded is missed at
+//     once. Otherwise on_track when the latest value meets the expected value, else
+//     at_risk or lagging by the band. Levels and growth rates meeting their target are
 //     on_track, not achieved: the year is not over.
-//   - Milestones: Value is the reported percent (100 for a completed stage without
-//     percent), Target 100, Expected the linear percent to date, Gap = Value − Expected.
+//   - Stale data. When a report is overdue (ReportOverdue) the status is at best at_risk
+//     with Reason stale (数据未更新), for every measure: a level last reported in June, GDP
+//     with only Q2, a milestone at 40 % in June while October is due. Lagging stays lagging;
+//     achieved stays achieved where it is final (a cumulative figure reached, a milestone
+//     stage reported reached).
+//   - Deadline. The deadline is settled once the due instant has passed and either the
+//     report of the due period (the calendar period holding the due date) is in or its
+//     reporting day has passed (a Q1 target on April 11, or as soon as March's report
+//     arrives). Until then the target is judged as before its deadline, against the full
+//     target. Once settled, the value as of the due period decides (the latest report
+//     whose period ends by the due period's end): meeting the target there is achieved
+//     (Value and Period show that report); reaching it only in a later period's report is
+//     achieved_late (逾期完成, a status of its own, counted with missed in the bulletin but
+//     shown apart); otherwise missed. With nothing reported at all the target is missed
+//     with Reason unreported (逾期未报): 13.1 and 9.1 with Q1 and H1 deadlines are red on
+//     December 1, not grey. If the due period's report itself is missing and nothing later
+//     came, a value that met the target earlier gives at best at_risk (stale), unless it
+//     is final (a cumulative figure reached).
+//   - Milestones: Value is 100 once the target's stage is reached (started counts for a
+//     开工 target, completed for both; completed always means 100 %), otherwise the
+//     reported percent (0 without one); Target 100; Expected the share to date.
 //     ExpectedStage is planned before the due instant and the target's Stage from then on.
-//     achieved when a report as of the due instant or earlier shows the stage reached (a
-//     stage first reported after the due date is missed: it was not reached in time);
-//     missed once the due instant passed without it; before it: lagging when blocked,
-//     at_risk when less than 30 days remain, on_track otherwise. A task follow-up
-//     (Target.Kind "task": the import's "the task is done by the year end" for a task
-//     that publishes no figure or stage, mostly long-running work) is at_risk in those
-//     30 days only when its reported percent is behind the linear percent to date (Gap <
-//     0): 95 % reported for November is on_track, not at_risk, and the 83 follow-ups of
-//     the shipped catalog do not all turn at_risk on December 1.
+//     The latest report governs: a stage reached in an earlier report and 受阻 (blocked)
+//     now is not achieved. Before the deadline: achieved when the latest report shows the
+//     stage reached; lagging with Reason blocked when it says blocked; at_risk with Reason
+//     no_percent for a started completion milestone reported without a percent; otherwise
+//     the percent against the expected share with the band (0 % in mid-May for a
+//     6月30日前开工 target is lagging). Task follow-ups (Target.Kind "task") follow the
+//     same rules. After the deadline the Deadline rule applies to the stage.
+//   - Relative targets (与经济增长同步 ge, 高于经济增长水平 gt): the target of a value is the
+//     referenced indicator's reported value of the same period (GDP's Q2 for income's
+//     Q2), plus the offset, not the reference's latest. When the reference has no value of
+//     that period its latest earlier one stands in and the status is at best at_risk with
+//     Reason reference_stale; a reference without any value (or unknown) gives no_data.
 //   - Projection of the year-end (due) value at the current pace: cumulative: value /
 //     expected share at the value's period end (profile-aware); growth_rate, level and
 //     relative: the latest value. None without data, for milestones, or when the share is 0.
-//   - Freshness: see the reporting calendar below. LastReport is the ReceivedAt of the latest period's
-//     revision (a correction of an older period does not refresh it: freshness is about
-//     the newest data, and reading one element keeps a scrape of 100,000 indicators
-//     cheap); Period, Value and Note come from the latest period that carries a value (a
-//     stage or percent for milestones).
-//   - Relative targets: the comparator is Relative.Comparator (ge for 与经济增长同步, GT for
-//     高于); the referenced result's Value is the target, whatever its status. All resolves
-//     references in any catalog order and through chains; an unknown reference or a cycle
-//     gives no_data.
+//   - Freshness: see the reporting calendar below. LastReport is the ReceivedAt of the
+//     latest period's revision (a correction of an older period does not refresh it:
+//     freshness is about the newest data, and reading one element keeps a scrape of
+//     100,000 indicators cheap); Period, Value and Note come from the latest period that
+//     carries a value (a stage or percent for milestones), except as the Deadline rule says.
 //
 // # Reporting calendar
 //
@@ -94,77 +129,72 @@ import (
 	"github.com/duban-gov/duban/indicators"
 )
 
-// Status is the traffic light of one target.
+// Status is the traffic light of one target. Its words, colours and order for people
+// are in package present.
 type Status string
 
 const (
-	Achieved Status = "achieved"
-	OnTrack  Status = "on_track"
-	AtRisk   Status = "at_risk"
-	Lagging  Status = "lagging"
-	Missed   Status = "missed"
-	NoData   Status = "no_data"
+	Achieved     Status = "achieved"      // 已完成
+	OnTrack      Status = "on_track"      // 正常推进
+	AtRisk       Status = "at_risk"       // 存在风险
+	Lagging      Status = "lagging"       // 进度滞后
+	AchievedLate Status = "achieved_late" // 逾期完成: reached only after the due period
+	Missed       Status = "missed"        // 未完成
+	NoData       Status = "no_data"       // 暂无数据
 )
 
-// Statuses lists every status in display order; Severity orders them from good to bad.
-var Statuses = []Status{Achieved, OnTrack, AtRisk, Lagging, Missed, NoData}
+// Statuses lists every status, from good to bad with no_data last.
+var Statuses = []Status{Achieved, OnTrack, AtRisk, Lagging, AchievedLate, Missed, NoData}
 
-// Severity orders statuses from good to bad for sorting and "worst of" summaries:
-// achieved 0, on_track 1, no_data 2, at_risk 3, lagging 4, missed 5 (unknown: 2).
-func (s Status) Severity() int {
-	switch s {
-	case Achieved:
-		return 0
-	case OnTrack:
-		return 1
-	case AtRisk:
-		return 3
-	case Lagging:
-		return 4
-	case Missed:
-		return 5
-	}
-	return 2
-}
+// CountsAsMissed reports whether a bulletin counts the status with 未完成: missed, and
+// achieved_late (the deadline was missed, even if the figure came later).
+func (s Status) CountsAsMissed() bool { return s == Missed || s == AchievedLate }
 
-// Chinese is the status as people read it on the board and in bulletins.
-func (s Status) Chinese() string {
-	switch s {
-	case Achieved:
-		return "已完成"
-	case OnTrack:
-		return "正常推进"
-	case AtRisk:
-		return "存在风险"
-	case Lagging:
-		return "进度滞后"
-	case Missed:
-		return "未完成"
-	case NoData:
-		return "暂无数据"
-	}
-	return string(s)
-}
+// Reason says why a target has its status when the status alone would mislead.
+type Reason string
 
-// GT is a relative comparator for 高于 (strictly above the referenced value); the
-// catalog's own comparators are in package indicators.
-const GT indicators.Comparator = "gt"
+const (
+	// ReasonStale: a report that was due is missing, so the status is at best at_risk
+	// (数据未更新).
+	ReasonStale Reason = "stale"
+	// ReasonUnreported: the deadline is settled and nothing was ever reported (逾期未报);
+	// the status is missed.
+	ReasonUnreported Reason = "unreported"
+	// ReasonBlocked: the latest milestone report says blocked (受阻).
+	ReasonBlocked Reason = "blocked"
+	// ReasonNoPercent: a completion milestone reported started without a percent, so its
+	// pace cannot be judged (未报完成比例).
+	ReasonNoPercent Reason = "no_percent"
+	// ReasonReferenceStale: a relative target's reference has no value of the same
+	// period; its latest earlier value stood in (参照指标未报同期数).
+	ReasonReferenceStale Reason = "reference_stale"
+)
+
+// Reasons lists every reason.
+var Reasons = []Reason{ReasonStale, ReasonUnreported, ReasonBlocked, ReasonNoPercent, ReasonReferenceStale}
+
+// GT is indicators.GT (strictly above; 高于经济增长水平), kept here for callers of the
+// evaluation.
+const GT = indicators.GT
 
 // Default thresholds.
 const (
-	DefaultAtRiskBand      = 0.05
-	DefaultApproxTolerance = 0.5
-	DefaultDueDay          = 10
+	DefaultAtRiskPoints     = 5.0
+	DefaultAtRiskRatePoints = 1.0
+	DefaultApproxTolerance  = 0.5
+	DefaultDueDay           = 10
 )
 
-// milestoneRiskWindow: a milestone not reached this close to its due instant is at_risk.
-const milestoneRiskWindow = 30 * 24 * time.Hour
-
-// Config holds the thresholds; zero fields take the defaults (see Defaults).
+// Config holds the thresholds; zero fields take the defaults (see Defaults). It is
+// comparable (the exporter compares it with the zero value).
 type Config struct {
-	// AtRiskBand: a target within this share of its expected value (behind) is at_risk;
-	// further behind is lagging. Default 0.05.
-	AtRiskBand float64 `mapstructure:"at_risk_band" yaml:"at_risk_band"`
+	// AtRiskPoints: a cumulative target, a milestone or a level not in percent behind its
+	// expected value by at most this many percentage points of its target is at_risk;
+	// further behind is lagging. Default 5.
+	AtRiskPoints float64 `mapstructure:"at_risk_points" yaml:"at_risk_points"`
+	// AtRiskRatePoints: the band of growth rates and levels in percent, in percentage
+	// points (个百分点) of the rate. Default 1.
+	AtRiskRatePoints float64 `mapstructure:"at_risk_rate_points" yaml:"at_risk_rate_points"`
 	// ApproxTolerance: tolerance of 左右 targets in the target's unit when the catalog
 	// sets none. Default 0.5 (percentage points for growth rates).
 	ApproxTolerance float64 `mapstructure:"approx_tolerance" yaml:"approx_tolerance"`
@@ -177,10 +207,13 @@ type Config struct {
 func (c Config) Defaults() Config { return c.defaults() }
 
 func (c Config) defaults() Config {
-	if c.AtRiskBand <= 0 {
-		c.AtRiskBand = DefaultAtRiskBand
+	if !(c.AtRiskPoints > 0) {
+		c.AtRiskPoints = DefaultAtRiskPoints
 	}
-	if c.ApproxTolerance <= 0 {
+	if !(c.AtRiskRatePoints > 0) {
+		c.AtRiskRatePoints = DefaultAtRiskRatePoints
+	}
+	if !(c.ApproxTolerance > 0) {
 		c.ApproxTolerance = DefaultApproxTolerance
 	}
 	if c.DueDay <= 0 {
@@ -197,15 +230,19 @@ type Result struct {
 	Indicator  string
 	Department string
 	Status     Status
+	// Reason qualifies the status (stale data, nothing reported, blocked …); empty when
+	// the status says it all.
+	Reason Reason
 
 	HasValue      bool
-	Value         float64          // latest value (milestones: percent complete)
+	Value         float64          // latest value (milestones: percent complete, 100 once reached)
 	Stage         indicators.Stage // milestones: latest stage
 	Period        string           // period of the latest value
 	Target        float64          // effective target (relative targets: the referenced value)
-	Expected      float64          // expected value to date
-	Gap           float64          // signed, in the target unit, positive = ahead
-	Progress      float64          // value / target for cumulative; met share otherwise
+	Expected      float64          // expected value to date (counts: a whole number)
+	Gap           float64          // Value − Expected, in the target unit
+	HasProgress   bool
+	Progress      float64 // completion ratio where it means something (see the package comment)
 	HasProjection bool
 	Projected     float64 // year-end value at the current pace
 
@@ -215,7 +252,7 @@ type Result struct {
 	ReportOverdue bool      // a report that was due is missing
 
 	// Comparator is the effective comparator (a relative target's Relative.Comparator,
-	// possibly GT) and Tolerance the effective tolerance of approx targets.
+	// possibly GT) and Tolerance the effective tolerance of approx and le targets.
 	Comparator indicators.Comparator
 	Tolerance  float64
 	// ExpectedAt is the instant Expected refers to (see the package comment).
@@ -223,6 +260,9 @@ type Result struct {
 	// ExpectedStage is the milestone stage expected at now (planned before Due, the
 	// target's stage from Due on); empty for numeric targets.
 	ExpectedStage indicators.Stage
+	// Settled says the deadline is settled: the due instant passed and the due period's
+	// report is in or its reporting day passed.
+	Settled bool
 	// Met says the latest value meets the full (effective) target.
 	Met bool
 	// ProjectedMiss says the projected year-end value does not meet the target.
@@ -234,15 +274,14 @@ type Result struct {
 }
 
 // All evaluates every target of the catalog at now, in catalog order; series returns an
-// indicator's latest revision per period ordered by PeriodEnd. Relative targets are
-// evaluated against the referenced indicator's result (evaluated first when it comes
-// later in the catalog; a missing or circular reference gives no_data).
+// indicator's latest revision per period ordered by PeriodEnd. A relative target is
+// evaluated against its reference's reported values (series of the referenced id).
 func All(cfg Config, cat *indicators.Catalog, series func(id string) []indicators.Revision, now time.Time) []Result {
 	return AppendAll(nil, cfg, cat, series, now)
 }
 
 // AppendAll is All appending to dst (which may be a previous result truncated to
-// length 0, to spare the allocation of ~360 bytes per target on every scrape; the
+// length 0, to spare the allocation of ~380 bytes per target on every scrape; the
 // appended results do not share anything with what dst held).
 func AppendAll(dst []Result, cfg Config, cat *indicators.Catalog, series func(id string) []indicators.Revision, now time.Time) []Result {
 	env := newEnv(cfg.defaults(), cat.Plan)
@@ -255,94 +294,31 @@ func AppendAll(dst []Result, cfg Config, cat *indicators.Catalog, series func(id
 	dst = slices.Grow(dst, n)[:base+n]
 	out := dst[base:]
 	clear(out)
-	// First pass: every target that follows no other, straight into place, in catalog
-	// order. Relative targets wait for the second pass.
-	type pending struct {
-		t    *indicators.Target
-		dept string
-		i    int
-	}
-	var rel []pending
 	i := 0
 	for ti := range cat.Tasks {
 		task := &cat.Tasks[ti]
 		for j := range task.Targets {
 			t := &task.Targets[j]
-			if t.Relative != nil {
-				rel = append(rel, pending{t, task.Lead, i})
-			} else {
-				env.evaluate(&out[i], t, task.Lead, series(t.ID), nil)
-			}
-			i++
-		}
-	}
-	if len(rel) == 0 {
-		return dst
-	}
-	// Second pass: relative targets, each after its reference (which may itself be
-	// relative); an unknown or circular reference has no value.
-	want := make(map[string]int, len(rel))
-	for _, p := range rel {
-		want[p.t.Relative.Indicator] = -1
-	}
-	i = 0
-	for ti := range cat.Tasks {
-		for j := range cat.Tasks[ti].Targets {
-			if _, ok := want[cat.Tasks[ti].Targets[j].ID]; ok {
-				want[cat.Tasks[ti].Targets[j].ID] = i
-			}
-			i++
-		}
-	}
-	// state of relative targets: 1 in progress, 2 done, 3 done but on a cycle (the
-	// members of a cycle all get no_data, whichever is met first)
-	state := make([]uint8, n)
-	relAt := make([]int32, n) // position → 1 + index in rel, 0 for other targets
-	for k, p := range rel {
-		relAt[p.i] = int32(k + 1)
-	}
-	var eval func(p pending) bool
-	eval = func(p pending) bool {
-		switch state[p.i] {
-		case 1, 3:
-			return false
-		case 2:
-			return true
-		}
-		state[p.i] = 1
-		ref, sound := &Result{}, true
-		if j := want[p.t.Relative.Indicator]; j >= 0 {
-			if k := relAt[j]; k > 0 {
-				if sound = eval(rel[k-1]); sound {
-					ref = &out[j]
+			var ref []indicators.Revision
+			if t.Relative != nil && t.Relative.Indicator != t.ID {
+				if _, ok := cat.Lookup(t.Relative.Indicator); ok {
+					ref = series(t.Relative.Indicator) // an unknown id has no values: no data
 				}
-			} else {
-				ref = &out[j]
 			}
+			env.evaluate(&out[i], t, task.Lead, series(t.ID), ref)
+			i++
 		}
-		env.evaluate(&out[p.i], p.t, p.dept, series(p.t.ID), ref)
-		state[p.i] = 2
-		if !sound {
-			state[p.i] = 3
-		}
-		return sound
-	}
-	for _, p := range rel {
-		eval(p)
 	}
 	return dst
 }
 
 // Evaluate evaluates one target at now. series is the indicator's latest revision per
-// period ordered by PeriodEnd; ref is the referenced indicator's result for a relative
-// target (nil otherwise; nil for a relative target means the reference has no value).
-// The result's Department is left empty: the target does not know its task.
-func Evaluate(cfg Config, plan indicators.Plan, t indicators.Target, series []indicators.Revision, ref *Result, now time.Time) Result {
+// period ordered by PeriodEnd; ref is the referenced indicator's series for a relative
+// target (ignored otherwise; nil or without values gives no_data). The result's
+// Department is left empty: the target does not know its task.
+func Evaluate(cfg Config, plan indicators.Plan, t indicators.Target, series, ref []indicators.Revision, now time.Time) Result {
 	env := newEnv(cfg.defaults(), plan)
 	env.setNow(now)
-	if t.Relative != nil && ref == nil {
-		ref = &Result{}
-	}
 	var r Result
 	env.evaluate(&r, &t, "", series, ref)
 	return r
@@ -475,52 +451,74 @@ func daysIn(y int, m time.Month) int {
 	return 31
 }
 
-// evaluate fills r (a zero Result) at e.now.
-func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []indicators.Revision, ref *Result) {
+// Comparator is the comparator the evaluation applies to t: a relative target's
+// Relative.Comparator, ge for a plain figure (eq) on a cumulative target of an older
+// catalog or for none, otherwise the catalog's.
+func Comparator(t *indicators.Target) indicators.Comparator {
+	c := t.Comparator
+	if t.Relative != nil {
+		c = t.Relative.Comparator
+	}
+	if c == "" || c == indicators.EQ && t.Measure == indicators.Cumulative && t.Relative == nil {
+		c = indicators.GE // a plain figure to accumulate (新增技能人才X人) is reached, not matched
+	}
+	return c
+}
+
+// evaluate fills r (a zero Result) at e.now; ref is the reference's series of a relative
+// target.
+func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series, ref []indicators.Revision) {
 	now := e.now
 	due, dueIdx := e.due(t)
 	r.Indicator = t.ID
 	r.Department = dept
 	r.Due = due
-	r.Comparator = t.Comparator
-	if t.Relative != nil {
-		r.Comparator = t.Relative.Comparator
-	}
-	if r.Comparator == "" || r.Comparator == indicators.EQ && t.Measure == indicators.Cumulative && t.Relative == nil {
-		r.Comparator = indicators.GE // a plain figure to accumulate (新增技能人才X人) is reached, not matched
-	}
-	if r.Comparator == indicators.Approx {
+	rel := t.Relative != nil
+	milestone := t.Measure == indicators.Milestone
+	cumulative := t.Measure == indicators.Cumulative && !rel
+	r.Comparator = Comparator(t)
+	switch r.Comparator {
+	case indicators.Approx:
 		r.Tolerance = t.Tolerance
 		if r.Tolerance <= 0 {
 			r.Tolerance = e.cfg.ApproxTolerance
 		}
+	case indicators.LE:
+		r.Tolerance = math.Max(0, t.Tolerance)
 	}
 	// Only the plan year's periods count: year-to-date values start again each year.
 	// Reports of later years (the next plan's) are cut off; earlier ones are ignored below.
-	for len(series) > 0 && series[len(series)-1].PeriodEnd.After(e.yearEnd) {
-		series = series[:len(series)-1]
-	}
+	series = e.thisYear(series)
 	cad := cadenceOf(t)
 	lastIdx := e.lastCalendarIdx(cad, dueIdx)
+	dueEnd := e.periodEnd(lastIdx) // end of the due period
 	e.freshness(r, cad, lastIdx, series)
 
-	// the latest revision of this year carrying a value (or a stage)
-	milestone := t.Measure == indicators.Milestone
-	latest := -1
+	// the latest revision of this year carrying a value (or a stage), and the latest one
+	// as of the due period
+	latest, atDue := -1, -1
 	for i := len(series) - 1; i >= 0; i-- {
 		s := &series[i]
 		if !s.PeriodEnd.After(e.yearStart) {
 			break
 		}
 		if milestone && (s.Stage != "" || s.Percent != nil) || !milestone && s.Value != nil {
-			latest = i
-			break
+			if latest < 0 {
+				latest = i
+			}
+			if !s.PeriodEnd.After(dueEnd) {
+				atDue = i
+				break
+			}
 		}
 	}
+	var latestEnd time.Time
 	if n := len(series); n > 0 && series[n-1].PeriodEnd.After(e.yearStart) {
 		r.LastReport = series[n-1].ReceivedAt
+		latestEnd = series[n-1].PeriodEnd
 	}
 	passed := !now.Before(due)
+	r.Settled = passed && (!now.Before(e.reportDue(lastIdx)) || !latestEnd.Before(dueEnd))
 	// ExpectedAt: later of the latest value's period end and the latest due period's end.
 	asOf := e.passedEnd[cadenceSlot(cad)]
 	if latest >= 0 && series[latest].PeriodEnd.After(asOf) {
@@ -533,49 +531,45 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 		asOf = e.yearStart
 	}
 	r.ExpectedAt = asOf
-
 	if latest >= 0 {
-		s := &series[latest]
-		r.HasValue = true
-		r.Period = s.Period
-		r.Note = s.Note
-		if s.Value != nil {
-			r.Value = *s.Value
-		}
+		e.show(r, &series[latest])
 	}
-
 	if milestone {
-		e.milestone(r, t, series, latest, due, asOf, now)
+		e.milestone(r, t, series, latest, atDue, due, asOf)
 		return
 	}
 
 	// effective target and expected value
 	r.Target = t.Value
-	rel := t.Relative != nil
+	refEnd := asOf
+	if latest >= 0 {
+		refEnd = series[latest].PeriodEnd
+	}
 	if rel {
-		if ref == nil || !ref.HasValue {
-			r.Target, r.Expected = 0, 0
-			r.Status = NoData
+		v, _, ok := e.refAt(ref, refEnd)
+		if !ok {
+			r.Target, r.Status = 0, NoData // nothing to compare with
 			return
 		}
-		r.Target = ref.Value + t.Relative.Offset
+		r.Target = v + t.Relative.Offset
 	}
-	cumulative := t.Measure == indicators.Cumulative && !rel
+	share := 1.0
 	if cumulative {
-		r.Expected = r.Target * e.share(t, due, asOf)
-	} else {
-		r.Expected = r.Target
+		share = e.share(t, due, asOf)
 	}
+	r.Expected = e.whole(t, r.Target*share)
 	if !r.HasValue {
 		r.Status = NoData
+		if r.Settled {
+			r.Status, r.Reason = Missed, ReasonUnreported
+		}
 		return
 	}
-	v, T, E, tol := r.Value, r.Target, r.Expected, r.Tolerance
-	r.Met = meets(r.Comparator, v, T, tol)
-	r.Gap = gap(r.Comparator, v, E, tol)
-	r.Progress = progress(r.Comparator, cumulative, v, T, r.Met)
-
-	// projection
+	c, T, tol := r.Comparator, r.Target, r.Tolerance
+	v := r.Value
+	r.Met = meets(c, v, T, tol)
+	r.Gap = v - r.Expected
+	r.HasProgress, r.Progress = progress(t, c, cumulative, rel, v, T, r.Met)
 	if cumulative {
 		if sh := e.share(t, due, series[latest].PeriodEnd); sh > 0 {
 			r.HasProjection, r.Projected = true, v/sh
@@ -584,93 +578,220 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series []in
 		r.HasProjection, r.Projected = true, v
 	}
 	if r.HasProjection {
-		r.ProjectedMiss = !meets(r.Comparator, r.Projected, T, tol)
+		r.ProjectedMiss = !meets(c, r.Projected, T, tol)
+	}
+	floor := c != indicators.LE && c != indicators.EQ
+	final := cumulative && floor // a year-to-date figure reached stays reached
+
+	if r.Settled {
+		// the value as of the due period decides; reaching the target later is late
+		target := func(i int) (float64, bool) {
+			if !rel {
+				return T, true
+			}
+			v, _, ok := e.refAt(ref, series[i].PeriodEnd)
+			return v + t.Relative.Offset, ok
+		}
+		if atDue >= 0 {
+			if Td, ok := target(atDue); ok && meets(c, *series[atDue].Value, Td, tol) {
+				r.Status = Achieved
+				if r.ReportOverdue && !final {
+					r.Status, r.Reason = AtRisk, ReasonStale // met once, the due period unreported
+				}
+				if atDue != latest { // show the report that decided
+					e.show(r, &series[atDue])
+					r.Target, r.Expected = Td, e.whole(t, Td)
+					r.Gap = r.Value - r.Expected
+					r.HasProgress, r.Progress = progress(t, c, cumulative, rel, r.Value, Td, true)
+				}
+				return
+			}
+		}
+		r.Status = Missed
+		if latest != atDue && r.Met {
+			r.Status = AchievedLate
+		}
+		return
 	}
 
-	onPace := meets(r.Comparator, v, E, tol)
+	// before the deadline is settled
+	E := r.Expected
+	tolE := tol
+	if cumulative && T != 0 {
+		tolE = tol * math.Abs(E/T)
+	}
 	switch {
-	case cumulative && r.Comparator == indicators.GE && r.Met:
+	case final && meets(c, v, T, 0):
 		r.Status = Achieved
-	case cumulative && r.Comparator == indicators.LE && v > T && T >= 0:
+	case cumulative && c == indicators.LE && v > T+tol && T >= 0:
 		r.Status = Missed // the cap is already exceeded: year-to-date sums do not fall
-	case passed && r.Met:
-		r.Status = Achieved
-	case passed:
-		r.Status = Missed
-	case onPace:
+	case meets(c, v, E, tolE):
 		r.Status = OnTrack
-	case -r.Gap <= e.band(r.Comparator, E, tol):
+	case shortfall(c, v, E, tolE) <= e.band(t, cumulative, T):
 		r.Status = AtRisk
 	default:
 		r.Status = Lagging
 	}
-}
-
-func (e *env) band(c indicators.Comparator, expected, tol float64) float64 {
-	if c == indicators.Approx {
-		return tol
+	e.capStale(r)
+	if rel && (r.Status == OnTrack || r.Status == AtRisk) {
+		if _, same, _ := e.refAt(ref, refEnd); !same {
+			r.Status = AtRisk
+			if r.Reason == "" {
+				r.Reason = ReasonReferenceStale
+			}
+		}
 	}
-	return e.cfg.AtRiskBand * math.Abs(expected)
 }
 
-func (e *env) milestone(r *Result, t *indicators.Target, series []indicators.Revision, latest int, due, asOf, now time.Time) {
+// show makes s the revision the result shows.
+func (e *env) show(r *Result, s *indicators.Revision) {
+	r.HasValue = true
+	r.Period = s.Period
+	r.Note = s.Note
+	r.Value = 0
+	if s.Value != nil {
+		r.Value = *s.Value
+	}
+}
+
+// capStale: with a report overdue the status is at best at_risk (数据未更新).
+func (e *env) capStale(r *Result) {
+	if !r.ReportOverdue {
+		return
+	}
+	switch r.Status {
+	case OnTrack:
+		r.Status, r.Reason = AtRisk, ReasonStale
+	case AtRisk:
+		if r.Reason == "" {
+			r.Reason = ReasonStale
+		}
+	}
+}
+
+// thisYear cuts off the reports of later years.
+func (e *env) thisYear(series []indicators.Revision) []indicators.Revision {
+	for len(series) > 0 && series[len(series)-1].PeriodEnd.After(e.yearEnd) {
+		series = series[:len(series)-1]
+	}
+	return series
+}
+
+// refAt is the reference's value as of end: the latest value of the plan year whose
+// period ends by end (when the reference reported only later periods, its earliest
+// value); same says its period ends exactly at end.
+func (e *env) refAt(ref []indicators.Revision, end time.Time) (v float64, same, ok bool) {
+	ref = e.thisYear(ref)
+	for i := len(ref) - 1; i >= 0; i-- {
+		s := &ref[i]
+		if !s.PeriodEnd.After(e.yearStart) {
+			break
+		}
+		if s.Value == nil || s.PeriodEnd.After(end) {
+			continue
+		}
+		return *s.Value, s.PeriodEnd.Equal(end), true
+	}
+	for i := range ref {
+		if s := &ref[i]; s.PeriodEnd.After(e.yearStart) && s.Value != nil {
+			return *s.Value, false, true
+		}
+	}
+	return 0, false, false
+}
+
+// whole rounds an expected count to a whole number.
+func (e *env) whole(t *indicators.Target, v float64) float64 {
+	if indicators.CountUnit(t.Unit) {
+		return math.Round(v)
+	}
+	return v
+}
+
+// band is the at-risk band of a target in its unit.
+func (e *env) band(t *indicators.Target, cumulative bool, target float64) float64 {
+	if !cumulative && indicators.PercentUnit(t.Unit) {
+		return e.cfg.AtRiskRatePoints
+	}
+	return e.cfg.AtRiskPoints / 100 * math.Abs(target)
+}
+
+// milestone judges a stage to reach; latest and atDue index the latest revision with a
+// stage or percent and the latest one as of the due period.
+func (e *env) milestone(r *Result, t *indicators.Target, series []indicators.Revision, latest, atDue int, due, asOf time.Time) {
 	r.Target = 100
 	want := t.Stage
 	if want == "" {
 		want = indicators.StageCompleted
 	}
 	r.ExpectedStage = indicators.StagePlanned
-	if !now.Before(due) {
+	if !e.now.Before(due) {
 		r.ExpectedStage = want
 	}
-	r.Expected = 100 * linear(e.yearStart, due, asOf)
+	r.Expected = 100 * e.share(t, due, asOf)
 	if latest < 0 {
 		r.Status = NoData
+		if r.Settled {
+			r.Status, r.Reason = Missed, ReasonUnreported
+		}
 		return
 	}
+	reached := func(s *indicators.Revision) bool {
+		return s.Stage != indicators.StageBlocked && s.Stage != "" && s.Stage.Rank() >= want.Rank()
+	}
+	percent := func(s *indicators.Revision) float64 {
+		switch {
+		case reached(s) || s.Stage == indicators.StageCompleted:
+			return 100
+		case s.Percent != nil:
+			return *s.Percent
+		}
+		return 0
+	}
+	at := func(i int) {
+		s := &series[i]
+		r.Stage = s.Stage
+		r.Value = percent(s)
+		r.Gap = r.Value - r.Expected
+		r.HasProgress, r.Progress = true, r.Value/100
+	}
 	s := &series[latest]
-	r.Stage = s.Stage
-	switch {
-	case s.Percent != nil:
-		r.Value = *s.Percent
-	case s.Stage == indicators.StageCompleted:
-		r.Value = 100
-	default:
-		r.Value = 0
-	}
-	r.Gap = r.Value - r.Expected
-	// reached in time: a report as of the due instant or earlier shows the stage
-	reachedInTime, reached := false, false
-	for i := range series {
-		x := &series[i]
-		if !x.PeriodEnd.After(e.yearStart) || x.Stage == "" || x.Stage.Rank() < want.Rank() {
-			continue
+	at(latest)
+	r.Met = reached(s)
+	if r.Settled {
+		switch {
+		case atDue >= 0 && reached(&series[atDue]):
+			r.Status = Achieved
+			if atDue != latest {
+				e.show(r, &series[atDue])
+				at(atDue)
+			}
+		case latest != atDue && r.Met:
+			r.Status = AchievedLate
+		default:
+			r.Status = Missed
 		}
-		reached = true
-		if !x.PeriodEnd.After(due) {
-			reachedInTime = true
-		}
-	}
-	r.Met = reachedInTime
-	r.Progress = r.Value / 100
-	if reached {
-		r.Progress = 1
+		return
 	}
 	switch {
-	case reachedInTime:
+	case r.Met:
 		r.Status = Achieved
-	case !now.Before(due):
-		r.Status = Missed
 	case s.Stage == indicators.StageBlocked:
-		r.Status = Lagging
-	case due.Sub(now) < milestoneRiskWindow && (!t.FollowUp() || r.Gap < 0):
+		r.Status, r.Reason = Lagging, ReasonBlocked
+	case s.Percent == nil && s.Stage == indicators.StageStarted:
+		r.Status, r.Reason = AtRisk, ReasonNoPercent
+	case r.Value >= r.Expected-eps(r.Expected):
+		r.Status = OnTrack
+	case r.Expected-r.Value <= e.cfg.AtRiskPoints:
 		r.Status = AtRisk
 	default:
-		r.Status = OnTrack
+		r.Status = Lagging
 	}
+	e.capStale(r)
 }
 
-// share is the part of a cumulative target expected by x (0..1).
+// share is the part of a cumulative target (or of a milestone's 100 %) expected by x
+// (0..1).
 func (e *env) share(t *indicators.Target, due, x time.Time) float64 {
 	if !x.After(e.yearStart) {
 		return 0
@@ -715,40 +836,44 @@ func (e *env) profileAt(monthly []float64, x time.Time) float64 {
 	return prev + (monthly[m-1]-prev)*linear(ms, me, x)
 }
 
+// meets says whether v meets target under the comparator (tol: the tolerance of approx
+// and le targets).
 func meets(c indicators.Comparator, v, target, tol float64) bool {
 	switch c {
 	case indicators.LE:
-		return v <= target
+		return v <= target+tol+eps(target)
 	case indicators.Approx:
-		return math.Abs(v-target) <= tol+eps(target)
+		return v >= target-tol-eps(target)
 	case indicators.EQ:
 		return math.Abs(v-target) <= eps(target)
-	case GT:
-		return v > target
+	case indicators.GT:
+		return v > target+eps(target)
 	default:
-		return v >= target
+		return v >= target-eps(target)
+	}
+}
+
+// shortfall is how far v is from meeting expected, in the target's unit (≤ 0 when met).
+func shortfall(c indicators.Comparator, v, expected, tol float64) float64 {
+	switch c {
+	case indicators.LE:
+		return v - (expected + tol)
+	case indicators.Approx:
+		return expected - tol - v
+	case indicators.EQ:
+		return math.Abs(v - expected)
+	default:
+		return expected - v
 	}
 }
 
 func eps(x float64) float64 { return 1e-9 * math.Max(1, math.Abs(x)) }
 
-func gap(c indicators.Comparator, v, expected, tol float64) float64 {
-	switch c {
-	case indicators.LE:
-		return expected - v
-	case indicators.Approx:
-		if d := math.Abs(v - expected); d > tol+eps(expected) {
-			return -(d - tol)
-		}
-		return 0
-	case indicators.EQ:
-		return -math.Abs(v - expected)
-	default:
-		return v - expected
+// progress is the completion ratio where one means something.
+func progress(t *indicators.Target, c indicators.Comparator, cumulative, rel bool, v, target float64, met bool) (bool, float64) {
+	if rel || t.Measure == indicators.GrowthRate || target <= 0 {
+		return false, 0
 	}
-}
-
-func progress(c indicators.Comparator, cumulative bool, v, target float64, met bool) float64 {
 	ratio := func(a, b float64) float64 {
 		if x := a / b; b != 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
 			return x
@@ -759,24 +884,24 @@ func progress(c indicators.Comparator, cumulative bool, v, target float64, met b
 		return 0
 	}
 	if cumulative {
-		return ratio(v, target)
+		return true, ratio(v, target)
 	}
 	switch c {
 	case indicators.LE:
 		if v <= 0 {
-			return 1
+			return true, 1
 		}
-		return ratio(target, v)
-	case indicators.Approx, indicators.EQ:
+		return true, ratio(target, v)
+	case indicators.EQ:
 		if met {
-			return 1
+			return true, 1
 		}
 		lo, hi := math.Min(v, target), math.Max(v, target)
 		if lo < 0 || hi <= 0 {
-			return 0
+			return true, 0
 		}
-		return lo / hi
+		return true, lo / hi
 	default:
-		return ratio(v, target)
+		return true, ratio(v, target)
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // FuzzEvaluate checks invariants that hold for any target, value and instant: a known
-// status, finite numbers, on_track never with a negative gap, achieved only when met,
-// missed only after the due instant (or a cap exceeded), and a due date in the plan zone.
+// status, finite numbers, gap = value − expected, on_track never on the wrong side of the
+// expected value, achieved only when met, missed only once the deadline is settled (or a
+// cap exceeded), nothing in progress once it is settled, and a due date in the plan zone.
 func FuzzEvaluate(f *testing.F) {
 	f.Add(uint8(0), uint8(0), 43000.0, 10000.0, uint8(3), uint16(100), uint8(5))
 	f.Add(uint8(2), uint8(1), 30.0, 33.0, uint8(3), uint16(300), uint8(12))
@@ -63,22 +64,35 @@ func FuzzEvaluate(f *testing.F) {
 			t.Fatalf("due = %v, want the end of %v", res.Due, due)
 		}
 		passed := !now.Before(res.Due)
+		if res.Settled && !passed {
+			t.Fatalf("settled before the due instant (%+v)", res)
+		}
+		if res.HasValue && math.Abs(res.Gap-(res.Value-res.Expected)) > 1e-6*(1+math.Abs(res.Expected)) {
+			t.Fatalf("gap %v is not value − expected (%+v)", res.Gap, res)
+		}
+		if res.Settled && (res.Status == evaluate.OnTrack || res.Status == evaluate.Lagging ||
+			res.Status == evaluate.AtRisk && res.Reason != evaluate.ReasonStale) {
+			t.Fatalf("still %s (%s) once the deadline is settled (%+v)", res.Status, res.Reason, res)
+		}
+		if !res.Settled && res.Status == evaluate.AchievedLate {
+			t.Fatalf("achieved late before the deadline is settled (%+v)", res)
+		}
 		if tg.Measure != indicators.Milestone {
-			if res.Status == evaluate.OnTrack && res.Gap < 0 {
-				t.Fatalf("on_track with gap %v (%+v)", res.Gap, res)
+			tol := res.Tolerance * (1 + 1e-9)
+			wrongSide := res.Comparator == indicators.LE && res.Gap > tol+1e-9*math.Abs(res.Expected) ||
+				res.Comparator != indicators.LE && res.Comparator != indicators.EQ && res.Gap < -tol-1e-9*math.Max(1, math.Abs(res.Expected))
+			if res.Status == evaluate.OnTrack && wrongSide {
+				t.Fatalf("on_track on the wrong side of the expected value (%+v)", res)
 			}
-			if res.Status == evaluate.Achieved && !res.Met {
+			if res.Status == evaluate.Achieved && !res.Met && !res.ReportOverdue {
 				t.Fatalf("achieved but not met (%+v)", res)
 			}
 			capExceeded := tg.Measure == indicators.Cumulative && tg.Comparator == indicators.LE && value > target
-			if res.Status == evaluate.Missed && !passed && !capExceeded {
-				t.Fatalf("missed before the due instant (%+v)", res)
+			if res.Status == evaluate.Missed && !res.Settled && !capExceeded {
+				t.Fatalf("missed before the deadline is settled (%+v)", res)
 			}
-			if passed && (res.Status == evaluate.OnTrack || res.Status == evaluate.AtRisk || res.Status == evaluate.Lagging) {
-				t.Fatalf("still %s after the due instant (%+v)", res.Status, res)
-			}
-		} else if passed && res.Status != evaluate.Achieved && res.Status != evaluate.Missed {
-			t.Fatalf("milestone %s after its due instant (%+v)", res.Status, res)
+		} else if res.Settled && res.Status != evaluate.Achieved && res.Status != evaluate.Missed && res.Status != evaluate.AchievedLate {
+			t.Fatalf("milestone %s once its deadline is settled (%+v)", res.Status, res)
 		}
 	})
 }

@@ -79,3 +79,10 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// stageOnly is a milestone report without a percent.
+func stageOnly(period string, s indicators.Stage, received string) indicators.Revision {
+	r := base(period, received)
+	r.Stage = s
+	return r
+}

@@ -7,24 +7,15 @@ import (
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
-func TestStatusSeverityOrdersGoodToBad(t *testing.T) {
-	order := []evaluate.Status{evaluate.Achieved, evaluate.OnTrack, evaluate.NoData, evaluate.AtRisk, evaluate.Lagging, evaluate.Missed}
-	for i := 1; i < len(order); i++ {
-		if order[i-1].Severity() >= order[i].Severity() {
-			t.Errorf("%s (%d) should be less severe than %s (%d)", order[i-1], order[i-1].Severity(), order[i], order[i].Severity())
-		}
-	}
-	seen := map[string]bool{}
+func TestStatusesAreDistinctAndCountedRight(t *testing.T) {
+	seen := map[evaluate.Status]bool{}
 	for _, s := range evaluate.Statuses {
-		c := s.Chinese()
-		if c == string(s) || seen[c] {
-			t.Errorf("%s has no distinct Chinese label: %q", s, c)
+		if seen[s] {
+			t.Errorf("%s listed twice", s)
 		}
-		seen[c] = true
-	}
-	for _, s := range evaluate.ReportStatuses {
-		if s.Chinese() == string(s) {
-			t.Errorf("%s has no Chinese label", s)
+		seen[s] = true
+		if want := s == evaluate.Missed || s == evaluate.AchievedLate; s.CountsAsMissed() != want {
+			t.Errorf("%s counts as missed: %v, want %v", s, s.CountsAsMissed(), want)
 		}
 	}
 }
@@ -47,7 +38,7 @@ func TestResultDetails(t *testing.T) {
 	t.Run("a relative approx target takes the default tolerance", func(t *testing.T) {
 		tg := income
 		tg.Relative = &indicators.Relative{Indicator: "4.1", Comparator: indicators.Approx}
-		r := evaluate.Evaluate(evaluate.Config{}, plan, tg, []indicators.Revision{rev("2026-Q1", 5.5, "2026-04-05 09:00")}, &evaluate.Result{HasValue: true, Value: 5.8}, at("2026-04-15 12:00"))
+		r := evaluate.Evaluate(evaluate.Config{}, plan, tg, []indicators.Revision{rev("2026-Q1", 5.5, "2026-04-05 09:00")}, gdpQ1, at("2026-04-15 12:00"))
 		if r.Comparator != indicators.Approx || r.Tolerance != evaluate.DefaultApproxTolerance || r.Status != evaluate.OnTrack {
 			t.Errorf("comparator %s tolerance %v status %s, want approx 0.5 on_track", r.Comparator, r.Tolerance, r.Status)
 		}
@@ -75,7 +66,7 @@ func TestResultDetails(t *testing.T) {
 	})
 	t.Run("the config's defaults are the documented ones", func(t *testing.T) {
 		d := evaluate.Config{}.Defaults()
-		if d.AtRiskBand != 0.05 || d.ApproxTolerance != 0.5 || d.DueDay != 10 {
+		if d.AtRiskPoints != 5 || d.AtRiskRatePoints != 1 || d.ApproxTolerance != 0.5 || d.DueDay != 10 {
 			t.Errorf("defaults = %+v", d)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/document"
 	"github.com/duban-gov/duban/indicators/notice"
 )
 
@@ -42,52 +43,63 @@ func TestTargetWordings(t *testing.T) {
 		want    []string // brief of each target
 		metrics []string // metric names, when checked
 	}{
-		"以上 is ge and 万 scales to people":         {text: "新增城镇就业4.3万人以上。", want: []string{"cumulative ge 43000 人 2026-12-31"}, metrics: []string{"新增城镇就业"}},
-		"亿元 scales to yuan":                       {text: "全年新增贷款400亿元以上。", want: []string{"cumulative ge 4e+10 元 2026-12-31"}},
-		"a decimal with 万 is exact":               {text: "治理采煤沉陷区1.12万亩。", want: []string{"cumulative eq 11200 亩 2026-12-31"}},
-		"亿斤 keeps the jin":                        {text: "确保粮食产量达到25.5亿斤以上。", want: []string{"cumulative ge 2.55e+09 斤 2026-12-31"}, metrics: []string{"粮食产量"}},
-		"不低于 is ge":                               {text: "森林覆盖率不低于45%。", want: []string{"level ge 45 % 2026-12-31"}},
-		"控制在…以下 is le":                            {text: "力争PM2.5浓度控制在30微克以下。", want: []string{"level le 30 微克/立方米 2026-12-31"}, metrics: []string{"PM2.5浓度"}},
-		"左右 is approx":                            {text: "地区生产总值增长6%左右。", want: []string{"growth_rate approx 6 % 2026-12-31"}, metrics: []string{"地区生产总值增速"}},
-		"a plain figure is eq":                    {text: "新增技能人才1.2万人。", want: []string{"cumulative eq 12000 人 2026-12-31"}},
-		"不超过 is le":                               {text: "城镇调查失业率不超过5.5%。", want: []string{"level le 5.5 % 2026-12-31"}},
-		"以内 is le":                                {text: "城镇登记失业率控制在4.5%以内。", want: []string{"level le 4.5 % 2026-12-31"}},
-		"下降X% is a growth rate of -X at most":     {text: "单位地区生产总值能耗下降3%。", want: []string{"growth_rate le -3 % 2026-12-31"}},
-		"由X提高到Y targets Y":                        {text: "城镇化率由61.2%提高到62.5%。", want: []string{"level eq 62.5 % 2026-12-31"}, metrics: []string{"城镇化率"}},
-		"余 is ge":                                 {text: "实施东山文旅产业走廊等100余个文旅项目。", want: []string{"cumulative ge 100 个 2026-12-31"}},
-		"a range 1至2 is ge its low end":           {text: "培育1至2个核心商圈。", want: []string{"cumulative ge 1 个 2026-12-31"}},
-		"several targets in one item":             {text: "全年招商引资签约项目达到1000个,签约金额2000亿元以上,签约项目当年开工率达到80%以上。", want: []string{"cumulative eq 1000 个 2026-12-31", "cumulative ge 2e+11 元 2026-12-31", "level ge 80 % 2026-12-31"}},
-		"a list after one verb gives one each":    {text: "改造新建4处便民市场、15个停车场、8座城市驿站。", want: []string{"cumulative eq 4 处 2026-12-31", "cumulative eq 15 个 2026-12-31", "cumulative eq 8 座 2026-12-31"}, metrics: []string{"改造新建便民市场", "改造新建停车场", "改造新建城市驿站"}},
-		"均 shared by two indicators gives two":    {text: "力争进出口总额、实际利用外资均增长20%以上。", want: []string{"growth_rate ge 20 % 2026-12-31", "growth_rate ge 20 % 2026-12-31"}, metrics: []string{"进出口总额增速", "实际利用外资增速"}},
-		"均 with 增速 names both":                    {text: "开发区工业投资、规模以上工业增加值增速均达到10%以上。", want: []string{"growth_rate ge 10 % 2026-12-31", "growth_rate ge 10 % 2026-12-31"}, metrics: []string{"开发区工业投资增速", "规模以上工业增加值增速"}},
-		"均 lends the head noun":                   {text: "产业链、专业镇营收均增长12%以上。", metrics: []string{"产业链营收增速", "专业镇营收增速"}, want: []string{"growth_rate ge 12 % 2026-12-31", "growth_rate ge 12 % 2026-12-31"}},
-		"全覆盖 is 100 percent":                      {text: "实现学校“互联网+明厨亮灶”全覆盖。", want: []string{"level eq 100 % 2026-12-31"}, metrics: []string{"学校“互联网+明厨亮灶”覆盖率"}},
-		"全接入 is 100 percent":                      {text: "推动规上工业企业全接入。", want: []string{"level eq 100 % 2026-12-31"}, metrics: []string{"规上工业企业接入率"}},
-		"全部开工 is 100 percent by its date":         {text: "上半年新建项目全部开工。", want: []string{"level eq 100 % 2026-06-30"}, metrics: []string{"新建项目开工率"}},
-		"动态清零 is zero":                            {text: "保持零就业家庭动态清零。", want: []string{"level eq 0 户 2026-12-31"}},
-		"一季度 is due Mar 31":                       {text: "确保一季度续建项目复工率100%、新建项目开工率40%。", want: []string{"level eq 100 % 2026-03-31", "level eq 40 % 2026-03-31"}},
-		"10月底前 is due Oct 31":                     {text: "10月底前完成12家企业深度治理。", want: []string{"cumulative eq 12 家 2026-10-31"}},
-		"年底前 is due Dec 31":                       {text: "吴家庄水库年底前开工。", want: []string{"milestone started 2026-12-31"}},
-		"上半年开工 is a milestone due Jun 30":         {text: "沁源新交口地方铁路、武乡通用机场等项目上半年开工。", want: []string{"milestone started 2026-06-30"}, metrics: []string{"沁源新交口地方铁路、武乡通用机场等项目开工"}},
-		"竣工 and 开工 in two clauses are two stages": {text: "推动后湾水库供水、倪庄水库工程年内完工,上党大型灌区开工建设。", want: []string{"milestone completed 2026-12-31", "milestone started 2026-12-31"}},
-		"建成投运 is completed":                       {text: "力争观音堂公共文化创新体验基地建成投运。", want: []string{"milestone completed 2026-12-31"}},
-		"启动 is started":                           {text: "启动大物业平台项目。", want: []string{"milestone started 2026-12-31"}},
-		"a negated 开工 is no milestone":            {text: "不能按合同约定开工的新能源项目依法依规收回指标。"},
-		"大头落地 is a front-loaded profile":          {text: "年度投资10月底前大头落地。", want: []string{"cumulative ge 100 % 2026-12-31"}},
-		"a size threshold is no target":           {text: "全力抓好135个投资10亿元以上的重大项目开工建设。", want: []string{"cumulative eq 135 个 2026-12-31"}},
-		"a capacity in a name list is no target":  {text: "加快推动4万吨动力储能电池负极材料等650个产业项目年内竣工投产。", want: []string{"cumulative eq 650 个 2026-12-31"}, metrics: []string{"产业项目竣工投产"}},
-		"一主五辅十营地 is a name":                       {text: "完善“一主五辅十营地多节点”通航基础设施。"},
-		"5A is a grade":                           {text: "推动黄崖洞创建国家5A级景区。"},
-		"309国道 is a road":                         {text: "推动309国道改扩建上半年开工。", want: []string{"milestone started 2026-06-30"}},
-		"十七届 is an ordinal":                       {text: "承办好十七届省运会。"},
-		"三年行动 is a name":                          {text: "深化治本攻坚三年行动。"},
-		"六个能力 is a name":                          {text: "提升森林草原防灭火“六个能力”。"},
-		"再延长30年 is a term":                        {text: "稳步推进二轮承包到期后再延长30年试点。"},
-		"2×66万千瓦 is a unit spec":                  {text: "推动赵庄2×66万千瓦发电机组复工。", want: []string{"milestone started 2026-12-31"}},
-		"counts only pushed along are no target":  {text: "重点推进金鼎生物法制甲烷、祥源石墨烯材料等44个项目,有序推动潞城、襄垣、潞州3个化工园区协同发展。"},
-		"PM2.5 in a name is no figure":            {text: "细颗粒物(PM2.5)平均浓度控制在35微克/立方米以内。", want: []string{"level le 35 微克/立方米 2026-12-31"}},
-		"再增加 is an increment":                     {text: "市级研发经费投入再增加2000万元。", want: []string{"cumulative eq 2e+07 元 2026-12-31"}, metrics: []string{"市级研发经费投入增加额"}},
-		"growth is quarterly for GDP":             {text: "地区生产总值增长6%左右。", want: []string{"growth_rate approx 6 % 2026-12-31"}},
+		"以上 is ge and 万 scales to people":                  {text: "新增城镇就业4.3万人以上。", want: []string{"cumulative ge 43000 人 2026-12-31"}, metrics: []string{"新增城镇就业"}},
+		"亿元 scales to yuan":                                {text: "全年新增贷款400亿元以上。", want: []string{"cumulative ge 4e+10 元 2026-12-31"}},
+		"a decimal with 万 is exact":                        {text: "治理采煤沉陷区1.12万亩。", want: []string{"cumulative ge 11200 亩 2026-12-31"}},
+		"亿斤 keeps the jin":                                 {text: "确保粮食产量达到25.5亿斤以上。", want: []string{"cumulative ge 2.55e+09 斤 2026-12-31"}, metrics: []string{"粮食产量"}},
+		"不低于 is ge":                                        {text: "森林覆盖率不低于45%。", want: []string{"level ge 45 % 2026-12-31"}},
+		"控制在…以下 is le":                                     {text: "力争PM2.5浓度控制在30微克以下。", want: []string{"level le 30 微克/立方米 2026-12-31"}, metrics: []string{"PM2.5浓度"}},
+		"左右 is approx":                                     {text: "地区生产总值增长6%左右。", want: []string{"growth_rate approx 6 % 2026-12-31"}, metrics: []string{"地区生产总值增速"}},
+		"a plain figure is at least it":                    {text: "新增技能人才1.2万人。", want: []string{"cumulative ge 12000 人 2026-12-31"}},
+		"不超过 is le":                                        {text: "城镇调查失业率不超过5.5%。", want: []string{"level le 5.5 % 2026-12-31"}},
+		"以内 is le":                                         {text: "城镇登记失业率控制在4.5%以内。", want: []string{"level le 4.5 % 2026-12-31"}},
+		"下降X% is a growth rate of -X at most":              {text: "单位地区生产总值能耗下降3%。", want: []string{"growth_rate le -3 % 2026-12-31"}},
+		"由X提高到Y targets at least Y":                        {text: "城镇化率由61.2%提高到62.5%。", want: []string{"level ge 62.5 % 2026-12-31"}, metrics: []string{"城镇化率"}},
+		"余 is ge":                                          {text: "实施东山文旅产业走廊等100余个文旅项目。", want: []string{"cumulative ge 100 个 2026-12-31"}},
+		"a range 1至2 is ge its low end":                    {text: "培育1至2个核心商圈。", want: []string{"cumulative ge 1 个 2026-12-31"}},
+		"several targets in one item":                      {text: "全年招商引资签约项目达到1000个,签约金额2000亿元以上,签约项目当年开工率达到80%以上。", want: []string{"cumulative ge 1000 个 2026-12-31", "cumulative ge 2e+11 元 2026-12-31", "level ge 80 % 2026-12-31"}},
+		"a list after one verb gives one each":             {text: "改造新建4处便民市场、15个停车场、8座城市驿站。", want: []string{"cumulative ge 4 处 2026-12-31", "cumulative ge 15 个 2026-12-31", "cumulative ge 8 座 2026-12-31"}, metrics: []string{"改造新建便民市场", "改造新建停车场", "改造新建城市驿站"}},
+		"均 shared by two indicators gives two":             {text: "力争进出口总额、实际利用外资均增长20%以上。", want: []string{"growth_rate ge 20 % 2026-12-31", "growth_rate ge 20 % 2026-12-31"}, metrics: []string{"进出口总额增速", "实际利用外资增速"}},
+		"均 with 增速 names both":                             {text: "开发区工业投资、规模以上工业增加值增速均达到10%以上。", want: []string{"growth_rate ge 10 % 2026-12-31", "growth_rate ge 10 % 2026-12-31"}, metrics: []string{"开发区工业投资增速", "规模以上工业增加值增速"}},
+		"均 lends the head noun":                            {text: "产业链、专业镇营收均增长12%以上。", metrics: []string{"产业链营收增速", "专业镇营收增速"}, want: []string{"growth_rate ge 12 % 2026-12-31", "growth_rate ge 12 % 2026-12-31"}},
+		"全覆盖 is 100 percent":                               {text: "实现学校“互联网+明厨亮灶”全覆盖。", want: []string{"level eq 100 % 2026-12-31"}, metrics: []string{"学校“互联网+明厨亮灶”覆盖率"}},
+		"全接入 is 100 percent":                               {text: "推动规上工业企业全接入。", want: []string{"level eq 100 % 2026-12-31"}, metrics: []string{"规上工业企业接入率"}},
+		"全部开工 is 100 percent by its date":                  {text: "上半年新建项目全部开工。", want: []string{"level eq 100 % 2026-06-30"}, metrics: []string{"新建项目开工率"}},
+		"动态清零 is zero":                                     {text: "保持零就业家庭动态清零。", want: []string{"level eq 0 户 2026-12-31"}},
+		"一季度 is due Mar 31 and a bare rate is at least it": {text: "确保一季度续建项目复工率100%、新建项目开工率40%。", want: []string{"level ge 100 % 2026-03-31", "level ge 40 % 2026-03-31"}},
+		"10月底前 is due Oct 31":                              {text: "10月底前完成12家企业深度治理。", want: []string{"cumulative ge 12 家 2026-10-31"}},
+		"年底前 is due Dec 31":                                {text: "吴家庄水库年底前开工。", want: []string{"milestone started 2026-12-31"}},
+		"上半年开工 is a milestone due Jun 30":                  {text: "沁源新交口地方铁路、武乡通用机场等项目上半年开工。", want: []string{"milestone started 2026-06-30"}, metrics: []string{"沁源新交口地方铁路、武乡通用机场等项目开工"}},
+		"竣工 and 开工 in two clauses are two stages":          {text: "推动后湾水库供水、倪庄水库工程年内完工,上党大型灌区开工建设。", want: []string{"milestone completed 2026-12-31", "milestone started 2026-12-31"}},
+		"建成投运 is completed":                                {text: "力争观音堂公共文化创新体验基地建成投运。", want: []string{"milestone completed 2026-12-31"}},
+		"启动 is started":                                    {text: "启动大物业平台项目。", want: []string{"milestone started 2026-12-31"}},
+		"a negated 开工 is no milestone":                     {text: "不能按合同约定开工的新能源项目依法依规收回指标。"},
+		"大头落地 is a front-loaded profile":                   {text: "年度投资10月底前大头落地。", want: []string{"cumulative ge 100 % 2026-12-31"}},
+		"a size threshold is no target":                    {text: "全力抓好135个投资10亿元以上的重大项目开工建设。", want: []string{"cumulative ge 135 个 2026-12-31"}},
+		"a capacity in a name list is no target":           {text: "加快推动4万吨动力储能电池负极材料等650个产业项目年内竣工投产。", want: []string{"cumulative ge 650 个 2026-12-31"}, metrics: []string{"产业项目竣工投产"}},
+		"一主五辅十营地 is a name":                                {text: "完善“一主五辅十营地多节点”通航基础设施。"},
+		"5A is a grade":                                    {text: "推动黄崖洞创建国家5A级景区。"},
+		"309国道 is a road":                                  {text: "推动309国道改扩建上半年开工。", want: []string{"milestone started 2026-06-30"}},
+		"十七届 is an ordinal":                                {text: "承办好十七届省运会。"},
+		"三年行动 is a name":                                   {text: "深化治本攻坚三年行动。"},
+		"六个能力 is a name":                                   {text: "提升森林草原防灭火“六个能力”。"},
+		"再延长30年 is a term":                                 {text: "稳步推进二轮承包到期后再延长30年试点。"},
+		"2×66万千瓦 is a unit spec":                           {text: "推动赵庄2×66万千瓦发电机组复工。", want: []string{"milestone started 2026-12-31"}},
+		"counts only pushed along are no target":           {text: "重点推进金鼎生物法制甲烷、祥源石墨烯材料等44个项目,有序推动潞城、襄垣、潞州3个化工园区协同发展。"},
+		"PM2.5 in a name is no figure":                     {text: "细颗粒物(PM2.5)平均浓度控制在35微克/立方米以内。", want: []string{"level le 35 微克/立方米 2026-12-31"}},
+		"再增加 is an increment":                              {text: "市级研发经费投入再增加2000万元。", want: []string{"cumulative ge 2e+07 元 2026-12-31"}, metrics: []string{"市级研发经费投入增加额"}},
+		"growth is quarterly for GDP":                      {text: "地区生产总值增长6%左右。", want: []string{"growth_rate approx 6 % 2026-12-31"}},
+		// 达到/提高到/a bare figure on levels and rates is at least the figure
+		"达到X on a level is at least X":               {text: "蔬菜种植面积达到46万亩。", want: []string{"level ge 460000 亩 2026-12-31"}},
+		"达到X on a rate is at least X":                {text: "力争国省控断面水质优良率达到100%。", want: []string{"level ge 100 % 2026-12-31"}},
+		"提高到X is at least X":                         {text: "城镇化率提高到62.5%。", want: []string{"level ge 62.5 % 2026-12-31"}},
+		"a bare rate is at least it":                 {text: "新建项目开工率40%。", want: []string{"level ge 40 % 2026-12-31"}},
+		"a bare growth is at least it":               {text: "规模以上工业增加值增长8%。", want: []string{"growth_rate ge 8 % 2026-12-31"}},
+		"达到X on an amount is at least X":             {text: "全年技术合同成交额达到11亿元。", want: []string{"cumulative ge 1.1e+09 元 2026-12-31"}},
+		"稳定在X左右 on output is a floor with tolerance": {text: "全市原煤产量稳定在1.7亿吨左右。", want: []string{"cumulative approx 1.7e+08 吨 2026-12-31"}},
+		"控制在X%左右 is a cap":                           {text: "居民消费价格涨幅控制在2%左右。", want: []string{"growth_rate le 2 % 2026-12-31"}},
+		"下降X%左右 is a fall of about X at least":       {text: "单位地区生产总值能耗下降3%左右。", want: []string{"growth_rate le -3 % 2026-12-31"}},
+		"下降到X is at most X":                          {text: "农药使用量下降到800吨。", want: []string{"cumulative le 800 吨 2026-12-31"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -122,6 +134,26 @@ func TestTargetDetails(t *testing.T) {
 			t.Fatalf("got %+v", g)
 		}
 	})
+	t.Run("控制在X%左右 is a cap with half a point of tolerance", func(t *testing.T) {
+		task, _ := oneItem(t, "居民消费价格涨幅控制在2%左右。")
+		g := task.Targets[0]
+		if g.Comparator != indicators.LE || g.Value != 2 || g.Tolerance != 0.5 {
+			t.Fatalf("got %+v", g)
+		}
+	})
+	t.Run("下降X%左右 is a cap on the negative growth with a tolerance", func(t *testing.T) {
+		task, _ := oneItem(t, "单位地区生产总值能耗下降3%左右。")
+		g := task.Targets[0]
+		if g.Comparator != indicators.LE || g.Value != -3 || g.Tolerance != 0.5 {
+			t.Fatalf("got %+v", g)
+		}
+	})
+	t.Run("a bare figure has no tolerance", func(t *testing.T) {
+		task, _ := oneItem(t, "蔬菜种植面积达到46万亩。")
+		if g := task.Targets[0]; g.Tolerance != 0 || g.Comparator != indicators.GE {
+			t.Fatalf("got %+v", g)
+		}
+	})
 	t.Run("由X提高到Y keeps X as the baseline", func(t *testing.T) {
 		task, _ := oneItem(t, "农村自来水普及率由92%提高到95%以上。")
 		g := task.Targets[0]
@@ -143,10 +175,13 @@ func TestTargetDetails(t *testing.T) {
 	})
 	t.Run("relative targets point at the GDP growth target", func(t *testing.T) {
 		c, _ := notice.Parse("2026年清单\n一、市发改委牵头工作(2项)\n1.城镇居民收入增长与经济增长同步。\n2.地区生产总值增长6%左右。\n3.农村居民人均可支配收入增速高于经济增长水平。", notice.Options{})
-		for _, id := range []string{"1.1", "3.1"} {
+		for id, want := range map[string]indicators.Relative{
+			"1.1": {Indicator: "2.1", Comparator: indicators.GE, Text: "与经济增长同步"},
+			"3.1": {Indicator: "2.1", Comparator: indicators.GT, Text: "高于经济增长水平"}, // strictly above
+		} {
 			e, ok := c.Lookup(id)
-			if !ok || e.Target.Relative == nil || e.Target.Relative.Indicator != "2.1" || e.Target.Relative.Comparator != indicators.GE || e.Target.Measure != indicators.GrowthRate || e.Target.Value != 6 {
-				t.Fatalf("%s = %+v", id, e.Target)
+			if !ok || e.Target.Relative == nil || *e.Target.Relative != want || e.Target.Measure != indicators.GrowthRate || e.Target.Value != 6 {
+				t.Fatalf("%s = %+v (relative %+v), want %+v", id, e.Target, e.Target.Relative, want)
 			}
 		}
 	})
@@ -280,40 +315,54 @@ func TestWarningsNameTheLine(t *testing.T) {
 	}
 }
 
-// TestLayouts is the golden test of each sample layout: the catalog and the warnings.
+// TestLayouts is the golden test of each sample layout (text and web pages): the
+// catalog and the warnings.
 func TestLayouts(t *testing.T) {
-	files, err := filepath.Glob("../testdata/notices/*.txt")
+	files, err := filepath.Glob("../testdata/notices/*.*")
 	if err != nil || len(files) < 5 {
 		t.Fatalf("samples: %v %v", files, err)
 	}
 	for _, f := range files {
+		ext := filepath.Ext(f)
+		if ext != ".txt" && ext != ".html" {
+			continue
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, warns := notice.Parse(string(b), notice.Options{Year: 2026})
-			var got bytes.Buffer
-			for _, w := range warns {
-				fmt.Fprintf(&got, "# warning: %s\n", w)
-			}
-			if err := c.WriteYAML(&got); err != nil {
-				t.Fatal(err)
-			}
-			golden := strings.TrimSuffix(f, ".txt") + ".golden.yaml"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
+			doc, err := document.Read(f, b, document.Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Fatalf("%s differs from %s; run go test -update and review the diff", f, golden)
-			}
+			c, warns := notice.ParseDocument(doc, notice.Options{Year: 2026})
+			checkGolden(t, strings.TrimSuffix(f, ext)+".golden.yaml", c, warns)
 		})
+	}
+}
+
+// checkGolden compares the warnings and the catalog with a golden file (-update writes it).
+func checkGolden(t *testing.T, golden string, c *indicators.Catalog, warns []notice.Warning) {
+	t.Helper()
+	var got bytes.Buffer
+	for _, w := range warns {
+		fmt.Fprintf(&got, "# warning: %s\n", w)
+	}
+	if err := c.WriteYAML(&got); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("the catalog differs from %s; run go test -update and review the diff", golden)
 	}
 }
 

@@ -22,12 +22,18 @@ import (
 //     "N个项目" without 开工/竣工/建成/投产 in the clause). Ordinals and names in Chinese
 //     numerals (一主五辅, 十七届, 三年行动, 六个能力) and figures without a unit
 //     (309国道, 再延长30年) are never targets.
-//   - Comparator: 以上/不低于/不少于/至少/余/a range "1至2" → ge; 以下/以内/不超过/控制在 → le;
-//     左右 → approx; otherwise eq. 下降X% → growth_rate −X with le (a fall of at least X).
+//   - Comparator: 以上/不低于/不少于/至少/余/a range "1至2" → ge;
+//     以下/以内/不超过/控制在 → le; 达到X, 提高到X and a bare figure → ge (at least X, on
+//     counts, levels and rates alike); 左右 → approx (about X, at least: a floor with a
+//     tolerance of 0.5 point for % or 5 % of the value), but 控制在X左右 → le with that
+//     tolerance (a cap of about X); 下降X% → growth_rate −X with le (a fall of at least
+//     X; 下降X%左右 with a tolerance); 下降到/降至X → le. eq only for the implicit
+//     figures below, where exceeding cannot happen (全覆盖) or is itself a miss (清零).
 //   - Measure: 增长/增速/涨幅 with % → growth_rate; other % and 率/比例/占比/浓度/面积 →
 //     level; counts and amounts → cumulative.
 //   - Implicit figures: 全覆盖/全接入/全部开工 → 100 % (level); 动态清零 → 0 (level).
-//   - Relative: 与经济增长同步, 高于经济增长水平 → growth_rate following the GDP growth target.
+//   - Relative: 与经济增长同步 (ge), 高于经济增长水平 (gt: strictly above) → growth_rate
+//     following the GDP growth target, with the notice's words as Relative.Text.
 //   - "N月底前大头落地" → a cumulative 100 % target with a front-loaded monthly profile
 //     (80 % by the end of month N).
 //   - A clause with none of the above but a milestone word (开工, 启动, 复工 → started;
@@ -53,7 +59,7 @@ var (
 	reListEtc  = regexp.MustCompile(`等\s*\d`)
 	reLeadQty  = regexp.MustCompile(`^\s*\d+(?:\.\d+)?\s*(?:余|多)?\s*(?:万亿|亿|万|千)?\s*(?:` + units + `)\s*(?:及以上|以上|以下|以内|左右)?`)
 	reDueWords = regexp.MustCompile(`(?:(?:第?[一二三四1-4]季度|前三季度|上半年|下半年)(?:末|底)?(?:前|以前|之前)?|年底前|年底|年内|年末|全年|当年|(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}日)?(?:底|末|份)?(?:前|以前|之前)?)`)
-	reFiller   = regexp.MustCompile(`^(?:力争|确保|全年|全市|全县|全区|其中|带动|年内|当年|全力|大力|积极|持续|继续|稳步|扎实|同时|并且|并|和|及|以及|累计|努力|、|,|全面|进一步)`)
+	reFiller   = regexp.MustCompile(`^(?:实现|力争|确保|全年|全市|全县|全区|其中|带动|年内|当年|全力|大力|积极|持续|继续|稳步|扎实|同时|并且|并|和|及|以及|累计|努力|、|,|全面|进一步)`)
 	reCompl    = regexp.MustCompile(`开工|竣工|建成|投运|投产|完工|投用|投入使用`)
 	reComplEnd = regexp.MustCompile(`(开工建设|开工|竣工投产|竣工|建成投运|建成投用|建成|投运|投产|完工|投用)$`)
 )
@@ -63,6 +69,8 @@ var (
 	reLevelWords  = regexp.MustCompile(`率|比例|比重|占比|浓度|面积|指数|密度`)
 	reGrowthWords = regexp.MustCompile(`增速|涨幅|增幅|增长率|降幅`)
 )
+
+var rePerUnitOf = regexp.MustCompile(`^/\p{Han}{1,2}的`)
 
 var magnitude = map[string]string{"万亿": "e12", "亿": "e8", "万": "e4", "千": "e3"}
 
@@ -160,7 +168,14 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 		if d, ok := x.due(cl); ok {
 			due = d
 		}
-		fs := x.quantities(line, num, cl, due)
+		var fs []found
+		for i, part := range respectively(cl) {
+			for _, f := range x.quantities(line, num, unitFirst(signs(part)), due) {
+				f.pos += i << 20 // the figures of a 分别 clause in their order
+				f.t.Source = cl
+				fs = append(fs, f)
+			}
+		}
 		fs = append(fs, x.implicit(cl, due)...)
 		fs = append(fs, x.relative(cl, due)...)
 		fs = append(fs, x.bigShare(cl)...)
@@ -194,6 +209,9 @@ func (x *extractor) context() string {
 		}
 		if v == "" || v == m {
 			return m
+		}
+		if rest := strings.TrimPrefix(m, v); reCompl.MatchString(string(lastRune(v)) + string(firstRune(rest))) {
+			return m // 新开工项目: 开 is 开工's, not a verb of its own
 		}
 		m = strings.TrimPrefix(m, v)
 	}
@@ -304,6 +322,9 @@ func stripLink(s string) (string, string, []string) {
 		hit := ""
 		for _, w := range linkWords {
 			if strings.HasSuffix(s, w) && len(s) > len(w) || strings.HasSuffix(s, w) && first == "" && len(s) == len(w) {
+				if w == "均" && (strings.HasSuffix(s, "人均") || strings.HasSuffix(s, "户均")) {
+					continue // 月人均提高到180元: 人均 is the metric's
+				}
 				hit = w
 				break
 			}
@@ -379,8 +400,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			after = after[len(cm[0]):]
 			end += len(cm[0])
 		}
-		if strings.HasPrefix(after, "的") {
-			continue // a size threshold: 投资10亿元以上的重大项目
+		if strings.HasPrefix(after, "的") || rePerUnitOf.MatchString(after) {
+			continue // a size threshold: 投资10亿元以上的重大项目; a rate: 按1500元/人的标准
 		}
 		if loc := reListEtc.FindStringIndex(after); loc != nil && !strings.ContainsAny(after[:loc[0]], ",;") {
 			continue // a capacity or a name in a list before 等N个
@@ -503,10 +524,14 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		}
 		t.Value = v
 
-		// comparator
+		// comparator (the rules in the comment at the top of this file)
+		bare, about := false, false
 		switch {
 		case cmpAfter == "左右" || cmpAfter == "上下":
-			t.Comparator = indicators.Approx
+			t.Comparator, about = indicators.Approx, true
+			if cmpBefore == "控制在" || link == "控制在" {
+				t.Comparator = indicators.LE // 控制在2%左右: a cap of about 2 %
+			}
 		case strings.Contains(cmpAfter, "以上") || extra != "" || num2 != "":
 			t.Comparator = indicators.GE
 		case strings.Contains(cmpAfter, "以下") || cmpAfter == "以内":
@@ -516,7 +541,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		case cmpBefore != "":
 			t.Comparator = indicators.GE
 		default:
-			t.Comparator = indicators.EQ
+			// 达到X, 提高到X, a bare figure: at least X (13.2 开工率40% at 55 % is ahead)
+			t.Comparator, bare = indicators.GE, true
 		}
 
 		// measure
@@ -528,6 +554,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			t.Measure = indicators.GrowthRate
 		case pct || t.Unit == "百分点" || t.Unit == "微克/立方米" || t.Unit == "毫克/立方米" || reLevelWords.MatchString(metric):
 			t.Measure = indicators.Level
+		case levelNotSum(metric, links):
+			t.Measure = indicators.Level // 千人托位数达到4.5个, 粮食储备稳定在2.3万吨
 		default:
 			t.Measure = indicators.Cumulative
 		}
@@ -543,21 +571,21 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 				decline = true
 			}
 			if l == "下降到" || l == "降低到" || l == "降至" {
-				if t.Comparator == indicators.EQ {
-					t.Comparator = indicators.LE
+				if bare {
+					t.Comparator = indicators.LE // 下降到X: at most X
 				}
 			}
 		}
 		if decline && t.Measure == indicators.GrowthRate {
 			t.Value = -t.Value
 			switch t.Comparator {
-			case indicators.GE, indicators.EQ:
-				t.Comparator = indicators.LE
+			case indicators.GE, indicators.Approx:
+				t.Comparator = indicators.LE // 下降3%(左右): a fall of at least (about) 3 %
 			case indicators.LE:
 				t.Comparator = indicators.GE
 			}
 		}
-		if t.Comparator == indicators.Approx {
+		if about {
 			if pct {
 				t.Tolerance = 0.5
 			} else {
@@ -696,22 +724,28 @@ func subjectBefore(s string) string {
 }
 
 var (
-	reSync  = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*(?:与|和|同)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:基本)?同步`)
-	reAbove = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*(?:高于|快于|超过|不低于)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:水平)?`)
+	reSync  = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*((?:与|和|同)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:基本)?同步)`)
+	reAbove = regexp.MustCompile(`^(.*?)(?:增长|增速)?\s*((高于|快于|超过|不低于)(?:经济|地区生产总值|GDP)(?:增长|增速)(?:水平)?)`)
 )
 
 // relative reads targets that follow GDP growth; resolveRelative points them at it.
+// 同步 and 不低于 are ge; 高于, 快于 and 超过 are gt (strictly above). The relation's words
+// are kept as Relative.Text, which is what people read as the target.
 func (x *extractor) relative(cl string, due indicators.Date) []found {
 	for _, re := range []*regexp.Regexp{reSync, reAbove} {
 		m := re.FindStringSubmatch(cl)
 		if m == nil {
 			continue
 		}
+		cmp := indicators.GE
+		if len(m) > 3 && m[3] != "" && m[3] != "不低于" {
+			cmp = indicators.GT
+		}
 		subject := subjectBefore(m[1])
 		return []found{{pos: 0, t: indicators.Target{
 			Metric: subject + "增速", Measure: indicators.GrowthRate, Comparator: indicators.GE,
 			Unit: "%", Due: due, Cadence: indicators.Quarterly, Source: cl,
-			Relative: &indicators.Relative{Comparator: indicators.GE},
+			Relative: &indicators.Relative{Comparator: cmp, Text: m[2]},
 		}}}
 	}
 	return nil

@@ -15,9 +15,10 @@ import (
 	"time"
 )
 
-// Influxd is a real InfluxDB 1.8.3 process serving the v2 write and Flux query API on
-// 127.0.0.1, with its data in a temp dir. Stop kills it (SIGKILL); Start brings it back
-// on the same port with the same data, so tests can simulate an outage.
+// Influxd is a real InfluxDB 1.8.3 process serving the v2 write API and the InfluxQL
+// /query endpoint on 127.0.0.1 (Flux only when asked for), with its data in a temp dir.
+// Stop kills it (SIGKILL); Start brings it back on the same port with the same data, so
+// tests can simulate an outage.
 type Influxd struct {
 	URL      string // http://127.0.0.1:port
 	Database string // "db"
@@ -34,9 +35,22 @@ type Influxd struct {
 	cmd *exec.Cmd
 }
 
-// StartInfluxd starts influxd (skipping the test locally when the binary is missing,
-// failing in CI), creates the database and registers a cleanup that kills it.
+// InfluxdOptions configure StartInfluxdWith.
+type InfluxdOptions struct {
+	// Flux turns on influxd's Flux endpoint (/api/v2/query, flux-enabled = true). Off
+	// by default: duban reads through InfluxQL only, as on InfluxDB 3.
+	Flux bool
+}
+
+// StartInfluxd starts influxd with Flux disabled (see StartInfluxdWith).
 func StartInfluxd(t testing.TB) *Influxd {
+	t.Helper()
+	return StartInfluxdWith(t, InfluxdOptions{})
+}
+
+// StartInfluxdWith starts influxd (skipping the test locally when the binary is
+// missing, failing in CI), creates the database and registers a cleanup that kills it.
+func StartInfluxdWith(t testing.TB, opt InfluxdOptions) *Influxd {
 	t.Helper()
 	bin := NeedBinary(t, "influxd")
 	dir := t.TempDir()
@@ -51,7 +65,7 @@ func StartInfluxd(t testing.TB) *Influxd {
 		bin:      bin,
 		logPath:  filepath.Join(dir, "influxd.log"),
 		env: append(os.Environ(),
-			"INFLUXDB_HTTP_FLUX_ENABLED=true",
+			fmt.Sprintf("INFLUXDB_HTTP_FLUX_ENABLED=%t", opt.Flux),
 			"INFLUXDB_BIND_ADDRESS="+rpcAddr,
 			"INFLUXDB_HTTP_BIND_ADDRESS="+httpAddr,
 			"INFLUXDB_DATA_DIR="+filepath.Join(dir, "data"),

@@ -2,8 +2,9 @@ package influx
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
+	"slices"
 
 	"github.com/duban-gov/duban/indicators"
 )
@@ -105,11 +106,8 @@ func (s *Store) commit(round []*request) {
 	for _, r := range round {
 		all = append(all, r.batch...)
 	}
-	receipts, pts, direct, err := s.number(all)
-	if err == nil && len(pts) > 0 {
-		err = s.store(pts, direct)
-	}
-	if err != nil && len(round) > 1 && !retryable(err) {
+	receipts, err := s.commitAll(all)
+	if err != nil && len(round) > 1 && !retryable(err) && !errors.Is(err, ErrLeaseBusy) {
 		// InfluxDB refused the round (a 4xx): find whose batch it was by retrying each.
 		for _, r := range round {
 			s.commit([]*request{r})
@@ -127,22 +125,99 @@ func (s *Store) commit(round []*request) {
 	}
 }
 
-// number resolves idempotency keys and assigns revisions to the elements of a round,
-// in order. It returns one receipt per element, the points to store (replays excluded)
-// and whether InfluxDB answered (false: only local knowledge was used; spool them).
-func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []point, bool, error) {
-	wctx := context.Background()
-	receipts := make([]indicators.Receipt, len(batch))
-	s.mu.Lock()
-	direct := len(s.pending) == 0
-	s.mu.Unlock()
+// commitAll numbers and stores the elements of a round, in order. Straight to InfluxDB
+// it needs the leases of the round's departments (and of the senders whose keys it
+// checks); numbering and key checks are then local. When InfluxDB is away (or anything
+// is spooled already), the round is numbered from what this replica knows and spooled.
+func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, error) {
+	names := batchLeases(batch)
+	for attempt := 0; ; attempt++ {
+		s.mu.Lock()
+		direct := len(s.pending) == 0
+		s.mu.Unlock()
+		if direct {
+			fresh, err := s.leases.ensure(context.Background(), names)
+			switch {
+			case err == nil && fresh:
+				// Newly acquired: learn what the previous holders wrote.
+				ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+				_, err = s.catchUp(ctx)
+				cancel()
+				if err != nil && !retryable(err) {
+					return nil, err
+				}
+				if err != nil {
+					s.noteFailure("InfluxDB change feed unreadable; spooling the batch", err)
+					direct = false
+				}
+			case err == nil:
+			case retryable(err):
+				s.noteFailure("InfluxDB lease unreachable; spooling the batch", err)
+				direct = false
+			default:
+				return nil, err
+			}
+		}
+		s.wmu.Lock()
+		if direct && !s.leases.holds(names) && attempt < 3 {
+			s.wmu.Unlock() // released between ensure and now: ask again
+			continue
+		}
+		receipts, pts, direct, err := s.number(batch, direct)
+		if err == nil && len(pts) > 0 {
+			err = s.store(pts, direct)
+		}
+		s.wmu.Unlock()
+		return receipts, err
+	}
+}
 
-	// Idempotency: which elements replay an earlier report.
+// batchLeases are the leases a batch needs: the departments of its indicators, and the
+// senders of its keyed reports (a department's keys are its own; the admin's lease is
+// named after it).
+func batchLeases(batch []indicators.Revision) []string {
+	set := map[string]bool{}
+	for _, r := range batch {
+		set[leaseName(r.Department)] = true
+		if r.IdempotencyKey != "" {
+			set[leaseName(r.Sender)] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// leaseName is the lease of a department or sender; reports without one (tools
+// writing to the store directly) share the lease "-" (a tag value cannot be empty).
+func leaseName(name string) string {
+	if name == "" {
+		return "-"
+	}
+	return name
+}
+
+func (s *Store) noteFailure(msg string, err error) {
+	s.unreachable(err)
+	s.writeErrors.Add(1)
+	s.log.Warn(msg, "err", err)
+}
+
+// number resolves idempotency keys and assigns revisions to the elements of a round, in
+// order, from what this replica knows (complete for the leases it holds). It returns
+// one receipt per element and the points to store (replays excluded). Callers hold
+// s.wmu.
+func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.Receipt, []point, bool, error) {
+	receipts := make([]indicators.Receipt, len(batch))
 	replay := make([]bool, len(batch))
 	dupOf := make([]int, len(batch)) // an earlier element of this round with the same key, or -1
 	first := map[string]int{}
 	var ask []int
 	s.mu.Lock()
+	complete := s.keysComplete
 	for i, r := range batch {
 		dupOf[i] = -1
 		if r.IdempotencyKey == "" {
@@ -154,42 +229,25 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 			continue
 		}
 		first[k] = i
-		if rc, ok := s.lru.get(k); ok {
-			replay[i], receipts[i] = true, rc
+		if e, ok := s.keys[k]; ok {
+			replay[i], receipts[i] = true, e.Receipt
 		} else if rc, ok := s.spoolKeys[k]; ok {
 			replay[i], receipts[i] = true, rc
-		} else {
+		} else if !complete {
 			ask = append(ask, i)
 		}
 	}
 	s.mu.Unlock()
-	// The revision lookup runs beside the key lookup, over every element not known
-	// locally as a replay (one that InfluxDB then shows to be a replay is simply not
-	// numbered).
-	var (
-		remote    map[pkey]int
-		remoteErr error
-		wg        sync.WaitGroup
-	)
-	var cand []int
-	for i := range batch {
-		if !replay[i] {
-			cand = append(cand, i)
-		}
-	}
-	if direct && len(cand) > 0 {
-		wg.Go(func() { remote, remoteErr = s.maxRevisions(wctx, pick(batch, cand)) })
-	}
 	if direct && len(ask) > 0 {
-		found, err := s.lookupKeys(wctx, pick(batch, ask))
+		// The key index is still loading: ask InfluxDB about the keys it lacks.
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+		found, err := s.queryKeys(ctx, pick(batch, ask))
+		cancel()
 		if err != nil {
 			if !retryable(err) {
-				wg.Wait()
 				return nil, nil, false, err
 			}
-			s.unreachable(err)
-			s.writeErrors.Add(1)
-			s.log.Warn("InfluxDB idempotency lookup failed; spooling the batch", "err", err)
+			s.noteFailure("InfluxDB idempotency lookup failed; spooling the batch", err)
 			direct = false
 		}
 		for _, i := range ask {
@@ -199,33 +257,18 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 		}
 	}
 
-	// Numbering: 1 + the highest revision InfluxDB or this collector knows.
-	var fresh []int
-	for i := range batch {
-		if !replay[i] {
-			fresh = append(fresh, i)
-		}
-	}
-	wg.Wait()
-	if direct && len(fresh) > 0 {
-		if err := remoteErr; err != nil {
-			if !retryable(err) {
-				return nil, nil, false, err
-			}
-			s.unreachable(err)
-			s.writeErrors.Add(1)
-			s.log.Warn("InfluxDB revision lookup failed; spooling the batch", "err", err)
-			direct = false
-		}
-	}
-	pts := make([]point, 0, len(fresh))
+	// Numbering: 1 + the highest revision this replica knows.
+	pts := make([]point, 0, len(batch))
 	s.mu.Lock()
 	next := map[pkey]int{}
-	for _, i := range fresh {
+	for i := range batch {
+		if replay[i] {
+			continue
+		}
 		k := keyOf(batch[i])
 		n, ok := next[k]
 		if !ok {
-			n = max(remote[k], s.known[k])
+			n = s.known[k]
 		}
 		n++
 		if n > maxRevision {
@@ -256,8 +299,16 @@ func (s *Store) number(batch []indicators.Revision) ([]indicators.Receipt, []poi
 	return receipts, pts, direct, nil
 }
 
+func pick(batch []indicators.Revision, idx []int) []indicators.Revision {
+	out := make([]indicators.Revision, len(idx))
+	for i, j := range idx {
+		out[i] = batch[j]
+	}
+	return out
+}
+
 // store writes numbered points to InfluxDB, or to the spool when InfluxDB is away (or
-// when anything is spooled already, to keep the order).
+// when anything is spooled already, to keep the order). Callers hold s.wmu.
 func (s *Store) store(pts []point, direct bool) error {
 	if direct {
 		// Reserve the numbers before InfluxDB may hold the points: a collector killed

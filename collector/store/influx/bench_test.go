@@ -100,7 +100,7 @@ func BenchmarkInfluxAppendKeyed(b *testing.B) {
 	for _, batch := range []int{1, 100} {
 		b.Run(fmt.Sprintf("store/batch=%d/serial", batch), func(b *testing.B) {
 			st := freshStorage(b, db)
-			s, err := influx.Open(context.Background(), influx.Config{URL: db.URL, Bucket: st.bucket, SpoolDir: st.spool, IdempotencyCache: 1})
+			s, err := influx.Open(context.Background(), influx.Config{URL: db.URL, Bucket: st.bucket, SpoolDir: st.spool})
 			if err != nil {
 				b.Fatal(err)
 			}

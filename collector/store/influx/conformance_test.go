@@ -21,7 +21,8 @@ func openStore(t *testing.T, db *testenv.Influxd, st storage) *influx.Store {
 	t.Helper()
 	s, err := influx.Open(context.Background(), influx.Config{
 		URL: db.URL, Org: db.Org, Bucket: st.bucket, SpoolDir: st.spool,
-		Timeout: 10 * time.Second, RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond,
+		Timeout: 5 * time.Second, RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond,
+		LeaseTTL: 8 * time.Second, LeaseSettle: 300 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatalf("influx.Open: %v", err)

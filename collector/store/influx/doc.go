@@ -1,95 +1,127 @@
-// Package influx is the collector.Store backed by InfluxDB (2.x in production; 1.8 with
-// Flux enabled in tests), through github.com/influxdata/influxdb-client-go/v2: blocking
-// writes, Flux reads, a context with a timeout on every call, and no use of the buckets
-// or orgs APIs, so the same code runs against both servers.
+// Package influx is the collector.Store backed by InfluxDB, for offices that outgrow
+// one machine: several collectors (replicas) share one InfluxDB. It writes through the
+// v2 write API (github.com/influxdata/influxdb-client-go/v2, blocking writes) and reads
+// through InfluxQL on the v1-compatible /query endpoint (plain HTTP, JSON, chunked), so
+// the same collector runs on InfluxDB 1.8, 2.x (through a DBRP mapping: bucket "duban"
+// is read as database "duban") and 3.x, whose clustered editions serve neither Flux nor
+// the buckets API. No Flux, no buckets or orgs API; a timeout on every call.
+//
+// # Cost model
+//
+// What shaped the code: a read of InfluxDB costs milliseconds and a write of a batch
+// about as much as a read, while the collector's own work per report is microseconds.
+// So the steady state reads nothing before it writes: a replica numbers revisions and
+// checks idempotency keys from memory, under a lease that makes its memory
+// authoritative for the departments it holds, and writes each round of appends in one
+// request. Reads happen when a replica takes a department over (the change feed since
+// it last looked), every refresh (the change feed: what changed, not what is stored),
+// at start (a local snapshot plus the change feed since it; everything only for a
+// replica that has no snapshot), and for history, completeness and bulletins (one
+// InfluxQL read per indicator, resp. per period end).
 //
 // # Schema
 //
-// One measurement, "report". One point per revision.
+// Measurement "report", one point per revision:
 //
 //	tags:   indicator, task, department, unit (task and unit from Config.Lookup, when
-//	        set), collector (the id of the collector that wrote the point; see below)
+//	        set), collector (the id of the collector that wrote the point)
 //	fields: value, percent (float); revision, received_at (ns since epoch) (int);
 //	        stage, period, sender, note, evidence, reason, remote, idempotency_key,
 //	        id (string). Empty strings and absent numbers are not written.
 //	time:   period end + revision µs + period form ns
 //
-// Carriage returns in note, evidence and reason are stored as line feeds (the CSV in
-// which the Flux API answers drops them); other text is kept byte for byte, newlines,
-// quotes and backslashes included.
+// InfluxDB keeps one point per (measurement, tag set, timestamp), so every revision
+// gets its own timestamp: the period end plus the revision number in microseconds plus
+// 1, 2 or 3 nanoseconds for a month, quarter or day period (2026-03, 2026-Q1 and
+// 2026-03-31 end at the same instant). Revision 2 of 2026-Q1 lands at
+// 2026-04-01T00:00:00.000002002+08:00; the period end is recovered as time − revision
+// µs − form ns; revisions above 10^9 per (indicator, period) are refused. Carriage
+// returns in note, evidence and reason are stored as line feeds, as they always were.
 //
-// # Revisions
+// Beside it, written without timestamps (InfluxDB stamps them with its own clock, so
+// "since" and "last" compare one clock whatever the replicas' clocks say):
 //
-// InfluxDB keeps one point per (measurement, tag set, timestamp): a later write with the
-// same three replaces the earlier one. Every revision therefore gets its own timestamp,
-// the period end plus the revision number in microseconds plus 1, 2 or 3 nanoseconds for
-// a month, quarter or day period (three forms of period can end at the same instant:
-// 2026-03, 2026-Q1 and 2026-03-31). Revision 2 of 2026-Q1 lands at
-// 2026-04-01T00:00:00.000002002+08:00. The series count stays one per indicator (per
-// collector), Grafana plots the point at the period end (a few µs do not show), and the
-// true period end is recovered exactly as time − revision µs − form ns. Revisions above
-// 10^9 per (indicator, period) are refused (they would drift by more than 1000 s).
+//	report_changes,department=D,collector=C n=…i,points="[JSON of the revisions]"
+//	    one point per department per write: the change feed
+//	report_lease,department=D holder="C",state="held"|"released",nonce="…"
+//	    the lease register of department (or sender) D: its last point
+//	report_lease_want,department=D holder="C"
+//	    a replica asking the holder of D to release it
 //
-// Rewriting a point with the same tags and timestamp overwrites it with itself, and a
-// replay from the spool first skips the point ids InfluxDB already holds: a batch can
-// be replayed as many times as crashes require and InfluxDB still holds it once.
+// # Numbering: leases
 //
-// # Numbering and several collectors
+// A replica numbers the revisions of a department's indicators only while it holds
+// that department's lease (and checks a sender's idempotency keys only while it holds
+// the sender's lease: the department's own, or the one named "admin"). Revision N+1 of
+// one (indicator, period) can therefore be written by one replica only: two replicas
+// correcting it at the same moment serialize on the lease
+// (TestTwoReplicasCorrectingAtOnceNeverShareARevision).
 //
-// Within one collector, appends are committed in rounds (group commit: concurrent
-// batches share one idempotency lookup, one revision lookup and one write) and numbered
-// in arrival order, exactly as if they came one by one. Before writing, the store asks
-// InfluxDB for the highest revision of every (indicator, period) in the round (and its
-// own knowledge, which covers the spool and a journal of what it wrote), and numbers
-// from there. Two collectors appending
-// to the same (indicator, period) at the same instant can both read the same highest
-// revision and both write revision N+1. Neither is lost: each collector writes under
-// its own "collector" tag, so the two points are in different series. The collector id
-// is kept in the spool directory (file collector-id), so it is stable across restarts
-// and distinct for every replica. History then shows two revisions N+1 (ordered by
-// received time) and Latest takes the one received last. Keeping one writer per
-// department (routing by department at the load balancer) avoids the race entirely.
+// The lease is Fischer's timed mutual exclusion over InfluxDB's points. To acquire: read
+// the register; if it is free (no point, released, unchanged for a whole LeaseTTL by
+// this replica's monotonic clock, or a claim this replica won and still holds or held
+// before a restart, kept in leases.json), write a claim with a fresh nonce. If the read
+// and the write together took longer than 4/5 of LeaseSettle, the claim is not trusted
+// (it expires unused; meanwhile appends are spooled as in an outage); else wait
+// LeaseSettle and read again: the claim is won if it is still the last point. Two
+// claimers that both read "free" both wait longer than either took to claim, so the
+// later claim is seen by both and only its writer wins. A holder starts no write later
+// than LeaseTTL − Timeout after sending its claim, so every write it starts ends before
+// any other replica can see the lease expired; it renews (the same protocol) while it
+// uses the lease and releases it when unused for LeaseTTL/2, when another replica asks
+// (a want newer than its claim), and at Close, never while it holds spooled reports of
+// that department. After winning a lease a replica reads the change feed, so it
+// numbers above whatever the previous holder wrote.
+//
+// What the protocol assumes, and so what "cannot" rests on: InfluxDB answers a read
+// with every point whose write it acknowledged before the read (true of one node; of a
+// cluster, for writes acknowledged to the same database); a write is not applied by
+// InfluxDB after its Timeout has passed on the writer's side; and a replica is not
+// paused between checking its lease and sending a write for longer than Timeout. Only
+// rates of the replicas' clocks matter, not their settings.
+//
+// Routing each department's pushes to one replica (hash the Authorization header at the
+// load balancer) keeps leases where they are; with round-robin routing every push to
+// another replica moves the lease (a want, a release, a claim: about two LeaseSettle),
+// which is correct but slow.
 //
 // # Idempotency
 //
-// The key is stored in the field idempotency_key, with the sender in sender. Before
-// writing, the store looks a key up in an in-memory LRU, then in the spool, then in
-// InfluxDB (a Flux filter on the idempotency_key field). Two collectors receiving the
-// same (sender, key) at the same instant may both store it; a client retrying against
-// the same collector, or later against any, gets the original receipt.
+// The key index (sender, key → receipt) is in memory: filled at start by the full read
+// (a replica without snapshot) or in the background (a replica restarted from its
+// snapshot; until then a key it lacks is looked up in InfluxDB), and kept current by
+// this replica's writes and the change feed. With the sender's lease held, a key the
+// index lacks is new: no read.
 //
 // # Outages: the spool
 //
-// When InfluxDB is unreachable, answers 5xx or 429, or times out, Append writes the batch
-// to a durable local spool (one fsynced file per batch, package spool) and acknowledges
-// it, numbering revisions from what this collector knows (the last latest values read
-// from InfluxDB, persisted in the spool directory as latest.json; a journal of the
-// revisions it wrote, revisions.jsonl; and the spool). While
-// anything is spooled, later batches are spooled behind it, so InfluxDB receives them in
-// order. A background replayer retries the oldest batches with backoff (up to
-// Config.ReplayPoints reports per lookup and write, so a long outage drains in
-// seconds), and at once when a read succeeds again. Each point carries
-// a random id; a replay first asks InfluxDB which ids of the batch are already there (a
-// crash between the write and the spool file's removal) and writes only the others, so
-// a batch is never stored twice. If InfluxDB gained revisions of the same (indicator,
-// period) meanwhile (another collector, or this one restarted without its snapshot), the
-// replay renumbers the spooled points above them, keeping their order; the receipt's
-// revision was then provisional. A spooled report whose (sender, key) InfluxDB holds
-// under another id (stored through another collector, or before a restart that emptied
-// this collector's cache) is dropped on replay, not duplicated.
-// Readers see spooled reports: Latest and History merge the spool into what InfluxDB
-// returns. While InfluxDB is down, Latest serves the last values it read (kept in
-// latest.json, so a restarted collector has them too) and History the latest revision
-// per period it last read plus the spooled ones (InfluxDB alone holds older revisions).
+// When InfluxDB is unreachable, answers 5xx or 429, or times out, Append writes the
+// batch to a durable local spool (one fsynced file per batch, package spool) and
+// acknowledges it, numbering revisions from what this replica knows (its latest values,
+// kept in latest.json; a journal of the revision numbers it reserved before each write,
+// revisions.jsonl; and the spool). While anything is spooled, later batches are spooled
+// behind it, so InfluxDB receives them in order. A background replayer retries the
+// oldest batches with backoff (up to Config.ReplayPoints reports per read and write),
+// and at once when a read succeeds again. A replay holds the batches' leases, asks
+// InfluxDB which point ids it already holds (a crash between the write and the spool
+// file's removal) and writes only the others, so a batch is never stored twice. If
+// InfluxDB gained revisions of the same (indicator, period) meanwhile (another replica
+// held the lease during the outage), the replay renumbers the spooled points above them,
+// keeping their order; the receipt's revision was then provisional. A spooled report
+// whose (sender, key) InfluxDB holds under another id is dropped, not duplicated.
+// Readers see spooled reports: Latest, History and FirstArrivals merge the spool into
+// what InfluxDB returns; while InfluxDB is down Latest serves the values this replica
+// holds and History the latest revision per period plus the spooled ones.
 //
 // # Costs
 //
-// Append: one Flux read of the revision field over the round's period window (and,
-// for batches with idempotency keys, one over the idempotency_key field), then one
-// write. Latest (at start and on every replica refresh) pivots the whole measurement:
-// about 0.5 s for 10,000 revisions and 1.2 s for 100,000 on the 2-core test machine,
-// so keep the refresh interval well above that. BenchmarkInfluxAppend and
-// BenchmarkInfluxLatest measure both.
+// Append: no read in the steady state, one write per round (group commit: concurrent
+// batches share it) carrying the report points and one change point per department.
+// Latest and Changes (each refresh): two reads of the change feed since the last point
+// seen (stamps first, then only the points not yet seen). Start: latest.json plus the
+// change feed since it; a replica without it reads every revision once. History: one
+// read by the indicator tag. FirstArrivals: one read per period end, min(received_at)
+// grouped by indicator. bench/influx.sh measures each beside the raw client.
 //
 // The spool's size, its oldest batch's age and failed InfluxDB writes are exported by
 // Metrics; Ready reports "degraded" while anything is spooled or the last InfluxDB call

@@ -31,6 +31,7 @@ func outageChild() {
 		URL: env("URL"), Bucket: env("BUCKET"), SpoolDir: env("SPOOL"),
 		Timeout: 2 * time.Second, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
 		ReplayPoints: 4, // two batches per replay round, so that a kill lands mid-replay
+		LeaseTTL:     4 * time.Second, LeaseSettle: 300 * time.Millisecond,
 	})
 	if err != nil {
 		fmt.Println("ERR", err)

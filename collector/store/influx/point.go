@@ -174,95 +174,69 @@ func checkPoint(r indicators.Revision) error {
 	return nil
 }
 
-// fromRow decodes one pivoted Flux row into a point.
-func fromRow(vals map[string]any) (point, error) {
-	var p point
-	str := func(k string) string {
-		s, _ := vals[k].(string)
-		return s
+// rowPoints decodes the rows of an InfluxQL answer over the report measurement
+// (SELECT * or a subset holding at least time and revision) into points.
+func rowPoints(s *qlSeries, fn func(point) error) error {
+	idx := func(name string) int { return s.col(name) }
+	var (
+		cTime, cRev, cInd, cPer     = idx("time"), idx(fieldRevision), idx(tagIndicator), idx(fieldPeriod)
+		cVal, cStage, cPct, cNote   = idx(fieldValue), idx(fieldStage), idx(fieldPercent), idx(fieldNote)
+		cEvid, cKey, cReason, cDept = idx(fieldEvidence), idx(fieldKey), idx(fieldReason), idx(tagDepartment)
+		cSender, cRecv, cRemote     = idx(fieldSender), idx(fieldReceived), idx(fieldRemote)
+		cID, cTask, cUnit, cColl    = idx(fieldID), idx(tagTask), idx(tagUnit), idx(tagCollector)
+	)
+	if cTime < 0 || cRev < 0 {
+		return fmt.Errorf("influx: answer without time or revision: columns %v", s.Columns)
 	}
-	num := func(k string) *float64 {
-		switch v := vals[k].(type) {
-		case float64:
-			return &v
-		case int64:
-			f := float64(v)
-			return &f
+	at := func(row []any, i int) any {
+		if i < 0 || i >= len(row) {
+			return nil
 		}
-		return nil
+		return row[i]
 	}
-	integer := func(k string) (int64, bool) {
-		switch v := vals[k].(type) {
-		case int64:
-			return v, true
-		case float64:
-			return int64(v), true
-		case uint64:
-			return int64(v), true
+	str := func(row []any, i int, tag string) string {
+		if v := vString(at(row, i)); v != "" || tag == "" {
+			return v
 		}
-		return 0, false
+		return s.Tags[tag] // a GROUP BY tag is not a column
 	}
-	t, ok := vals["_time"].(time.Time)
-	if !ok {
-		return p, fmt.Errorf("influx: row without _time: %v", vals)
-	}
-	rev, ok := integer(fieldRevision)
-	if !ok {
-		return p, fmt.Errorf("influx: row without revision at %s", t)
-	}
-	r := &p.Rev
-	r.Indicator = str(tagIndicator)
-	r.Period = str(fieldPeriod)
-	r.Value = num(fieldValue)
-	r.Stage = indicators.Stage(str(fieldStage))
-	r.Percent = num(fieldPercent)
-	r.Note = str(fieldNote)
-	r.Evidence = str(fieldEvidence)
-	r.IdempotencyKey = str(fieldKey)
-	r.Reason = str(fieldReason)
-	r.Revision = int(rev)
-	r.Department = str(tagDepartment)
-	r.Sender = str(fieldSender)
-	if ns, ok := integer(fieldReceived); ok {
-		r.ReceivedAt = time.Unix(0, ns)
-	}
-	r.Remote = str(fieldRemote)
-	r.PeriodEnd = periodEnd(t, r.Revision, r.Period)
-	p.ID = str(fieldID)
-	p.Task = str(tagTask)
-	p.Unit = str(tagUnit)
-	p.Collector = str(tagCollector)
-	return p, nil
-}
-
-// fluxString quotes s as a Flux string literal. Every byte outside a small safe set is
-// written as \xHH, so no input can close the literal or start an interpolation.
-func fluxString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '_', c == ':', c == '/', c == ' ':
-			b.WriteByte(c)
-		default:
-			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatUint(uint64(c)>>4, 16))
-			b.WriteString(strconv.FormatUint(uint64(c)&0xf, 16))
+	for _, row := range s.Values {
+		var p point
+		ns, ok := vInt(at(row, cTime))
+		if !ok {
+			return fmt.Errorf("influx: row without time: %v", row)
+		}
+		rev, ok := vInt(at(row, cRev))
+		if !ok {
+			continue // a point of another shape sharing the measurement
+		}
+		r := &p.Rev
+		r.Indicator = str(row, cInd, tagIndicator)
+		r.Period = vString(at(row, cPer))
+		r.Value = vFloat(at(row, cVal))
+		r.Stage = indicators.Stage(vString(at(row, cStage)))
+		r.Percent = vFloat(at(row, cPct))
+		r.Note = vString(at(row, cNote))
+		r.Evidence = vString(at(row, cEvid))
+		r.IdempotencyKey = vString(at(row, cKey))
+		r.Reason = vString(at(row, cReason))
+		r.Revision = int(rev)
+		r.Department = str(row, cDept, tagDepartment)
+		r.Sender = vString(at(row, cSender))
+		if recv, ok := vInt(at(row, cRecv)); ok {
+			r.ReceivedAt = time.Unix(0, recv)
+		}
+		r.Remote = vString(at(row, cRemote))
+		r.PeriodEnd = periodEnd(time.Unix(0, ns), r.Revision, r.Period)
+		p.ID = vString(at(row, cID))
+		p.Task = str(row, cTask, tagTask)
+		p.Unit = str(row, cUnit, tagUnit)
+		p.Collector = str(row, cColl, tagCollector)
+		if err := fn(p); err != nil {
+			return err
 		}
 	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// fluxSet renders a Flux array of strings.
-func fluxSet(ss []string) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = fluxString(s)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	return nil
 }
 
 // clone copies a revision so that callers never share the store's pointers.
@@ -283,9 +257,9 @@ type pkey struct{ indicator, period string }
 
 func keyOf(r indicators.Revision) pkey { return pkey{r.Indicator, r.Period} }
 
-// normalizeText turns CR LF and lone CR in free text into LF: the CSV in which the Flux
-// API answers does not give carriage returns back, so the store keeps (and acknowledges)
-// what it can read back.
+// normalizeText turns CR LF and lone CR in free text into LF, as the store has always
+// kept them (the Flux API it read through before answered in CSV, which drops carriage
+// returns), so a report reads back the same whichever version stored it.
 func normalizeText(r *indicators.Revision) {
 	for _, f := range []*string{&r.Note, &r.Evidence, &r.Reason} {
 		if strings.ContainsRune(*f, '\r') {

@@ -73,46 +73,76 @@ func (s *Store) replayLoop() {
 // replay writes the oldest spooled batches, in order, safely after any crash: points
 // InfluxDB already holds (found by id) are not written again; points whose (sender, key)
 // reached InfluxDB by another way are dropped; the rest are renumbered above what
-// InfluxDB holds if it gained revisions meanwhile, keeping their order. The spool files
-// are removed only after the write succeeded.
+// InfluxDB holds if it gained revisions meanwhile, keeping their order. It holds the
+// leases of the batches' departments (and keyed senders) while it does, as any write
+// of revisions. The spool files are removed only after the write succeeded.
 func (s *Store) replay(ctx context.Context, batches []spooled) error {
 	b := spooled{seq: batches[0].seq}
 	for _, x := range batches {
 		b.points = append(b.points, x.points...)
 	}
-	present, err := s.presentIDs(ctx, b.points)
+	revs := make([]indicators.Revision, len(b.points))
+	for i, p := range b.points {
+		revs[i] = p.Rev
+	}
+	fresh, err := s.leases.ensure(ctx, batchLeases(revs))
+	if err != nil {
+		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+	}
+	if fresh {
+		if _, err := s.catchUp(ctx); err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+		}
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	have, err := s.queryStored(qctx, revs)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 	}
 	var todo []point
 	done := make([]point, 0, len(b.points))
 	for _, p := range b.points {
-		if rev, ok := present[p.ID]; ok {
+		if rev, ok := have.ids[p.ID]; ok {
 			p.Rev.Revision = rev
 			done = append(done, p)
 		} else {
 			todo = append(todo, p)
 		}
 	}
-	var keyed []point
+	var keyed []indicators.Revision
 	for _, p := range todo {
 		if p.Rev.IdempotencyKey != "" {
-			keyed = append(keyed, p)
+			keyed = append(keyed, p.Rev)
 		}
 	}
 	if len(keyed) > 0 {
-		revs := make([]indicators.Revision, len(keyed))
-		for i, p := range keyed {
-			revs[i] = p.Rev
+		found := map[string]string{} // skey → id of the stored original
+		s.mu.Lock()
+		complete := s.keysComplete
+		for _, r := range keyed {
+			if e, ok := s.keys[skey(r)]; ok {
+				found[skey(r)] = e.ID
+			}
 		}
-		found, err := s.lookupKeys(ctx, revs)
-		if err != nil {
-			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+		s.mu.Unlock()
+		if !complete {
+			qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+			remote, err := s.queryKeys(qctx, keyed)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+			}
+			for k, p := range remote {
+				found[k] = p.ID
+			}
 		}
 		kept := todo[:0:0]
 		for _, p := range todo {
 			if p.Rev.IdempotencyKey != "" {
-				if f, ok := found[skey(p.Rev)]; ok && f.ID != p.ID {
+				if id, ok := found[skey(p.Rev)]; ok && id != p.ID {
 					s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
 						"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
 					continue
@@ -123,22 +153,15 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 		todo = kept
 	}
 	if len(todo) > 0 {
-		revs := make([]indicators.Revision, len(todo))
-		for i, p := range todo {
-			revs[i] = p.Rev
-		}
-		remote, err := s.maxRevisions(ctx, revs)
-		if err != nil {
-			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
-		}
+		top := have.max
 		for i := range todo {
 			k := keyOf(todo[i].Rev)
-			if todo[i].Rev.Revision <= remote[k] {
+			if todo[i].Rev.Revision <= top[k] {
 				s.log.Info("renumbering a spooled report above revisions stored meanwhile",
-					"indicator", k.indicator, "period", k.period, "spooled", todo[i].Rev.Revision, "now", remote[k]+1)
-				todo[i].Rev.Revision = remote[k] + 1
+					"indicator", k.indicator, "period", k.period, "spooled", todo[i].Rev.Revision, "now", top[k]+1)
+				todo[i].Rev.Revision = top[k] + 1
 			}
-			remote[k] = todo[i].Rev.Revision
+			top[k] = todo[i].Rev.Revision
 		}
 		if err := s.write(ctx, todo); err != nil {
 			return fmt.Errorf("influx: replay %d: %w", b.seq, err)

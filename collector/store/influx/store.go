@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,10 +49,25 @@ type Config struct {
 	// ReplayPoints caps the spooled reports replayed in one lookup and one write.
 	// Default 1000.
 	ReplayPoints int
-	// IdempotencyCache is how many (sender, key) receipts stay in memory. Default 65536.
-	IdempotencyCache int
-	Logger           *slog.Logger
-	Now              func() time.Time
+	// LeaseTTL is how long a department's lease lasts without renewal; another replica
+	// takes a lease over after seeing it unchanged that long. It must exceed Timeout
+	// (a holder starts no write later than LeaseTTL − Timeout after its claim).
+	// Default 3 × Timeout.
+	LeaseTTL time.Duration
+	// LeaseSettle is the wait between writing a claim and reading it back, and the
+	// period at which a holder answers other replicas' requests. Default 1s.
+	LeaseSettle time.Duration
+	// LeaseWait bounds how long an append waits for a lease another replica holds.
+	// Default LeaseTTL + 4 × LeaseSettle.
+	LeaseWait time.Duration
+	// ChangeOverlap is how far back before the last change point seen a catch-up reads
+	// again (points are stamped when InfluxDB parses them, and may be answered later).
+	// Default 10s.
+	ChangeOverlap time.Duration
+	// SnapshotEvery bounds how often latest.json is rewritten. Default 30s.
+	SnapshotEvery time.Duration
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // LogValue shows the configuration without its token.
@@ -90,8 +104,23 @@ func (c *Config) defaults() error {
 	if c.ReplayPoints <= 0 {
 		c.ReplayPoints = 1000
 	}
-	if c.IdempotencyCache <= 0 {
-		c.IdempotencyCache = 65536
+	if c.LeaseSettle <= 0 {
+		c.LeaseSettle = time.Second
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 3 * c.Timeout
+	}
+	if c.LeaseTTL <= c.Timeout+c.LeaseSettle {
+		return fmt.Errorf("influx: lease ttl %s must exceed timeout %s plus lease settle %s", c.LeaseTTL, c.Timeout, c.LeaseSettle)
+	}
+	if c.LeaseWait <= 0 {
+		c.LeaseWait = c.LeaseTTL + 4*c.LeaseSettle
+	}
+	if c.ChangeOverlap <= 0 {
+		c.ChangeOverlap = 10 * time.Second
+	}
+	if c.SnapshotEvery <= 0 {
+		c.SnapshotEvery = 30 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -113,34 +142,46 @@ type Store struct {
 	cfg    Config
 	client influxdb2.Client
 	writer api.WriteAPIBlocking
-	reader api.QueryAPI
+	ql     *ql
 	spool  *spool.Spool
 	log    *slog.Logger
+	leases *leases
 
-	closed atomic.Bool
+	closed  atomic.Bool
+	ownSeen atomic.Bool // the change feed was read once: later reads skip this replica's own points
 
 	qmu      sync.Mutex
 	queue    []*request     // appends waiting for the next round
 	leading  bool           // an Append is running rounds
 	inflight sync.WaitGroup // appends between queueing and their result
 
-	mu        sync.Mutex
-	pending   []spooled          // the spool's batches, oldest first
-	spoolKeys map[string]receipt // (sender, key) of spooled points
-	known     map[pkey]int       // highest revision known per (indicator, period)
-	lru       *lru
-	cache     []point // last latest values read from InfluxDB
-	cacheHash uint64
-	lastErr   error // last InfluxDB failure, nil after a success
-	journal   *journal
+	wmu sync.Mutex // one write of revisions at a time (rounds, replays), and leases released between them
+	cmu sync.Mutex // one catch-up at a time
+
+	mu           sync.Mutex
+	pending      []spooled          // the spool's batches, oldest first
+	spoolKeys    map[string]receipt // (sender, key) of spooled points
+	known        map[pkey]int       // highest revision known or reserved per (indicator, period)
+	latest       map[pkey]point     // latest revision per (indicator, period) stored in InfluxDB
+	keys         map[string]keyEntry
+	keysComplete bool // keys holds every key InfluxDB holds (else misses are asked)
+	loaded       bool // latest is complete up to mark (else the next read loads it whole)
+	mark         int64
+	rounds       map[round]struct{} // change points seen within the overlap
+	dirty        bool
+	saved        time.Time
+	lastErr      error // last InfluxDB failure, nil after a success
+	journal      *journal
 
 	writeErrors atomic.Uint64
 
-	wake chan struct{} // something was spooled
-	back chan struct{} // InfluxDB answered a read: retry the spool now
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	wake      chan struct{} // something was spooled
+	back      chan struct{} // InfluxDB answered a read: retry the spool now
+	stop      chan struct{}
+	done      chan struct{}
+	leaseDone chan struct{}
+	keysDone  chan struct{}
+	once      sync.Once
 }
 
 type receipt = indicators.Receipt
@@ -170,21 +211,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cfg:       cfg,
 		client:    client,
 		writer:    client.WriteAPIBlocking(cfg.Org, cfg.Bucket),
-		reader:    client.QueryAPI(cfg.Org),
+		ql:        newQL(cfg.URL, cfg.Bucket, cfg.Token, cfg.Timeout),
 		spool:     sp,
 		log:       cfg.Logger.With("store", "influxdb"),
 		spoolKeys: map[string]receipt{},
 		known:     map[pkey]int{},
-		lru:       newLRU(cfg.IdempotencyCache),
+		latest:    map[pkey]point{},
+		keys:      map[string]keyEntry{},
+		rounds:    map[round]struct{}{},
 		wake:      make(chan struct{}, 1),
 		back:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
+		leaseDone: make(chan struct{}),
+		keysDone:  make(chan struct{}),
 	}
+	s.leases = newLeases(s)
 	for _, c := range sp.Corrupt() {
 		s.log.Error("spool record damaged on disk, quarantined", "file", c)
 	}
-	s.loadSnapshot()
+	fromSnapshot := s.loadSnapshot()
+	s.loaded = fromSnapshot
 	if s.journal, err = openJournal(cfg.SpoolDir, s.known); err != nil {
 		s.closeResources()
 		return nil, err
@@ -198,6 +245,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("influx: first read: %w", err)
 	}
 	go s.replayLoop()
+	go s.leaseLoop()
+	s.mu.Lock()
+	complete := s.keysComplete
+	s.mu.Unlock()
+	if complete {
+		close(s.keysDone)
+	} else {
+		go s.loadKeys()
+	}
 	s.kick()
 	return s, nil
 }
@@ -266,21 +322,10 @@ func receiptOf(r indicators.Revision) receipt {
 	return receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}
 }
 
-func pick(batch []indicators.Revision, idx []int) []indicators.Revision {
-	out := make([]indicators.Revision, len(idx))
-	for i, j := range idx {
-		out[i] = batch[j]
-	}
-	return out
-}
-
 // written records points now in InfluxDB. Callers hold s.mu.
 func (s *Store) written(pts []point) {
 	for _, p := range pts {
-		s.learn(p)
-		if p.Rev.IdempotencyKey != "" {
-			s.lru.put(skey(p.Rev), receiptOf(p.Rev))
-		}
+		s.merge(p)
 	}
 	if err := s.journal.record(pts); err != nil {
 		s.log.Warn("cannot record revisions", "err", err)
@@ -313,29 +358,44 @@ func (s *Store) kick() {
 	}
 }
 
-// write sends points to InfluxDB in one request.
+// write sends the points and their change points to InfluxDB in one request.
 func (s *Store) write(ctx context.Context, pts []point) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	lines := make([]string, len(pts))
+	lines := make([]string, len(pts), len(pts)+4)
 	for i := range pts {
 		lines[i] = pts[i].line(s.cfg.Measurement)
 	}
-	if err := s.writer.WriteRecord(ctx, lines...); err != nil {
+	changes, err := s.changeLines(pts)
+	if err != nil {
+		return err
+	}
+	if err := s.writeLines(ctx, append(lines, changes...)); err != nil {
 		return fmt.Errorf("influx: write %d points: %w", len(pts), err)
+	}
+	return nil
+}
+
+// writeLines sends line protocol in one request, within Timeout.
+func (s *Store) writeLines(ctx context.Context, lines []string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	if err := s.writer.WriteRecord(ctx, lines...); err != nil {
+		return err
 	}
 	s.reachable()
 	return nil
 }
 
 // retryable says whether an InfluxDB error means "try later" (unreachable, 5xx, 429,
-// timeout) rather than "this request is wrong" (other 4xx, a bad query).
+// timeout) rather than "this request is wrong" (other 4xx, a refused query).
 func retryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, ErrLeaseBusy) || errors.Is(err, ErrClosed) {
 		return false
+	}
+	if errors.Is(err, errLeaseSlow) {
+		return true
 	}
 	var he *ihttp.Error
 	if errors.As(err, &he) {
@@ -347,8 +407,11 @@ func retryable(err error) bool {
 		}
 		return he.StatusCode >= 500 || he.StatusCode == 429 || he.StatusCode == 408
 	}
-	var fe fluxError
-	return !errors.As(err, &fe)
+	var qe *qlError
+	if errors.As(err, &qe) {
+		return qe.retryable()
+	}
+	return true // the network
 }
 
 func (s *Store) unreachable(err error) {
@@ -363,43 +426,76 @@ func (s *Store) reachable() {
 	s.mu.Unlock()
 }
 
-// Latest returns the latest revision of every (indicator, period): from InfluxDB when
-// it answers (else the last values it returned), merged with the spool.
+// refresh brings the latest values up to date: the change feed since the last one, or
+// everything when this replica has no complete state yet. It returns the revisions that
+// became latest.
+func (s *Store) refresh(ctx context.Context) ([]indicators.Revision, bool, error) {
+	s.mu.Lock()
+	loaded := s.loaded
+	s.mu.Unlock()
+	if !loaded {
+		if err := s.loadAll(ctx); err != nil {
+			return nil, false, err
+		}
+		s.mu.Lock()
+		s.loaded = true
+		s.mu.Unlock()
+		return nil, true, nil
+	}
+	revs, err := s.catchUp(ctx)
+	return revs, false, err
+}
+
+// afterRead records the outcome of a read of InfluxDB. Callers hold s.mu.
+func (s *Store) afterRead(ctx context.Context, err error) error {
+	if err != nil {
+		if !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		s.lastErr = err
+		return nil
+	}
+	s.lastErr = nil
+	if len(s.pending) > 0 {
+		select {
+		case s.back <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// Latest returns the latest revision of every (indicator, period): what this replica
+// holds, brought up to date from InfluxDB's change feed when it answers, merged with
+// the spool.
 func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	pts, err := s.queryLatest(qctx)
+	_, _, err := s.refresh(qctx)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err != nil {
-		if !retryable(err) || ctx.Err() != nil {
-			return nil, err
-		}
-		s.lastErr = err
-		pts = s.cache
-	} else {
-		s.lastErr = nil
-		if len(s.pending) > 0 {
-			select {
-			case s.back <- struct{}{}:
-			default:
-			}
-		}
-		s.cache = pts
-		for _, p := range pts {
-			s.learn(p)
-		}
-		s.saveSnapshot(pts)
+	if err := s.afterRead(ctx, err); err != nil {
+		s.mu.Unlock()
+		return nil, err
 	}
-	m := make(map[pkey]point, len(pts))
-	for _, p := range pts {
-		m[keyOf(p.Rev)] = p
+	out := s.latestLocked()
+	s.mu.Unlock()
+	s.saveSnapshot(false)
+	return out, nil
+}
+
+// latestLocked merges the latest values with the spool. Callers hold s.mu.
+func (s *Store) latestLocked() []indicators.Revision {
+	m := make(map[pkey]*point, len(s.latest))
+	for k := range s.latest {
+		p := s.latest[k]
+		m[k] = &p
 	}
-	for _, b := range s.pending {
-		for _, p := range b.points {
+	for i := range s.pending {
+		for j := range s.pending[i].points {
+			p := &s.pending[i].points[j]
 			k := keyOf(p.Rev)
 			if old, ok := m[k]; !ok || p.Rev.Revision > old.Rev.Revision {
 				m[k] = p
@@ -410,12 +506,35 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 	for _, p := range m {
 		out = append(out, clone(p.Rev))
 	}
-	return out, nil
+	return out
 }
 
-// History returns every revision of one indicator, from InfluxDB and the spool, ordered
-// by period end, revision, then received time. While InfluxDB is unreachable it returns
-// the latest revision per period it last read, plus the spooled revisions.
+// Changes implements collector.ChangeFeed: the revisions that became latest since the
+// last call (from other replicas, or replayed from the spool), read from InfluxDB's
+// change feed; all of them when this replica had to load everything.
+func (s *Store) Changes(ctx context.Context) ([]indicators.Revision, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	revs, full, err := s.refresh(qctx)
+	s.mu.Lock()
+	if err := s.afterRead(ctx, err); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if full {
+		revs = s.latestLocked()
+	}
+	s.mu.Unlock()
+	s.saveSnapshot(false)
+	return revs, nil
+}
+
+// History returns every revision of one indicator, from InfluxDB and the spool, in
+// indicators.CompareHistory order. While InfluxDB is unreachable it returns the latest
+// revision per period it last read, plus the spooled revisions.
 func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Revision, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -432,11 +551,11 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 			return nil, err
 		}
 		s.unreachable(err)
-		// InfluxDB alone holds the history: serve what this collector knows, the last
-		// latest values it read of this indicator (plus the spool, below).
+		// InfluxDB alone holds the history: serve what this replica knows, the latest
+		// values of this indicator (plus the spool, below).
 		pts = nil
 		s.mu.Lock()
-		for _, p := range s.cache {
+		for _, p := range s.latest {
 			if p.Rev.Indicator == indicator {
 				p.Rev = clone(p.Rev)
 				pts = append(pts, p)
@@ -458,20 +577,75 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 		}
 	}
 	s.mu.Unlock()
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if !a.PeriodEnd.Equal(b.PeriodEnd) {
-			return a.PeriodEnd.Before(b.PeriodEnd)
+	slices.SortStableFunc(out, indicators.CompareHistory)
+	return out, nil
+}
+
+// FirstArrivals implements collector.Store: per indicator, when the first revision for
+// each of the period ends arrived. One read per period end from InfluxDB (a window of
+// the time axis, grouped by indicator), merged with the spool.
+func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicators.Arrival, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	first := map[arrivalKey]indicators.Arrival{}
+	add := func(a indicators.Arrival) {
+		k := arrivalKey{a.Indicator, a.PeriodEnd.UnixNano()}
+		if old, ok := first[k]; !ok || a.FirstReceived.Before(old.FirstReceived) {
+			first[k] = a
 		}
-		if a.Period != b.Period {
-			return formOffset(a.Period) < formOffset(b.Period)
+	}
+	want := map[int64]bool{}
+	for _, end := range ends {
+		if want[end.UnixNano()] {
+			continue
 		}
-		if a.Revision != b.Revision {
-			return a.Revision < b.Revision
+		want[end.UnixNano()] = true
+		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		err := s.queryFirstArrivals(qctx, end, func(ind, per string, at time.Time) {
+			add(indicators.Arrival{Indicator: ind, Period: per, PeriodEnd: end, FirstReceived: at})
+		})
+		cancel()
+		if err != nil {
+			if !retryable(err) || ctx.Err() != nil {
+				return nil, err
+			}
+			s.unreachable(err)
+			// InfluxDB away: the latest values stand for the first arrivals.
+			s.mu.Lock()
+			for _, p := range s.latest {
+				if p.Rev.PeriodEnd.Equal(end) {
+					add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: end, FirstReceived: p.Rev.ReceivedAt})
+				}
+			}
+			s.mu.Unlock()
 		}
-		return a.ReceivedAt.Before(b.ReceivedAt)
+	}
+	s.mu.Lock()
+	for _, b := range s.pending {
+		for _, p := range b.points {
+			if want[p.Rev.PeriodEnd.UnixNano()] {
+				add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
+			}
+		}
+	}
+	s.mu.Unlock()
+	out := make([]indicators.Arrival, 0, len(first))
+	for _, a := range first {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b indicators.Arrival) int {
+		if c := strings.Compare(a.Indicator, b.Indicator); c != 0 {
+			return c
+		}
+		return a.PeriodEnd.Compare(b.PeriodEnd)
 	})
 	return out, nil
+}
+
+type arrivalKey struct {
+	indicator string
+	end       int64
 }
 
 // Ready implements collector.Readiness: the store always takes reports (it spools),
@@ -505,8 +679,8 @@ func (s *Store) SpoolDepth() int { return s.spool.Len() }
 // CollectorID is the value of the collector tag this store writes.
 func (s *Store) CollectorID() string { return s.cfg.CollectorID }
 
-// Close stops the replayer after waiting for appends in flight. Spooled batches stay on
-// disk for the next Open.
+// Close stops the replayer after waiting for appends in flight, gives its leases back
+// and saves the latest values. Spooled batches stay on disk for the next Open.
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
@@ -516,6 +690,12 @@ func (s *Store) Close() error {
 		s.inflight.Wait() // appends in flight finish
 		close(s.stop)
 		<-s.done
+		<-s.leaseDone
+		<-s.keysDone
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+		s.leases.releaseAll(ctx)
+		cancel()
+		s.saveSnapshot(true)
 		err = s.closeResources()
 	})
 	return err
@@ -529,57 +709,4 @@ func (s *Store) closeResources() error {
 	}
 	errs = append(errs, s.spool.Close())
 	return errors.Join(errs...)
-}
-
-// snapshot persistence: the last latest values read from InfluxDB, so a collector
-// restarted during an outage still serves them and numbers revisions above them.
-
-const snapshotFile = "latest.json"
-
-func (s *Store) loadSnapshot() {
-	b, err := os.ReadFile(filepath.Join(s.cfg.SpoolDir, snapshotFile))
-	if err != nil {
-		return
-	}
-	var pts []point
-	if err := json.Unmarshal(b, &pts); err != nil {
-		s.log.Warn("ignoring unreadable latest-values snapshot", "err", err)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cache = pts
-	for _, p := range pts {
-		s.learn(p)
-	}
-}
-
-// saveSnapshot writes the snapshot when it changed. Callers hold s.mu.
-func (s *Store) saveSnapshot(pts []point) {
-	// Every revision has its own id, so the set of ids says whether anything changed:
-	// an order-free fingerprint of it avoids encoding the snapshot at every refresh.
-	var sum uint64
-	for _, p := range pts {
-		h := fnv.New64a()
-		h.Write([]byte(p.ID))
-		sum += h.Sum64()
-	}
-	sum ^= uint64(len(pts))
-	if sum == s.cacheHash {
-		return
-	}
-	b, err := json.Marshal(pts)
-	if err != nil {
-		return
-	}
-	path := filepath.Join(s.cfg.SpoolDir, snapshotFile)
-	if err := os.WriteFile(path+".new", b, 0o600); err != nil {
-		s.log.Warn("cannot save latest-values snapshot", "err", err)
-		return
-	}
-	if err := os.Rename(path+".new", path); err != nil {
-		s.log.Warn("cannot save latest-values snapshot", "err", err)
-		return
-	}
-	s.cacheHash = sum
 }

@@ -3,6 +3,7 @@ package influx_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -143,11 +144,11 @@ duban_spool_batches 3
 	}
 }
 
-// TestTwoStoresRacingOnOnePeriodLoseNothing: two collectors (two stores, two spools)
-// correct the same indicator and period at the same time. They may both number a
-// revision N; every acknowledged report must still be stored (they differ by the
-// collector tag), and History and Latest must agree on what is there.
-func TestTwoStoresRacingOnOnePeriodLoseNothing(t *testing.T) {
+// TestTwoReplicasCorrectingAtOnceNeverShareARevision: two replicas (two stores, two
+// spools, one database) correct the same indicator and period at the same moment, again
+// and again. Only the holder of the department's lease numbers, so every correction
+// gets its own revision: 1..N, none twice, each stored as acknowledged.
+func TestTwoReplicasCorrectingAtOnceNeverShareARevision(t *testing.T) {
 	db := testenv.StartInfluxd(t)
 	st := freshStorage(t, db)
 	a := openStore(t, db, st)
@@ -157,51 +158,110 @@ func TestTwoStoresRacingOnOnePeriodLoseNothing(t *testing.T) {
 	if a.CollectorID() == b.CollectorID() {
 		t.Fatalf("two spools share the collector id %q", a.CollectorID())
 	}
-	const each = 25
-	errs := make(chan error, 2)
+	const rounds = 8
 	var notes sync.Map
-	for i, s := range []*influx.Store{a, b} {
-		go func() {
-			for n := range each {
+	for n := range rounds {
+		start := make(chan struct{})
+		errs := make(chan error, 2)
+		for i, s := range []*influx.Store{a, b} {
+			go func() {
+				<-start // both at the same moment
 				note := fmt.Sprintf("s%d-%d", i, n)
 				rc, err := s.Append(context.Background(), []indicators.Revision{report("r.1", "2026-03", "", note, float64(n))})
-				if err != nil {
-					errs <- err
-					return
+				if err == nil {
+					notes.Store(note, rc[0].Revision)
 				}
-				notes.Store(note, rc[0].Revision)
-			}
-			errs <- nil
-		}()
-	}
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+				errs <- err
+			}()
 		}
+		close(start)
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if a.SpoolDepth()+b.SpoolDepth() != 0 {
+		t.Fatalf("spooled %d+%d batches: InfluxDB was away, the test proves nothing", a.SpoolDepth(), b.SpoolDepth())
 	}
 	hist, err := a.History(context.Background(), "r.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(hist) != 2*each {
-		t.Fatalf("History holds %d revisions, %d were acknowledged", len(hist), 2*each)
+	if len(hist) != 2*rounds {
+		t.Fatalf("History holds %d revisions, %d were acknowledged", len(hist), 2*rounds)
 	}
-	dup, top := 0, 0
-	seen := map[int]int{}
-	for _, r := range hist {
+	for i, r := range hist {
+		if r.Revision != i+1 {
+			t.Errorf("revision %d at position %d of the history: numbers must run 1..%d once each", r.Revision, i+1, 2*rounds)
+		}
 		rev, ok := notes.Load(r.Note)
 		if !ok || rev.(int) != r.Revision {
 			t.Errorf("stored %s as revision %d, acknowledged %v", r.Note, r.Revision, rev)
 		}
-		seen[r.Revision]++
-		if seen[r.Revision] == 2 {
-			dup++
+	}
+	// Both replicas read the same latest value.
+	for name, s := range map[string]*influx.Store{"a": a, "b": b} {
+		latest, err := s.Latest(context.Background())
+		if err != nil || len(latest) != 1 || latest[0].Revision != 2*rounds {
+			t.Errorf("Latest through %s = %+v, %v; want one value at revision %d", name, latest, err, 2*rounds)
 		}
-		top = max(top, r.Revision)
 	}
-	latest, err := b.Latest(context.Background())
-	if err != nil || len(latest) != 1 || latest[0].Revision != top {
-		t.Errorf("Latest = %+v, %v; want one value at revision %d", latest, err, top)
+}
+
+// TestStoreNeedsNoFlux runs the store against an influxd whose Flux endpoint is off
+// (flux-enabled = false, as InfluxDB 3 has none): appends, keys, latest values, history,
+// first arrivals and a second replica's start all go through InfluxQL on /query.
+func TestStoreNeedsNoFlux(t *testing.T) {
+	db := testenv.StartInfluxdWith(t, testenv.InfluxdOptions{Flux: false})
+	resp, err := http.Post(db.URL+"/api/v2/query", "application/vnd.flux", strings.NewReader(`buckets()`))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d reports from two collectors at once: all stored, %d revision numbers taken twice", 2*each, dup)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Fatalf("influxd answered Flux (status %d): the test would prove nothing", resp.StatusCode)
+	}
+	st := freshStorage(t, db)
+	s := openStore(t, db, st)
+	defer s.Close()
+	ctx := context.Background()
+	rc, err := s.Append(ctx, []indicators.Revision{report("f.1", "2026-03", "k-1", "首报", 1), report("f.1", "2026-Q1", "", "", 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Append(ctx, []indicators.Revision{report("f.1", "2026-03", "k-1", "重发", 1), report("f.1", "2026-03", "", "更正", 3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again[0].Replayed || again[0].Revision != rc[0].Revision || again[1].Revision != 2 {
+		t.Errorf("second batch: %+v, want the key replayed and the correction as revision 2", again)
+	}
+	hist, err := s.History(ctx, "f.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range hist {
+		got = append(got, fmt.Sprintf("%s#%d", r.Period, r.Revision))
+	}
+	if want := "2026-03#1 2026-03#2 2026-Q1#1"; strings.Join(got, " ") != want {
+		t.Errorf("History = %v, want %s", got, want)
+	}
+	end := hist[0].PeriodEnd
+	arr, err := s.FirstArrivals(ctx, []time.Time{end})
+	if err != nil || len(arr) != 1 || !arr[0].FirstReceived.Equal(hist[0].ReceivedAt) {
+		t.Errorf("FirstArrivals = %+v, %v; want f.1 first received %s", arr, err, hist[0].ReceivedAt)
+	}
+	// A replica starting on the same database (no snapshot) reads everything back.
+	s2 := openStore(t, db, storage{bucket: st.bucket, spool: t.TempDir()})
+	defer s2.Close()
+	latest, err := s2.Latest(ctx)
+	if err != nil || len(latest) != 2 {
+		t.Fatalf("Latest through a second replica = %+v, %v; want 2 values", latest, err)
+	}
+	rc2, err := s2.Append(ctx, []indicators.Revision{report("f.1", "2026-03", "k-1", "", 1)})
+	if err != nil || !rc2[0].Replayed || rc2[0].Revision != 1 {
+		t.Errorf("key re-sent through the second replica: %+v, %v; want the original receipt", rc2, err)
+	}
 }

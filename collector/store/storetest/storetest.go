@@ -21,7 +21,9 @@
 //   - Every field of a Revision reads back as written; times as the same instant (zone
 //     and monotonic reading are not kept), at nanosecond precision.
 //   - History of an unknown indicator is empty, not an error; an empty batch stores
-//     nothing.
+//     nothing. History is in indicators.CompareHistory order (period end, form, revision).
+//   - FirstArrivals gives, per indicator and asked period end, the earliest ReceivedAt of
+//     its revisions for any period ending then.
 //   - Close waits for appends in flight: every receipt handed out is durable.
 //   - Calls after Close return an error.
 package storetest
@@ -79,6 +81,8 @@ func Run(t *testing.T, cfg Config) {
 		"latest keeps the highest revision of every period and every indicator":    testLatest,
 		"history is ordered by period end then revision whatever the order sent":   testHistoryOrder,
 		"history holds only the indicator asked for":                               testHistoryPrefix,
+		"periods ending at the same instant come month, quarter, day in history":   testHistorySameInstant,
+		"first arrivals are the earliest revision per indicator and period end":    testFirstArrivals,
 		"an unknown indicator has an empty history and an empty store no values":   testEmpty,
 		"an empty batch stores nothing":                                            testEmptyBatch,
 		"a replayed idempotency key returns the original receipt and adds nothing": testReplay,
@@ -403,6 +407,50 @@ func testHistoryOrder(t *testing.T, h *harness) {
 		if b.PeriodEnd.Before(a.PeriodEnd) || (b.PeriodEnd.Equal(a.PeriodEnd) && b.Revision < a.Revision) {
 			t.Errorf("History not ordered at %d: %s#%d after %s#%d", i, b.Period, b.Revision, a.Period, a.Revision)
 		}
+	}
+}
+
+func testHistorySameInstant(t *testing.T, h *harness) {
+	// 2026-03, 2026-Q1 and 2026-03-31 all end on 2026-04-01 00:00 in the plan zone.
+	h.append(rev("4.2", "2026-Q1", 1), rev("4.2", "2026-03-31", 2), rev("4.2", "2026-03", 3))
+	h.append(rev("4.2", "2026-03", 4), rev("4.2", "2026-Q1", 5))
+	h.append(rev("4.2", "2026-02", 6))
+	var got []string
+	for _, r := range h.history("4.2") {
+		got = append(got, fmt.Sprintf("%s#%d", r.Period, r.Revision))
+	}
+	want := []string{"2026-02#1", "2026-03#1", "2026-03#2", "2026-Q1#1", "2026-Q1#2", "2026-03-31#1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("History order (indicators.CompareHistory):\n got %v\nwant %v", got, want)
+	}
+}
+
+func testFirstArrivals(t *testing.T, h *harness) {
+	at := func(r indicators.Revision, day int) indicators.Revision {
+		r.ReceivedAt = time.Date(2026, 4, day, 9, 0, 0, 0, planZone)
+		return r
+	}
+	h.append(at(rev("8.1", "2026-03", 1), 5), at(rev("8.2", "2026-Q1", 1), 12), at(rev("8.3", "2026-02", 1), 3))
+	h.append(at(rev("8.1", "2026-03", 2), 20)) // a correction does not move the first arrival
+	h.append(at(rev("8.2", "2026-03", 2), 8))  // another form ending at the same instant, earlier
+	h.append(at(rev("8.4", "2026-03", 1), 15)) // a report for March alone
+	h.append(at(rev("8.4", "2026-04", 1), 30)) // and one for April, not asked for
+	march := rev("x", "2026-03", 0).PeriodEnd
+	feb := rev("x", "2026-02", 0).PeriodEnd
+	got, err := h.s.FirstArrivals(context.Background(), []time.Time{march, feb})
+	if err != nil {
+		t.Fatalf("FirstArrivals: %v", err)
+	}
+	var lines []string
+	for _, a := range got {
+		lines = append(lines, fmt.Sprintf("%s %s %s", a.Indicator, a.PeriodEnd.In(planZone).Format("2006-01-02"), a.FirstReceived.In(planZone).Format("01-02")))
+	}
+	want := []string{"8.1 2026-04-01 04-05", "8.2 2026-04-01 04-08", "8.3 2026-03-01 04-03", "8.4 2026-04-01 04-15"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("FirstArrivals:\n got %v\nwant %v", lines, want)
+	}
+	if none, err := h.s.FirstArrivals(context.Background(), []time.Time{rev("x", "2026-09", 0).PeriodEnd}); err != nil || len(none) != 0 {
+		t.Errorf("FirstArrivals of a period nobody reported = %+v, %v; want none", none, err)
 	}
 }
 

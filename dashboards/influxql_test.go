@@ -2,12 +2,11 @@ package dashboards_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +15,11 @@ import (
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-// TestRevisionsFluxListsEveryRevisionFromTheRealStore runs the indicator dashboard's
-// Flux query against a real InfluxDB (1.8.3 with Flux) written by the real `duban serve`
-// on its InfluxDB store: a report and its correction come back as two rows, newest
-// first, with the columns the table renames.
-func TestRevisionsFluxListsEveryRevisionFromTheRealStore(t *testing.T) {
+// TestRevisionsInfluxQLListsEveryRevisionFromTheRealStore runs the indicator
+// dashboard's InfluxQL query on /query of a real InfluxDB (1.8.3, Flux off) written by
+// the real `duban serve` on its InfluxDB store: a report and its correction come back
+// as two rows with the columns the table renames.
+func TestRevisionsInfluxQLListsEveryRevisionFromTheRealStore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts influxd and duban")
 	}
@@ -56,9 +55,9 @@ log: {format: text, level: warn}
 	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":100,"note":"首次报送"}]}`, id, period))
 	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":250,"note":"更正"}]}`, id, period))
 
-	q := strings.NewReplacer("v.defaultBucket", fmt.Sprintf("%q", influx.Bucket), "${"+dashboards.VarIndicator+"}", id).
-		Replace(dashboards.RevisionsFlux(cat))
-	rows := flux(t, influx.URL, q)
+	q := strings.ReplaceAll(dashboards.RevisionsInfluxQL(cat), "${"+dashboards.VarIndicator+"}", id)
+	rows := influxQL(t, influx, q)
+	sort.Slice(rows, func(i, j int) bool { return rows[i]["revision"] > rows[j]["revision"] }) // the table sorts by time received
 	if len(rows) != 2 {
 		t.Fatalf("want 2 revisions, got %d: %v\n%s", len(rows), rows, q)
 	}
@@ -80,57 +79,45 @@ log: {format: text, level: warn}
 			t.Errorf("%s: %s = %q, want %q (row %v)", name, tc.col, r[tc.col], tc.want, r)
 		}
 	}
-	if _, err := time.Parse(time.RFC3339Nano, rows[0]["received_at"]); err != nil {
-		t.Errorf("received_at %q is not a time: %v", rows[0]["received_at"], err)
+	ms, err := strconv.ParseFloat(rows[0]["received_at"], 64)
+	if err != nil || time.Since(time.UnixMilli(int64(ms))).Abs() > time.Hour {
+		t.Errorf("received_at %q is not the time received in ms (Grafana's time unit): %v", rows[0]["received_at"], err)
 	}
 }
 
-// flux runs a Flux query through /api/v2/query and returns its rows by column name.
-func flux(t *testing.T, base, q string) []map[string]string {
+// influxQL runs an InfluxQL query through /query and returns its rows by column name.
+func influxQL(t *testing.T, db *testenv.Influxd, q string) []map[string]string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": q, "type": "flux", "dialect": map[string]any{"header": true, "annotations": []string{}}})
-	req, err := http.NewRequest(http.MethodPost, base+"/api/v2/query", bytes.NewReader(body))
+	raw, err := db.QueryJSON(q)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, q)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/csv")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	var res struct {
+		Results []struct {
+			Series []struct {
+				Columns []string `json:"columns"`
+				Values  [][]any  `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("flux: %s: %s\n%s", resp.Status, raw, q)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&res); err != nil {
+		t.Fatalf("answer %s: %v", raw, err)
 	}
-	r := csv.NewReader(bytes.NewReader(raw))
-	r.FieldsPerRecord = -1
-	var header []string
 	var out []map[string]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("flux csv: %v\n%s", err, raw)
-		}
-		if len(rec) == 0 || (len(rec) == 1 && rec[0] == "") {
-			header = nil // a blank line separates tables
-			continue
-		}
-		if header == nil {
-			header = rec
-			continue
-		}
-		row := map[string]string{}
-		for i, c := range rec {
-			if i < len(header) {
-				row[header[i]] = c
+	for _, r := range res.Results {
+		for _, s := range r.Series {
+			for _, v := range s.Values {
+				row := map[string]string{}
+				for i, c := range s.Columns {
+					if v[i] != nil {
+						row[c] = fmt.Sprint(v[i])
+					}
+				}
+				out = append(out, row)
 			}
 		}
-		out = append(out, row)
 	}
 	return out
 }

@@ -1,0 +1,173 @@
+package influx
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+)
+
+// The InfluxQL reads of the report measurement. Every one names its time range or its
+// indicators (a tag, answered from InfluxDB's index) except the full read of a replica
+// that starts without a local snapshot.
+
+func (s *Store) measurement() string { return qlIdent(s.cfg.Measurement) }
+
+// queryAll reads every stored revision, in chunks, and hands each to fn: the start of
+// a replica without a snapshot of its own.
+func (s *Store) queryAll(ctx context.Context, fn func(point) error) error {
+	return s.ql.query(ctx, "SELECT * FROM "+s.measurement(), func(sr *qlSeries) error {
+		return rowPoints(sr, fn)
+	})
+}
+
+// queryHistory reads every revision of one indicator.
+func (s *Store) queryHistory(ctx context.Context, indicator string) ([]point, error) {
+	var pts []point
+	err := s.ql.query(ctx, "SELECT * FROM "+s.measurement()+" WHERE "+qlIdent(tagIndicator)+" = "+qlString(indicator), func(sr *qlSeries) error {
+		return rowPoints(sr, func(p point) error {
+			pts = append(pts, p)
+			return nil
+		})
+	})
+	return pts, err
+}
+
+// window renders the time condition covering the points of revs' periods: from the
+// earliest period end to the latest plus the largest revision offset.
+func window(revs []indicators.Revision) string {
+	lo, hi := revs[0].PeriodEnd, revs[0].PeriodEnd
+	for _, r := range revs[1:] {
+		if r.PeriodEnd.Before(lo) {
+			lo = r.PeriodEnd
+		}
+		if r.PeriodEnd.After(hi) {
+			hi = r.PeriodEnd
+		}
+	}
+	return "time >= " + qlTime(lo) + " AND time < " + qlTime(hi.Add(maxRevision*time.Microsecond+time.Second))
+}
+
+func indicatorsOf(revs []indicators.Revision) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, r := range revs {
+		if !seen[r.Indicator] {
+			seen[r.Indicator] = true
+			ids = append(ids, r.Indicator)
+		}
+	}
+	return ids
+}
+
+// stored is what InfluxDB holds of the (indicator, period)s of revs: every revision
+// number per (indicator, period), and the revision each point id was stored under.
+type stored struct {
+	max map[pkey]int
+	ids map[string]int
+}
+
+// queryStored reads the revision numbers and ids of revs' indicators within revs'
+// periods (one indexed read), for a replay from the spool.
+func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (stored, error) {
+	out := stored{max: map[pkey]int{}, ids: map[string]int{}}
+	if len(revs) == 0 {
+		return out, nil
+	}
+	q := fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s WHERE %s AND %s",
+		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator),
+		s.measurement(), window(revs), qlAnyOf(tagIndicator, indicatorsOf(revs)))
+	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
+		cRev, cPer, cID, cInd := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator)
+		for _, row := range sr.Values {
+			rev, ok := vInt(row[cRev])
+			if !ok {
+				continue
+			}
+			k := pkey{vString(row[cInd]), vString(row[cPer])}
+			out.max[k] = max(out.max[k], int(rev))
+			if id := vString(row[cID]); id != "" {
+				out.ids[id] = int(rev)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// queryKeys finds stored points carrying the (sender, key) of revs. The key is a field,
+// so InfluxDB reads every point's key: used only until the key index of a starting
+// replica is loaded (and by a replica whose index could not load).
+func (s *Store) queryKeys(ctx context.Context, revs []indicators.Revision) (map[string]point, error) {
+	want := map[string]bool{}
+	seen := map[string]bool{}
+	var keys []string
+	for _, r := range revs {
+		want[skey(r)] = true
+		if !seen[r.IdempotencyKey] {
+			seen[r.IdempotencyKey] = true
+			keys = append(keys, r.IdempotencyKey)
+		}
+	}
+	out := map[string]point{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	q := "SELECT * FROM " + s.measurement() + " WHERE " + qlAnyOf(fieldKey, keys)
+	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
+		return rowPoints(sr, func(p point) error {
+			k := skey(p.Rev)
+			if !want[k] {
+				return nil
+			}
+			if old, ok := out[k]; !ok || p.Rev.ReceivedAt.Before(old.Rev.ReceivedAt) {
+				out[k] = p // the first received is the original
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// queryKeyIndex reads (sender, key) → receipt of every keyed revision: the key index
+// of a replica restarted from its snapshot, loaded in the background.
+func (s *Store) queryKeyIndex(ctx context.Context, fn func(point) error) error {
+	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s, %s, %s FROM %s WHERE %s != ''",
+		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldSender), qlIdent(fieldKey), qlIdent(fieldID),
+		qlIdent(fieldReceived), qlIdent(tagIndicator), s.measurement(), qlIdent(fieldKey))
+	return s.ql.query(ctx, q, func(sr *qlSeries) error { return rowPoints(sr, fn) })
+}
+
+// queryFirstArrivals reads, per indicator, the earliest received_at of the revisions of
+// periods ending at end (any form: 2026-03 and 2026-Q1 end together): one read of the
+// period's window, grouped by indicator, whatever the number of indicators.
+func (s *Store) queryFirstArrivals(ctx context.Context, end time.Time, fn func(indicator, period string, received time.Time)) error {
+	q := fmt.Sprintf("SELECT min(%s), %s FROM %s WHERE time >= %s AND time < %s GROUP BY %s",
+		qlIdent(fieldReceived), qlIdent(fieldPeriod), s.measurement(),
+		qlTime(end), qlTime(end.Add(maxRevision*time.Microsecond+time.Second)), qlIdent(tagIndicator))
+	return s.ql.query(ctx, q, func(sr *qlSeries) error {
+		cMin, cPer := sr.col("min"), sr.col(fieldPeriod)
+		ind := sr.Tags[tagIndicator]
+		for _, row := range sr.Values {
+			ns, ok := vInt(row[cMin])
+			if !ok || ind == "" {
+				continue
+			}
+			per := ""
+			if cPer >= 0 {
+				per = vString(row[cPer])
+			}
+			fn(ind, per, time.Unix(0, ns))
+		}
+		return nil
+	})
+}
+
+// isMissingDatabase: InfluxDB refuses the database or bucket (a configuration error,
+// not an outage).
+func isMissingDatabase(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "database not found") || strings.Contains(err.Error(), "no database") ||
+		strings.Contains(err.Error(), "bucket not found") || strings.Contains(err.Error(), "not found"))
+}
