@@ -29,14 +29,17 @@ const (
 
 // Per-department and collector metrics.
 const (
-	MetricReportsReceived   = "duban_reports_received_total"      // {department,result}
-	MetricDeptMissing       = "duban_department_reports_missing"  // {department}
-	MetricDeptLate          = "duban_department_reports_late"     // {department}
-	MetricDeptExpected      = "duban_department_reports_expected" // {department}
-	MetricSpoolDepth        = "duban_spool_batches"               // batches waiting for InfluxDB
-	MetricSpoolOldestAge    = "duban_spool_oldest_age_seconds"
-	MetricInfluxWriteErrors = "duban_influxdb_write_errors_total"
-	MetricBuildInfo         = "duban_build_info"
+	MetricReportsReceived    = "duban_reports_received_total"      // {department,result}
+	MetricDeptMissing        = "duban_department_reports_missing"  // {department}
+	MetricDeptLate           = "duban_department_reports_late"     // {department}
+	MetricDeptExpected       = "duban_department_reports_expected" // {department}
+	MetricSpoolDepth         = "duban_spool_batches"               // batches waiting for InfluxDB
+	MetricSpoolOldestAge     = "duban_spool_oldest_age_seconds"
+	MetricInfluxWriteErrors  = "duban_influxdb_write_errors_total"
+	MetricStoreDamaged       = "duban_store_damaged_records"      // embedded store: damaged records/pointers found
+	MetricStoreWriteFailures = "duban_store_write_failures_total" // embedded store: failed commits
+	MetricStoreWritable      = "duban_store_writable"             // embedded store: 1 takes writes, 0 not
+	MetricBuildInfo          = "duban_build_info"
 )
 
 // Label names.
@@ -58,6 +61,10 @@ const (
 	LabelRevision       = "revision"  // on MetricBuildInfo
 	LabelGoVersion      = "goversion" // on MetricBuildInfo
 )
+
+// LabelBuildDate on MetricBuildInfo is the build date, RFC 3339 UTC: in a release build
+// (`go run ./build`) the commit's time, so that two builds of one commit are identical.
+const LabelBuildDate = "build_date"
 
 // Display labels of MetricInfo.
 const (

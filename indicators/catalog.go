@@ -344,9 +344,17 @@ func (c *Catalog) WriteYAML(w io.Writer) error {
 }
 
 // WriteJSON writes the catalog as indented JSON (the stable interface for other tools).
+// Empty lists are written as [], never null.
 func (c *Catalog) WriteJSON(w io.Writer) error {
+	out := *c
+	if out.Departments == nil {
+		out.Departments = []Department{}
+	}
+	if out.Tasks == nil {
+		out.Tasks = []Task{}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(c)
+	return enc.Encode(&out)
 }

@@ -7,15 +7,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
 
-# 1. Debian packages: Prometheus + promtool, Alertmanager + amtool, Pushgateway, Chromium
-#    and a CJK font.
+# 1. Debian packages: Prometheus + promtool, Alertmanager + amtool, Pushgateway, Chromium,
+#    LibreOffice (Writer, Calc), a CJK font, qemu-user-static (runs the linux/arm64
+#    release binary) and systemd (systemd-analyze verifies deploy/systemd/duban.service).
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# LibreOffice re-saves Word and Excel files as people do (indicators/notice TestOfficeRoundTrip).
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 # CJK glyphs for the board screenshot the browser test saves.
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== apt-get install ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -7,9 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/duban-gov/duban/indicators/document/docxtest"
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
@@ -108,6 +112,76 @@ func TestImportCommand(t *testing.T) {
 			t.Fatalf("catalog = %+v", c)
 		}
 	})
+}
+
+// TestImportFormats: web pages, Word and Excel files are imported by their content,
+// warnings name the table row, and lists are [] in JSON.
+func TestImportFormats(t *testing.T) {
+	bin := testenv.DubanBinary(t)
+	root := testenv.RepoRoot()
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	page, err := os.ReadFile(filepath.Join(root, "indicators", "testdata", "notices", "decomposition-page.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	word := docxtest.Doc{Blocks: []any{
+		"河清县2025年重点任务清单",
+		docxtest.Table{
+			{{Text: "序号"}, {Text: "工作任务"}, {Text: "牵头单位"}},
+			{{Text: "1"}, {Text: "新增学位900个"}, {Text: "县教育局"}},
+			{{Text: "二"}, {Text: "建成公园2个"}, {Text: "县住建局"}},
+		},
+	}}.Bytes()
+	book := excelize.NewFile()
+	for i, row := range [][]any{{"河清县2025年民生实事清单"}, {"序号", "实事项目", "责任单位"}, {1, "新增学位900个", ""}} {
+		if err := book.SetSheetRow("Sheet1", "A"+strconv.Itoa(i+1), &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var xlsx bytes.Buffer
+	if err := book.Write(&xlsx); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		file           string
+		args           []string
+		stdout, stderr string
+		wantErr        bool
+	}{
+		"a web page saved by a browser": {file: write("notice.html", page), stdout: "id: qingshan-2025"},
+		"a Word document named .xlsx is read as Word": {file: write("notice.xlsx", word), stdout: "lead: jyj",
+			stderr: "notice.xlsx:table 1 row 3: table row without a number in column 1"},
+		"a workbook's warnings name sheet and row": {file: write("book.xlsx", xlsx.Bytes()), args: []string{"--format", "json"},
+			stdout: `"departments": []`, stderr: "book.xlsx:table 1 row 3 (sheet Sheet1): task 1 has no lead department"},
+		"a Word 97 file is refused with a hint": {file: write("old.doc", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...)),
+			wantErr: true, stderr: "另存为 .docx"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(bin, append(append([]string{"import"}, tc.args...), tc.file)...)
+			cmd.Dir = dir
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("duban import %s: %v\n%s", tc.file, err, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tc.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", tc.stdout, stdout.String())
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, stderr.String())
+			}
+		})
+	}
 }
 
 func TestValidateCommand(t *testing.T) {

@@ -87,7 +87,7 @@ func TestOpenAPIDocumentIsStrictlyValid(t *testing.T) {
 				t.Errorf("%s %s has no operationId", method, path)
 			}
 			if method == http.MethodGet {
-				if item.Head == nil {
+				if item.Head == nil && path != "/-/backup" { // a stream of the whole store: no HEAD
 					t.Errorf("GET %s has no HEAD", path)
 				}
 				if op.Responses.Status(http.StatusInternalServerError) == nil && path != "/static/board.css" && path != "/favicon.ico" {

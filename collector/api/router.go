@@ -73,6 +73,7 @@ type Config struct {
 	Metrics http.Handler        // GET /metrics (collector/exporter)
 	Board   http.Handler        // GET / and every path outside /api and /-/ (the board)
 	Extra   func(r gin.IRouter) // more routes (completeness, bulletins, ...)
+	Backup  BackupFunc          // GET /-/backup (admin token); nil answers 501 (backup.go)
 	Now     func() time.Time    // clock for rate limiting; defaults to time.Now
 }
 
@@ -135,7 +136,7 @@ func New(cfg Config) (*gin.Engine, error) {
 	r.HandleMethodNotAllowed = true
 	// readCache buffers GET and HEAD answers (ETag, 304, gzip) outside recoverPanics, so
 	// that the 500 of a panic goes through it too; /metrics compresses itself.
-	r.Use(logRequests(cfg.Logger), readCache(func(p string) bool { return p == "/metrics" }), recoverPanics(cfg.Logger))
+	r.Use(logRequests(cfg.Logger), readCache(func(p string) bool { return p == "/metrics" || p == "/-/backup" }), recoverPanics(cfg.Logger))
 	if len(cfg.CORSOrigins) > 0 {
 		r.Use(cors(cfg.CORSOrigins))
 	}
@@ -147,6 +148,7 @@ func New(cfg Config) (*gin.Engine, error) {
 
 	r.Match(getHead, "/-/healthy", healthy)
 	r.Match(getHead, "/-/ready", ready(cfg.Service))
+	r.GET("/-/backup", backup(cfg)) // a stream of the whole store: no HEAD, not buffered
 
 	limited := r.Group("/", guardBodies(cfg.MinBodyRate, cfg.MinBodyGrace, cfg.ReadTimeout), g.limit(false), g.reads())
 	v1 := limited.Group("/api/v1")

@@ -29,6 +29,11 @@ var abbreviations = []struct{ long, short string }{
 	{"人力资源社会保障局", "人社局"},
 	{"工业信息化局", "工信局"},
 	{"发展改革局", "发改局"},
+	{"发展和改革局", "发改局"},
+	{"教育和体育局", "教体局"},
+	{"教育体育局", "教体局"},
+	{"卫生健康局", "卫健局"},
+	{"卫生和健康局", "卫健局"},
 	{"卫生健康委", "卫健委"},
 	{"文化旅游局", "文旅局"},
 	{"城市管理综合行政执法局", "城管局"},
@@ -57,12 +62,14 @@ var abbreviationsLongestFirst = func() []struct{ long, short string } {
 }()
 
 // vague names a cooperating clause may use that are not a department.
-var vagueUnit = regexp.MustCompile(`^(相关|有关|各有关|其他)(成员)?(单位|部门)$`)
+var vagueUnit = regexp.MustCompile(`^(?:市直|县直|区直|市级|县级|区级)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)$`)
 
-// canonicalKey is the short form of a unit name: official long forms shortened,
-// one leading 市 and a trailing 管委会 dropped. Equal keys are one department.
+// canonicalKey is the short form of a unit name: official long forms shortened, a 、
+// outside parentheses, one leading 市 and a trailing 管委会 dropped. Equal keys are one
+// department.
 func canonicalKey(name string) string {
 	k := strings.TrimSpace(name)
+	k = dropEnumComma(k) // 各乡、镇人民政府 is 各乡镇人民政府
 	for _, a := range abbreviationsLongestFirst {
 		k = strings.ReplaceAll(k, a.long, a.short)
 	}
@@ -73,6 +80,31 @@ func canonicalKey(name string) string {
 		k = strings.TrimSuffix(k, "管委会")
 	}
 	return k
+}
+
+// dropEnumComma removes the 、 outside parentheses of a unit name.
+func dropEnumComma(s string) string {
+	if !strings.Contains(s, "、") {
+		return s
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(', '（':
+			depth++
+		case ')', '）':
+			if depth > 0 {
+				depth--
+			}
+		case '、':
+			if depth == 0 {
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // phrases fixes go-pinyin's per-character reading of polyphonic characters in names.
@@ -181,7 +213,7 @@ func newRegistry() *registry {
 // add records a unit name and returns its key. A name used as a lead replaces
 // a cooperating short form as the display name.
 func (r *registry) add(name string, asLead bool) string {
-	name = strings.TrimSpace(name)
+	name, _ = cleanUnitName(name)
 	k := canonicalKey(name)
 	if _, ok := r.names[k]; !ok {
 		r.keys = append(r.keys, k)
@@ -194,11 +226,31 @@ func (r *registry) add(name string, asLead bool) string {
 	return k
 }
 
-// splitUnits splits "市住建局、市城管局、各县(市、区)政府" into names (separators inside
-// parentheses do not split), dropping vague ones.
+// splitUnits splits a list of unit names into names (see splitUnitList).
 func splitUnits(s string) []string {
+	var out []string
+	for _, u := range splitUnitList(s) {
+		out = append(out, u.name)
+	}
+	return out
+}
+
+// reAdminPrefix is the first part of a name that shares its ending with the next one:
+// 各乡、镇人民政府 is one unit, as is 各县、区政府.
+var reAdminPrefix = regexp.MustCompile(`^各?[乡镇县区市街村]$`)
+
+// splitUnitList splits "市住建局、市城管局、各县(市、区)政府" into names as written.
+// Separators inside parentheses do not split; where the list is separated by commas,
+// semicolons, slashes or lines, a 、 splits only between whole names, and a name never
+// splits after a lone 各乡/各县 (各乡、镇人民政府). Vague names (相关单位) are dropped; a
+// name marked (牵头) leads.
+func splitUnitList(s string) []unit {
 	s = strings.TrimSpace(strings.Trim(s, "。.;；,，"))
-	var parts []string
+	type piece struct {
+		text   string
+		strong bool // ended by a separator other than 、
+	}
+	var pieces []piece
 	depth, start := 0, 0
 	for i, r := range s {
 		switch r {
@@ -208,22 +260,86 @@ func splitUnits(s string) []string {
 			if depth > 0 {
 				depth--
 			}
-		case '、', ',', '，', ';', '；', '/':
+		case '、', ',', '，', ';', '；', '/', '\n':
 			if depth == 0 {
-				parts = append(parts, s[start:i])
+				pieces = append(pieces, piece{s[start:i], r != '、'})
+				start = i + utf8.RuneLen(r)
+			}
+		case '及':
+			// 市级各有关部门及各县市区政府: 及 joins two names, not the words of one
+			if left := strings.TrimSpace(s[start:i]); depth == 0 && (vagueUnit.MatchString(left) || looksLikeUnit(left)) {
+				pieces = append(pieces, piece{s[start:i], false})
 				start = i + utf8.RuneLen(r)
 			}
 		}
 	}
-	parts = append(parts, s[start:])
-	var out []string
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		p = strings.TrimSuffix(p, "等")
-		if p == "" || vagueUnit.MatchString(p) {
+	pieces = append(pieces, piece{s[start:], true})
+	var names []string
+	for i := 0; i < len(pieces); i++ {
+		name := strings.TrimSpace(pieces[i].text)
+		// 各乡、镇人民政府: a lone admin word shares the next name's ending
+		for !pieces[i].strong && i+1 < len(pieces) && reAdminPrefix.MatchString(name) {
+			i++
+			name += "、" + strings.TrimSpace(pieces[i].text)
+		}
+		// "县发改局 县财政局": names separated by spaces
+		if f := strings.Fields(name); len(f) > 1 && allUnits(f) {
+			names = append(names, f...)
 			continue
 		}
-		out = append(out, p)
+		names = append(names, name)
+	}
+	var out []unit
+	for _, n := range names {
+		name, lead := cleanUnitName(n)
+		if name == "" || vagueUnit.MatchString(name) {
+			continue
+		}
+		out = append(out, unit{name: name, lead: lead})
 	}
 	return out
+}
+
+func allUnits(names []string) bool {
+	for _, n := range names {
+		if utf8.RuneCountInString(n) < 3 || !looksLikeUnit(strings.TrimSuffix(n, "等")) {
+			return false
+		}
+	}
+	return true
+}
+
+const unitPunct = " \t。.;；,，、:：!！?？\"“”'‘’*·•【】[]"
+
+// reNote is a note in parentheses after a unit list: (列第一位者为牵头单位,下同).
+var reNote = regexp.MustCompile(`\([^()]*(?:下同|列第一|排第一|排名第一|为牵头|汇总|按职责|负总责|分工负责|为准|牵头单位)[^()]*\)$`)
+
+// cleanUnitName takes the punctuation off a unit name and reads a (牵头) mark.
+func cleanUnitName(s string) (name string, lead bool) {
+	s = strings.Trim(s, unitPunct)
+	for {
+		t := reNote.ReplaceAllString(s, "")
+		for _, mark := range []string{"(牵头)", "(牵头单位)", "(牵头部门)"} {
+			if strings.HasSuffix(t, mark) {
+				t, lead = strings.TrimSuffix(t, mark), true
+			}
+		}
+		t = strings.TrimSuffix(strings.Trim(t, unitPunct), "等")
+		// unbalanced parentheses are punctuation too
+		for strings.Count(t, "(") < strings.Count(t, ")") && strings.HasSuffix(t, ")") {
+			t = strings.TrimSuffix(t, ")")
+		}
+		for strings.Count(t, "(") > strings.Count(t, ")") {
+			if strings.HasPrefix(t, "(") {
+				t = strings.TrimPrefix(t, "(")
+			} else {
+				t = t[:strings.LastIndex(t, "(")]
+			}
+		}
+		t = strings.Trim(t, unitPunct)
+		if t == s {
+			return t, lead
+		}
+		s = t
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/document"
 	"github.com/duban-gov/duban/indicators/notice"
 )
 
@@ -60,6 +61,39 @@ func FuzzParse(f *testing.F) {
 					t.Fatalf("task %d: follow-up %+v", task.Num, g)
 				}
 			}
+		}
+	})
+}
+
+// FuzzParseRows: any table rows of a document (each line of the input a row, cells split
+// at "|") parse without panic, and every warning names a row of the input.
+func FuzzParseRows(f *testing.F) {
+	for _, s := range []string{
+		"序号|工作任务|牵头单位|配合单位|完成时限\n1|新增学位900个|县教育局|县财政局|9月底前\n1|新增学位900个|县教育局||",
+		"序号|工作任务|责任单位|\n||牵头单位|配合单位\n一|经济发展||\n|||\n2|城乡居民人均可支配收入分别增长6%、|县统计局(牵头)|",
+		"序号|指标名称|单位|年度目标|责任单位\n1|地区生产总值增长|%|6左右|县发改局\n2|人口|万人|1.2|",
+		"附件1\n发文字号:|无|索引号:|x\n序号|重点任务|责任领导|牵头单位\n甲|乙|丙|丁",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		doc := &document.Document{Format: document.XLSX}
+		for i, l := range strings.Split(text, "\n") {
+			doc.Lines = append(doc.Lines, document.Line{Cells: strings.Split(l, "|"), Pos: document.Pos{Table: 1 + i/7, Row: i + 1}})
+		}
+		c, warns := notice.ParseDocument(doc, notice.Options{Year: 2026, FollowUpTasks: true})
+		for _, w := range warns {
+			if w.Row < 0 || w.Row > len(doc.Lines) || w.Line != 0 {
+				t.Fatalf("warning %v names no row of the input", w)
+			}
+		}
+		for _, task := range c.Tasks {
+			if task.Num <= 0 || len(task.Targets) == 0 {
+				t.Fatalf("task %+v", task)
+			}
+		}
+		if err := c.WriteJSON(io.Discard); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

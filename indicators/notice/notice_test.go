@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/document"
 	"github.com/duban-gov/duban/indicators/notice"
 )
 
@@ -314,40 +315,54 @@ func TestWarningsNameTheLine(t *testing.T) {
 	}
 }
 
-// TestLayouts is the golden test of each sample layout: the catalog and the warnings.
+// TestLayouts is the golden test of each sample layout (text and web pages): the
+// catalog and the warnings.
 func TestLayouts(t *testing.T) {
-	files, err := filepath.Glob("../testdata/notices/*.txt")
+	files, err := filepath.Glob("../testdata/notices/*.*")
 	if err != nil || len(files) < 5 {
 		t.Fatalf("samples: %v %v", files, err)
 	}
 	for _, f := range files {
+		ext := filepath.Ext(f)
+		if ext != ".txt" && ext != ".html" {
+			continue
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, warns := notice.Parse(string(b), notice.Options{Year: 2026})
-			var got bytes.Buffer
-			for _, w := range warns {
-				fmt.Fprintf(&got, "# warning: %s\n", w)
-			}
-			if err := c.WriteYAML(&got); err != nil {
-				t.Fatal(err)
-			}
-			golden := strings.TrimSuffix(f, ".txt") + ".golden.yaml"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
+			doc, err := document.Read(f, b, document.Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Fatalf("%s differs from %s; run go test -update and review the diff", f, golden)
-			}
+			c, warns := notice.ParseDocument(doc, notice.Options{Year: 2026})
+			checkGolden(t, strings.TrimSuffix(f, ext)+".golden.yaml", c, warns)
 		})
+	}
+}
+
+// checkGolden compares the warnings and the catalog with a golden file (-update writes it).
+func checkGolden(t *testing.T, golden string, c *indicators.Catalog, warns []notice.Warning) {
+	t.Helper()
+	var got bytes.Buffer
+	for _, w := range warns {
+		fmt.Fprintf(&got, "# warning: %s\n", w)
+	}
+	if err := c.WriteYAML(&got); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("the catalog differs from %s; run go test -update and review the diff", golden)
 	}
 }
 

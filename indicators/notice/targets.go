@@ -59,7 +59,7 @@ var (
 	reListEtc  = regexp.MustCompile(`等\s*\d`)
 	reLeadQty  = regexp.MustCompile(`^\s*\d+(?:\.\d+)?\s*(?:余|多)?\s*(?:万亿|亿|万|千)?\s*(?:` + units + `)\s*(?:及以上|以上|以下|以内|左右)?`)
 	reDueWords = regexp.MustCompile(`(?:(?:第?[一二三四1-4]季度|前三季度|上半年|下半年)(?:末|底)?(?:前|以前|之前)?|年底前|年底|年内|年末|全年|当年|(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}日)?(?:底|末|份)?(?:前|以前|之前)?)`)
-	reFiller   = regexp.MustCompile(`^(?:力争|确保|全年|全市|全县|全区|其中|带动|年内|当年|全力|大力|积极|持续|继续|稳步|扎实|同时|并且|并|和|及|以及|累计|努力|、|,|全面|进一步)`)
+	reFiller   = regexp.MustCompile(`^(?:实现|力争|确保|全年|全市|全县|全区|其中|带动|年内|当年|全力|大力|积极|持续|继续|稳步|扎实|同时|并且|并|和|及|以及|累计|努力|、|,|全面|进一步)`)
 	reCompl    = regexp.MustCompile(`开工|竣工|建成|投运|投产|完工|投用|投入使用`)
 	reComplEnd = regexp.MustCompile(`(开工建设|开工|竣工投产|竣工|建成投运|建成投用|建成|投运|投产|完工|投用)$`)
 )
@@ -69,6 +69,8 @@ var (
 	reLevelWords  = regexp.MustCompile(`率|比例|比重|占比|浓度|面积|指数|密度`)
 	reGrowthWords = regexp.MustCompile(`增速|涨幅|增幅|增长率|降幅`)
 )
+
+var rePerUnitOf = regexp.MustCompile(`^/\p{Han}{1,2}的`)
 
 var magnitude = map[string]string{"万亿": "e12", "亿": "e8", "万": "e4", "千": "e3"}
 
@@ -166,7 +168,14 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 		if d, ok := x.due(cl); ok {
 			due = d
 		}
-		fs := x.quantities(line, num, cl, due)
+		var fs []found
+		for i, part := range respectively(cl) {
+			for _, f := range x.quantities(line, num, unitFirst(signs(part)), due) {
+				f.pos += i << 20 // the figures of a 分别 clause in their order
+				f.t.Source = cl
+				fs = append(fs, f)
+			}
+		}
 		fs = append(fs, x.implicit(cl, due)...)
 		fs = append(fs, x.relative(cl, due)...)
 		fs = append(fs, x.bigShare(cl)...)
@@ -200,6 +209,9 @@ func (x *extractor) context() string {
 		}
 		if v == "" || v == m {
 			return m
+		}
+		if rest := strings.TrimPrefix(m, v); reCompl.MatchString(string(lastRune(v)) + string(firstRune(rest))) {
+			return m // 新开工项目: 开 is 开工's, not a verb of its own
 		}
 		m = strings.TrimPrefix(m, v)
 	}
@@ -310,6 +322,9 @@ func stripLink(s string) (string, string, []string) {
 		hit := ""
 		for _, w := range linkWords {
 			if strings.HasSuffix(s, w) && len(s) > len(w) || strings.HasSuffix(s, w) && first == "" && len(s) == len(w) {
+				if w == "均" && (strings.HasSuffix(s, "人均") || strings.HasSuffix(s, "户均")) {
+					continue // 月人均提高到180元: 人均 is the metric's
+				}
 				hit = w
 				break
 			}
@@ -385,8 +400,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			after = after[len(cm[0]):]
 			end += len(cm[0])
 		}
-		if strings.HasPrefix(after, "的") {
-			continue // a size threshold: 投资10亿元以上的重大项目
+		if strings.HasPrefix(after, "的") || rePerUnitOf.MatchString(after) {
+			continue // a size threshold: 投资10亿元以上的重大项目; a rate: 按1500元/人的标准
 		}
 		if loc := reListEtc.FindStringIndex(after); loc != nil && !strings.ContainsAny(after[:loc[0]], ",;") {
 			continue // a capacity or a name in a list before 等N个
@@ -539,6 +554,8 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			t.Measure = indicators.GrowthRate
 		case pct || t.Unit == "百分点" || t.Unit == "微克/立方米" || t.Unit == "毫克/立方米" || reLevelWords.MatchString(metric):
 			t.Measure = indicators.Level
+		case levelNotSum(metric, links):
+			t.Measure = indicators.Level // 千人托位数达到4.5个, 粮食储备稳定在2.3万吨
 		default:
 			t.Measure = indicators.Cumulative
 		}

@@ -176,7 +176,13 @@ func TestAFileOfAnotherFormatIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("1")) })
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket([]byte("meta"))
+		if err := meta.Delete([]byte("header")); err != nil { // as development builds wrote it
+			return err
+		}
+		return meta.Put([]byte("format"), []byte("1"))
+	})
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
@@ -186,8 +192,8 @@ func TestAFileOfAnotherFormatIsRefused(t *testing.T) {
 	if s, err := boltstore.Open(context.Background(), boltstore.Config{Dir: dir}); err == nil {
 		_ = s.Close()
 		t.Fatal("Open accepted a file of another format")
-	} else if !strings.Contains(err.Error(), "format") {
-		t.Errorf("error %q does not name the format", err)
+	} else if !errors.Is(err, boltstore.ErrFormat) || !strings.Contains(err.Error(), "format 1") {
+		t.Errorf("error %q is not ErrFormat naming format 1", err)
 	}
 }
 

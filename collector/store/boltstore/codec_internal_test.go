@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"testing"
@@ -51,7 +52,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want := sampleRevision()
 			change(&want)
-			got, err := decodeRevision(encodeRevision(nil, &want))
+			got, err := decodeRevision(7, encodeRevision(nil, 7, &want))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,22 +81,63 @@ func TestRecordRoundTrip(t *testing.T) {
 
 func TestDamagedRecordsAreErrors(t *testing.T) {
 	rec := sampleRevision()
-	good := encodeRevision(nil, &rec)
+	good := encodeRevision(nil, 42, &rec)
 	for n := range len(good) {
-		if _, err := decodeRevision(good[:n]); err == nil {
-			t.Errorf("record cut to %d of %d bytes decoded without error", n, len(good))
+		if _, err := decodeRevision(42, good[:n]); !errors.Is(err, ErrDamaged) {
+			t.Errorf("record cut to %d of %d bytes: %v, want ErrDamaged", n, len(good), err)
 		}
 	}
-	if _, err := decodeRevision(append(bytes.Clone(good), 0)); err == nil {
-		t.Error("record with a trailing byte decoded without error")
+	if _, err := decodeRevision(42, append(bytes.Clone(good), 0)); !errors.Is(err, ErrDamaged) {
+		t.Errorf("record with a trailing byte: %v, want ErrDamaged", err)
 	}
 	bad := bytes.Clone(good)
 	bad[0] = 99
-	if _, err := decodeRevision(bad); err == nil {
-		t.Error("record of an unknown format decoded without error")
+	if _, err := decodeRevision(42, bad); !errors.Is(err, ErrDamaged) {
+		t.Errorf("record of an unknown version: %v, want ErrDamaged", err)
 	}
-	if _, _, err := decodePointer([]byte{1, 2}); err == nil {
-		t.Error("short pointer decoded without error")
+	if _, _, err := decodePointer([]byte{1, 2}); !errors.Is(err, ErrDamaged) {
+		t.Errorf("short pointer: %v, want ErrDamaged", err)
+	}
+	if _, err := decodeRevision(43, good); !errors.Is(err, errChecksum) {
+		t.Errorf("record read under another key: %v, want a checksum failure", err)
+	}
+}
+
+// Every single flipped bit of a record is caught by its checksum: none decodes, and
+// none decodes to another value, which is what a flipped bit did before format 4.
+func TestEveryFlippedBitIsCaught(t *testing.T) {
+	rec := sampleRevision()
+	good := encodeRevision(nil, 42, &rec)
+	for i := range len(good) * 8 {
+		bad := bytes.Clone(good)
+		bad[i/8] ^= 1 << (i % 8)
+		if r, err := decodeRevision(42, bad); !errors.Is(err, ErrDamaged) {
+			t.Fatalf("bit %d flipped: decoded %+v, err %v", i, r, err)
+		}
+		if _, _, _, err := scanRecord(42, bad); !errors.Is(err, ErrDamaged) {
+			t.Fatalf("bit %d flipped: the index scan read it (%v)", i, err)
+		}
+	}
+}
+
+// A format-3 record (version 1, no checksum) decodes as such for the migration, and
+// its re-encoding decodes to the same revision.
+func TestVersion1RecordsMigrate(t *testing.T) {
+	rec := sampleRevision()
+	v1 := appendFields([]byte{recordV1}, &rec)
+	r, err := decodeV1(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := decodeRevision(9, encodeRevision(nil, 9, &r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(appendFields(nil, &r), appendFields(nil, &again)) {
+		t.Fatalf("migrated record differs: %+v vs %+v", r, again)
+	}
+	if _, err := decodeRevision(9, v1); !errors.Is(err, ErrDamaged) {
+		t.Errorf("a version-1 record in a format-4 store: %v, want ErrDamaged", err)
 	}
 }
 
@@ -103,24 +145,26 @@ func TestDamagedRecordsAreErrors(t *testing.T) {
 // whatever decodes re-encodes to a record that decodes the same.
 func FuzzDecodeRevision(f *testing.F) {
 	rec := sampleRevision()
-	f.Add(encodeRevision(nil, &rec))
+	f.Add(uint64(1), encodeRevision(nil, 1, &rec))
 	rec.Value, rec.Percent = nil, nil
-	f.Add(encodeRevision(nil, &rec))
-	f.Add([]byte{formatV1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := decodeRevision(b)
+	f.Add(uint64(2), encodeRevision(nil, 2, &rec))
+	f.Add(uint64(3), appendFields([]byte{recordV1}, &rec))
+	f.Add(uint64(0), []byte{recordV2})
+	f.Fuzz(func(t *testing.T, seq uint64, b []byte) {
+		_, _ = decodeRevision(seq, b)
+		_, _, _, _ = scanRecord(seq, b)
+		_, _, _ = decodePointer(b)
+		r, err := decodeUnchecked(b) // the fields, whatever the checksum says
 		if err != nil {
 			return
 		}
-		again, err := decodeRevision(encodeRevision(nil, &r))
+		again, err := decodeRevision(seq, encodeRevision(nil, seq, &r))
 		if err != nil {
 			t.Fatalf("re-encoded record does not decode: %v", err)
 		}
-		if !bytes.Equal(encodeRevision(nil, &r), encodeRevision(nil, &again)) {
+		if !bytes.Equal(encodeRevision(nil, seq, &r), encodeRevision(nil, seq, &again)) {
 			t.Fatalf("record changes across a round trip: %+v vs %+v", r, again)
 		}
-		_, _, _, _ = scanRecord(b)
-		_, _, _ = decodePointer(b)
 	})
 }
 
@@ -128,7 +172,7 @@ func FuzzDecodeRevision(f *testing.F) {
 // alternative: the format exists because start-up decodes every latest value.
 func BenchmarkCodec(b *testing.B) {
 	rec := sampleRevision()
-	bin := encodeRevision(nil, &rec)
+	bin := encodeRevision(nil, 1, &rec)
 	js, err := json.Marshal(rec)
 	if err != nil {
 		b.Fatal(err)
@@ -136,15 +180,21 @@ func BenchmarkCodec(b *testing.B) {
 	b.Run("binary/encode", func(b *testing.B) {
 		var buf []byte
 		for b.Loop() {
-			buf = encodeRevision(buf[:0], &rec)
+			buf = encodeRevision(buf[:0], 1, &rec)
 		}
 		b.ReportMetric(float64(len(bin)), "bytes")
 	})
 	b.Run("binary/decode", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := decodeRevision(bin); err != nil {
+			if _, err := decodeRevision(1, bin); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	b.Run("binary/checksum", func(b *testing.B) { // part of encode and decode
+		b.SetBytes(int64(len(bin)))
+		for b.Loop() {
+			_ = recordSum(1, bin[:len(bin)-4])
 		}
 	})
 	b.Run("json/encode", func(b *testing.B) {

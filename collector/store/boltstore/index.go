@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -28,6 +29,7 @@ type memIndex struct {
 
 	mu       sync.RWMutex
 	err      error                // the scan's failure: the store cannot work
+	last     uint64               // the highest sequence number indexed
 	history  map[string]*[]uint64 // indicator → sequence numbers, ascending
 	idem     map[uint64]uint64    // hash of sender\x00key → sequence number
 	idemMore map[uint64][]uint64  // further sequence numbers when hashes collide
@@ -51,11 +53,15 @@ func newMemIndex() *memIndex {
 	}
 }
 
-// build scans the revisions bucket; stop makes it give up.
-func (x *memIndex) build(db *bolt.DB, stop <-chan struct{}) {
+// build scans the revisions bucket, verifying every record's checksum; stop makes it
+// give up. A damaged record is reported (and so the store takes no writes) and, when
+// its bytes still name an indicator, indexed under it so that History of that
+// indicator reports it instead of leaving it out; its idempotency key is not trusted.
+func (x *memIndex) build(db *bolt.DB, stop <-chan struct{}, report func(key string, err error)) {
 	defer close(x.ready)
+	debug.SetPanicOnFault(true) // this goroutine only: a fault in the mapped file is an error
 	var ik []byte
-	err := db.View(func(tx *bolt.Tx) error {
+	err := safeView(db, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRevisions)
 		// The sequence counts every revision stored: room for all their keys at once
 		// instead of growing the map a dozen times.
@@ -63,9 +69,11 @@ func (x *memIndex) build(db *bolt.DB, stop <-chan struct{}) {
 		c := b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if len(k) != 8 {
-				return fmt.Errorf("revision key %q: %w", k, errCorrupt)
+				report(fmt.Sprintf("revision key %x", k), damaged("revision key %x is not a sequence number", k))
+				continue
 			}
 			seq := binary.BigEndian.Uint64(k)
+			x.last = seq
 			if seq%4096 == 0 {
 				select {
 				case <-stop:
@@ -73,15 +81,16 @@ func (x *memIndex) build(db *bolt.DB, stop <-chan struct{}) {
 				default:
 				}
 			}
-			ind, sender, key, err := scanRecord(v)
+			ind, sender, key, err := scanRecord(seq, v)
 			if err != nil {
-				return fmt.Errorf("record %d: %w", seq, err)
+				e := recordError(seq, v, "", "", err)
+				report(e.key(), e)
+				if e.Indicator != "" {
+					x.addHistory(e.Indicator, seq)
+				}
+				continue
 			}
-			if l, ok := x.history[string(ind)]; ok {
-				*l = append(*l, seq)
-			} else {
-				x.history[string(ind)] = &[]uint64{seq}
-			}
+			x.addHistory(string(ind), seq)
 			if len(key) > 0 {
 				ik = append(append(append(ik[:0], sender...), 0), key...)
 				x.addKey(maphash.Bytes(x.seed, ik), seq)
@@ -93,6 +102,14 @@ func (x *memIndex) build(db *bolt.DB, stop <-chan struct{}) {
 		x.mu.Lock()
 		x.err = fmt.Errorf("boltstore: index the stored revisions: %w", err)
 		x.mu.Unlock()
+	}
+}
+
+func (x *memIndex) addHistory(indicator string, seq uint64) {
+	if l, ok := x.history[indicator]; ok {
+		*l = append(*l, seq)
+	} else {
+		x.history[indicator] = &[]uint64{seq}
 	}
 }
 
@@ -127,11 +144,8 @@ func (x *memIndex) add(entries []indexEntry) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, e := range entries {
-		if l, ok := x.history[e.indicator]; ok {
-			*l = append(*l, e.seq)
-		} else {
-			x.history[e.indicator] = &[]uint64{e.seq}
-		}
+		x.addHistory(e.indicator, e.seq)
+		x.last = max(x.last, e.seq)
 		if e.idemKey != "" {
 			x.addKey(maphash.String(x.seed, e.idemKey), e.seq)
 		}
@@ -151,20 +165,21 @@ func (x *memIndex) idemCandidates(ik string) []uint64 {
 	return append([]uint64{first}, x.idemMore[h]...)
 }
 
-// lookup returns a copy of one indicator's sequence numbers, waiting for the scan.
-func (x *memIndex) lookup(ctx context.Context, indicator string) ([]uint64, error) {
+// lookup returns a copy of one indicator's sequence numbers and the highest sequence
+// number indexed (records after it are not indexed yet), waiting for the scan.
+func (x *memIndex) lookup(ctx context.Context, indicator string) ([]uint64, uint64, error) {
 	select {
 	case <-x.ready:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, 0, ctx.Err()
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.err != nil {
-		return nil, x.err
+		return nil, 0, x.err
 	}
 	if l, ok := x.history[indicator]; ok {
-		return slices.Clone(*l), nil
+		return slices.Clone(*l), x.last, nil
 	}
-	return nil, nil
+	return nil, x.last, nil
 }

@@ -1,0 +1,218 @@
+package notice
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Labelled fields: the words notices put before the units and dates of an item.
+//
+//	lead    牵头单位, 牵头部门, 牵头责任单位, 牵头负责单位, 主责单位, 主要责任单位, 主办单位
+//	resp    责任单位, 责任部门, 实施单位, 负责单位, 落实单位, 承办单位, 责任主体, 实施主体
+//	        (the lead when nothing names one: its first unit, or the one marked (牵头))
+//	coop    配合单位, 协同单位, 协同责任单位, 配合责任单位, 协办单位, 协作单位, 参与单位, 协助单位
+//	leader  责任领导, 牵头领导, 分管领导, 牵头负责领导, 牵头市领导…, 责任人, 联系人: a person,
+//	        never a unit (read and set aside)
+//	due     完成时限, 完成时间, 时间节点, 完成期限, 办结时限, 时限
+//
+// A label counts at the start of the text or after punctuation or a space, followed by a
+// colon; its value runs to the next label (a sentence end inside it ends it).
+var reFieldLabel = regexp.MustCompile(`(?:` +
+	`(?P<leader>(?:牵头负责|牵头|责任|分管|联系|包联|挂帅|包抓|牵头市|牵头县|牵头区|责任市|责任县|责任区|分管市|分管县|分管区|市级|县级|区级)?领导|责任人|联系人)` +
+	`|(?P<coop>(?:协同|配合|协办|协作|参与|协助)(?:责任)?(?:单位|部门))` +
+	`|(?P<lead>牵头(?:责任|负责)?(?:单位|部门)|主责(?:单位|部门)|主要责任(?:单位|部门)|主办(?:单位|部门))` +
+	`|(?P<resp>(?:责任|实施|负责|落实|承办)(?:单位|部门)|责任主体|实施主体)` +
+	`|(?P<due>完成时限|完成时间|时间节点|完成期限|办结时限|时限要求|时间要求|时限)` +
+	`)\s*:`)
+
+// unit is a unit named in a field, as written; lead when it is marked (牵头).
+type unit struct {
+	name string
+	lead bool
+}
+
+// fields are the labelled fields of one item.
+type fields struct {
+	lead, resp, coop []unit
+	leader, due      string
+}
+
+// before joins two sets of fields, f's first.
+func (f fields) before(g fields) fields {
+	join := func(a, b []unit) []unit {
+		if len(a)+len(b) == 0 {
+			return nil
+		}
+		out := make([]unit, 0, len(a)+len(b))
+		return append(append(out, a...), b...)
+	}
+	first := func(a, b string) string {
+		if a != "" {
+			return a
+		}
+		return b
+	}
+	return fields{lead: join(f.lead, g.lead), resp: join(f.resp, g.resp), coop: join(f.coop, g.coop), leader: first(f.leader, g.leader), due: first(f.due, g.due)}
+}
+
+func (f fields) empty() bool {
+	return len(f.lead)+len(f.resp)+len(f.coop) == 0 && f.leader == "" && f.due == ""
+}
+
+// labels finds the labels of s that stand at a boundary.
+func labels(s string) [][]int {
+	if !strings.Contains(s, ":") {
+		return nil // every label ends with a colon
+	}
+	var out [][]int
+	for _, m := range reFieldLabel.FindAllStringSubmatchIndex(s, -1) {
+		if m[0] > 0 {
+			r, _ := utf8.DecodeLastRuneInString(s[:m[0]])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				continue // inside words: 加强组织领导:
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// labelled reads the fields of s, which starts with a label.
+func labelled(s string, ms [][]int) fields {
+	var f fields
+	for i, m := range ms {
+		end := len(s)
+		if i+1 < len(ms) {
+			end = ms[i+1][0]
+		}
+		v := strings.TrimSpace(s[m[1]:end])
+		if j := strings.Index(v, "。"); j >= 0 {
+			v = v[:j]
+		}
+		v = strings.Trim(v, " ;,.、")
+		group := func(name string) bool { k := reFieldLabel.SubexpIndex(name); return m[2*k] >= 0 }
+		switch {
+		case group("leader"):
+			if f.leader == "" {
+				f.leader = v
+			}
+		case group("due"):
+			if f.due == "" {
+				f.due = v
+			}
+		case group("lead"):
+			f.lead = append(f.lead, splitUnitList(v)...)
+		case group("resp"):
+			f.resp = append(f.resp, splitUnitList(v)...)
+		case group("coop"):
+			f.coop = append(f.coop, splitUnitList(v)...)
+		}
+	}
+	return f
+}
+
+// lineFields reads a line that is only labelled fields ("牵头单位:区发改局",
+// "牵头负责领导:张三。 牵头责任单位:县商务局。").
+func lineFields(line string) (fields, bool) {
+	s := strings.TrimLeft(line, "-*·• ")
+	ms := labels(s)
+	if len(ms) == 0 || ms[0][0] != 0 {
+		return fields{}, false
+	}
+	f := labelled(s, ms)
+	return f, !f.empty()
+}
+
+// tailFields finds labelled fields after an item's words: "…。牵头单位:X;配合单位:Y",
+// "… 责任单位: X 完成时限: 2025年6月". It returns where the words end.
+func tailFields(body string) (int, fields, bool) {
+	ms := labels(body)
+	if len(ms) == 0 || ms[0][0] == 0 || !hasHan(body[:ms[0][0]]) {
+		return 0, fields{}, false
+	}
+	at := ms[0][0]
+	if inParens(body[:at]) {
+		return 0, fields{}, false
+	}
+	f := labelled(body[at:], shift(ms, at))
+	if f.empty() {
+		return 0, fields{}, false
+	}
+	// the separator before the fields goes with them: "新增学位1200个。牵头单位:…"
+	words := strings.TrimRight(body[:at], " ")
+	for _, sep := range []string{"。", ".", ";", ","} {
+		if strings.HasSuffix(words, sep) {
+			words = strings.TrimSuffix(words, sep)
+			break
+		}
+	}
+	return len(strings.TrimRight(words, " ")), f, true
+}
+
+func shift(ms [][]int, by int) [][]int {
+	out := make([][]int, len(ms))
+	for i, m := range ms {
+		out[i] = make([]int, len(m))
+		for j, v := range m {
+			if v >= 0 {
+				v -= by
+			}
+			out[i][j] = v
+		}
+	}
+	return out
+}
+
+// inParens reports whether the end of s is inside an open parenthesis.
+func inParens(s string) bool {
+	return strings.Count(s, "(") > strings.Count(s, ")")
+}
+
+// parenFields reads the words of a trailing parenthesis: labelled fields
+// ("责任领导:X;牵头单位:Y;责任单位:Z", "牵头领导:X,责任单位:Y", "配合单位:X、Y") or the
+// wordings "X牵头,相关成员单位配合", "X牵头落实", "X、Y牵头".
+func parenFields(s string) (fields, bool) {
+	s = strings.TrimSpace(s)
+	if ms := labels(s); len(ms) > 0 && ms[0][0] == 0 {
+		f := labelled(s, ms)
+		return f, !f.empty()
+	}
+	if m := reLeadWords.FindStringSubmatch(s); m != nil {
+		l := splitUnitList(m[1])
+		if len(l) == 0 || !looksLikeUnit(l[0].name) {
+			return fields{}, false
+		}
+		return fields{lead: l, coop: splitUnitList(m[2])}, true
+	}
+	return fields{}, false
+}
+
+var reLeadWords = regexp.MustCompile(`^(.+?)(?:按职责分工|按职责|分别)?(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同|按职责分工负责|按职责负责|分工负责|共同负责|负责)(?:落实|推进|实施)?)?$`)
+
+// trailingParen finds a balanced parenthesis closing the text (before a final 。):
+// its start and its inner text. Nested parentheses stay inside: 各县(市、区)政府.
+func trailingParen(s string) (start int, inner string, ok bool) {
+	t := strings.TrimRight(s, "。.; ")
+	if !strings.HasSuffix(t, ")") {
+		return 0, "", false
+	}
+	depth := 0
+	for i := len(t) - 1; i >= 0; i-- {
+		switch t[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+			if depth == 0 {
+				return i, strings.TrimSpace(t[i+1 : len(t)-1]), true
+			}
+		}
+	}
+	return 0, "", false
+}
+
+var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署)$`)
+
+func looksLikeUnit(s string) bool { return reUnitName.MatchString(s) }

@@ -1,0 +1,289 @@
+package notice_test
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/document"
+	"github.com/duban-gov/duban/indicators/notice"
+)
+
+// taskLines summarizes tasks as "N lead ← cooperating、…" with department names.
+func taskLines(c *indicators.Catalog) []string {
+	name := func(id string) string {
+		d, _ := c.Department(id)
+		return d.Name
+	}
+	var out []string
+	for _, t := range c.Tasks {
+		s := fmt.Sprintf("%d %s", t.Num, name(t.Lead))
+		var co []string
+		for _, id := range t.Cooperating {
+			co = append(co, name(id))
+		}
+		if len(co) > 0 {
+			s += " ← " + strings.Join(co, "、")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// targetLines summarizes targets as "id metric measure value unit due" (comparators are
+// the figure rules' business, tested in notice_test.go).
+func targetLines(c *indicators.Catalog) []string {
+	var out []string
+	for _, t := range c.Tasks {
+		for _, g := range t.Targets {
+			out = append(out, fmt.Sprintf("%s %s %s %v%s %s", g.ID, g.Metric, g.Measure, g.Value, g.Unit, g.Due))
+		}
+	}
+	return out
+}
+
+// TestTextLayouts has one case per layout of the notices of other places: the tasks with
+// their leads, and where the layout bears on them, the targets.
+func TestTextLayouts(t *testing.T) {
+	cases := map[string]struct {
+		text     string
+		tasks    []string
+		targets  []string // checked when set
+		title    string   // checked when set
+		noWarn   bool     // no warning at all
+		warnings []string // fragments of expected warnings
+	}{
+		"items numbered 一、 when the list has no finer numbering": {
+			text:  "河清县2025年民生实事项目清单\n一、新建公办幼儿园3所。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)\n三、改造农村户厕2000户。(牵头单位:县农业农村局)",
+			tasks: []string{"1 县教育局", "2 县住建局", "3 县农业农村局"},
+		},
+		"items numbered (一) under 一、 headings": {
+			text:  "2025年重点任务清单\n一、教育\n(一)新建公办幼儿园3所。(牵头单位:县教育局)\n(二)新增学位900个。(牵头单位:县教育局)\n二、交通\n(三)新改建农村公路120公里。(牵头单位:县交通运输局)",
+			tasks: []string{"1 县教育局", "2 县教育局", "3 县交通运输局"},
+		},
+		"numbering restarting in each section runs on through the list": {
+			text:  "2025年重点任务分工方案\n一、主要预期目标\n1.地区生产总值增长6%左右。(牵头单位:县发改局)\n2.固定资产投资增长8%。(牵头单位:县发改局)\n二、重点任务\n1.新增城镇就业2800人。(牵头单位:县人社局)\n2.新增学位900个。(牵头单位:县教育局)",
+			tasks: []string{"1 县发改局", "2 县发改局", "3 县人社局", "4 县教育局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 固定资产投资增速 growth_rate 8% 2025-12-31",
+				"3.1 新增城镇就业 cumulative 2800人 2025-12-31", "4.1 新增学位 cumulative 900个 2025-12-31"},
+			noWarn: true,
+		},
+		"(一) sub-headings between items keep the department section's lead": {
+			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
+			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},
+		},
+		"a parenthesis of several fields gives the lead without punctuation": {
+			text:  "2025年重点任务清单\n1.新增城镇就业3500人。(责任领导:李明;牵头单位:区人社局;责任单位:各街道)\n2.新增学位900个。(牵头领导:张华,责任单位:区教育局)\n3.建成公园2个。(牵头单位:区人社局。)",
+			tasks: []string{"1 区人社局 ← 各街道", "2 区教育局", "3 区人社局"},
+		},
+		"labelled lines after an item ending with 。": {
+			text:    "2025年重点工作分工方案\n一、主要预期目标\n1.努力实现地区生产总值增长6.2%左右。\n牵头单位:区发改局\n责任单位:立山经济开发区,全区经济运行各专班\n2.规模以上工业增加值增长5%左右。\n牵头单位:区工信局\n责任单位:立山经济开发区",
+			tasks:   []string{"1 区发改局 ← 立山经济开发区、全区经济运行各专班", "2 区工信局 ← 立山经济开发区"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6.2% 2025-12-31", "2.1 规模以上工业增加值增速 growth_rate 5% 2025-12-31"},
+			noWarn:  true,
+		},
+		"labelled lines with a leader between": {
+			text:   "2025年重点任务清单\n1.全年实施亿元以上项目60个。\n牵头负责领导:王强。\n牵头责任单位:县发改局。\n协同责任单位:县住建局、县自然资源局。\n2.新增学位900个。\n牵头负责领导:李华。\n牵头责任单位:县教育局。",
+			tasks:  []string{"1 县发改局 ← 县住建局、县自然资源局", "2 县教育局"},
+			noWarn: true,
+		},
+		"inline fields after the text: the deadline is read, not taken for a unit": {
+			text:    "2025年重点任务清单\n1.粮食储备规模稳定在2.3万吨。责任单位: 县发改局 完成时限: 2025年6月\n2.新增学位900个 牵头单位:县教育局 配合单位:县财政局 时间节点:9月底前",
+			tasks:   []string{"1 县发改局", "2 县教育局 ← 县财政局"},
+			targets: []string{"1.1 粮食储备规模 level 23000吨 2025-06-30", "2.1 新增学位 cumulative 900个 2025-09-30"},
+		},
+		"unit names with 、 are kept whole where the list is separated otherwise": {
+			text:  "2025年重点任务清单\n1.新增学位900个。(牵头单位:县教育局;责任单位:各乡、镇人民政府,县财政局)\n2.改造农村公路120公里。(责任单位:县交通运输局、各乡、镇人民政府)",
+			tasks: []string{"1 县教育局 ← 各乡、镇人民政府、县财政局", "2 县交通运输局 ← 各乡、镇人民政府"},
+		},
+		"a unit marked (牵头) leads and a note after the list is no unit": {
+			text:  "2025年重点工作责任分解\n1.新增城市停车泊位1500个。(责任单位:县公安局、县住建局(牵头))\n2.力争减轻企业各类负担200亿元。\n责任单位:市经信局、市财政局、市税务局(列第一位者为工作牵头单位或汇总单位,下同)",
+			tasks: []string{"1 县住建局 ← 县公安局", "2 市经信局 ← 市财政局、市税务局"},
+		},
+		"分别 pairs give one target each": {
+			text:  "2025年重点任务清单\n1.城乡居民人均可支配收入分别增长6%、6.5%。(牵头单位:县统计局)\n2.一般公共预算收入、税收收入分别增长5%和6%。(牵头单位:县财政局)\n3.城镇、农村居民人均可支配收入分别达到4.5万元、2万元。(牵头单位:县统计局)",
+			tasks: []string{"1 县统计局", "2 县财政局", "3 县统计局"},
+			targets: []string{
+				"1.1 城镇居民人均可支配收入增速 growth_rate 6% 2025-12-31", "1.2 农村居民人均可支配收入增速 growth_rate 6.5% 2025-12-31",
+				"2.1 一般公共预算收入增速 growth_rate 5% 2025-12-31", "2.2 税收收入增速 growth_rate 6% 2025-12-31",
+				"3.1 城镇居民人均可支配收入 level 45000元 2025-12-31", "3.2 农村居民人均可支配收入 level 20000元 2025-12-31",
+			},
+		},
+		"a table copied from a web page one cell per line with trailing bars": {
+			text:    "2025年重点任务分解表\n序号|\n重点任务|\n牵头单位|\n配合单位|\n完成时限|\n1|\n新增城镇就业2800人|\n县人社局|\n各乡镇人民政府|\n2025年12月底|\n2|\n建成5G基站300个|\n县工信局|\n|\n2025年10月|",
+			tasks:   []string{"1 县人社局 ← 各乡镇人民政府", "2 县工信局"},
+			targets: []string{"1.1 新增城镇就业 cumulative 2800人 2025-12-31", "2.1 建成5G基站 cumulative 300个 2025-10-31"},
+			noWarn:  true,
+		},
+		"a table copied one cell per line without bars, an empty cell left out": {
+			text:    "2025年重点任务分解表\n序号\n工作任务\n牵头单位\n配合单位\n完成时限\n1\n新建城市公园2个\n县住建局\n县自然资源局\n年底前\n2\n新增学位900个\n县教育局\n9月底前\n二、其他事项",
+			tasks:   []string{"1 县住建局 ← 县自然资源局", "2 县教育局"},
+			targets: []string{"1.1 新建城市公园 cumulative 2个 2025-12-31", "2.1 新增学位 cumulative 900个 2025-09-30"},
+		},
+		"a table copied one cell per line with a bar on each, bar-only lines between rows and columns no rule reads": {
+			text:  "附件:\n|\n河清县2025年民生实事项目清单 |\n||||\n|\n序号 |\n项目名称 |\n建设地点 |\n建设时间 |\n年度投资(万元) |\n责任单位 |\n|\n1 |\n城东幼儿园建设项目 |\n城关镇 |\n2025 |\n800 |\n教体局 |\n|\n2 |\n农村道路提升项目 |\n各乡镇 |\n2025 |\n1200 |\n交通局、各乡镇 |",
+			tasks: []string{"1 教体局", "2 交通局 ← 各乡镇"},
+		},
+		"a title as 【tag】X关于…的通知 names the issuer": {
+			text:  "【保基本民生】河清县民生工作领导小组办公室关于2025年实施20项民生实事的通知\n一、促进就业(1项)\n1.新增城镇就业2800人(牵头单位:县人社局)",
+			title: "2025年实施20项民生实事",
+			tasks: []string{"1 县人社局"},
+		},
+		"(1) (2) numbering the parts of an item 1.": {
+			text:    "2025年重点任务清单\n一、扩大投资\n1.推进项目建设。\n(1)新开工项目30个。\n(2)竣工项目20个。\n牵头单位:县发改局\n2.新增规上企业10家。(牵头单位:县工信局)\n二、民生\n(1)新增学位900个。(牵头单位:县教育局)",
+			tasks:   []string{"1 县发改局", "2 县工信局", "3 县教育局"},
+			targets: []string{"1.1 新开工项目 cumulative 30个 2025-12-31", "1.2 竣工项目 cumulative 20个 2025-12-31", "2.1 新增规上企业 cumulative 10家 2025-12-31", "3.1 新增学位 cumulative 900个 2025-12-31"},
+			noWarn:  true,
+		},
+		"table rows numbered 一, 二": {
+			text:   "2025年民生实事\n序号|实事项目|责任单位\n一|新增学位900个|县教育局\n二|新建公园2个|县住建局",
+			tasks:  []string{"1 县教育局", "2 县住建局"},
+			noWarn: true,
+		},
+		"a department's name alone as a heading": {
+			text:  "2025年重点任务清单\n一、县教育局\n1.新增学位900个。\n二、县住建局\n2.改造老旧小区12个。\n三、推进城市更新\n3.新建公园2个。(牵头单位:县住建局)",
+			tasks: []string{"1 县教育局", "2 县住建局", "3 县住建局"},
+		},
+		"signs and ranges in a table of indicators": {
+			text:    "2025年主要指标\n序号|指标名称|单位|2025年目标|牵头单位\n1|地区生产总值增速|%|≥6|县发改局\n2|固定资产投资增长|%|6%-7%|县发改局\n3|城镇调查失业率|%|≤5.5|县人社局",
+			tasks:   []string{"1 县发改局", "2 县发改局", "3 县人社局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 固定资产投资增速 growth_rate 6% 2025-12-31", "3.1 城镇调查失业率 level 5.5% 2025-12-31"},
+			noWarn:  true,
+		},
+		"a department's section without a number, and units that share their work": {
+			text:  "2025年重点任务清单\n县发改局牵头(1项)\n1.新开工项目30个。\n县政府办公室(1项)\n2.全面实施行政许可事项清单管理。(县政府办公室、县审改办牵头,县级各有关部门及各乡镇政府按职责分工负责)\n二、营商环境\n3.新增市场主体2000户。(县市场监管局、县税务局按职责分工负责)",
+			tasks: []string{"1 县发改局", "2 县政府办公室 ← 县审改办、各乡镇政府", "3 县市场监管局 ← 县税务局"},
+		},
+		"a table copied from a browser with tabs": {
+			text:  "2025年重点工作任务分解表\n序号\t工作任务\t责任单位\t完成时限\n1\t地区生产总值增长6%左右\t县发改局、县统计局\t全年\n2\t新增规上工业企业10家\t县工信局\t2025年12月",
+			tasks: []string{"1 县发改局 ← 县统计局", "2 县工信局"},
+		},
+		"table header words 重点工作, 牵头责任单位, 协同责任单位, 责任领导": {
+			text:    "2025年重点工作任务分解表\n序号|重点工作|责任领导|牵头责任单位|协同责任单位|时间节点\n1|新增城镇就业2800人|张明|县人社局|各乡镇人民政府|2025年11月",
+			tasks:   []string{"1 县人社局 ← 各乡镇人民政府"},
+			targets: []string{"1.1 新增城镇就业 cumulative 2800人 2025-11-30"},
+			noWarn:  true,
+		},
+		"a 责任单位 column leads when no column is 牵头, and 分管领导 is no unit": {
+			text:  "2025年民生实事任务分解\n序号|工作事项|分管领导|责任单位|完成时间\n1|新增学位900个|李华|县教育局、县财政局|9月底前\n2|改造老旧小区12个|王强|县住建局(牵头)、县财政局|年底前",
+			tasks: []string{"1 县教育局 ← 县财政局", "2 县住建局 ← 县财政局"},
+		},
+		"主要任务 and 协同单位 columns in another order": {
+			text:  "2025年重点任务清单\n主要任务|完成时限|协同单位|牵头单位|序号\n建成公园2个|年底前|县财政局|县住建局|1",
+			tasks: []string{"1 县住建局 ← 县财政局"},
+		},
+		"a header over two rows": {
+			text:  "2025年重点任务清单\n序号|工作任务|责任单位|\n||牵头单位|配合单位\n1|新增学位900个|县教育局|县财政局",
+			tasks: []string{"1 县教育局 ← 县财政局"},
+		},
+		"a table of metrics, units and targets (目标责任书)": {
+			text:  "2025年目标责任书\n序号|指标名称|单位|年度目标|责任单位\n1|地区生产总值增长|%|6左右|县发改局\n2|城镇新增就业|万人|1.2|县人社局\n3|一般公共预算收入|亿元|35|县财政局",
+			tasks: []string{"1 县发改局", "2 县人社局", "3 县财政局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 城镇新增就业 cumulative 12000人 2025-12-31",
+				"3.1 一般公共预算收入 cumulative 3.5e+09元 2025-12-31"},
+		},
+		"the unit word before the figure": {
+			text:    "2025年民生实事\n1.养老服务中心服务人次达200万以上。(牵头单位:县民政局)\n2.参保人数达到50万。(牵头单位:县医保局)",
+			tasks:   []string{"1 县民政局", "2 县医保局"},
+			targets: []string{"1.1 养老服务中心服务人次 cumulative 2e+06人次 2025-12-31", "2.1 参保人数 cumulative 500000人 2025-12-31"},
+		},
+		"levels that are not sums": {
+			text: "2025年重点任务清单\n1.千人托位数达到4.5个,人均公园绿地面积达到15平方米。(牵头单位:县卫健局)\n2.粮食储备规模稳定在23万吨,原煤产量稳定在1.7亿吨左右。(牵头单位:县发改局)",
+			targets: []string{"1.1 千人托位数 level 4.5个 2025-12-31", "1.2 人均公园绿地面积 level 15平方米 2025-12-31",
+				"2.1 粮食储备规模 level 230000吨 2025-12-31", "2.2 原煤产量 cumulative 1.7e+08吨 2025-12-31"},
+			tasks: []string{"1 县卫健局", "2 县发改局"},
+		},
+		"leading verbs are kept out of metric names": {
+			text:    "2025年重点任务清单\n1.努力实现地区生产总值增长6%左右。(牵头单位:县发改局)\n2.力争实现社会消费品零售总额增长7%。(牵头单位:县商务局)",
+			tasks:   []string{"1 县发改局", "2 县商务局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 社会消费品零售总额增速 growth_rate 7% 2025-12-31"},
+		},
+		"the plan title after a tag line, wrapping onto a second line": {
+			text:  "【保基本民生】\n河清县2025年十件民生实事\n项目清单\n一、新增学位900个。(牵头单位:县教育局)",
+			title: "河清县2025年十件民生实事项目清单",
+			tasks: []string{"1 县教育局"},
+		},
+		"the notice's letter numbered 一、二、 is not the list": {
+			text:  "河清县人民政府办公室关于印发2025年民生实事项目清单的通知\n一、提高思想认识。各单位要高度重视。\n二、加强督查考核。\n河清县人民政府办公室\n2025年2月1日\n(此件公开发布)\n附件\n一、新增学位900个。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)",
+			title: "2025年民生实事项目清单",
+			tasks: []string{"1 县教育局", "2 县住建局"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, warns := notice.ParseDocument(document.FromText(tc.text), notice.Options{Year: 2025})
+			if got := taskLines(c); !reflect.DeepEqual(got, tc.tasks) {
+				t.Errorf("tasks\n got %q\nwant %q\n(warnings %v)", got, tc.tasks, warns)
+			}
+			if tc.targets != nil {
+				if got := targetLines(c); !reflect.DeepEqual(got, tc.targets) {
+					t.Errorf("targets\n got %q\nwant %q", got, tc.targets)
+				}
+			}
+			if tc.title != "" && c.Plan.Title != tc.title {
+				t.Errorf("title %q, want %q", c.Plan.Title, tc.title)
+			}
+			if tc.noWarn && len(warns) > 0 {
+				t.Errorf("warnings %v", warns)
+			}
+			for _, d := range c.Departments {
+				if d.Name != strings.Trim(d.Name, " 。.;；,，、:：)）(（") {
+					t.Errorf("department name %q has punctuation on it", d.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestTheSameOfficeIsOneDepartment: however an office is written around its name, it is
+// one department with one id.
+func TestTheSameOfficeIsOneDepartment(t *testing.T) {
+	text := "2025年重点任务清单\n1.新增学位900个。(牵头单位:县教育局;)\n2.建成公园2个。\n牵头单位:县教育局。\n3.新增就业2800人。(牵头领导:张华,责任单位:县教育局)\n" +
+		"4.改造小区12个。牵头单位: 县教育局 完成时限: 2025年6月\n5.建成学校1所。(责任单位:县教育局(牵头)、各乡、镇人民政府)\n6.新增学位100个。(责任单位:各乡镇人民政府)"
+	c, warns := notice.Parse(text, notice.Options{Year: 2025})
+	// 各乡镇人民政府 leads task 6: the name a lead is written with is the department's name
+	want := []indicators.Department{{ID: "jyj", Name: "县教育局"}, {ID: "gxzzf", Name: "各乡镇人民政府"}}
+	if !reflect.DeepEqual(c.Departments, want) {
+		t.Fatalf("departments %v, want %v (warnings %v)", c.Departments, want, warns)
+	}
+	for _, task := range c.Tasks[:5] {
+		if task.Lead != "jyj" {
+			t.Errorf("task %d lead %q", task.Num, task.Lead)
+		}
+	}
+}
+
+func TestWarningsNameTableRows(t *testing.T) {
+	doc := &document.Document{Format: document.HTML, Lines: []document.Line{
+		{Text: "2025年重点任务清单", Pos: document.Pos{Line: 3}},
+		{Cells: []string{"序号", "工作任务", "牵头单位"}, Pos: document.Pos{Table: 1, Row: 1}},
+		{Cells: []string{"1", "新增学位900个", ""}, Pos: document.Pos{Table: 1, Row: 2}},
+		{Cells: []string{"甲", "新增学位900个", "县教育局"}, Pos: document.Pos{Table: 1, Row: 3}},
+	}}
+	_, warns := notice.ParseDocument(doc, notice.Options{})
+	var got []string
+	for _, w := range warns {
+		got = append(got, w.String())
+	}
+	want := []string{`table 1 row 3: table row without a number in column 1: "甲|新增学位900个|县教育局"`, "table 1 row 2: task 1 has no lead department"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("warnings\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestDatesAsDeadlines: deadlines written as dates (as Excel shows a date cell) are read,
+// and give the plan its year when nothing above the list does.
+func TestDatesAsDeadlines(t *testing.T) {
+	text := "重点任务分解表\n序号|工作任务|牵头单位|完成时限\n1|新增学位900个|县教育局|06-30-25\n2|建成公园2个|县住建局|2025/9/30\n3|新增就业2800人|县人社局|2025.10\n4|改造小区12个|县住建局|2025"
+	c, warns := notice.Parse(text, notice.Options{})
+	var dues []string
+	for _, task := range c.Tasks {
+		dues = append(dues, string(task.Targets[0].Due))
+	}
+	want := []string{"2025-06-30", "2025-09-30", "2025-10-31", "2025-12-31"}
+	if c.Plan.Year != 2025 || !reflect.DeepEqual(dues, want) || len(warns) > 0 {
+		t.Fatalf("year %d, dues %q, want %q (warnings %v)", c.Plan.Year, dues, want, warns)
+	}
+}

@@ -1,0 +1,614 @@
+package notice
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Tables. A header row is found by its words, whatever the order of its columns:
+//
+//	num     序号, 编号
+//	text    工作任务, 目标任务, 重点任务, 重点工作, 主要任务, 工作事项, 任务内容, 项目名称,
+//	        实事项目, 建设内容…: the task's words; several such columns are read in order
+//	goal    年度目标, 目标要求, 工作目标, 目标值, 预期目标…: more words of the task (the
+//	        figure, when a metric column names what it measures)
+//	metric  指标名称, 主要指标, 考核指标 (a 目标责任书 table: the metric, the figure and its unit
+//	        in three columns are read as "metric figure unit")
+//	unit    单位, 计量单位 (of the figure)
+//	lead    牵头单位, 牵头部门, 牵头责任单位, 主责单位
+//	resp    责任单位, 责任部门, 实施单位: the lead when the table has no 牵头 column (its
+//	        first unit, or the one marked (牵头)), else cooperating
+//	coop    配合单位, 协同单位, 协同责任单位, 协办单位
+//	due     完成时限, 时间节点, 完成时间
+//	leader  责任领导, 分管领导, 牵头领导: a person, never a unit
+//
+// A header over two rows (责任单位 above 牵头单位 | 配合单位) is read as one. Rows take
+// their number from the num column (a row without one continues the numbering; a row
+// numbered 一, 二 without units is a section heading); a row repeating the number and
+// words of the row above (merged cells carried down) adds its words to that task. A table
+// without a header row that follows one with the same columns (a table broken over pages)
+// reads as its continuation.
+
+type colKind int
+
+const (
+	colNone colKind = iota
+	colNum
+	colText
+	colGoal
+	colMetric
+	colUnit
+	colLead
+	colResp
+	colCoop
+	colDue
+	colLeader
+	colOther // 备注, 类别, 进展情况: known, not read
+)
+
+var (
+	reColNum    = regexp.MustCompile(`^(?:序号|编号|序|No\.?)$`)
+	reColLeader = regexp.MustCompile(`领导|责任人|联系人`)
+	reColLead   = regexp.MustCompile(`牵头|主责|主要责任|主办`)
+	reColCoop   = regexp.MustCompile(`配合|协同|协办|协作|参与|协助|会同`)
+	reColResp   = regexp.MustCompile(`责任单位|责任部门|实施单位|实施主体|承办单位|负责单位|负责部门|落实单位|责任主体|责任处室|责任科室`)
+	reColDue    = regexp.MustCompile(`时限|时间|节点|期限|进度安排`)
+	reColUnit   = regexp.MustCompile(`^(?:计量)?单位$`)
+	reColMetric = regexp.MustCompile(`指标`)
+	reColText   = regexp.MustCompile(`任务|工作|事项|内容|项目|举措|措施|名称|实事`)
+	reColGoal   = regexp.MustCompile(`目标|指标值|预期`)
+	reColOther  = regexp.MustCompile(`备注|进展|完成情况|说明|类别|类型|领域|分类|板块|序时`)
+)
+
+// classify tells what a header cell names.
+func classify(cell string) colKind {
+	c := strings.Join(strings.Fields(cell), "")
+	c = strings.TrimRight(c, ":")
+	switch {
+	case c == "" || utf8.RuneCountInString(c) > 14:
+		return colNone
+	case reColNum.MatchString(c):
+		return colNum
+	case reColLeader.MatchString(c):
+		return colLeader
+	case reColLead.MatchString(c):
+		return colLead
+	case reColCoop.MatchString(c):
+		return colCoop
+	case reColResp.MatchString(c):
+		return colResp
+	case reColOther.MatchString(c):
+		return colOther
+	case reColDue.MatchString(c):
+		return colDue
+	case reColUnit.MatchString(c):
+		return colUnit
+	case strings.Contains(c, "任务"):
+		return colText // 目标任务
+	case reColMetric.MatchString(c) && !strings.Contains(c, "目标"):
+		return colMetric
+	case reColGoal.MatchString(c):
+		return colGoal
+	case reColText.MatchString(c):
+		return colText
+	}
+	return colNone
+}
+
+// isHeaderRow reports whether cells are a table's header: short cells naming the task's
+// words and its units.
+func isHeaderRow(cells []string) bool {
+	var words, units, filled, known int
+	for _, c := range cells {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		filled++
+		k := classify(c)
+		if k == colNone {
+			continue
+		}
+		known++
+		switch k {
+		case colText, colGoal, colMetric:
+			words++
+		case colLead, colResp:
+			units++
+		}
+	}
+	return words > 0 && units > 0 && filled >= 3 && known*3 >= filled*2
+}
+
+// tableLayout remembers which column holds what.
+type tableLayout struct {
+	width                                                int
+	num, metric, value, unit, lead, resp, coop, due, ldr int
+	text                                                 []int // the task's words, in order
+	leadIsResp                                           bool  // the lead column is a 责任单位 column
+	header                                               []string
+}
+
+func newLayout(cells []string) *tableLayout {
+	tl := &tableLayout{width: len(cells), num: -1, metric: -1, value: -1, unit: -1, lead: -1, resp: -1, coop: -1, due: -1, ldr: -1, header: cells}
+	var goals []int
+	set := func(p *int, i int) {
+		if *p < 0 {
+			*p = i
+		}
+	}
+	for i, c := range cells {
+		switch classify(c) {
+		case colNum:
+			set(&tl.num, i)
+		case colText:
+			tl.text = append(tl.text, i)
+		case colGoal:
+			goals = append(goals, i)
+		case colMetric:
+			set(&tl.metric, i)
+		case colUnit:
+			set(&tl.unit, i)
+		case colLead:
+			set(&tl.lead, i)
+		case colResp:
+			set(&tl.resp, i)
+		case colCoop:
+			set(&tl.coop, i)
+		case colDue:
+			set(&tl.due, i)
+		case colLeader:
+			set(&tl.ldr, i)
+		}
+	}
+	if tl.metric >= 0 && len(goals) > 0 {
+		tl.value, goals = goals[0], goals[1:]
+	}
+	tl.text = append(tl.text, goals...)
+	if tl.lead < 0 && tl.resp >= 0 {
+		tl.lead, tl.resp, tl.leadIsResp = tl.resp, -1, true // 责任单位 leads when no column is 牵头
+	}
+	return tl
+}
+
+// merge reads a second header row under the first: a filled cell names its column.
+func (tl *tableLayout) merge(sub []string) *tableLayout {
+	names := make([]string, max(len(tl.header), len(sub)))
+	for i := range names {
+		if i < len(sub) && strings.TrimSpace(sub[i]) != "" {
+			names[i] = sub[i]
+		} else if i < len(tl.header) {
+			names[i] = tl.header[i]
+		}
+	}
+	return newLayout(names)
+}
+
+// isSubHeader reports whether a row under a header names columns too.
+func isSubHeader(cells []string) bool {
+	filled := 0
+	for _, c := range cells {
+		if strings.TrimSpace(c) == "" {
+			continue
+		}
+		filled++
+		if classify(c) == colNone {
+			return false
+		}
+	}
+	return filled > 0
+}
+
+func (p *parser) newTable(no, width int) {
+	p.tableNo = no
+	p.lastRow = nil
+	p.sectionSince = true
+	if p.table != nil && p.table.width != width {
+		p.table = nil // a table of other columns, whose header comes next or which is no list
+	}
+}
+
+func cellOf(cells []string, i int) string {
+	if i >= 0 && i < len(cells) {
+		return strings.TrimSpace(cells[i])
+	}
+	return ""
+}
+
+// cellWords joins a cell's lines as one text; cellUnits as one list.
+func cellWords(s string) string { return strings.ReplaceAll(s, "\n", "") }
+func cellUnits(s string) string {
+	s = strings.ReplaceAll(s, "\n", ",")
+	if placeholder[strings.TrimSpace(s)] {
+		return ""
+	}
+	return s
+}
+
+// tableRow reads a table row: a header, a task, or a row to read as lines of text
+// (returned when handled is false: the one cell of a heading row, label-value pairs).
+func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []string) {
+	cells := make([]string, len(raw))
+	for i, c := range raw {
+		cells[i] = strings.TrimSpace(normalize(c))
+	}
+	if isHeaderRow(cells) {
+		p.table = newLayout(cells)
+		p.tableSub, p.chineseRows, p.lastRow = true, false, nil
+		p.started = true
+		p.sectionSince = true
+		return true, nil
+	}
+	tl := p.table
+	if tl == nil {
+		return false, rowLines(cells)
+	}
+	if p.tableSub {
+		p.tableSub = false
+		if isSubHeader(cells) {
+			p.table = tl.merge(cells)
+			return true, nil
+		}
+	}
+	if strings.Trim(strings.Join(cells, ""), "|-: ") == "" {
+		return true, nil // an empty row or a markdown separator row
+	}
+	if only, ok := oneText(cells); ok {
+		return false, []string{only} // a heading inside the table
+	}
+	get := func(i int) string { return cellOf(cells, i) }
+	words := p.rowWords(tl, cells)
+	text := ""
+	if len(tl.text) > 0 && tl.text[0] < len(orig) {
+		text = cellWords(strings.TrimSpace(orig[tl.text[0]]))
+	}
+	if text == "" {
+		text = words
+	}
+	var num int
+	numText := strings.Trim(get(tl.num), ".、() ")
+	switch {
+	case tl.num < 0:
+		num = len(p.tasks) + 1
+	case numText == "":
+		if words == "" {
+			return true, nil
+		}
+		num = p.lastWritten + 1
+	default:
+		var err error
+		num, err = strconv.Atoi(numText)
+		if err != nil || num <= 0 {
+			cn := chineseNumber(numText)
+			switch {
+			case cn > 0 && get(tl.lead) == "":
+				return false, []string{numText + "、" + words} // 一 | 经济发展: a section heading
+			case cn > 0 && (p.chineseRows || p.lastRow == nil):
+				num, p.chineseRows = cn, true // a list numbered 一, 二… throughout
+			default:
+				p.warn(n, "table row without a number in column %d: %q", tl.num+1, clip(strings.Join(cells, "|"), 40))
+				return true, nil
+			}
+		}
+	}
+	if words == "" {
+		p.warn(n, "table row %d has no task text", num)
+		return true, nil
+	}
+	f := fields{due: get(tl.due), leader: get(tl.ldr)}
+	leadUnits := splitUnitList(cellUnits(get(tl.lead)))
+	if tl.leadIsResp {
+		f.resp = leadUnits // a 责任单位 column: its first unit leads
+	} else {
+		f.lead = leadUnits
+		f.resp = splitUnitList(cellUnits(get(tl.resp)))
+	}
+	f.coop = splitUnitList(cellUnits(get(tl.coop)))
+	if placeholder[f.due] {
+		f.due = ""
+	}
+	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && num == p.lastWritten && len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
+		// the row above continues: its number and words were merged cells carried down
+		if extra := strings.TrimPrefix(words, p.lastRowFirst); strings.Trim(extra, "。;, ") != "" {
+			last.given = last.given.before(f)
+			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+strings.Trim(extra, "。;, "))
+		}
+		return true, nil
+	}
+	p.started = true
+	t := p.addTask(n, num, words, text, &f)
+	p.lastRow = t
+	p.lastRowFirst = ""
+	if len(tl.text) > 0 {
+		p.lastRowFirst = cellWords(get(tl.text[0]))
+	}
+	return true, nil
+}
+
+// rowWords are the words of a task row: its text columns in order, and "metric figure
+// unit" for a table of indicators.
+func (p *parser) rowWords(tl *tableLayout, cells []string) string {
+	var parts []string
+	for _, i := range tl.text {
+		if w := cellWords(cellOf(cells, i)); w != "" && !placeholder[w] {
+			parts = append(parts, w)
+		}
+	}
+	if tl.metric >= 0 {
+		m := cellWords(cellOf(cells, tl.metric))
+		v := cellWords(cellOf(cells, tl.value))
+		u := cellOf(cells, tl.unit)
+		if v != "" && u != "" && !placeholder[u] && !startsWithQty(strings.TrimLeft(v, "增长下降提高降低达到为约 ")) {
+			if i := strings.IndexFunc(v, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') }); i < 0 {
+				v += u // 6 + % → 6%
+			} else if i > 0 && strings.IndexAny(v[:i], "0123456789") >= 0 {
+				v = v[:i] + u + v[i:] // 6左右 + % → 6%左右
+			} else {
+				v += u
+			}
+		}
+		if m != "" {
+			parts = append(parts, m+v)
+		}
+	}
+	var b strings.Builder
+	for i, s := range parts {
+		if i > 0 && !endsSentence(parts[i-1]) && !strings.HasSuffix(parts[i-1], ",") {
+			b.WriteString("。")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// oneText is the text of a row whose filled cells all say the same (a heading spread
+// over merged cells).
+func oneText(cells []string) (string, bool) {
+	only := ""
+	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		if only != "" && c != only {
+			return "", false
+		}
+		only = c
+	}
+	return cellWords(only), only != ""
+}
+
+// rowLines reads a row outside any task table as lines: label-value pairs (发文字号 |
+// 长政办函〔2026〕1号, 索引号: | …) as "label:value", one filled cell as that line, else
+// the cells joined.
+func rowLines(cells []string) []string {
+	if only, ok := oneText(cells); ok {
+		return strings.Split(only, "\n")
+	}
+	var filled []string
+	for _, c := range cells {
+		if c != "" {
+			filled = append(filled, strings.ReplaceAll(c, "\n", " "))
+		}
+	}
+	if len(filled)%2 == 0 {
+		var pairs []string
+		for i := 0; i < len(filled); i += 2 {
+			k := strings.TrimRight(strings.Join(strings.Fields(filled[i]), ""), ":")
+			if utf8.RuneCountInString(k) > 8 || !metaKey[k] {
+				pairs = nil
+				break
+			}
+			pairs = append(pairs, k+":"+filled[i+1])
+		}
+		if pairs != nil {
+			return pairs
+		}
+	}
+	return []string{strings.Join(filled, " ")}
+}
+
+var metaKey = map[string]bool{
+	"索引号": true, "发文字号": true, "文号": true, "发布机构": true, "发文机关": true, "发文单位": true,
+	"标题": true, "名称": true, "成文日期": true, "成文时间": true, "发布日期": true, "发布时间": true,
+	"主题词": true, "主题分类": true, "有效性": true, "信息分类": true, "组配分类": true, "公开方式": true,
+	"来源": true, "体裁分类": true, "政策咨询机关": true, "政策咨询电话": true, "生成日期": true,
+}
+
+// Tables copied from a web page one cell per line:
+//
+//	序号
+//	工作任务
+//	牵头单位
+//	完成时限
+//	1
+//	新增城镇就业1.2万人
+//	县人社局
+//	2025年12月
+//	2
+//	…
+//
+// (each cell may end with "|"). The header is a run of header words, one per line,
+// starting with 序号; a row starts at the line holding the next number alone.
+
+var reBareNum = regexp.MustCompile(`^(\d{1,4})[.、]?$`)
+
+// reHeaderWord is a header cell the columns do not name (建设地点, 年度投资金额(万元)).
+var reHeaderWord = regexp.MustCompile(`^[^,。;:、]{1,14}$`)
+
+func cellLine(s string) string {
+	return strings.TrimSpace(strings.TrimRight(strings.TrimSpace(normalize(s)), "|"))
+}
+
+// verticalTables finds such tables in text and turns them into rows.
+func (p *parser) verticalTables() {
+	for i := 0; i < len(p.in); i++ {
+		if p.in[i].cells != nil || classify(cellLine(p.in[i].raw)) != colNum {
+			continue
+		}
+		var hdr []string
+		var hdrAt []int
+		j := i
+		for ; j < len(p.in) && p.in[j].cells == nil; j++ {
+			c := cellLine(p.in[j].raw)
+			if c == "" {
+				continue
+			}
+			if k := classify(c); k == colNum && len(hdr) > 0 || reBareNum.MatchString(c) || k == colNone && !reHeaderWord.MatchString(c) {
+				break // the first row, or no header word
+			}
+			hdr = append(hdr, c)
+			hdrAt = append(hdrAt, j)
+		}
+		if len(hdr) < 3 || !isHeaderRow(hdr) {
+			continue
+		}
+		rows, end := p.verticalRows(j, len(hdr)-1)
+		if len(rows) == 0 {
+			continue
+		}
+		for _, k := range hdrAt[1:] {
+			p.in[k].skip = true
+		}
+		p.in[i].cells, p.in[i].split, p.in[i].raw = hdr, true, strings.Join(hdr, " | ")
+		for k := j; k < end; k++ {
+			p.in[k].skip = true
+		}
+		for _, r := range rows {
+			cells := assignCells(hdr[1:], r.cells, r.num)
+			p.in[r.at] = input{raw: strings.Join(cells, " | "), cells: cells, split: true, pos: p.in[r.at].pos}
+		}
+		i = end - 1
+	}
+}
+
+type vrow struct {
+	at    int // input of the row's number
+	num   string
+	cells []string
+}
+
+// verticalRows reads rows from input j on, each a number alone then up to width cells.
+func (p *parser) verticalRows(j, width int) (rows []vrow, end int) {
+	expect := 0
+	var cur *vrow
+	k := j
+	for ; k < len(p.in); k++ {
+		if p.in[k].cells != nil {
+			break
+		}
+		c := cellLine(p.in[k].raw)
+		if c == "" {
+			if cur != nil && len(cur.cells) < width && strings.TrimSpace(p.in[k].raw) == "|" {
+				cur.cells = append(cur.cells, "") // an empty cell with its bar
+			}
+			continue
+		}
+		if m := reBareNum.FindStringSubmatch(c); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			if expect == 0 || n == expect {
+				if cur != nil {
+					rows = append(rows, *cur)
+				}
+				cur = &vrow{at: k, num: m[1]}
+				expect = n + 1
+				continue
+			}
+		}
+		if cur == nil || isChromeish(c) || reSection.MatchString(c) {
+			break // a heading or the page's furniture ends the table
+		}
+		if len(cur.cells) >= width {
+			break // the row is full and no row follows: the table ended
+		}
+		cur.cells = append(cur.cells, c)
+	}
+	if cur != nil {
+		rows = append(rows, *cur)
+	}
+	return rows, k
+}
+
+func isChromeish(s string) bool {
+	return strings.HasPrefix(s, "扫一扫") || strings.HasPrefix(s, "文件下载") || strings.HasPrefix(s, "打印") || strings.HasPrefix(s, "关闭")
+}
+
+// assignCells places a row's cells under the header's columns. Cells left empty in the
+// page leave no line, so a short row (or one whose cells do not fit their columns) is
+// matched by what each cell looks like: a deadline goes to the deadline column, unit
+// names to the unit columns.
+func assignCells(header, cells []string, num string) []string {
+	out := make([]string, len(header)+1)
+	out[0] = num
+	if len(cells) == len(header) {
+		fitting := true
+		for i, c := range cells {
+			fitting = fitting && (c == "" || fits(classify(header[i]), c))
+		}
+		if fitting {
+			copy(out[1:], cells)
+			return out
+		}
+	}
+	h := 0
+	for _, c := range cells {
+		for h < len(header) && !fits(classify(header[h]), c) {
+			h++
+		}
+		if h == len(header) {
+			break
+		}
+		out[h+1] = c
+		h++
+	}
+	return out
+}
+
+var reDueCell = regexp.MustCompile(`^(?:20\d\d年)?.{0,8}(?:年|月|日|季度|年底|年内|全年|长期|持续|上半年|下半年|底前|前)`)
+
+// Deadlines written as dates: 2025, 2025-06-30, 2025/6/30, 2025.6, 06-30-25 (Excel's m-d-yy).
+var (
+	reDateCell = regexp.MustCompile(`^(?:20\d\d(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?|\d{1,2}-\d{1,2}-\d\d)$`)
+	reYMD      = regexp.MustCompile(`^(?P<y>20\d\d)(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?)?$`)
+	reMDY      = regexp.MustCompile(`^(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d\d)$`)
+)
+
+// deadlineText writes a deadline given as a date in words the deadline rules read
+// (2025-06-30 → 2025年6月30日, 2025 → 2025年底); other deadlines stay as written.
+func deadlineText(s string) string {
+	s = strings.TrimSpace(s)
+	for _, re := range []*regexp.Regexp{reYMD, reMDY} {
+		m := re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		y, mo, d := m[re.SubexpIndex("y")], m[re.SubexpIndex("m")], m[re.SubexpIndex("d")]
+		if len(y) == 2 {
+			y = "20" + y
+		}
+		switch {
+		case mo == "":
+			return y + "年底"
+		case d == "":
+			return y + "年" + strings.TrimLeft(mo, "0") + "月"
+		}
+		return y + "年" + strings.TrimLeft(mo, "0") + "月" + strings.TrimLeft(d, "0") + "日"
+	}
+	return s
+}
+
+func fits(k colKind, c string) bool {
+	switch k {
+	case colDue:
+		return (reDueCell.MatchString(c) || reDateCell.MatchString(c)) && utf8.RuneCountInString(c) <= 16
+	case colLead, colResp, colCoop:
+		units := splitUnits(c)
+		return len(units) > 0 && !reStartsDigit.MatchString(c) && looksLikeUnit(units[0])
+	case colLeader:
+		return utf8.RuneCountInString(c) <= 12 && !reStartsDigit.MatchString(c)
+	case colUnit:
+		return utf8.RuneCountInString(c) <= 4
+	}
+	return true
+}
