@@ -17,7 +17,7 @@ import (
 
 	"github.com/duban-gov/duban/alerts"
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/exporter"
+	"github.com/duban-gov/duban/collector/http/metrics"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -124,7 +124,7 @@ func exposeOne(t *testing.T, cat *indicators.Catalog, id, period string, value f
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := exporter.New(exporter.Config{Source: svc})
+	exp, err := metrics.New(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}

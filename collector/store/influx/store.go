@@ -18,7 +18,7 @@ import (
 	"github.com/influxdata/influxdb-client-go/v2/api"
 	ihttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 
-	"github.com/duban-gov/duban/collector/spool"
+	"github.com/duban-gov/duban/collector/store/spool"
 	"github.com/duban-gov/duban/indicators"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/sheets"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/auth"
 )
 

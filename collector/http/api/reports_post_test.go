@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/conventions"
 )

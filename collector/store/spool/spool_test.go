@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duban-gov/duban/collector/spool"
+	"github.com/duban-gov/duban/collector/store/spool"
 )
 
 func open(t *testing.T, dir string) *spool.Spool {

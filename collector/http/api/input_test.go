@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/api"
-	"github.com/duban-gov/duban/collector/board"
+	"github.com/duban-gov/duban/collector/http/api"
+	"github.com/duban-gov/duban/collector/http/board"
 )
 
 // send posts body with the given Content-Type ("" sends none) and decodes the answer.

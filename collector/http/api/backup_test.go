@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 )
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/board"
+	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"

@@ -5,7 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/http/api"
 )
 
 // BenchmarkReadThroughTheGate measures a cheap read (GET /api/v1/departments) through

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/duban-gov/duban/collector/api"
-	"github.com/duban-gov/duban/collector/board"
-	"github.com/duban-gov/duban/collector/exporter"
+	"github.com/duban-gov/duban/collector/http/api"
+	"github.com/duban-gov/duban/collector/http/board"
+	"github.com/duban-gov/duban/collector/http/metrics"
 )
 
 // withEverything mounts what `duban serve` mounts: the board, /metrics (the real
@@ -22,7 +22,7 @@ func withEverything(t testing.TB) option {
 			t.Fatal(err)
 		}
 		c.Board = b
-		m, err := exporter.Handler(exporter.Config{Source: c.Service.(exporter.Source)})
+		m, err := metrics.Handler(metrics.Config{Source: c.Service.(metrics.Source)})
 		if err != nil {
 			t.Fatal(err)
 		}

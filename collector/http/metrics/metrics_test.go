@@ -1,4 +1,4 @@
-package exporter_test
+package metrics_test
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/exporter"
+	"github.com/duban-gov/duban/collector/http/metrics"
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -176,7 +176,7 @@ func TestExporterMatchesGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cat := miniCatalog(t)
 			svc := newService(t, cat, fixedNow(t, cat), tc.reports)
-			e, err := exporter.New(exporter.Config{Source: svc, Version: "test", Revision: "abc", BuildDate: "2026-11-30T10:10:10Z"})
+			e, err := metrics.New(metrics.Config{Source: svc, Version: "test", Revision: "abc", BuildDate: "2026-11-30T10:10:10Z"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +204,7 @@ func TestExporterMatchesGolden(t *testing.T) {
 func TestExporterLintsClean(t *testing.T) {
 	cat := miniCatalog(t)
 	svc := newService(t, cat, fixedNow(t, cat), miniReports)
-	e, err := exporter.New(exporter.Config{Source: svc})
+	e, err := metrics.New(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,23 +225,23 @@ func TestExporterSeriesPerIndicator(t *testing.T) {
 	}{
 		"a growth approx indicator with a value costs all but a completion ratio": {
 			id: "4.1", reports: []report{{indicator: "4.1", period: "2026-Q3", value: 5.8, received: "2026-10-06"}},
-			want: exporter.SeriesPerIndicator - 1, // a growth rate has no completion ratio
+			want: metrics.SeriesPerIndicator - 1, // a growth rate has no completion ratio
 		},
 		"a cumulative indicator with a value has no tolerance": {
 			id: "57.1", reports: []report{{indicator: "57.1", period: "2026-10", value: 30000, received: "2026-11-06"}},
-			want: exporter.SeriesPerIndicator - 1,
+			want: metrics.SeriesPerIndicator - 1,
 		},
 		"a level with a value has a progress but no tolerance": {
 			id: "69.2", reports: []report{{indicator: "69.2", period: "2026-10", value: 80, received: "2026-11-06"}},
-			want: exporter.SeriesPerIndicator - 1,
+			want: metrics.SeriesPerIndicator - 1,
 		},
-		"an indicator without data costs no value series": {id: "57.1", want: exporter.SeriesPerIndicator - 6},
+		"an indicator without data costs no value series": {id: "57.1", want: metrics.SeriesPerIndicator - 6},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cat := miniCatalog(t)
 			svc := newService(t, cat, fixedNow(t, cat), tc.reports)
-			e, err := exporter.New(exporter.Config{Source: svc})
+			e, err := metrics.New(metrics.Config{Source: svc})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +279,7 @@ func TestRegisterAddsGoAndProcessMetrics(t *testing.T) {
 	cat := miniCatalog(t)
 	svc := newService(t, cat, fixedNow(t, cat), miniReports)
 	reg := prometheus.NewPedanticRegistry()
-	if _, err := exporter.Register(reg, exporter.Config{Source: svc}); err != nil {
+	if _, err := metrics.Register(reg, metrics.Config{Source: svc}); err != nil {
 		t.Fatal(err)
 	}
 	mfs, err := reg.Gather()
@@ -319,7 +319,7 @@ func BenchmarkCollect(b *testing.B) {
 			}
 			svc := newService(b, cat, now, reps)
 			reg := prometheus.NewRegistry()
-			e, err := exporter.New(exporter.Config{Source: svc})
+			e, err := metrics.New(metrics.Config{Source: svc})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -399,7 +399,7 @@ func expose(t testing.TB, c prometheus.Collector) []byte {
 func TestHandlerServesTheExposition(t *testing.T) {
 	cat := miniCatalog(t)
 	svc := newService(t, cat, fixedNow(t, cat), miniReports)
-	h, err := exporter.Handler(exporter.Config{Source: svc})
+	h, err := metrics.Handler(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,13 +425,13 @@ func TestShippedCatalogStaysWithinTheSeriesBudget(t *testing.T) {
 		t.Skipf("shipped catalog not available: %v", err)
 	}
 	svc := newService(t, cat, time.Date(2026, 11, 29, 10, 0, 0, 0, cat.Plan.Location()), nil)
-	e, err := exporter.New(exporter.Config{Source: svc})
+	e, err := metrics.New(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := testutil.CollectAndCount(e)
 	counters := len(svc.ReceivedCounts())
-	budget := exporter.SeriesPerIndicator*len(cat.TargetIDs()) + 3*len(cat.LeadDepartments()) + counters + 1
+	budget := metrics.SeriesPerIndicator*len(cat.TargetIDs()) + 3*len(cat.LeadDepartments()) + counters + 1
 	t.Logf("%d indicators, %d lead departments: %d series (budget %d; %d report counters)", len(cat.TargetIDs()), len(cat.LeadDepartments()), n, budget, counters)
 	if n > budget {
 		t.Errorf("%d series exceed the budget of %d", n, budget)

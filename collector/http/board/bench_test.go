@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duban-gov/duban/collector/board"
+	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )

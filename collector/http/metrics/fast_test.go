@@ -1,4 +1,4 @@
-package exporter_test
+package metrics_test
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/duban-gov/duban/collector/exporter"
+	"github.com/duban-gov/duban/collector/http/metrics"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
 )
@@ -157,20 +157,20 @@ func TestFastExpositionMatchesTheCollector(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cat := tc.catalog(t)
 			svc := newService(t, cat, fixedNow(t, cat), tc.reports(cat))
-			cfg := exporter.Config{Source: svc, Version: "test", Revision: "abc"}
-			e, err := exporter.New(cfg)
+			cfg := metrics.Config{Source: svc, Version: "test", Revision: "abc"}
+			e, err := metrics.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := exporter.Handler(cfg)
+			h, err := metrics.Handler(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := collected(t, e)
 			for _, enc := range []string{"", "gzip"} {
 				body, resp := scrape(t, h, enc)
-				if ct := resp.Header.Get("Content-Type"); ct != exporter.ContentType {
-					t.Errorf("Content-Type %q, want %q", ct, exporter.ContentType)
+				if ct := resp.Header.Get("Content-Type"); ct != metrics.ContentType {
+					t.Errorf("Content-Type %q, want %q", ct, metrics.ContentType)
 				}
 				if got := resp.Header.Get("Content-Encoding"); (got == "gzip") != (enc == "gzip") {
 					t.Errorf("Accept-Encoding %q answered with Content-Encoding %q", enc, got)
@@ -220,7 +220,7 @@ func diff(want, got []string) string {
 func TestFastExpositionLintsClean(t *testing.T) {
 	cat := shippedCatalog(t)
 	svc := newService(t, cat, fixedNow(t, cat), reportsForAll(cat))
-	h, err := exporter.Handler(exporter.Config{Source: svc})
+	h, err := metrics.Handler(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestFastExpositionLintsClean(t *testing.T) {
 func TestHandlerAnswersOnlyGetAndHead(t *testing.T) {
 	cat := miniCatalog(t)
 	svc := newService(t, cat, fixedNow(t, cat), nil)
-	h, err := exporter.Handler(exporter.Config{Source: svc})
+	h, err := metrics.Handler(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestHandlerAnswersOnlyGetAndHead(t *testing.T) {
 func TestHandlerGzipNegotiation(t *testing.T) {
 	cat := miniCatalog(t)
 	svc := newService(t, cat, fixedNow(t, cat), nil)
-	h, err := exporter.Handler(exporter.Config{Source: svc})
+	h, err := metrics.Handler(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func BenchmarkHandler(b *testing.B) {
 					reps = append(reps, report{indicator: id, period: "2026-10", value: float64(500 + i%3000), received: "2026-11-06"})
 				}
 				svc := newService(b, cat, now, reps)
-				h, err := exporter.Handler(exporter.Config{Source: svc})
+				h, err := metrics.Handler(metrics.Config{Source: svc})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -393,7 +393,7 @@ func TestOverdueIsNextReportDueInThePast(t *testing.T) {
 func TestConcurrentScrapesGetWholeExpositions(t *testing.T) {
 	cat := shippedCatalog(t)
 	svc := newService(t, cat, fixedNow(t, cat), reportsForAll(cat))
-	h, err := exporter.Handler(exporter.Config{Source: svc})
+	h, err := metrics.Handler(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +458,7 @@ func TestInfoCarriesTheDisplayUnitAndScale(t *testing.T) {
 		"a milestone has no unit and scale 1":    {"9.1", "", "1"},
 	}
 	svc := newService(t, cat, fixedNow(t, cat), nil)
-	e, err := exporter.New(exporter.Config{Source: svc, Version: "test"})
+	e, err := metrics.New(metrics.Config{Source: svc, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,12 +501,12 @@ func TestInfoTellsFollowUpsFromTargets(t *testing.T) {
 		t.Fatalf("the shipped catalog should have both kinds: %v", want)
 	}
 	svc := newService(t, cat, fixedNow(t, cat), nil)
-	cfg := exporter.Config{Source: svc, Version: "test", Revision: "abc"}
-	e, err := exporter.New(cfg)
+	cfg := metrics.Config{Source: svc, Version: "test", Revision: "abc"}
+	e, err := metrics.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := exporter.Handler(cfg)
+	h, err := metrics.Handler(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-// Package exporter exposes the collector's snapshot as Prometheus metrics: a
+// Package metrics serves /metrics: it exposes the collector's snapshot as Prometheus metrics: a
 // prometheus.Collector that, at scrape time, evaluates every target from the in-memory
 // snapshot (never the store) and emits const metrics named in conventions, and the
 // /metrics Handler, which writes the same per-indicator series straight in the text
@@ -17,7 +17,7 @@
 // 2,857 series without data (TestShippedCatalogStaysWithinTheSeriesBudget);
 // 10,000 cumulative targets about 158,000 with three in four reporting
 // (BenchmarkCollect) and 170,000 all reporting; a province of 30,000 at most 540,000.
-package exporter
+package metrics
 
 import (
 	"fmt"
@@ -75,7 +75,7 @@ type Config struct {
 
 func (c *Config) defaults() error {
 	if c.Source == nil {
-		return fmt.Errorf("exporter: source is required")
+		return fmt.Errorf("metrics: source is required")
 	}
 	if c.Now == nil {
 		c.Now = c.Source.Now

@@ -16,7 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/duban-gov/duban/collector/api"
+	"github.com/duban-gov/duban/collector/http/api"
 )
 
 // slowPush opens a connection and sends the headers of a push with the token and the
