@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/indicators"
 )

@@ -9,8 +9,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/http/api"
 )
 
 type openAPIDoc struct {

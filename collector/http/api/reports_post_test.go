@@ -9,8 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/conventions"
 )
 
