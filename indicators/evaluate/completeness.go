@@ -17,23 +17,9 @@ const (
 	NotDue  ReportStatus = "not_due" // not received yet, still time
 )
 
-// ReportStatuses lists every report status in display order.
+// ReportStatuses lists every report status in display order (its words and colours
+// are in package present).
 var ReportStatuses = []ReportStatus{OnTime, Late, Missing, NotDue}
-
-// Chinese is the report status as people read it.
-func (s ReportStatus) Chinese() string {
-	switch s {
-	case OnTime:
-		return "按时报送"
-	case Late:
-		return "逾期报送"
-	case Missing:
-		return "未报送"
-	case NotDue:
-		return "未到报送期"
-	}
-	return string(s)
-}
 
 // Arrival is when an indicator's report for one period first arrived: on time or late is
 // decided by the first revision, corrections afterwards do not make a report late.

@@ -19,7 +19,6 @@ import (
 	"strings"
 	"time"
 
-	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/present"
@@ -77,8 +76,10 @@ func New(cfg Config) (*Board, error) {
 	b := &Board{cfg: cfg}
 	t, err := template.New("board.html").Funcs(template.FuncMap{
 		"query":        query,
-		"followUpTag":  func() string { return format.FollowUpTag },
-		"followUpHint": func() string { return format.FollowUpHint },
+		"overdue":      func() string { return present.OverdueWord },
+		"report":       func(s string) string { return present.Report(evaluate.ReportStatus(s)).Short },
+		"followUpTag":  func() string { return present.FollowUpTag },
+		"followUpHint": func() string { return present.FollowUpHint },
 	}).ParseFS(assets, "assets/board.html")
 	if err != nil {
 		return nil, fmt.Errorf("board: parse template: %w", err)
@@ -166,14 +167,22 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())         //nolint:errcheck // the client went away
 }
 
-// statusCSS colours the traffic lights and badges with the colours of package present,
-// which the bulletin, the dashboards and the alert texts use too.
+// statusCSS colours the traffic lights, badges and completeness counts with the colours
+// of package present, which the bulletin, the dashboards and the alert texts use too:
+// board.css holds no status colour of its own.
 var statusCSS = func() []byte {
 	var b strings.Builder
-	b.WriteString("/* generated from package present: one colour per status */\n")
-	for _, v := range present.Views() {
+	b.WriteString("/* generated from package present: one colour per status and per report state */\n")
+	fmt.Fprintf(&b, ".light { background: %s; }\n", present.Neutral)
+	for _, v := range append(present.Views(), present.Unquantified) {
 		fmt.Fprintf(&b, ".s-%s.light, .badge.s-%s { background: %s; }\n", v.Status, v.Status, v.Color)
 	}
+	for _, v := range present.ReportViews() {
+		fmt.Fprintf(&b, ".r-%s { color: %s; }\n", v.Status, v.Color)
+	}
+	missing := present.Report(evaluate.Missing).Color // 逾期未报: a report missing
+	fmt.Fprintf(&b, ".badge.overdue { background: #fff; color: %s; border: 1px solid %s; }\n", missing, missing)
+	fmt.Fprintf(&b, ".warn { border-left: 3px solid %s; }\n", present.StatusColor(evaluate.AtRisk))
 	return []byte(b.String())
 }()
 

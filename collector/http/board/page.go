@@ -6,14 +6,14 @@ import (
 	"sort"
 	"time"
 
-	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/present"
+	"github.com/duban-gov/duban/present/svg"
 )
 
 // statusUnquantified filters the tasks without a quantified target.
-const statusUnquantified = "unquantified"
+var statusUnquantified = string(present.Unquantified.Status)
 
 type filter struct {
 	Department, Status, Token string
@@ -24,7 +24,7 @@ type page struct {
 	Filter               filter
 	Departments          []option
 	Statuses             []option
-	Counts               []count
+	Counts               []present.Count // every status, in evaluate.Statuses order
 	Bar                  template.HTML
 	Tasks, Indicators    int
 	FollowUps, Published int // of Indicators: task follow-ups and published targets
@@ -40,14 +40,9 @@ type option struct {
 	Selected     bool
 }
 
-type count struct {
-	Status, Label string
-	N             int
-}
-
 type section struct {
 	ID, Name string
-	Counts   []count
+	Counts   []present.Count // the statuses of the rows shown, non-zero only
 	Tasks    []taskRow
 	Rows     int
 }
@@ -118,9 +113,9 @@ func (b *Board) build(f filter) (*page, error) {
 	for _, st := range evaluate.Statuses {
 		p.Statuses = append(p.Statuses, option{Value: string(st), Label: present.StatusWord(st), Selected: f.Status == string(st)})
 	}
-	p.Statuses = append(p.Statuses, option{Value: statusUnquantified, Label: "未量化任务", Selected: f.Status == statusUnquantified})
+	p.Statuses = append(p.Statuses, option{Value: statusUnquantified, Label: present.Unquantified.Word + "任务", Selected: f.Status == statusUnquantified})
 
-	counts := map[evaluate.Status]int{}
+	counts := present.Tally{}
 	sections := map[string]*section{}
 	for i := range cat.Tasks {
 		task := &cat.Tasks[i]
@@ -141,7 +136,7 @@ func (b *Board) build(f filter) (*page, error) {
 				r = evaluate.Result{Indicator: t.ID, Status: evaluate.NoData}
 				byID[t.ID] = r
 			}
-			counts[r.Status]++
+			counts.Add(r.Status)
 			if worst == "" || present.Worse(r.Status, worst) {
 				worst = r.Status
 			}
@@ -153,7 +148,7 @@ func (b *Board) build(f filter) (*page, error) {
 			row.Indicators = append(row.Indicators, indicatorRow{ID: t.ID, Status: string(r.Status)})
 		}
 		if len(task.Targets) == 0 {
-			row.Status, row.StatusLabel = statusUnquantified, "未量化"
+			row.Status, row.StatusLabel = statusUnquantified, present.Unquantified.Word
 			if f.Status != "" && f.Status != statusUnquantified {
 				continue
 			}
@@ -175,28 +170,18 @@ func (b *Board) build(f filter) (*page, error) {
 		p.Shown++
 	}
 	p.Published = p.Indicators - p.FollowUps
-	var segs []format.Segment
-	for _, st := range evaluate.Statuses {
-		p.Counts = append(p.Counts, count{Status: string(st), Label: present.StatusWord(st), N: counts[st]})
-		segs = append(segs, format.Segment{Label: present.StatusWord(st), Value: float64(counts[st]), Color: present.StatusColor(st)})
-	}
-	p.Bar = format.StackedBar(600, 14, segs)
+	p.Counts = counts.Counts(true)
+	p.Bar = svg.StatusBar(600, 14, p.Counts)
 	for _, id := range cat.LeadDepartments() {
 		if s := sections[id]; s != nil {
-			sc := map[evaluate.Status]int{}
+			sc := present.Tally{}
 			for _, tr := range s.Tasks {
 				for _, ir := range tr.Indicators {
-					sc[evaluate.Status(ir.Status)]++
+					sc.Add(evaluate.Status(ir.Status))
 				}
 			}
-			for _, st := range evaluate.Statuses {
-				if sc[st] > 0 {
-					s.Counts = append(s.Counts, count{Status: string(st), Label: present.StatusWord(st), N: sc[st]})
-				}
-			}
-			for _, tr := range s.Tasks {
-				s.Rows += len(tr.Indicators)
-			}
+			s.Counts = sc.Counts(false)
+			s.Rows = sc.Total()
 			p.Rows += s.Rows
 			p.Sections = append(p.Sections, *s)
 		}
@@ -222,7 +207,7 @@ func (b *Board) build(f filter) (*page, error) {
 
 func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.Revision, year int, loc *time.Location) indicatorRow {
 	v := indicatorRow{
-		ID: t.ID, Metric: t.Metric, Target: format.TargetText(t), FollowUp: t.FollowUp(),
+		ID: t.ID, Metric: t.Metric, Target: present.TargetText(t), FollowUp: t.FollowUp(),
 		Status: string(r.Status), StatusLabel: present.StatusText(r.Status, r.Reason),
 		Overdue: r.ReportOverdue,
 	}
@@ -233,15 +218,15 @@ func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.
 	if r.HasValue {
 		switch {
 		case milestone:
-			v.Value = format.MilestoneValue(t, r)
+			v.Value = present.MilestoneValue(t, r)
 		case r.Status == evaluate.NoData: // a relative target whose reference has no value
-			v.Value = format.Value(t, r.Value)
+			v.Value = present.Value(t, r.Value)
 		default:
-			v.Value = format.Value(t, r.Value)
-			v.Expected = format.Value(t, r.Expected)
-			v.Gap = format.Signed(t, r.Gap)
+			v.Value = present.Value(t, r.Value)
+			v.Expected = present.Value(t, r.Expected)
+			v.Gap = present.Signed(t, r.Gap)
 			if r.HasProgress {
-				v.Progress = format.Percent(r.Progress)
+				v.Progress = present.Percent(r.Progress)
 			}
 		}
 		v.Period = r.Period
@@ -254,24 +239,24 @@ func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.
 			v.Period = last.Period
 		}
 		if prev, down := indicators.CumulativeDecrease(t, series, last); down {
-			v.Warning = fmt.Sprintf("累计值低于上期:%s为%s,%s为%s,请核实", last.Period, format.Value(t, *last.Value), prev.Period, format.Value(t, *prev.Value))
+			v.Warning = fmt.Sprintf("累计值低于上期:%s为%s,%s为%s,请核实", last.Period, present.Value(t, *last.Value), prev.Period, present.Value(t, *prev.Value))
 		}
 	}
-	chart := format.Trend{
+	chart := svg.Trend{
 		Width: 160, Height: 40, Color: present.StatusColor(r.Status),
-		Values: format.SeriesPoints(t, year, series),
+		Values: svg.SeriesPoints(t, year, series),
 		Label:  t.Metric + "趋势",
 	}
 	if milestone {
 		hundred := 100.0
 		chart.Target = &hundred
 	} else {
-		target := format.Display(t, t.Value)
+		target := present.Display(t, t.Value)
 		if t.Relative != nil && r.Target != 0 {
-			target = format.Display(t, r.Target)
+			target = present.Display(t, r.Target)
 		}
 		chart.Target = &target
-		chart.Expected = format.Trajectory(t)
+		chart.Expected = svg.Trajectory(t)
 	}
 	v.Trend = chart.SVG()
 	return v
@@ -297,6 +282,7 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 		return nil
 	}
 	c := &completeness{Period: fmt.Sprintf("%d年%d月", prev.Year(), int(prev.Month()))}
+	var total evaluate.DepartmentCompleteness
 	for _, d := range rows {
 		if dept != "" && d.Department != dept {
 			continue
@@ -304,14 +290,14 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 		if c.Due == "" && len(d.Items) > 0 {
 			c.Due = d.Items[0].Due.In(now.Location()).Add(-time.Second).Format("1月2日")
 		}
-		c.Expected += d.Expected
-		c.OnTime += d.OnTime
-		c.Late += d.Late
-		c.Missing += d.Missing
-		c.NotDue += d.NotDue
+		total.Expected += d.Expected
+		total.OnTime += d.OnTime
+		total.Late += d.Late
+		total.Missing += d.Missing
+		total.NotDue += d.NotDue
 		c.Rows = append(c.Rows, completenessRow{
 			Department: d.Department, Name: d.Name, Expected: d.Expected, OnTime: d.OnTime, Late: d.Late, Missing: d.Missing, NotDue: d.NotDue,
-			Bar: format.StackedBar(120, 10, completenessSegments(d.OnTime, d.Late, d.Missing, d.NotDue)),
+			Bar: svg.CompletenessBar(120, 10, d),
 		})
 	}
 	// Worst first: most missing, then most late.
@@ -322,18 +308,10 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 		}
 		return a.Late > b.Late
 	})
+	c.Expected, c.OnTime, c.Late, c.Missing, c.NotDue = total.Expected, total.OnTime, total.Late, total.Missing, total.NotDue
 	if c.Expected > 0 {
-		c.Rate = format.Percent(float64(c.OnTime+c.Late) / float64(c.Expected))
+		c.Rate = present.Percent(float64(c.OnTime+c.Late) / float64(c.Expected))
 	}
-	c.Bar = format.StackedBar(600, 14, completenessSegments(c.OnTime, c.Late, c.Missing, c.NotDue))
+	c.Bar = svg.CompletenessBar(600, 14, total)
 	return c
-}
-
-func completenessSegments(onTime, late, missing, notDue int) []format.Segment {
-	return []format.Segment{
-		{Label: "按时报送", Value: float64(onTime), Color: "#2da44e"},
-		{Label: "逾期报送", Value: float64(late), Color: "#bf8700"},
-		{Label: "未报送", Value: float64(missing), Color: "#cf222e"},
-		{Label: "未到期", Value: float64(notDue), Color: "#d0d7de"},
-	}
 }

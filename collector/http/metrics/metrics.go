@@ -268,13 +268,9 @@ func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
 		deptName = entry.Department.Name
 	}
 	tg := entry.Target
-	unit := tg.Unit // as bulletin/present.Unit and Scale read them
-	if tg.DisplayUnit != "" {
-		unit = tg.DisplayUnit
-	}
 	return []string{r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
 		tg.Metric, tg.Unit, string(tg.Measure), comparatorValue(tg), string(tg.Due),
-		unit, conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg), present.GapUnit(tg)}
+		present.Unit(tg), conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg), present.GapUnit(tg)}
 }
 
 // comparatorValue is MetricInfo's LabelComparator: the comparator the evaluation applies

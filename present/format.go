@@ -1,8 +1,7 @@
-// Package present holds what the bulletin, the status board and the Excel sheets share
-// when they show indicators to people: stage labels, values in display units, gaps in
-// 个百分点 for percentages, the target as the notice words it, and small inline SVG
-// charts (no JavaScript). Status words and colours are in the top-level package present.
 package present
+
+// How values, units, stages and targets read: what the bulletin, the status board, the
+// Excel sheets and the dashboards show of an indicator. Charts are in present/svg.
 
 import (
 	"math"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
-	status "github.com/duban-gov/duban/present"
 )
 
 // StageLabel is the Chinese name of a milestone stage.
@@ -138,7 +136,7 @@ func Signed(t *indicators.Target, v float64) string {
 	if n != "0" && n != "—" && n[0] != '-' {
 		n = "+" + n
 	}
-	return n + status.GapUnit(t)
+	return n + GapUnit(t)
 }
 
 // TargetText says the target the way the notice does: "350亿元以上", "6%左右",

@@ -1,14 +1,11 @@
 package present_test
 
 import (
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 
-	"github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 func TestTargetText(t *testing.T) {
@@ -110,40 +107,5 @@ func TestNumbersAndStages(t *testing.T) {
 	}
 	if _, ok := present.ParseStage("差不多"); ok {
 		t.Error("an unknown word is not a stage")
-	}
-}
-
-func TestTrendDrawsTheTargetWhereTheValuesAre(t *testing.T) {
-	target := 100.0
-	svg := string(present.Trend{Width: 100, Height: 50, Target: &target, Values: []present.Point{{0.25, 50}, {0.5, 100}}}.SVG())
-	line := regexp.MustCompile(`class="target" x1="[\d.]+" y1="([\d.]+)"`).FindStringSubmatch(svg)
-	dots := regexp.MustCompile(`<circle cx="[\d.]+" cy="([\d.]+)"`).FindAllStringSubmatch(svg, -1)
-	if line == nil || len(dots) != 2 {
-		t.Fatalf("svg lacks the target line or the points: %s", svg)
-	}
-	if line[1] != dots[1][1] {
-		t.Errorf("the value equal to the target (y=%s) is not on the target line (y=%s)", dots[1][1], line[1])
-	}
-	if y0, _ := strconv.ParseFloat(dots[0][1], 64); y0 <= mustFloat(t, dots[1][1]) {
-		t.Errorf("the smaller value is drawn higher")
-	}
-	if strings.Contains(svg, "<script") {
-		t.Error("no script in charts")
-	}
-}
-
-func mustFloat(t *testing.T, s string) float64 {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func TestStackedBarSharesTheWidth(t *testing.T) {
-	svg := string(present.StackedBar(200, 10, []present.Segment{{Label: "a", Value: 1, Color: "#000000"}, {Label: "b", Value: 3, Color: "#ffffff"}, {Label: "c", Value: 0}}))
-	widths := regexp.MustCompile(`<rect x="[\d.]+" y="0" width="([\d.]+)" height="10" fill="#`).FindAllStringSubmatch(svg, -1)
-	if len(widths) != 3 || widths[1][1] != "50.0" || widths[2][1] != "150.0" { // background, a, b
-		t.Errorf("widths %v, want 50 and 150", widths)
 	}
 }

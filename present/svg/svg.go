@@ -1,4 +1,7 @@
-package present
+// Package svg draws the small inline charts people read on the board and in the
+// bulletin (a trend per indicator, stacked bars of counts): SVG written as text, no
+// JavaScript, colours and numbers from package present.
+package svg
 
 import (
 	"fmt"
@@ -8,6 +11,8 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 // Point is one value on a trend: X is the share of the plan year elapsed (0..1).
@@ -33,7 +38,7 @@ func SeriesPoints(t *indicators.Target, year int, series []indicators.Revision) 
 		var y float64
 		switch {
 		case r.Value != nil:
-			y = Display(t, *r.Value)
+			y = present.Display(t, *r.Value)
 		case r.Percent != nil:
 			y = *r.Percent
 		default:
@@ -57,7 +62,7 @@ func Trajectory(t *indicators.Target) []Point {
 	if t.Measure != indicators.Cumulative || t.Relative != nil {
 		return nil
 	}
-	goal := Display(t, t.Value)
+	goal := present.Display(t, t.Value)
 	pts := []Point{{0, 0}}
 	for m := 1; m <= 12; m++ {
 		share := float64(m) / 12
@@ -177,9 +182,30 @@ func StackedBar(width, height int, segs []Segment) template.HTML {
 		}
 		sw := s.Value / total * float64(width)
 		fmt.Fprintf(&b, `<rect x="%.1f" y="0" width="%.1f" height="%d" fill="%s"><title>%s %s</title></rect>`,
-			x, sw, height, s.Color, template.HTMLEscapeString(s.Label), Number(s.Value))
+			x, sw, height, s.Color, template.HTMLEscapeString(s.Label), present.Number(s.Value))
 		x += sw
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// StatusBar is a stacked bar of targets per status, in the colours of package present.
+func StatusBar(width, height int, counts []present.Count) template.HTML {
+	segs := make([]Segment, 0, len(counts))
+	for _, c := range counts {
+		segs = append(segs, Segment{Label: c.Word, Value: float64(c.N), Color: c.Color})
+	}
+	return StackedBar(width, height, segs)
+}
+
+// CompletenessBar is the completeness bar of a department or a plan: its expected
+// reports on time, late, missing and not yet due, in the words and colours of package
+// present.
+func CompletenessBar(width, height int, d evaluate.DepartmentCompleteness) template.HTML {
+	n := present.ReportCounts(d)
+	segs := make([]Segment, 0, len(n))
+	for i, v := range present.ReportViews() {
+		segs = append(segs, Segment{Label: v.Word, Value: float64(n[i]), Color: v.Color})
+	}
+	return StackedBar(width, height, segs)
 }
