@@ -51,6 +51,9 @@ func (c *ServiceConfig) defaults() error {
 	if c.Catalog == nil {
 		return fmt.Errorf("collector: catalog is required")
 	}
+	if c.Catalog.Plan.Year == 0 {
+		return fmt.Errorf("collector: catalog %q has no plan year; load catalogs with indicators.Load or catalogs.Load, which check them", c.Catalog.Plan.ID)
+	}
 	if c.Store == nil {
 		return fmt.Errorf("collector: store is required")
 	}

@@ -88,6 +88,10 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	log := newLogger(cfg.Log, s.err)
 	cat, err := catalogs.Load(cfg.Catalog)
 	if err != nil {
+		var ie *indicators.InvalidError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("refusing to serve: %w", err)
+		}
 		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG or catalog: in the config)", err)
 	}
 	authn, err := auth.New(auth.Config{Tokens: cfg.Auth.Tokens})

@@ -388,3 +388,41 @@ func selfSigned(t *testing.T, dir string) (string, string, *x509.CertPool) {
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+// TestServeRefusesACatalogValidateRejects: a catalog with an unknown measure and an
+// unknown lead was served before ("indicators=8"); now `duban serve` exits 1 before it
+// listens or opens the store, with the very lines `duban validate` prints.
+func TestServeRefusesACatalogValidateRejects(t *testing.T) {
+	bin := testenv.DubanBinary(t)
+	dir := t.TempDir()
+	mini, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.NewReplacer("measure: growth_rate", "measure: speed", "  - num: 9\n    lead: fgw", "  - num: 9\n    lead: xyz").Replace(string(mini))
+	if bad == string(mini) {
+		t.Fatal("the fixture did not change")
+	}
+	path := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vout, _, vcode := runBin(t, bin, "validate", path)
+	lines := strings.Split(strings.TrimSpace(vout), "\n")
+	if vcode != 1 || len(lines) < 2 || !strings.Contains(vout, `unknown measure "speed"`) || !strings.Contains(vout, `lead "xyz" is not a department`) {
+		t.Fatalf("duban validate: exit %d\n%s", vcode, vout)
+	}
+	data := filepath.Join(dir, "data")
+	_, serr, code := runBin(t, bin, "serve", "--catalog", path, "--listen", testenv.FreeAddr(t), "--store-path", data)
+	if code != 1 {
+		t.Fatalf("duban serve on a bad catalog: exit %d, want 1\n%s", code, serr)
+	}
+	for _, l := range lines {
+		if !strings.Contains(serr, l) {
+			t.Errorf("serve does not say %q:\n%s", l, serr)
+		}
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the store was opened (%v) before the catalog was refused", err)
+	}
+}
