@@ -6,6 +6,7 @@
 package bulletin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -54,27 +55,23 @@ func (f Format) ContentType() string {
 	return "text/markdown; charset=utf-8"
 }
 
-// Source is what the bulletin reads: the catalog and each indicator's latest revision
-// per period (implemented by *collector.Service).
+// Source is what the bulletin reads (implemented by *collector.Service): the catalog,
+// the evaluation configuration the collector runs with (the due day of the reporting
+// calendar), each indicator's latest revision per period, and the store's first
+// arrivals, read in bulk.
 type Source interface {
 	Catalog() *indicators.Catalog
+	EvalConfig() evaluate.Config
 	Series(id string) []indicators.Revision
-}
-
-// Options tune Prepare.
-type Options struct {
-	Eval evaluate.Config
-	// Now is the generation time (required): reports received until then count, and
-	// reports first received after their due day count as late.
-	Now time.Time
-	// Arrivals gives an indicator's first arrival per period (evaluate.FirstArrivals of
-	// the store's history is exact); default: evaluate.SeriesArrivals of the series.
-	Arrivals func(id string) []evaluate.Arrival
+	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 }
 
 // ErrPeriod is returned (wrapped) for a period that is not a quarter of the plan year
 // or has not started yet.
 var ErrPeriod = errors.New("bulletin period")
+
+// ErrStore is returned (wrapped) when the store's first arrivals cannot be read.
+var ErrStore = errors.New("bulletin: the report history could not be read")
 
 // Input is everything a bulletin shows, computed once; rendering is pure.
 type Input struct {
@@ -87,11 +84,15 @@ type Input struct {
 	Completeness []evaluate.DepartmentCompleteness // summed over the quarter's months
 }
 
-// Prepare evaluates the plan for a quarter ("2026-Q1"). Only reports for periods up to
-// the quarter's end count. The evaluation instant is the day the quarter's last report
-// is due (April 10th for Q1 by default), or now when earlier, so that a bulletin issued
-// later in the year still shows the quarter as it was reported.
-func Prepare(src Source, period string, opt Options) (Input, error) {
+// Prepare evaluates the plan for a quarter ("2026-Q1") at now, the generation time. It
+// is the one way to a bulletin: the API and `duban bulletin --data` both call it on a
+// collector.Service. Only reports for periods up to the quarter's end and received
+// until now count. The evaluation instant is the day the quarter's last report is due
+// (April 10th for Q1 with the default due day), or now when earlier, so that a bulletin
+// issued later in the year still shows the quarter as it was reported. On time or late
+// is decided by each report's first revision, read from the store in one bulk read of
+// the quarter's month ends.
+func Prepare(ctx context.Context, src Source, period string, now time.Time) (Input, error) {
 	cat := src.Catalog()
 	p, err := indicators.ParsePeriod(period)
 	if err != nil {
@@ -103,15 +104,15 @@ func Prepare(src Source, period string, opt Options) (Input, error) {
 	if p.Year != cat.Plan.Year {
 		return Input{}, fmt.Errorf("%w %q: the plan covers %d", ErrPeriod, period, cat.Plan.Year)
 	}
-	if opt.Now.IsZero() {
-		return Input{}, errors.New("bulletin: Options.Now is required")
+	if now.IsZero() {
+		return Input{}, errors.New("bulletin: the generation time is required")
 	}
 	loc := cat.Plan.Location()
-	now := opt.Now.In(loc)
+	now = now.In(loc)
 	if now.Before(p.Start(loc)) {
 		return Input{}, fmt.Errorf("%w %q: the quarter has not started", ErrPeriod, period)
 	}
-	cfg := opt.Eval.Defaults()
+	cfg := src.EvalConfig().Defaults()
 	end := p.End(loc)
 	due := time.Date(p.Year, p.Month+1, cfg.DueDay+1, 0, 0, 0, 0, loc)
 	asOf := due
@@ -128,16 +129,22 @@ func Prepare(src Source, period string, opt Options) (Input, error) {
 		}
 		in.Series[id] = kept
 	}
-	series := func(id string) []indicators.Revision { return in.Series[id] }
-	in.Results = evaluate.All(cfg, cat, series, asOf)
-	arrivals := opt.Arrivals
-	if arrivals == nil {
-		arrivals = func(id string) []evaluate.Arrival { return evaluate.SeriesArrivals(series(id)) }
+	in.Results = evaluate.All(cfg, cat, func(id string) []indicators.Revision { return in.Series[id] }, asOf)
+
+	months := p.Months()
+	ends := make([]time.Time, len(months))
+	for i, m := range months {
+		ends[i] = m.End(loc)
 	}
+	arr, err := src.FirstArrivals(ctx, ends)
+	if err != nil {
+		return Input{}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	arrivals := evaluate.ArrivalsOf(arr)
 	byDept := map[string]*evaluate.DepartmentCompleteness{}
 	var order []string
-	for m := p.Month - 2; m <= p.Month; m++ {
-		rows, err := evaluate.Completeness(cfg, cat, arrivals, fmt.Sprintf("%04d-%02d", p.Year, int(m)), now)
+	for _, m := range months {
+		rows, err := evaluate.Completeness(cfg, cat, arrivals, m.String(), now)
 		if err != nil {
 			return Input{}, fmt.Errorf("completeness: %w", err)
 		}

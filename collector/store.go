@@ -46,6 +46,12 @@ type Store interface {
 	// then period end. It reads in bulk (a few reads per period end, not one per
 	// indicator): what completeness and bulletins need. The caller owns the slice.
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
+	// Ready says whether the store takes writes now, with a short detail for /-/ready:
+	// "ok"; "degraded: …" when it takes them in a lesser way (a shared store spooling
+	// while its server is away: still ready); otherwise why not (closed, a damaged file,
+	// a failing disk). It reads only what the store keeps in memory: cheap enough for
+	// every probe.
+	Ready(ctx context.Context) (ready bool, detail string)
 	// Close releases the store; it waits for appends in flight.
 	Close() error
 }

@@ -131,7 +131,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		CORSOrigins: cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
 	}
 
-	// Everything beyond the reports API: /metrics, the supervision routes and the board.
+	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, svc, log) // replicas sharing InfluxDB reread its latest values
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
 		return err
@@ -139,8 +139,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	if bs, ok := store.(*boltstore.Store); ok {
 		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
-	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
-	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, Logger: log}); err != nil {
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Logger: log}); err != nil {
 		return err
 	}
 

@@ -27,7 +27,6 @@ func withEverything(t testing.TB) option {
 			t.Fatal(err)
 		}
 		c.Metrics = m
-		withSupervision(c)
 	}
 }
 

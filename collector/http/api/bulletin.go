@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -14,38 +15,31 @@ import (
 const codeInvalidFormat = "invalid_format"
 
 // getBulletin: GET /api/v1/bulletins/{period}?format=md|html|xlsx. The quarterly
-// bulletin (2026-Q1) rendered from the snapshot and the calendar, in Chinese.
-func getBulletin(cfg SupervisionConfig) gin.HandlerFunc {
+// bulletin (2026-Q1) of the snapshot, the store's first arrivals and the collector's
+// reporting calendar (bulletin.Prepare, as `duban bulletin --data` makes it), in Chinese.
+func getBulletin(svc Service, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if cfg.Service == nil {
-			c.Error(errNoService) //nolint:errcheck // logged
-			abortError(c, http.StatusInternalServerError, codeInternal, "bulletins are not configured")
-			return
-		}
 		format, err := bulletin.ParseFormat(c.DefaultQuery("format", "md"))
 		if err != nil {
 			abortError(c, http.StatusBadRequest, codeInvalidFormat, err.Error())
 			return
 		}
-		svc := cfg.Service
-		arrivals, err := storeArrivals(c.Request.Context(), svc, monthEnds(c.Param("period"), svc.Catalog().Plan.Location(), true))
-		if err != nil {
+		in, err := bulletin.Prepare(c.Request.Context(), svc, c.Param("period"), svc.Now())
+		switch {
+		case errors.Is(err, bulletin.ErrPeriod):
+			abortError(c, http.StatusBadRequest, codeInvalidPeriod, err.Error())
+			return
+		case errors.Is(err, bulletin.ErrStore):
 			c.Header("Retry-After", "1")
 			abortError(c, http.StatusServiceUnavailable, codeStoreUnavailable, "could not read the report history: "+err.Error())
 			return
-		}
-		in, err := bulletin.Prepare(svc, c.Param("period"), bulletin.Options{Eval: cfg.Eval, Now: svc.Now(), Arrivals: arrivals})
-		if err != nil {
-			if errors.Is(err, bulletin.ErrPeriod) {
-				abortError(c, http.StatusBadRequest, codeInvalidPeriod, err.Error())
-				return
-			}
+		case err != nil:
 			abortError(c, http.StatusInternalServerError, codeInternal, err.Error())
 			return
 		}
 		var buf bytes.Buffer
 		if err := bulletin.Render(&buf, format, in); err != nil {
-			cfg.Logger.Error("render bulletin", "period", in.Period.String(), "format", string(format), "err", err)
+			log.Error("render bulletin", "period", in.Period.String(), "format", string(format), "err", err)
 			abortError(c, http.StatusInternalServerError, codeInternal, "could not render the bulletin")
 			return
 		}

@@ -1,10 +1,7 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -13,40 +10,6 @@ import (
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
-
-// SupervisionService is what the supervision routes (completeness, bulletins, Excel
-// templates) read (implemented by *collector.Service).
-type SupervisionService interface {
-	Catalog() *indicators.Catalog
-	Series(id string) []indicators.Revision
-	// FirstArrivals answers, in bulk, when each indicator's first revision for each
-	// period end arrived (collector.Store.FirstArrivals).
-	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
-	Now() time.Time
-}
-
-// SupervisionConfig configures the supervision routes.
-type SupervisionConfig struct {
-	Service SupervisionService // required
-	Eval    evaluate.Config    // the reporting calendar's due day
-	Logger  *slog.Logger
-}
-
-// Supervision returns the routes of the supervision cycle, for Config.Extra:
-//
-//	GET /api/v1/completeness?period=2026-03[&department=ID]
-//	GET /api/v1/bulletins/{period}?format=md|html|xlsx
-//	GET /api/v1/templates/{department}?period=2026-03
-func Supervision(cfg SupervisionConfig) func(gin.IRouter) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	return func(r gin.IRouter) {
-		r.Match(getHead, "/api/v1/completeness", getCompleteness(cfg))
-		r.Match(getHead, "/api/v1/bulletins/:period", getBulletin(cfg))
-		r.Match(getHead, "/api/v1/templates/:department", getTemplate(cfg))
-	}
-}
 
 const codeInvalidPeriod = "invalid_period"
 
@@ -82,11 +45,11 @@ type itemCompletion struct {
 
 // getCompleteness: GET /api/v1/completeness?period=2026-03. Expected reports per lead
 // department for a month or quarter and whether they came on time, late, not at all,
-// or are not due yet. Without a period: the month whose reports are being collected
-// (the previous month). On time or late is decided by the first revision (store history).
-func getCompleteness(cfg SupervisionConfig) gin.HandlerFunc {
+// or are not due yet under the collector's reporting calendar. Without a period: the
+// month whose reports are being collected (the previous month). On time or late is
+// decided by the first revision, which the store answers in one bulk read.
+func getCompleteness(svc Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		svc := cfg.Service
 		cat := svc.Catalog()
 		now := svc.Now().In(cat.Plan.Location())
 		period := c.Query("period")
@@ -101,13 +64,15 @@ func getCompleteness(cfg SupervisionConfig) gin.HandlerFunc {
 				return
 			}
 		}
-		arrivals, err := storeArrivals(c.Request.Context(), svc, monthEnds(period, cat.Plan.Location(), false))
-		if err != nil {
-			c.Header("Retry-After", "1")
-			abortError(c, http.StatusServiceUnavailable, codeStoreUnavailable, "could not read the report history: "+err.Error())
-			return
+		var arrivals []indicators.Arrival
+		if p, err := indicators.ParsePeriod(period); err == nil {
+			if arrivals, err = svc.FirstArrivals(c.Request.Context(), []time.Time{p.End(cat.Plan.Location())}); err != nil {
+				c.Header("Retry-After", "1")
+				abortError(c, http.StatusServiceUnavailable, codeStoreUnavailable, "could not read the report history: "+err.Error())
+				return
+			}
 		}
-		rows, err := evaluate.Completeness(cfg.Eval, cat, arrivals, period, now)
+		rows, err := evaluate.Completeness(svc.EvalConfig(), cat, evaluate.ArrivalsOf(arrivals), period, now)
 		if err != nil {
 			abortError(c, http.StatusBadRequest, codeInvalidPeriod, fmt.Sprintf("%v; use a month (2026-03) or a quarter (2026-Q1)", err))
 			return
@@ -139,40 +104,3 @@ func getCompleteness(cfg SupervisionConfig) gin.HandlerFunc {
 		c.JSON(http.StatusOK, v)
 	}
 }
-
-// storeArrivals asks the store, in bulk, for the first arrival of every indicator's
-// report for the period ends (corrections after the due day do not make a report late).
-func storeArrivals(ctx context.Context, svc SupervisionService, ends []time.Time) (func(id string) []evaluate.Arrival, error) {
-	m := map[string][]evaluate.Arrival{}
-	if len(ends) > 0 {
-		arr, err := svc.FirstArrivals(ctx, ends)
-		if err != nil {
-			return nil, fmt.Errorf("first arrivals: %w", err)
-		}
-		for _, a := range arr {
-			m[a.Indicator] = append(m[a.Indicator], evaluate.Arrival{Period: a.Period, PeriodEnd: a.PeriodEnd, FirstReceived: a.FirstReceived})
-		}
-	}
-	return func(id string) []evaluate.Arrival { return m[id] }, nil
-}
-
-// monthEnds are the period ends whose reports a period's completeness reads: its own
-// end (a month, or a quarter and its last month, which end together), or with every
-// month of a quarter (the bulletin sums them). None for a period that does not parse
-// (the caller reports it).
-func monthEnds(period string, loc *time.Location, everyMonth bool) []time.Time {
-	p, err := indicators.ParsePeriod(period)
-	if err != nil {
-		return nil
-	}
-	if p.Kind != indicators.PeriodQuarter || !everyMonth {
-		return []time.Time{p.End(loc)}
-	}
-	ends := make([]time.Time, 0, 3)
-	for m := p.Month - 2; m <= p.Month; m++ {
-		ends = append(ends, time.Date(p.Year, m+1, 1, 0, 0, 0, 0, loc))
-	}
-	return ends
-}
-
-var errNoService = errors.New("api: supervision service is required")

@@ -54,9 +54,20 @@ func abortInput(c *gin.Context, err error) {
 		i := ie.Index
 		d.Index = &i
 	}
-	status := ie.Status
-	if status == 0 {
-		status = http.StatusBadRequest
+	c.AbortWithStatusJSON(inputStatus(ie.Kind), errorBody{Error: d})
+}
+
+// inputStatus is the HTTP status of a kind of input error.
+func inputStatus(k collector.Kind) int {
+	switch k {
+	case collector.KindForbidden:
+		return http.StatusForbidden
+	case collector.KindConflict:
+		return http.StatusConflict
+	case collector.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case collector.KindUnsupported:
+		return http.StatusUnsupportedMediaType
 	}
-	c.AbortWithStatusJSON(status, errorBody{Error: d})
+	return http.StatusBadRequest
 }

@@ -15,7 +15,7 @@ func healthy(c *gin.Context) {
 // while a remote store spools), 503 otherwise.
 func ready(svc Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ok, detail := svc.Ready()
+		ok, detail := svc.Ready(c.Request.Context())
 		if !ok {
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not_ready", "detail": detail})
 			return

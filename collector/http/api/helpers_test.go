@@ -259,7 +259,7 @@ func validated(t testing.TB, h http.Handler) http.Handler {
 }
 
 // testRoutes are the routes of h that the document does not have: the ones a test
-// adds through Config.Extra (TestOpenAPIDocumentsEveryRoute keeps the real ones
+// adds through api.WithTestRoutes (TestOpenAPIDocumentsEveryRoute keeps the real ones
 // documented).
 func testRoutes(router routers.Router, h http.Handler) map[string]bool {
 	out := map[string]bool{}

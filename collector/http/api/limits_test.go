@@ -98,9 +98,9 @@ func TestAnonymousReadersShareOneClass(t *testing.T) {
 	entered := make(chan struct{}, 8)
 	f := newFixture(t, func(c *api.Config) {
 		c.MaxConcurrent, c.TokenShare = 8, 0.25 // 2 per token, 2 for all anonymous callers
-		c.Extra = func(r gin.IRouter) {
+		api.WithTestRoutes(c, func(r gin.IRouter) {
 			r.GET("/api/v1/slow", func(c *gin.Context) { entered <- struct{}{}; <-release; c.Status(200) })
-		}
+		})
 	})
 	var wg sync.WaitGroup
 	codes := make(chan int, 2)
@@ -223,7 +223,7 @@ func TestFinishedBodiesAreLeftAlone(t *testing.T) {
 	const grace = 200 * time.Millisecond
 	f := newFixture(t, func(c *api.Config) {
 		c.MinBodyRate, c.MinBodyGrace = 1000, grace
-		c.Extra = func(r gin.IRouter) {
+		api.WithTestRoutes(c, func(r gin.IRouter) {
 			r.POST("/api/v1/work", func(c *gin.Context) {
 				b, err := io.ReadAll(c.Request.Body)
 				if err != nil {
@@ -237,7 +237,7 @@ func TestFinishedBodiesAreLeftAlone(t *testing.T) {
 					c.String(http.StatusInternalServerError, "context canceled while working")
 				}
 			})
-		}
+		})
 	})
 	for name, body := range map[string]string{"a small body": `{"x":1}`, "a larger body": strings.Repeat("x", 3000)} {
 		t.Run(name, func(t *testing.T) {

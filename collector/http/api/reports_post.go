@@ -99,10 +99,10 @@ func decodeReports(c *gin.Context, max int64) ([]indicators.Report, int, error) 
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return nil, 1, collector.BatchError(http.StatusRequestEntityTooLarge, collector.CodeBodyTooLarge, "",
+			return nil, 1, collector.NewInputError(collector.KindTooLarge, collector.CodeBodyTooLarge, -1, "",
 				"the body is larger than %d bytes; split the batch into smaller requests (请求体过大)", max)
 		}
-		return nil, 1, collector.BatchError(http.StatusBadRequest, collector.CodeMalformedJSON, "", "could not read the body: %v", err)
+		return nil, 1, collector.Invalid(collector.CodeMalformedJSON, -1, "", "could not read the body: %v", err)
 	}
 	// A UTF-8 byte order mark (Windows Notepad writes one) is no content.
 	body = bytes.TrimPrefix(body, utf8BOM)
@@ -125,15 +125,15 @@ func decodeReports(c *gin.Context, max int64) ([]indicators.Report, int, error) 
 		return nil, 1, jsonError(-1, err)
 	}
 	if env.Reports == nil {
-		return nil, 1, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "reports",
+		return nil, 1, collector.Invalid(collector.CodeMissingField, -1, "reports",
 			"the body must be {\"reports\":[{\"indicator\":\"57.1\",\"period\":\"2026-03\",\"value\":11800}]} (缺少reports)")
 	}
 	raw := *env.Reports
 	if len(raw) == 0 {
-		return nil, 1, collector.BatchError(http.StatusBadRequest, collector.CodeEmptyBatch, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
+		return nil, 1, collector.Invalid(collector.CodeEmptyBatch, -1, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
 	}
 	if len(raw) > collector.MaxBatch {
-		return nil, len(raw), collector.BatchError(http.StatusRequestEntityTooLarge, collector.CodeTooManyReports, "reports",
+		return nil, len(raw), collector.NewInputError(collector.KindTooLarge, collector.CodeTooManyReports, -1, "reports",
 			"%d reports in one batch; send at most %d per request (单次最多%d条)", len(raw), collector.MaxBatch, collector.MaxBatch)
 	}
 	out := make([]indicators.Report, len(raw))
@@ -168,10 +168,7 @@ func keyError(index int, p keyProblem) *collector.InputError {
 
 // located is an input error about report index, or about the batch when index < 0.
 func located(index int, code, field, format string, args ...any) *collector.InputError {
-	if index < 0 {
-		return collector.BatchError(http.StatusBadRequest, code, field, format, args...)
-	}
-	return collector.ReportError(code, index, field, format, args...)
+	return collector.Invalid(code, index, field, format, args...)
 }
 
 func strictDecode(b []byte, v any) error {
@@ -191,10 +188,7 @@ var errTrailing = errors.New("unexpected data after the JSON object")
 // jsonError turns a decoding error into an input error; index -1 is the envelope.
 func jsonError(index int, err error) *collector.InputError {
 	mk := func(code, field, format string, args ...any) *collector.InputError {
-		if index < 0 {
-			return collector.BatchError(http.StatusBadRequest, code, field, format, args...)
-		}
-		return collector.ReportError(code, index, field, format, args...)
+		return collector.Invalid(code, index, field, format, args...)
 	}
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError

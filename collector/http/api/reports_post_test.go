@@ -279,9 +279,9 @@ func TestConcurrencyLimitAnswers503(t *testing.T) {
 	entered := make(chan struct{})
 	f := newFixture(t, func(c *api.Config) {
 		c.MaxConcurrent = 1
-		c.Extra = func(r gin.IRouter) {
+		api.WithTestRoutes(c, func(r gin.IRouter) {
 			r.GET("/test/slow", func(c *gin.Context) { entered <- struct{}{}; <-release; c.Status(200) })
-		}
+		})
 	})
 	done := make(chan int)
 	go func() {

@@ -25,12 +25,18 @@ import (
 // Service is what the API needs of the collector (implemented by *collector.Service).
 type Service interface {
 	Catalog() *indicators.Catalog
+	// EvalConfig is the evaluation configuration: the reporting calendar of
+	// completeness, bulletins and templates.
+	EvalConfig() evaluate.Config
 	Series(id string) []indicators.Revision
 	Evaluate(now time.Time) []evaluate.Result
 	History(ctx context.Context, id string) ([]indicators.Revision, error)
+	// FirstArrivals answers, in bulk, when each indicator's first revision for each
+	// period end arrived (collector.Store.FirstArrivals).
+	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]collector.Receipt, error)
 	CountRejected(p collector.Principal, n int)
-	Ready() (bool, string)
+	Ready(ctx context.Context) (bool, string)
 	Now() time.Time
 }
 
@@ -70,11 +76,12 @@ type Config struct {
 	TrustedProxies []string
 
 	// Mounts: optional handlers wired by other packages.
-	Metrics http.Handler        // GET /metrics (collector/exporter)
-	Board   http.Handler        // GET / and every path outside /api and /-/ (the board)
-	Extra   func(r gin.IRouter) // more routes (completeness, bulletins, ...)
-	Backup  BackupFunc          // GET /-/backup (admin token); nil answers 501 (backup.go)
-	Now     func() time.Time    // clock for rate limiting; defaults to time.Now
+	Metrics http.Handler     // GET /metrics (collector/http/metrics)
+	Board   http.Handler     // GET / and every path outside /api and /-/ (the board)
+	Backup  BackupFunc       // GET /-/backup (admin token); nil answers 501 (backup.go)
+	Now     func() time.Time // clock for rate limiting; defaults to time.Now
+
+	testRoutes func(r gin.IRouter) // routes a test adds beside the real ones (export_test.go)
 }
 
 func (c *Config) defaults() error {
@@ -158,14 +165,18 @@ func New(cfg Config) (*gin.Engine, error) {
 	v1.Match(getHead, "/indicators/:id", getIndicator(cfg.Service))
 	v1.Match(getHead, "/indicators/:id/reports", getReports(cfg.Service))
 	v1.Match(getHead, "/departments", listDepartments(cfg.Service))
+	// The supervision cycle: completeness, quarterly bulletins, Excel templates.
+	v1.Match(getHead, "/completeness", getCompleteness(cfg.Service))
+	v1.Match(getHead, "/bulletins/:period", getBulletin(cfg.Service, cfg.Logger))
+	v1.Match(getHead, "/templates/:department", getTemplate(cfg.Service))
 
-	// Mounts: other packages add their handlers through Config, not here. Every read
-	// answers HEAD as well (getHead).
+	// Mounts: other packages' handlers come through Config. Every read answers HEAD as
+	// well (getHead).
 	if cfg.Metrics != nil {
 		r.Match(getHead, "/metrics", g.limit(false), g.scrape(), gin.WrapH(cfg.Metrics))
 	}
-	if cfg.Extra != nil {
-		cfg.Extra(limited)
+	if cfg.testRoutes != nil {
+		cfg.testRoutes(limited)
 	}
 	return r, nil
 }
@@ -230,17 +241,17 @@ func recoverPanics(log *slog.Logger) gin.HandlerFunc {
 
 // cors allows the configured origins; without configuration this middleware is absent.
 func cors(origins []string) gin.HandlerFunc {
-	any := false
+	anyOrigin := false
 	allowed := map[string]bool{}
 	for _, o := range origins {
 		if o == "*" {
-			any = true
+			anyOrigin = true
 		}
 		allowed[strings.TrimRight(o, "/")] = true
 	}
 	return func(c *gin.Context) {
 		origin := c.GetHeader("Origin")
-		if origin != "" && (any || allowed[origin]) {
+		if origin != "" && (anyOrigin || allowed[origin]) {
 			h := c.Writer.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")

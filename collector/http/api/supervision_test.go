@@ -11,13 +11,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/sheets"
 )
-
-func withSupervision(c *api.Config) {
-	c.Extra = api.Supervision(api.SupervisionConfig{Service: c.Service.(api.SupervisionService)})
-}
 
 func (f *fixture) get(path string) (int, http.Header, []byte) {
 	f.t.Helper()
@@ -48,7 +43,7 @@ type completenessAnswer struct {
 }
 
 func TestCompleteness(t *testing.T) {
-	f := newFixture(t, withSupervision) // the clock stands at June 15th
+	f := newFixture(t) // the clock stands at June 15th
 	if resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 20000}); resp.StatusCode != 201 {
 		t.Fatalf("push: %d %+v", resp.StatusCode, ans.Error)
 	}
@@ -109,7 +104,7 @@ func TestCompleteness(t *testing.T) {
 }
 
 func TestBulletinEndpoint(t *testing.T) {
-	f := newFixture(t, withSupervision)
+	f := newFixture(t)
 	f.push(f.admin, map[string]any{"indicator": "57.1", "period": "2026-04", "value": 15000, "note": "四月进展顺利"})
 	cases := map[string]struct {
 		path, contentType, has string
@@ -136,7 +131,7 @@ func TestBulletinEndpoint(t *testing.T) {
 // TestTemplateDownloadFillUploadRoundTrip goes through HTTP only: download the
 // department's template, fill it as a person would, upload it, read the values back.
 func TestTemplateDownloadFillUploadRoundTrip(t *testing.T) {
-	f := newFixture(t, withSupervision)
+	f := newFixture(t)
 	f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-04", "value": 15000})
 	code, h, body := f.get("/api/v1/templates/rsj?period=2026-05")
 	if code != 200 || h.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {

@@ -67,7 +67,7 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 		case ext == ".csv" || strings.HasPrefix(ctype, mediaCSV):
 			kind = "csv"
 		default:
-			return nil, 1, noLocate, collector.BatchError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, "file",
+			return nil, 1, noLocate, collector.NewInputError(collector.KindUnsupported, codeUnsupportedMedia, -1, "file",
 				"file %q is neither .xlsx nor .csv; upload the template from `duban template` (仅支持 .xlsx 和 .csv)", name)
 		}
 		body = bytes.NewReader(file)
@@ -78,7 +78,7 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 		if errors.As(err, &mb) {
 			return nil, 1, noLocate, tooLarge(cfg.MaxBodyBytes)
 		}
-		return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "", "could not read the body: %v", err)
+		return nil, 1, noLocate, collector.Invalid(codeInvalidUpload, -1, "", "could not read the body: %v", err)
 	}
 	// The decoder bounds its own work (sheets, rows, columns, cells, unzipped bytes) and
 	// stops at the first row past the batch limit.
@@ -95,13 +95,13 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 	if err != nil {
 		var se *sheets.Error
 		if errors.As(err, &se) {
-			status := http.StatusBadRequest
+			kind := collector.KindInvalid
 			if se.Limit {
-				status = http.StatusRequestEntityTooLarge
+				kind = collector.KindTooLarge
 			}
-			return nil, 1, noLocate, &collector.InputError{Code: se.Code, Message: se.Error(), Index: -1, Field: string(se.Field), Status: status}
+			return nil, 1, noLocate, collector.NewInputError(kind, se.Code, -1, string(se.Field), "%s", se.Error())
 		}
-		return nil, 1, noLocate, collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "", "%v", err)
+		return nil, 1, noLocate, collector.Invalid(codeInvalidUpload, -1, "", "%v", err)
 	}
 	// Sending the same file twice (a double click, a retry after a timeout) must not add
 	// revisions: rows without their own key get one derived from the file and the cell.
@@ -113,7 +113,7 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 		}
 	}
 	if len(b.Reports) > collector.MaxBatch {
-		return nil, len(b.Reports), noLocate, collector.BatchError(http.StatusRequestEntityTooLarge, collector.CodeTooManyReports, "",
+		return nil, len(b.Reports), noLocate, collector.NewInputError(collector.KindTooLarge, collector.CodeTooManyReports, -1, "",
 			"%d filled rows; upload at most %d per file (单次最多%d条)", len(b.Reports), collector.MaxBatch, collector.MaxBatch)
 	}
 	return b.Reports, len(b.Reports), locateIn(b), nil
@@ -127,7 +127,7 @@ func unsupported(ct, hint string) error {
 	if hint != "" {
 		hint = "; " + hint
 	}
-	return collector.BatchError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, "",
+	return collector.NewInputError(collector.KindUnsupported, codeUnsupportedMedia, -1, "",
 		"Content-Type %q is not accepted%s. Send JSON (Content-Type: application/json), CSV (text/csv), the Excel template (%s) or a multipart form with the file in field \"file\" (请求的Content-Type不受支持，请设置为application/json)", ct, hint, mediaXLSX)
 }
 
@@ -142,17 +142,17 @@ func formFile(c *gin.Context, max int64) (name, ctype string, data []byte, err e
 		if errors.As(err, &mb) {
 			return tooLarge(max)
 		}
-		return collector.BatchError(http.StatusBadRequest, codeInvalidUpload, "file", "the multipart body cannot be read: %v (上传内容无法读取)", err)
+		return collector.Invalid(codeInvalidUpload, -1, "file", "the multipart body cannot be read: %v (上传内容无法读取)", err)
 	}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return "", "", nil, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file",
+		return "", "", nil, collector.Invalid(collector.CodeMissingField, -1, "file",
 			"send the filled template as the multipart form field \"file\" (.xlsx or .csv): %v (缺少上传文件)", err)
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return "", "", nil, collector.BatchError(http.StatusBadRequest, collector.CodeMissingField, "file",
+			return "", "", nil, collector.Invalid(collector.CodeMissingField, -1, "file",
 				"send the filled template as the multipart form field \"file\" (.xlsx or .csv) (缺少上传文件)")
 		}
 		if err != nil {
@@ -187,7 +187,7 @@ func locateIn(b sheets.Batch) locator {
 }
 
 func tooLarge(max int64) error {
-	return collector.BatchError(http.StatusRequestEntityTooLarge, collector.CodeBodyTooLarge, "",
+	return collector.NewInputError(collector.KindTooLarge, collector.CodeBodyTooLarge, -1, "",
 		"the upload is larger than %s; split it into several files (文件过大)", byteSize(max))
 }
 
@@ -203,47 +203,3 @@ const (
 	codeUnsupportedMedia = "unsupported_media_type"
 	codeInvalidUpload    = "invalid_upload"
 )
-
-// getTemplate: GET /api/v1/templates/{department}?period=2026-03. The department's Excel
-// fill-in template for a period (default: the previous month), with its last reports.
-func getTemplate(cfg SupervisionConfig) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		svc := cfg.Service
-		cat := svc.Catalog()
-		dept := c.Param("department")
-		if _, ok := cat.Department(dept); !ok {
-			abortError(c, http.StatusNotFound, codeUnknownDepartment, fmt.Sprintf("department %q is not in the catalog; see /api/v1/departments", dept))
-			return
-		}
-		period := c.Query("period")
-		if period == "" {
-			now := svc.Now().In(cat.Plan.Location())
-			period = now.AddDate(0, 0, -now.Day()).Format("2006-01") // previous month
-		}
-		if _, err := indicators.ParsePeriod(period); err != nil {
-			abortError(c, http.StatusBadRequest, codeInvalidPeriod, err.Error())
-			return
-		}
-		var buf bytes.Buffer
-		err := sheets.WriteTemplate(&buf, sheets.TemplateConfig{Catalog: cat, Department: dept, Period: period, Last: lastOf(svc)})
-		if err != nil {
-			abortError(c, http.StatusBadRequest, codeInvalidUpload, err.Error())
-			return
-		}
-		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="duban-template-%s-%s.xlsx"`, dept, period))
-		c.Data(http.StatusOK, mediaXLSX, buf.Bytes())
-	}
-}
-
-// lastOf returns the latest revision of an indicator from the snapshot.
-func lastOf(svc interface {
-	Series(id string) []indicators.Revision
-}) func(string) (indicators.Revision, bool) {
-	return func(id string) (indicators.Revision, bool) {
-		s := svc.Series(id)
-		if len(s) == 0 {
-			return indicators.Revision{}, false
-		}
-		return s[len(s)-1], true
-	}
-}

@@ -21,6 +21,7 @@ type synthetic struct {
 }
 
 func (s *synthetic) Catalog() *indicators.Catalog           { return s.cat }
+func (s *synthetic) EvalConfig() evaluate.Config            { return evaluate.Config{} }
 func (s *synthetic) Series(id string) []indicators.Revision { return s.series[id] }
 func (s *synthetic) Now() time.Time                         { return s.now }
 func (s *synthetic) Evaluate(now time.Time) []evaluate.Result {

@@ -31,6 +31,9 @@ var assets embed.FS
 // in-memory snapshot and its evaluation. The board never reads the store.
 type Source interface {
 	Catalog() *indicators.Catalog
+	// EvalConfig is the evaluation configuration: the due day of the reporting
+	// calendar the completeness section follows.
+	EvalConfig() evaluate.Config
 	Series(id string) []indicators.Revision
 	Evaluate(now time.Time) []evaluate.Result
 	Now() time.Time
@@ -39,8 +42,6 @@ type Source interface {
 // Config configures the board.
 type Config struct {
 	Source Source // required
-	// Eval is the evaluation configuration (the due day of the reporting calendar).
-	Eval evaluate.Config
 	// MaxRows is the most indicator rows one page shows (default 3000). Beyond it (a
 	// province-wide catalog without a filter) the page lists departments with their
 	// counts and links to their own pages.

@@ -275,7 +275,7 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 	}
 	period := fmt.Sprintf("%04d-%02d", prev.Year(), int(prev.Month()))
 	src := b.cfg.Source
-	rows, err := evaluate.Completeness(b.cfg.Eval, cat, func(id string) []evaluate.Arrival {
+	rows, err := evaluate.Completeness(src.EvalConfig(), cat, func(id string) []indicators.Arrival {
 		return evaluate.SeriesArrivals(src.Series(id))
 	}, period, now)
 	if err != nil || len(rows) == 0 {

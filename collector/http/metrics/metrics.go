@@ -42,9 +42,11 @@ import (
 const SeriesPerIndicator = 11 + 7
 
 // Source is what the exporter reads: the service's catalog, clock, evaluation of the
-// in-memory snapshot, and its report counters. *collector.Service satisfies it.
+// in-memory snapshot and its configuration (the reporting calendar of the department
+// completeness gauges), and its report counters. *collector.Service satisfies it.
 type Source interface {
 	Catalog() *indicators.Catalog
+	EvalConfig() evaluate.Config
 	Now() time.Time
 	Evaluate(now time.Time) []evaluate.Result
 	ReceivedCounts() []collector.ReceivedCount
@@ -56,10 +58,6 @@ type Config struct {
 	Source Source // required
 	// Now is the evaluation clock; defaults to Source.Now.
 	Now func() time.Time
-	// Eval is the evaluation configuration (the reporting calendar's due day) of the
-	// per-department completeness gauges; when zero, the Source's EvalConfig() if it has
-	// one (*collector.Service does), so that both use the same calendar.
-	Eval evaluate.Config
 	// Version, Revision and BuildDate label duban_build_info. When all three are empty
 	// they come from the binary (internal/buildinfo: the -ldflags stamps of a release
 	// build, else the toolchain's vcs record).
@@ -79,9 +77,6 @@ func (c *Config) defaults() error {
 	}
 	if c.Now == nil {
 		c.Now = c.Source.Now
-	}
-	if src, ok := c.Source.(interface{ EvalConfig() evaluate.Config }); ok && c.Eval == (evaluate.Config{}) {
-		c.Eval = src.EvalConfig()
 	}
 	if c.Version == "" && c.Revision == "" && c.BuildDate == "" {
 		bi := buildinfo.Get()
@@ -202,9 +197,10 @@ func (r rest) Collect(ch chan<- prometheus.Metric) {
 // collectCompleteness emits expected, missing and late reports per lead department for
 // the latest period due; every lead department gets a series, 0 when nothing is expected.
 func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
-	period := e.cfg.Eval.LastDuePeriod(cat.Plan, now)
+	eval := e.cfg.Source.EvalConfig()
+	period := eval.LastDuePeriod(cat.Plan, now)
 	// Scrape path: look the arrival up in the snapshot, no slice per indicator.
-	comp, err := evaluate.CompletenessFunc(e.cfg.Eval, cat, evaluate.SeriesFirstReceived(e.cfg.Source.Series), period, now)
+	comp, err := evaluate.CompletenessFunc(eval, cat, evaluate.SeriesFirstReceived(e.cfg.Source.Series), period, now)
 	if err != nil {
 		err = fmt.Errorf("completeness of %s: %w", period, err)
 		ch <- prometheus.NewInvalidMetric(e.deptMissing, err)

@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,71 +20,13 @@ import (
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/http/metrics"
+	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// memStore is a tiny in-memory Store: enough to load a snapshot.
-type memStore struct {
-	mu   sync.Mutex
-	revs []indicators.Revision
-}
-
-func (m *memStore) Append(_ context.Context, batch []indicators.Revision) ([]indicators.Receipt, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]indicators.Receipt, 0, len(batch))
-	for _, r := range batch {
-		r.Revision = 1
-		for _, o := range m.revs {
-			if o.Indicator == r.Indicator && o.Period == r.Period && o.Revision >= r.Revision {
-				r.Revision = o.Revision + 1
-			}
-		}
-		m.revs = append(m.revs, r)
-		out = append(out, indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision})
-	}
-	return out, nil
-}
-
-func (m *memStore) Latest(context.Context) ([]indicators.Revision, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	latest := map[[2]string]indicators.Revision{}
-	for _, r := range m.revs {
-		k := [2]string{r.Indicator, r.Period}
-		if o, ok := latest[k]; !ok || r.Revision > o.Revision {
-			latest[k] = r
-		}
-	}
-	out := make([]indicators.Revision, 0, len(latest))
-	for _, r := range latest {
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (m *memStore) History(_ context.Context, id string) ([]indicators.Revision, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []indicators.Revision
-	for _, r := range m.revs {
-		if r.Indicator == id {
-			out = append(out, r)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].PeriodEnd.Before(out[j].PeriodEnd) })
-	return out, nil
-}
-
-func (m *memStore) FirstArrivals(context.Context, []time.Time) ([]indicators.Arrival, error) {
-	return nil, nil // the exporter never asks
-}
-
-func (m *memStore) Close() error { return nil }
 
 type report struct {
 	indicator, period string
@@ -98,7 +38,11 @@ type report struct {
 func newService(t testing.TB, cat *indicators.Catalog, now time.Time, reports []report) *collector.Service {
 	t.Helper()
 	loc := cat.Plan.Location()
-	st := &memStore{}
+	st, err := boltstore.Open(context.Background(), boltstore.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	var batch []indicators.Revision
 	for _, r := range reports {
 		p, err := indicators.ParsePeriod(r.period)

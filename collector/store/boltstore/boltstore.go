@@ -183,7 +183,7 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-// Store is the bbolt store. It implements collector.Store and collector.Readiness and
+// Store is the bbolt store. It implements collector.Store and
 // is safe for concurrent use.
 type Store struct {
 	cfg   Config
@@ -205,8 +205,7 @@ type Store struct {
 }
 
 var (
-	_ collector.Store     = (*Store)(nil)
-	_ collector.Readiness = (*Store)(nil)
+	_ collector.Store = (*Store)(nil)
 )
 
 type appendReq struct {
@@ -394,7 +393,7 @@ func (s *Store) Path() string { return s.path }
 // Ready reports whether the store takes writes: not after Close, not once damage was
 // found (damage.go), not while its last commit failed (health.go), not after the
 // index scan failed. While the scan runs it does, but appends wait for the scan's end.
-func (s *Store) Ready() (bool, string) {
+func (s *Store) Ready(context.Context) (bool, string) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
