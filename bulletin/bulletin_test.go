@@ -426,7 +426,7 @@ func TestTheDueDayComesFromTheSource(t *testing.T) {
 		dueDay int
 		asOf   string
 	}{
-		"the default due day, the 10th":    {0, "数据截至:2026年4月10日"},
+		"the default due day, the 10th":     {0, "数据截至:2026年4月10日"},
 		"a due day of 20 moves the cut-off": {20, "数据截至:2026年4月20日"},
 	}
 	for name, tc := range cases {
