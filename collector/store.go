@@ -29,7 +29,9 @@ type Store interface {
 	// the batch takes revision 1, Append stores nothing and returns a *NotFirstError
 	// naming the element. An element that replays a key is not checked (it adds
 	// nothing). Both checks happen in the same critical section as the numbering, so
-	// two concurrent batches cannot both pass them.
+	// two concurrent batches cannot both pass them. Every backend applies these rules
+	// through Number (numbering.go), so they cannot drift apart; History's order is
+	// indicators.CompareHistory in every backend.
 	//
 	// The caller must not modify batch during the call; the store does not keep it.
 	Append(ctx context.Context, batch []indicators.Revision) ([]indicators.Receipt, error)
