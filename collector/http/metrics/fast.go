@@ -203,7 +203,7 @@ func (e *Exporter) WriteIndicators(w io.Writer) error {
 			continue
 		}
 		if !header {
-			b = appendHeader(b, conventions.MetricInfo, "Indicator metadata with Chinese names; always 1.")
+			b = appendHeader(b, conventions.MetricInfo, helpInfo)
 			header = true
 		}
 		b = append(b, labels[i].info...)
@@ -239,7 +239,7 @@ func (e *Exporter) WriteIndicators(w io.Writer) error {
 			continue
 		}
 		if !header {
-			b = appendHeader(b, conventions.MetricStatus, "Status of the target: 1 for the current state, 0 for the others.")
+			b = appendHeader(b, conventions.MetricStatus, helpStatus)
 			header = true
 		}
 		for _, s := range evaluate.Statuses {

@@ -166,7 +166,7 @@ func TestFastExpositionMatchesTheCollector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := collected(t, e)
+			want := collected(t, metrics.Reference(e))
 			for _, enc := range []string{"", "gzip"} {
 				body, resp := scrape(t, h, enc)
 				if ct := resp.Header.Get("Content-Type"); ct != metrics.ContentType {
@@ -466,7 +466,7 @@ func TestInfoCarriesTheDisplayUnitAndScale(t *testing.T) {
 	if err := e.WriteIndicators(&fast); err != nil {
 		t.Fatal(err)
 	}
-	slow := string(expose(t, e))
+	slow := string(expose(t, metrics.Reference(e)))
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			for path, text := range map[string]string{"fast": fast.String(), "collector": slow} {
@@ -511,7 +511,7 @@ func TestInfoTellsFollowUpsFromTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := scrape(t, h, "")
-	paths := map[string][]string{"the Collector": collected(t, e), "the fast handler": families(t, body)}
+	paths := map[string][]string{"the Collector": collected(t, metrics.Reference(e)), "the fast handler": families(t, body)}
 	for name, lines := range paths {
 		got := map[string]int{}
 		for _, l := range lines {

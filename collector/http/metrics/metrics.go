@@ -1,9 +1,11 @@
-// Package metrics serves /metrics: it exposes the collector's snapshot as Prometheus metrics: a
-// prometheus.Collector that, at scrape time, evaluates every target from the in-memory
-// snapshot (never the store) and emits const metrics named in conventions, and the
-// /metrics Handler, which writes the same per-indicator series straight in the text
-// format (WriteIndicators; 20x faster than Gather at 10,000 indicators) and the rest
-// through a registry.
+// Package metrics serves /metrics: the collector's snapshot as Prometheus metrics named
+// in conventions. At every scrape the Handler evaluates every target from the in-memory
+// snapshot (never the store) and writes the per-indicator series straight in the text
+// format (WriteIndicators; 20x faster than client_golang's Gather at 10,000
+// indicators), then the few other families (build info, department completeness,
+// report counters, Go, process and the store's own) through a registry. The tests hold
+// the hand-written exposition to client_golang's encoding of the same values
+// (Reference in export_test.go).
 //
 // Series cost: each indicator costs 18 series at most (info 1, value 1, target 1,
 // expected 1, gap 1, progress 1, projected 1, tolerance 1, status 7 (one per state),
@@ -28,7 +30,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/conventions"
@@ -85,36 +86,36 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-// Exporter is a prometheus.Collector over a Source. Collect may run concurrently.
+// Help texts of the per-indicator families that are not in the gauges table.
+const (
+	helpInfo   = "Indicator metadata with Chinese names; always 1."
+	helpStatus = "Status of the target: 1 for the current state, 0 for the others."
+)
+
+// Exporter writes the collector's metrics: the per-indicator families straight in the
+// text format (WriteIndicators), the others through a prometheus.Collector of few
+// series (rest). Safe for concurrent scrapes.
 type Exporter struct {
 	cfg Config
 
-	info, status                                             *prometheus.Desc
 	gauges                                                   []gauge
 	received, deptMissing, deptLate, deptExpected, buildInfo *prometheus.Desc
 
 	labels labelCache // per-indicator label texts of the fast exposition
 }
 
-// New builds the exporter; its Descs are created once here.
+// New builds the exporter; the Descs of the families served through client_golang
+// are created once here.
 func New(cfg Config) (*Exporter, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	ind := []string{conventions.LabelIndicator, conventions.LabelDepartment}
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
-	gs := gauges()
-	for i := range gs {
-		gs[i].desc = d(gs[i].name, gs[i].help, ind...)
-	}
 	return &Exporter{
 		cfg:    cfg,
-		gauges: gs,
-		info:   d(conventions.MetricInfo, "Indicator metadata with Chinese names; always 1.", infoLabelNames...),
-		status: d(conventions.MetricStatus, "Status of the target: 1 for the current state, 0 for the others.",
-			conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelStatus),
+		gauges: gauges(),
 		received: d(conventions.MetricReportsReceived, "Reports received since start, by department and result.",
 			conventions.LabelDepartment, conventions.LabelResult),
 		deptMissing: d(conventions.MetricDeptMissing, "Reports of the latest period due (monthly, due by the due day of the next month) that have not arrived, by lead department.",
@@ -126,46 +127,6 @@ func New(cfg Config) (*Exporter, error) {
 		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
 			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion, conventions.LabelBuildDate),
 	}, nil
-}
-
-// Register registers a new Exporter on reg together with the Go and process collectors.
-func Register(reg prometheus.Registerer, cfg Config) (*Exporter, error) {
-	e, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range []prometheus.Collector{
-		e,
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register collector: %w", err)
-		}
-	}
-	return e, nil
-}
-
-// Describe sends every Desc.
-func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	ch <- e.info
-	ch <- e.status
-	for _, g := range e.gauges {
-		ch <- g.desc
-	}
-	e.describeRest(ch)
-}
-
-// Collect evaluates the snapshot at the exporter's clock and emits every series.
-func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
-	cat := e.cfg.Source.Catalog()
-	now := e.cfg.Now()
-	for _, r := range e.cfg.Source.Evaluate(now) {
-		if err := e.collectIndicator(ch, cat, &r); err != nil {
-			ch <- prometheus.NewInvalidMetric(e.info, err)
-		}
-	}
-	e.collectRest(ch, cat, now)
 }
 
 // describeRest and collectRest cover the families that are not per indicator (build
@@ -219,23 +180,6 @@ func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicat
 		ch <- prometheus.MustNewConstMetric(e.deptMissing, prometheus.GaugeValue, float64(c.missing), dept)
 		ch <- prometheus.MustNewConstMetric(e.deptLate, prometheus.GaugeValue, float64(c.late), dept)
 	}
-}
-
-func (e *Exporter) collectIndicator(ch chan<- prometheus.Metric, cat *indicators.Catalog, r *evaluate.Result) error {
-	entry, err := lookup(cat, r)
-	if err != nil {
-		return err
-	}
-	ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1, infoLabelValues(r, entry)...)
-	for i := range e.gauges {
-		if v, ok := e.gauges[i].value(r); ok {
-			ch <- prometheus.MustNewConstMetric(e.gauges[i].desc, prometheus.GaugeValue, v, r.Indicator, r.Department)
-		}
-	}
-	for _, s := range evaluate.Statuses {
-		ch <- prometheus.MustNewConstMetric(e.status, prometheus.GaugeValue, statusValue(r, s), r.Indicator, r.Department, string(s))
-	}
-	return nil
 }
 
 // lookup finds the catalog entry of an evaluated result and checks its status.
@@ -294,13 +238,13 @@ func statusValue(r *evaluate.Result, s evaluate.Status) float64 {
 	return 0
 }
 
-// gauge is one per-indicator gauge labelled {indicator, department}: the Collector and
-// the fast exposition (WriteIndicators) both read values through this table, so they
-// cannot disagree on which series exist or what they hold.
+// gauge is one per-indicator gauge labelled {indicator, department}: the exposition
+// (WriteIndicators) and its reference in the tests (client_golang's const metrics,
+// export_test.go) both read values through this table, so they cannot disagree on
+// which series exist or what they hold.
 type gauge struct {
 	name, help string
 	value      func(r *evaluate.Result) (float64, bool)
-	desc       *prometheus.Desc
 }
 
 // finite drops NaN and infinities: no data is no series, never NaN.
@@ -321,25 +265,25 @@ func unixSeconds(t time.Time) (float64, bool) {
 func gauges() []gauge {
 	return []gauge{
 		{conventions.MetricTarget, "Effective target in the base unit (relative targets: the referenced value).",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Target, true) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Target, true) }},
 		{conventions.MetricExpected, "Value expected to date by the target's trajectory.",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Expected, true) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Expected, true) }},
 		{conventions.MetricValue, "Latest reported value, year to date, in the target's base unit (milestones: percent complete).",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Value, r.HasValue) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Value, r.HasValue) }},
 		{conventions.MetricGap, "Value minus the expected value, in the base unit, whatever the comparator (the status says whether that is ahead).",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Gap, r.HasValue) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Gap, r.HasValue) }},
 		{conventions.MetricProgress, "Completion ratio (1 = met); none for growth rates, relative targets and targets of 0 or below.",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Progress, r.HasValue && r.HasProgress) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Progress, r.HasValue && r.HasProgress) }},
 		{conventions.MetricProjected, "Year-end value projected at the current pace.",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Projected, r.HasProjection) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Projected, r.HasProjection) }},
 		{conventions.MetricTolerance, "Tolerance of an approx (左右) or le-with-tolerance target in the base unit; none for others.",
-			func(r *evaluate.Result) (float64, bool) { return finite(r.Tolerance, r.Tolerance > 0) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return finite(r.Tolerance, r.Tolerance > 0) }},
 		{conventions.MetricLastReport, "When the latest report of the indicator was received, Unix seconds.",
-			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.LastReport) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.LastReport) }},
 		{conventions.MetricDue, "End of the target's due day, Unix seconds.",
-			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.Due) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.Due) }},
 		{conventions.MetricNextReportDue, "When the next report is due by the reporting calendar, Unix seconds.",
-			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.NextReportDue) }, nil},
+			func(r *evaluate.Result) (float64, bool) { return unixSeconds(r.NextReportDue) }},
 	}
 }
 
