@@ -104,7 +104,7 @@ func TestSupervisionCommands(t *testing.T) {
 		t.Errorf("the server's Q1 bulletin ignores evaluate.due_day:\n%s", q1Server[:min(len(q1Server), 400)])
 	}
 
-	s.kill()
+	s.Kill()
 	gen := regexp.MustCompile(`生成时间:\S+ \S+`)
 	for p, want := range map[string]string{quarter: fromServer, "2026-Q1": q1Server} {
 		fromStore := run(t, dir, true, "bulletin", "--data", s.dataDir, "--config", s.cfgFile, "--period", p)

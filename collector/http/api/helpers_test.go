@@ -44,7 +44,7 @@ type fixture struct {
 	reader string // {role: reader}: reads, never pushes
 	scrape string // {role: metrics}: /metrics only
 	auth   *auth.Authenticator
-	logs   *syncBuffer
+	logs   *testenv.Buffer
 
 	lastBody []byte // body of the last answer of do
 }
@@ -74,7 +74,7 @@ func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *f
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &fixture{t: t, store: st, cat: cat, tokens: map[string]string{}, logs: &syncBuffer{}}
+	f := &fixture{t: t, store: st, cat: cat, tokens: map[string]string{}, logs: &testenv.Buffer{}}
 	var toks []auth.Token
 	for _, d := range cat.Departments {
 		tok, err := auth.Generate()
@@ -183,24 +183,6 @@ func (f *fixture) stored() int {
 		n += len(h)
 	}
 	return n
-}
-
-// syncBuffer collects logs written by the server goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func num(v float64) *float64 { return &v }

@@ -75,39 +75,11 @@ func TestBrowserBoard(t *testing.T) {
 		}
 	}
 	boardToken, _ := auth.Generate()
-	addr := testenv.FreeAddr(t)
-	base := "http://" + addr
-	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nauth:\n  read: token\n  tokens:\n%s\n    - {role: reader, sha256: %s}\nlog: {level: warn}\n",
-		addr, filepath.Join(root, "indicators", "catalogs", "changzhi-2026.yaml"), filepath.Join(dir, "data"), strings.Join(lines, "\n"), auth.Hash(boardToken))
-	cfgFile := filepath.Join(dir, "duban.yaml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	var logs bytes.Buffer
-	srv := exec.Command(bin, "serve", "--config", cfgFile)
-	srv.Stdout, srv.Stderr = &logs, &logs
-	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-srv.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-srv.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	})
-	if err := testenv.WaitHTTP(ctx, base+"/-/ready", 30*time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
-	}
+	srv := testenv.StartServe(t, testenv.ServeOptions{Timeout: 30 * time.Second, Config: func(addr, _ string) string {
+		return fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nauth:\n  read: token\n  tokens:\n%s\n    - {role: reader, sha256: %s}\nlog: {level: warn}\n",
+			addr, filepath.Join(root, "indicators", "catalogs", "changzhi-2026.yaml"), filepath.Join(dir, "data"), strings.Join(lines, "\n"), auth.Hash(boardToken))
+	}})
+	base := srv.URL
 
 	duban := func(wantOK bool, args ...string) string {
 		t.Helper()
