@@ -1,4 +1,4 @@
-package dashboards_test
+package deploy_test
 
 import (
 	"bufio"
@@ -14,9 +14,11 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/duban-gov/duban/alerts"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/dashboards"
+	"github.com/duban-gov/duban/deploy"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
 )
@@ -210,10 +212,11 @@ func TestComposeWiresTheStack(t *testing.T) {
 		return ""
 	}
 	cases := map[string]struct{ got, want string }{
-		"grafana reads the generated provisioning":          {mountedAt(dashboards.ServiceGrafana, "/etc/grafana/provisioning"), "./dashboards/provisioning/grafana"},
-		"grafana's dashboard provider finds the dashboards": {mountedAt(dashboards.ServiceGrafana, dashboards.GrafanaDashboardsPath), "./dashboards/" + dashboards.DirDashboards},
-		"prometheus runs the generated configuration":       {mountedAt(dashboards.ServicePrometheus, "/etc/prometheus/prometheus.yml"), "./" + "dashboards/" + dashboards.FilePrometheusConfig},
-		"prometheus loads the rule file from its rules dir": {mountedAt(dashboards.ServicePrometheus, dashboards.PrometheusRulesDir+"/duban.rules.yml"), "./deploy/prometheus/duban.rules.yml"},
+		"grafana reads the generated provisioning":          {mountedAt(dashboards.ServiceGrafana, "/etc/grafana/provisioning"), "./deploy/grafana/provisioning"},
+		"grafana's dashboard provider finds the dashboards": {mountedAt(dashboards.ServiceGrafana, dashboards.GrafanaDashboardsPath), "./deploy/" + dashboards.DirDashboards},
+		"prometheus runs the generated configuration":       {mountedAt(dashboards.ServicePrometheus, dashboards.PrometheusConfigDir+"/prometheus.yml"), "./deploy/" + dashboards.FilePrometheusConfig},
+		"prometheus loads the rule file beside it":          {mountedAt(dashboards.ServicePrometheus, dashboards.PrometheusConfigDir+"/"+alerts.FileName), "./deploy/" + deploy.FileRules},
+		"alertmanager runs the generated configuration":     {mountedAt(dashboards.ServiceAlertmanager, "/etc/alertmanager/alertmanager.yml"), "./deploy/" + deploy.FileAlertmanager},
 		"duban stores in InfluxDB":                          {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_KIND"], "influxdb"},
 		"duban writes to the bucket grafana reads":          {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_INFLUXDB_BUCKET"], dashboards.InfluxBucket},
 		"influxdb creates that bucket":                      {c.Services[dashboards.ServiceInfluxDB].Environment["DOCKER_INFLUXDB_INIT_BUCKET"], dashboards.InfluxBucket},
@@ -313,8 +316,8 @@ func TestDockerfileBuildsAStaticNonRootImage(t *testing.T) {
 	if user == "" || user == "root" || strings.HasPrefix(user, "0") {
 		t.Errorf("the image runs as %q; want a non-root user", user)
 	}
-	if !strings.Contains(text, dashboards.DefaultCatalog[:strings.LastIndex(dashboards.DefaultCatalog, "/")]) {
-		t.Errorf("the image does not copy the catalog folder of %s", dashboards.DefaultCatalog)
+	if !strings.Contains(text, "./cmd/duban") {
+		t.Errorf("the image does not build ./cmd/duban, the binary that carries the catalogs")
 	}
 }
 
@@ -357,30 +360,36 @@ func TestComposeConfiguresDubanForInfluxDB(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", name, tc.got, tc.want)
 		}
 	}
-	// The dashboards are generated from DefaultCatalog: the binary must carry that file.
-	embedded, err := catalogs.Embedded(strings.TrimPrefix(catalogs.Default, catalogs.EmbeddedPrefix))
+	// deploy/ is generated from catalogs.Default, the catalog the binary carries and the
+	// compose collector serves: the file it is compiled from must be the one on disk.
+	spec := catalogs.Shipped[0]
+	if catalogs.EmbeddedPrefix+spec.Name() != catalogs.Default {
+		t.Fatalf("the first shipped catalog %s is not the default %s", spec.Name(), catalogs.Default)
+	}
+	embedded, err := catalogs.Embedded(spec.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
-	onDisk, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), dashboards.DefaultCatalog))
+	onDisk, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), spec.Output))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(embedded, onDisk) {
-		t.Errorf("the collector serves %s, which differs from %s the dashboards are generated from", catalogs.Default, dashboards.DefaultCatalog)
+		t.Errorf("the collector serves %s, which differs from %s", catalogs.Default, spec.Output)
 	}
 }
 
-// TestPrometheusConfigPassesPromtool checks the stack's Prometheus configuration with
-// the real promtool.
+// TestPrometheusConfigPassesPromtool checks the committed Prometheus configuration with
+// the real promtool, where it lies: it loads the rule file beside it.
 func TestPrometheusConfigPassesPromtool(t *testing.T) {
 	promtool := testenv.NeedBinary(t, "promtool")
-	path := filepath.Join(t.TempDir(), "prometheus.yml")
-	if err := os.WriteFile(path, generate(t)[dashboards.FilePrometheusConfig], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(promtool, "check", "config", path).CombinedOutput()
+	cmd := exec.Command(promtool, "check", "config", "prometheus.yml")
+	cmd.Dir = filepath.Join(dir(), "prometheus")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "1 rule files found") {
+		t.Errorf("prometheus.yml does not load %s:\n%s", alerts.FileName, out)
 	}
 }
