@@ -215,7 +215,7 @@ const openapiServer = "http://127.0.0.1:8080"
 func validated(t testing.TB, h http.Handler) http.Handler {
 	router, err := openapiDoc()
 	if err != nil {
-		t.Fatalf("collector/api/openapi.json: %v", err)
+		t.Fatalf("collector/http/api/openapi.json: %v", err)
 	}
 	extra := testRoutes(router, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -44,7 +44,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		key := r.Method + " " + p
 		routes[key] = true
 		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {
-			t.Errorf("route %s is not in collector/api/openapi.json", key)
+			t.Errorf("route %s is not in collector/http/api/openapi.json", key)
 		}
 	}
 	for p, ops := range doc.Paths {
@@ -77,7 +77,7 @@ func TestOpenAPIDocumentIsStrictlyValid(t *testing.T) {
 		openapi3.EnableSchemaDefaultsValidation(), openapi3.EnableExamplesValidation(), openapi3.ProhibitExtensionsWithRef(),
 		openapi3.EnableMultiError())
 	if err != nil {
-		t.Fatalf("collector/api/openapi.json is not valid OpenAPI 3:\n%v", err)
+		t.Fatalf("collector/http/api/openapi.json is not valid OpenAPI 3:\n%v", err)
 	}
 	// Every operation is named and every GET has its HEAD; every read says who may read.
 	for path, item := range doc.Paths.Map() {

@@ -291,7 +291,7 @@ func TestBoardFilters(t *testing.T) {
 
 // TestBoardSaysWhichPathsCarryNoData: only the stylesheet and the favicon stay open when
 // reads need a token (the router asks Public; the token itself is checked there, see
-// collector/api TestReadAccess).
+// collector/http/api TestReadAccess).
 func TestBoardSaysWhichPathsCarryNoData(t *testing.T) {
 	b, err := board.New(board.Config{Source: service(t)})
 	if err != nil {
