@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -111,15 +109,7 @@ func NewServe(t testing.TB, opts ServeOptions) *Serve {
 	if opts.Config != nil {
 		files["duban.yaml"] = opts.Config(addr, dir)
 	}
-	for k, v := range files {
-		p := filepath.Join(dir, k)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	t.Cleanup(func() {
 		s.Kill()
 		if t.Failed() {
@@ -160,7 +150,7 @@ func (s *Serve) StartReady(path string) {
 		case <-ctx.Done():
 		}
 	}()
-	err := s.wait(ctx, path)
+	err := waitHTTP(ctx, s.opts.Client, s.URL+path, s.opts.Timeout)
 	cancel()
 	select {
 	case <-exited:
@@ -170,30 +160,6 @@ func (s *Serve) StartReady(path string) {
 	}
 	if err != nil {
 		s.t.Fatalf("duban did not answer %s: %v\n%s", path, err, tail(s.Logs.String(), 4000))
-	}
-}
-
-func (s *Serve) wait(ctx context.Context, path string) error {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	defer cancel()
-	var last error
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
-		resp, err := s.opts.Client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
-				return nil
-			}
-			last = fmt.Errorf("status %d", resp.StatusCode)
-		} else {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), last)
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }
 
