@@ -25,7 +25,6 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/collector/http/api"
-	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
 )
@@ -69,11 +68,7 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := boltstore.Open(ctx, boltstore.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.Store(t)
 	f := &fixture{t: t, store: st, cat: cat, tokens: map[string]string{}, logs: &testenv.Buffer{}}
 	var toks []auth.Token
 	for _, d := range cat.Departments {

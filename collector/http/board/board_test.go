@@ -14,7 +14,6 @@ import (
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/http/board"
-	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
 	"github.com/duban-gov/duban/present"
@@ -51,11 +50,7 @@ func followUpService(t *testing.T) *collector.Service {
 func serviceFor(t *testing.T, cat *indicators.Catalog) *collector.Service {
 	t.Helper()
 	ctx := context.Background()
-	st, err := boltstore.Open(ctx, boltstore.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.Store(t)
 	clock := now.Add(-30 * 24 * time.Hour) // February reports arrive in early March
 	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Now: func() time.Time { return clock }})
 	if err != nil {

@@ -20,7 +20,6 @@ import (
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/http/metrics"
-	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -38,11 +37,7 @@ type report struct {
 func newService(t testing.TB, cat *indicators.Catalog, now time.Time, reports []report) *collector.Service {
 	t.Helper()
 	loc := cat.Plan.Location()
-	st, err := boltstore.Open(context.Background(), boltstore.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.Store(t)
 	var batch []indicators.Revision
 	for _, r := range reports {
 		p, err := indicators.ParsePeriod(r.period)
