@@ -14,8 +14,10 @@ import (
 // taskLines summarizes tasks as "N lead ← cooperating、…" with department names.
 func taskLines(c *indicators.Catalog) []string {
 	name := func(id string) string {
-		d, _ := c.Department(id)
-		return d.Name
+		if d, ok := c.Department(id); ok {
+			return d.Name
+		}
+		return "?" + id // no department: a task without a lead
 	}
 	var out []string
 	for _, t := range c.Tasks {
@@ -204,6 +206,30 @@ func TestTextLayouts(t *testing.T) {
 			text:  "【保基本民生】\n河清县2025年十件民生实事\n项目清单\n一、新增学位900个。(牵头单位:县教育局)",
 			title: "河清县2025年十件民生实事项目清单",
 			tasks: []string{"1 县教育局"},
+		},
+		"items without a number that name their lead, under a heading": {
+			text:    "2025年主要目标分工\n一、约束性指标\n森林覆盖率保持在45%。(县林业局牵头)\n单位工业增加值用水量下降3%。(县水利局、县工信局等部门按职责分工负责)",
+			tasks:   []string{"1 县林业局", "2 县水利局 ← 县工信局"},
+			targets: []string{"1.1 森林覆盖率 level 45% 2025-12-31", "2.1 单位工业增加值用水量增速 growth_rate -3% 2025-12-31"},
+			noWarn:  true,
+		},
+		"indicators named before a colon, 责任单位为, and notes on where a figure comes from": {
+			text: "2025年考核指标设置情况\n一、考核指标\n人均地区生产总值:增长6%左右(依据县人代会目标设置,高于全市5%平均水平),责任单位为县发改局;\n" +
+				"高新技术企业数:新增8家以上,责任单位为县科技局;\n" +
+				"工业投资及技改占比:工业投资50亿元,增长9%,责任单位为县发改局;技改投资占工业投资比重20%,责任单位为县工信局;",
+			tasks: []string{"1 县发改局", "2 县科技局", "3 县发改局 ← 县工信局"},
+			targets: []string{"1.1 人均地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 新增高新技术企业数 cumulative 8家 2025-12-31",
+				"3.1 工业投资 cumulative 5e+09元 2025-12-31", "3.2 工业投资增速 growth_rate 9% 2025-12-31", "3.3 技改投资占工业投资比重 level 20% 2025-12-31"},
+			noWarn: true,
+		},
+		"a leader's line and 部门分工 naming the lead in words": {
+			text:   "2025年重点任务分工方案\n一、主要预期目标\n1.地区生产总值增长6%以上。\n分管县领导:张明\n部门分工:县发改局牵头,各乡镇、各部门配合。\n2.一般公共预算收入增长5%左右。\n分管县领导:李华\n部门分工:县财政局牵头,",
+			tasks:  []string{"1 县发改局 ← 各乡镇", "2 县财政局"},
+			noWarn: true,
+		},
+		"a section of a leader's tasks names no department": {
+			text:  "2025年重点工作责任分解\n一、张明县长牵头工作\n1.新增学位900个。\n责任单位:县教育局、县财政局(列第一位者为牵头单位,下同)",
+			tasks: []string{"1 县教育局 ← 县财政局"},
 		},
 		"the notice's letter numbered 一、二、 is not the list": {
 			text:  "河清县人民政府办公室关于印发2025年民生实事项目清单的通知\n一、提高思想认识。各单位要高度重视。\n二、加强督查考核。\n河清县人民政府办公室\n2025年2月1日\n(此件公开发布)\n附件\n一、新增学位900个。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)",

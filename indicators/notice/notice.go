@@ -233,6 +233,9 @@ var (
 	reUnitCount   = regexp.MustCompile(`^(?P<unit>[^,。;:()\d]{2,20}?)(?:牵头|负责)?(?:工作|事项|任务)?\s*\(\s*(?:共\s*)?\d+\s*项\s*\)$`)
 	reDeptHeading = regexp.MustCompile(`^(?:市|县|区|州|旗|盟)[^\s,。;:、()]{2,14}$`)
 	reSecCount    = regexp.MustCompile(`^(.+?)\s*\(\s*(?:共\s*)?(\d+)\s*项\s*\)\s*$`)
+	// reLeaderTitle ends a person's name and title: "一、王纲市长牵头重点工作" is a section of
+	// the mayor's tasks, not of a department.
+	reLeaderTitle = regexp.MustCompile(`(?:省长|市长|县长|区长|州长|旗长|镇长|乡长|书记|主任|同志)$`)
 )
 
 // Numbering levels of items and headings, coarse to fine.
@@ -318,6 +321,10 @@ func (p *parser) textLine(n int, raw string, cells []string, last **rawTask) {
 		*last = t
 		return
 	}
+	if t := p.unnumbered(n, line, orig, *last); t != nil {
+		*last = t
+		return
+	}
 	if !p.started {
 		return // preamble of the notice: not part of the list
 	}
@@ -358,6 +365,7 @@ func (p *parser) prepare(doc *document.Document) {
 // numbered: the finest numbering the list uses.
 func (p *parser) scan() {
 	count := func(from int) (arabic, paren, dun int) {
+		open := false // the line above is an item that may go on (it names no lead yet)
 		for i := from; i < len(p.in); i++ {
 			in := p.in[i]
 			if in.skip {
@@ -367,21 +375,39 @@ func (p *parser) scan() {
 				if rowNumber(in.cells) > 0 {
 					arabic++
 				}
+				open = false
 				continue
 			}
 			line := normalize(in.raw)
+			if line == "" {
+				continue
+			}
 			if strings.Contains(line, "|") {
 				if rowNumber(splitBars(line)) > 0 {
 					arabic++
 				}
+				open = false
 				continue
 			}
+			numbered := true
 			if m := reItem.FindStringSubmatch(line); m != nil && !(reStartsDigit.MatchString(m[2]) && startsWithQty(m[1]+"."+m[2])) || reItemParen.MatchString(line) {
 				arabic++
 			} else if reParenCN.MatchString(line) {
 				paren++
 			} else if reDunCN.MatchString(line) {
 				dun++
+			} else {
+				numbered = false
+			}
+			lead := carriesLead(line)
+			switch {
+			case numbered:
+				// a heading ("一、主要目标") leaves nothing open; an item with words may wrap
+				open = !lead && !endsSentence(line) && (strings.ContainsAny(line, ",。;") || utf8.RuneCountInString(line) > 25)
+			case open:
+				open = !lead && !endsSentence(line)
+			case lead:
+				arabic++ // an item without a number that names its lead: the finest level
 			}
 		}
 		return
@@ -595,7 +621,7 @@ func (p *parser) section(n int, line string) bool {
 	}
 	if lm := reSecLead.FindStringSubmatch(body); lm != nil {
 		names := splitUnits(lm[1])
-		if len(names) > 0 {
+		if len(names) > 0 && !reLeaderTitle.MatchString(names[0]) {
 			p.started = true
 			var lead []string
 			for i, name := range names {
@@ -707,6 +733,20 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 	}
 	p.started = true
 	return p.addTask(n, num, cm[re.SubexpIndex("rest")], verbatim(orig), nil)
+}
+
+// unnumbered reads a line without a number that names its lead at its end, under a
+// heading or among items, as the next item ("(一)约束性指标" then "耕地保有量保持在
+// 2000.9万亩。(市国土局牵头)"), unless it ends the item above, which names no lead yet.
+func (p *parser) unnumbered(n int, line, orig string, last *rawTask) *rawTask {
+	if !p.started && len(p.secs) == 0 || !carriesLead(line) {
+		return nil
+	}
+	if last != nil && !last.closed && last.body == last.full && !endsSentence(last.full) {
+		return nil // the wrapped end of the item above
+	}
+	p.started = true
+	return p.addTask(n, p.lastWritten+1, line, strings.TrimSpace(orig), nil)
 }
 
 // subItemOf returns the task a "(n)" line belongs to when it numbers the parts of an
@@ -829,9 +869,9 @@ func (p *parser) annotate(n int, t *rawTask, body string) {
 		body = strings.TrimSpace(body[:start])
 	}
 	// Labelled fields after the words: "…。牵头单位:X;配合单位:Y", "责任单位:X 完成时限:…".
-	if i, f, ok := tailFields(body); ok {
+	if words, f, ok := tailFields(body); ok {
 		parsed = parsed.before(f) // after the parentheses, as the lead of an item is read
-		body = strings.TrimSpace(body[:i])
+		body = strings.TrimSpace(words)
 	}
 	all := t.given.before(parsed)
 	t.deadline = deadlineText(all.due)

@@ -163,6 +163,7 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 	}
 	var out []indicators.Target
 	x.lastMetric = ""
+	body = labelSubject(dropNotes(body))
 	for _, cl := range splitClauses(body) {
 		due := def
 		if d, ok := x.due(cl); ok {
@@ -508,6 +509,9 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		}
 		prevSubject = subject
 		metric = cleanMetric(metric)
+		if metric == "" && x.lastMetric != "" {
+			metric = x.context() // "固定资产投资162亿元,增长7%": the indicator of the clause before
+		}
 
 		t := indicators.Target{Unit: unit, Due: due, Source: cl}
 		switch unit {
