@@ -231,6 +231,20 @@ func TestTextLayouts(t *testing.T) {
 			text:  "2025年重点工作责任分解\n一、张明县长牵头工作\n1.新增学位900个。\n责任单位:县教育局、县财政局(列第一位者为牵头单位,下同)",
 			tasks: []string{"1 县教育局 ← 县财政局"},
 		},
+		"a table copied one cell per line with units one a line and a number merged over two rows": {
+			text: "2025年民生实事目标任务分解表\n序号\n民生实事\n责任单位\n完成时限\n1\n新建城市公园2个。\n县住建局\n县自然资源局\n县城投公司\n10月底前\n" +
+				"2\n开工建设县养老中心。\n县民政局\n5月底前动工\n建成县老年大学。\n12月底前\n3\n新增学位900个。\n县教育局\n9月底前\n分享到:",
+			tasks:    []string{"1 县住建局 ← 县自然资源局、县城投公司", "2 县民政局", "3 县教育局"},
+			targets:  []string{"1.1 新建城市公园 cumulative 2个 2025-10-31", "2.1 开工建设县养老中心 milestone 0 2025-05-31", "2.2 建成县老年大学 milestone 0 2025-12-31", "3.1 新增学位 cumulative 900个 2025-09-30"},
+			warnings: []string{`ignored: not a task, section or table row: "分享到:"`},
+		},
+		"header words broken over two lines, 责任科室 leads and a 完成情况 column holds no target": {
+			text: "2025年度重点工作计划执行情况\n序号\n重点工作\n责任\n领导\n责任\n科室\n攻坚目标\n任务\n第二季度\n完成情况\n" +
+				"1\n美丽集镇建设\n王五\n城建办\n完成集镇道路改造3公里。\n已完成改造1.5公里。\n2\n村级道路硬化\n赵六\n农业农村办\n硬化村道12公里。\n已完成40%。",
+			tasks:   []string{"1 城建办", "2 农业农村办"},
+			targets: []string{"1.1 完成集镇道路改造 cumulative 3公里 2025-12-31", "2.1 硬化村道 cumulative 12公里 2025-12-31"},
+			noWarn:  true,
+		},
 		"the notice's letter numbered 一、二、 is not the list": {
 			text:  "河清县人民政府办公室关于印发2025年民生实事项目清单的通知\n一、提高思想认识。各单位要高度重视。\n二、加强督查考核。\n河清县人民政府办公室\n2025年2月1日\n(此件公开发布)\n附件\n一、新增学位900个。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)",
 			title: "2025年民生实事项目清单",
@@ -253,6 +267,11 @@ func TestTextLayouts(t *testing.T) {
 			}
 			if tc.noWarn && len(warns) > 0 {
 				t.Errorf("warnings %v", warns)
+			}
+			for _, w := range tc.warnings {
+				if !hasWarning(warns, w) {
+					t.Errorf("no warning %q in %v", w, warns)
+				}
 			}
 			for _, d := range c.Departments {
 				if d.Name != strings.Trim(d.Name, " 。.;；,，、:：)）(（") {

@@ -309,11 +309,20 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	if placeholder[f.due] {
 		f.due = ""
 	}
-	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && num == p.lastWritten && len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
-		// the row above continues: its number and words were merged cells carried down
-		if extra := strings.TrimPrefix(words, p.lastRowFirst); strings.Trim(extra, "。;, ") != "" {
+	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && num == p.lastWritten && tl.num >= 0 && numText != "" {
+		// The row above continues: its number (and words) were merged cells carried down.
+		// The part's own deadline goes before its words, where the clause reads it.
+		extra := words
+		if len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
+			extra = strings.TrimPrefix(words, p.lastRowFirst)
+		}
+		if extra = strings.Trim(extra, "。;, "); extra != "" {
+			if d := dueWords(f.due); d != "" && f.due != last.given.due {
+				extra = d + extra
+			}
+			f.due = ""
 			last.given = last.given.before(f)
-			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+strings.Trim(extra, "。;, "))
+			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+extra)
 		}
 		return true, nil
 	}
@@ -326,6 +335,18 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	}
 	return true, nil
 }
+
+// dueWords is a deadline cell written as the deadline words of a clause ("12月底前",
+// "2025年6月30日" as "6月30日"), or "" when the cell says more than a date.
+func dueWords(due string) string {
+	d := reYearPrefix.ReplaceAllString(deadlineText(due), "")
+	if loc := reDueWords.FindStringIndex(d); loc != nil && loc[0] == 0 && loc[1] == len(d) {
+		return d
+	}
+	return ""
+}
+
+var reYearPrefix = regexp.MustCompile(`^20\d\d年`)
 
 // rowWords are the words of a task row: its text columns in order, and "metric figure
 // unit" for a table of indicators.
@@ -430,7 +451,12 @@ var metaKey = map[string]bool{
 //	…
 //
 // (each cell may end with "|"). The header is a run of header words, one per line,
-// starting with 序号; a row starts at the line holding the next number alone.
+// starting with 序号; a header cell broken over two lines ("责任" / "领导") is joined again.
+// A row starts at the line holding the next number alone. A cell left empty in the page
+// leaves no line and a cell of several lines (one unit a line) leaves several, so a row's
+// lines are placed by what each looks like (see placeRow): a deadline goes to the deadline
+// column, unit names to the unit columns, and the lines left over after the last column
+// are the next part of the same row (a number merged over two rows), or end the table.
 
 var reBareNum = regexp.MustCompile(`^(\d{1,4})[.、]?$`)
 
@@ -461,11 +487,17 @@ func (p *parser) verticalTables() {
 			hdr = append(hdr, c)
 			hdrAt = append(hdrAt, j)
 		}
+		hdr = joinBrokenHeader(hdr, nil)
 		if len(hdr) < 3 || !isHeaderRow(hdr) {
 			continue
 		}
-		rows, end := p.verticalRows(j, len(hdr)-1)
+		rows := p.verticalRows(j, len(hdr)-1)
 		if len(rows) == 0 {
+			continue
+		}
+		hdr = joinBrokenHeader(hdr, rows)
+		placed, end := p.placeRows(hdr[1:], rows)
+		if len(placed) == 0 {
 			continue
 		}
 		for _, k := range hdrAt[1:] {
@@ -475,33 +507,35 @@ func (p *parser) verticalTables() {
 		for k := j; k < end; k++ {
 			p.in[k].skip = true
 		}
-		for _, r := range rows {
-			cells := assignCells(hdr[1:], r.cells, r.num)
-			p.in[r.at] = input{raw: strings.Join(cells, " | "), cells: cells, split: true, pos: p.in[r.at].pos}
+		for _, r := range placed {
+			p.in[r.at] = input{raw: strings.Join(r.cells, " | "), cells: r.cells, split: true, pos: p.in[r.at].pos}
 		}
 		i = end - 1
 	}
 }
 
+// vrow is a row of a table copied one cell per line: the input of its number and the
+// inputs of its lines ("" for a line holding only a bar: an empty cell).
 type vrow struct {
-	at    int // input of the row's number
+	at    int
 	num   string
-	cells []string
+	lines []int
 }
 
-// verticalRows reads rows from input j on, each a number alone then up to width cells.
-func (p *parser) verticalRows(j, width int) (rows []vrow, end int) {
+// verticalRows reads rows from input j on, each a number alone then its lines, up to the
+// page's furniture, a heading, a table, or a line too many for the last row.
+func (p *parser) verticalRows(j, width int) []vrow {
+	var rows []vrow
 	expect := 0
 	var cur *vrow
-	k := j
-	for ; k < len(p.in); k++ {
+	for k := j; k < len(p.in); k++ {
 		if p.in[k].cells != nil {
 			break
 		}
 		c := cellLine(p.in[k].raw)
 		if c == "" {
-			if cur != nil && len(cur.cells) < width && strings.TrimSpace(p.in[k].raw) == "|" {
-				cur.cells = append(cur.cells, "") // an empty cell with its bar
+			if cur != nil && strings.TrimSpace(p.in[k].raw) == "|" {
+				cur.lines = append(cur.lines, k) // an empty cell with its bar
 			}
 			continue
 		}
@@ -516,53 +550,142 @@ func (p *parser) verticalRows(j, width int) (rows []vrow, end int) {
 				continue
 			}
 		}
-		if cur == nil || isChromeish(c) || reSection.MatchString(c) {
+		if cur == nil || isChromeish(c) || reSection.MatchString(c) || len(cur.lines) >= 2*width+2 {
 			break // a heading or the page's furniture ends the table
 		}
-		if len(cur.cells) >= width {
-			break // the row is full and no row follows: the table ended
-		}
-		cur.cells = append(cur.cells, c)
+		cur.lines = append(cur.lines, k)
 	}
 	if cur != nil {
 		rows = append(rows, *cur)
 	}
-	return rows, k
+	return rows
 }
 
-func isChromeish(s string) bool {
-	return strings.HasPrefix(s, "扫一扫") || strings.HasPrefix(s, "文件下载") || strings.HasPrefix(s, "打印") || strings.HasPrefix(s, "关闭")
+// placedRow is a row of cells under the header, at the input of its number (or of its
+// first line, for the second part of a row).
+type placedRow struct {
+	at    int
+	cells []string
 }
 
-// assignCells places a row's cells under the header's columns. Cells left empty in the
-// page leave no line, so a short row (or one whose cells do not fit their columns) is
-// matched by what each cell looks like: a deadline goes to the deadline column, unit
-// names to the unit columns.
-func assignCells(header, cells []string, num string) []string {
-	out := make([]string, len(header)+1)
-	out[0] = num
-	if len(cells) == len(header) {
-		fitting := true
-		for i, c := range cells {
-			fitting = fitting && (c == "" || fits(classify(header[i]), c))
+// placeRows places the rows' lines under the header's columns (placeLines). Lines left
+// after the last column are a second part of the row when they fill a column of units or
+// of deadlines (a number merged over two rows: its units carried down), else they end
+// the table. It returns the rows and the input after the last line used.
+func (p *parser) placeRows(header []string, rows []vrow) ([]placedRow, int) {
+	kinds := make([]colKind, len(header))
+	for h, c := range header {
+		kinds[h] = classify(c)
+	}
+	var out []placedRow
+	end := 0
+	for _, r := range rows {
+		texts := make([]string, len(r.lines))
+		for i, k := range r.lines {
+			texts[i] = cellLine(p.in[k].raw)
 		}
-		if fitting {
-			copy(out[1:], cells)
-			return out
+		end = r.at + 1
+		var parent []string
+		for i := 0; i < len(texts) || parent == nil; {
+			cells, used, fixed := placeLines(kinds, texts[i:])
+			if parent != nil && (fixed == 0 || used < 2) {
+				break // no second part: the table ended
+			}
+			at := r.at
+			if parent != nil {
+				at = r.lines[i]
+				for h, k := range kinds {
+					if cells[h] == "" && (k == colLead || k == colResp || k == colCoop || k == colLeader) {
+						cells[h] = parent[h+1] // merged down from the row's first part
+					}
+				}
+			}
+			row := append([]string{r.num}, cells...)
+			out = append(out, placedRow{at: at, cells: row})
+			if used > 0 {
+				end = r.lines[i+used-1] + 1
+			}
+			i += used
+			parent = row
 		}
 	}
-	h := 0
-	for _, c := range cells {
-		for h < len(header) && !fits(classify(header[h]), c) {
+	return out, end
+}
+
+// placeLines places lines under columns of the kinds given, in order: a line goes to the
+// next column it fits (an empty line, an empty cell, to the next column); a column of
+// units takes the unit lines after its first while more lines are left than columns. It
+// returns the cells, the lines used and how many columns of units, leaders or deadlines
+// were filled.
+func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed int) {
+	cells = make([]string, len(kinds))
+	h, i := 0, 0
+	for i < len(lines) && h < len(kinds) {
+		t := lines[i]
+		if t == "" {
+			h, i = h+1, i+1
+			continue
+		}
+		k := kinds[h]
+		if !fits(k, t) {
 			h++
+			continue
 		}
-		if h == len(header) {
-			break
+		cells[h] = t
+		i++
+		switch k {
+		case colLead, colResp, colCoop:
+			for i < len(lines) && lines[i] != "" && fits(k, lines[i]) && len(lines)-i > len(kinds)-h-1 {
+				cells[h] += "\n" + lines[i] // 县水务局 / 县住建局 / 县护城河指挥部: one cell
+				i++
+			}
+			fixed++
+		case colDue, colLeader:
+			fixed++
 		}
-		out[h+1] = c
 		h++
 	}
-	return out
+	return cells, i, fixed
+}
+
+// joinBrokenHeader joins header words broken over two lines: a word no column is named
+// by with a word that ends header words ("责任" / "领导"), and, when every row has fewer
+// lines than the header has columns, also a word no column is named by with the next
+// ("第二季度" / "完成情况") and a header word with a word that ends header words ("攻坚目标"
+// / "任务").
+func joinBrokenHeader(hdr []string, rows []vrow) []string {
+	join := func(hdr []string, ok func(a, b string) bool) []string {
+		var out []string
+		for i := 0; i < len(hdr); i++ {
+			if i+1 < len(hdr) && ok(hdr[i], hdr[i+1]) {
+				out = append(out, hdr[i]+hdr[i+1])
+				i++
+				continue
+			}
+			out = append(out, hdr[i])
+		}
+		return out
+	}
+	if rows == nil {
+		return join(hdr, func(a, b string) bool {
+			return classify(a) == colNone && reHeaderEnd.MatchString(b) && classify(a+b) != colNone
+		})
+	}
+	for _, r := range rows {
+		if len(r.lines) >= len(hdr)-1 {
+			return hdr
+		}
+	}
+	return join(hdr, func(a, b string) bool {
+		return classify(a) != colNum && classify(b) != colNum && (classify(a) == colNone || reHeaderEnd.MatchString(b)) && classify(a+b) != colNone
+	})
+}
+
+// reHeaderEnd is a word that ends header words: 目标任务, 责任单位, 完成时限.
+var reHeaderEnd = regexp.MustCompile(`^(?:任务|内容|事项|单位|部门|科室|领导|情况|时限|时间|名称|措施)$`)
+
+func isChromeish(s string) bool {
+	return strings.HasPrefix(s, "扫一扫") || strings.HasPrefix(s, "文件下载") || strings.HasPrefix(s, "打印") || strings.HasPrefix(s, "关闭") || strings.HasPrefix(s, "分享到")
 }
 
 var reDueCell = regexp.MustCompile(`^(?:20\d\d年)?.{0,8}(?:年|月|日|季度|年底|年内|全年|长期|持续|上半年|下半年|底前|前)`)
