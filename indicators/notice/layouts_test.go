@@ -54,6 +54,7 @@ func TestTextLayouts(t *testing.T) {
 		tasks    []string
 		targets  []string // checked when set
 		title    string   // checked when set
+		texts    []string // the tasks' texts, checked when set
 		noWarn   bool     // no warning at all
 		warnings []string // fragments of expected warnings
 	}{
@@ -245,6 +246,20 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 完成集镇道路改造 cumulative 3公里 2025-12-31", "2.1 硬化村道 cumulative 12公里 2025-12-31"},
 			noWarn:  true,
 		},
+		"a 实施计划 column holds the steps, not the year's figures": {
+			text:    "2025年民生实事项目\n序号|实事项目|工作举措及实施计划|责任单位|配合单位\n1|新增托位300个。|3月底前新增100个托位;9月底前完成300个托位。|县卫健局|县财政局",
+			tasks:   []string{"1 县卫健局 ← 县财政局"},
+			targets: []string{"1.1 新增托位 cumulative 300个 2025-12-31"},
+			noWarn:  true,
+		},
+		"rows whose first cells were merged above and left out of the flattened text": {
+			text: "2025年民生实事进展登记表\n项目名称|工作任务|计划完成时间|牵头单位\n1.城市更新项目|改造城区道路3条;|11月|县住建局\n2025.8|县城投公司||\n" +
+				"新建口袋公园2处;|10月|县园林中心||\n2.教育项目|新建幼儿园1所。|9月|县教育局",
+			tasks:   []string{"1 县住建局 ← 县城投公司", "2 县园林中心", "3 县教育局"},
+			texts:   []string{"1.城市更新项目。改造城区道路3条;", "1.城市更新项目。新建口袋公园2处;", "2.教育项目。新建幼儿园1所。"},
+			targets: []string{"1.1 改造城区道路 cumulative 3条 2025-11-30", "2.1 新建口袋公园 cumulative 2处 2025-10-31", "3.1 新建幼儿园 cumulative 1所 2025-09-30"},
+			noWarn:  true,
+		},
 		"the notice's letter numbered 一、二、 is not the list": {
 			text:  "河清县人民政府办公室关于印发2025年民生实事项目清单的通知\n一、提高思想认识。各单位要高度重视。\n二、加强督查考核。\n河清县人民政府办公室\n2025年2月1日\n(此件公开发布)\n附件\n一、新增学位900个。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)",
 			title: "2025年民生实事项目清单",
@@ -260,6 +275,15 @@ func TestTextLayouts(t *testing.T) {
 			if tc.targets != nil {
 				if got := targetLines(c); !reflect.DeepEqual(got, tc.targets) {
 					t.Errorf("targets\n got %q\nwant %q", got, tc.targets)
+				}
+			}
+			if tc.texts != nil {
+				var got []string
+				for _, task := range c.Tasks {
+					got = append(got, task.Text)
+				}
+				if !reflect.DeepEqual(got, tc.texts) {
+					t.Errorf("texts\n got %q\nwant %q", got, tc.texts)
 				}
 			}
 			if tc.title != "" && c.Plan.Title != tc.title {

@@ -155,6 +155,8 @@ type parser struct {
 	tableNo      int      // source table of the last row read
 	lastRowFirst string   // the first text cell of the last task row
 	lastRow      *rawTask // the last task read from a table row, for rows merged over several lines
+	lastRowWords string   // the words of the last task row
+	lastCells    []string // the cells of the last row of the table, for cells merged down
 	tasks        []*rawTask
 	seenNums     map[int]int // task number → line
 	started      bool        // the first item or department section was seen

@@ -85,6 +85,7 @@ func TestTargetWordings(t *testing.T) {
 		"清零 of a quoted household word counts households":     {text: "实现城乡“零就业家庭”动态清零。", want: []string{"level eq 0 户 2026-12-31"}},
 		"例 and 穴 are units":                                   {text: "开展两癌筛查2万例,新增公益性墓穴3000穴。", want: []string{"cumulative ge 20000 例 2026-12-31", "cumulative ge 3000 穴 2026-12-31"}},
 		"a growth after a figure is the figure's indicator's": {text: "工业投资50亿元,增长9%。", want: []string{"cumulative ge 5e+09 元 2026-12-31", "growth_rate ge 9 % 2026-12-31"}, metrics: []string{"工业投资", "工业投资增速"}},
+		"names listed before the first figure share it":       {text: "新建公办中小学、幼儿园5所。", want: []string{"cumulative ge 5 所 2026-12-31"}, metrics: []string{"新建公办中小学、幼儿园"}},
 		"一主五辅十营地 is a name":                                   {text: "完善“一主五辅十营地多节点”通航基础设施。"},
 		"5A is a grade":                                       {text: "推动黄崖洞创建国家5A级景区。"},
 		"309国道 is a road":                                     {text: "推动309国道改扩建上半年开工。", want: []string{"milestone started 2026-06-30"}},

@@ -12,6 +12,7 @@ import (
 //	num     序号, 编号
 //	text    工作任务, 目标任务, 重点任务, 重点工作, 主要任务, 工作事项, 任务内容, 项目名称,
 //	        实事项目, 建设内容…: the task's words; several such columns are read in order
+//	        (and are all the task's text: 项目名称|工作任务)
 //	goal    年度目标, 目标要求, 工作目标, 目标值, 预期目标…: more words of the task (the
 //	        figure, when a metric column names what it measures)
 //	metric  指标名称, 主要指标, 考核指标 (a 目标责任书 table: the metric, the figure and its unit
@@ -23,13 +24,19 @@ import (
 //	coop    配合单位, 协同单位, 协同责任单位, 协办单位
 //	due     完成时限, 时间节点, 完成时间
 //	leader  责任领导, 分管领导, 牵头领导: a person, never a unit
+//	plan    实施计划, 推进计划, 时间安排 ("工作举措及实施计划"): the task's steps with their own
+//	        dates, whose figures restate the year's; not read unless no column holds the
+//	        task's words
 //
 // A header over two rows (责任单位 above 牵头单位 | 配合单位) is read as one. Rows take
 // their number from the num column (a row without one continues the numbering; a row
-// numbered 一, 二 without units is a section heading); a row repeating the number and
-// words of the row above (merged cells carried down) adds its words to that task. A table
-// without a header row that follows one with the same columns (a table broken over pages)
-// reads as its continuation.
+// numbered 一, 二 without units is a section heading); a row repeating the number of the
+// row above, or all its words when there is no num column (merged cells carried down),
+// adds its words, its own deadline and its units to that task. A row flattened from a page
+// without its first cells (merged with the row above and left out: "对七星路…|2021.12|
+// 城投集团||") takes them from the row above when its cells fit the last columns only
+// (see realign). A table without a header row that follows one with the same columns (a
+// table broken over pages) reads as its continuation.
 
 type colKind int
 
@@ -46,6 +53,7 @@ const (
 	colDue
 	colLeader
 	colOther // 备注, 类别, 进展情况: known, not read
+	colPlan  // 实施计划, 推进计划, 时间安排: the steps of the task, read only when no other column has its words
 )
 
 var (
@@ -60,6 +68,7 @@ var (
 	reColText   = regexp.MustCompile(`任务|工作|事项|内容|项目|举措|措施|名称|实事`)
 	reColGoal   = regexp.MustCompile(`目标|指标值|预期`)
 	reColOther  = regexp.MustCompile(`备注|进展|完成情况|说明|类别|类型|领域|分类|板块|序时`)
+	reColPlan   = regexp.MustCompile(`实施计划|推进计划|进度计划|工作计划|实施步骤|推进步骤|时间安排`)
 )
 
 // classify tells what a header cell names.
@@ -83,6 +92,8 @@ func classify(cell string) colKind {
 		return colOther
 	case reColDue.MatchString(c):
 		return colDue
+	case reColPlan.MatchString(c):
+		return colPlan // 工作举措及实施计划: steps with their own dates, not the year's figures
 	case reColUnit.MatchString(c):
 		return colUnit
 	case strings.Contains(c, "任务"):
@@ -133,7 +144,7 @@ type tableLayout struct {
 
 func newLayout(cells []string) *tableLayout {
 	tl := &tableLayout{width: len(cells), num: -1, metric: -1, value: -1, unit: -1, lead: -1, resp: -1, coop: -1, due: -1, ldr: -1, header: cells}
-	var goals []int
+	var goals, plans []int
 	set := func(p *int, i int) {
 		if *p < 0 {
 			*p = i
@@ -147,6 +158,8 @@ func newLayout(cells []string) *tableLayout {
 			tl.text = append(tl.text, i)
 		case colGoal:
 			goals = append(goals, i)
+		case colPlan:
+			plans = append(plans, i)
 		case colMetric:
 			set(&tl.metric, i)
 		case colUnit:
@@ -167,6 +180,9 @@ func newLayout(cells []string) *tableLayout {
 		tl.value, goals = goals[0], goals[1:]
 	}
 	tl.text = append(tl.text, goals...)
+	if len(tl.text) == 0 {
+		tl.text = plans // the only words of the task
+	}
 	if tl.lead < 0 && tl.resp >= 0 {
 		tl.lead, tl.resp, tl.leadIsResp = tl.resp, -1, true // 责任单位 leads when no column is 牵头
 	}
@@ -203,7 +219,7 @@ func isSubHeader(cells []string) bool {
 
 func (p *parser) newTable(no, width int) {
 	p.tableNo = no
-	p.lastRow = nil
+	p.lastRow, p.lastCells = nil, nil
 	p.sectionSince = true
 	if p.table != nil && p.table.width != width {
 		p.table = nil // a table of other columns, whose header comes next or which is no list
@@ -236,7 +252,7 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	}
 	if isHeaderRow(cells) {
 		p.table = newLayout(cells)
-		p.tableSub, p.chineseRows, p.lastRow = true, false, nil
+		p.tableSub, p.chineseRows, p.lastRow, p.lastCells = true, false, nil, nil
 		p.started = true
 		p.sectionSince = true
 		return true, nil
@@ -255,14 +271,30 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	if strings.Trim(strings.Join(cells, ""), "|-: ") == "" {
 		return true, nil // an empty row or a markdown separator row
 	}
+	if shifted, ok := p.realign(tl, cells); ok {
+		// the row's first cells were merged with the row above and left out of the text
+		origShifted := make([]string, len(shifted))
+		copy(origShifted, shifted)
+		by := len(shifted) - filledWidth(cells)
+		for i := range orig {
+			if i < filledWidth(cells) && i+by < len(origShifted) {
+				origShifted[i+by] = strings.TrimSpace(orig[i])
+			}
+		}
+		cells, orig = shifted, origShifted
+	}
 	if only, ok := oneText(cells); ok {
 		return false, []string{only} // a heading inside the table
 	}
+	p.lastCells = cells
 	get := func(i int) string { return cellOf(cells, i) }
 	words := p.rowWords(tl, cells)
 	text := ""
-	if len(tl.text) > 0 && tl.text[0] < len(orig) {
+	if len(tl.text) == 1 && tl.text[0] < len(orig) {
 		text = cellWords(strings.TrimSpace(orig[tl.text[0]]))
+	}
+	if text == "" && len(tl.text) > 1 {
+		text = p.rowWords(tl, orig) // several columns of words (项目名称|工作任务): all of them
 	}
 	if text == "" {
 		text = words
@@ -309,11 +341,14 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	if placeholder[f.due] {
 		f.due = ""
 	}
-	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && num == p.lastWritten && tl.num >= 0 && numText != "" {
+	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && (tl.num >= 0 && num == p.lastWritten && numText != "" || tl.num < 0 && words == p.lastRowWords) {
 		// The row above continues: its number (and words) were merged cells carried down.
-		// The part's own deadline goes before its words, where the clause reads it.
+		// The part's own deadline goes before its words, where the clause reads it; its
+		// units cooperate.
 		extra := words
-		if len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
+		if words == p.lastRowWords {
+			extra = "" // every cell of words carried down
+		} else if len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
 			extra = strings.TrimPrefix(words, p.lastRowFirst)
 		}
 		if extra = strings.Trim(extra, "。;, "); extra != "" {
@@ -323,17 +358,76 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 			f.due = ""
 			last.given = last.given.before(f)
 			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+extra)
+		} else if words == p.lastRowWords {
+			f.due = ""
+			last.given = last.given.before(f)
+			p.annotate(n, last, last.full)
 		}
 		return true, nil
 	}
 	p.started = true
 	t := p.addTask(n, num, words, text, &f)
 	p.lastRow = t
+	p.lastRowWords = words
 	p.lastRowFirst = ""
 	if len(tl.text) > 0 {
 		p.lastRowFirst = cellWords(get(tl.text[0]))
 	}
 	return true, nil
+}
+
+// realign places a row flattened from a page whose first cells were merged over the rows
+// above and left out ("对七星路…|2021.12|城投集团||" under 项目名称|工作任务|计划完成时间|
+// 牵头单位): when its cells, as written, do not fit their columns (a deadline or a unit
+// under a column of words) and fit the last columns, they move there and the first cells
+// are the row above's.
+func (p *parser) realign(tl *tableLayout, cells []string) ([]string, bool) {
+	w := filledWidth(cells)
+	if p.lastCells == nil || w == 0 || w >= tl.width {
+		return nil, false
+	}
+	kinds := make([]colKind, tl.width)
+	for i := range kinds {
+		kinds[i] = colNone
+		if i < len(tl.header) {
+			kinds[i] = classify(tl.header[i])
+		}
+	}
+	fitAt := func(by int) bool {
+		for i := 0; i < w; i++ {
+			if cells[i] != "" && !fitsStrictly(kinds[i+by], cells[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	by := tl.width - w
+	if fitAt(0) || !fitAt(by) {
+		return nil, false
+	}
+	out := make([]string, tl.width)
+	copy(out, p.lastCells)
+	copy(out[by:], cells[:w])
+	return out, true
+}
+
+// filledWidth is the number of cells up to the last filled one.
+func filledWidth(cells []string) int {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if strings.TrimSpace(cells[i]) != "" {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// fitsStrictly is fits, and words are no deadline and no unit's name.
+func fitsStrictly(k colKind, c string) bool {
+	switch k {
+	case colText, colGoal, colNone, colOther, colPlan:
+		return !fits(colDue, c) && !(fits(colLead, c) && utf8.RuneCountInString(c) <= 12 && !strings.ContainsAny(c, "。,;"))
+	}
+	return fits(k, c)
 }
 
 // dueWords is a deadline cell written as the deadline words of a clause ("12月底前",

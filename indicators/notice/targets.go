@@ -450,9 +450,11 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		if baseStart >= segStart && baseline != nil {
 			seg = cl[segStart:baseStart]
 		}
+		afterFigure := segStart > 0 // a figure came before in the clause
 		segStart = end
-		if i := strings.LastIndex(seg, "、"); i >= 0 && !strings.Contains(seg[i:], "均") && !strings.Contains(seg[i:], "等") {
-			// "启动3个老旧街区、5个老旧厂区": the words after the last 、 are this figure's.
+		if i := strings.LastIndex(seg, "、"); i >= 0 && afterFigure && !strings.Contains(seg[i:], "均") && !strings.Contains(seg[i:], "等") {
+			// "启动3个老旧街区、5个老旧厂区": the words after the last 、 are this figure's
+			// ("新建公办中小学、幼儿园7所": before the clause's first figure, one list).
 			seg = seg[i:]
 		}
 		if i := etcIndex(seg); i >= 0 {
