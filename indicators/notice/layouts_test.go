@@ -260,6 +260,11 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 改造城区道路 cumulative 3条 2025-11-30", "2.1 新建口袋公园 cumulative 2处 2025-10-31", "3.1 新建幼儿园 cumulative 1所 2025-09-30"},
 			noWarn:  true,
 		},
+		"a table copied one cell per line whose last cell names no unit": {
+			text:   "2025年重点工作目标任务分解表\n序号 |\n目标与任务 |\n分 管 县领导 |\n牵头责任单位 |\n责任单位 |\n1 |\n新增托位400个以上。 |\n张 明 |\n县卫健局 |\n县各有关单位 |\n2 |\n新建幼儿园2所。 |\n李 华 |\n县教育局 |\n县各有关单位 |",
+			tasks:  []string{"1 县卫健局", "2 县教育局"},
+			noWarn: true,
+		},
 		"the notice's letter numbered 一、二、 is not the list": {
 			text:  "河清县人民政府办公室关于印发2025年民生实事项目清单的通知\n一、提高思想认识。各单位要高度重视。\n二、加强督查考核。\n河清县人民政府办公室\n2025年2月1日\n(此件公开发布)\n附件\n一、新增学位900个。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)",
 			title: "2025年民生实事项目清单",

@@ -820,6 +820,9 @@ func fits(k colKind, c string) bool {
 	case colDue:
 		return (reDueCell.MatchString(c) || reDateCell.MatchString(c)) && utf8.RuneCountInString(c) <= 16
 	case colLead, colResp, colCoop:
+		if vagueUnit.MatchString(strings.TrimSpace(c)) {
+			return true // 县各有关单位: a cell of units, none named
+		}
 		units := splitUnits(c)
 		return len(units) > 0 && !reStartsDigit.MatchString(c) && looksLikeUnit(units[0])
 	case colLeader:
