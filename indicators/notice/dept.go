@@ -63,7 +63,7 @@ var abbreviationsLongestFirst = func() []struct{ long, short string } {
 
 // vague names a cooperating clause may use that are not a department (相关单位, 县各有关
 // 单位, 各地, 各部门).
-var vagueUnit = regexp.MustCompile(`^(?:(?:市直|县直|区直|市级|县级|区级|市|县|区)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)|各(?:地|地区|部门|单位))$`)
+var vagueUnit = regexp.MustCompile(`^(?:(?:市直|县直|区直|市级|县级|区级|市|县|区)?(?:人民政府|政府)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)|各(?:地|地区|部门|单位))$`)
 
 // canonicalKey is the short form of a unit name: official long forms shortened, a 、
 // outside parentheses, one leading 市 and a trailing 管委会 dropped. Equal keys are one
@@ -237,8 +237,8 @@ func splitUnits(s string) []string {
 }
 
 // reAdminPrefix is the first part of a name that shares its ending with the next one:
-// 各乡、镇人民政府 is one unit, as is 各县、区政府.
-var reAdminPrefix = regexp.MustCompile(`^各?[乡镇县区市街村]$`)
+// 各乡、镇人民政府 is one unit, as are 各县、区政府 and 各县(市)、区人民政府.
+var reAdminPrefix = regexp.MustCompile(`^各?[乡镇县区市街村](?:\([^()]{1,3}\))?$`)
 
 // splitUnitList splits "市住建局、市城管局、各县(市、区)政府" into names as written.
 // Separators inside parentheses do not split; where the list is separated by commas,

@@ -138,9 +138,12 @@ func labelled(s string, ms [][]int) (fields, string) {
 var reStartsSentence = regexp.MustCompile(`^\s*[^,;、。()]{0,30}\d`)
 
 // lineFields reads a line that is only labelled fields ("牵头单位:区发改局",
-// "牵头负责领导:张三。 牵头责任单位:县商务局。").
+// "牵头负责领导:张三。 牵头责任单位:县商务局。", "由市发改委负责落实。").
 func lineFields(line string) (fields, bool) {
 	s := strings.TrimLeft(line, "-*·• ")
+	if words, f, ok := byFields(s); ok && words == "" {
+		return f, !f.empty()
+	}
 	ms := labels(s)
 	if len(ms) == 0 || ms[0][0] != 0 {
 		return fields{}, false
@@ -149,13 +152,38 @@ func lineFields(line string) (fields, bool) {
 	return f, !f.empty()
 }
 
+// reByUnits is the wording "由X负责落实" closing an item or on a line of its own.
+var reByUnits = regexp.MustCompile(`^(.*?)\s*由([^。;:]{2,120}?)(?:牵头)?(?:负责|承担|组织实施|具体实施)(?:落实|实施|推进|办理)?\s*[。;.]?$`)
+
+// byFields reads "…。由市财政局、农业局,各县(市)、区人民政府负责落实。": the units are
+// responsible, the first leads. It returns the item's words without them.
+func byFields(s string) (string, fields, bool) {
+	if !strings.Contains(s, "由") {
+		return "", fields{}, false
+	}
+	m := reByUnits.FindStringSubmatch(s)
+	if m == nil || strings.ContainsAny(m[2], "%") {
+		return "", fields{}, false
+	}
+	words := strings.TrimRight(m[1], " 。;,")
+	units := splitUnitList(m[2])
+	if len(units) > 0 && !looksLikeUnit(units[0].name) {
+		return "", fields{}, false
+	}
+	return words, fields{resp: units}, true
+}
+
 // carriesLead reports whether a line names its lead at its end, after words of its own:
-// "耕地保有量保持在2000.9万亩。(市国土局牵头)", "…增长8%,责任单位为区经信局;".
+// "耕地保有量保持在2000.9万亩。(市国土局牵头)", "…增长8%,责任单位为区经信局;",
+// "…。由市财政局负责落实。".
 func carriesLead(line string) bool {
 	if start, inner, ok := trailingParen(line); ok && start > 0 && hasHan(line[:start]) {
 		if f, ok := parenFields(inner); ok && len(f.lead)+len(f.resp) > 0 {
 			return true
 		}
+	}
+	if words, f, ok := byFields(line); ok && hasHan(words) && len(f.resp) > 0 {
+		return true
 	}
 	words, f, ok := tailFields(line)
 	return ok && hasHan(words) && len(f.lead)+len(f.resp) > 0

@@ -265,6 +265,28 @@ func TestTextLayouts(t *testing.T) {
 			tasks:  []string{"1 县卫健局", "2 县教育局"},
 			noWarn: true,
 		},
+		"由X负责落实 closes an item, or is the line after a paragraph of targets": {
+			text: "2025年重点工作分解\n一、主要目标\n地区生产总值增长6%;城镇登记失业率控制在4%以内。\n由县发改局、县人社局负责落实。\n" +
+				"二、为民办实事\n(一)新建幼儿园2所。由县教育局、各乡(镇)、街道负责落实。\n(二)改造农村公路50公里。由县交通局负责。",
+			tasks: []string{"1 县发改局 ← 县人社局", "2 县教育局 ← 各乡(镇)、街道", "3 县交通局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "1.2 城镇登记失业率 level 4% 2025-12-31",
+				"2.1 新建幼儿园 cumulative 2所 2025-12-31", "3.1 改造农村公路 cumulative 50公里 2025-12-31"},
+			noWarn: true,
+		},
+		"a table copied one cell per line whose empty cell of words left no line": {
+			text: "2025年民生实事推进情况\n序号 |\n主要任务 |\n全年目标任务 |\n分管 领导 |\n牵头 单位 |\n协同单位 |\n1-6月推进情况 |\n" +
+				"1 |\n新建口袋公园5个。 |\n张明 |\n县住建局 |\n各街道 |\n已建成2个。 |\n2 |\n改造老旧小区12个。 |\n张明 |\n县住建局 |\n县财政局 |\n已开工8个。 |",
+			tasks:   []string{"1 县住建局 ← 各街道", "2 县住建局 ← 县财政局"},
+			targets: []string{"1.1 新建口袋公园 cumulative 5个 2025-12-31", "2.1 改造老旧小区 cumulative 12个 2025-12-31"},
+			noWarn:  true,
+		},
+		"a column of results holds no target, and a row without its category cell takes it from above": {
+			text: "2025年民生事项推进情况\n类别|民生事项名称|年度任务目标|责任单位|分管领导|工作取得成效|\n一、教育|1.新建学校|新建小学2所。|县教育局|李华|已完成投资500万元,完成60%。|\n" +
+				"2.课后服务|实行课后服务全覆盖。|县教育局|李华|参与学生12000人。||",
+			tasks:   []string{"1 县教育局", "2 县教育局"},
+			targets: []string{"1.1 新建小学 cumulative 2所 2025-12-31", "2.1 课后服务覆盖率 level 100% 2025-12-31"},
+			noWarn:  true,
+		},
 		"the notice's letter numbered 一、二、 is not the list": {
 			text:  "河清县人民政府办公室关于印发2025年民生实事项目清单的通知\n一、提高思想认识。各单位要高度重视。\n二、加强督查考核。\n河清县人民政府办公室\n2025年2月1日\n(此件公开发布)\n附件\n一、新增学位900个。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)",
 			title: "2025年民生实事项目清单",

@@ -17,12 +17,17 @@
 //     list), numbering that restarts in each section (tasks are then numbered on through
 //     the list), "(一)" sub-headings between numbered items (a sub-heading without a lead
 //     keeps the lead of the section above it);
+//   - items without a number under a heading, when they name their lead at their end
+//     ("耕地保有量保持在2000.9万亩。(市国土局牵头)", "…增长8%,责任单位为区经信局;") or the
+//     line after them does ("由市发改委负责落实。");
 //   - labelled fields after the item's words, in a parenthesis
 //     "(责任领导:X;牵头单位:Y;责任单位:Z)", inline "责任单位:X 完成时限:2025年6月", or on
-//     lines of their own after the item ("牵头单位:区发改局", "协同责任单位:…"); 牵头… is
-//     the lead, 责任单位 the lead when nothing else is (its first unit; a unit marked
-//     "(牵头)" first), 配合/协同… cooperate, 完成时限/时间节点 is the deadline, 责任领导/
-//     分管领导 is a person and never a unit;
+//     lines of their own after the item ("牵头单位:区发改局", "协同责任单位:…",
+//     "分管省领导:X" / "部门分工:Y牵头,Z配合"); 牵头… is the lead, 责任单位 the lead when
+//     nothing else is (its first unit; a unit marked "(牵头)" first), 配合/协同…
+//     cooperate, 完成时限/时间节点 is the deadline, 责任领导/分管领导 is a person and never a
+//     unit; "…。由X、Y负责落实。" names responsible units the same way (fields.go);
+//   - sections of a leader's tasks ("一、王纲市长主抓重点工作") name no department;
 //   - tables, from a document or flattened with "|" or tabs (序号|工作任务|牵头单位|配合单位|
 //     完成时限), or copied from a web page one cell per line: the header row is found by its
 //     words and says what each column holds (see table.go); rows whose only text is one
@@ -737,11 +742,12 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 	return p.addTask(n, num, cm[re.SubexpIndex("rest")], verbatim(orig), nil)
 }
 
-// unnumbered reads a line without a number that names its lead at its end, under a
-// heading or among items, as the next item ("(一)约束性指标" then "耕地保有量保持在
-// 2000.9万亩。(市国土局牵头)"), unless it ends the item above, which names no lead yet.
+// unnumbered reads a line without a number that names its lead at its end (or whose next
+// line does), under a heading or among items, as the next item ("(一)约束性指标" then
+// "耕地保有量保持在2000.9万亩。(市国土局牵头)"), unless it ends the item above, which
+// names no lead yet.
 func (p *parser) unnumbered(n int, line, orig string, last *rawTask) *rawTask {
-	if !p.started && len(p.secs) == 0 || !carriesLead(line) {
+	if !p.started && len(p.secs) == 0 || !carriesLead(line) && !p.leadLineAfter(n) {
 		return nil
 	}
 	if last != nil && !last.closed && last.body == last.full && !endsSentence(last.full) {
@@ -749,6 +755,23 @@ func (p *parser) unnumbered(n int, line, orig string, last *rawTask) *rawTask {
 	}
 	p.started = true
 	return p.addTask(n, p.lastWritten+1, line, strings.TrimSpace(orig), nil)
+}
+
+// leadLineAfter tells whether the line after line n is only the lead of a task
+// ("由市人民政府各相关部门负责落实。", "牵头单位:县发改局"): line n is then a task's words.
+func (p *parser) leadLineAfter(n int) bool {
+	for i := n; i < len(p.in); i++ {
+		in := p.in[i]
+		if in.skip || strings.TrimSpace(in.raw) == "" && in.cells == nil {
+			continue
+		}
+		if in.cells != nil {
+			return false
+		}
+		f, ok := lineFields(normalize(in.raw))
+		return ok && len(f.lead)+len(f.resp) > 0
+	}
+	return false
 }
 
 // subItemOf returns the task a "(n)" line belongs to when it numbers the parts of an
@@ -874,6 +897,11 @@ func (p *parser) annotate(n int, t *rawTask, body string) {
 	if words, f, ok := tailFields(body); ok {
 		parsed = parsed.before(f) // after the parentheses, as the lead of an item is read
 		body = strings.TrimSpace(words)
+	}
+	// "…。由市财政局、农业局负责落实。"
+	if words, f, ok := byFields(body); ok && words != "" {
+		parsed = parsed.before(f)
+		body = words
 	}
 	all := t.given.before(parsed)
 	t.deadline = deadlineText(all.due)

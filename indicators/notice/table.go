@@ -67,7 +67,7 @@ var (
 	reColMetric = regexp.MustCompile(`指标`)
 	reColText   = regexp.MustCompile(`任务|工作|事项|内容|项目|举措|措施|名称|实事`)
 	reColGoal   = regexp.MustCompile(`目标|指标值|预期`)
-	reColOther  = regexp.MustCompile(`备注|进展|完成情况|说明|类别|类型|领域|分类|板块|序时`)
+	reColOther  = regexp.MustCompile(`备注|进展|进度|完成情况|推进情况|落实情况|成效|达序|说明|类别|类型|领域|分类|板块|序时|电话`)
 	reColPlan   = regexp.MustCompile(`实施计划|推进计划|进度计划|工作计划|实施步骤|推进步骤|时间安排`)
 )
 
@@ -421,6 +421,38 @@ func filledWidth(cells []string) int {
 	return 0
 }
 
+// fitsWords tells whether line c may go to the first of kinds when that is a column of
+// words: not when it looks like what a later column holds (a deadline, a unit's name, a
+// person's name before a leader column): a cell of words left empty leaves no line.
+func fitsWords(kinds []colKind, c string) bool {
+	switch kinds[0] {
+	case colText, colGoal, colNone, colOther, colPlan:
+	default:
+		return true
+	}
+	for _, k := range kinds[1:] {
+		switch {
+		case k == colDue && fits(colDue, c) && reDueStart.MatchString(c),
+			(k == colLead || k == colResp || k == colCoop) && isUnitCell(c),
+			k == colLeader && rePersonName.MatchString(c):
+			return false
+		}
+	}
+	return true
+}
+
+// reDueStart is how a deadline cell starts: a date, a month, a quarter, the year end.
+var reDueStart = regexp.MustCompile(`^(?:20\d\d|\d{1,2}月|[一二三四1-4]季度|第[一二三四]季度|上半年|下半年|年底|年内|年末|全年|长期|持续)`)
+
+// isUnitCell tells a cell holding only unit names (县教育局, 市政局、相关街道).
+func isUnitCell(c string) bool {
+	return fits(colLead, c) && utf8.RuneCountInString(c) <= 40 && !strings.ContainsAny(c, "。;:")
+}
+
+// rePersonName is a person's name as a leader column writes it: two to four characters,
+// maybe spaced (俞 悦), several names in a row (陆 明俞 悦).
+var rePersonName = regexp.MustCompile(`^\p{Han}{2,4}$|^\p{Han}(?:\s+\p{Han}+)+$|^\p{Han}{2,4}(?:[、,]\p{Han}{2,4})+$`)
+
 // fitsStrictly is fits, and words are no deadline and no unit's name.
 func fitsStrictly(k colKind, c string) bool {
 	switch k {
@@ -707,12 +739,21 @@ func (p *parser) placeRows(header []string, rows []vrow) ([]placedRow, int) {
 }
 
 // placeLines places lines under columns of the kinds given, in order: a line goes to the
-// next column it fits (an empty line, an empty cell, to the next column); a column of
-// units takes the unit lines after its first while more lines are left than columns. It
+// next column it fits (an empty line, an empty cell, to the next column; with fewer lines
+// than columns, a line that looks like what a later column holds skips the columns of
+// words before it); a column of units takes the unit lines after its first while more
+// lines are left than columns. It
 // returns the cells, the lines used and how many columns of units, leaders or deadlines
 // were filled.
 func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed int) {
 	cells = make([]string, len(kinds))
+	filled := 0
+	for _, l := range lines {
+		if l != "" {
+			filled++
+		}
+	}
+	short := filled < len(kinds) // some cell left no line: words must look like words
 	h, i := 0, 0
 	for i < len(lines) && h < len(kinds) {
 		t := lines[i]
@@ -721,7 +762,7 @@ func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed in
 			continue
 		}
 		k := kinds[h]
-		if !fits(k, t) {
+		if !fits(k, t) || short && !fitsWords(kinds[h:], t) {
 			h++
 			continue
 		}

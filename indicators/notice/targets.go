@@ -383,6 +383,10 @@ var beneficiaries = map[string]bool{"人": true, "人次": true, "户": true, "�
 // "对300户困难家庭进行…"; the words after the figure name the target.
 var reBenefit = regexp.MustCompile(`^(?:为|对|给|向|帮助|帮扶)(?:全省|全市|全县|全区|全镇|全乡)?$`)
 
+// reGiven is the words before a figure naming whom it is given to, when words after the
+// figure name what is given: "给予小微企业10%以上价格扣除评审优惠".
+var reGiven = regexp.MustCompile(`^(?:给予|给|为|对|向)\p{Han}{1,8}$`)
+
 var heads = []string{"营业收入", "营收", "收入", "产值", "增加值", "投资", "总额", "产量"}
 
 // quantities reads the figures with units in one clause.
@@ -506,10 +510,22 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			} else {
 				metric = verb + noun
 			}
-		} else if reBenefit.MatchString(subject) {
-			metric = noun // 为23000名老年人提供居家上门服务
+		} else if reBenefit.MatchString(subject) || noun != "" && reGiven.MatchString(subject) {
+			metric = noun // 为23000名老年人提供居家上门服务, 给予小微企业10%以上价格扣除评审优惠
 		} else {
 			metric = subject
+			counted := noun != "" && !strings.ContainsAny(unit, "%‰") && !strings.HasSuffix(unit, "百分点")
+			switch v := startsWithVerb(subject); {
+			case counted && v != "" && v != subject && link == "":
+				metric = subject + noun // 完成泉山学校一期2座教学楼建设
+			case counted && utf8.RuneCountInString(subject) <= 2 && len(links) > 0:
+				// 优化提升50条背街后巷交通组织: the verb and what is counted
+				metric = subject
+				for i := len(links) - 1; i >= 0; i-- {
+					metric += links[i]
+				}
+				metric += noun
+			}
 			if hasVerb && vh.process && strings.HasPrefix(subject, vh.word) {
 				// 推动潞讯精密电子30条生产线投产: what is counted, and its stage
 				metric = strings.TrimPrefix(subject, vh.word) + noun
@@ -720,7 +736,7 @@ func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 var (
 	reImplicit = regexp.MustCompile(`(全覆盖|全接入|全部(?:开工|竣工|完工|建成|投运|完成|到位|接入|覆盖|落地))`)
 	reZero     = regexp.MustCompile(`(?:动态)?清零`)
-	reLeadIn   = regexp.MustCompile(`^(?:实现|推动|推进|确保|力争|做到|基本|达到|保持|持续|全面|加快)+`)
+	reLeadIn   = regexp.MustCompile(`^(?:实现|实行|推动|推进|确保|力争|做到|基本|达到|保持|持续|全面|加快)+`)
 )
 
 // implicit reads figures the words imply: 全覆盖 → 100 %, 动态清零 → 0.
