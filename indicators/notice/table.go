@@ -652,7 +652,7 @@ type vrow struct {
 // page's furniture, a heading, a table, or a line too many for the last row.
 func (p *parser) verticalRows(j, width int) []vrow {
 	var rows []vrow
-	expect := 0
+	expect, since := 0, 0 // since: lines of the row (or of its item) so far
 	var cur *vrow
 	for k := j; k < len(p.in); k++ {
 		if p.in[k].cells != nil {
@@ -672,14 +672,18 @@ func (p *parser) verticalRows(j, width int) []vrow {
 					rows = append(rows, *cur)
 				}
 				cur = &vrow{at: k, num: m[1]}
-				expect = n + 1
+				expect, since = n+1, 0
 				continue
 			}
 		}
-		if cur == nil || isChromeish(c) || reSection.MatchString(c) || len(cur.lines) >= 2*width+2 {
+		if reSubNum.MatchString(c) {
+			since = 0 // "(2)…": the next item of the row
+		}
+		if cur == nil || isChromeish(c) || reSection.MatchString(c) || since >= 2*width+2 {
 			break // a heading or the page's furniture ends the table
 		}
 		cur.lines = append(cur.lines, k)
+		since++
 	}
 	if cur != nil {
 		rows = append(rows, *cur)
@@ -706,11 +710,23 @@ func (p *parser) placeRows(header []string, rows []vrow) ([]placedRow, int) {
 	var out []placedRow
 	end := 0
 	for _, r := range rows {
-		texts := make([]string, len(r.lines))
-		for i, k := range r.lines {
-			texts[i] = cellLine(p.in[k].raw)
+		var texts []string
+		var lines []int
+		for _, k := range r.lines {
+			t := cellLine(p.in[k].raw)
+			if reParenOnly.MatchString(t) && len(texts) > 0 && texts[len(texts)-1] != "" {
+				texts[len(texts)-1] += t // 高新园 / (邹区镇): one name over two lines
+				continue
+			}
+			texts, lines = append(texts, t), append(lines, k)
 		}
 		end = r.at + 1
+		if parts := subItemParts(texts); parts != nil {
+			var rowsOut []placedRow
+			rowsOut, end = placeSubItems(kinds, r, texts, lines, parts)
+			out = append(out, rowsOut...)
+			continue
+		}
 		var parent []string
 		for i := 0; i < len(texts) || parent == nil; {
 			cells, used, fixed := placeLines(kinds, texts[i:])
@@ -719,7 +735,7 @@ func (p *parser) placeRows(header []string, rows []vrow) ([]placedRow, int) {
 			}
 			at := r.at
 			if parent != nil {
-				at = r.lines[i]
+				at = lines[i]
 				for h, k := range kinds {
 					if cells[h] == "" && (k == colLead || k == colResp || k == colCoop || k == colLeader) {
 						cells[h] = parent[h+1] // merged down from the row's first part
@@ -729,7 +745,7 @@ func (p *parser) placeRows(header []string, rows []vrow) ([]placedRow, int) {
 			row := append([]string{r.num}, cells...)
 			out = append(out, placedRow{at: at, cells: row})
 			if used > 0 {
-				end = r.lines[i+used-1] + 1
+				end = lines[i+used-1] + 1
 			}
 			i += used
 			parent = row
@@ -738,11 +754,85 @@ func (p *parser) placeRows(header []string, rows []vrow) ([]placedRow, int) {
 	return out, end
 }
 
+var (
+	reParenOnly = regexp.MustCompile(`^\([^()\d]{1,12}\)$`)
+	reSubNum    = regexp.MustCompile(`^\((\d{1,3})\)\s*(\S.*)$`)
+)
+
+// subItemParts cuts a row's lines at its numbered items "(1)…", "(2)…" (a row of a
+// category whose words column lists the items, each with its own leader and units): the
+// first part runs to the second item. nil when the row has no such item.
+func subItemParts(texts []string) [][2]int {
+	var at []int
+	for i, t := range texts {
+		if reSubNum.MatchString(t) {
+			at = append(at, i)
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	if len(at) == 1 {
+		return [][2]int{{0, len(texts)}}
+	}
+	parts := [][2]int{{0, at[1]}}
+	for k := 1; k < len(at); k++ {
+		to := len(texts)
+		if k+1 < len(at) {
+			to = at[k+1]
+		}
+		parts = append(parts, [2]int{at[k], to})
+	}
+	return parts
+}
+
+// placeSubItems places a row of numbered items: each item is a row numbered by its own
+// number, starting at the column of the first item; the columns before it (the category)
+// and the units it leaves empty are the row's first part's (merged cells).
+func placeSubItems(kinds []colKind, r vrow, texts []string, lines []int, parts [][2]int) ([]placedRow, int) {
+	var out []placedRow
+	var parent []string
+	col, end := 0, r.at+1
+	for pi, rg := range parts {
+		from := 0
+		if pi > 0 {
+			from = col
+		}
+		cells, _, _ := placeLines(kinds[from:], texts[rg[0]:rg[1]])
+		full := make([]string, len(kinds))
+		copy(full[from:], cells)
+		num := r.num
+		for j := from; j < len(full); j++ {
+			if m := reSubNum.FindStringSubmatch(full[j]); m != nil {
+				num, full[j] = m[1], m[2]
+				if pi == 0 {
+					col = j
+				}
+				break
+			}
+		}
+		at := r.at
+		if parent != nil {
+			at = lines[rg[0]]
+			for h, k := range kinds {
+				if h < from || full[h] == "" && (k == colLead || k == colResp || k == colCoop || k == colLeader) {
+					full[h] = parent[h+1]
+				}
+			}
+		}
+		row := append([]string{num}, full...)
+		out = append(out, placedRow{at: at, cells: row})
+		end = lines[rg[1]-1] + 1
+		parent = row
+	}
+	return out, end
+}
+
 // placeLines places lines under columns of the kinds given, in order: a line goes to the
 // next column it fits (an empty line, an empty cell, to the next column; with fewer lines
 // than columns, a line that looks like what a later column holds skips the columns of
-// words before it); a column of units takes the unit lines after its first while more
-// lines are left than columns. It
+// words before it); the last column of units takes the unit lines after its first while
+// more lines are left than columns. It
 // returns the cells, the lines used and how many columns of units, leaders or deadlines
 // were filled.
 func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed int) {
@@ -770,7 +860,7 @@ func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed in
 		i++
 		switch k {
 		case colLead, colResp, colCoop:
-			for i < len(lines) && lines[i] != "" && fits(k, lines[i]) && len(lines)-i > len(kinds)-h-1 {
+			for i < len(lines) && lines[i] != "" && fits(k, lines[i]) && len(lines)-i > len(kinds)-h-1 && !unitColumnAfter(kinds[h+1:]) {
 				cells[h] += "\n" + lines[i] // 县水务局 / 县住建局 / 县护城河指挥部: one cell
 				i++
 			}
@@ -783,8 +873,20 @@ func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed in
 	return cells, i, fixed
 }
 
+// unitColumnAfter tells whether a column of units follows: the last one takes the extra
+// unit lines (发改局 / 经开区 / 各街道 under 牵头单位|配合单位: one lead, two cooperating).
+func unitColumnAfter(kinds []colKind) bool {
+	for _, k := range kinds {
+		if k == colLead || k == colResp || k == colCoop {
+			return true
+		}
+	}
+	return false
+}
+
 // joinBrokenHeader joins header words broken over two lines: a word no column is named
-// by with a word that ends header words ("责任" / "领导"), and, when every row has fewer
+// by with a word that ends header words ("责任" / "领导") or with the leader's or units'
+// header it qualifies ("区政府" / "分管领导"), and, when every row has fewer
 // lines than the header has columns, also a word no column is named by with the next
 // ("第二季度" / "完成情况") and a header word with a word that ends header words ("攻坚目标"
 // / "任务").
@@ -803,7 +905,15 @@ func joinBrokenHeader(hdr []string, rows []vrow) []string {
 	}
 	if rows == nil {
 		return join(hdr, func(a, b string) bool {
-			return classify(a) == colNone && reHeaderEnd.MatchString(b) && classify(a+b) != colNone
+			switch ka, kb := classify(a), classify(b); {
+			case ka != colNone || classify(a+b) == colNone:
+				return false
+			case reHeaderEnd.MatchString(b):
+				return true // 责任 / 领导
+			default:
+				// 区政府 / 分管领导: whose leader, whose unit
+				return utf8.RuneCountInString(a) <= 3 && classify(a+b) == kb && (kb == colLeader || kb == colLead || kb == colResp || kb == colCoop)
+			}
 		})
 	}
 	for _, r := range rows {
@@ -867,7 +977,7 @@ func fits(k colKind, c string) bool {
 		units := splitUnits(c)
 		return len(units) > 0 && !reStartsDigit.MatchString(c) && looksLikeUnit(units[0])
 	case colLeader:
-		return utf8.RuneCountInString(c) <= 12 && !reStartsDigit.MatchString(c)
+		return utf8.RuneCountInString(c) <= 12 && !reStartsDigit.MatchString(c) && !looksLikeUnit(c)
 	case colUnit:
 		return utf8.RuneCountInString(c) <= 4
 	}
