@@ -63,7 +63,7 @@ var abbreviationsLongestFirst = func() []struct{ long, short string } {
 
 // vague names a cooperating clause may use that are not a department (相关单位, 县各有关
 // 单位, 各地, 各部门).
-var vagueUnit = regexp.MustCompile(`^(?:(?:市直|县直|区直|市级|县级|区级|市|县|区)?(?:人民政府|政府)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)|各(?:地|地区|部门|单位))$`)
+var vagueUnit = regexp.MustCompile(`^(?:(?:市直|县直|区直|市级|县级|区级|市|县|区)?(?:人民政府|政府)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)|(?:市直|县直|区直)?各(?:地|地区|部门|单位))$`)
 
 // canonicalKey is the short form of a unit name: official long forms shortened, a 、
 // outside parentheses, one leading 市 and a trailing 管委会 dropped. Equal keys are one
