@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
@@ -15,8 +16,21 @@ type Store interface {
 	// Report, Department, Sender, ReceivedAt, Remote and PeriodEnd; the store assigns
 	// Revision: 1 + the highest revision of the same (indicator, period), counting
 	// earlier elements of the same batch. It returns one receipt per element, in order.
-	// An element whose (Sender, IdempotencyKey) was stored before (non-empty key) is not
-	// stored again: its receipt is the original one with Replayed set.
+	//
+	// Idempotency: an element whose (Sender, IdempotencyKey) (non-empty key) was stored
+	// before, or belongs to an earlier element of the same batch, is not stored again.
+	// When both say the same thing (indicators.Report.SameContent: indicator, period,
+	// value, stage, percent) its receipt is the original one with Replayed set. When
+	// they differ, Append stores nothing of the batch and returns an
+	// *IdempotencyConflict naming the element.
+	//
+	// Preconditions: an element with MustBeFirst must become revision 1 of its
+	// (indicator, period); when a revision is stored already, or an earlier element of
+	// the batch takes revision 1, Append stores nothing and returns a *NotFirstError
+	// naming the element. An element that replays a key is not checked (it adds
+	// nothing). Both checks happen in the same critical section as the numbering, so
+	// two concurrent batches cannot both pass them.
+	//
 	// The caller must not modify batch during the call; the store does not keep it.
 	Append(ctx context.Context, batch []indicators.Revision) ([]indicators.Receipt, error)
 	// Latest returns, for every (indicator, period), its latest revision, in no
@@ -42,4 +56,30 @@ type Store interface {
 // every latest value.
 type ChangeFeed interface {
 	Changes(ctx context.Context) ([]indicators.Revision, error)
+}
+
+// IdempotencyConflict is the error of Append when an element reuses an idempotency key
+// of its sender for other content. Nothing of the batch was stored.
+type IdempotencyConflict struct {
+	Index    int                // the element of the batch
+	Key      string             // its idempotency key
+	Original indicators.Receipt // what the key was first used for
+}
+
+func (e *IdempotencyConflict) Error() string {
+	return fmt.Sprintf("element %d: idempotency key %q was already used for other content (%s %s, revision %d)",
+		e.Index, e.Key, e.Original.Indicator, e.Original.Period, e.Original.Revision)
+}
+
+// NotFirstError is the error of Append when an element with MustBeFirst would not be
+// revision 1 of its (indicator, period). Nothing of the batch was stored.
+type NotFirstError struct {
+	Index     int
+	Indicator string
+	Period    string
+	Revision  int // the revision the element would have had
+}
+
+func (e *NotFirstError) Error() string {
+	return fmt.Sprintf("element %d: %s %s already has a revision (this one would be revision %d)", e.Index, e.Indicator, e.Period, e.Revision)
 }

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
+	"strconv"
 	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/indicators"
@@ -30,6 +33,8 @@ const (
 	CodeInvalidPeriod      = "invalid_period"
 	CodePeriodOutsideYear  = "period_outside_plan_year"
 	CodePeriodInFuture     = "period_in_future"
+	CodePeriodNotOver      = "period_not_over"
+	CodePeriodNotInCadence = "period_not_in_cadence"
 	CodeInvalidValue       = "invalid_value"
 	CodeNegativeValue      = "negative_value"
 	CodeStageOnNumeric     = "stage_on_numeric"
@@ -43,7 +48,27 @@ const (
 	CodeFieldTooLong       = "field_too_long"
 	CodeReasonRequired     = "reason_required"
 	CodeForbiddenIndicator = "forbidden_indicator"
+
+	CodeDuplicateKey        = "duplicate_idempotency_key" // one key twice in one batch (400)
+	CodeIdempotencyConflict = "idempotency_conflict"      // a key reused for other content (409)
 )
+
+// Codes of warnings in receipts: the report is stored, but a person should look at it.
+const (
+	WarnCumulativeDecreased = "cumulative_decreased"
+)
+
+// Warning is attached to the receipt of a report that was stored but looks wrong.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Receipt is the store's receipt of one report with the warnings the service found.
+type Receipt struct {
+	indicators.Receipt
+	Warnings []Warning `json:"warnings,omitempty"`
+}
 
 // InputError is bad input: nothing of the batch was stored. Index is the position of
 // the offending report in the batch (-1 when the error concerns the whole batch) and
@@ -83,10 +108,12 @@ func ReportError(code string, index int, field, format string, args ...any) *Inp
 
 // Submit validates and authorizes a batch sent by p from remote, appends it to the store
 // all or nothing, and updates the snapshot. It returns one receipt per report once the
-// batch is durable. Bad input returns an *InputError and stores nothing; any other error
-// is the store's.
-func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.Report, remote string) ([]indicators.Receipt, error) {
-	revs, err := s.prepare(p, reports, remote)
+// batch is durable, with the warnings of each report. Bad input returns an *InputError
+// and stores nothing, as do the store's refusals (an idempotency key reused for other
+// content: 409; a first report that another one overtook: 400 reason_required); any
+// other error is the store's.
+func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.Report, remote string) ([]Receipt, error) {
+	revs, warnings, err := s.prepare(p, reports, remote)
 	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) && ie.Code == CodeForbiddenIndicator {
@@ -98,6 +125,10 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	}
 	receipts, err := s.cfg.Store.Append(ctx, revs)
 	if err != nil {
+		if ie := refusal(err, revs); ie != nil {
+			s.counts.add(p.Name(), conventions.ResultRejected, uint64(len(reports)))
+			return nil, ie
+		}
 		return nil, fmt.Errorf("append %d reports: %w", len(revs), err)
 	}
 	if len(receipts) != len(revs) {
@@ -105,13 +136,16 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	}
 	stored := make([]indicators.Revision, 0, len(revs))
 	var replayed uint64
+	out := make([]Receipt, len(receipts))
 	for i, rc := range receipts {
+		out[i] = Receipt{Receipt: rc, Warnings: warnings[i]}
 		if rc.Replayed {
 			replayed++
 			continue
 		}
 		r := revs[i]
 		r.Revision = rc.Revision
+		r.MustBeFirst = false
 		stored = append(stored, r)
 	}
 	s.apply(stored)
@@ -125,60 +159,85 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	}
 	s.counts.add(p.Name(), conventions.ResultAccepted, uint64(len(stored)))
 	s.counts.add(p.Name(), conventions.ResultReplayed, replayed)
-	return receipts, nil
+	return out, nil
+}
+
+// refusal turns the store's refusals of a batch into input errors (nil for others).
+func refusal(err error, revs []indicators.Revision) *InputError {
+	var ic *IdempotencyConflict
+	var nf *NotFirstError
+	switch {
+	case errors.As(err, &ic):
+		return inputErr(http.StatusConflict, CodeIdempotencyConflict, ic.Index, "idempotency_key",
+			"idempotency key %q was already used for another report (%s %s, revision %d); a key may be sent again only with the same indicator, period, value, stage and percent: use a new key for a new report (幂等键已用于其他内容)",
+			ic.Key, ic.Original.Indicator, ic.Original.Period, ic.Original.Revision)
+	case errors.As(err, &nf):
+		return badReport(CodeReasonRequired, nf.Index, "reason",
+			"indicator %s period %s was already reported (this report would be revision %d); an admin correction must say why in \"reason\" (管理员更正须填写原因)",
+			nf.Indicator, nf.Period, nf.Revision)
+	}
+	return nil
 }
 
 // Validate checks a batch as Submit would, without storing it.
 func (s *Service) Validate(p Principal, reports []indicators.Report) error {
-	_, err := s.prepare(p, reports, "")
+	_, _, err := s.prepare(p, reports, "")
 	return err
 }
 
 // prepare checks the whole batch, in a fixed order per report (indicator, authorization,
-// period, value/stage, free text), and builds the revisions to store.
-func (s *Service) prepare(p Principal, reports []indicators.Report, remote string) ([]indicators.Revision, error) {
+// period, value/stage, free text, idempotency key, reason), and builds the revisions to
+// store and the warnings of each report.
+func (s *Service) prepare(p Principal, reports []indicators.Report, remote string) ([]indicators.Revision, [][]Warning, error) {
 	if len(reports) == 0 {
-		return nil, BatchError(http.StatusBadRequest, CodeEmptyBatch, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
+		return nil, nil, BatchError(http.StatusBadRequest, CodeEmptyBatch, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
 	}
 	if len(reports) > MaxBatch {
-		return nil, BatchError(http.StatusRequestEntityTooLarge, CodeTooManyReports, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", len(reports), MaxBatch, MaxBatch)
+		return nil, nil, BatchError(http.StatusRequestEntityTooLarge, CodeTooManyReports, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", len(reports), MaxBatch, MaxBatch)
 	}
 	if !p.Admin && p.Department == "" {
-		return nil, BatchError(http.StatusForbidden, CodeForbiddenIndicator, "", "the sender has neither a department nor the admin role")
+		return nil, nil, BatchError(http.StatusForbidden, CodeForbiddenIndicator, "", "the sender has neither a department nor the admin role")
 	}
 	cat := s.cfg.Catalog
 	now := s.cfg.Now().In(s.loc)
 	year := cat.Plan.Year
 	out := make([]indicators.Revision, len(reports))
+	warnings := make([][]Warning, len(reports))
+	var (
+		keys    map[string]int      // idempotency key → first index in the batch
+		periods map[string]struct{} // indicator and period of an admin's earlier reports in the batch
+		earlier map[string][]int    // indicator → indexes of its earlier reports in the batch
+	)
+	if len(reports) > 1 {
+		periods = make(map[string]struct{}, len(reports))
+		earlier = make(map[string][]int, len(reports))
+	}
 	for i, r := range reports {
 		if r.Indicator == "" {
-			return nil, badReport(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
+			return nil, nil, badReport(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
 		}
 		e, ok := cat.Lookup(r.Indicator)
 		if !ok {
-			return nil, badReport(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", r.Indicator, cat.Plan.ID)
+			return nil, nil, badReport(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", r.Indicator, cat.Plan.ID)
 		}
 		lead := e.Task.Lead
 		if !p.Admin && p.Department != lead {
-			return nil, inputErr(http.StatusForbidden, CodeForbiddenIndicator, i, "indicator",
+			return nil, nil, inputErr(http.StatusForbidden, CodeForbiddenIndicator, i, "indicator",
 				"indicator %s is led by department %q; the token of %q may only report its own indicators (只能报送本单位牵头的指标)", r.Indicator, lead, p.Department)
 		}
 		if r.Period == "" {
-			return nil, badReport(CodeMissingField, i, "period", "\"period\" is required: 2026-03 (month), 2026-Q1 (quarter) or 2026-06-30 (day) (缺少报送期)")
+			return nil, nil, badReport(CodeMissingField, i, "period", "\"period\" is required: 2026-03 (month), 2026-Q1 (quarter) or 2026-06-30 (day) (缺少报送期)")
 		}
 		per, err := indicators.ParsePeriod(r.Period)
 		if err != nil {
-			return nil, badReport(CodeInvalidPeriod, i, "period", "%v (报送期格式错误)", err)
+			return nil, nil, badReport(CodeInvalidPeriod, i, "period", "%v (报送期格式错误)", err)
 		}
-		if per.Year != year {
-			return nil, badReport(CodePeriodOutsideYear, i, "period", "period %s is outside the plan year %d; report periods of %d only (报送期不在计划年度内)", r.Period, year, year)
-		}
-		if per.Start(s.loc).After(now) {
-			return nil, badReport(CodePeriodInFuture, i, "period", "period %s has not begun yet (now %s, %s); report a past or current period (报送期尚未开始)", r.Period, now.Format("2006-01-02 15:04"), s.loc)
+		if err := checkPeriod(i, e.Target, per, year, now, s.loc); err != nil {
+			return nil, nil, err
 		}
 		r.Period = per.String()
 		if err := checkFigures(i, e.Target, r); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, f := range []struct {
 			name, v string
@@ -190,23 +249,131 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			{"idempotency_key", r.IdempotencyKey, MaxIdempotencyKey},
 		} {
 			if len(f.v) > f.max {
-				return nil, badReport(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
+				return nil, nil, badReport(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
 			}
 		}
-		if p.Admin && strings.TrimSpace(r.Reason) == "" && s.hasPeriod(r.Indicator, r.Period) {
-			return nil, badReport(CodeReasonRequired, i, "reason", "indicator %s period %s was already reported; an admin correction must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
+		if k := r.IdempotencyKey; k != "" {
+			if j, dup := keys[k]; dup {
+				return nil, nil, badReport(CodeDuplicateKey, i, "idempotency_key",
+					"idempotency key %q is used by reports %d and %d of this batch; give every report its own key (同一批次中幂等键重复)", k, j, i)
+			}
+			if keys == nil {
+				keys = map[string]int{}
+			}
+			keys[k] = i
+		}
+		again := false // the same (indicator, period) earlier in an admin's batch
+		if p.Admin && periods != nil {
+			pk := r.Indicator + "\x00" + r.Period
+			_, again = periods[pk]
+			periods[pk] = struct{}{}
+		}
+		mustBeFirst := false
+		if p.Admin && !Meaningful(r.Reason) {
+			switch {
+			case r.IdempotencyKey == "" && s.hasPeriod(r.Indicator, r.Period):
+				// With a key the store decides: a retry of this very first report
+				// replays, another report is refused there (NotFirstError).
+				return nil, nil, badReport(CodeReasonRequired, i, "reason", "indicator %s period %s was already reported; an admin correction must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
+			case again:
+				return nil, nil, badReport(CodeReasonRequired, i, "reason", "indicator %s period %s is reported earlier in this batch; a second report of it is an admin correction and must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
+			default:
+				mustBeFirst = true // checked again by the store, atomically
+			}
 		}
 		out[i] = indicators.Revision{
-			Report:     r,
-			Department: lead,
-			Sender:     p.Name(),
-			ReceivedAt: now,
-			Remote:     remote,
-			PeriodEnd:  per.End(s.loc),
+			Report:      r,
+			Department:  lead,
+			Sender:      p.Name(),
+			ReceivedAt:  now,
+			Remote:      remote,
+			PeriodEnd:   per.End(s.loc),
+			MustBeFirst: mustBeFirst,
+		}
+		var before []int
+		if earlier != nil {
+			before = earlier[r.Indicator]
+			earlier[r.Indicator] = append(before, i)
+		}
+		if e.Target.Measure == indicators.Cumulative {
+			// The period before, as the snapshot will hold it once the batch is stored:
+			// earlier reports of the indicator in this batch count too.
+			prev, ok := previous(s.Series(r.Indicator), out, before, out[i])
+			if down := ok && indicators.Decreased(e.Target, prev, out[i]); down {
+				warnings[i] = append(warnings[i], Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
+					"indicator %s counts a year-to-date total, and %s for %s is lower than %s for %s; stored, but check the figure or send a correction (累计值低于上期，请核实)",
+					r.Indicator, fmtNum(*r.Value), r.Period, fmtNum(*prev.Value), prev.Period)})
+			}
 		}
 	}
-	return out, nil
+	return out, warnings, nil
 }
+
+// checkPeriod checks a period against the plan year, the reporting calendar of the
+// target and the clock: a year-to-date value is "as of" the period's end, so the period
+// must be over.
+func checkPeriod(i int, t *indicators.Target, per indicators.Period, year int, now time.Time, loc *time.Location) *InputError {
+	p := per.String()
+	if per.Year != year {
+		return badReport(CodePeriodOutsideYear, i, "period", "period %s is outside the plan year %d; report periods of %d only (报送期不在计划年度内)", p, year, year)
+	}
+	if per.Start(loc).After(now) {
+		return badReport(CodePeriodInFuture, i, "period", "period %s has not begun yet (now %s, %s); report a period that is over (报送期尚未开始)", p, now.Format("2006-01-02 15:04"), loc)
+	}
+	if !t.InCadence(per) {
+		return badReport(CodePeriodNotInCadence, i, "period", "indicator %s is reported quarterly; period %s is not a quarter: send 2026-Q1 … 2026-Q4 (or the quarter's last month, e.g. 2026-03) (该指标按季度报送)", t.ID, p)
+	}
+	if end := per.End(loc); end.After(now) {
+		return badReport(CodePeriodNotOver, i, "period", "period %s is not over until %s (now %s, %s); its year-to-date value can be reported from then on: report the last period that is over (报送期尚未结束)", p, end.Format("2006-01-02 15:04"), now.Format("2006-01-02 15:04"), loc)
+	}
+	return nil
+}
+
+// Meaningful reports whether a free text says something: it holds a character that is
+// neither white space nor invisible (format characters such as zero-width spaces, word
+// joiners and byte order marks; space separators; controls; fillers that render blank).
+func Meaningful(s string) bool {
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r), unicode.In(r, unicode.Cf, unicode.Zs, unicode.Zl, unicode.Zp, unicode.Cc):
+		case r == utf8.RuneError, r == '\u115F', r == '\u1160', r == '\u3164', r == '\uFFA0', r == '\u2800':
+		case unicode.Is(unicode.Mn, r), unicode.Is(unicode.Me, r): // a combining mark alone shows nothing
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// previous is the latest revision with a value of a period that ends before r's: from
+// series (the snapshot, ordered by PeriodEnd) or from the batch's reports at the
+// indexes before, which replace the snapshot's revision of their period. No copy: a
+// batch may repeat an indicator a hundred times.
+func previous(series, batch []indicators.Revision, before []int, r indicators.Revision) (indicators.Revision, bool) {
+	var fromBatch *indicators.Revision
+	for _, j := range before {
+		b := &batch[j]
+		if b.Value != nil && b.PeriodEnd.Before(r.PeriodEnd) && (fromBatch == nil || !b.PeriodEnd.Before(fromBatch.PeriodEnd)) {
+			fromBatch = b
+		}
+	}
+	for i := len(series) - 1; i >= 0; i-- {
+		p := &series[i]
+		if p.Value == nil || !p.PeriodEnd.Before(r.PeriodEnd) {
+			continue
+		}
+		if fromBatch != nil && !fromBatch.PeriodEnd.Before(p.PeriodEnd) {
+			break // the batch's report is as late, or replaces this one
+		}
+		return *p, true
+	}
+	if fromBatch != nil {
+		return *fromBatch, true
+	}
+	return indicators.Revision{}, false
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // checkFigures checks value, stage and percent against the target's measure.
 func checkFigures(i int, t *indicators.Target, r indicators.Report) *InputError {

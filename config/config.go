@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
@@ -24,7 +25,7 @@ const EnvPrefix = "DUBAN"
 // Config is the whole configuration of `duban serve`.
 type Config struct {
 	Listen   string          `mapstructure:"listen"`
-	Catalog  string          `mapstructure:"catalog"`
+	Catalog  string          `mapstructure:"catalog"` // a file, or embedded:NAME for a shipped catalog (catalogs.Load)
 	Store    Store           `mapstructure:"store"`
 	Auth     Auth            `mapstructure:"auth"`
 	TLS      TLS             `mapstructure:"tls"`
@@ -124,7 +125,7 @@ type Log struct {
 func Defaults() Config {
 	return Config{
 		Listen:  "127.0.0.1:8080",
-		Catalog: "indicators/catalogs/changzhi-2026.yaml",
+		Catalog: catalogs.Default, // inside the binary: runs from any directory
 		Store: Store{Kind: "embedded", Path: "./data", InfluxDB: InfluxDB{
 			URL: "http://127.0.0.1:8086", Org: "duban", Bucket: "duban", Timeout: 10 * time.Second, Refresh: 5 * time.Second,
 		}},
@@ -216,7 +217,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("listen: give host:port, e.g. 127.0.0.1:8080"))
 	}
 	if c.Catalog == "" {
-		errs = append(errs, errors.New("catalog: give the path of the catalog YAML"))
+		errs = append(errs, errors.New("catalog: give a catalog file (YAML or JSON) or "+catalogs.Default+" for the shipped one"))
 	}
 	switch c.Store.Kind {
 	case "embedded", "influxdb":

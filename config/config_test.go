@@ -85,7 +85,7 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != "127.0.0.1:8080" || c.Store.Path != "./data" || c.Catalog != "indicators/catalogs/changzhi-2026.yaml" || c.HTTP.MaxBodyBytes != 1<<20 || len(c.CORS.AllowedOrigins) != 0 {
+	if c.Listen != "127.0.0.1:8080" || c.Store.Path != "./data" || c.Catalog != "embedded:changzhi-2026" || c.HTTP.MaxBodyBytes != 1<<20 || len(c.CORS.AllowedOrigins) != 0 {
 		t.Fatalf("defaults %+v", c)
 	}
 	if c.Auth.Read != "public" || c.Limits.PerTokenShare != 0.125 || c.HTTP.MinBodyRate != 1024 || c.HTTP.MinBodyRateGrace != 5*time.Second {

@@ -62,6 +62,10 @@ const (
 	LabelGoVersion      = "goversion" // on MetricBuildInfo
 )
 
+// LabelBuildDate on MetricBuildInfo is the build date, RFC 3339 UTC: in a release build
+// (`go run ./build`) the commit's time, so that two builds of one commit are identical.
+const LabelBuildDate = "build_date"
+
 // Display labels of MetricInfo.
 const (
 	// LabelDisplayUnit and LabelDisplayScale give the unit people read

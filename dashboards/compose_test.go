@@ -2,6 +2,7 @@ package dashboards_test
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/dashboards"
+	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
@@ -348,12 +350,24 @@ func TestComposeConfiguresDubanForInfluxDB(t *testing.T) {
 		"of the org Grafana reads":     {cfg.Store.InfluxDB.Org, dashboards.InfluxOrg},
 		"with the token from .env":     {cfg.Store.InfluxDB.Token, "from-env"},
 		"spooling in the named volume": {cfg.Store.Path, "/var/lib/duban"},
-		"on the catalog the image has": {cfg.Catalog, dashboards.DefaultCatalog},
+		"on the embedded catalog":      {cfg.Catalog, catalogs.Default},
 	}
 	for name, tc := range cases {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %q, want %q", name, tc.got, tc.want)
 		}
+	}
+	// The dashboards are generated from DefaultCatalog: the binary must carry that file.
+	embedded, err := catalogs.Embedded(strings.TrimPrefix(catalogs.Default, catalogs.EmbeddedPrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), dashboards.DefaultCatalog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(embedded, onDisk) {
+		t.Errorf("the collector serves %s, which differs from %s the dashboards are generated from", catalogs.Default, dashboards.DefaultCatalog)
 	}
 }
 

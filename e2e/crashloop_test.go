@@ -54,6 +54,7 @@ type crashRig struct {
 	url     string
 	tokens  map[string]string // department → token
 	own     map[string][]string
+	qtr     map[string]bool // indicators reported quarterly: they take quarters only
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	logs    bytes.Buffer
@@ -74,10 +75,11 @@ func newCrashRig(t *testing.T, storeYAML string) *crashRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &crashRig{t: t, bin: testenv.DubanBinary(t), tokens: map[string]string{}, own: map[string][]string{}}
+	r := &crashRig{t: t, bin: testenv.DubanBinary(t), tokens: map[string]string{}, own: map[string][]string{}, qtr: map[string]bool{}}
 	for _, e := range cat.Entries() {
 		if e.Target.Measure != indicators.Milestone && e.Target.Relative == nil {
 			r.own[e.Task.Lead] = append(r.own[e.Task.Lead], e.Target.ID)
+			r.qtr[e.Target.ID] = e.Target.Cadence == indicators.Quarterly
 		}
 	}
 	var depts []string
@@ -166,7 +168,12 @@ func (r *crashRig) pushLoop(client int, dept string, stop <-chan struct{}, seq *
 			Reports []map[string]any `json:"reports"`
 		}{}
 		for i := range reports {
-			reports[i] = sent{batch: batch, indicator: ids[rng.IntN(len(ids))], period: fmt.Sprintf("2026-%02d", 1+rng.IntN(10)), value: float64(rng.IntN(100000))}
+			id := ids[rng.IntN(len(ids))]
+			period := fmt.Sprintf("2026-%02d", 1+rng.IntN(10)) // months that are over
+			if r.qtr[id] {
+				period = fmt.Sprintf("2026-Q%d", 1+rng.IntN(3))
+			}
+			reports[i] = sent{batch: batch, indicator: id, period: period, value: float64(rng.IntN(100000))}
 			body.Reports = append(body.Reports, map[string]any{"indicator": reports[i].indicator, "period": reports[i].period, "value": reports[i].value, "note": batch})
 		}
 		sentAll <- reports

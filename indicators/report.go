@@ -31,6 +31,12 @@ type Revision struct {
 	ReceivedAt time.Time `json:"received_at"` // server time the batch was accepted
 	Remote     string    `json:"remote,omitempty"`
 	PeriodEnd  time.Time `json:"period_end"` // the instant the value is "as of" (end of period, plan zone)
+
+	// MustBeFirst is a precondition for the store, never stored: the batch is refused
+	// unless this element becomes revision 1 of its (indicator, period). The collector
+	// sets it on an admin report without a reason, so that "a correction needs a reason"
+	// holds even when two first reports race (see collector.Store).
+	MustBeFirst bool `json:"-"`
 }
 
 // Receipt acknowledges one stored report.
@@ -39,6 +45,55 @@ type Receipt struct {
 	Period    string `json:"period"`
 	Revision  int    `json:"revision"`
 	Replayed  bool   `json:"replayed,omitempty"` // the idempotency key was seen before: nothing added
+}
+
+// SameContent reports whether two reports say the same thing: same indicator, period
+// (as normalized), value, stage and percent. Note, evidence, reason and the key itself
+// do not count. This is what an idempotency key promises: a key sent again with the same
+// content is a retry, with other content a mistake (see collector.Store).
+func (r Report) SameContent(o Report) bool {
+	return r.ContentKey() == o.ContentKey()
+}
+
+// ContentKey is a canonical string of what SameContent compares, for stores that keep
+// the content of a key without the whole report. Zero and negative zero are one value.
+func (r Report) ContentKey() string {
+	num := func(p *float64) string {
+		if p == nil {
+			return "-"
+		}
+		v := *p
+		if v == 0 {
+			v = 0 // -0 → 0
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return r.Indicator + "\x00" + r.Period + "\x00" + num(r.Value) + "\x00" + string(r.Stage) + "\x00" + num(r.Percent)
+}
+
+// CumulativeDecrease reports whether r, a report of the cumulative target t, holds a
+// year-to-date value lower than the latest value of the period before it in series (a
+// series ordered by PeriodEnd, latest revision per period, as the collector keeps it),
+// and returns that previous revision. A year-to-date total cannot fall, but
+// corrections happen (a statistics bureau revising its figure), so such a report is
+// accepted and flagged, in its receipt and on the board.
+func CumulativeDecrease(t *Target, series []Revision, r Revision) (Revision, bool) {
+	if t == nil || t.Measure != Cumulative || r.Value == nil {
+		return Revision{}, false
+	}
+	for i := len(series) - 1; i >= 0; i-- {
+		p := series[i]
+		if !p.PeriodEnd.Before(r.PeriodEnd) || p.Value == nil {
+			continue
+		}
+		return p, Decreased(t, p, r)
+	}
+	return Revision{}, false
+}
+
+// Decreased is the rule of CumulativeDecrease for a known previous revision prev.
+func Decreased(t *Target, prev, r Revision) bool {
+	return t != nil && t.Measure == Cumulative && r.Value != nil && prev.Value != nil && *r.Value < *prev.Value
 }
 
 // PeriodKind is the form of a period.
@@ -120,4 +175,17 @@ func (p Period) Start(loc *time.Location) time.Time {
 	default:
 		return time.Date(p.Year, p.Month, 1, 0, 0, 0, 0, loc)
 	}
+}
+
+// InCadence reports whether p is a period target t is reported for. A monthly target
+// (the default) takes any period. A quarterly one (statistics published by quarter)
+// takes periods that end where a quarter ends: 2026-Q1, and 2026-03 or 2026-03-31,
+// which end at the same instant and count for the first quarter (as the reporting
+// calendar counts them); 2026-04 or 2026-05-15 are not its periods.
+func (t *Target) InCadence(p Period) bool {
+	if t.Cadence != Quarterly {
+		return true
+	}
+	last := time.Date(p.Year, p.Month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return p.Month%3 == 0 && p.Day == last
 }

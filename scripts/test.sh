@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
 
 # 1. Debian packages: Prometheus + promtool, Alertmanager + amtool, Pushgateway, Chromium,
-#    LibreOffice (Writer, Calc) and a CJK font.
+#    LibreOffice (Writer, Calc), a CJK font, qemu-user-static (runs the linux/arm64
+#    release binary) and systemd (systemd-analyze verifies deploy/systemd/duban.service).
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
@@ -18,6 +19,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 # CJK glyphs for the board screenshot the browser test saves.
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== apt-get install ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo

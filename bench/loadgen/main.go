@@ -29,6 +29,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/duban-gov/duban/indicators"
 )
 
 func main() {
@@ -151,14 +153,21 @@ func indicatorIDs(c *http.Client, o options) ([]string, error) {
 			ID         string `json:"id"`
 			Measure    string `json:"measure"`
 			Department string `json:"department"`
+			Cadence    string `json:"cadence"`
 		} `json:"indicators"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		return nil, fmt.Errorf("list indicators: %w", err)
 	}
+	period, err := indicators.ParsePeriod(o.period)
+	if err != nil {
+		return nil, err
+	}
 	var ids []string
 	for _, in := range body.Indicators {
-		if in.Measure != "milestone" && (o.department == "" || in.Department == o.department) {
+		// A quarterly indicator takes only periods that end a quarter (period_not_in_cadence).
+		inCadence := (&indicators.Target{Cadence: indicators.Cadence(in.Cadence)}).InCadence(period)
+		if in.Measure != "milestone" && inCadence && (o.department == "" || in.Department == o.department) {
 			ids = append(ids, in.ID)
 		}
 	}

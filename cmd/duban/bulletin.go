@@ -15,6 +15,7 @@ import (
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
@@ -75,7 +76,7 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 	fl.StringVar(&format, "format", "md", "md, html or xlsx")
 	fl.StringVar(&server, "server", "", "collector URL (default "+defaultServer+")")
 	fl.StringVar(&data, "data", "", "read the embedded store in this data directory instead of a server")
-	fl.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog YAML (with --data)")
+	fl.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog file, or embedded:NAME for a shipped one (with --data)")
 	fl.StringVar(&out, "out", "", "output file (- for stdout)")
 	fl.StringVar(&tokenFile, "token-file", "", "file holding a token, when reads need one (auth.read: token); default: $DUBAN_TOKEN")
 	return cmd
@@ -83,7 +84,7 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 
 // bulletinFromStore renders the bulletin from the embedded store in dir.
 func bulletinFromStore(ctx context.Context, dir, catalog, period string, f bulletin.Format) ([]byte, error) {
-	cat, err := indicators.Load(catalog)
+	cat, err := catalogs.Load(catalog)
 	if err != nil {
 		return nil, err
 	}

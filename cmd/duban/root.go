@@ -4,6 +4,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/duban-gov/duban/internal/buildinfo"
 )
 
 // streams are the command's standard streams, passed to every subcommand.
@@ -19,7 +21,9 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Short:         "duban (督办): indicator metrics and alerting for a government's annual targets",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Get().Version, // --version; `duban version` says more
 	}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -34,6 +38,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newTemplateCmd(s),   // template.go (issue 8)
 		newPushCmd(s),       // push.go (issue 8)
 		newStoreCmd(s),      // store.go (issue 11)
+		newVersionCmd(s),    // version.go (issue 20)
 	)
 	return root
 }

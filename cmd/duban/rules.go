@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/alerts"
-	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/catalogs"
 )
 
 func newRulesCmd(s streams) *cobra.Command {
@@ -63,7 +63,7 @@ func newRulesAlertmanagerCmd(s streams) *cobra.Command {
 		Short: "Write an Alertmanager configuration routing each lead department of the catalog to its own receiver",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cat, err := indicators.Load(catalog)
+			cat, err := catalogs.Load(catalog)
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ func newRulesAlertmanagerCmd(s streams) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&catalog, "catalog", "indicators/catalogs/changzhi-2026.yaml", "catalog whose lead departments get a route each")
+	f.StringVar(&catalog, "catalog", catalogs.Default, "catalog file (or embedded:NAME) whose lead departments get a route each")
 	f.StringVar(&out, "out", "deploy/alertmanager", "directory to write "+alertmanagerFileName+" into")
 	f.BoolVar(&stdout, "stdout", false, "write the configuration to standard output instead")
 	f.StringVar(&opts.DepartmentWebhook, "department-webhook", "", "webhook URL of a department; {department} is replaced by its id")

@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +23,7 @@ import (
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/catalogs"
 )
 
 func newServeCmd(s streams) *cobra.Command {
@@ -47,7 +51,7 @@ restore".`,
 	f.StringVar(&file, "config", "", "YAML configuration file (see config/duban.yaml)")
 	def := config.Defaults()
 	f.String("listen", def.Listen, "address to listen on (host:port)")
-	f.String("catalog", def.Catalog, "catalog YAML to collect against")
+	f.String("catalog", def.Catalog, "catalog file (YAML or JSON) to collect against, or embedded:NAME for one shipped inside the binary")
 	f.String("store-kind", def.Store.Kind, "store backend: embedded or influxdb")
 	f.String("store-path", def.Store.Path, "data directory")
 	f.String("log-format", def.Log.Format, "log format: text or json")
@@ -82,7 +86,7 @@ func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, 
 // serve runs the collector until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg config.Config, s streams) error {
 	log := newLogger(cfg.Log, s.err)
-	cat, err := indicators.Load(cfg.Catalog)
+	cat, err := catalogs.Load(cfg.Catalog)
 	if err != nil {
 		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG or catalog: in the config)", err)
 	}
@@ -159,6 +163,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	}
 	log.Info("duban collector listening", "url", scheme+"://"+ln.Addr().String(), "catalog", cfg.Catalog,
 		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
+	ignoreSIGHUP(ctx, log)
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLS.Enabled() {
@@ -184,4 +189,23 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	}
 	log.Info("stopped", "after", time.Since(stopping).Round(time.Millisecond))
 	return nil
+}
+
+// ignoreSIGHUP keeps SIGHUP (systemctl reload: ExecReload in deploy/systemd) from
+// killing the collector, which is Go's default, until rereading the configuration on
+// SIGHUP is implemented; meanwhile it logs that a restart is needed.
+func ignoreSIGHUP(ctx context.Context, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-hup:
+				log.Warn("SIGHUP: rereading the configuration is not supported yet; restart duban to apply changes (systemctl restart duban)")
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 }

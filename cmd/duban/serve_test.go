@@ -200,7 +200,7 @@ func TestAcknowledgedReportsSurviveSIGKILL(t *testing.T) {
 				defer wg.Done()
 				for ctx.Err() == nil {
 					v := float64(seq.Add(1))
-					period := fmt.Sprintf("2026-%02d", 1+int(v)%5)
+					period := fmt.Sprintf("2026-%02d", 3*(1+int(v)%3)) // quarter ends: 56.1 and 4.1 are quarterly
 					ids := pairs[who]
 					code, rc, err := s.push(s.tokens[who],
 						map[string]any{"indicator": ids[0], "period": period, "value": v},

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/config"
-	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/sheets"
 )
 
@@ -50,7 +50,7 @@ otherwise it is built from --catalog. Fill it and send it back with
 				}
 				data = b
 			} else {
-				cat, err := indicators.Load(catalog)
+				cat, err := catalogs.Load(catalog)
 				if err != nil {
 					return err
 				}
@@ -68,7 +68,7 @@ otherwise it is built from --catalog. Fill it and send it back with
 	f.StringVar(&period, "period", "", "reporting period: 2026-03, 2026-Q1 or 2026-06-30")
 	f.StringVar(&out, "out", "", "output file (default duban-template-<department>-<period>.xlsx; - for stdout)")
 	f.StringVar(&server, "server", "", "collector URL: fetch the template with the last reported values")
-	f.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog YAML (without --server)")
+	f.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog file, or embedded:NAME for a shipped one (without --server)")
 	f.StringVar(&tokenFile, "token-file", "", "with --server: file holding a token, when reads need one (auth.read: token); default: $DUBAN_TOKEN")
 	return cmd
 }

@@ -42,9 +42,9 @@ func Supervision(cfg SupervisionConfig) func(gin.IRouter) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return func(r gin.IRouter) {
-		r.GET("/api/v1/completeness", getCompleteness(cfg))
-		r.GET("/api/v1/bulletins/:period", getBulletin(cfg))
-		r.GET("/api/v1/templates/:department", getTemplate(cfg))
+		r.Match(getHead, "/api/v1/completeness", getCompleteness(cfg))
+		r.Match(getHead, "/api/v1/bulletins/:period", getBulletin(cfg))
+		r.Match(getHead, "/api/v1/templates/:department", getTemplate(cfg))
 	}
 }
 

@@ -56,9 +56,12 @@ func TestTokenMatrix(t *testing.T) {
 	}
 }
 
-// reportFor is a valid report for t in May 2026.
+// reportFor is a valid report for t in May 2026 (the first quarter for a quarterly one).
 func reportFor(t *indicators.Target, reason string) map[string]any {
 	r := map[string]any{"indicator": t.ID, "period": "2026-05"}
+	if t.Cadence == indicators.Quarterly {
+		r["period"] = "2026-Q1"
+	}
 	if t.Measure == indicators.Milestone {
 		r["stage"] = "started"
 		r["percent"] = 40

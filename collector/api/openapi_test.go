@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/duban-gov/duban/collector/api"
 	"github.com/duban-gov/duban/collector/auth"
 )
@@ -34,7 +36,10 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	param := regexp.MustCompile(`:([A-Za-z_]+)`)
-	routes := map[string]bool{"GET /": true} // the board answers / through NoRoute
+	routes := map[string]bool{} // the board answers its paths through NoRoute, GET and HEAD
+	for _, p := range []string{"/", "/static/board.css", "/favicon.ico"} {
+		routes["GET "+p], routes["HEAD "+p] = true, true
+	}
 	for _, r := range engine.Routes() {
 		p := param.ReplaceAllString(r.Path, "{$1}")
 		key := r.Method + " " + p
@@ -57,5 +62,38 @@ func TestOpenAPIIsServed(t *testing.T) {
 	var doc openAPIDoc
 	if resp := f.do(http.MethodGet, "/api/v1/openapi.json", "", "", &doc); resp.StatusCode != 200 || len(doc.Paths) == 0 {
 		t.Fatalf("%d, %d paths", resp.StatusCode, len(doc.Paths))
+	}
+}
+
+// TestOpenAPIDocumentIsStrictlyValid loads the committed document with kin-openapi and
+// validates it as OpenAPI 3 with every check on: formats, patterns, defaults and
+// examples against their schemas, all errors at once.
+func TestOpenAPIDocumentIsStrictlyValid(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(api.OpenAPI)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	err = doc.Validate(loader.Context, openapi3.EnableSchemaFormatValidation(), openapi3.EnableSchemaPatternValidation(),
+		openapi3.EnableSchemaDefaultsValidation(), openapi3.EnableExamplesValidation(), openapi3.ProhibitExtensionsWithRef(),
+		openapi3.EnableMultiError())
+	if err != nil {
+		t.Fatalf("collector/api/openapi.json is not valid OpenAPI 3:\n%v", err)
+	}
+	// Every operation is named and every GET has its HEAD; every read says who may read.
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == "" {
+				t.Errorf("%s %s has no operationId", method, path)
+			}
+			if method == http.MethodGet {
+				if item.Head == nil && path != "/-/backup" { // a stream of the whole store: no HEAD
+					t.Errorf("GET %s has no HEAD", path)
+				}
+				if op.Responses.Status(http.StatusInternalServerError) == nil && path != "/static/board.css" && path != "/favicon.ico" {
+					t.Errorf("GET %s does not document 500", path)
+				}
+			}
+		}
 	}
 }

@@ -20,9 +20,9 @@ import (
 
 // postResponse is the 201 answer of POST /api/v1/reports.
 type postResponse struct {
-	Accepted int                  `json:"accepted"`           // reports acknowledged (durable), replays included
-	Replayed int                  `json:"replayed,omitempty"` // of which idempotency-key replays
-	Receipts []indicators.Receipt `json:"receipts"`
+	Accepted int                 `json:"accepted"`           // reports acknowledged (durable), replays included
+	Replayed int                 `json:"replayed,omitempty"` // of which idempotency-key replays
+	Receipts []collector.Receipt `json:"receipts"`           // with warnings: stored, but worth a look
 }
 
 // postReports: POST /api/v1/reports. Checks in a fixed order: token (401), rate (429),
@@ -104,14 +104,19 @@ func decodeReports(c *gin.Context, max int64) ([]indicators.Report, int, error) 
 		}
 		return nil, 1, collector.BatchError(http.StatusBadRequest, collector.CodeMalformedJSON, "", "could not read the body: %v", err)
 	}
+	// A UTF-8 byte order mark (Windows Notepad writes one) is no content.
+	body = bytes.TrimPrefix(body, utf8BOM)
 	// One strict pass decodes a well-formed batch; only when it fails is the body decoded
 	// again report by report, to name the offending report and field. Both passes are
-	// strict in the same way, so the fast one accepts exactly what the slow one would.
+	// strict in the same way (no unknown field, exact key names, no key twice), so the
+	// fast one accepts exactly what the slow one would.
 	var fast struct {
 		Reports *[]indicators.Report `json:"reports"`
 	}
 	if err := strictDecode(body, &fast); err == nil && fast.Reports != nil && len(*fast.Reports) > 0 && len(*fast.Reports) <= collector.MaxBatch {
-		return *fast.Reports, len(*fast.Reports), nil
+		if _, bad := checkKeys(body); !bad {
+			return *fast.Reports, len(*fast.Reports), nil
+		}
 	}
 	var env struct {
 		Reports *[]json.RawMessage `json:"reports"`
@@ -136,8 +141,37 @@ func decodeReports(c *gin.Context, max int64) ([]indicators.Report, int, error) 
 		if err := strictDecode(m, &out[i]); err != nil {
 			return nil, len(raw), jsonError(i, err)
 		}
+		if p, bad := checkKeys(m); bad {
+			return nil, len(raw), keyError(i, p)
+		}
+	}
+	if p, bad := checkKeys(body); bad {
+		return nil, len(raw), keyError(-1, p)
 	}
 	return out, len(raw), nil
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// keyError answers a key that is not written exactly as the API names it, or twice.
+func keyError(index int, p keyProblem) *collector.InputError {
+	where := "the body"
+	if index >= 0 {
+		where = fmt.Sprintf("report %d", index)
+	}
+	if p.duplicate {
+		return located(index, collector.CodeMalformedJSON, p.key, "field %q appears twice in %s; send each field once (字段重复)", p.key, where)
+	}
+	return located(index, collector.CodeUnknownField, p.key,
+		"unknown field %q in %s; field names are case-sensitive: a report has indicator, period, value, stage, percent, note, evidence, idempotency_key, reason, in lower case (未知字段，字段名区分大小写)", p.key, where)
+}
+
+// located is an input error about report index, or about the batch when index < 0.
+func located(index int, code, field, format string, args ...any) *collector.InputError {
+	if index < 0 {
+		return collector.BatchError(http.StatusBadRequest, code, field, format, args...)
+	}
+	return collector.ReportError(code, index, field, format, args...)
 }
 
 func strictDecode(b []byte, v any) error {

@@ -123,6 +123,25 @@ func TestBadInputIsRejectedAndNothingStored(t *testing.T) {
 		"another department's indicator":              {"rsj", batch(good, `{"indicator":"11.1","period":"2026-05","value":1}`), 403, "forbidden_indicator", 1, "indicator"},
 		"an admin correction without a reason":        {"admin", batch(`{"indicator":"69.1","period":"2026-05","value":31}`), 400, "reason_required", 0, "reason"},
 		"a department that leads no indicator at all": {"tjj", batch(good), 403, "forbidden_indicator", 0, "indicator"},
+		// The calendar: a year-to-date value is as of the period's end.
+		"this month, which is not over":              {"rsj", batch(good, `{"indicator":"57.1","period":"2026-06","value":1}`), 400, "period_not_over", 1, "period"},
+		"today, which is not over":                   {"rsj", batch(`{"indicator":"57.1","period":"2026-06-15","value":1}`), 400, "period_not_over", 0, "period"},
+		"this quarter, which is not over":            {"rsj", batch(`{"indicator":"56.1","period":"2026-Q2","value":6}`), 400, "period_not_over", 0, "period"},
+		"a month for a quarterly indicator":          {"rsj", batch(`{"indicator":"56.1","period":"2026-Q1","value":6}`, `{"indicator":"56.1","period":"2026-05","value":6}`), 400, "period_not_in_cadence", 1, "period"},
+		"a day inside a quarter for a quarterly one": {"rsj", batch(`{"indicator":"56.1","period":"2026-02-28","value":6}`), 400, "period_not_in_cadence", 0, "period"},
+		// Idempotency keys.
+		"one key twice in a batch": {"rsj", batch(`{"indicator":"57.1","period":"2026-04","value":1,"idempotency_key":"k"}`, good, `{"indicator":"57.1","period":"2026-05","value":2,"idempotency_key":"k"}`), 400, "duplicate_idempotency_key", 2, "idempotency_key"},
+		// The reason of an admin correction.
+		"an admin first report twice in a batch without reason": {"admin", batch(`{"indicator":"69.2","period":"2026-05","value":80}`, `{"indicator":"69.2","period":"2026-05","value":81}`), 400, "reason_required", 1, "reason"},
+		"an admin correction with a blank reason":               {"admin", batch(`{"indicator":"69.1","period":"2026-05","value":31,"reason":" \u3000\t\n"}`), 400, "reason_required", 0, "reason"},
+		"an admin correction with an invisible reason":          {"admin", batch(`{"indicator":"69.1","period":"2026-05","value":31,"reason":"\u200b\u200c\u200d\u2060\ufeff\u00a0\u180e\u3164"}`), 400, "reason_required", 0, "reason"},
+		// Keys are exact.
+		"a key in capitals beside the key": {"rsj", batch(good, `{"indicator":"57.1","period":"2026-05","value":1,"Value":9}`), 400, "unknown_field", 1, "Value"},
+		"a key in capitals alone":          {"rsj", batch(`{"Indicator":"57.1","period":"2026-05","value":1}`), 400, "unknown_field", 0, "Indicator"},
+		"a key folded by Unicode":          {"rsj", batch(`{"indicator":"57.1","period":"2026-05","value":1,"note":"x","ſtage":"started"}`), 400, "unknown_field", 0, "ſtage"},
+		"the envelope's key in capitals":   {"rsj", `{"Reports":[` + good + `]}`, 400, "unknown_field", -1, "Reports"},
+		"a key twice in a report":          {"rsj", batch(`{"indicator":"57.1","period":"2026-05","value":1,"value":9}`), 400, "malformed_json", 0, "value"},
+		"the envelope's key twice":         {"rsj", `{"reports":[` + good + `],"reports":[` + good + `]}`, 400, "malformed_json", -1, "reports"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -261,12 +280,12 @@ func TestConcurrencyLimitAnswers503(t *testing.T) {
 	f := newFixture(t, func(c *api.Config) {
 		c.MaxConcurrent = 1
 		c.Extra = func(r gin.IRouter) {
-			r.GET("/slow", func(c *gin.Context) { entered <- struct{}{}; <-release; c.Status(200) })
+			r.GET("/test/slow", func(c *gin.Context) { entered <- struct{}{}; <-release; c.Status(200) })
 		}
 	})
 	done := make(chan int)
 	go func() {
-		resp, err := http.Get(f.url + "/slow")
+		resp, err := http.Get(f.url + "/test/slow")
 		if err != nil {
 			done <- 0
 			return

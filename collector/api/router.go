@@ -28,7 +28,7 @@ type Service interface {
 	Series(id string) []indicators.Revision
 	Evaluate(now time.Time) []evaluate.Result
 	History(ctx context.Context, id string) ([]indicators.Revision, error)
-	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]indicators.Receipt, error)
+	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]collector.Receipt, error)
 	CountRejected(p collector.Principal, n int)
 	Ready() (bool, string)
 	Now() time.Time
@@ -134,7 +134,9 @@ func New(cfg Config) (*gin.Engine, error) {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
 	r.HandleMethodNotAllowed = true
-	r.Use(logRequests(cfg.Logger), recoverPanics(cfg.Logger))
+	// readCache buffers GET and HEAD answers (ETag, 304, gzip) outside recoverPanics, so
+	// that the 500 of a panic goes through it too; /metrics compresses itself.
+	r.Use(logRequests(cfg.Logger), readCache(func(p string) bool { return p == "/metrics" || p == "/-/backup" }), recoverPanics(cfg.Logger))
 	if len(cfg.CORSOrigins) > 0 {
 		r.Use(cors(cfg.CORSOrigins))
 	}
@@ -144,22 +146,23 @@ func New(cfg Config) (*gin.Engine, error) {
 		abortError(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 
-	r.GET("/-/healthy", healthy)
-	r.GET("/-/ready", ready(cfg.Service))
-	r.GET("/-/backup", backup(cfg))
+	r.Match(getHead, "/-/healthy", healthy)
+	r.Match(getHead, "/-/ready", ready(cfg.Service))
+	r.GET("/-/backup", backup(cfg)) // a stream of the whole store: no HEAD, not buffered
 
 	limited := r.Group("/", guardBodies(cfg.MinBodyRate, cfg.MinBodyGrace, cfg.ReadTimeout), g.limit(false), g.reads())
 	v1 := limited.Group("/api/v1")
-	v1.GET("/openapi.json", openAPI)
+	v1.Match(getHead, "/openapi.json", openAPI)
 	v1.POST("/reports", postReports(cfg))
-	v1.GET("/indicators", listIndicators(cfg.Service))
-	v1.GET("/indicators/:id", getIndicator(cfg.Service))
-	v1.GET("/indicators/:id/reports", getReports(cfg.Service))
-	v1.GET("/departments", listDepartments(cfg.Service))
+	v1.Match(getHead, "/indicators", listIndicators(cfg.Service))
+	v1.Match(getHead, "/indicators/:id", getIndicator(cfg.Service))
+	v1.Match(getHead, "/indicators/:id/reports", getReports(cfg.Service))
+	v1.Match(getHead, "/departments", listDepartments(cfg.Service))
 
-	// Mounts: other packages add their handlers through Config, not here.
+	// Mounts: other packages add their handlers through Config, not here. Every read
+	// answers HEAD as well (getHead).
 	if cfg.Metrics != nil {
-		r.GET("/metrics", g.limit(false), g.scrape(), gin.WrapH(cfg.Metrics))
+		r.Match(getHead, "/metrics", g.limit(false), g.scrape(), gin.WrapH(cfg.Metrics))
 	}
 	if cfg.Extra != nil {
 		cfg.Extra(limited)

@@ -38,18 +38,25 @@ func noLocate(err error) error { return err }
 // (sheets, rows, columns, cells, unzipped size, reports); the reports then go through the
 // same Submit as JSON, so validation and all-or-nothing are identical.
 func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, error) {
-	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	ct := c.GetHeader("Content-Type")
+	mt, _, perr := mime.ParseMediaType(ct)
 	var kind string
 	var body io.Reader
-	switch mt {
-	default: // JSON, whatever the client called it (curl -d says x-www-form-urlencoded)
+	switch {
+	case ct == "" || (perr == nil && isJSON(mt)): // no Content-Type: JSON, the API's own form
 		reports, n, err := decodeReports(c, cfg.MaxBodyBytes)
 		return reports, n, noLocate, err
-	case mediaXLSX:
+	case perr != nil:
+		return nil, 1, noLocate, unsupported(ct, "it is not a valid media type ("+perr.Error()+")")
+	case mt == "application/x-www-form-urlencoded":
+		return nil, 1, noLocate, unsupported(ct, "curl -d sends this type by default: add -H 'Content-Type: application/json' for a JSON body, or send the template with -F file=@FILE.xlsx")
+	default:
+		return nil, 1, noLocate, unsupported(ct, "")
+	case mt == mediaXLSX:
 		kind, body = "xlsx", c.Request.Body
-	case mediaCSV, "application/csv":
+	case mt == mediaCSV || mt == "application/csv":
 		kind, body = "csv", c.Request.Body
-	case "multipart/form-data":
+	case mt == "multipart/form-data":
 		name, ctype, file, err := formFile(c, cfg.MaxBodyBytes)
 		if err != nil {
 			return nil, 1, noLocate, err
@@ -110,6 +117,18 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 			"%d filled rows; upload at most %d per file (单次最多%d条)", len(b.Reports), collector.MaxBatch, collector.MaxBatch)
 	}
 	return b.Reports, len(b.Reports), locateIn(b), nil
+}
+
+// isJSON: application/json, with or without parameters (charset=utf-8).
+func isJSON(mt string) bool { return mt == "application/json" }
+
+// unsupported answers a request media type POST /api/v1/reports does not read.
+func unsupported(ct, hint string) error {
+	if hint != "" {
+		hint = "; " + hint
+	}
+	return collector.BatchError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, "",
+		"Content-Type %q is not accepted%s. Send JSON (Content-Type: application/json), CSV (text/csv), the Excel template (%s) or a multipart form with the file in field \"file\" (请求的Content-Type不受支持，请设置为application/json)", ct, hint, mediaXLSX)
 }
 
 // formFile reads the multipart field "file" as a stream, within the body limit: fields

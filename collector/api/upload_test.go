@@ -128,8 +128,11 @@ func TestUploadErrorsNameTheCellAndStoreNothing(t *testing.T) {
 			dept: "rsj", cells: map[string]map[string]any{"57.1": {"H": 21000}, "56.1": {"H": "六点一"}},
 			status: 400, code: "invalid_value", where: `sheet "市人社局", row 3, column H (本期数值)`},
 		"a negative count is caught by the collector and located": {
-			dept: "rsj", cells: map[string]map[string]any{"56.1": {"H": 6.1}, "57.1": {"H": -5}},
+			dept: "rsj", cells: map[string]map[string]any{"56.1": {"H": 6.1, "B": "2026-Q1"}, "57.1": {"H": -5}},
 			status: 400, code: "negative_value", where: `sheet "市人社局", row 4, column H (本期数值)`},
+		"a month for a quarterly indicator is caught by the collector and located": {
+			dept: "rsj", cells: map[string]map[string]any{"56.1": {"H": 6.1}, "57.1": {"H": 21000}},
+			status: 400, code: "period_not_in_cadence", where: `sheet "市人社局", row 3, column B (填报期间)`},
 		"a future period is caught by the collector and located": {
 			dept: "rsj", cells: map[string]map[string]any{"57.1": {"H": 21000, "B": "2026-09"}},
 			status: 400, code: "period_in_future", where: `sheet "市人社局", row 4, column B (填报期间)`},

@@ -125,6 +125,7 @@ func TestBoardShowsEveryTaskWithValuesStatusesAndNotes(t *testing.T) {
 	}{
 		"jobs show the value, the note escaped, and a trend with its target line": {"57.1", []string{"11800人", "2026-03", "一季度新增城镇就业1.18万人", "&lt;b&gt;存在问题&lt;/b&gt;", `class="target"`, `<polyline class="values"`}},
 		"investment shows the display unit":                                       {"11.1", []string{"31亿元", "350亿元以上", "受春节影响"}},
+		"a year-to-date total below the month before is flagged next to it":       {"11.1", []string{`class="warn"`, "累计值低于上期:2026-03为31亿元,2026-02为36亿元,请核实"}},
 		"a milestone reached shows its stage, not a percent":                      {"9.1", []string{`value">已开工<div class="period">2026-03`}},
 		"an expected count has no decimals":                                       {"57.1", []string{">10603人<", ">&#43;1197人<"}},
 		"a relative target reads the notice's words":                              {"56.1", []string{"目标:与经济增长同步"}},
@@ -139,6 +140,9 @@ func TestBoardShowsEveryTaskWithValuesStatusesAndNotes(t *testing.T) {
 				}
 			}
 		})
+	}
+	if r := row(t, html, "57.1"); strings.Contains(r, `class="warn"`) {
+		t.Errorf("a rising total is flagged:\n%s", r)
 	}
 	// Every status on the page matches the evaluation.
 	for _, r := range svc.Evaluate(now) {

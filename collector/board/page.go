@@ -68,6 +68,7 @@ type indicatorRow struct {
 	Progress               string
 	Trend                  template.HTML
 	Note, Sender, Received string
+	Warning                string // the latest report looks wrong (a year-to-date total that fell)
 	Overdue                bool
 	NextDue                string
 }
@@ -251,6 +252,9 @@ func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.
 		v.Received = last.ReceivedAt.In(loc).Format("2006-01-02 15:04")
 		if v.Period == "" {
 			v.Period = last.Period
+		}
+		if prev, down := indicators.CumulativeDecrease(t, series, last); down {
+			v.Warning = fmt.Sprintf("累计值低于上期:%s为%s,%s为%s,请核实", last.Period, format.Value(t, *last.Value), prev.Period, format.Value(t, *prev.Value))
 		}
 	}
 	chart := format.Trend{

@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -35,6 +34,7 @@ import (
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/internal/buildinfo"
 	"github.com/duban-gov/duban/present"
 )
 
@@ -60,10 +60,12 @@ type Config struct {
 	// per-department completeness gauges; when zero, the Source's EvalConfig() if it has
 	// one (*collector.Service does), so that both use the same calendar.
 	Eval evaluate.Config
-	// Version and Revision label duban_build_info; Version defaults to the main
-	// module's version from the build info ("devel" when unknown).
-	Version  string
-	Revision string
+	// Version, Revision and BuildDate label duban_build_info. When all three are empty
+	// they come from the binary (internal/buildinfo: the -ldflags stamps of a release
+	// build, else the toolchain's vcs record).
+	Version   string
+	Revision  string
+	BuildDate string
 	// Logger receives scrape errors (Handler only); none by default.
 	Logger *slog.Logger
 	// Collectors are registered next to the exporter by Handler (e.g. the store's
@@ -81,11 +83,9 @@ func (c *Config) defaults() error {
 	if src, ok := c.Source.(interface{ EvalConfig() evaluate.Config }); ok && c.Eval == (evaluate.Config{}) {
 		c.Eval = src.EvalConfig()
 	}
-	if c.Version == "" {
-		c.Version = "devel"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			c.Version = bi.Main.Version
-		}
+	if c.Version == "" && c.Revision == "" && c.BuildDate == "" {
+		bi := buildinfo.Get()
+		c.Version, c.Revision, c.BuildDate = bi.Version, bi.Commit, bi.Date
 	}
 	return nil
 }
@@ -129,7 +129,7 @@ func New(cfg Config) (*Exporter, error) {
 		deptExpected: d(conventions.MetricDeptExpected, "Reports expected for the latest period due, by lead department.",
 			conventions.LabelDepartment),
 		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
-			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion),
+			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion, conventions.LabelBuildDate),
 	}, nil
 }
 
@@ -183,7 +183,7 @@ func (e *Exporter) describeRest(ch chan<- *prometheus.Desc) {
 }
 
 func (e *Exporter) collectRest(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
-	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version())
+	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version(), e.cfg.BuildDate)
 	e.collectCompleteness(ch, cat, now)
 	for _, c := range e.cfg.Source.ReceivedCounts() {
 		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)

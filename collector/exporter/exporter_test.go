@@ -176,7 +176,7 @@ func TestExporterMatchesGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cat := miniCatalog(t)
 			svc := newService(t, cat, fixedNow(t, cat), tc.reports)
-			e, err := exporter.New(exporter.Config{Source: svc, Version: "test", Revision: "abc"})
+			e, err := exporter.New(exporter.Config{Source: svc, Version: "test", Revision: "abc", BuildDate: "2026-11-30T10:10:10Z"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,21 +11,74 @@ package catalogs
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/notice"
 )
 
+// embedded holds the shipped catalogs compiled into the binary, so that `duban serve`
+// runs from any directory with nothing beside it. Every Spec's Output must be listed
+// here (TestEveryShippedCatalogIsEmbedded).
+//
 //go:embed changzhi-2026.yaml
-var changzhi2026 []byte
+var embedded embed.FS
+
+// EmbeddedPrefix marks a catalog reference naming a shipped catalog compiled into the
+// binary ("embedded:changzhi-2026") rather than a file.
+const EmbeddedPrefix = "embedded:"
+
+// Default is the catalog reference used when none is configured: the shipped 2026
+// list of Changzhi, from inside the binary.
+const Default = EmbeddedPrefix + "changzhi-2026"
 
 // Changzhi2026 returns the shipped 2026 catalog of Changzhi (长治).
 func Changzhi2026() (*indicators.Catalog, error) {
-	return indicators.Decode(bytes.NewReader(changzhi2026))
+	return Load(Default)
+}
+
+// Names lists the shipped catalogs by name (the Output file name without .yaml), as
+// "embedded:NAME" references accept them.
+func Names() []string {
+	out := make([]string, 0, len(Shipped))
+	for _, s := range Shipped {
+		out = append(out, s.Name())
+	}
+	return out
+}
+
+// Embedded returns the YAML of the shipped catalog name.
+func Embedded(name string) ([]byte, error) {
+	for _, s := range Shipped {
+		if s.Name() == name {
+			return embedded.ReadFile(path.Base(s.Output))
+		}
+	}
+	return nil, fmt.Errorf("catalog %s%s: no such shipped catalog; this binary has %s%s",
+		EmbeddedPrefix, name, EmbeddedPrefix, strings.Join(Names(), ", "+EmbeddedPrefix))
+}
+
+// Load opens a catalog reference: "embedded:NAME" for a shipped catalog inside the
+// binary, anything else a file (YAML or JSON, errors naming the file, see
+// indicators.Load).
+func Load(ref string) (*indicators.Catalog, error) {
+	name, ok := strings.CutPrefix(ref, EmbeddedPrefix)
+	if !ok {
+		return indicators.Load(ref)
+	}
+	b, err := Embedded(name)
+	if err != nil {
+		return nil, err
+	}
+	c, err := indicators.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", ref, err)
+	}
+	return c, nil
 }
 
 // Spec says how one shipped catalog is made.
@@ -38,6 +91,10 @@ type Spec struct {
 	// gets a follow-up target, notice.Options.FollowUpTasks).
 	NoFollowUps bool
 }
+
+// Name is the catalog's name in "embedded:NAME" references: its Output file name
+// without .yaml (changzhi-2026).
+func (s Spec) Name() string { return strings.TrimSuffix(path.Base(s.Output), ".yaml") }
 
 // Shipped lists the shipped catalogs.
 var Shipped = []Spec{{

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/duban-gov/duban/indicators"
@@ -104,5 +105,66 @@ func TestShippedCounts(t *testing.T) {
 	}
 	if e, _ := c.Lookup("57.1"); e.Department == nil || e.Department.ID != "rsj" {
 		t.Errorf("57.1 is led by %+v, want rsj", e.Department)
+	}
+}
+
+// TestEveryShippedCatalogIsEmbedded: the binary carries each shipped catalog byte for
+// byte as committed, so a binary copied anywhere serves it.
+func TestEveryShippedCatalogIsEmbedded(t *testing.T) {
+	for _, s := range catalogs.Shipped {
+		t.Run(s.Name(), func(t *testing.T) {
+			got, err := catalogs.Embedded(s.Name())
+			if err != nil {
+				t.Fatalf("%v (add %s to the go:embed line of catalogs.go)", err, s.Output)
+			}
+			want, err := readRoot(s.Output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("embedded %s differs from %s", s.Name(), s.Output)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("plan:\n  id: x\n  nonsense: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		ref     string
+		targets int
+		errHas  []string
+	}{
+		"the default is the shipped catalog inside the binary": {ref: catalogs.Default, targets: 211},
+		"a file path reads the file":                           {ref: filepath.Join("..", "testdata", "mini.yaml"), targets: -1},
+		"an unknown embedded name lists the shipped ones":      {ref: "embedded:changzhi-2027", errHas: []string{"embedded:changzhi-2027", "embedded:changzhi-2026"}},
+		"a missing file is named":                              {ref: filepath.Join(dir, "nope.yaml"), errHas: []string{"nope.yaml", "no such file"}},
+		"a bad file names the file and the line":               {ref: bad, errHas: []string{bad, "line 3"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			cat, err := catalogs.Load(c.ref)
+			if len(c.errHas) > 0 {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, w := range c.errHas {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not name %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(cat.TargetIDs()); c.targets >= 0 && n != c.targets || n == 0 {
+				t.Fatalf("%d targets, want %d", n, c.targets)
+			}
+		})
 	}
 }

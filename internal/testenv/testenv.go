@@ -18,7 +18,7 @@ import (
 )
 
 // InstallHint is the one command that installs every server the tests need.
-const InstallHint = "./scripts/test.sh (it apt-installs prometheus, prometheus-alertmanager, prometheus-pushgateway, chromium, libreoffice-writer-nogui and libreoffice-calc-nogui and builds influxd 1.8.3 into .cache/bin)"
+const InstallHint = "./scripts/test.sh (it apt-installs prometheus, prometheus-alertmanager, prometheus-pushgateway, chromium, libreoffice-writer-nogui, libreoffice-calc-nogui, qemu-user-static, systemd and builds influxd 1.8.3 into .cache/bin)"
 
 // CI reports whether the tests run in CI, where a missing server is a failure.
 func CI() bool { return os.Getenv("CI") == "true" }

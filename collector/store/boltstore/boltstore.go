@@ -33,7 +33,9 @@
 // (bbolt's DB.Batch waits up to 10 ms, which would be the p99 latency): under load the
 // next group simply forms while the current one is being synced. Each request stays
 // atomic: its whole batch is prepared in memory (revision numbers, idempotency replays,
-// validation) before any byte of it is written, so a bad request fails alone; if a
+// validation, and the contract's refusals: a key reused for other content, a report
+// that must be first and is not) before any byte of it is written, so a bad request
+// fails alone, and checks and numbering see the same state; if a
 // shared transaction still fails, every request of the group is retried in a
 // transaction of its own.
 //
@@ -528,7 +530,7 @@ func (s *Store) commit(group []*appendReq) {
 			revisions: tx.Bucket(bucketRevisions),
 			latest:    tx.Bucket(bucketLatest),
 			index:     s.index,
-			keys:      map[string]indicators.Receipt{},
+			keys:      map[string]keyed{},
 		}
 		w.revisions.FillPercent = fillAppend
 		wrote := false
@@ -608,7 +610,14 @@ type txWrite struct {
 	index             *memIndex
 	// keys holds the idempotency keys stored by earlier requests of this transaction
 	// (the index learns them only after the commit).
-	keys map[string]indicators.Receipt
+	keys map[string]keyed
+}
+
+// keyed is what an idempotency key was used for: its receipt and the content it
+// stands for (indicators.Report.ContentKey).
+type keyed struct {
+	rc      indicators.Receipt
+	content string
 }
 
 type put struct {
@@ -620,39 +629,41 @@ type put struct {
 // pages are split full instead of half full.
 const fillAppend = 1.0
 
-// stored finds the receipt of an idempotency key committed before.
-func (w *txWrite) stored(ik string) (indicators.Receipt, bool, error) {
+// stored finds the receipt and content of an idempotency key committed before.
+func (w *txWrite) stored(ik string) (keyed, bool, error) {
 	for _, seq := range w.index.idemCandidates(ik) {
 		rec := w.revisions.Get(revisionKey(seq))
 		if rec == nil {
-			return indicators.Receipt{}, false, &RecordError{Seq: seq, Err: damaged("is named by the index but missing")}
+			return keyed{}, false, &RecordError{Seq: seq, Err: damaged("is named by the index but missing")}
 		}
 		r, err := decodeRevision(seq, rec)
 		if err != nil {
-			return indicators.Receipt{}, false, recordError(seq, rec, "", "", err)
+			return keyed{}, false, recordError(seq, rec, "", "", err)
 		}
 		if r.IdempotencyKey != "" && string(idemKey(r.Sender, r.IdempotencyKey)) == ik {
-			return indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}, true, nil
+			return keyed{indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}, r.ContentKey()}, true, nil
 		}
 	}
-	return indicators.Receipt{}, false, nil
+	return keyed{}, false, nil
 }
 
 // prepare computes every record of one request without writing any: revision numbers
 // (stored ones plus earlier elements of the batch), sequence numbers and idempotency
-// replays. seq is the last sequence number used; prepare returns the new last one and
-// the idempotency keys it stores, and appends the records it will write to entries.
-func (w *txWrite) prepare(batch []indicators.Revision, seq uint64, entries *[]indexEntry) ([]indicators.Receipt, []put, uint64, map[string]indicators.Receipt, error) {
+// replays, the refusals of the Store contract (a key reused for other content, an
+// element that must be first and is not). seq is the last sequence number used;
+// prepare returns the new last one and the idempotency keys it stores, and appends the
+// records it will write to entries.
+func (w *txWrite) prepare(batch []indicators.Revision, seq uint64, entries *[]indexEntry) ([]indicators.Receipt, []put, uint64, map[string]keyed, error) {
 	n := len(*entries)
-	fail := func(err error) ([]indicators.Receipt, []put, uint64, map[string]indicators.Receipt, error) {
+	fail := func(err error) ([]indicators.Receipt, []put, uint64, map[string]keyed, error) {
 		*entries = (*entries)[:n]
 		return nil, nil, 0, nil, err
 	}
 	receipts := make([]indicators.Receipt, len(batch))
 	puts := make([]put, 0, 2*len(batch))
 	var (
-		next map[string]int                // latest key → last revision given in this batch
-		seen map[string]indicators.Receipt // idempotency key → receipt given in this batch
+		next map[string]int   // latest key → last revision given in this batch
+		seen map[string]keyed // idempotency key → receipt given in this batch
 	)
 	if len(batch) > 1 {
 		next = make(map[string]int, len(batch))
@@ -662,19 +673,22 @@ func (w *txWrite) prepare(batch []indicators.Revision, seq uint64, entries *[]in
 		var ik string
 		if r.IdempotencyKey != "" {
 			ik = string(idemKey(r.Sender, r.IdempotencyKey))
-			rc, ok := seen[ik]
+			k, ok := seen[ik]
 			if !ok {
-				rc, ok = w.keys[ik]
+				k, ok = w.keys[ik]
 			}
 			if !ok {
 				var err error
-				if rc, ok, err = w.stored(ik); err != nil {
+				if k, ok, err = w.stored(ik); err != nil {
 					return fail(fmt.Errorf("idempotency key %q: %w", r.IdempotencyKey, err))
 				}
 			}
 			if ok {
-				rc.Replayed = true
-				receipts[i] = rc
+				if k.content != r.ContentKey() {
+					return fail(&collector.IdempotencyConflict{Index: i, Key: r.IdempotencyKey, Original: k.rc})
+				}
+				k.rc.Replayed = true
+				receipts[i] = k.rc
 				continue
 			}
 		}
@@ -689,6 +703,9 @@ func (w *txWrite) prepare(batch []indicators.Revision, seq uint64, entries *[]in
 				last = rev
 			}
 		}
+		if r.MustBeFirst && last > 0 {
+			return fail(&collector.NotFirstError{Index: i, Indicator: r.Indicator, Period: r.Period, Revision: last + 1})
+		}
 		seq++
 		r.Revision = last + 1
 		puts = append(puts,
@@ -702,9 +719,9 @@ func (w *txWrite) prepare(batch []indicators.Revision, seq uint64, entries *[]in
 		}
 		if ik != "" {
 			if seen == nil {
-				seen = map[string]indicators.Receipt{}
+				seen = map[string]keyed{}
 			}
-			seen[ik] = rc
+			seen[ik] = keyed{rc, r.ContentKey()}
 		}
 	}
 	return receipts, puts, seq, seen, nil

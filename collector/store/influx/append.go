@@ -6,8 +6,17 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/indicators"
 )
+
+// refused says whether err is a refusal of the Store contract (nothing stored, the
+// caller's batch is at fault), not an InfluxDB failure.
+func refused(err error) bool {
+	var ic *collector.IdempotencyConflict
+	var nf *collector.NotFirstError
+	return errors.As(err, &ic) || errors.As(err, &nf)
+}
 
 // request is one Append waiting for, or in, a round.
 type request struct {
@@ -107,8 +116,10 @@ func (s *Store) commit(round []*request) {
 		all = append(all, r.batch...)
 	}
 	receipts, err := s.commitAll(all)
-	if err != nil && len(round) > 1 && !retryable(err) && !errors.Is(err, ErrLeaseBusy) {
-		// InfluxDB refused the round (a 4xx): find whose batch it was by retrying each.
+	if err != nil && len(round) > 1 && ((!retryable(err) && !errors.Is(err, ErrLeaseBusy)) || refused(err)) {
+		// InfluxDB refused the round (a 4xx), or the Store contract did (a key reused,
+		// a report that must be first): find whose batch it was by retrying each, in
+		// order, so that each batch is judged after the ones before it.
 		for _, r := range round {
 			s.commit([]*request{r})
 		}
@@ -213,7 +224,8 @@ func (s *Store) noteFailure(msg string, err error) {
 func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.Receipt, []point, bool, error) {
 	receipts := make([]indicators.Receipt, len(batch))
 	replay := make([]bool, len(batch))
-	dupOf := make([]int, len(batch)) // an earlier element of this round with the same key, or -1
+	content := make([]uint64, len(batch)) // of the original, for replays
+	dupOf := make([]int, len(batch))      // an earlier element of this round with the same key, or -1
 	first := map[string]int{}
 	var ask []int
 	s.mu.Lock()
@@ -230,9 +242,9 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 		}
 		first[k] = i
 		if e, ok := s.keys[k]; ok {
-			replay[i], receipts[i] = true, e.Receipt
-		} else if rc, ok := s.spoolKeys[k]; ok {
-			replay[i], receipts[i] = true, rc
+			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
+		} else if e, ok := s.spoolKeys[k]; ok {
+			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
 		} else if !complete {
 			ask = append(ask, i)
 		}
@@ -252,7 +264,7 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 		}
 		for _, i := range ask {
 			if p, ok := found[skey(batch[i])]; ok {
-				replay[i], receipts[i] = true, receiptOf(p.Rev)
+				replay[i], receipts[i], content[i] = true, receiptOf(p.Rev), contentOf(p.Rev)
 			}
 		}
 	}
@@ -271,6 +283,10 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 			n = s.known[k]
 		}
 		n++
+		if batch[i].MustBeFirst && n > 1 {
+			s.mu.Unlock()
+			return nil, nil, false, &collector.NotFirstError{Index: i, Indicator: k.indicator, Period: k.period, Revision: n}
+		}
 		if n > maxRevision {
 			s.mu.Unlock()
 			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", k.indicator, k.period, maxRevision)
@@ -288,7 +304,12 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 	s.mu.Unlock()
 	for i, j := range dupOf {
 		if j >= 0 {
-			receipts[i] = receipts[j]
+			receipts[i], content[i] = receipts[j], contentOf(batch[j])
+		}
+	}
+	for i := range batch {
+		if replay[i] && content[i] != contentOf(batch[i]) {
+			return nil, nil, false, &collector.IdempotencyConflict{Index: i, Key: batch[i].IdempotencyKey, Original: receipts[i]}
 		}
 	}
 	for i := range receipts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"sort"
@@ -170,7 +171,7 @@ func (s *Store) merge(p point) bool {
 	if p.Rev.IdempotencyKey != "" {
 		sk := skey(p.Rev)
 		if old, ok := s.keys[sk]; !ok || old.ReceivedAt.After(p.Rev.ReceivedAt) {
-			s.keys[sk] = keyEntry{Receipt: receiptOf(p.Rev), ReceivedAt: p.Rev.ReceivedAt, ID: p.ID}
+			s.keys[sk] = keyEntryOf(p)
 		}
 	}
 	old, ok := s.latest[k]
@@ -187,6 +188,21 @@ type keyEntry struct {
 	indicators.Receipt
 	ReceivedAt time.Time
 	ID         string
+	Content    uint64 // hash of what the key stands for (indicators.Report.ContentKey)
+}
+
+func keyEntryOf(p point) keyEntry {
+	return keyEntry{Receipt: receiptOf(p.Rev), ReceivedAt: p.Rev.ReceivedAt, ID: p.ID, Content: contentOf(p.Rev)}
+}
+
+// contentOf hashes the content an idempotency key stands for (indicator, period, value,
+// stage, percent), so that the key index keeps 8 bytes per key rather than the content:
+// a retry has the same hash, a reuse for other content another one (FNV-1a, 64 bits:
+// two different contents of one key collide with probability 2^-64).
+func contentOf(r indicators.Revision) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(r.ContentKey()))
+	return h.Sum64()
 }
 
 // loadAll reads every stored revision (a replica starting without a snapshot): the
@@ -205,7 +221,7 @@ func (s *Store) loadAll(ctx context.Context) error {
 		if p.Rev.IdempotencyKey != "" {
 			sk := skey(p.Rev)
 			if old, ok := keys[sk]; !ok || old.ReceivedAt.After(p.Rev.ReceivedAt) {
-				keys[sk] = keyEntry{Receipt: receiptOf(p.Rev), ReceivedAt: p.Rev.ReceivedAt, ID: p.ID}
+				keys[sk] = keyEntryOf(p)
 			}
 		}
 		if old, ok := latest[k]; !ok || old.Rev.Revision < p.Rev.Revision ||
@@ -252,7 +268,7 @@ func (s *Store) loadKeys() {
 		err := s.queryKeyIndex(ctx, func(p point) error {
 			sk := skey(p.Rev)
 			if old, ok := keys[sk]; !ok || old.ReceivedAt.After(p.Rev.ReceivedAt) {
-				keys[sk] = keyEntry{Receipt: receiptOf(p.Rev), ReceivedAt: p.Rev.ReceivedAt, ID: p.ID}
+				keys[sk] = keyEntryOf(p)
 			}
 			return nil
 		})

@@ -91,7 +91,12 @@
 // (a replica without snapshot) or in the background (a replica restarted from its
 // snapshot; until then a key it lacks is looked up in InfluxDB), and kept current by
 // this replica's writes and the change feed. With the sender's lease held, a key the
-// index lacks is new: no read.
+// index lacks is new: no read. Beside each receipt the index keeps a 64-bit hash of
+// the content the key stood for (indicator, period, value, stage, percent), so that a
+// key sent again with other content refuses the batch (collector.IdempotencyConflict)
+// instead of replaying; the department's lease makes that check, and MustBeFirst's
+// "revision 1 or refuse", atomic across replicas, as the numbering is. A round that
+// holds a refused batch is split and its batches committed one by one, in order.
 //
 // # Outages: the spool
 //

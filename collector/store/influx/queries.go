@@ -131,12 +131,13 @@ func (s *Store) queryKeys(ctx context.Context, revs []indicators.Revision) (map[
 	return out, err
 }
 
-// queryKeyIndex reads (sender, key) → receipt of every keyed revision: the key index
+// queryKeyIndex reads (sender, key) → receipt and content of every keyed revision: the key index
 // of a replica restarted from its snapshot, loaded in the background.
 func (s *Store) queryKeyIndex(ctx context.Context, fn func(point) error) error {
-	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s, %s, %s FROM %s WHERE %s != ''",
+	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM %s WHERE %s != ''",
 		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldSender), qlIdent(fieldKey), qlIdent(fieldID),
-		qlIdent(fieldReceived), qlIdent(tagIndicator), s.measurement(), qlIdent(fieldKey))
+		qlIdent(fieldReceived), qlIdent(tagIndicator), qlIdent(fieldValue), qlIdent(fieldStage), qlIdent(fieldPercent),
+		s.measurement(), qlIdent(fieldKey))
 	return s.ql.query(ctx, q, func(sr *qlSeries) error { return rowPoints(sr, fn) })
 }
 

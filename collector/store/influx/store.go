@@ -159,10 +159,10 @@ type Store struct {
 	cmu sync.Mutex // one catch-up at a time
 
 	mu           sync.Mutex
-	pending      []spooled          // the spool's batches, oldest first
-	spoolKeys    map[string]receipt // (sender, key) of spooled points
-	known        map[pkey]int       // highest revision known or reserved per (indicator, period)
-	latest       map[pkey]point     // latest revision per (indicator, period) stored in InfluxDB
+	pending      []spooled           // the spool's batches, oldest first
+	spoolKeys    map[string]keyEntry // (sender, key) of spooled points
+	known        map[pkey]int        // highest revision known or reserved per (indicator, period)
+	latest       map[pkey]point      // latest revision per (indicator, period) stored in InfluxDB
 	keys         map[string]keyEntry
 	keysComplete bool // keys holds every key InfluxDB holds (else misses are asked)
 	loaded       bool // latest is complete up to mark (else the next read loads it whole)
@@ -214,7 +214,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		ql:        newQL(cfg.URL, cfg.Bucket, cfg.Token, cfg.Timeout),
 		spool:     sp,
 		log:       cfg.Logger.With("store", "influxdb"),
-		spoolKeys: map[string]receipt{},
+		spoolKeys: map[string]keyEntry{},
 		known:     map[pkey]int{},
 		latest:    map[pkey]point{},
 		keys:      map[string]keyEntry{},
@@ -303,7 +303,7 @@ func (s *Store) addPending(b spooled) {
 	for _, p := range b.points {
 		s.learn(p)
 		if p.Rev.IdempotencyKey != "" {
-			s.spoolKeys[skey(p.Rev)] = receiptOf(p.Rev)
+			s.spoolKeys[skey(p.Rev)] = keyEntryOf(p)
 		}
 	}
 }

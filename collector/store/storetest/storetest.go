@@ -16,8 +16,13 @@
 //   - Revision numbers per (indicator, period) are 1 + the highest stored, counting
 //     earlier elements of the same batch; concurrent batches never interleave.
 //   - (Sender, IdempotencyKey) with a non-empty key is stored once; a later element with
-//     the same pair, in a later batch or later in the same batch, gets the original
-//     receipt with Replayed set and adds nothing. An empty key never deduplicates.
+//     the same pair and the same content (indicator, period, value, stage, percent), in
+//     a later batch or later in the same batch, gets the original receipt with Replayed
+//     set and adds nothing; with other content the whole batch is refused with an
+//     *collector.IdempotencyConflict naming it. An empty key never deduplicates.
+//   - An element with MustBeFirst that would not be revision 1 refuses the whole batch
+//     with a *collector.NotFirstError naming it, also when concurrent batches race for
+//     the first revision: exactly one wins.
 //   - Every field of a Revision reads back as written; times as the same instant (zone
 //     and monotonic reading are not kept), at nanosecond precision.
 //   - History of an unknown indicator is empty, not an error; an empty batch stores
@@ -30,6 +35,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -87,7 +93,11 @@ func Run(t *testing.T, cfg Config) {
 		"an empty batch stores nothing":                                            testEmptyBatch,
 		"a replayed idempotency key returns the original receipt and adds nothing": testReplay,
 		"two keys in one batch are both stored and both replay":                    testTwoKeys,
-		"the same key twice in one batch stores the first only":                    testSameKeyInBatch,
+		"the same key twice in one batch replays the first or refuses the batch":   testSameKeyInBatch,
+		"a key reused for other content refuses the whole batch":                   testKeyConflict,
+		"note, evidence and reason are not part of a key's content":                testKeyContent,
+		"an element that must be first is refused once its period has a revision":  testMustBeFirst,
+		"of concurrent first reports that must be first exactly one is stored":     testMustBeFirstRace,
 		"the same key from two senders is two reports":                             testSenders,
 		"reports without a key are never deduplicated":                             testNoKey,
 		"a batch with a canceled context is stored whole or not at all":            testCanceled,
@@ -498,8 +508,7 @@ func testReplay(t *testing.T, h *harness) {
 	checkReceipts(t, h.append(first), receipt("6.1", "2026-03", 1))
 	h.append(rev("6.1", "2026-03", 101)) // a later revision without key
 	again := first
-	again.Value = ptr(999) // a replay with other content still replays
-	again.Note = "retry"
+	again.Note = "retry" // the note is not content: a retry may carry another
 	checkReceipts(t, h.append(again), replayed("6.1", "2026-03", 1))
 	// A replayed element of a mixed batch adds nothing; the others are stored.
 	checkReceipts(t, h.append(rev("6.1", "2026-03", 102), again),
@@ -512,8 +521,8 @@ func testReplay(t *testing.T, h *harness) {
 	want.Revision = 1
 	checkSame(t, "History", want, hist[0])
 	for _, r := range hist {
-		if *r.Value == 999 {
-			t.Errorf("the replayed content was stored: %+v", r)
+		if r.Note == "retry" {
+			t.Errorf("the replayed report was stored: %+v", r)
 		}
 	}
 }
@@ -531,15 +540,177 @@ func testTwoKeys(t *testing.T, h *harness) {
 
 func testSameKeyInBatch(t *testing.T, h *harness) {
 	a := withKey(rev("7.2", "2026-03", 1), "fgw", "dup")
-	b := withKey(rev("7.2", "2026-03", 2), "fgw", "dup")
-	checkReceipts(t, h.append(a, rev("7.2", "2026-04", 3), b),
+	same := withNote(a, "sent twice")
+	checkReceipts(t, h.append(a, rev("7.2", "2026-04", 3), same),
 		receipt("7.2", "2026-03", 1), receipt("7.2", "2026-04", 1), replayed("7.2", "2026-03", 1))
+	other := withKey(rev("7.2", "2026-05", 2), "fgw", "dup2")
+	clash := withKey(rev("7.2", "2026-05", 9), "fgw", "dup2")
+	rcs, err := h.s.Append(context.Background(), []indicators.Revision{rev("7.2", "2026-06", 4), other, clash})
+	checkConflict(t, rcs, err, 2, "dup2")
 	hist := h.history("7.2")
 	if len(hist) != 2 {
-		t.Fatalf("History has %d revisions, want 2: %+v", len(hist), hist)
+		t.Fatalf("History has %d revisions, want 2 (nothing of the refused batch): %+v", len(hist), hist)
 	}
 	if *hist[0].Value != 1 {
 		t.Errorf("stored value %v, want the first element's 1", *hist[0].Value)
+	}
+	// Refused, the key is still free.
+	checkReceipts(t, h.append(clash), receipt("7.2", "2026-05", 1))
+}
+
+// checkConflict wants an *IdempotencyConflict naming element index and key, no receipts.
+func checkConflict(t *testing.T, rcs []indicators.Receipt, err error, index int, key string) {
+	t.Helper()
+	var ic *collector.IdempotencyConflict
+	switch {
+	case err == nil:
+		t.Fatalf("Append accepted a key reused for other content: %+v", rcs)
+	case !errors.As(err, &ic):
+		t.Fatalf("Append: %v, want an *IdempotencyConflict", err)
+	case ic.Index != index || ic.Key != key:
+		t.Errorf("conflict %+v, want element %d and key %q", ic, index, key)
+	case rcs != nil:
+		t.Errorf("receipts %+v with an error", rcs)
+	}
+}
+
+func testKeyConflict(t *testing.T, h *harness) {
+	first := withKey(rev("7.5", "2026-03", 100), "fgw", "k")
+	checkReceipts(t, h.append(first), receipt("7.5", "2026-03", 1))
+	for name, change := range map[string]func(r *indicators.Revision){
+		"value":     func(r *indicators.Revision) { r.Value = ptr(101) },
+		"indicator": func(r *indicators.Revision) { r.Indicator = "7.6" },
+		"period": func(r *indicators.Revision) {
+			r.Period = "2026-04"
+			r.PeriodEnd = r.PeriodEnd.AddDate(0, 1, 0)
+		},
+		"stage":   func(r *indicators.Revision) { r.Value, r.Stage = nil, indicators.StageStarted },
+		"percent": func(r *indicators.Revision) { r.Percent = ptr(10) },
+	} {
+		t.Run("other "+name, func(t *testing.T) {
+			again := first
+			change(&again)
+			rcs, err := h.s.Append(context.Background(), []indicators.Revision{rev("7.5", "2026-05", 5), again})
+			checkConflict(t, rcs, err, 1, "k")
+		})
+	}
+	if hist := h.history("7.5"); len(hist) != 1 {
+		t.Errorf("History has %d revisions, want only the first: %+v", len(hist), hist)
+	}
+	if hist := h.history("7.6"); len(hist) != 0 {
+		t.Errorf("7.6 has %d revisions, want none", len(hist))
+	}
+	// The same content replays, after a reopen too.
+	checkReceipts(t, h.append(first), replayed("7.5", "2026-03", 1))
+	if h.cfg.Reopen != nil {
+		h.reopen()
+		again := first
+		again.Value = ptr(99)
+		rcs, err := h.s.Append(context.Background(), []indicators.Revision{again})
+		checkConflict(t, rcs, err, 0, "k")
+		checkReceipts(t, h.append(first), replayed("7.5", "2026-03", 1))
+	}
+}
+
+func testKeyContent(t *testing.T, h *harness) {
+	first := withKey(rev("7.7", "2026-03", 0), "fgw", "k")
+	first.Note, first.Evidence = "a", "https://example.org/a"
+	checkReceipts(t, h.append(first), receipt("7.7", "2026-03", 1))
+	again := first
+	again.Note, again.Evidence, again.Reason = "b", "https://example.org/b", "更正"
+	again.Value = ptr(math.Copysign(0, -1)) // -0 is 0
+	again.ReceivedAt = again.ReceivedAt.Add(time.Hour)
+	checkReceipts(t, h.append(again), replayed("7.7", "2026-03", 1))
+	m := withKey(rev("7.8", "2026-Q1", 0), "fgw", "m")
+	m.Value, m.Stage, m.Percent = nil, indicators.StageStarted, ptr(40)
+	checkReceipts(t, h.append(m), receipt("7.8", "2026-Q1", 1))
+	m.Note = "again"
+	checkReceipts(t, h.append(m), replayed("7.8", "2026-Q1", 1))
+}
+
+func first(r indicators.Revision) indicators.Revision {
+	r.MustBeFirst = true
+	return r
+}
+
+// checkNotFirst wants a *NotFirstError naming element index, no receipts.
+func checkNotFirst(t *testing.T, rcs []indicators.Receipt, err error, index int) {
+	t.Helper()
+	var nf *collector.NotFirstError
+	switch {
+	case err == nil:
+		t.Fatalf("Append stored an element that must be first and is not: %+v", rcs)
+	case !errors.As(err, &nf):
+		t.Fatalf("Append: %v, want a *NotFirstError", err)
+	case nf.Index != index:
+		t.Errorf("refusal %+v, want element %d", nf, index)
+	case rcs != nil:
+		t.Errorf("receipts %+v with an error", rcs)
+	}
+}
+
+func testMustBeFirst(t *testing.T, h *harness) {
+	// A fresh period: revision 1, and the flag is not stored.
+	a := withKey(first(rev("9.1", "2026-03", 1)), "admin", "a")
+	checkReceipts(t, h.append(a), receipt("9.1", "2026-03", 1))
+	if got := h.history("9.1")[0]; got.MustBeFirst {
+		t.Errorf("MustBeFirst was stored: %+v", got)
+	}
+	// Replaying it adds nothing and is not refused.
+	checkReceipts(t, h.append(a), replayed("9.1", "2026-03", 1))
+	// Stored before: refused, nothing of the batch stored.
+	rcs, err := h.s.Append(context.Background(), []indicators.Revision{rev("9.2", "2026-03", 1), first(rev("9.1", "2026-03", 2))})
+	checkNotFirst(t, rcs, err, 1)
+	// Earlier in the same batch: refused.
+	rcs, err = h.s.Append(context.Background(), []indicators.Revision{first(rev("9.3", "2026-03", 1)), first(rev("9.3", "2026-03", 2))})
+	checkNotFirst(t, rcs, err, 1)
+	// Other periods and forms of a period are other keys.
+	checkReceipts(t, h.append(first(rev("9.3", "2026-03", 1)), first(rev("9.3", "2026-Q1", 2))),
+		receipt("9.3", "2026-03", 1), receipt("9.3", "2026-Q1", 1))
+	if n := len(h.history("9.2")); n != 0 {
+		t.Errorf("9.2 has %d revisions from a refused batch", n)
+	}
+	if n := len(h.history("9.1")); n != 1 {
+		t.Errorf("9.1 has %d revisions, want 1", n)
+	}
+}
+
+func testMustBeFirstRace(t *testing.T, h *harness) {
+	n := h.cfg.Goroutines
+	var (
+		wg       sync.WaitGroup
+		won      atomic.Int32
+		refused  atomic.Int32
+		start    = make(chan struct{})
+		failures = make(chan error, n)
+	)
+	for g := range n {
+		wg.Go(func() {
+			<-start
+			r := first(rev("9.9", "2026-03", float64(g)))
+			_, err := h.s.Append(context.Background(), []indicators.Revision{r})
+			var nf *collector.NotFirstError
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.As(err, &nf):
+				refused.Add(1)
+			default:
+				failures <- err
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(failures)
+	for err := range failures {
+		t.Errorf("Append: %v", err)
+	}
+	if won.Load() != 1 || refused.Load() != int32(n-1) {
+		t.Errorf("%d first reports stored and %d refused, want 1 and %d", won.Load(), refused.Load(), n-1)
+	}
+	if hist := h.history("9.9"); len(hist) != 1 || hist[0].Revision != 1 {
+		t.Errorf("History %+v, want one revision 1", hist)
 	}
 }
 
