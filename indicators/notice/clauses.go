@@ -17,6 +17,13 @@ import (
 //     (人次, 人数 → 人, 户数 → 户, 床位数 → 张, 托位数 → 个…).
 //   - signs: "≥6%" is "不低于6%", "≤5.5%" is "不超过5.5%"; a range with its unit on both
 //     figures, "6%-7%" or "6%～7%", is "6-7%".
+//
+// and before the item is cut into clauses:
+//
+//   - notes in parentheses that say where a figure comes from ("(依据区人代会目标设置,高于
+//     省、市7.5%平均水平)") are dropped: their figures are no targets;
+//   - an indicator named before a colon ("人均地区生产总值:增长6%左右", "高新技术企业数:新增10家
+//     以上", "战略新兴产业产值:产值增长16%") names the figure after it.
 
 var reRespectively = regexp.MustCompile(`^(?P<subject>.+?)分别(?P<link>[^\d,;]{0,6}?)(?P<values>\d.*)$`)
 
@@ -199,3 +206,42 @@ var (
 	reStock   = regexp.MustCompile(`(?:保有量|存栏|存栏量|存量|储备规模|储备量|储备粮|储备|余额|库存)$`)
 	reFlow    = regexp.MustCompile(`产量|产值|增加值|收入|营收|投资|总额|利用量|用量|消费量|发电量|销量|销售|吞吐量|运量|接待|交易|贷款|出口|进口|税收|利润|营业额|产出|生产`)
 )
+
+// reNoteParen is a parenthesis explaining a figure: where it comes from or what it is
+// compared with.
+var reNoteParen = regexp.MustCompile(`\((?:依据|根据|按照|参照|注:|注)[^()]*\)|\([^()]*平均水平[^()]*\)`)
+
+// dropNotes removes the explaining parentheses of an item.
+func dropNotes(s string) string {
+	if !strings.Contains(s, "(") {
+		return s
+	}
+	return reNoteParen.ReplaceAllString(s, "")
+}
+
+var (
+	reLabelHead = regexp.MustCompile(`^([^,。;:()、\d]{2,20}):\s*(\S.*)$`)
+	reLinkHead  = regexp.MustCompile(`^(?:\d|增长|下降|降低|达到|提高|提升|控制在|不低于|不超过|不少于|保持|稳定在|突破|超过)`)
+)
+
+// labelSubject joins an indicator named before a colon to the figure after it.
+func labelSubject(s string) string {
+	m := reLabelHead.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	label, rest := m[1], m[2]
+	if reLinkHead.MatchString(rest) {
+		return label + rest // 人均地区生产总值增长6%左右
+	}
+	if v := startsWithVerb(rest); v != "" && startsWithQty(rest[len(v):]) {
+		return v + label + rest[len(v):] // 新增高新技术企业数10家以上
+	}
+	lr, rr := []rune(label), []rune(rest)
+	for k := min(len(lr), len(rr)); k >= 2; k-- {
+		if string(lr[len(lr)-k:]) == string(rr[:k]) {
+			return label + string(rr[k:]) // 战略新兴产业产值增长16%
+		}
+	}
+	return s
+}

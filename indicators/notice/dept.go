@@ -61,8 +61,9 @@ var abbreviationsLongestFirst = func() []struct{ long, short string } {
 	return out
 }()
 
-// vague names a cooperating clause may use that are not a department.
-var vagueUnit = regexp.MustCompile(`^(?:市直|县直|区直|市级|县级|区级)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)$`)
+// vague names a cooperating clause may use that are not a department (相关单位, 县各有关
+// 单位, 各地, 各部门).
+var vagueUnit = regexp.MustCompile(`^(?:(?:市直|县直|区直|市级|县级|区级|市|县|区)?(?:人民政府|政府)?(?:各)?(?:相关|有关|其他|其它)(?:成员|责任|职能)?(?:单位|部门)|(?:市直|县直|区直)?各(?:地|地区|部门|单位))$`)
 
 // canonicalKey is the short form of a unit name: official long forms shortened, a 、
 // outside parentheses, one leading 市 and a trailing 管委会 dropped. Equal keys are one
@@ -236,8 +237,8 @@ func splitUnits(s string) []string {
 }
 
 // reAdminPrefix is the first part of a name that shares its ending with the next one:
-// 各乡、镇人民政府 is one unit, as is 各县、区政府.
-var reAdminPrefix = regexp.MustCompile(`^各?[乡镇县区市街村]$`)
+// 各乡、镇人民政府 is one unit, as are 各县、区政府 and 各县(市)、区人民政府.
+var reAdminPrefix = regexp.MustCompile(`^各?[乡镇县区市街村](?:\([^()]{1,3}\))?$`)
 
 // splitUnitList splits "市住建局、市城管局、各县(市、区)政府" into names as written.
 // Separators inside parentheses do not split; where the list is separated by commas,
@@ -314,6 +315,9 @@ const unitPunct = " \t。.;；,，、:：!！?？\"“”'‘’*·•【】[]"
 // reNote is a note in parentheses after a unit list: (列第一位者为牵头单位,下同).
 var reNote = regexp.MustCompile(`\([^()]*(?:下同|列第一|排第一|排名第一|为牵头|汇总|按职责|负总责|分工负责|为准|牵头单位)[^()]*\)$`)
 
+// reEtcUnits closes a list of units: "…、市市政公用局等部门".
+var reEtcUnits = regexp.MustCompile(`等(?:有关|相关)?(?:部门|单位)$`)
+
 // cleanUnitName takes the punctuation off a unit name and reads a (牵头) mark.
 func cleanUnitName(s string) (name string, lead bool) {
 	s = strings.Trim(s, unitPunct)
@@ -324,7 +328,8 @@ func cleanUnitName(s string) (name string, lead bool) {
 				t, lead = strings.TrimSuffix(t, mark), true
 			}
 		}
-		t = strings.TrimSuffix(strings.Trim(t, unitPunct), "等")
+		t = reEtcUnits.ReplaceAllString(strings.Trim(t, unitPunct), "") // 市市政公用局等部门
+		t = strings.TrimSuffix(t, "等")
 		// unbalanced parentheses are punctuation too
 		for strings.Count(t, "(") < strings.Count(t, ")") && strings.HasSuffix(t, ")") {
 			t = strings.TrimSuffix(t, ")")

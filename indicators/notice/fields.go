@@ -13,19 +13,23 @@ import (
 //	resp    责任单位, 责任部门, 实施单位, 负责单位, 落实单位, 承办单位, 责任主体, 实施主体
 //	        (the lead when nothing names one: its first unit, or the one marked (牵头))
 //	coop    配合单位, 协同单位, 协同责任单位, 配合责任单位, 协办单位, 协作单位, 参与单位, 协助单位
-//	leader  责任领导, 牵头领导, 分管领导, 牵头负责领导, 牵头市领导…, 责任人, 联系人: a person,
-//	        never a unit (read and set aside)
+//	split   部门分工, 责任分工, 任务分工, 职责分工: the wording "X牵头,Y配合" (X leads, Y
+//	        cooperate), else responsible units
+//	leader  责任领导, 牵头领导, 分管领导, 牵头负责领导, 分管省领导, 牵头市领导, 县领导…, 责任人,
+//	        联系人: a person, never a unit (read and set aside)
 //	due     完成时限, 完成时间, 时间节点, 完成期限, 办结时限, 时限
 //
 // A label counts at the start of the text or after punctuation or a space, followed by a
-// colon; its value runs to the next label (a sentence end inside it ends it).
+// colon (a label of units also by 为: "责任单位为区发改委"); its value runs to the next
+// label (a sentence end inside it ends it).
 var reFieldLabel = regexp.MustCompile(`(?:` +
-	`(?P<leader>(?:牵头负责|牵头|责任|分管|联系|包联|挂帅|包抓|牵头市|牵头县|牵头区|责任市|责任县|责任区|分管市|分管县|分管区|市级|县级|区级)?领导|责任人|联系人)` +
-	`|(?P<coop>(?:协同|配合|协办|协作|参与|协助)(?:责任)?(?:单位|部门))` +
-	`|(?P<lead>牵头(?:责任|负责)?(?:单位|部门)|主责(?:单位|部门)|主要责任(?:单位|部门)|主办(?:单位|部门))` +
-	`|(?P<resp>(?:责任|实施|负责|落实|承办)(?:单位|部门)|责任主体|实施主体)` +
-	`|(?P<due>完成时限|完成时间|时间节点|完成期限|办结时限|时限要求|时间要求|时限)` +
-	`)\s*:`)
+	`(?P<leader>(?:牵头负责|牵头|责任|分管|联系|包联|挂帅|包抓|主抓)?(?:省|市|县|区|旗|镇|乡)?(?:级)?领导|责任人|联系人)\s*:` +
+	`|(?P<coop>(?:协同|配合|协办|协作|参与|协助)(?:责任)?(?:单位|部门))\s*(?::|为)` +
+	`|(?P<lead>牵头(?:责任|负责)?(?:单位|部门)|主责(?:单位|部门)|主要责任(?:单位|部门)|主办(?:单位|部门))\s*(?::|为)` +
+	`|(?P<resp>(?:责任|实施|负责|落实|承办)(?:单位|部门)|责任主体|实施主体)\s*(?::|为)` +
+	`|(?P<split>(?:部门|责任|任务|职责)分工)\s*:` +
+	`|(?P<due>完成时限|完成时间|时间节点|完成期限|办结时限|时限要求|时间要求|时限)\s*:` +
+	`)`)
 
 // unit is a unit named in a field, as written; lead when it is marked (牵头).
 type unit struct {
@@ -63,8 +67,8 @@ func (f fields) empty() bool {
 
 // labels finds the labels of s that stand at a boundary.
 func labels(s string) [][]int {
-	if !strings.Contains(s, ":") {
-		return nil // every label ends with a colon
+	if !strings.Contains(s, ":") && !strings.Contains(s, "为") {
+		return nil // every label ends with a colon, or 为
 	}
 	var out [][]int
 	for _, m := range reFieldLabel.FindAllStringSubmatchIndex(s, -1) {
@@ -79,9 +83,12 @@ func labels(s string) [][]int {
 	return out
 }
 
-// labelled reads the fields of s, which starts with a label.
-func labelled(s string, ms [][]int) fields {
+// labelled reads the fields of s, which starts with a label. Words after a list of units
+// that are no unit ("责任单位为区发改委;技改投资占比16.5%,责任单位为区经信局": another
+// figure of the item) are returned as more words of the item.
+func labelled(s string, ms [][]int) (fields, string) {
 	var f fields
+	var more []string
 	for i, m := range ms {
 		end := len(s)
 		if i+1 < len(ms) {
@@ -91,8 +98,14 @@ func labelled(s string, ms [][]int) fields {
 		if j := strings.Index(v, "。"); j >= 0 {
 			v = v[:j]
 		}
-		v = strings.Trim(v, " ;,.、")
 		group := func(name string) bool { k := reFieldLabel.SubexpIndex(name); return m[2*k] >= 0 }
+		if group("lead") || group("resp") || group("coop") {
+			if j := strings.Index(v, ";"); j >= 0 && reStartsSentence.MatchString(v[j+1:]) {
+				more = append(more, strings.Trim(v[j+1:], " ;,.、"))
+				v = v[:j]
+			}
+		}
+		v = strings.Trim(v, " ;,.、")
 		switch {
 		case group("leader"):
 			if f.leader == "" {
@@ -108,37 +121,88 @@ func labelled(s string, ms [][]int) fields {
 			f.resp = append(f.resp, splitUnitList(v)...)
 		case group("coop"):
 			f.coop = append(f.coop, splitUnitList(v)...)
+		case group("split"):
+			// 部门分工:省发展改革委牵头,各地、各部门配合
+			if w, ok := parenFields(v); ok {
+				f.lead, f.coop = append(f.lead, w.lead...), append(f.coop, w.coop...)
+			} else {
+				f.resp = append(f.resp, splitUnitList(v)...)
+			}
 		}
 	}
-	return f
+	return f, strings.Join(more, "。")
 }
 
+// reStartsSentence is words that hold a figure before any separator: the item goes on,
+// no unit is named.
+var reStartsSentence = regexp.MustCompile(`^\s*[^,;、。()]{0,30}\d`)
+
 // lineFields reads a line that is only labelled fields ("牵头单位:区发改局",
-// "牵头负责领导:张三。 牵头责任单位:县商务局。").
+// "牵头负责领导:张三。 牵头责任单位:县商务局。", "由市发改委负责落实。").
 func lineFields(line string) (fields, bool) {
 	s := strings.TrimLeft(line, "-*·• ")
+	if words, f, ok := byFields(s); ok && words == "" {
+		return f, !f.empty()
+	}
 	ms := labels(s)
 	if len(ms) == 0 || ms[0][0] != 0 {
 		return fields{}, false
 	}
-	f := labelled(s, ms)
+	f, _ := labelled(s, ms)
 	return f, !f.empty()
 }
 
+// reByUnits is the wording "由X负责落实" closing an item or on a line of its own.
+var reByUnits = regexp.MustCompile(`^(.*?)\s*由([^。;:]{2,120}?)(?:牵头)?(?:负责|承担|组织实施|具体实施)(?:落实|实施|推进|办理)?\s*[。;.]?$`)
+
+// byFields reads "…。由市财政局、农业局,各县(市)、区人民政府负责落实。": the units are
+// responsible, the first leads. It returns the item's words without them.
+func byFields(s string) (string, fields, bool) {
+	if !strings.Contains(s, "由") {
+		return "", fields{}, false
+	}
+	m := reByUnits.FindStringSubmatch(s)
+	if m == nil || strings.ContainsAny(m[2], "%") {
+		return "", fields{}, false
+	}
+	words := strings.TrimRight(m[1], " 。;,")
+	units := splitUnitList(m[2])
+	if len(units) > 0 && !looksLikeUnit(units[0].name) {
+		return "", fields{}, false
+	}
+	return words, fields{resp: units}, true
+}
+
+// carriesLead reports whether a line names its lead at its end, after words of its own:
+// "耕地保有量保持在2000.9万亩。(市国土局牵头)", "…增长8%,责任单位为区经信局;",
+// "…。由市财政局负责落实。".
+func carriesLead(line string) bool {
+	if start, inner, ok := trailingParen(line); ok && start > 0 && hasHan(line[:start]) {
+		if f, ok := parenFields(inner); ok && len(f.lead)+len(f.resp) > 0 {
+			return true
+		}
+	}
+	if words, f, ok := byFields(line); ok && hasHan(words) && len(f.resp) > 0 {
+		return true
+	}
+	words, f, ok := tailFields(line)
+	return ok && hasHan(words) && len(f.lead)+len(f.resp) > 0
+}
+
 // tailFields finds labelled fields after an item's words: "…。牵头单位:X;配合单位:Y",
-// "… 责任单位: X 完成时限: 2025年6月". It returns where the words end.
-func tailFields(body string) (int, fields, bool) {
+// "… 责任单位: X 完成时限: 2025年6月". It returns the item's words without them.
+func tailFields(body string) (string, fields, bool) {
 	ms := labels(body)
 	if len(ms) == 0 || ms[0][0] == 0 || !hasHan(body[:ms[0][0]]) {
-		return 0, fields{}, false
+		return "", fields{}, false
 	}
 	at := ms[0][0]
 	if inParens(body[:at]) {
-		return 0, fields{}, false
+		return "", fields{}, false
 	}
-	f := labelled(body[at:], shift(ms, at))
+	f, more := labelled(body[at:], shift(ms, at))
 	if f.empty() {
-		return 0, fields{}, false
+		return "", fields{}, false
 	}
 	// the separator before the fields goes with them: "新增学位1200个。牵头单位:…"
 	words := strings.TrimRight(body[:at], " ")
@@ -148,7 +212,11 @@ func tailFields(body string) (int, fields, bool) {
 			break
 		}
 	}
-	return len(strings.TrimRight(words, " ")), f, true
+	words = strings.TrimRight(words, " ")
+	if more != "" {
+		words += "。" + more
+	}
+	return words, f, true
 }
 
 func shift(ms [][]int, by int) [][]int {
@@ -176,7 +244,7 @@ func inParens(s string) bool {
 func parenFields(s string) (fields, bool) {
 	s = strings.TrimSpace(s)
 	if ms := labels(s); len(ms) > 0 && ms[0][0] == 0 {
-		f := labelled(s, ms)
+		f, _ := labelled(s, ms)
 		return f, !f.empty()
 	}
 	if m := reLeadWords.FindStringSubmatch(s); m != nil {
@@ -213,6 +281,12 @@ func trailingParen(s string) (start int, inner string, ok bool) {
 	return 0, "", false
 }
 
-var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署)$`)
+var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署|小组|专班|(?:高新|工业|产业|科技|物流|创业|软件|经济)园|园区|街道|乡镇|镇)$`)
 
-func looksLikeUnit(s string) bool { return reUnitName.MatchString(s) }
+// looksLikeUnit tells a unit's name by its ending, a note in parentheses after it aside
+// (县发改局(粮食局), 应急管理局(安委办), 高新园(邹区镇)).
+func looksLikeUnit(s string) bool {
+	return reUnitName.MatchString(s) || strings.HasSuffix(s, ")") && reUnitName.MatchString(reTrailNote.ReplaceAllString(s, ""))
+}
+
+var reTrailNote = regexp.MustCompile(`\([^()]{1,12}\)$`)

@@ -14,8 +14,10 @@ import (
 // taskLines summarizes tasks as "N lead ← cooperating、…" with department names.
 func taskLines(c *indicators.Catalog) []string {
 	name := func(id string) string {
-		d, _ := c.Department(id)
-		return d.Name
+		if d, ok := c.Department(id); ok {
+			return d.Name
+		}
+		return "?" + id // no department: a task without a lead
 	}
 	var out []string
 	for _, t := range c.Tasks {
@@ -52,6 +54,7 @@ func TestTextLayouts(t *testing.T) {
 		tasks    []string
 		targets  []string // checked when set
 		title    string   // checked when set
+		texts    []string // the tasks' texts, checked when set
 		noWarn   bool     // no warning at all
 		warnings []string // fragments of expected warnings
 	}{
@@ -205,6 +208,94 @@ func TestTextLayouts(t *testing.T) {
 			title: "河清县2025年十件民生实事项目清单",
 			tasks: []string{"1 县教育局"},
 		},
+		"items without a number that name their lead, under a heading": {
+			text:    "2025年主要目标分工\n一、约束性指标\n森林覆盖率保持在45%。(县林业局牵头)\n单位工业增加值用水量下降3%。(县水利局、县工信局等部门按职责分工负责)",
+			tasks:   []string{"1 县林业局", "2 县水利局 ← 县工信局"},
+			targets: []string{"1.1 森林覆盖率 level 45% 2025-12-31", "2.1 单位工业增加值用水量增速 growth_rate -3% 2025-12-31"},
+			noWarn:  true,
+		},
+		"indicators named before a colon, 责任单位为, and notes on where a figure comes from": {
+			text: "2025年考核指标设置情况\n一、考核指标\n人均地区生产总值:增长6%左右(依据县人代会目标设置,高于全市5%平均水平),责任单位为县发改局;\n" +
+				"高新技术企业数:新增8家以上,责任单位为县科技局;\n" +
+				"工业投资及技改占比:工业投资50亿元,增长9%,责任单位为县发改局;技改投资占工业投资比重20%,责任单位为县工信局;",
+			tasks: []string{"1 县发改局", "2 县科技局", "3 县发改局 ← 县工信局"},
+			targets: []string{"1.1 人均地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 新增高新技术企业数 cumulative 8家 2025-12-31",
+				"3.1 工业投资 cumulative 5e+09元 2025-12-31", "3.2 工业投资增速 growth_rate 9% 2025-12-31", "3.3 技改投资占工业投资比重 level 20% 2025-12-31"},
+			noWarn: true,
+		},
+		"a leader's line and 部门分工 naming the lead in words": {
+			text:   "2025年重点任务分工方案\n一、主要预期目标\n1.地区生产总值增长6%以上。\n分管县领导:张明\n部门分工:县发改局牵头,各乡镇、各部门配合。\n2.一般公共预算收入增长5%左右。\n分管县领导:李华\n部门分工:县财政局牵头,",
+			tasks:  []string{"1 县发改局 ← 各乡镇", "2 县财政局"},
+			noWarn: true,
+		},
+		"a section of a leader's tasks names no department": {
+			text:  "2025年重点工作责任分解\n一、张明县长牵头工作\n1.新增学位900个。\n责任单位:县教育局、县财政局(列第一位者为牵头单位,下同)",
+			tasks: []string{"1 县教育局 ← 县财政局"},
+		},
+		"a table copied one cell per line with units one a line and a number merged over two rows": {
+			text: "2025年民生实事目标任务分解表\n序号\n民生实事\n责任单位\n完成时限\n1\n新建城市公园2个。\n县住建局\n县自然资源局\n县城投公司\n10月底前\n" +
+				"2\n开工建设县养老中心。\n县民政局\n5月底前动工\n建成县老年大学。\n12月底前\n3\n新增学位900个。\n县教育局\n9月底前\n分享到:",
+			tasks:    []string{"1 县住建局 ← 县自然资源局、县城投公司", "2 县民政局", "3 县教育局"},
+			targets:  []string{"1.1 新建城市公园 cumulative 2个 2025-10-31", "2.1 开工建设县养老中心 milestone 0 2025-05-31", "2.2 建成县老年大学 milestone 0 2025-12-31", "3.1 新增学位 cumulative 900个 2025-09-30"},
+			warnings: []string{`ignored: not a task, section or table row: "分享到:"`},
+		},
+		"header words broken over two lines, 责任科室 leads and a 完成情况 column holds no target": {
+			text: "2025年度重点工作计划执行情况\n序号\n重点工作\n责任\n领导\n责任\n科室\n攻坚目标\n任务\n第二季度\n完成情况\n" +
+				"1\n美丽集镇建设\n王五\n城建办\n完成集镇道路改造3公里。\n已完成改造1.5公里。\n2\n村级道路硬化\n赵六\n农业农村办\n硬化村道12公里。\n已完成40%。",
+			tasks:   []string{"1 城建办", "2 农业农村办"},
+			targets: []string{"1.1 完成集镇道路改造 cumulative 3公里 2025-12-31", "2.1 硬化村道 cumulative 12公里 2025-12-31"},
+			noWarn:  true,
+		},
+		"a 实施计划 column holds the steps, not the year's figures": {
+			text:    "2025年民生实事项目\n序号|实事项目|工作举措及实施计划|责任单位|配合单位\n1|新增托位300个。|3月底前新增100个托位;9月底前完成300个托位。|县卫健局|县财政局",
+			tasks:   []string{"1 县卫健局 ← 县财政局"},
+			targets: []string{"1.1 新增托位 cumulative 300个 2025-12-31"},
+			noWarn:  true,
+		},
+		"rows whose first cells were merged above and left out of the flattened text": {
+			text: "2025年民生实事进展登记表\n项目名称|工作任务|计划完成时间|牵头单位\n1.城市更新项目|改造城区道路3条;|11月|县住建局\n2025.8|县城投公司||\n" +
+				"新建口袋公园2处;|10月|县园林中心||\n2.教育项目|新建幼儿园1所。|9月|县教育局",
+			tasks:   []string{"1 县住建局 ← 县城投公司", "2 县园林中心", "3 县教育局"},
+			texts:   []string{"1.城市更新项目。改造城区道路3条;", "1.城市更新项目。新建口袋公园2处;", "2.教育项目。新建幼儿园1所。"},
+			targets: []string{"1.1 改造城区道路 cumulative 3条 2025-11-30", "2.1 新建口袋公园 cumulative 2处 2025-10-31", "3.1 新建幼儿园 cumulative 1所 2025-09-30"},
+			noWarn:  true,
+		},
+		"a table copied one cell per line whose last cell names no unit": {
+			text:   "2025年重点工作目标任务分解表\n序号 |\n目标与任务 |\n分 管 县领导 |\n牵头责任单位 |\n责任单位 |\n1 |\n新增托位400个以上。 |\n张 明 |\n县卫健局 |\n县各有关单位 |\n2 |\n新建幼儿园2所。 |\n李 华 |\n县教育局 |\n县各有关单位 |",
+			tasks:  []string{"1 县卫健局", "2 县教育局"},
+			noWarn: true,
+		},
+		"由X负责落实 closes an item, or is the line after a paragraph of targets": {
+			text: "2025年重点工作分解\n一、主要目标\n地区生产总值增长6%;城镇登记失业率控制在4%以内。\n由县发改局、县人社局负责落实。\n" +
+				"二、为民办实事\n(一)新建幼儿园2所。由县教育局、各乡(镇)、街道负责落实。\n(二)改造农村公路50公里。由县交通局负责。",
+			tasks: []string{"1 县发改局 ← 县人社局", "2 县教育局 ← 各乡(镇)、街道", "3 县交通局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "1.2 城镇登记失业率 level 4% 2025-12-31",
+				"2.1 新建幼儿园 cumulative 2所 2025-12-31", "3.1 改造农村公路 cumulative 50公里 2025-12-31"},
+			noWarn: true,
+		},
+		"a table copied one cell per line whose empty cell of words left no line": {
+			text: "2025年民生实事推进情况\n序号 |\n主要任务 |\n全年目标任务 |\n分管 领导 |\n牵头 单位 |\n协同单位 |\n1-6月推进情况 |\n" +
+				"1 |\n新建口袋公园5个。 |\n张明 |\n县住建局 |\n各街道 |\n已建成2个。 |\n2 |\n改造老旧小区12个。 |\n张明 |\n县住建局 |\n县财政局 |\n已开工8个。 |",
+			tasks:   []string{"1 县住建局 ← 各街道", "2 县住建局 ← 县财政局"},
+			targets: []string{"1.1 新建口袋公园 cumulative 5个 2025-12-31", "2.1 改造老旧小区 cumulative 12个 2025-12-31"},
+			noWarn:  true,
+		},
+		"a column of results holds no target, and a row without its category cell takes it from above": {
+			text: "2025年民生事项推进情况\n类别|民生事项名称|年度任务目标|责任单位|分管领导|工作取得成效|\n一、教育|1.新建学校|新建小学2所。|县教育局|李华|已完成投资500万元,完成60%。|\n" +
+				"2.课后服务|实行课后服务全覆盖。|县教育局|李华|参与学生12000人。||",
+			tasks:   []string{"1 县教育局", "2 县教育局"},
+			targets: []string{"1.1 新建小学 cumulative 2所 2025-12-31", "2.1 课后服务覆盖率 level 100% 2025-12-31"},
+			noWarn:  true,
+		},
+		"rows of a category whose items (1), (2)… name their own leader and units, copied one cell per line": {
+			text: "2025年主要目标任务责任分解表\n序号\n目标名称\n工作标准\n县政府\n分管领导\n牵头单位\n配合单位\n" +
+				"1\n主要预期目标\n(1)地区生产总值增长6%左右。\n张明\n县发改局\n开发区\n高新园\n(城东镇)\n县统计局\n(2)一般公共预算收入增长5%。\n县财政局\n" +
+				"(3)新增城镇就业3000人。\n李华\n县人社局\n(4)安全生产形势稳定。\n县应急管理局\n(安委办)\n2\n民生实事\n(5)新建幼儿园3所。\n王强\n县教育局\n各乡镇",
+			tasks: []string{"1 县发改局 ← 开发区、高新园(城东镇)、县统计局", "2 县财政局 ← 开发区、高新园(城东镇)、县统计局", "3 县人社局 ← 开发区、高新园(城东镇)、县统计局",
+				"4 县应急管理局(安委办) ← 开发区、高新园(城东镇)、县统计局", "5 县教育局 ← 各乡镇"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 一般公共预算收入增速 growth_rate 5% 2025-12-31",
+				"3.1 新增城镇就业 cumulative 3000人 2025-12-31", "5.1 新建幼儿园 cumulative 3所 2025-12-31"},
+		},
 		"the notice's letter numbered 一、二、 is not the list": {
 			text:  "河清县人民政府办公室关于印发2025年民生实事项目清单的通知\n一、提高思想认识。各单位要高度重视。\n二、加强督查考核。\n河清县人民政府办公室\n2025年2月1日\n(此件公开发布)\n附件\n一、新增学位900个。(牵头单位:县教育局)\n二、新增城市停车泊位1500个。(牵头单位:县住建局)",
 			title: "2025年民生实事项目清单",
@@ -222,19 +313,45 @@ func TestTextLayouts(t *testing.T) {
 					t.Errorf("targets\n got %q\nwant %q", got, tc.targets)
 				}
 			}
+			if tc.texts != nil {
+				var got []string
+				for _, task := range c.Tasks {
+					got = append(got, task.Text)
+				}
+				if !reflect.DeepEqual(got, tc.texts) {
+					t.Errorf("texts\n got %q\nwant %q", got, tc.texts)
+				}
+			}
 			if tc.title != "" && c.Plan.Title != tc.title {
 				t.Errorf("title %q, want %q", c.Plan.Title, tc.title)
 			}
 			if tc.noWarn && len(warns) > 0 {
 				t.Errorf("warnings %v", warns)
 			}
+			for _, w := range tc.warnings {
+				if !hasWarning(warns, w) {
+					t.Errorf("no warning %q in %v", w, warns)
+				}
+			}
 			for _, d := range c.Departments {
-				if d.Name != strings.Trim(d.Name, " 。.;；,，、:：)）(（") {
+				if hasPunctuationOn(d.Name) {
 					t.Errorf("department name %q has punctuation on it", d.Name)
 				}
 			}
 		})
 	}
+}
+
+// hasPunctuationOn tells a name with punctuation at an end: a separator, a colon, an
+// opening parenthesis, or a closing one that closes nothing (县发改局(粮食局) is a name).
+func hasPunctuationOn(name string) bool {
+	if name != strings.Trim(name, " 。.;；,，、:：(（") {
+		return true
+	}
+	if strings.HasSuffix(name, ")") || strings.HasSuffix(name, "）") {
+		return strings.Count(name, "(")+strings.Count(name, "（") != strings.Count(name, ")")+strings.Count(name, "）") || strings.HasPrefix(name, "(")
+	}
+	return false
 }
 
 // TestTheSameOfficeIsOneDepartment: however an office is written around its name, it is

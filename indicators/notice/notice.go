@@ -17,12 +17,17 @@
 //     list), numbering that restarts in each section (tasks are then numbered on through
 //     the list), "(一)" sub-headings between numbered items (a sub-heading without a lead
 //     keeps the lead of the section above it);
+//   - items without a number under a heading, when they name their lead at their end
+//     ("耕地保有量保持在2000.9万亩。(市国土局牵头)", "…增长8%,责任单位为区经信局;") or the
+//     line after them does ("由市发改委负责落实。");
 //   - labelled fields after the item's words, in a parenthesis
 //     "(责任领导:X;牵头单位:Y;责任单位:Z)", inline "责任单位:X 完成时限:2025年6月", or on
-//     lines of their own after the item ("牵头单位:区发改局", "协同责任单位:…"); 牵头… is
-//     the lead, 责任单位 the lead when nothing else is (its first unit; a unit marked
-//     "(牵头)" first), 配合/协同… cooperate, 完成时限/时间节点 is the deadline, 责任领导/
-//     分管领导 is a person and never a unit;
+//     lines of their own after the item ("牵头单位:区发改局", "协同责任单位:…",
+//     "分管省领导:X" / "部门分工:Y牵头,Z配合"); 牵头… is the lead, 责任单位 the lead when
+//     nothing else is (its first unit; a unit marked "(牵头)" first), 配合/协同…
+//     cooperate, 完成时限/时间节点 is the deadline, 责任领导/分管领导 is a person and never a
+//     unit; "…。由X、Y负责落实。" names responsible units the same way (fields.go);
+//   - sections of a leader's tasks ("一、王纲市长主抓重点工作") name no department;
 //   - tables, from a document or flattened with "|" or tabs (序号|工作任务|牵头单位|配合单位|
 //     完成时限), or copied from a web page one cell per line: the header row is found by its
 //     words and says what each column holds (see table.go); rows whose only text is one
@@ -155,6 +160,8 @@ type parser struct {
 	tableNo      int      // source table of the last row read
 	lastRowFirst string   // the first text cell of the last task row
 	lastRow      *rawTask // the last task read from a table row, for rows merged over several lines
+	lastRowWords string   // the words of the last task row
+	lastCells    []string // the cells of the last row of the table, for cells merged down
 	tasks        []*rawTask
 	seenNums     map[int]int // task number → line
 	started      bool        // the first item or department section was seen
@@ -233,6 +240,9 @@ var (
 	reUnitCount   = regexp.MustCompile(`^(?P<unit>[^,。;:()\d]{2,20}?)(?:牵头|负责)?(?:工作|事项|任务)?\s*\(\s*(?:共\s*)?\d+\s*项\s*\)$`)
 	reDeptHeading = regexp.MustCompile(`^(?:市|县|区|州|旗|盟)[^\s,。;:、()]{2,14}$`)
 	reSecCount    = regexp.MustCompile(`^(.+?)\s*\(\s*(?:共\s*)?(\d+)\s*项\s*\)\s*$`)
+	// reLeaderTitle ends a person's name and title: "一、王纲市长牵头重点工作" is a section of
+	// the mayor's tasks, not of a department.
+	reLeaderTitle = regexp.MustCompile(`(?:省长|市长|县长|区长|州长|旗长|镇长|乡长|书记|主任|同志)$`)
 )
 
 // Numbering levels of items and headings, coarse to fine.
@@ -318,6 +328,10 @@ func (p *parser) textLine(n int, raw string, cells []string, last **rawTask) {
 		*last = t
 		return
 	}
+	if t := p.unnumbered(n, line, orig, *last); t != nil {
+		*last = t
+		return
+	}
 	if !p.started {
 		return // preamble of the notice: not part of the list
 	}
@@ -358,6 +372,7 @@ func (p *parser) prepare(doc *document.Document) {
 // numbered: the finest numbering the list uses.
 func (p *parser) scan() {
 	count := func(from int) (arabic, paren, dun int) {
+		open := false // the line above is an item that may go on (it names no lead yet)
 		for i := from; i < len(p.in); i++ {
 			in := p.in[i]
 			if in.skip {
@@ -367,21 +382,39 @@ func (p *parser) scan() {
 				if rowNumber(in.cells) > 0 {
 					arabic++
 				}
+				open = false
 				continue
 			}
 			line := normalize(in.raw)
+			if line == "" {
+				continue
+			}
 			if strings.Contains(line, "|") {
 				if rowNumber(splitBars(line)) > 0 {
 					arabic++
 				}
+				open = false
 				continue
 			}
+			numbered := true
 			if m := reItem.FindStringSubmatch(line); m != nil && !(reStartsDigit.MatchString(m[2]) && startsWithQty(m[1]+"."+m[2])) || reItemParen.MatchString(line) {
 				arabic++
 			} else if reParenCN.MatchString(line) {
 				paren++
 			} else if reDunCN.MatchString(line) {
 				dun++
+			} else {
+				numbered = false
+			}
+			lead := carriesLead(line)
+			switch {
+			case numbered:
+				// a heading ("一、主要目标") leaves nothing open; an item with words may wrap
+				open = !lead && !endsSentence(line) && (strings.ContainsAny(line, ",。;") || utf8.RuneCountInString(line) > 25)
+			case open:
+				open = !lead && !endsSentence(line)
+			case lead:
+				arabic++ // an item without a number that names its lead: the finest level
 			}
 		}
 		return
@@ -595,7 +628,7 @@ func (p *parser) section(n int, line string) bool {
 	}
 	if lm := reSecLead.FindStringSubmatch(body); lm != nil {
 		names := splitUnits(lm[1])
-		if len(names) > 0 {
+		if len(names) > 0 && !reLeaderTitle.MatchString(names[0]) {
 			p.started = true
 			var lead []string
 			for i, name := range names {
@@ -707,6 +740,38 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 	}
 	p.started = true
 	return p.addTask(n, num, cm[re.SubexpIndex("rest")], verbatim(orig), nil)
+}
+
+// unnumbered reads a line without a number that names its lead at its end (or whose next
+// line does), under a heading or among items, as the next item ("(一)约束性指标" then
+// "耕地保有量保持在2000.9万亩。(市国土局牵头)"), unless it ends the item above, which
+// names no lead yet.
+func (p *parser) unnumbered(n int, line, orig string, last *rawTask) *rawTask {
+	if !p.started && len(p.secs) == 0 || !carriesLead(line) && !p.leadLineAfter(n) {
+		return nil
+	}
+	if last != nil && !last.closed && last.body == last.full && !endsSentence(last.full) {
+		return nil // the wrapped end of the item above
+	}
+	p.started = true
+	return p.addTask(n, p.lastWritten+1, line, strings.TrimSpace(orig), nil)
+}
+
+// leadLineAfter tells whether the line after line n is only the lead of a task
+// ("由市人民政府各相关部门负责落实。", "牵头单位:县发改局"): line n is then a task's words.
+func (p *parser) leadLineAfter(n int) bool {
+	for i := n; i < len(p.in); i++ {
+		in := p.in[i]
+		if in.skip || strings.TrimSpace(in.raw) == "" && in.cells == nil {
+			continue
+		}
+		if in.cells != nil {
+			return false
+		}
+		f, ok := lineFields(normalize(in.raw))
+		return ok && len(f.lead)+len(f.resp) > 0
+	}
+	return false
 }
 
 // subItemOf returns the task a "(n)" line belongs to when it numbers the parts of an
@@ -829,9 +894,14 @@ func (p *parser) annotate(n int, t *rawTask, body string) {
 		body = strings.TrimSpace(body[:start])
 	}
 	// Labelled fields after the words: "…。牵头单位:X;配合单位:Y", "责任单位:X 完成时限:…".
-	if i, f, ok := tailFields(body); ok {
+	if words, f, ok := tailFields(body); ok {
 		parsed = parsed.before(f) // after the parentheses, as the lead of an item is read
-		body = strings.TrimSpace(body[:i])
+		body = strings.TrimSpace(words)
+	}
+	// "…。由市财政局、农业局负责落实。"
+	if words, f, ok := byFields(body); ok && words != "" {
+		parsed = parsed.before(f)
+		body = words
 	}
 	all := t.given.before(parsed)
 	t.deadline = deadlineText(all.due)

@@ -12,6 +12,7 @@ import (
 //	num     序号, 编号
 //	text    工作任务, 目标任务, 重点任务, 重点工作, 主要任务, 工作事项, 任务内容, 项目名称,
 //	        实事项目, 建设内容…: the task's words; several such columns are read in order
+//	        (and are all the task's text: 项目名称|工作任务)
 //	goal    年度目标, 目标要求, 工作目标, 目标值, 预期目标…: more words of the task (the
 //	        figure, when a metric column names what it measures)
 //	metric  指标名称, 主要指标, 考核指标 (a 目标责任书 table: the metric, the figure and its unit
@@ -23,13 +24,19 @@ import (
 //	coop    配合单位, 协同单位, 协同责任单位, 协办单位
 //	due     完成时限, 时间节点, 完成时间
 //	leader  责任领导, 分管领导, 牵头领导: a person, never a unit
+//	plan    实施计划, 推进计划, 时间安排 ("工作举措及实施计划"): the task's steps with their own
+//	        dates, whose figures restate the year's; not read unless no column holds the
+//	        task's words
 //
 // A header over two rows (责任单位 above 牵头单位 | 配合单位) is read as one. Rows take
 // their number from the num column (a row without one continues the numbering; a row
-// numbered 一, 二 without units is a section heading); a row repeating the number and
-// words of the row above (merged cells carried down) adds its words to that task. A table
-// without a header row that follows one with the same columns (a table broken over pages)
-// reads as its continuation.
+// numbered 一, 二 without units is a section heading); a row repeating the number of the
+// row above, or all its words when there is no num column (merged cells carried down),
+// adds its words, its own deadline and its units to that task. A row flattened from a page
+// without its first cells (merged with the row above and left out: "对七星路…|2021.12|
+// 城投集团||") takes them from the row above when its cells fit the last columns only
+// (see realign). A table without a header row that follows one with the same columns (a
+// table broken over pages) reads as its continuation.
 
 type colKind int
 
@@ -46,6 +53,7 @@ const (
 	colDue
 	colLeader
 	colOther // 备注, 类别, 进展情况: known, not read
+	colPlan  // 实施计划, 推进计划, 时间安排: the steps of the task, read only when no other column has its words
 )
 
 var (
@@ -59,7 +67,8 @@ var (
 	reColMetric = regexp.MustCompile(`指标`)
 	reColText   = regexp.MustCompile(`任务|工作|事项|内容|项目|举措|措施|名称|实事`)
 	reColGoal   = regexp.MustCompile(`目标|指标值|预期`)
-	reColOther  = regexp.MustCompile(`备注|进展|完成情况|说明|类别|类型|领域|分类|板块|序时`)
+	reColOther  = regexp.MustCompile(`备注|进展|进度|完成情况|推进情况|落实情况|成效|达序|说明|类别|类型|领域|分类|板块|序时|电话`)
+	reColPlan   = regexp.MustCompile(`实施计划|推进计划|进度计划|工作计划|实施步骤|推进步骤|时间安排`)
 )
 
 // classify tells what a header cell names.
@@ -83,6 +92,8 @@ func classify(cell string) colKind {
 		return colOther
 	case reColDue.MatchString(c):
 		return colDue
+	case reColPlan.MatchString(c):
+		return colPlan // 工作举措及实施计划: steps with their own dates, not the year's figures
 	case reColUnit.MatchString(c):
 		return colUnit
 	case strings.Contains(c, "任务"):
@@ -133,7 +144,7 @@ type tableLayout struct {
 
 func newLayout(cells []string) *tableLayout {
 	tl := &tableLayout{width: len(cells), num: -1, metric: -1, value: -1, unit: -1, lead: -1, resp: -1, coop: -1, due: -1, ldr: -1, header: cells}
-	var goals []int
+	var goals, plans []int
 	set := func(p *int, i int) {
 		if *p < 0 {
 			*p = i
@@ -147,6 +158,8 @@ func newLayout(cells []string) *tableLayout {
 			tl.text = append(tl.text, i)
 		case colGoal:
 			goals = append(goals, i)
+		case colPlan:
+			plans = append(plans, i)
 		case colMetric:
 			set(&tl.metric, i)
 		case colUnit:
@@ -167,6 +180,9 @@ func newLayout(cells []string) *tableLayout {
 		tl.value, goals = goals[0], goals[1:]
 	}
 	tl.text = append(tl.text, goals...)
+	if len(tl.text) == 0 {
+		tl.text = plans // the only words of the task
+	}
 	if tl.lead < 0 && tl.resp >= 0 {
 		tl.lead, tl.resp, tl.leadIsResp = tl.resp, -1, true // 责任单位 leads when no column is 牵头
 	}
@@ -203,7 +219,7 @@ func isSubHeader(cells []string) bool {
 
 func (p *parser) newTable(no, width int) {
 	p.tableNo = no
-	p.lastRow = nil
+	p.lastRow, p.lastCells = nil, nil
 	p.sectionSince = true
 	if p.table != nil && p.table.width != width {
 		p.table = nil // a table of other columns, whose header comes next or which is no list
@@ -236,7 +252,7 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	}
 	if isHeaderRow(cells) {
 		p.table = newLayout(cells)
-		p.tableSub, p.chineseRows, p.lastRow = true, false, nil
+		p.tableSub, p.chineseRows, p.lastRow, p.lastCells = true, false, nil, nil
 		p.started = true
 		p.sectionSince = true
 		return true, nil
@@ -255,14 +271,30 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	if strings.Trim(strings.Join(cells, ""), "|-: ") == "" {
 		return true, nil // an empty row or a markdown separator row
 	}
+	if shifted, ok := p.realign(tl, cells); ok {
+		// the row's first cells were merged with the row above and left out of the text
+		origShifted := make([]string, len(shifted))
+		copy(origShifted, shifted)
+		by := len(shifted) - filledWidth(cells)
+		for i := range orig {
+			if i < filledWidth(cells) && i+by < len(origShifted) {
+				origShifted[i+by] = strings.TrimSpace(orig[i])
+			}
+		}
+		cells, orig = shifted, origShifted
+	}
 	if only, ok := oneText(cells); ok {
 		return false, []string{only} // a heading inside the table
 	}
+	p.lastCells = cells
 	get := func(i int) string { return cellOf(cells, i) }
 	words := p.rowWords(tl, cells)
 	text := ""
-	if len(tl.text) > 0 && tl.text[0] < len(orig) {
+	if len(tl.text) == 1 && tl.text[0] < len(orig) {
 		text = cellWords(strings.TrimSpace(orig[tl.text[0]]))
+	}
+	if text == "" && len(tl.text) > 1 {
+		text = p.rowWords(tl, orig) // several columns of words (项目名称|工作任务): all of them
 	}
 	if text == "" {
 		text = words
@@ -309,23 +341,138 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	if placeholder[f.due] {
 		f.due = ""
 	}
-	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && num == p.lastWritten && len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
-		// the row above continues: its number and words were merged cells carried down
-		if extra := strings.TrimPrefix(words, p.lastRowFirst); strings.Trim(extra, "。;, ") != "" {
+	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && (tl.num >= 0 && num == p.lastWritten && numText != "" || tl.num < 0 && words == p.lastRowWords) {
+		// The row above continues: its number (and words) were merged cells carried down.
+		// The part's own deadline goes before its words, where the clause reads it; its
+		// units cooperate.
+		extra := words
+		if words == p.lastRowWords {
+			extra = "" // every cell of words carried down
+		} else if len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
+			extra = strings.TrimPrefix(words, p.lastRowFirst)
+		}
+		if extra = strings.Trim(extra, "。;, "); extra != "" {
+			if d := dueWords(f.due); d != "" && f.due != last.given.due {
+				extra = d + extra
+			}
+			f.due = ""
 			last.given = last.given.before(f)
-			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+strings.Trim(extra, "。;, "))
+			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+extra)
+		} else if words == p.lastRowWords {
+			f.due = ""
+			last.given = last.given.before(f)
+			p.annotate(n, last, last.full)
 		}
 		return true, nil
 	}
 	p.started = true
 	t := p.addTask(n, num, words, text, &f)
 	p.lastRow = t
+	p.lastRowWords = words
 	p.lastRowFirst = ""
 	if len(tl.text) > 0 {
 		p.lastRowFirst = cellWords(get(tl.text[0]))
 	}
 	return true, nil
 }
+
+// realign places a row flattened from a page whose first cells were merged over the rows
+// above and left out ("对七星路…|2021.12|城投集团||" under 项目名称|工作任务|计划完成时间|
+// 牵头单位): when its cells, as written, do not fit their columns (a deadline or a unit
+// under a column of words) and fit the last columns, they move there and the first cells
+// are the row above's.
+func (p *parser) realign(tl *tableLayout, cells []string) ([]string, bool) {
+	w := filledWidth(cells)
+	if p.lastCells == nil || w == 0 || w >= tl.width {
+		return nil, false
+	}
+	kinds := make([]colKind, tl.width)
+	for i := range kinds {
+		kinds[i] = colNone
+		if i < len(tl.header) {
+			kinds[i] = classify(tl.header[i])
+		}
+	}
+	fitAt := func(by int) bool {
+		for i := 0; i < w; i++ {
+			if cells[i] != "" && !fitsStrictly(kinds[i+by], cells[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	by := tl.width - w
+	if fitAt(0) || !fitAt(by) {
+		return nil, false
+	}
+	out := make([]string, tl.width)
+	copy(out, p.lastCells)
+	copy(out[by:], cells[:w])
+	return out, true
+}
+
+// filledWidth is the number of cells up to the last filled one.
+func filledWidth(cells []string) int {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if strings.TrimSpace(cells[i]) != "" {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// fitsWords tells whether line c may go to the first of kinds when that is a column of
+// words: not when it looks like what a later column holds (a deadline, a unit's name, a
+// person's name before a leader column): a cell of words left empty leaves no line.
+func fitsWords(kinds []colKind, c string) bool {
+	switch kinds[0] {
+	case colText, colGoal, colNone, colOther, colPlan:
+	default:
+		return true
+	}
+	for _, k := range kinds[1:] {
+		switch {
+		case k == colDue && fits(colDue, c) && reDueStart.MatchString(c),
+			(k == colLead || k == colResp || k == colCoop) && isUnitCell(c),
+			k == colLeader && rePersonName.MatchString(c):
+			return false
+		}
+	}
+	return true
+}
+
+// reDueStart is how a deadline cell starts: a date, a month, a quarter, the year end.
+var reDueStart = regexp.MustCompile(`^(?:20\d\d|\d{1,2}月|[一二三四1-4]季度|第[一二三四]季度|上半年|下半年|年底|年内|年末|全年|长期|持续)`)
+
+// isUnitCell tells a cell holding only unit names (县教育局, 市政局、相关街道).
+func isUnitCell(c string) bool {
+	return fits(colLead, c) && utf8.RuneCountInString(c) <= 40 && !strings.ContainsAny(c, "。;:")
+}
+
+// rePersonName is a person's name as a leader column writes it: two to four characters,
+// maybe spaced (俞 悦), several names in a row (陆 明俞 悦).
+var rePersonName = regexp.MustCompile(`^\p{Han}{2,4}$|^\p{Han}(?:\s+\p{Han}+)+$|^\p{Han}{2,4}(?:[、,]\p{Han}{2,4})+$`)
+
+// fitsStrictly is fits, and words are no deadline and no unit's name.
+func fitsStrictly(k colKind, c string) bool {
+	switch k {
+	case colText, colGoal, colNone, colOther, colPlan:
+		return !fits(colDue, c) && !(fits(colLead, c) && utf8.RuneCountInString(c) <= 12 && !strings.ContainsAny(c, "。,;"))
+	}
+	return fits(k, c)
+}
+
+// dueWords is a deadline cell written as the deadline words of a clause ("12月底前",
+// "2025年6月30日" as "6月30日"), or "" when the cell says more than a date.
+func dueWords(due string) string {
+	d := reYearPrefix.ReplaceAllString(deadlineText(due), "")
+	if loc := reDueWords.FindStringIndex(d); loc != nil && loc[0] == 0 && loc[1] == len(d) {
+		return d
+	}
+	return ""
+}
+
+var reYearPrefix = regexp.MustCompile(`^20\d\d年`)
 
 // rowWords are the words of a task row: its text columns in order, and "metric figure
 // unit" for a table of indicators.
@@ -430,7 +577,12 @@ var metaKey = map[string]bool{
 //	…
 //
 // (each cell may end with "|"). The header is a run of header words, one per line,
-// starting with 序号; a row starts at the line holding the next number alone.
+// starting with 序号; a header cell broken over two lines ("责任" / "领导") is joined again.
+// A row starts at the line holding the next number alone. A cell left empty in the page
+// leaves no line and a cell of several lines (one unit a line) leaves several, so a row's
+// lines are placed by what each looks like (see placeRow): a deadline goes to the deadline
+// column, unit names to the unit columns, and the lines left over after the last column
+// are the next part of the same row (a number merged over two rows), or end the table.
 
 var reBareNum = regexp.MustCompile(`^(\d{1,4})[.、]?$`)
 
@@ -461,11 +613,17 @@ func (p *parser) verticalTables() {
 			hdr = append(hdr, c)
 			hdrAt = append(hdrAt, j)
 		}
+		hdr = joinBrokenHeader(hdr, nil)
 		if len(hdr) < 3 || !isHeaderRow(hdr) {
 			continue
 		}
-		rows, end := p.verticalRows(j, len(hdr)-1)
+		rows := p.verticalRows(j, len(hdr)-1)
 		if len(rows) == 0 {
+			continue
+		}
+		hdr = joinBrokenHeader(hdr, rows)
+		placed, end := p.placeRows(hdr[1:], rows)
+		if len(placed) == 0 {
 			continue
 		}
 		for _, k := range hdrAt[1:] {
@@ -475,33 +633,35 @@ func (p *parser) verticalTables() {
 		for k := j; k < end; k++ {
 			p.in[k].skip = true
 		}
-		for _, r := range rows {
-			cells := assignCells(hdr[1:], r.cells, r.num)
-			p.in[r.at] = input{raw: strings.Join(cells, " | "), cells: cells, split: true, pos: p.in[r.at].pos}
+		for _, r := range placed {
+			p.in[r.at] = input{raw: strings.Join(r.cells, " | "), cells: r.cells, split: true, pos: p.in[r.at].pos}
 		}
 		i = end - 1
 	}
 }
 
+// vrow is a row of a table copied one cell per line: the input of its number and the
+// inputs of its lines ("" for a line holding only a bar: an empty cell).
 type vrow struct {
-	at    int // input of the row's number
+	at    int
 	num   string
-	cells []string
+	lines []int
 }
 
-// verticalRows reads rows from input j on, each a number alone then up to width cells.
-func (p *parser) verticalRows(j, width int) (rows []vrow, end int) {
-	expect := 0
+// verticalRows reads rows from input j on, each a number alone then its lines, up to the
+// page's furniture, a heading, a table, or a line too many for the last row.
+func (p *parser) verticalRows(j, width int) []vrow {
+	var rows []vrow
+	expect, since := 0, 0 // since: lines of the row (or of its item) so far
 	var cur *vrow
-	k := j
-	for ; k < len(p.in); k++ {
+	for k := j; k < len(p.in); k++ {
 		if p.in[k].cells != nil {
 			break
 		}
 		c := cellLine(p.in[k].raw)
 		if c == "" {
-			if cur != nil && len(cur.cells) < width && strings.TrimSpace(p.in[k].raw) == "|" {
-				cur.cells = append(cur.cells, "") // an empty cell with its bar
+			if cur != nil && strings.TrimSpace(p.in[k].raw) == "|" {
+				cur.lines = append(cur.lines, k) // an empty cell with its bar
 			}
 			continue
 		}
@@ -512,57 +672,265 @@ func (p *parser) verticalRows(j, width int) (rows []vrow, end int) {
 					rows = append(rows, *cur)
 				}
 				cur = &vrow{at: k, num: m[1]}
-				expect = n + 1
+				expect, since = n+1, 0
 				continue
 			}
 		}
-		if cur == nil || isChromeish(c) || reSection.MatchString(c) {
+		if reSubNum.MatchString(c) {
+			since = 0 // "(2)…": the next item of the row
+		}
+		if cur == nil || isChromeish(c) || reSection.MatchString(c) || since >= 2*width+2 {
 			break // a heading or the page's furniture ends the table
 		}
-		if len(cur.cells) >= width {
-			break // the row is full and no row follows: the table ended
-		}
-		cur.cells = append(cur.cells, c)
+		cur.lines = append(cur.lines, k)
+		since++
 	}
 	if cur != nil {
 		rows = append(rows, *cur)
 	}
-	return rows, k
+	return rows
 }
 
-func isChromeish(s string) bool {
-	return strings.HasPrefix(s, "扫一扫") || strings.HasPrefix(s, "文件下载") || strings.HasPrefix(s, "打印") || strings.HasPrefix(s, "关闭")
+// placedRow is a row of cells under the header, at the input of its number (or of its
+// first line, for the second part of a row).
+type placedRow struct {
+	at    int
+	cells []string
 }
 
-// assignCells places a row's cells under the header's columns. Cells left empty in the
-// page leave no line, so a short row (or one whose cells do not fit their columns) is
-// matched by what each cell looks like: a deadline goes to the deadline column, unit
-// names to the unit columns.
-func assignCells(header, cells []string, num string) []string {
-	out := make([]string, len(header)+1)
-	out[0] = num
-	if len(cells) == len(header) {
-		fitting := true
-		for i, c := range cells {
-			fitting = fitting && (c == "" || fits(classify(header[i]), c))
+// placeRows places the rows' lines under the header's columns (placeLines). Lines left
+// after the last column are a second part of the row when they fill a column of units or
+// of deadlines (a number merged over two rows: its units carried down), else they end
+// the table. It returns the rows and the input after the last line used.
+func (p *parser) placeRows(header []string, rows []vrow) ([]placedRow, int) {
+	kinds := make([]colKind, len(header))
+	for h, c := range header {
+		kinds[h] = classify(c)
+	}
+	var out []placedRow
+	end := 0
+	for _, r := range rows {
+		var texts []string
+		var lines []int
+		for _, k := range r.lines {
+			t := cellLine(p.in[k].raw)
+			if reParenOnly.MatchString(t) && len(texts) > 0 && texts[len(texts)-1] != "" {
+				texts[len(texts)-1] += t // 高新园 / (邹区镇): one name over two lines
+				continue
+			}
+			texts, lines = append(texts, t), append(lines, k)
 		}
-		if fitting {
-			copy(out[1:], cells)
-			return out
+		end = r.at + 1
+		if parts := subItemParts(texts); parts != nil {
+			var rowsOut []placedRow
+			rowsOut, end = placeSubItems(kinds, r, texts, lines, parts)
+			out = append(out, rowsOut...)
+			continue
+		}
+		var parent []string
+		for i := 0; i < len(texts) || parent == nil; {
+			cells, used, fixed := placeLines(kinds, texts[i:])
+			if parent != nil && (fixed == 0 || used < 2) {
+				break // no second part: the table ended
+			}
+			at := r.at
+			if parent != nil {
+				at = lines[i]
+				for h, k := range kinds {
+					if cells[h] == "" && (k == colLead || k == colResp || k == colCoop || k == colLeader) {
+						cells[h] = parent[h+1] // merged down from the row's first part
+					}
+				}
+			}
+			row := append([]string{r.num}, cells...)
+			out = append(out, placedRow{at: at, cells: row})
+			if used > 0 {
+				end = lines[i+used-1] + 1
+			}
+			i += used
+			parent = row
 		}
 	}
-	h := 0
-	for _, c := range cells {
-		for h < len(header) && !fits(classify(header[h]), c) {
+	return out, end
+}
+
+var (
+	reParenOnly = regexp.MustCompile(`^\([^()\d]{1,12}\)$`)
+	reSubNum    = regexp.MustCompile(`^\((\d{1,3})\)\s*(\S.*)$`)
+)
+
+// subItemParts cuts a row's lines at its numbered items "(1)…", "(2)…" (a row of a
+// category whose words column lists the items, each with its own leader and units): the
+// first part runs to the second item. nil when the row has no such item.
+func subItemParts(texts []string) [][2]int {
+	var at []int
+	for i, t := range texts {
+		if reSubNum.MatchString(t) {
+			at = append(at, i)
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	if len(at) == 1 {
+		return [][2]int{{0, len(texts)}}
+	}
+	parts := [][2]int{{0, at[1]}}
+	for k := 1; k < len(at); k++ {
+		to := len(texts)
+		if k+1 < len(at) {
+			to = at[k+1]
+		}
+		parts = append(parts, [2]int{at[k], to})
+	}
+	return parts
+}
+
+// placeSubItems places a row of numbered items: each item is a row numbered by its own
+// number, starting at the column of the first item; the columns before it (the category)
+// and the units it leaves empty are the row's first part's (merged cells).
+func placeSubItems(kinds []colKind, r vrow, texts []string, lines []int, parts [][2]int) ([]placedRow, int) {
+	var out []placedRow
+	var parent []string
+	col, end := 0, r.at+1
+	for pi, rg := range parts {
+		from := 0
+		if pi > 0 {
+			from = col
+		}
+		cells, _, _ := placeLines(kinds[from:], texts[rg[0]:rg[1]])
+		full := make([]string, len(kinds))
+		copy(full[from:], cells)
+		num := r.num
+		for j := from; j < len(full); j++ {
+			if m := reSubNum.FindStringSubmatch(full[j]); m != nil {
+				num, full[j] = m[1], m[2]
+				if pi == 0 {
+					col = j
+				}
+				break
+			}
+		}
+		at := r.at
+		if parent != nil {
+			at = lines[rg[0]]
+			for h, k := range kinds {
+				if h < from || full[h] == "" && (k == colLead || k == colResp || k == colCoop || k == colLeader) {
+					full[h] = parent[h+1]
+				}
+			}
+		}
+		row := append([]string{num}, full...)
+		out = append(out, placedRow{at: at, cells: row})
+		end = lines[rg[1]-1] + 1
+		parent = row
+	}
+	return out, end
+}
+
+// placeLines places lines under columns of the kinds given, in order: a line goes to the
+// next column it fits (an empty line, an empty cell, to the next column; with fewer lines
+// than columns, a line that looks like what a later column holds skips the columns of
+// words before it); the last column of units takes the unit lines after its first while
+// more lines are left than columns. It
+// returns the cells, the lines used and how many columns of units, leaders or deadlines
+// were filled.
+func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed int) {
+	cells = make([]string, len(kinds))
+	filled := 0
+	for _, l := range lines {
+		if l != "" {
+			filled++
+		}
+	}
+	short := filled < len(kinds) // some cell left no line: words must look like words
+	h, i := 0, 0
+	for i < len(lines) && h < len(kinds) {
+		t := lines[i]
+		if t == "" {
+			h, i = h+1, i+1
+			continue
+		}
+		k := kinds[h]
+		if !fits(k, t) || short && !fitsWords(kinds[h:], t) {
 			h++
+			continue
 		}
-		if h == len(header) {
-			break
+		cells[h] = t
+		i++
+		switch k {
+		case colLead, colResp, colCoop:
+			for i < len(lines) && lines[i] != "" && fits(k, lines[i]) && len(lines)-i > len(kinds)-h-1 && !unitColumnAfter(kinds[h+1:]) {
+				cells[h] += "\n" + lines[i] // 县水务局 / 县住建局 / 县护城河指挥部: one cell
+				i++
+			}
+			fixed++
+		case colDue, colLeader:
+			fixed++
 		}
-		out[h+1] = c
 		h++
 	}
-	return out
+	return cells, i, fixed
+}
+
+// unitColumnAfter tells whether a column of units follows: the last one takes the extra
+// unit lines (发改局 / 经开区 / 各街道 under 牵头单位|配合单位: one lead, two cooperating).
+func unitColumnAfter(kinds []colKind) bool {
+	for _, k := range kinds {
+		if k == colLead || k == colResp || k == colCoop {
+			return true
+		}
+	}
+	return false
+}
+
+// joinBrokenHeader joins header words broken over two lines: a word no column is named
+// by with a word that ends header words ("责任" / "领导") or with the leader's or units'
+// header it qualifies ("区政府" / "分管领导"), and, when every row has fewer
+// lines than the header has columns, also a word no column is named by with the next
+// ("第二季度" / "完成情况") and a header word with a word that ends header words ("攻坚目标"
+// / "任务").
+func joinBrokenHeader(hdr []string, rows []vrow) []string {
+	join := func(hdr []string, ok func(a, b string) bool) []string {
+		var out []string
+		for i := 0; i < len(hdr); i++ {
+			if i+1 < len(hdr) && ok(hdr[i], hdr[i+1]) {
+				out = append(out, hdr[i]+hdr[i+1])
+				i++
+				continue
+			}
+			out = append(out, hdr[i])
+		}
+		return out
+	}
+	if rows == nil {
+		return join(hdr, func(a, b string) bool {
+			switch ka, kb := classify(a), classify(b); {
+			case ka != colNone || classify(a+b) == colNone:
+				return false
+			case reHeaderEnd.MatchString(b):
+				return true // 责任 / 领导
+			default:
+				// 区政府 / 分管领导: whose leader, whose unit
+				return utf8.RuneCountInString(a) <= 3 && classify(a+b) == kb && (kb == colLeader || kb == colLead || kb == colResp || kb == colCoop)
+			}
+		})
+	}
+	for _, r := range rows {
+		if len(r.lines) >= len(hdr)-1 {
+			return hdr
+		}
+	}
+	return join(hdr, func(a, b string) bool {
+		return classify(a) != colNum && classify(b) != colNum && (classify(a) == colNone || reHeaderEnd.MatchString(b)) && classify(a+b) != colNone
+	})
+}
+
+// reHeaderEnd is a word that ends header words: 目标任务, 责任单位, 完成时限.
+var reHeaderEnd = regexp.MustCompile(`^(?:任务|内容|事项|单位|部门|科室|领导|情况|时限|时间|名称|措施)$`)
+
+func isChromeish(s string) bool {
+	return strings.HasPrefix(s, "扫一扫") || strings.HasPrefix(s, "文件下载") || strings.HasPrefix(s, "打印") || strings.HasPrefix(s, "关闭") || strings.HasPrefix(s, "分享到")
 }
 
 var reDueCell = regexp.MustCompile(`^(?:20\d\d年)?.{0,8}(?:年|月|日|季度|年底|年内|全年|长期|持续|上半年|下半年|底前|前)`)
@@ -603,10 +971,13 @@ func fits(k colKind, c string) bool {
 	case colDue:
 		return (reDueCell.MatchString(c) || reDateCell.MatchString(c)) && utf8.RuneCountInString(c) <= 16
 	case colLead, colResp, colCoop:
+		if vagueUnit.MatchString(strings.TrimSpace(c)) {
+			return true // 县各有关单位: a cell of units, none named
+		}
 		units := splitUnits(c)
 		return len(units) > 0 && !reStartsDigit.MatchString(c) && looksLikeUnit(units[0])
 	case colLeader:
-		return utf8.RuneCountInString(c) <= 12 && !reStartsDigit.MatchString(c)
+		return utf8.RuneCountInString(c) <= 12 && !reStartsDigit.MatchString(c) && !looksLikeUnit(c)
 	case colUnit:
 		return utf8.RuneCountInString(c) <= 4
 	}

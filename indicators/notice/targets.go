@@ -49,7 +49,7 @@ type extractor struct {
 	lines      map[string]int // target id → input line, for warnings after the parse
 }
 
-const units = `微克/立方米|毫克/立方米|个百分点|百分点|%|‰|美元|元|人次|人|名|家|户|个|项|条|座|套|处|所|栋|间|辆|台|场|亩|公顷|平方公里|平方米|公里|千米|米|吨|公斤|千克|斤|立方米|千瓦时|千瓦|兆瓦|瓦|微克|毫克|天|根|倍|张|件|只|头|株|棵|宗|块|列|篇|支|床|次`
+const units = `微克/立方米|毫克/立方米|个百分点|百分点|%|‰|美元|元|人次|人|名|家|户|个|项|条|座|套|处|所|栋|间|辆|台|场次|场|亩|公顷|平方公里|平方米|公里|千米|米|吨|公斤|千克|斤|立方米|千瓦时|千瓦|兆瓦|瓦|微克|毫克|天|根|倍|张|件|只|头|株|棵|宗|块|列|篇|支|床|次|例|穴|盏|艘|架|册|批`
 
 var (
 	reQty      = regexp.MustCompile(`(\d+(?:\.\d+)?)(?:\s*(?:至|到|~|－|-)\s*(\d+(?:\.\d+)?))?\s*(余|多)?\s*(万亿|亿|万|千)?\s*(` + units + `)`)
@@ -163,6 +163,7 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 	}
 	var out []indicators.Target
 	x.lastMetric = ""
+	body = labelSubject(dropNotes(body))
 	for _, cl := range splitClauses(body) {
 		due := def
 		if d, ok := x.due(cl); ok {
@@ -374,6 +375,18 @@ func isProcess(v string) bool {
 	return false
 }
 
+// beneficiaries are units of people: "支持大学生创业240人" counts people helped, a target
+// even after a verb that only pushes things along.
+var beneficiaries = map[string]bool{"人": true, "人次": true, "户": true, "名": true}
+
+// reBenefit is words before a figure that only say for whom: "为全区23000名老年人提供…",
+// "对300户困难家庭进行…"; the words after the figure name the target.
+var reBenefit = regexp.MustCompile(`^(?:为|对|给|向|帮助|帮扶)(?:全省|全市|全县|全区|全镇|全乡)?$`)
+
+// reGiven is the words before a figure naming whom it is given to, when words after the
+// figure name what is given: "给予小微企业10%以上价格扣除评审优惠".
+var reGiven = regexp.MustCompile(`^(?:给予|给|为|对|向)\p{Han}{1,8}$`)
+
 var heads = []string{"营业收入", "营收", "收入", "产值", "增加值", "投资", "总额", "产量"}
 
 // quantities reads the figures with units in one clause.
@@ -433,26 +446,29 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			continue
 		}
 		vh, hasVerb := lastVerb(verbScope(before))
-		if hasVerb && vh.process && !reCompl.MatchString(cl[start:]) {
+		if hasVerb && vh.process && !reCompl.MatchString(cl[start:]) && !beneficiaries[unit] {
 			segStart = end
-			continue // a count of things pushed along, not a target
+			continue // a count of things pushed along, not a target (people helped are)
 		}
 		seg := cl[segStart:start]
 		if baseStart >= segStart && baseline != nil {
 			seg = cl[segStart:baseStart]
 		}
+		afterFigure := segStart > 0 // a figure came before in the clause
 		segStart = end
-		if i := strings.LastIndex(seg, "、"); i >= 0 && !strings.Contains(seg[i:], "均") && !strings.Contains(seg[i:], "等") {
-			// "启动3个老旧街区、5个老旧厂区": the words after the last 、 are this figure's.
+		if i := strings.LastIndex(seg, "、"); i >= 0 && afterFigure && !strings.Contains(seg[i:], "均") && !strings.Contains(seg[i:], "等") {
+			// "启动3个老旧街区、5个老旧厂区": the words after the last 、 are this figure's
+			// ("新建公办中小学、幼儿园7所": before the clause's first figure, one list).
 			seg = seg[i:]
 		}
-		if i := strings.LastIndex(seg, "等"); i >= 0 {
-			// "实施A、B等100余个项目": keep the verb, drop the names.
+		if i := etcIndex(seg); i >= 0 {
+			// "实施A、B等100余个项目": keep the verb, drop the names; "路面维修等养护工程60公里":
+			// the words after 等 name what is counted.
+			verb := ""
 			if h, ok := lastVerb(verbScope(seg[:i+len("等")])); ok {
-				seg = h.word
-			} else {
-				seg = ""
+				verb = h.word
 			}
+			seg = verb + strings.TrimSpace(seg[i+len("等"):])
 		}
 		seg = strings.TrimLeft(seg, "、, ")
 		cmpBefore := ""
@@ -494,8 +510,29 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			} else {
 				metric = verb + noun
 			}
+		} else if reBenefit.MatchString(subject) || noun != "" && reGiven.MatchString(subject) {
+			metric = noun // 为23000名老年人提供居家上门服务, 给予小微企业10%以上价格扣除评审优惠
 		} else {
 			metric = subject
+			counted := noun != "" && !strings.ContainsAny(unit, "%‰") && !strings.HasSuffix(unit, "百分点")
+			switch v := startsWithVerb(subject); {
+			case counted && v != "" && v != subject && link == "":
+				metric = subject + noun // 完成泉山学校一期2座教学楼建设
+			case counted && utf8.RuneCountInString(subject) <= 2 && len(links) > 0:
+				// 优化提升50条背街后巷交通组织: the verb and what is counted
+				metric = subject
+				for i := len(links) - 1; i >= 0; i-- {
+					metric += links[i]
+				}
+				metric += noun
+			}
+			if hasVerb && vh.process && strings.HasPrefix(subject, vh.word) {
+				// 推动潞讯精密电子30条生产线投产: what is counted, and its stage
+				metric = strings.TrimPrefix(subject, vh.word) + noun
+				if ce := reComplEnd.FindString(cl); ce != "" && !reCompl.MatchString(metric) {
+					metric += ce
+				}
+			}
 			if startsWithVerb(subject) == "" && link == "" && leadVerb != "" && strings.Contains(cl[:start], "、") {
 				metric = leadVerb + subject // 新建智能化矿井8座、绿色开采煤矿3座
 			}
@@ -508,6 +545,9 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		}
 		prevSubject = subject
 		metric = cleanMetric(metric)
+		if metric == "" && link != "" && x.lastMetric != "" {
+			metric = x.context() // "固定资产投资162亿元,增长7%": the indicator of the clause before
+		}
 
 		t := indicators.Target{Unit: unit, Due: due, Source: cl}
 		switch unit {
@@ -670,7 +710,7 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 // verbScope cuts a name list "A、B、C等" off the words before a figure, so that a verb
 // inside a project name (太行药业智能化改造) is not taken for the governing verb.
 func verbScope(before string) string {
-	if i := strings.LastIndex(before, "等"); i >= 0 {
+	if i := etcIndex(before); i >= 0 {
 		if j := strings.Index(before, "、"); j >= 0 && j < i {
 			return before[:j]
 		}
@@ -678,12 +718,25 @@ func verbScope(before string) string {
 	return before
 }
 
+// etcIndex is where the last 等 closing a list of names is in s (not the 等 of 等级, 等于,
+// 同等, 平等…), or -1.
+func etcIndex(s string) int {
+	for i := strings.LastIndex(s, "等"); i >= 0; i = strings.LastIndex(s[:i], "等") {
+		before, after := lastRune(s[:i]), firstRune(s[i+len("等"):])
+		if strings.ContainsRune("级于额待候", after) || strings.ContainsRune("高低同平对均相优上中下初次", before) {
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
 func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
 var (
 	reImplicit = regexp.MustCompile(`(全覆盖|全接入|全部(?:开工|竣工|完工|建成|投运|完成|到位|接入|覆盖|落地))`)
 	reZero     = regexp.MustCompile(`(?:动态)?清零`)
-	reLeadIn   = regexp.MustCompile(`^(?:实现|推动|推进|确保|力争|做到|基本|达到|保持|持续|全面|加快)+`)
+	reLeadIn   = regexp.MustCompile(`^(?:实现|实行|推动|推进|确保|力争|做到|基本|达到|保持|持续|全面|加快)+`)
 )
 
 // implicit reads figures the words imply: 全覆盖 → 100 %, 动态清零 → 0.
@@ -709,7 +762,7 @@ func (x *extractor) implicit(cl string, due indicators.Date) []found {
 	if m := reZero.FindStringIndex(cl); m != nil {
 		subject := subjectBefore(cl[:m[0]])
 		unit := "个"
-		if strings.HasSuffix(subject, "家庭") || strings.HasSuffix(subject, "户") {
+		if bare := strings.TrimRight(subject, "”\"’'"); strings.HasSuffix(bare, "家庭") || strings.HasSuffix(bare, "户") {
 			unit = "户"
 		}
 		out = append(out, found{pos: m[0], t: indicators.Target{Metric: subject, Measure: indicators.Level, Comparator: indicators.EQ, Value: 0, Unit: unit, Due: due, Source: cl}})
