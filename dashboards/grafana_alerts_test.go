@@ -100,8 +100,8 @@ func TestGrafanaScalesCoverTheShippedCatalog(t *testing.T) {
 	known := map[string]bool{"1": true}
 	for _, s := range conventions.DisplayScales {
 		known[conventions.DisplayScaleText(s)] = true
-		if !strings.Contains(dashboards.GrafanaScaleExpr(), `"`+conventions.DisplayScaleText(s)+`"`) {
-			t.Errorf("GrafanaScaleExpr lacks %v", s)
+		if !strings.Contains(dashboards.ScaleExpr(), `"`+conventions.DisplayScaleText(s)+`"`) {
+			t.Errorf("ScaleExpr lacks %v", s)
 		}
 	}
 	for _, e := range catalog(t).Entries() {
