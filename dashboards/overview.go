@@ -166,7 +166,7 @@ func collectionStats(ids *panelIDs) []cog.Builder[dashboard.Panel] {
 			ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdThresholds)).
 			Thresholds(thresholds(step(nil, up.Color), step(cog.ToPtr(backlogRed), down.Color))).
 			Description(fmt.Sprintf("仅 InfluxDB 存储:已确认、暂存在采集服务本地、尚未写入 InfluxDB 的最早一批报送等了多久(0 为没有积压);超过%d分钟告警 DubanSpoolBacklog。", alerts.SpoolBacklogMinutes)),
-		statPanel(ids, "写入失败(1小时)", "text").WithTarget(instant("A", "sum(increase("+sel(conventions.MetricInfluxWriteErrors, job)+"[1h]))")).
+		statPanel(ids, "写入失败(1小时)", "text").WithTarget(instant("A", fmt.Sprintf("sum(increase(%[1]s[1h]) and on (instance) %[1]s)", sel(conventions.MetricInfluxWriteErrors, job)))).
 			ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdThresholds)).
 			Thresholds(thresholds(step(nil, up.Color), step(cog.ToPtr(1.0), down.Color))).
 			Description("仅 InfluxDB 存储:近1小时写入 InfluxDB 失败的次数(失败的报送进入暂存,恢复后补写,不会丢失)。"),
@@ -186,6 +186,8 @@ func statusTrend(ids *panelIDs, matchers ...string) *timeseries.PanelBuilder {
 		Id(ids.id()).
 		Title("各状态目标数变化").
 		Description(axisNote).
+		NoValue(present.NoValue).
+		ShowPoints(common.VisibilityModeAuto).
 		Datasource(promDS()).
 		Unit("none").
 		Decimals(0).

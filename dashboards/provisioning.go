@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-foundation-sdk/go/alerting"
-	"github.com/prometheus/common/model"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
 	"github.com/duban-gov/duban/alerts"
