@@ -94,8 +94,10 @@ func TestAlertmanagerSettingsFromEnvironment(t *testing.T) {
 		check   func(t *testing.T, o alerts.AlertmanagerOptions)
 	}{
 		"nothing set delivers nothing and is valid": {
-			env:   map[string]string{},
-			check: func(t *testing.T, o alerts.AlertmanagerOptions) { mustNot(t, o.Delivers(), "delivers without a receiver") },
+			env: map[string]string{},
+			check: func(t *testing.T, o alerts.AlertmanagerOptions) {
+				mustNot(t, o.Delivers(), "delivers without a receiver")
+			},
 		},
 		"a webhook URL with {department} is valid and delivers": {
 			env:   map[string]string{"DUBAN_ALERT_WEBHOOK_URL": "http://duban:8080/api/v1/notify/alertmanager/{department}"},
