@@ -39,7 +39,7 @@ func renderGrafana(t *testing.T, tmpl string, labels map[string]string, values m
 
 // TestGrafanaTextsPrintDisplayUnitsAndCounts renders the Grafana descriptions with the
 // values their queries return (already divided by the display scale, see
-// TestEveryPromQLExpressionWorksOnTheRealCollector): at most two decimals without
+// TestDashboardsReadTheSameWithTwoCollectors): at most two decimals without
 // trailing zeros, and {=:0} a count without decimals.
 func TestGrafanaTextsPrintDisplayUnitsAndCounts(t *testing.T) {
 	labels := func(unit string) map[string]string {
