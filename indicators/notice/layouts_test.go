@@ -73,6 +73,12 @@ func TestTextLayouts(t *testing.T) {
 				"3.1 新增城镇就业 cumulative 2800人 2025-12-31", "4.1 新增学位 cumulative 900个 2025-12-31"},
 			noWarn: true,
 		},
+		"a page run together on one line is cut before each number that goes on the numbering": {
+			text: "各乡镇人民政府,县政府各部门: 现将河清县2025年重点工作责任分解印发给你们,请认真贯彻执行。 河清县人民政府办公室 2025年3月1日 (此件公开发布) 2025年重点工作责任分解 一、李明县长牵头重点工作 1.新建公办幼儿园3所,投资1.5亿元。 责任单位:县教育局、县财政局 2.新增城市停车泊位1500个。 责任单位:县住建局 二、张华副县长牵头重点工作 1.改造农村户厕2000户。 责任单位:县农业农村局",
+			tasks: []string{"1 县教育局 ← 县财政局", "2 县住建局", "3 县农业农村局"},
+			targets: []string{"1.1 新建公办幼儿园 cumulative 3所 2025-12-31", "1.2 投资 cumulative 1.5e+08元 2025-12-31",
+				"2.1 新增城市停车泊位 cumulative 1500个 2025-12-31", "3.1 改造农村户厕 cumulative 2000户 2025-12-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},
