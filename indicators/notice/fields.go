@@ -249,13 +249,45 @@ func parenFields(s string) (fields, bool) {
 	}
 	if m := reLeadWords.FindStringSubmatch(s); m != nil {
 		l := splitUnitList(m[1])
-		if len(l) == 0 || !looksLikeUnit(l[0].name) {
-			return fields{}, false
+		if len(l) > 0 && looksLikeUnit(l[0].name) {
+			return fields{lead: l, coop: splitUnitList(m[2])}, true
 		}
-		return fields{lead: l, coop: splitUnitList(m[2])}, true
 	}
-	return fields{}, false
+	return clauseFields(s)
 }
+
+// reClauseRole is a clause of a parenthesis that gives units a role by its verb: "省发展
+// 改革委牵头", "省工业和信息化厅、省统计局配合", "省商务厅、财政厅等相关部门按职责分工负责".
+var reClauseRole = regexp.MustCompile(`^(.+?)(按职责分工|按职责|分别|共同|具体)?(牵头|配合|参与|协同|协助|负责)(?:落实|推进|实施|负责|办理)?$`)
+
+// clauseFields reads a parenthesis clause by clause, each giving its units a role: 牵头
+// leads, 配合/参与/协同 cooperate, 负责 is responsible (the first responsible unit leads
+// when none is named to). A clause whose subject is no unit ("分管副省长、协管副秘书长
+// 负责": the leaders) is set aside; so is a clause without a verb.
+func clauseFields(s string) (fields, bool) {
+	var f fields
+	for _, c := range reClauseSep.Split(s, -1) {
+		m := reClauseRole.FindStringSubmatch(strings.TrimSpace(c))
+		if m == nil {
+			continue
+		}
+		units := splitUnitList(m[1])
+		if len(units) == 0 || !looksLikeUnit(units[0].name) {
+			continue
+		}
+		switch m[3] {
+		case "牵头":
+			f.lead = append(f.lead, units...)
+		case "负责":
+			f.resp = append(f.resp, units...)
+		default:
+			f.coop = append(f.coop, units...)
+		}
+	}
+	return f, len(f.lead)+len(f.resp) > 0
+}
+
+var reClauseSep = regexp.MustCompile(`[,;]`)
 
 var reLeadWords = regexp.MustCompile(`^(.+?)(?:按职责分工|按职责|分别)?(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同|按职责分工负责|按职责负责|分工负责|共同负责|负责)(?:落实|推进|实施)?)?$`)
 
@@ -264,7 +296,7 @@ var reLeadWords = regexp.MustCompile(`^(.+?)(?:按职责分工|按职责|分别)
 func trailingParen(s string) (start int, inner string, ok bool) {
 	t := strings.TrimRight(s, "。.; ")
 	if !strings.HasSuffix(t, ")") {
-		return 0, "", false
+		return openParen(t)
 	}
 	depth := 0
 	for i := len(t) - 1; i >= 0; i-- {
@@ -290,3 +322,19 @@ func looksLikeUnit(s string) bool {
 }
 
 var reTrailNote = regexp.MustCompile(`\([^()]{1,12}\)$`)
+
+// openParen finds a parenthesis that never closes, at the end of a text cut short (a page
+// stored or copied up to a length: "…。(牵头单位:市卫健委;责任单位:"). It counts when it
+// opens with fields or a unit's role, so that a figure's note left open ("增长8%(含") is
+// no parenthesis of fields.
+func openParen(t string) (start int, inner string, ok bool) {
+	i := strings.LastIndex(t, "(")
+	if i < 0 || strings.Contains(t[i:], ")") {
+		return 0, "", false
+	}
+	inner = strings.TrimSpace(t[i+1:])
+	if ms := labels(inner); len(ms) > 0 && ms[0][0] == 0 || reClauseRole.MatchString(reClauseSep.Split(inner, 2)[0]) || strings.Contains(inner, "牵头") {
+		return i, inner, true
+	}
+	return 0, "", false
+}

@@ -79,6 +79,19 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 新建公办幼儿园 cumulative 3所 2025-12-31", "1.2 投资 cumulative 1.5e+08元 2025-12-31",
 				"2.1 新增城市停车泊位 cumulative 1500个 2025-12-31", "3.1 改造农村户厕 cumulative 2000户 2025-12-31"},
 		},
+		"a parenthesis of clauses gives each unit its role by its verb, leaders' clauses aside": {
+			text:  "河清县2025年重点工作分工\n1.新建公办幼儿园3所。(分管副县长、协管副主任负责,县教育局牵头,县财政局、县住建局配合)\n2.扩大消费。(县商务局、财政局、县发改局等相关部门按职责分工负责)",
+			tasks: []string{"1 县教育局 ← 县财政局、县住建局", "2 县商务局 ← 县财政局、县发改局"},
+		},
+		"a parenthesis of fields left open where the text was cut still names the lead": {
+			text:  "河清县2025年重点工作分工\n1.新建公办幼儿园3所。(牵头单位:县教育局;责任单位:县财政局)\n2.新增学位900个。(牵头单位:县教育局;责任单位:",
+			tasks: []string{"1 县教育局 ← 县财政局", "2 县教育局"},
+		},
+		"an unnumbered paragraph whose parenthesis of roles is left open is a task": {
+			text:    "河清县2025年重点工作分工\n一、落实主要预期目标\n(一)总体要求:稳中求进。\n主要预期目标:地区生产总值增长6%;城镇调查失业率5%左右(分管副县长负责,县发改委牵头,县统计局、县",
+			tasks:   []string{"1 县发改委"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "1.2 城镇调查失业率 level 5% 2025-12-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},
