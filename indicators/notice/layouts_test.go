@@ -92,6 +92,11 @@ func TestTextLayouts(t *testing.T) {
 			tasks:   []string{"1 县发改委"},
 			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "1.2 城镇调查失业率 level 5% 2025-12-31"},
 		},
+		"a table of indicator names and requirements names each figure by its row": {
+			text:    "河清区2025年目标任务分解表\n序号 | 任 务 名 称 | 指 标 要 求 | 牵 头 部 门 | 配 合 部 门 |\n1 | 地区生产总值 | 增长6%(市下达指标) | 区发改局 | 区统计局 |\n2 | 社会消费品零售总额 | 增长7.5% | 区商务局 | 区统计局 |",
+			tasks:   []string{"1 区发改局 ← 区统计局", "2 区商务局 ← 区统计局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 社会消费品零售总额增速 growth_rate 7.5% 2025-12-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},

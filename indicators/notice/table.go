@@ -66,7 +66,7 @@ var (
 	reColUnit   = regexp.MustCompile(`^(?:计量)?单位$`)
 	reColMetric = regexp.MustCompile(`指标`)
 	reColText   = regexp.MustCompile(`任务|工作|事项|内容|项目|举措|措施|名称|实事`)
-	reColGoal   = regexp.MustCompile(`目标|指标值|预期`)
+	reColGoal   = regexp.MustCompile(`目标|指标值|指标要求|预期`)
 	reColOther  = regexp.MustCompile(`备注|进展|进度|完成情况|推进情况|落实情况|成效|达序|说明|类别|类型|领域|分类|板块|序时|电话`)
 	reColPlan   = regexp.MustCompile(`实施计划|推进计划|进度计划|工作计划|实施步骤|推进步骤|时间安排`)
 )
@@ -98,7 +98,7 @@ func classify(cell string) colKind {
 		return colUnit
 	case strings.Contains(c, "任务"):
 		return colText // 目标任务
-	case reColMetric.MatchString(c) && !strings.Contains(c, "目标"):
+	case reColMetric.MatchString(c) && !strings.Contains(c, "目标") && !strings.Contains(c, "要求"):
 		return colMetric
 	case reColGoal.MatchString(c):
 		return colGoal
@@ -502,12 +502,33 @@ func (p *parser) rowWords(tl *tableLayout, cells []string) string {
 	}
 	var b strings.Builder
 	for i, s := range parts {
-		if i > 0 && !endsSentence(parts[i-1]) && !strings.HasSuffix(parts[i-1], ",") {
+		if i > 0 && !endsSentence(parts[i-1]) && !strings.HasSuffix(parts[i-1], ",") && !namesSubjectOf(parts[i-1], s) {
 			b.WriteString("。")
 		}
 		b.WriteString(s)
 	}
 	return b.String()
+}
+
+// namesSubjectOf tells whether a cell is an indicator's name whose figure the next cell
+// gives ("地区生产总值" | "增长5.5%(市下达指标)"): the two read as one clause, the name
+// its subject.
+func namesSubjectOf(name, next string) bool {
+	if utf8.RuneCountInString(name) > 20 || strings.ContainsAny(name, "0123456789,;:。") || !hasHan(name) {
+		return false
+	}
+	if _, ok := endsWithVerb(name); ok || startsWithVerb(name) != "" {
+		return false // 新建公办幼儿园 | 3所: a task's words, not a name
+	}
+	if startsWithQty(next) {
+		return true
+	}
+	for _, l := range linkWords {
+		if len(l) > len("为") && strings.HasPrefix(next, l) && startsWithQty(strings.TrimSpace(strings.TrimPrefix(next, l))) {
+			return true
+		}
+	}
+	return false
 }
 
 // oneText is the text of a row whose filled cells all say the same (a heading spread
