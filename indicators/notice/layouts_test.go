@@ -97,6 +97,12 @@ func TestTextLayouts(t *testing.T) {
 			tasks:   []string{"1 区发改局 ← 区统计局", "2 区商务局 ← 区统计局"},
 			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 社会消费品零售总额增速 growth_rate 7.5% 2025-12-31"},
 		},
+		"a lead column of units with their heads, rows that lost the merged category cell": {
+			text:  "河清市2025年民生实事进展\n大类 | 序号 | 工作任务 | 分管市领导 | 牵头单位及主要负责人 | 落实进展情况 |\n一、社会保障 | 1 | 新增养老床位300张。 | 李明 | 市民政局 王华 | 已完成。 |\n2 | 新建儿童之家20个。 | 李明 | 市妇联 赵丽 | 已建成12个。 |\n3 | 新增就业1万人。 | 张强 | 市人力资源社会保障局 刘洋 | 已完成80%。 |",
+			tasks: []string{"1 市民政局", "2 市妇联", "3 市人力资源社会保障局"},
+			targets: []string{"1.1 新增养老床位 cumulative 300张 2025-12-31", "2.1 新建儿童之家 cumulative 20个 2025-12-31",
+				"3.1 新增就业 cumulative 10000人 2025-12-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},

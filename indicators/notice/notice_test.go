@@ -70,6 +70,8 @@ func TestTargetWordings(t *testing.T) {
 		"two counted things joined by 和 under one verb are named by their nouns": {text: "立项建设12所市级示范学校和30个市级特色专业。", want: []string{"cumulative ge 12 所 2026-12-31", "cumulative ge 30 个 2026-12-31"}, metrics: []string{"立项建设市级示范学校", "立项建设市级特色专业"}},
 		"a verb with an adverb before the figure lends the counted noun":         {text: "大幅改善6所乡村学校办学条件。", want: []string{"cumulative ge 6 所 2026-12-31"}, metrics: []string{"大幅改善乡村学校办学条件"}},
 		"a count that names a policy to carry out is no target":                  {text: "落实好稳外贸20条措施。", want: nil},
+		"从X、Y分别提高到A、B gives one target per subject":                              {text: "将城镇、农村特困人员补助从每人每月500元、300元分别提高到每人每月550元、330元。", want: []string{"cumulative ge 550 元 2026-12-31", "cumulative ge 330 元 2026-12-31"}, metrics: []string{"城镇特困人员补助每人每月", "农村特困人员补助每人每月"}},
+		"从X提高到Y is 由X提高到Y":                                                       {text: "高龄津贴从每人每月100元提高到120元。", want: []string{"cumulative ge 120 元 2026-12-31"}},
 		"10月底前 is due Oct 31":                                                    {text: "10月底前完成12家企业深度治理。", want: []string{"cumulative ge 12 家 2026-10-31"}},
 		"年底前 is due Dec 31":                                                      {text: "吴家庄水库年底前开工。", want: []string{"milestone started 2026-12-31"}},
 		"上半年开工 is a milestone due Jun 30":                                        {text: "沁源新交口地方铁路、武乡通用机场等项目上半年开工。", want: []string{"milestone started 2026-06-30"}, metrics: []string{"沁源新交口地方铁路、武乡通用机场等项目开工"}},
