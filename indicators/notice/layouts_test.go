@@ -103,6 +103,12 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 新增养老床位 cumulative 300张 2025-12-31", "2.1 新建儿童之家 cumulative 20个 2025-12-31",
 				"3.1 新增就业 cumulative 10000人 2025-12-31"},
 		},
+		"a cell-per-line table whose task header spans a title and its words": {
+			text:  "河清区2025年重点工作任务分解表\n序号\n工作任务\n牵头单位\n配合单位\n1\n共建科学城\n推动重点实验室落地,引进研发机构等8家独立法人研发机构。\n区科技局\n区发展改革委\n2\n提升城市品质\n新建口袋公园12个,改造背街小巷30条。\n区住房城乡建委\n各街道",
+			tasks: []string{"1 区科技局 ← 区发展改革委", "2 区住房城乡建委 ← 各街道"},
+			targets: []string{"1.1 引进独立法人研发机构 cumulative 8家 2025-12-31", "2.1 新建口袋公园 cumulative 12个 2025-12-31",
+				"2.2 改造背街小巷 cumulative 30条 2025-12-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},

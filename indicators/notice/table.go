@@ -873,6 +873,14 @@ func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed in
 			continue
 		}
 		k := kinds[h]
+		if h > 0 && moreWordsOf(kinds[h-1], cells[h-1], k, t) {
+			if !endsSentence(cells[h-1]) {
+				cells[h-1] += "。" // 联动共建科学城 / 推动量子…: a title and its words under one header
+			}
+			cells[h-1] += t
+			i++
+			continue
+		}
 		if !fits(k, t) || short && !fitsWords(kinds[h:], t) {
 			h++
 			continue
@@ -892,6 +900,20 @@ func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed in
 		h++
 	}
 	return cells, i, fixed
+}
+
+// moreWordsOf tells whether line t, met where a column of units is due, goes on the
+// words cell before it: a sentence (it has a comma or full stop, or runs long) that
+// names no unit. A header cell over two columns (工作任务 over a title and its words)
+// leaves one more line of words than the header has columns.
+func moreWordsOf(prev colKind, prevCell string, k colKind, t string) bool {
+	if prevCell == "" || prev != colText && prev != colGoal || k != colLead && k != colResp && k != colCoop {
+		return false
+	}
+	if fits(k, t) {
+		return false
+	}
+	return strings.ContainsAny(t, ",。;") || utf8.RuneCountInString(t) > 20
 }
 
 // unitColumnAfter tells whether a column of units follows: the last one takes the extra
