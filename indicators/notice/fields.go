@@ -239,19 +239,14 @@ func inParens(s string) bool {
 }
 
 // parenFields reads the words of a trailing parenthesis: labelled fields
-// ("责任领导:X;牵头单位:Y;责任单位:Z", "牵头领导:X,责任单位:Y", "配合单位:X、Y") or the
-// wordings "X牵头,相关成员单位配合", "X牵头落实", "X、Y牵头".
+// ("责任领导:X;牵头单位:Y;责任单位:Z", "牵头领导:X,责任单位:Y", "配合单位:X、Y") or
+// clauses giving units a role by their verb ("X牵头,相关成员单位配合", "X牵头落实",
+// "X、Y牵头", "X等相关部门按职责分工负责").
 func parenFields(s string) (fields, bool) {
 	s = strings.TrimSpace(s)
 	if ms := labels(s); len(ms) > 0 && ms[0][0] == 0 {
 		f, _ := labelled(s, ms)
 		return f, !f.empty()
-	}
-	if m := reLeadWords.FindStringSubmatch(s); m != nil {
-		l := splitUnitList(m[1])
-		if len(l) > 0 && looksLikeUnit(l[0].name) {
-			return fields{lead: l, coop: splitUnitList(m[2])}, true
-		}
 	}
 	return clauseFields(s)
 }
@@ -289,7 +284,6 @@ func clauseFields(s string) (fields, bool) {
 
 var reClauseSep = regexp.MustCompile(`[,;]`)
 
-var reLeadWords = regexp.MustCompile(`^(.+?)(?:按职责分工|按职责|分别)?(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同|按职责分工负责|按职责负责|分工负责|共同负责|负责)(?:落实|推进|实施)?)?$`)
 
 // trailingParen finds a balanced parenthesis closing the text (before a final 。):
 // its start and its inner text. Nested parentheses stay inside: 各县(市、区)政府.
