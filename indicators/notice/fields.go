@@ -98,6 +98,9 @@ func labelled(s string, ms [][]int) (fields, string) {
 		if j := strings.Index(v, "。"); j >= 0 {
 			v = v[:j]
 		}
+		if loc := reOtherLabel.FindStringIndex(v); loc != nil {
+			v = v[:loc[0]] // 责任单位:市公安局 项目责任人:王五 实际完成情况:…: a label of its own
+		}
 		group := func(name string) bool { k := reFieldLabel.SubexpIndex(name); return m[2*k] >= 0 }
 		if group("lead") || group("resp") || group("coop") {
 			if j := strings.Index(v, ";"); j >= 0 && reStartsSentence.MatchString(v[j+1:]) {
@@ -132,6 +135,10 @@ func labelled(s string, ms [][]int) (fields, string) {
 	}
 	return f, strings.Join(more, "。")
 }
+
+// reOtherLabel is a label this reader has no field for ("项目责任人:", "实际完成情况:",
+// "联系电话:") after a space: the value before it ends there.
+var reOtherLabel = regexp.MustCompile(`\s+\p{Han}{2,8}\s*:`)
 
 // reStartsSentence is words that hold a figure before any separator: the item goes on,
 // no unit is named.

@@ -109,6 +109,11 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 引进独立法人研发机构 cumulative 8家 2025-12-31", "2.1 新建口袋公园 cumulative 12个 2025-12-31",
 				"2.2 改造背街小巷 cumulative 30条 2025-12-31"},
 		},
+		"a field's value ends at a label of any name after a space": {
+			text:    "河清市2025年民生实事进展\n1.新增公交线路8条。 牵头领导:李明 责任单位:市交通局 项目负责人:王五 实际完成情况:已开通5条。\n2.新建口袋公园10个。 牵头领导:张华 责任单位:市住建局 配合单位:市城管局 实际完成情况:已建成4个。",
+			tasks:   []string{"1 市交通局", "2 市住建局 ← 市城管局"},
+			targets: []string{"1.1 新增公交线路 cumulative 8条 2025-12-31", "2.1 新建口袋公园 cumulative 10个 2025-12-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},
