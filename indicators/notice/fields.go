@@ -291,7 +291,6 @@ func clauseFields(s string) (fields, bool) {
 
 var reClauseSep = regexp.MustCompile(`[,;]`)
 
-
 // trailingParen finds a balanced parenthesis closing the text (before a final 。):
 // its start and its inner text. Nested parentheses stay inside: 各县(市、区)政府.
 func trailingParen(s string) (start int, inner string, ok bool) {
