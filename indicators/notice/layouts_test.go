@@ -114,6 +114,16 @@ func TestTextLayouts(t *testing.T) {
 			tasks:   []string{"1 市交通局", "2 市住建局 ← 市城管局"},
 			targets: []string{"1.1 新增公交线路 cumulative 8条 2025-12-31", "2.1 新建口袋公园 cumulative 10个 2025-12-31"},
 		},
+		"a cell-per-line table with a merged category column and long lists of units": {
+			text: "河清区2025年民生实事任务分解方案\n序号\n事项分类\n事项名称\n项目内容\n牵头单位\n协同单位\n" +
+				"1\n教育提升\n新建中小学校\n新建中小学校4所。\n区教育局\n东城街道\n西城街道\n南湖镇\n北山镇\n青石乡\n区发改局\n区财政局\n区自然资源局\n区城投集团\n" +
+				"2\n学校食堂改造\n改造学校食堂20所。\n区教育局\n/\n" +
+				"3\n健康服务\n村卫生室建设\n新建村卫生室30家。\n区卫健局\n各乡镇(街道)\n" +
+				"4\n卫生院迁建\n迁建卫生院2家。\n区卫健局\n青石乡\n区发改局",
+			tasks: []string{"1 区教育局 ← 东城街道、西城街道、南湖镇、北山镇、青石乡、区发改局、区财政局、区自然资源局、区城投集团", "2 区教育局", "3 区卫健局 ← 各乡镇(街道)", "4 区卫健局 ← 青石乡、区发改局"},
+			targets: []string{"1.1 新建中小学校 cumulative 4所 2025-12-31", "2.1 改造学校食堂 cumulative 20所 2025-12-31",
+				"3.1 新建村卫生室 cumulative 30家 2025-12-31", "4.1 迁建卫生院 cumulative 2家 2025-12-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},

@@ -704,7 +704,9 @@ func (p *parser) verticalRows(j, width int) []vrow {
 			break // a heading or the page's furniture ends the table
 		}
 		cur.lines = append(cur.lines, k)
-		since++
+		if !isUnitCell(c) {
+			since++ // a cell of units may run to many lines (协同单位: eleven names)
+		}
 	}
 	if cur != nil {
 		rows = append(rows, *cur)
@@ -858,13 +860,7 @@ func placeSubItems(kinds []colKind, r vrow, texts []string, lines []int, parts [
 // were filled.
 func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed int) {
 	cells = make([]string, len(kinds))
-	filled := 0
-	for _, l := range lines {
-		if l != "" {
-			filled++
-		}
-	}
-	short := filled < len(kinds) // some cell left no line: words must look like words
+	short := cellsFilled(kinds, lines) < len(kinds) // some cell left no line: words must look like words
 	h, i := 0, 0
 	for i < len(lines) && h < len(kinds) {
 		t := lines[i]
@@ -914,6 +910,33 @@ func moreWordsOf(prev colKind, prevCell string, k colKind, t string) bool {
 		return false
 	}
 	return strings.ContainsAny(t, ",。;") || utf8.RuneCountInString(t) > 20
+}
+
+// cellsFilled is how many cells a row's lines can fill: a run of unit names fills at
+// most the table's columns of units (one lead, the rest cooperating), however many lines
+// it takes.
+func cellsFilled(kinds []colKind, lines []string) int {
+	unitCols := 0
+	for _, k := range kinds {
+		if k == colLead || k == colResp || k == colCoop {
+			unitCols++
+		}
+	}
+	n, run := 0, 0
+	for _, l := range lines {
+		switch {
+		case l == "":
+			run = 0
+		case isUnitCell(l) && unitCols > 0:
+			if run < unitCols {
+				n++
+			}
+			run++
+		default:
+			n, run = n+1, 0
+		}
+	}
+	return n
 }
 
 // unitColumnAfter tells whether a column of units follows: the last one takes the extra
