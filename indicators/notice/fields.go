@@ -313,7 +313,7 @@ func trailingParen(s string) (start int, inner string, ok bool) {
 	return 0, "", false
 }
 
-var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署|小组|专班|(?:高新|工业|产业|科技|物流|创业|软件|经济)园|园区|街道|乡镇|镇|[^城家]乡)$`)
+var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署|小组|专班|(?:高新|工业|产业|科技|物流|创业|软件|经济)园|园区|街道|乡镇|镇|[^城家]乡|[^学专全本外内妇儿牙眼骨工文]科)$`)
 
 // looksLikeUnit tells a unit's name by its ending, a note in parentheses after it aside
 // (县发改局(粮食局), 应急管理局(安委办), 高新园(邹区镇)).

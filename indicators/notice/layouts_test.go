@@ -124,6 +124,14 @@ func TestTextLayouts(t *testing.T) {
 			targets: []string{"1.1 新建中小学校 cumulative 4所 2025-12-31", "2.1 改造学校食堂 cumulative 20所 2025-12-31",
 				"3.1 新建村卫生室 cumulative 30家 2025-12-31", "4.1 迁建卫生院 cumulative 2家 2025-12-31"},
 		},
+		"a table copied one cell per line with bars and no header is read by what its cells look like": {
+			text: "1\n|\n一、主要预期目标\n|\n粮食产量稳定在50万吨以上。\n|\n种植科\n|\n王明\n|\n2025年底前\n|\n5551234\n|\n" +
+				"2\n|\n新增高标准农田2万亩。\n|\n农田建设科\n|\n李华\n|\n2025年底前\n|\n5551235\n|\n" +
+				"3\n|\n二、产业发展\n|\n新增规上农产品加工企业8家。\n|\n产业科\n市农技中心\n|\n|\n2025年10月底前\n|\n5551236\n|",
+			tasks: []string{"1 种植科", "2 农田建设科", "3 产业科 ← 市农技中心"},
+			targets: []string{"1.1 粮食产量 cumulative 500000吨 2025-12-31", "2.1 新增高标准农田 cumulative 20000亩 2025-12-31",
+				"3.1 新增规上农产品加工企业 cumulative 8家 2025-10-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},

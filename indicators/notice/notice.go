@@ -369,6 +369,7 @@ func (p *parser) prepare(doc *document.Document) {
 	}
 	if doc.Format == document.Text {
 		p.verticalTables()
+		p.barRows()
 	}
 }
 

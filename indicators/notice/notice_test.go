@@ -72,6 +72,7 @@ func TestTargetWordings(t *testing.T) {
 		"a count that names a policy to carry out is no target":                  {text: "落实好稳外贸20条措施。", want: nil},
 		"从X、Y分别提高到A、B gives one target per subject":                              {text: "将城镇、农村特困人员补助从每人每月500元、300元分别提高到每人每月550元、330元。", want: []string{"cumulative ge 550 元 2026-12-31", "cumulative ge 330 元 2026-12-31"}, metrics: []string{"城镇特困人员补助每人每月", "农村特困人员补助每人每月"}},
 		"从X提高到Y is 由X提高到Y":                                                       {text: "高龄津贴从每人每月100元提高到120元。", want: []string{"cumulative ge 120 元 2026-12-31"}},
+		"a bare 产值 is the amount of what the clause before speaks of":            {text: "发展生物医药产业,产值突破50亿元。", want: []string{"cumulative ge 5e+09 元 2026-12-31"}, metrics: []string{"生物医药产业产值"}},
 		"10月底前 is due Oct 31":                                                    {text: "10月底前完成12家企业深度治理。", want: []string{"cumulative ge 12 家 2026-10-31"}},
 		"年底前 is due Dec 31":                                                      {text: "吴家庄水库年底前开工。", want: []string{"milestone started 2026-12-31"}},
 		"上半年开工 is a milestone due Jun 30":                                        {text: "沁源新交口地方铁路、武乡通用机场等项目上半年开工。", want: []string{"milestone started 2026-06-30"}, metrics: []string{"沁源新交口地方铁路、武乡通用机场等项目开工"}},

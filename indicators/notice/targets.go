@@ -164,6 +164,7 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 	var out []indicators.Target
 	x.lastMetric = ""
 	body = labelSubject(dropNotes(body))
+	prevClause := ""
 	for _, cl := range splitClauses(body) {
 		due := def
 		if d, ok := x.due(cl); ok {
@@ -184,6 +185,10 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 			fs = x.milestone(cl, due)
 		}
 		sort.SliceStable(fs, func(i, j int) bool { return fs[i].pos < fs[j].pos })
+		for i := range fs {
+			fs[i].t.Metric = qualifyHead(fs[i].t.Metric, prevClause)
+		}
+		prevClause = cl
 		for _, f := range fs {
 			f.t.ID = fmt.Sprintf("%d.%d", num, len(out)+1)
 			if f.t.Cadence == "" && reQuarterly.MatchString(f.t.Metric) {
@@ -195,6 +200,27 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 		}
 	}
 	return out
+}
+
+// qualifyHead names whose amount a bare head noun is ("发展养生滋补预制菜产业,产值突破100
+// 亿元": 养生滋补预制菜产业产值): the thing the clause before speaks of, its verb aside,
+// when that clause has no figure of its own.
+func qualifyHead(metric, prevClause string) string {
+	bare := false
+	for _, h := range heads {
+		if metric == h || metric == h+"增速" {
+			bare = true
+		}
+	}
+	if !bare || prevClause == "" || reQty.MatchString(prevClause) || reDigits.MatchString(prevClause) {
+		return metric
+	}
+	object := strings.TrimPrefix(prevClause, startsWithVerb(prevClause))
+	object = reLeadIn.ReplaceAllString(object, "")
+	if utf8.RuneCountInString(object) < 2 || utf8.RuneCountInString(object) > 20 {
+		return metric
+	}
+	return object + metric
 }
 
 // context is the previous target's metric without its leading verb, for a clause that
