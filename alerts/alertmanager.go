@@ -220,7 +220,7 @@ func WriteAlertmanager(w io.Writer, cat *indicators.Catalog, opts AlertmanagerOp
 	}
 	doc.HeadComment = strings.TrimSpace(fmt.Sprintf(`
 Alertmanager configuration for duban (督办), generated from the catalog %s by
-  duban rules alertmanager --catalog CATALOG --out deploy/alertmanager
+  duban generate --catalog CATALOG --out deploy
 Do not edit by hand: change alerts/alertmanager.go or the flags and regenerate.
 
 Every duban alert carries department (the lead department's id) and severity;

@@ -126,7 +126,7 @@ func Alerts() []Alert {
 			Name: "IndicatorMissed", Group: conventions.RuleGroupIndicators, Severity: sev(evaluate.Missed), For: 5 * time.Minute,
 			Expr:        statusIs(string(evaluate.Missed)),
 			Summary:     "{department_name}「{name}」" + word(evaluate.Missed),
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过," + word(evaluate.Missed) + "(截止期未达到目标或逾期未报):当前值{=value}{display_unit},目标{=target}{display_unit},差距{=gap}{gap_unit}。",
+			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过," + word(evaluate.Missed) + "(截止期未达到目标或" + present.OverdueWord + "):当前值{=value}{display_unit},目标{=target}{display_unit},差距{=gap}{gap_unit}。",
 		},
 		{
 			Name: "IndicatorProjectedMiss", Group: conventions.RuleGroupIndicators, Severity: Warning, For: time.Hour,
@@ -156,7 +156,7 @@ func Alerts() []Alert {
 			Expr: `(max by (department) (` + conventions.MetricDeptMissing + `) > 0)
   * on (department) group_left (department_name)
 max by (department, department_name) (` + conventions.MetricInfo + `)`,
-			Summary:     "{department_name}有指标逾期未报送",
+			Summary:     "{department_name}有指标" + present.OverdueWord,
 			Description: "{department_name}有{=:0}项指标的数据已过报送期限仍未报送,请尽快报送。",
 		},
 		{

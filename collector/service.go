@@ -36,20 +36,14 @@ type ServiceConfig struct {
 	Eval    evaluate.Config
 	Logger  *slog.Logger
 	Now     func() time.Time
-	// Health, when set, says whether the service can accept reports and why not
-	// (e.g. a remote store spooling while its server is away: ready but "degraded").
-	// When nil, a Store implementing Readiness is asked; otherwise the service is ready.
-	Health func() (ready bool, detail string)
-}
-
-// Readiness may be implemented by a Store that knows whether it can take writes.
-type Readiness interface {
-	Ready() (ready bool, detail string)
 }
 
 func (c *ServiceConfig) defaults() error {
 	if c.Catalog == nil {
 		return fmt.Errorf("collector: catalog is required")
+	}
+	if c.Catalog.Plan.Year == 0 {
+		return fmt.Errorf("collector: catalog %q has no plan year; load catalogs with indicators.Load or catalogs.Load, which check them", c.Catalog.Plan.ID)
 	}
 	if c.Store == nil {
 		return fmt.Errorf("collector: store is required")
@@ -103,16 +97,10 @@ func (s *Service) Now() time.Time { return s.cfg.Now() }
 // EvalConfig is the evaluation configuration the service evaluates with.
 func (s *Service) EvalConfig() evaluate.Config { return s.cfg.Eval }
 
-// Ready says whether the service can accept reports, with a short detail
-// ("ok", or why not / "degraded: …" while a remote store spools).
-func (s *Service) Ready() (bool, string) {
-	if s.cfg.Health != nil {
-		return s.cfg.Health()
-	}
-	if r, ok := s.cfg.Store.(Readiness); ok {
-		return r.Ready()
-	}
-	return true, "ok"
+// Ready says whether the service can accept reports, with a short detail: the store's
+// (Store.Ready).
+func (s *Service) Ready(ctx context.Context) (bool, string) {
+	return s.cfg.Store.Ready(ctx)
 }
 
 // Reload rebuilds the snapshot from the store (at start, and on an interval for

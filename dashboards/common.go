@@ -2,8 +2,8 @@
 // indicator dashboards (grafana-foundation-sdk), the Grafana provisioning files
 // (datasources, dashboard provider, alert rules, contact points, notification policy) and
 // the Prometheus configuration the docker-compose stack runs. Everything is driven by the
-// catalog and by conventions; the committed output is reproduced by `go generate
-// ./dashboards/...` or `duban dashboards generate`, and a test fails when it drifts.
+// catalog and by conventions. The files land under deploy/ (package deploy), made by
+// `duban generate` (go generate ./deploy); a test there fails when they drift.
 package dashboards
 
 import (

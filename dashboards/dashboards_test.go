@@ -1,13 +1,8 @@
 package dashboards_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -21,21 +16,17 @@ import (
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/dashboards"
 	"github.com/duban-gov/duban/indicators"
-	"github.com/duban-gov/duban/internal/testenv"
+	"github.com/duban-gov/duban/indicators/catalogs"
 )
-
-var update = flag.Bool("update", false, "rewrite the committed generated files from the generator")
 
 func init() {
 	plugins.RegisterDefaultPlugins()
 	cog.NewRuntime().RegisterDataqueryVariant(dashboards.InfluxQLVariantConfig())
 }
 
-func dir() string { return filepath.Join(testenv.RepoRoot(), "dashboards") }
-
 func catalog(t *testing.T) *indicators.Catalog {
 	t.Helper()
-	cat, err := indicators.Load(dashboards.CatalogPath(testenv.RepoRoot()))
+	cat, err := catalogs.Load(catalogs.Default)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,42 +40,6 @@ func generate(t *testing.T) map[string][]byte {
 		t.Fatal(err)
 	}
 	return files
-}
-
-// TestCommittedOutputMatchesGenerator is the drift test: regenerate with
-// `go test ./dashboards -run TestCommittedOutputMatchesGenerator -update` or `go generate ./dashboards/...`.
-func TestCommittedOutputMatchesGenerator(t *testing.T) {
-	files := generate(t)
-	if *update {
-		if err := dashboards.Write(dir(), files); err != nil {
-			t.Fatal(err)
-		}
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		got, err := os.ReadFile(filepath.Join(dir(), filepath.FromSlash(n)))
-		if err != nil {
-			t.Errorf("%s: %v (run go generate ./dashboards/...)", n, err)
-			continue
-		}
-		if !bytes.Equal(got, files[n]) {
-			t.Errorf("%s differs from the generator; run go generate ./dashboards/... and commit", n)
-		}
-	}
-	// No stale dashboards left behind.
-	entries, err := os.ReadDir(filepath.Join(dir(), dashboards.DirDashboards))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if _, ok := files[dashboards.DirDashboards+"/"+e.Name()]; !ok {
-			t.Errorf("%s/%s is not generated any more; delete it", dashboards.DirDashboards, e.Name())
-		}
-	}
 }
 
 func TestEveryDashboardPassesStrictUnmarshalAndValidate(t *testing.T) {

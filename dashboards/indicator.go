@@ -13,6 +13,8 @@ import (
 
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 // Legends of the indicator trend.
@@ -66,7 +68,7 @@ func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 		ColorMode(common.BigValueColorModeBackground).
 		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdFixed).FixedColor("text")))
 	b.WithPanel(valueStat(ids, "最近报送", sel(conventions.MetricLastReport, ind)+" * 1000").
-		Unit("dateTimeAsIso").NoValue("未报送"))
+		Unit("dateTimeAsIso").NoValue(present.Report(evaluate.Missing).Word))
 
 	b.WithRow(dashboard.NewRowBuilder("走势").Id(ids.id()))
 	b.WithPanel(valueTrend(ids, ind).Height(10).Span(24))

@@ -36,7 +36,7 @@ func TestRevisionsInfluxQLListsEveryRevisionFromTheRealStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, hash := testenv.Token(t)
-	duban := testenv.StartDubanServe(t, func(addr, dir string) string {
+	duban := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
 		return fmt.Sprintf(`listen: %s
 catalog: %s
 store:
@@ -48,7 +48,7 @@ auth:
     - {department: %s, sha256: %s}
 log: {format: text, level: warn}
 `, addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "spool"), influx.URL, influx.Org, influx.Bucket, lagging.Task.Lead, hash)
-	}, testenv.Files{"catalog.yaml": catYAML.String()})
+	}, Files: testenv.Files{"catalog.yaml": catYAML.String()}})
 
 	period := fmt.Sprintf("%d-%02d", now.Year(), int(now.Month())-1)
 	id := lagging.Target.ID

@@ -14,6 +14,8 @@ import (
 
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
 )
 
 // Overview is the leaders' first page: how many targets are in each state, every target
@@ -82,7 +84,7 @@ func statusStats(ids *panelIDs, matchers ...string) []cog.Builder[dashboard.Pane
 		ms := append([]string{eq(conventions.LabelStatus, s.Status)}, matchers...)
 		out = append(out, countStat(ids, s.Text, s.Color, "sum("+sel(conventions.MetricStatus, ms...)+")"))
 	}
-	out = append(out, countStat(ids, "逾期未报", "blue", "count("+sel(conventions.MetricNextReportDue, matchers...)+" <= time()) or vector(0)"))
+	out = append(out, countStat(ids, present.OverdueWord, present.Report(evaluate.Missing).Color, "count("+sel(conventions.MetricNextReportDue, matchers...)+" <= time()) or vector(0)"))
 	return out
 }
 

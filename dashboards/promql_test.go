@@ -57,10 +57,10 @@ func TestEveryPromQLExpressionWorksOnTheRealCollector(t *testing.T) {
 		tokens[d] = tok
 		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", d, hash))
 	}
-	duban := testenv.StartDubanServe(t, func(addr, dir string) string {
+	duban := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
 		return fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nauth:\n  tokens:\n%s\nlog: {format: text, level: warn}\n",
 			addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "data"), strings.Join(lines, "\n"))
-	}, testenv.Files{"catalog.yaml": catYAML.String()})
+	}, Files: testenv.Files{"catalog.yaml": catYAML.String()}})
 
 	// 2. Reports: a tenth of the target for the lagging one (last complete month) and for
 	// the missed one (its due month).

@@ -8,8 +8,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/present"
 )
 
 // TemplateConfig says whose template to write and for which period.

@@ -17,9 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/api"
 	"github.com/duban-gov/duban/collector/auth"
-	"github.com/duban-gov/duban/collector/board"
+	"github.com/duban-gov/duban/collector/http/api"
+	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
@@ -88,6 +88,10 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	log := newLogger(cfg.Log, s.err)
 	cat, err := catalogs.Load(cfg.Catalog)
 	if err != nil {
+		var ie *indicators.InvalidError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("refusing to serve: %w", err)
+		}
 		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG or catalog: in the config)", err)
 	}
 	authn, err := auth.New(auth.Config{Tokens: cfg.Auth.Tokens})
@@ -127,7 +131,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		CORSOrigins: cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
 	}
 
-	// Everything beyond the reports API: /metrics, the supervision routes and the board.
+	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, svc, log) // replicas sharing InfluxDB reread its latest values
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
 		return err
@@ -135,8 +139,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	if bs, ok := store.(*boltstore.Store); ok {
 		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
-	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
-	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, Logger: log}); err != nil {
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Logger: log}); err != nil {
 		return err
 	}
 

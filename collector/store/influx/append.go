@@ -217,43 +217,34 @@ func (s *Store) noteFailure(msg string, err error) {
 	s.log.Warn(msg, "err", err)
 }
 
-// number resolves idempotency keys and assigns revisions to the elements of a round, in
-// order, from what this replica knows (complete for the leases it holds). It returns
-// one receipt per element and the points to store (replays excluded). Callers hold
-// s.wmu.
+// number numbers the elements of a round by the Store contract's rules
+// (collector.Number) from what this replica knows (complete for the leases it holds),
+// asking InfluxDB first about keys the replica has not loaded yet. It returns one
+// receipt per element and the points to store (replays excluded). Callers hold s.wmu.
 func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.Receipt, []point, bool, error) {
-	receipts := make([]indicators.Receipt, len(batch))
-	replay := make([]bool, len(batch))
-	content := make([]uint64, len(batch)) // of the original, for replays
-	dupOf := make([]int, len(batch))      // an earlier element of this round with the same key, or -1
-	first := map[string]int{}
 	var ask []int
 	s.mu.Lock()
-	complete := s.keysComplete
-	for i, r := range batch {
-		dupOf[i] = -1
-		if r.IdempotencyKey == "" {
-			continue
-		}
-		k := skey(r)
-		if j, ok := first[k]; ok {
-			dupOf[i], replay[i] = j, true
-			continue
-		}
-		first[k] = i
-		if e, ok := s.keys[k]; ok {
-			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
-		} else if e, ok := s.spoolKeys[k]; ok {
-			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
-		} else if !complete {
-			ask = append(ask, i)
+	if !s.keysComplete {
+		for i, r := range batch {
+			if r.IdempotencyKey == "" {
+				continue
+			}
+			k := skey(r)
+			if _, ok := s.keys[k]; ok {
+				continue
+			}
+			if _, ok := s.spoolKeys[k]; !ok {
+				ask = append(ask, i)
+			}
 		}
 	}
 	s.mu.Unlock()
+	var found map[string]point
 	if direct && len(ask) > 0 {
 		// The key index is still loading: ask InfluxDB about the keys it lacks.
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
-		found, err := s.queryKeys(ctx, pick(batch, ask))
+		var err error
+		found, err = s.queryKeys(ctx, pick(batch, ask))
 		cancel()
 		if err != nil {
 			if !retryable(err) {
@@ -262,62 +253,59 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 			s.noteFailure("InfluxDB idempotency lookup failed; spooling the batch", err)
 			direct = false
 		}
-		for _, i := range ask {
-			if p, ok := found[skey(batch[i])]; ok {
-				replay[i], receipts[i], content[i] = true, receiptOf(p.Rev), contentOf(p.Rev)
-			}
-		}
 	}
 
-	// Numbering: 1 + the highest revision this replica knows.
-	pts := make([]point, 0, len(batch))
 	s.mu.Lock()
-	next := map[pkey]int{}
+	defer s.mu.Unlock()
+	receipts, err := collector.Number(batch, prior{s, found})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	pts := make([]point, 0, len(batch))
 	for i := range batch {
-		if replay[i] {
+		if receipts[i].Replayed {
 			continue
 		}
-		k := keyOf(batch[i])
-		n, ok := next[k]
-		if !ok {
-			n = s.known[k]
+		if n := receipts[i].Revision; n > maxRevision {
+			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", batch[i].Indicator, batch[i].Period, maxRevision)
 		}
-		n++
-		if batch[i].MustBeFirst && n > 1 {
-			s.mu.Unlock()
-			return nil, nil, false, &collector.NotFirstError{Index: i, Indicator: k.indicator, Period: k.period, Revision: n}
-		}
-		if n > maxRevision {
-			s.mu.Unlock()
-			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", k.indicator, k.period, maxRevision)
-		}
-		next[k] = n
 		p := point{Rev: clone(batch[i]), ID: newID(), Collector: s.cfg.CollectorID}
-		p.Rev.Revision = n
+		p.Rev.Revision = receipts[i].Revision
 		normalizeText(&p.Rev)
 		if s.cfg.Lookup != nil {
 			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Indicator)
 		}
 		pts = append(pts, p)
-		receipts[i] = receiptOf(p.Rev)
-	}
-	s.mu.Unlock()
-	for i, j := range dupOf {
-		if j >= 0 {
-			receipts[i], content[i] = receipts[j], contentOf(batch[j])
-		}
-	}
-	for i := range batch {
-		if replay[i] && content[i] != contentOf(batch[i]) {
-			return nil, nil, false, &collector.IdempotencyConflict{Index: i, Key: batch[i].IdempotencyKey, Original: receipts[i]}
-		}
-	}
-	for i := range receipts {
-		if replay[i] {
-			receipts[i].Replayed = true
-		}
 	}
 	return receipts, pts, direct, nil
+}
+
+// prior answers collector.Number from what the replica knows: the key index, the keys
+// of spooled batches and those just found in InfluxDB, the known revisions. Callers
+// hold s.mu.
+type prior struct {
+	s     *Store
+	found map[string]point
+}
+
+func (p prior) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, error) {
+	k := skey(r)
+	e, ok := p.s.keys[k]
+	if !ok {
+		e, ok = p.s.spoolKeys[k]
+	}
+	if !ok {
+		f, in := p.found[k]
+		if !in {
+			return indicators.Receipt{}, false, false, nil
+		}
+		e = keyEntryOf(f)
+	}
+	return e.Receipt, e.Content == contentOf(r), true, nil
+}
+
+func (p prior) LastRevision(indicator, period string) (int, error) {
+	return p.s.known[pkey{indicator, period}], nil
 }
 
 func pick(batch []indicators.Revision, idx []int) []indicators.Revision {

@@ -1,0 +1,395 @@
+package deploy_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/duban-gov/duban/alerts"
+	"github.com/duban-gov/duban/config"
+	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/dashboards"
+	"github.com/duban-gov/duban/deploy"
+	"github.com/duban-gov/duban/indicators/catalogs"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+// Docker cannot run here; these tests keep docker-compose.yml and the Dockerfile honest.
+
+type composeFile struct {
+	Services map[string]composeService `yaml:"services"`
+	Volumes  map[string]any            `yaml:"volumes"`
+}
+
+type composeService struct {
+	Image       string            `yaml:"image"`
+	Build       any               `yaml:"build"`
+	Command     any               `yaml:"command"`
+	Environment map[string]string `yaml:"environment"`
+	Volumes     []string          `yaml:"volumes"`
+	Ports       []string          `yaml:"ports"`
+	Healthcheck *struct {
+		Test []string `yaml:"test"`
+	} `yaml:"healthcheck"`
+	DependsOn map[string]struct {
+		Condition string `yaml:"condition"`
+	} `yaml:"depends_on"`
+}
+
+func loadCompose(t *testing.T) composeFile {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c composeFile
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	if len(c.Services) == 0 {
+		t.Fatal("no services")
+	}
+	return c
+}
+
+// mount is one entry of a service's volumes.
+type mount struct{ source, target string }
+
+func mounts(s composeService) []mount {
+	var out []mount
+	for _, v := range s.Volumes {
+		parts := strings.Split(v, ":")
+		out = append(out, mount{source: parts[0], target: parts[1]})
+	}
+	return out
+}
+
+func isBind(source string) bool {
+	return strings.HasPrefix(source, ".") || strings.HasPrefix(source, "/")
+}
+
+func TestComposeMountsExistInTheRepository(t *testing.T) {
+	c := loadCompose(t)
+	root := testenv.RepoRoot()
+	for name, s := range c.Services {
+		for _, m := range mounts(s) {
+			if !isBind(m.source) {
+				if _, ok := c.Volumes[m.source]; !ok {
+					t.Errorf("%s: named volume %q is not declared under volumes", name, m.source)
+				}
+				continue
+			}
+			if strings.HasPrefix(m.source, "/") {
+				t.Errorf("%s: %s is an absolute host path; mount from the repository", name, m.source)
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(m.source))); err != nil {
+				t.Errorf("%s mounts %s, which does not exist in the repository: %v", name, m.source, err)
+			}
+		}
+	}
+}
+
+func TestComposePublishedPortsDoNotClash(t *testing.T) {
+	c := loadCompose(t)
+	seen := map[string]string{}
+	for name, s := range c.Services {
+		for _, p := range s.Ports {
+			parts := strings.Split(p, ":")
+			if len(parts) < 2 {
+				t.Errorf("%s: port %q publishes a random host port; give it a fixed one", name, p)
+				continue
+			}
+			host := parts[len(parts)-2]
+			if other, ok := seen[host]; ok {
+				t.Errorf("host port %s published by both %s and %s", host, other, name)
+			}
+			seen[host] = name
+		}
+	}
+}
+
+// containerPort is the container side of the service's first published port.
+func containerPort(s composeService) string {
+	if len(s.Ports) == 0 {
+		return ""
+	}
+	parts := strings.Split(s.Ports[0], ":")
+	return parts[len(parts)-1]
+}
+
+func TestComposeServicesMatchPrometheusTargetsAndDatasources(t *testing.T) {
+	c := loadCompose(t)
+	files := generate(t)
+	check := func(what, hostport string) {
+		t.Helper()
+		host, port, ok := strings.Cut(hostport, ":")
+		if !ok {
+			t.Errorf("%s: %q has no port", what, hostport)
+			return
+		}
+		if host == "localhost" || host == "127.0.0.1" {
+			return
+		}
+		s, ok := c.Services[host]
+		if !ok {
+			t.Errorf("%s points at %s, which is not a compose service", what, host)
+			return
+		}
+		if got := containerPort(s); got != port {
+			t.Errorf("%s uses port %s but service %s listens on %s", what, port, host, got)
+		}
+	}
+
+	var prom dashboards.PrometheusFile
+	if err := yaml.Unmarshal(files[dashboards.FilePrometheusConfig], &prom); err != nil {
+		t.Fatal(err)
+	}
+	jobs := map[string]bool{}
+	for _, sc := range prom.ScrapeConfigs {
+		jobs[sc.JobName] = true
+		for _, st := range sc.StaticConfigs {
+			for _, target := range st.Targets {
+				check("prometheus scrape job "+sc.JobName, target)
+			}
+		}
+	}
+	if !jobs[conventions.JobName] {
+		t.Errorf("prometheus does not scrape job %q, which the collector alerts watch", conventions.JobName)
+	}
+	am := prom.Alerting["alertmanagers"].([]any)[0].(map[string]any)["static_configs"].([]any)[0].(map[string]any)["targets"].([]any)
+	for _, target := range am {
+		check("prometheus alertmanager", target.(string))
+	}
+
+	var ds dashboards.DatasourceFile
+	if err := yaml.Unmarshal(files[dashboards.FileDatasources], &ds); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds.Datasources {
+		u, err := url.Parse(d.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("datasource "+d.Name, u.Host)
+	}
+
+	u, err := url.Parse(c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_INFLUXDB_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("duban's InfluxDB store", u.Host)
+}
+
+func TestComposeWiresTheStack(t *testing.T) {
+	c := loadCompose(t)
+	for _, name := range []string{dashboards.ServiceDuban, dashboards.ServiceInfluxDB, dashboards.ServicePrometheus, dashboards.ServiceAlertmanager, dashboards.ServiceGrafana} {
+		s, ok := c.Services[name]
+		if !ok {
+			t.Errorf("service %s missing", name)
+			continue
+		}
+		if s.Healthcheck == nil || len(s.Healthcheck.Test) == 0 {
+			t.Errorf("service %s has no health check", name)
+		}
+	}
+	mountedAt := func(service, target string) string {
+		for _, m := range mounts(c.Services[service]) {
+			if m.target == target {
+				return m.source
+			}
+		}
+		return ""
+	}
+	cases := map[string]struct{ got, want string }{
+		"grafana reads the generated provisioning":          {mountedAt(dashboards.ServiceGrafana, "/etc/grafana/provisioning"), "./deploy/grafana/provisioning"},
+		"grafana's dashboard provider finds the dashboards": {mountedAt(dashboards.ServiceGrafana, dashboards.GrafanaDashboardsPath), "./deploy/" + dashboards.DirDashboards},
+		"prometheus runs the generated configuration":       {mountedAt(dashboards.ServicePrometheus, dashboards.PrometheusConfigDir+"/prometheus.yml"), "./deploy/" + dashboards.FilePrometheusConfig},
+		"prometheus loads the rule file beside it":          {mountedAt(dashboards.ServicePrometheus, dashboards.PrometheusConfigDir+"/"+alerts.FileName), "./deploy/" + deploy.FileRules},
+		"alertmanager runs the generated configuration":     {mountedAt(dashboards.ServiceAlertmanager, "/etc/alertmanager/alertmanager.yml"), "./deploy/" + deploy.FileAlertmanager},
+		"duban stores in InfluxDB":                          {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_KIND"], "influxdb"},
+		"duban writes to the bucket grafana reads":          {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_INFLUXDB_BUCKET"], dashboards.InfluxBucket},
+		"influxdb creates that bucket":                      {c.Services[dashboards.ServiceInfluxDB].Environment["DOCKER_INFLUXDB_INIT_BUCKET"], dashboards.InfluxBucket},
+		"influxdb creates the org grafana reads":            {c.Services[dashboards.ServiceInfluxDB].Environment["DOCKER_INFLUXDB_INIT_ORG"], dashboards.InfluxOrg},
+		"duban uses that org":                               {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_INFLUXDB_ORG"], dashboards.InfluxOrg},
+		"influxdb maps the bucket for InfluxQL at setup":    {mountedAt(dashboards.ServiceInfluxDB, "/docker-entrypoint-initdb.d"), "./deploy/influxdb/init"},
+	}
+	script, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "deploy/influxdb/init/dbrp.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"influx v1 dbrp create", `--db "$db"`, "DOCKER_INFLUXDB_INIT_BUCKET"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("deploy/influxdb/init/dbrp.sh lacks %s: InfluxQL on /query would find no database", want)
+		}
+	}
+	for name, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %q, want %q", name, tc.got, tc.want)
+		}
+	}
+	cmd := fmt.Sprint(c.Services[dashboards.ServicePrometheus].Command)
+	if !strings.Contains(cmd, "--storage.tsdb.retention.time=5y") {
+		t.Errorf("prometheus keeps less than the plan's years: %s", cmd)
+	}
+	if !strings.HasPrefix(c.Services[dashboards.ServiceInfluxDB].Image, "influxdb:2.7") {
+		t.Errorf("influxdb image %s, want influxdb:2.7", c.Services[dashboards.ServiceInfluxDB].Image)
+	}
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Z0-9_]+)`)
+
+// TestComposeSecretsComeFromTheEnvironment: passwords and tokens are ${VAR} references
+// documented in .env.example, never literals.
+func TestComposeSecretsComeFromTheEnvironment(t *testing.T) {
+	c := loadCompose(t)
+	example := map[string]bool{}
+	f, err := os.Open(filepath.Join(testenv.RepoRoot(), ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if k, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			example[k] = true
+		}
+	}
+	for name, s := range c.Services {
+		for k, v := range s.Environment {
+			secret := strings.Contains(k, "PASSWORD") || strings.Contains(k, "TOKEN") || strings.Contains(k, "SECRET")
+			refs := envRef.FindAllStringSubmatch(v, -1)
+			if secret && len(refs) == 0 {
+				t.Errorf("%s: %s is a literal secret; read it from .env", name, k)
+			}
+			for _, r := range refs {
+				if !example[r[1]] {
+					t.Errorf("%s: %s reads ${%s}, which .env.example does not document", name, k, r[1])
+				}
+			}
+		}
+	}
+}
+
+func TestDockerfileBuildsAStaticNonRootImage(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	for _, want := range []string{"CGO_ENABLED=0", "go build", "AS build", "COPY --from=build", "HEALTHCHECK"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	var user string
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		switch strings.ToUpper(fields[0]) {
+		case "USER":
+			user = fields[1]
+		case "COPY":
+			if strings.HasPrefix(fields[1], "--from") || fields[1] == "." {
+				continue
+			}
+			for _, src := range fields[1 : len(fields)-1] {
+				if _, err := os.Stat(filepath.Join(testenv.RepoRoot(), filepath.FromSlash(src))); err != nil {
+					t.Errorf("Dockerfile copies %s, which does not exist: %v", src, err)
+				}
+			}
+		}
+	}
+	if user == "" || user == "root" || strings.HasPrefix(user, "0") {
+		t.Errorf("the image runs as %q; want a non-root user", user)
+	}
+	if !strings.Contains(text, "./cmd/duban") {
+		t.Errorf("the image does not build ./cmd/duban, the binary that carries the catalogs")
+	}
+}
+
+// TestComposeConfiguresDubanForInfluxDB loads duban's real configuration the way the
+// container does: the mounted config file, then the service's environment.
+func TestComposeConfiguresDubanForInfluxDB(t *testing.T) {
+	c := loadCompose(t)
+	s := c.Services[dashboards.ServiceDuban]
+	var file string
+	for _, m := range mounts(s) {
+		if m.target == "/etc/duban/duban.yaml" {
+			file = filepath.Join(testenv.RepoRoot(), filepath.FromSlash(m.source))
+		}
+	}
+	if file == "" || !strings.Contains(fmt.Sprint(s.Command), "/etc/duban/duban.yaml") {
+		t.Fatalf("duban does not run with the mounted configuration: command %v", s.Command)
+	}
+	for k, v := range s.Environment {
+		t.Setenv(k, regexp.MustCompile(`\$\{[^}]*\}`).ReplaceAllString(v, "from-env"))
+	}
+	cfg, err := config.Load(config.Options{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct{ got, want string }{
+		"the store is InfluxDB":        {cfg.Store.Kind, "influxdb"},
+		"it listens for Prometheus":    {cfg.Listen, fmt.Sprintf("0.0.0.0:%d", dashboards.PortDuban)},
+		"on the influxdb service":      {cfg.Store.InfluxDB.URL, fmt.Sprintf("http://%s:%d", dashboards.ServiceInfluxDB, dashboards.PortInfluxDB)},
+		"in the bucket Grafana reads":  {cfg.Store.InfluxDB.Bucket, dashboards.InfluxBucket},
+		"of the org Grafana reads":     {cfg.Store.InfluxDB.Org, dashboards.InfluxOrg},
+		"with the token from .env":     {cfg.Store.InfluxDB.Token, "from-env"},
+		"spooling in the named volume": {cfg.Store.Path, "/var/lib/duban"},
+		"on the embedded catalog":      {cfg.Catalog, catalogs.Default},
+	}
+	for name, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %q, want %q", name, tc.got, tc.want)
+		}
+	}
+	// deploy/ is generated from catalogs.Default, the catalog the binary carries and the
+	// compose collector serves: the file it is compiled from must be the one on disk.
+	spec := catalogs.Shipped[0]
+	if catalogs.EmbeddedPrefix+spec.Name() != catalogs.Default {
+		t.Fatalf("the first shipped catalog %s is not the default %s", spec.Name(), catalogs.Default)
+	}
+	embedded, err := catalogs.Embedded(spec.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), spec.Output))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(embedded, onDisk) {
+		t.Errorf("the collector serves %s, which differs from %s", catalogs.Default, spec.Output)
+	}
+}
+
+// TestPrometheusConfigPassesPromtool checks the committed Prometheus configuration with
+// the real promtool, where it lies: it loads the rule file beside it.
+func TestPrometheusConfigPassesPromtool(t *testing.T) {
+	promtool := testenv.NeedBinary(t, "promtool")
+	cmd := exec.Command(promtool, "check", "config", "prometheus.yml")
+	cmd.Dir = filepath.Join(dir(), "prometheus")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "1 rule files found") {
+		t.Errorf("prometheus.yml does not load %s:\n%s", alerts.FileName, out)
+	}
+}
