@@ -203,6 +203,12 @@ max by (department, department_name) (` + conventions.MetricInfo + `)`,
 			Summary:     "督办采集服务的存储发现损坏记录",
 			Description: "采集服务(实例 {instance})的内置存储发现{=:0}条损坏的记录,存储已停止写入。请用 duban store check 检查并从备份恢复。",
 		},
+		{
+			Name: "DubanConfigReloadFailed", Group: conventions.RuleGroupCollector, Severity: Warning, For: 5 * time.Minute,
+			Expr:        conventions.MetricConfigReloadSuccess + ` == 0`,
+			Summary:     "督办采集服务配置重新加载失败",
+			Description: "督办采集服务(实例 {instance})重新加载配置失败,仍在使用原配置:新增、更换或吊销的令牌及限额等修改均未生效。请按服务日志中的原因修正配置文件,再重新加载(systemctl reload duban)。",
+		},
 	}
 }
 

@@ -179,6 +179,10 @@ func TestAlertsRouteToTheirDepartmentAtMonthlyPace(t *testing.T) {
 			labels: []string{"alertname=DubanCollectorDown", "severity=critical"},
 			want:   map[string]timing{"duban-ops": {repeat: "1d"}},
 		},
+		"a refused configuration reload reaches the operators": {
+			labels: []string{"alertname=DubanConfigReloadFailed", "job=duban", "instance=duban:8080", "severity=warning"},
+			want:   map[string]timing{"duban-ops": {repeat: "1d"}},
+		},
 		"a spool backlog reaches the operators": {
 			labels: []string{"alertname=DubanSpoolBacklog", "job=duban", "instance=a:8080", "severity=warning"},
 			want:   map[string]timing{"duban-ops": {repeat: "1d"}},
