@@ -24,8 +24,12 @@ const EnvPrefix = "DUBAN"
 
 // Config is the whole configuration of `duban serve`.
 type Config struct {
-	Listen   string          `mapstructure:"listen"`
-	Catalog  string          `mapstructure:"catalog"` // a file, or embedded:NAME for a shipped catalog (catalogs.Load)
+	Listen  string `mapstructure:"listen"`
+	Catalog string `mapstructure:"catalog"` // a file, or embedded:NAME for a shipped catalog (catalogs.Load); the one-plan shorthand of plans
+	// Plans lists the catalogs served together (files or embedded:NAME), the first being
+	// the default plan (the un-prefixed API routes); empty means [catalog]. See PlanRefs.
+	Plans    []string        `mapstructure:"plans"`
+	Testing  Testing         `mapstructure:"testing"`
 	Store    Store           `mapstructure:"store"`
 	Auth     Auth            `mapstructure:"auth"`
 	TLS      TLS             `mapstructure:"tls"`
@@ -35,6 +39,35 @@ type Config struct {
 	Log      Log             `mapstructure:"log"`
 	Evaluate evaluate.Config `mapstructure:"evaluate"`
 	Board    Board           `mapstructure:"board"`
+}
+
+// Testing holds settings for tests only: never set them in production.
+type Testing struct {
+	// Now, when set (RFC 3339), starts the server's clock at that instant; it then
+	// advances with real time. Tests set it so that what is due, late or current does
+	// not depend on the day they run. Test-only: a server with it set logs a warning.
+	Now string `mapstructure:"now"`
+}
+
+// Clock returns the server's clock: time.Now, or the clock Testing.Now starts.
+func (t Testing) Clock() (func() time.Time, error) {
+	if t.Now == "" {
+		return time.Now, nil
+	}
+	at, err := time.Parse(time.RFC3339, t.Now)
+	if err != nil {
+		return nil, fmt.Errorf("testing.now %q: give an RFC 3339 instant such as 2026-03-15T10:00:00+08:00", t.Now)
+	}
+	start := time.Now()
+	return func() time.Time { return at.Add(time.Since(start)) }, nil
+}
+
+// PlanRefs are the catalogs to serve, in order: plans, or the one catalog.
+func (c Config) PlanRefs() []string {
+	if len(c.Plans) > 0 {
+		return c.Plans
+	}
+	return []string{c.Catalog}
 }
 
 // Board configures the status board at "/". Who may read it is auth.read's business.
@@ -140,6 +173,7 @@ func Defaults() Config {
 		CORS:   CORS{AllowedOrigins: []string{}},
 		Log:    Log{Format: "text", Level: "info"},
 		Board:  Board{TokenSHA256: []string{}},
+		Plans:  []string{},
 	}
 }
 
@@ -216,8 +250,24 @@ func (c Config) Validate() error {
 	if c.Listen == "" {
 		errs = append(errs, errors.New("listen: give host:port, e.g. 127.0.0.1:8080"))
 	}
-	if c.Catalog == "" {
+	if c.Catalog == "" && len(c.Plans) == 0 {
 		errs = append(errs, errors.New("catalog: give a catalog file (YAML or JSON) or "+catalogs.Default+" for the shipped one"))
+	}
+	if len(c.Plans) > 0 && c.Catalog != "" && c.Catalog != catalogs.Default && c.Catalog != c.Plans[0] {
+		errs = append(errs, fmt.Errorf("catalog %q and plans are both set: catalog is the one-plan shorthand; list every catalog under plans: (the first is the default plan)", c.Catalog))
+	}
+	seen := map[string]bool{}
+	for i, ref := range c.Plans {
+		switch {
+		case strings.TrimSpace(ref) == "":
+			errs = append(errs, fmt.Errorf("plans[%d]: empty; give a catalog file or embedded:NAME", i))
+		case seen[ref]:
+			errs = append(errs, fmt.Errorf("plans[%d]: %s is listed twice", i, ref))
+		}
+		seen[ref] = true
+	}
+	if _, err := c.Testing.Clock(); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.Store.Kind {
 	case "embedded", "influxdb":

@@ -57,6 +57,7 @@ restore".`,
 	def := config.Defaults()
 	f.String("listen", def.Listen, "address to listen on (host:port)")
 	f.String("catalog", def.Catalog, "catalog file (YAML or JSON) to collect against, or embedded:NAME for one shipped inside the binary")
+	f.StringSlice("plans", def.Plans, "catalogs to serve together, the first the default plan (instead of --catalog)")
 	f.String("store-kind", def.Store.Kind, "store backend: embedded or influxdb")
 	f.String("store-path", def.Store.Path, "data directory")
 	f.String("log-format", def.Log.Format, "log format: text or json")
@@ -90,15 +91,23 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	cat, err := catalogs.Load(cfg.Catalog)
+	plans, err := catalogs.LoadSet(cfg.PlanRefs())
 	if err != nil {
 		var ie *indicators.InvalidError
 		if errors.As(err, &ie) {
 			return fmt.Errorf("refusing to serve: %w", err)
 		}
-		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG or catalog: in the config)", err)
+		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG, catalog: or plans: in the config)", err)
 	}
-	authn, err := newAuthenticator(cfg.Auth.Tokens, cat, log.Logger)
+	cat := plans.Default()
+	now, err := cfg.Testing.Clock()
+	if err != nil {
+		return err
+	}
+	if cfg.Testing.Now != "" {
+		log.Warn("testing.now is set: the server's clock is not the real time; a setting for tests only", "now", cfg.Testing.Now)
+	}
+	authn, err := newAuthenticator(cfg.Auth.Tokens, plans, log.Logger)
 	if err != nil {
 		return err
 	}
@@ -112,7 +121,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, Logger: log.Logger})
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, Logger: log.Logger, Now: now})
 	if err != nil {
 		return err
 	}
@@ -146,7 +155,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	registerReloads(rl, reloadParts{cat: cat, auth: live, api: handler, svc: svc, log: log})
+	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svc: svc, log: log})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,

@@ -29,6 +29,7 @@ import (
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
+	"github.com/duban-gov/duban/internal/testplans"
 )
 
 // server is a running `duban serve` (testenv.Serve) with the tokens of its
@@ -347,5 +348,28 @@ func TestServeRefusesACatalogValidateRejects(t *testing.T) {
 	}
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Errorf("the store was opened (%v) before the catalog was refused", err)
+	}
+}
+
+// TestServeRefusesPlansThatClash: two plans naming one department id for two units are
+// refused at start with the file and line, before the store is opened.
+func TestServeRefusesPlansThatClash(t *testing.T) {
+	bin := testenv.DubanBinary(t)
+	dir := t.TempDir()
+	clash := strings.Replace(string(testplans.Minsheng2026()), "name: 市教育局", "name: 市体育局", 1)
+	path := filepath.Join(dir, "minsheng.yaml")
+	if err := os.WriteFile(path, []byte(clash), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	_, serr, code := runBin(t, bin, "serve", "--plans", "embedded:changzhi-2026,"+path, "--listen", testenv.FreeAddr(t), "--store-path", data)
+	if code != 1 {
+		t.Fatalf("duban serve with clashing plans: exit %d, want 1\n%s", code, serr)
+	}
+	if want := path + `:14: department "jyj" is "市体育局" here but "市教育局" in embedded:changzhi-2026`; !strings.Contains(serr, want) {
+		t.Errorf("serve does not say %q:\n%s", want, serr)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the store was opened (%v) before the plans were refused", err)
 	}
 }
