@@ -43,23 +43,23 @@ type Config struct {
 
 // Testing holds settings for tests only: never set them in production.
 type Testing struct {
-	// Now, when set (RFC 3339), starts the server's clock at that instant; it then
-	// advances with real time. Tests set it so that what is due, late or current does
+	// Now, when set (RFC 3339), stops the server's clock at that instant: reports are
+	// received then and evaluated as of then, by every process reading the same file
+	// (serve, bulletin --data). Tests set it so that what is due, late or current does
 	// not depend on the day they run. Test-only: a server with it set logs a warning.
 	Now string `mapstructure:"now"`
 }
 
-// Clock returns the server's clock: time.Now, or the clock Testing.Now starts.
+// Clock returns the server's clock: time.Now, or the instant Testing.Now sets.
 func (t Testing) Clock() (func() time.Time, error) {
 	if t.Now == "" {
 		return time.Now, nil
 	}
 	at, err := time.Parse(time.RFC3339, t.Now)
 	if err != nil {
-		return nil, fmt.Errorf("testing.now %q: give an RFC 3339 instant such as 2026-03-15T10:00:00+08:00", t.Now)
+		return nil, fmt.Errorf("testing.now %q: give an RFC 3339 instant in quotes, such as '2026-03-15T10:00:00+08:00'", t.Now)
 	}
-	start := time.Now()
-	return func() time.Time { return at.Add(time.Since(start)) }, nil
+	return func() time.Time { return at }, nil
 }
 
 // PlanRefs are the catalogs to serve, in order: plans, or the one catalog.

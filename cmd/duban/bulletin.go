@@ -55,7 +55,11 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 				if cfg, err = config.Load(config.Options{File: cfgFile, Flags: cmd.Flags()}); err != nil {
 					return err
 				}
-				b, err = bulletinFromStore(ctx, cfg, data, period, f, time.Now())
+				clock, cerr := cfg.Testing.Clock()
+				if cerr != nil {
+					return cerr
+				}
+				b, err = bulletinFromStore(ctx, cfg, data, period, f, clock())
 			} else {
 				if server == "" {
 					server = defaultServer
@@ -101,7 +105,7 @@ func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period strin
 		return nil, fmt.Errorf("open store %s (is `duban serve` running on it? then use --server): %w", dir, err)
 	}
 	defer st.Close()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Eval: cfg.Evaluate})
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Eval: cfg.Evaluate, Now: func() time.Time { return now }})
 	if err != nil {
 		return nil, err
 	}
