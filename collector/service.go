@@ -119,7 +119,11 @@ func (s *Service) Reload(ctx context.Context) error {
 		return fmt.Errorf("load latest values: %w", err)
 	}
 	m := make(map[string][]indicators.Revision, len(s.cfg.Catalog.TargetIDs()))
+	plan := s.cfg.Catalog.Plan.ID
 	for _, r := range revs {
+		if r.Plan != plan {
+			continue // another plan's, served by its own service
+		}
 		m[r.Indicator] = append(m[r.Indicator], r)
 	}
 	for _, v := range m {
@@ -142,8 +146,15 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("refresh latest values: %w", err)
 	}
-	if len(revs) > 0 {
-		s.apply(revs)
+	plan := s.cfg.Catalog.Plan.ID
+	mine := revs[:0:0]
+	for _, r := range revs {
+		if r.Plan == plan {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) > 0 {
+		s.apply(mine)
 	}
 	return nil
 }
@@ -151,7 +162,18 @@ func (s *Service) Refresh(ctx context.Context) error {
 // FirstArrivals asks the store, in bulk, when the first revision of every indicator's
 // report for each period end arrived.
 func (s *Service) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error) {
-	return s.cfg.Store.FirstArrivals(ctx, periodEnds)
+	all, err := s.cfg.Store.FirstArrivals(ctx, periodEnds)
+	if err != nil {
+		return nil, err
+	}
+	plan := s.cfg.Catalog.Plan.ID
+	out := all[:0]
+	for _, a := range all {
+		if a.Plan == plan {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // Series returns one indicator's series: the latest revision per period ordered by
@@ -198,9 +220,9 @@ func (s *Service) apply(revs []indicators.Revision) {
 	}
 }
 
-// History returns every revision of one indicator from the store.
+// History returns every revision of one indicator of the service's plan from the store.
 func (s *Service) History(ctx context.Context, id string) ([]indicators.Revision, error) {
-	return s.cfg.Store.History(ctx, id)
+	return s.cfg.Store.History(ctx, s.cfg.Catalog.Plan.ID, id)
 }
 
 // Evaluate evaluates every target of the catalog at now, in catalog order.

@@ -279,6 +279,7 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			}
 		}
 		out[i] = indicators.Revision{
+			Plan:        cat.Plan.ID,
 			Report:      r,
 			Department:  lead,
 			Sender:      p.Name(),

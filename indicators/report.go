@@ -25,6 +25,9 @@ type Report struct {
 // (indicator, period) counts.
 type Revision struct {
 	Report
+	// Plan is the plan (Catalog.Plan.ID) the report belongs to: revisions count per
+	// (plan, indicator, period), since indicator ids are unique only within a plan.
+	Plan       string    `json:"plan"`
 	Revision   int       `json:"revision"`    // 1, 2, ... per (indicator, period)
 	Department string    `json:"department"`  // lead department of the indicator
 	Sender     string    `json:"sender"`      // department id of the token, or "admin"

@@ -100,7 +100,7 @@ func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period strin
 	if err != nil {
 		return nil, err
 	}
-	st, err := boltstore.Open(ctx, boltstore.Config{Dir: dir})
+	st, err := boltstore.Open(ctx, boltstore.Config{Dir: dir, DefaultPlan: cat.Plan.ID})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s (is `duban serve` running on it? then use --server): %w", dir, err)
 	}

@@ -71,7 +71,7 @@ restore".`,
 func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
 	switch cfg.Store.Kind {
 	case "embedded":
-		return boltstore.Open(ctx, boltstore.Config{Dir: cfg.Store.Path, Logger: log})
+		return boltstore.Open(ctx, boltstore.Config{Dir: cfg.Store.Path, Logger: log, DefaultPlan: cat.Plan.ID})
 	case "influxdb":
 		return openInflux(ctx, cfg, cat, log) // serve_influx.go
 	default:

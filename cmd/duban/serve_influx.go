@@ -36,7 +36,7 @@ func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog,
 	return influx.Open(ctx, influx.Config{
 		URL: ic.URL, Org: ic.Org, Bucket: ic.Bucket, Token: token,
 		SpoolDir: filepath.Join(cfg.Store.Path, "spool"),
-		Timeout:  ic.Timeout, Lookup: lookup, Logger: log,
+		Timeout:  ic.Timeout, Lookup: lookup, Logger: log, DefaultPlan: cat.Plan.ID,
 	})
 }
 

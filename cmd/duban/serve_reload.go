@@ -106,6 +106,9 @@ func newAuthenticator(tokens []auth.Token, plans *indicators.PlanSet, log *slog.
 		return ok
 	}})
 	if err != nil {
+		if len(plans.Plans()) == 1 {
+			return nil, fmt.Errorf("%w (catalog %s; `duban validate` lists its departments)", err, plans.Default().Plan.ID)
+		}
 		ids := make([]string, 0, len(plans.Plans()))
 		for _, c := range plans.Plans() {
 			ids = append(ids, c.Plan.ID)

@@ -173,7 +173,7 @@ func (f *fixture) stored() int {
 	f.t.Helper()
 	n := 0
 	for _, id := range f.cat.TargetIDs() {
-		h, err := f.store.History(context.Background(), id)
+		h, err := f.store.History(context.Background(), f.cat.Plan.ID, id)
 		if err != nil {
 			f.t.Fatal(err)
 		}

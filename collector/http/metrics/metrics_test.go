@@ -61,7 +61,7 @@ func newService(t testing.TB, cat *indicators.Catalog, now time.Time, reports []
 			rep.Value = &v
 		}
 		batch = append(batch, indicators.Revision{
-			Report: rep, Department: e.Task.Lead, Sender: e.Task.Lead,
+			Plan: cat.Plan.ID, Report: rep, Department: e.Task.Lead, Sender: e.Task.Lead,
 			ReceivedAt: recv.Add(9 * time.Hour), PeriodEnd: p.End(loc),
 		})
 	}

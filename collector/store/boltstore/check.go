@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/duban-gov/duban/indicators"
 )
 
 // CheckConfig configures Check.
@@ -103,7 +105,11 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 		}
 		rep.Format, rep.CreatedAt = h.Format, h.CreatedAt
 		if h.Format < formatCurrent {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: records have no checksums yet; duban serve migrates the store to format %d when it opens it", h.Format, formatCurrent))
+			what := "records have no checksums yet"
+			if h.Format == 4 {
+				what = "records have no plan yet"
+			}
+			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: %s; duban serve migrates the store to format %d when it opens it, assigning every record to its default plan", h.Format, what, formatCurrent))
 		}
 		return checkRecords(ctx, tx, h.Format, rep, cfg.MaxProblems)
 	})
@@ -129,12 +135,30 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 // checkRecords reads every record and pointer (check.go's part of Check).
 func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport, max int) error {
 	decode := func(seq uint64, v []byte) (rev revisionFields, err error) {
-		if format < formatCurrent {
-			r, err := decodeV1(v)
-			return revisionFields{r.Indicator, r.Period, r.Revision}, err
+		var r indicators.Revision
+		switch format {
+		case 3:
+			r, err = decodeV1(v)
+		case 4:
+			r, err = decodeV2(seq, v)
+		default:
+			r, err = decodeRevision(seq, v)
 		}
-		r, err := decodeRevision(seq, v)
-		return revisionFields{r.Indicator, r.Period, r.Revision}, err
+		return revisionFields{r.Plan, r.Indicator, r.Period, r.Revision}, err
+	}
+	// Stores before format 5 key the latest pointers by indicator and period alone.
+	keyOf := func(f revisionFields) string {
+		if format < 5 {
+			return string(latestKey(f.indicator, f.period))
+		}
+		return string(latestKey(seriesKey(f.plan, f.indicator), f.period))
+	}
+	split := func(k []byte) (plan, indicator, period string) {
+		if format < 5 {
+			_, ind, per := splitLatestKey(append([]byte{0}, k...))
+			return "", ind, per
+		}
+		return splitLatestKey(k)
 	}
 	revs := tx.Bucket(bucketRevisions)
 	byPeriod := map[string][]int{} // latest key → revisions found
@@ -155,10 +179,10 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 		}
 		f, err := decode(seq, v)
 		if err != nil {
-			rep.problem(max, "%v", recordError(seq, v, "", "", err))
+			rep.problem(max, "%v", recordError(seq, v, "", "", "", err))
 			continue
 		}
-		k := string(latestKey(f.indicator, f.period))
+		k := keyOf(f)
 		byPeriod[k] = append(byPeriod[k], f.revision)
 	}
 	if seq := revs.Sequence(); seq < lastSeq {
@@ -167,26 +191,26 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 	lc := tx.Bucket(bucketLatest).Cursor()
 	for k, v := lc.First(); k != nil; k, v = lc.Next() {
 		rep.Latest++
-		ind, period := splitLatestKey(k)
+		plan, ind, period := split(k)
 		rev, seq, err := decodePointer(v)
 		if err != nil {
-			rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period, Err: err})
+			rep.problem(max, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: err})
 			continue
 		}
 		got := byPeriod[string(k)]
 		delete(byPeriod, string(k))
 		rec := revs.Get(revisionKey(seq))
 		if rec == nil {
-			rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
+			rep.problem(max, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
 			continue
 		}
 		f, err := decode(seq, rec)
 		if err != nil { // listed with the records too, under what its damaged bytes say
-			rep.problem(max, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period, Err: fmt.Errorf("%w (the latest revision of the period)", err)})
+			rep.problem(max, "%v", &RecordError{Seq: seq, Plan: plan, Indicator: ind, Period: period, Err: fmt.Errorf("%w (the latest revision of the period)", err)})
 			continue
 		}
-		if f.indicator != ind || f.period != period || f.revision != rev {
-			rep.problem(max, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period,
+		if f.plan != plan || f.indicator != ind || f.period != period || f.revision != rev {
+			rep.problem(max, "%v", &RecordError{Seq: seq, Plan: plan, Indicator: ind, Period: period,
 				Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", f.indicator, f.period, f.revision, rev)})
 		}
 		slices.Sort(got)
@@ -195,20 +219,20 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 			ok = got[i] == i+1
 		}
 		if !ok {
-			rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period,
+			rep.problem(max, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period,
 				Err: damaged("says revision %d but the readable records hold revisions %v", rev, got)})
 		}
 	}
 	for k, got := range byPeriod {
-		ind, period := splitLatestKey([]byte(k))
-		rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
+		plan, ind, period := split([]byte(k))
+		rep.problem(max, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
 	}
 	return nil
 }
 
 type revisionFields struct {
-	indicator, period string
-	revision          int
+	plan, indicator, period string
+	revision                int
 }
 
 // CheckStructure runs bbolt's Tx.Check on the store file at path, read-only, and

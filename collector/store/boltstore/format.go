@@ -1,8 +1,10 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"strconv"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/duban-gov/duban/indicators"
 )
 
 // The store header and its format version.
@@ -36,7 +40,7 @@ import (
 // during a migration leaves the file as it was, and the next start migrates again.
 // A later format adds its step here and raises formatCurrent.
 const (
-	formatCurrent = 4
+	formatCurrent = 5
 	formatOldest  = 3 // the oldest format this build opens (and migrates)
 	storeMagic    = "duban"
 )
@@ -51,9 +55,16 @@ var (
 )
 
 // migrations[n] upgrades a store of format n to format n+1 (see above).
-var migrations = map[int]func(tx *bolt.Tx) error{
-	3: migrate3to4,
+// migrations take a store of an older format straight to formatCurrent; plan is the
+// plan the records of a store written before plans belong to.
+var migrations = map[int]func(tx *bolt.Tx, plan string) error{
+	3: func(tx *bolt.Tx, plan string) error { return migrateToPlans(tx, 3, plan) },
+	4: func(tx *bolt.Tx, plan string) error { return migrateToPlans(tx, 4, plan) },
 }
+
+// ErrNeedsPlan is the error of Open on a store written before plans (format 3 or 4)
+// when Config.DefaultPlan does not say which plan its reports belong to.
+var ErrNeedsPlan = errors.New("boltstore: the store was written before plans: give the plan its reports belong to (Config.DefaultPlan; duban serve gives the first plan listed)")
 
 // header is the store header.
 type header struct {
@@ -170,25 +181,30 @@ func identify(tx *bolt.Tx) (header, error) {
 }
 
 // migrate brings the store from h.Format to formatCurrent in tx (see above).
-func migrate(tx *bolt.Tx, h header, now time.Time) (header, error) {
-	for v := h.Format; v < formatCurrent; v++ {
-		step, ok := migrations[v]
-		if !ok {
-			return h, fmt.Errorf("%w: no migration from format %d", ErrFormat, v)
-		}
-		if err := step(tx); err != nil {
-			return h, fmt.Errorf("migrate the store from format %d to %d: %w", v, v+1, err)
-		}
-		h.Migrations = append(h.Migrations, migration{From: v, To: v + 1, At: now.UTC().Format(time.RFC3339)})
+func migrate(tx *bolt.Tx, h header, now time.Time, plan string) (header, error) {
+	step, ok := migrations[h.Format]
+	if !ok {
+		return h, fmt.Errorf("%w: no migration from format %d", ErrFormat, h.Format)
 	}
+	if err := step(tx, plan); err != nil {
+		return h, fmt.Errorf("migrate the store from format %d to %d: %w", h.Format, formatCurrent, err)
+	}
+	h.Migrations = append(h.Migrations, migration{From: h.Format, To: formatCurrent, At: now.UTC().Format(time.RFC3339)})
 	h.Format = formatCurrent
 	return h, writeHeader(tx, h)
 }
 
-// migrate3to4 rewrites every record with its checksum. A record that does not decode
-// stops the migration: the store is damaged, and nothing is rewritten.
-func migrate3to4(tx *bolt.Tx) error {
+// migrateToPlans rewrites a store of format 3 (records without checksums) or 4
+// (records without a plan) into format 5: every record in the current encoding with
+// its checksum and plan, and every latest pointer keyed by plan, indicator and period.
+// One write transaction: a process killed during it leaves the old file as it was.
+func migrateToPlans(tx *bolt.Tx, from int, plan string) error {
 	revs := tx.Bucket(bucketRevisions)
+	if plan == "" {
+		if k, _ := revs.Cursor().First(); k != nil {
+			return ErrNeedsPlan
+		}
+	}
 	revs.FillPercent = fillAppend
 	c := revs.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -196,18 +212,44 @@ func migrate3to4(tx *bolt.Tx) error {
 			return damaged("revision key %x is not a sequence number", k)
 		}
 		seq := binary.BigEndian.Uint64(k)
-		r, err := decodeV1(v)
-		if err != nil {
-			return recordError(seq, v, "", "", err)
+		var r indicators.Revision
+		var err error
+		if from == 3 {
+			r, err = decodeV1(v)
+		} else {
+			r, err = decodeV2(seq, v)
 		}
+		if err != nil {
+			return recordError(seq, v, "", "", "", err)
+		}
+		r.Plan = plan
 		key := revisionKey(seq)
-		// A new slice each time: bbolt keeps the value until the commit.
 		if err := revs.Put(key, encodeRevision(nil, seq, &r)); err != nil {
 			return err
 		}
-		// A Put moves the cursor's page under it: find the key again before Next.
 		if k2, _ := c.Seek(key); k2 == nil {
 			return fmt.Errorf("record %d vanished during the migration", seq)
+		}
+	}
+	// The latest pointers: indicator\x00period → plan\x00indicator\x00period.
+	type kv struct{ k, v []byte }
+	var pointers []kv
+	if err := tx.Bucket(bucketLatest).ForEach(func(k, v []byte) error {
+		pointers = append(pointers, kv{append([]byte(plan+"\x00"), k...), bytes.Clone(v)})
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bucketLatest); err != nil {
+		return err
+	}
+	latest, err := tx.CreateBucket(bucketLatest)
+	if err != nil {
+		return err
+	}
+	for _, p := range pointers {
+		if err := latest.Put(p.k, p.v); err != nil {
+			return err
 		}
 	}
 	return nil

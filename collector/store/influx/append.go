@@ -304,8 +304,8 @@ func (p prior) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, err
 	return e.Receipt, e.Content == contentOf(r), true, nil
 }
 
-func (p prior) LastRevision(indicator, period string) (int, error) {
-	return p.s.known[pkey{indicator, period}], nil
+func (p prior) LastRevision(plan, indicator, period string) (int, error) {
+	return p.s.known[pkey{plan, indicator, period}], nil
 }
 
 func pick(batch []indicators.Revision, idx []int) []indicators.Revision {

@@ -132,7 +132,7 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 					s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
 					continue
 				}
-				got = append(got, pts...)
+				got = append(got, s.ownPlan(pts)...)
 			}
 			return nil
 		})
@@ -319,7 +319,7 @@ func (s *Store) loadSnapshot() bool {
 		var old []point // the format before the change feed: values without a mark
 		if json.Unmarshal(b, &old) == nil {
 			s.mu.Lock()
-			for _, p := range old {
+			for _, p := range s.ownPlan(old) {
 				s.merge(p)
 			}
 			s.mu.Unlock()
@@ -330,7 +330,7 @@ func (s *Store) loadSnapshot() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range snap.Points {
+	for _, p := range s.ownPlan(snap.Points) {
 		s.merge(p)
 	}
 	s.mark = snap.Mark

@@ -19,15 +19,26 @@ func (s *Store) measurement() string { return qlIdent(s.cfg.Measurement) }
 // a replica without a snapshot of its own.
 func (s *Store) queryAll(ctx context.Context, fn func(point) error) error {
 	return s.ql.query(ctx, "SELECT * FROM "+s.measurement(), func(sr *qlSeries) error {
-		return rowPoints(sr, fn)
+		return rowPoints(sr, s.cfg.DefaultPlan, fn)
 	})
 }
 
-// queryHistory reads every revision of one indicator.
-func (s *Store) queryHistory(ctx context.Context, indicator string) ([]point, error) {
+// planCond selects the points of plan: its tag, or none for the default plan (points
+// written before plans).
+func (s *Store) planCond(plan string) string {
+	c := qlIdent(tagPlan) + " = " + qlString(plan)
+	if plan == s.cfg.DefaultPlan {
+		c = "(" + c + " OR " + qlIdent(tagPlan) + " = '')"
+	}
+	return c
+}
+
+// queryHistory reads every revision of one indicator of one plan.
+func (s *Store) queryHistory(ctx context.Context, plan, indicator string) ([]point, error) {
 	var pts []point
-	err := s.ql.query(ctx, "SELECT * FROM "+s.measurement()+" WHERE "+qlIdent(tagIndicator)+" = "+qlString(indicator), func(sr *qlSeries) error {
-		return rowPoints(sr, func(p point) error {
+	q := "SELECT * FROM " + s.measurement() + " WHERE " + qlIdent(tagIndicator) + " = " + qlString(indicator) + " AND " + s.planCond(plan)
+	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
+		return rowPoints(sr, s.cfg.DefaultPlan, func(p point) error {
 			pts = append(pts, p)
 			return nil
 		})
@@ -76,17 +87,24 @@ func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (st
 	if len(revs) == 0 {
 		return out, nil
 	}
-	q := fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s WHERE %s AND %s",
-		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator),
+	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s FROM %s WHERE %s AND %s",
+		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator), qlIdent(tagPlan),
 		s.measurement(), window(revs), qlAnyOf(tagIndicator, indicatorsOf(revs)))
 	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-		cRev, cPer, cID, cInd := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator)
+		cRev, cPer, cID, cInd, cPlan := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator), sr.col(tagPlan)
 		for _, row := range sr.Values {
 			rev, ok := vInt(row[cRev])
 			if !ok {
 				continue
 			}
-			k := pkey{vString(row[cInd]), vString(row[cPer])}
+			plan := ""
+			if cPlan >= 0 {
+				plan = vString(row[cPlan])
+			}
+			if plan == "" {
+				plan = s.cfg.DefaultPlan
+			}
+			k := pkey{plan, vString(row[cInd]), vString(row[cPer])}
 			out.max[k] = max(out.max[k], int(rev))
 			if id := vString(row[cID]); id != "" {
 				out.ids[id] = int(rev)
@@ -117,7 +135,7 @@ func (s *Store) queryKeys(ctx context.Context, revs []indicators.Revision) (map[
 	}
 	q := "SELECT * FROM " + s.measurement() + " WHERE " + qlAnyOf(fieldKey, keys)
 	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-		return rowPoints(sr, func(p point) error {
+		return rowPoints(sr, s.cfg.DefaultPlan, func(p point) error {
 			k := skey(p.Rev)
 			if !want[k] {
 				return nil
@@ -134,23 +152,27 @@ func (s *Store) queryKeys(ctx context.Context, revs []indicators.Revision) (map[
 // queryKeyIndex reads (sender, key) → receipt and content of every keyed revision: the key index
 // of a replica restarted from its snapshot, loaded in the background.
 func (s *Store) queryKeyIndex(ctx context.Context, fn func(point) error) error {
-	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM %s WHERE %s != ''",
+	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM %s WHERE %s != ''",
 		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldSender), qlIdent(fieldKey), qlIdent(fieldID),
-		qlIdent(fieldReceived), qlIdent(tagIndicator), qlIdent(fieldValue), qlIdent(fieldStage), qlIdent(fieldPercent),
+		qlIdent(fieldReceived), qlIdent(tagIndicator), qlIdent(tagPlan), qlIdent(fieldValue), qlIdent(fieldStage), qlIdent(fieldPercent),
 		s.measurement(), qlIdent(fieldKey))
-	return s.ql.query(ctx, q, func(sr *qlSeries) error { return rowPoints(sr, fn) })
+	return s.ql.query(ctx, q, func(sr *qlSeries) error { return rowPoints(sr, s.cfg.DefaultPlan, fn) })
 }
 
-// queryFirstArrivals reads, per indicator, the earliest received_at of the revisions of
-// periods ending at end (any form: 2026-03 and 2026-Q1 end together): one read of the
-// period's window, grouped by indicator, whatever the number of indicators.
-func (s *Store) queryFirstArrivals(ctx context.Context, end time.Time, fn func(indicator, period string, received time.Time)) error {
-	q := fmt.Sprintf("SELECT min(%s), %s FROM %s WHERE time >= %s AND time < %s GROUP BY %s",
+// queryFirstArrivals reads, per plan and indicator, the earliest received_at of the
+// revisions of periods ending at end (any form: 2026-03 and 2026-Q1 end together): one
+// read of the period's window, grouped by plan and indicator, whatever their number.
+func (s *Store) queryFirstArrivals(ctx context.Context, end time.Time, fn func(plan, indicator, period string, received time.Time)) error {
+	q := fmt.Sprintf("SELECT min(%s), %s FROM %s WHERE time >= %s AND time < %s GROUP BY %s, %s",
 		qlIdent(fieldReceived), qlIdent(fieldPeriod), s.measurement(),
-		qlTime(end), qlTime(end.Add(maxRevision*time.Microsecond+time.Second)), qlIdent(tagIndicator))
+		qlTime(end), qlTime(end.Add(maxRevision*time.Microsecond+time.Second)), qlIdent(tagIndicator), qlIdent(tagPlan))
 	return s.ql.query(ctx, q, func(sr *qlSeries) error {
 		cMin, cPer := sr.col("min"), sr.col(fieldPeriod)
 		ind := sr.Tags[tagIndicator]
+		plan := sr.Tags[tagPlan]
+		if plan == "" {
+			plan = s.cfg.DefaultPlan
+		}
 		for _, row := range sr.Values {
 			ns, ok := vInt(row[cMin])
 			if !ok || ind == "" {
@@ -160,7 +182,7 @@ func (s *Store) queryFirstArrivals(ctx context.Context, end time.Time, fn func(i
 			if cPer >= 0 {
 				per = vString(row[cPer])
 			}
-			fn(ind, per, time.Unix(0, ns))
+			fn(plan, ind, per, time.Unix(0, ns))
 		}
 		return nil
 	})

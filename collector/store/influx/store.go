@@ -38,6 +38,10 @@ type Config struct {
 	Measurement string
 	// Timeout bounds every InfluxDB call. Default 10s.
 	Timeout time.Duration
+	// DefaultPlan is the plan (indicators.Plan.ID) of points written before plans,
+	// which have no plan tag: they are read as its revisions. duban serve gives its
+	// default plan, the first listed.
+	DefaultPlan string
 	// Lookup gives an indicator's task number and unit for the task and unit tags.
 	// Optional.
 	Lookup func(indicator string) (task, unit string)
@@ -232,7 +236,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	fromSnapshot := s.loadSnapshot()
 	s.loaded = fromSnapshot
-	if s.journal, err = openJournal(cfg.SpoolDir, s.known); err != nil {
+	if s.journal, err = openJournal(cfg.SpoolDir, cfg.DefaultPlan, s.known); err != nil {
 		s.closeResources()
 		return nil, err
 	}
@@ -289,7 +293,7 @@ func (s *Store) loadSpool() error {
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return fmt.Errorf("influx: spool record %d: %w", it.Seq, err)
 		}
-		s.addPending(spooled{seq: it.Seq, points: rec.Points})
+		s.addPending(spooled{seq: it.Seq, points: s.ownPlan(rec.Points)})
 	}
 	if n := len(s.pending); n > 0 {
 		s.log.Warn("spooled batches waiting for InfluxDB", "batches", n)
@@ -532,10 +536,10 @@ func (s *Store) Changes(ctx context.Context) ([]indicators.Revision, error) {
 	return revs, nil
 }
 
-// History returns every revision of one indicator, from InfluxDB and the spool, in
+// History returns every revision of one indicator of one plan, from InfluxDB and the spool, in
 // indicators.CompareHistory order. While InfluxDB is unreachable it returns the latest
 // revision per period it last read, plus the spooled revisions.
-func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Revision, error) {
+func (s *Store) History(ctx context.Context, plan, indicator string) ([]indicators.Revision, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -545,7 +549,7 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	pts, err := s.queryHistory(qctx, indicator)
+	pts, err := s.queryHistory(qctx, plan, indicator)
 	if err != nil {
 		if !retryable(err) || ctx.Err() != nil {
 			return nil, err
@@ -556,7 +560,7 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 		pts = nil
 		s.mu.Lock()
 		for _, p := range s.latest {
-			if p.Rev.Indicator == indicator {
+			if p.Rev.Plan == plan && p.Rev.Indicator == indicator {
 				p.Rev = clone(p.Rev)
 				pts = append(pts, p)
 			}
@@ -571,7 +575,7 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 	s.mu.Lock()
 	for _, b := range s.pending {
 		for _, p := range b.points {
-			if p.Rev.Indicator == indicator && !seen[p.ID] {
+			if p.Rev.Plan == plan && p.Rev.Indicator == indicator && !seen[p.ID] {
 				out = append(out, clone(p.Rev))
 			}
 		}
@@ -590,7 +594,7 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 	}
 	first := map[arrivalKey]indicators.Arrival{}
 	add := func(a indicators.Arrival) {
-		k := arrivalKey{a.Indicator, a.PeriodEnd.UnixNano()}
+		k := arrivalKey{a.Plan, a.Indicator, a.PeriodEnd.UnixNano()}
 		if old, ok := first[k]; !ok || a.FirstReceived.Before(old.FirstReceived) {
 			first[k] = a
 		}
@@ -602,8 +606,8 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 		}
 		want[end.UnixNano()] = true
 		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-		err := s.queryFirstArrivals(qctx, end, func(ind, per string, at time.Time) {
-			add(indicators.Arrival{Indicator: ind, Period: per, PeriodEnd: end, FirstReceived: at})
+		err := s.queryFirstArrivals(qctx, end, func(plan, ind, per string, at time.Time) {
+			add(indicators.Arrival{Plan: plan, Indicator: ind, Period: per, PeriodEnd: end, FirstReceived: at})
 		})
 		cancel()
 		if err != nil {
@@ -615,7 +619,7 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 			s.mu.Lock()
 			for _, p := range s.latest {
 				if p.Rev.PeriodEnd.Equal(end) {
-					add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: end, FirstReceived: p.Rev.ReceivedAt})
+					add(indicators.Arrival{Plan: p.Rev.Plan, Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: end, FirstReceived: p.Rev.ReceivedAt})
 				}
 			}
 			s.mu.Unlock()
@@ -625,7 +629,7 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 	for _, b := range s.pending {
 		for _, p := range b.points {
 			if want[p.Rev.PeriodEnd.UnixNano()] {
-				add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
+				add(indicators.Arrival{Plan: p.Rev.Plan, Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
 			}
 		}
 	}
@@ -635,6 +639,9 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 		out = append(out, a)
 	}
 	slices.SortFunc(out, func(a, b indicators.Arrival) int {
+		if c := strings.Compare(a.Plan, b.Plan); c != 0 {
+			return c
+		}
 		if c := strings.Compare(a.Indicator, b.Indicator); c != 0 {
 			return c
 		}
@@ -644,8 +651,8 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 }
 
 type arrivalKey struct {
-	indicator string
-	end       int64
+	plan, indicator string
+	end             int64
 }
 
 // Ready implements collector.Store: the store always takes reports (it spools), and
