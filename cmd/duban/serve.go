@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/http/board"
+	"github.com/duban-gov/duban/collector/http/workspace"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
@@ -140,6 +142,17 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
 	if apiCfg.Board, err = board.New(board.Config{Source: svc, Logger: log}); err != nil {
+		return err
+	}
+	// The departments' pages. Their sessions ask the authenticator in force on every
+	// request: a reload that swaps it must hand the new one here too.
+	if apiCfg.Workspace, err = workspace.New(workspace.Config{
+		Service: svc, Auth: func() *auth.Authenticator { return authn },
+		SessionTTL: cfg.Workspace.SessionTTL, SessionFile: filepath.Join(cfg.Store.Path, "sessions.json"),
+		SecureCookie:  cfg.Workspace.SecureCookie || cfg.TLS.Enabled(),
+		LoginFailures: cfg.Workspace.LoginFailures, LoginFailuresPerMinute: cfg.Workspace.LoginFailuresPerMinute,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, ClientIP: api.ClientIP, Logger: log,
+	}); err != nil {
 		return err
 	}
 

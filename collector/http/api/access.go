@@ -54,11 +54,13 @@ type publicPaths interface {
 // itself, while every other token and the anonymous readers still get in. The counters
 // are atomics indexed by the token's position: no lock, no map, no allocation.
 type gate struct {
-	auth   *auth.Authenticator
-	read   ReadAccess
-	board  publicPaths // nil: no board, or every board path needs what reads need
-	global *slots      // nil: no bound
-	keys   []slots     // one per token, the last for anonymous callers
+	auth     *auth.Authenticator
+	read     ReadAccess
+	board    publicPaths     // nil: no board, or every board path needs what reads need
+	sessions Workspace       // nil: no workspace; else its sessions identify browsers (identify)
+	pages    map[string]bool // the workspace's paths
+	global   *slots          // nil: no bound
+	keys     []slots         // one per token, the last for anonymous callers
 }
 
 type slots struct {
@@ -94,6 +96,12 @@ func newGate(cfg Config) *gate {
 	if p, ok := cfg.Board.(publicPaths); ok {
 		g.board = p
 	}
+	if cfg.Workspace != nil {
+		g.sessions, g.pages = cfg.Workspace, map[string]bool{}
+		for _, p := range cfg.Workspace.Paths() {
+			g.pages[p] = true
+		}
+	}
 	if cfg.MaxConcurrent > 0 {
 		g.global = &slots{max: int64(cfg.MaxConcurrent)}
 		per := int64(tokenShare(cfg.MaxConcurrent, cfg.TokenShare))
@@ -114,7 +122,10 @@ type credential struct {
 
 // identify reads the credential: "Authorization: Bearer T" always; for GET and HEAD
 // also the password of "Authorization: Basic" (what a browser sends after the board's
-// challenge); for the board also ?token= (links the board builds keep it).
+// challenge); for the board also ?token= (links the board builds keep it). Without
+// any of these, a workspace session (its cookie) identifies reads and the workspace's
+// own pages; a cookie that names no valid session is no credential (anonymous), and
+// a session never identifies an API POST, which CSRF could otherwise forge.
 func (g *gate) identify(r *http.Request, board bool) credential {
 	var token string
 	var given bool
@@ -130,6 +141,11 @@ func (g *gate) identify(r *http.Request, board bool) credential {
 		given, token = true, r.URL.Query().Get("token")
 	}
 	if !given {
+		if g.sessions != nil && (read || g.pages[r.URL.Path]) {
+			if id, ok := g.sessions.Identify(r); ok {
+				return credential{given: true, id: id, ok: true}
+			}
+		}
 		return credential{}
 	}
 	id, ok := g.auth.Authenticate(token)
