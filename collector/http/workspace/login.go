@@ -74,7 +74,7 @@ func (w *Workspace) login(rw http.ResponseWriter, r *http.Request) {
 		w.problem(rw, r, nil, http.StatusServiceUnavailable, "暂时无法登录,请稍后再试。")
 		return
 	}
-	http.SetCookie(rw, w.cookie(r, cookie, int(w.cfg.SessionTTL/time.Second)))
+	http.SetCookie(rw, w.cookie(r, cookie, 0))
 	w.cfg.Logger.Info("workspace: signed in", "sender", id.Principal.Name(), "remote", addr)
 	if next == "" {
 		next = home(user{id: id})
@@ -105,7 +105,10 @@ func (w *Workspace) logout(rw http.ResponseWriter, r *http.Request) {
 }
 
 // cookie is the session cookie: HttpOnly, SameSite=Strict, Secure when the request came
-// over TLS or the configuration says TLS ends in front of duban. maxAge < 0 deletes it.
+// over TLS or the configuration says TLS ends in front of duban. It has no Max-Age: it
+// lasts as long as the browser runs, and the server ends the session after SessionTTL
+// (a cookie the browser dropped by itself could not tell the clerk that the session
+// expired). maxAge < 0 deletes it.
 func (w *Workspace) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name: cookieName, Value: value, Path: "/", MaxAge: maxAge,

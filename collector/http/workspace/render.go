@@ -51,7 +51,8 @@ var pages = []string{"login", "report", "receipt", "history", "office", "problem
 
 func parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"report": func(s string) string { return present.Report(evaluate.ReportStatus(s)).Short },
+		"report":  func(s string) string { return present.Report(evaluate.ReportStatus(s)).Short },
+		"overdue": func() string { return present.OverdueWord },
 	}
 	out := map[string]*template.Template{}
 	for _, p := range pages {

@@ -56,6 +56,7 @@ type row struct {
 	LastWhen                 string
 	Expected, Progress       string
 	Status, StatusLabel      string
+	Overdue                  bool // a report that was due is missing (present.OverdueWord)
 	Reported                 bool // this period has a revision: the inputs show it
 	Revision                 int
 	AskReason                bool // the office correcting a reported period says why
@@ -263,7 +264,7 @@ func (w *Workspace) row(t *indicators.Target, per indicators.Period, now time.Ti
 	v := row{
 		ID: t.ID, Metric: t.Metric, Target: present.TargetText(t), Unit: present.Unit(t),
 		FollowUp: t.FollowUp(), Milestone: t.Measure == indicators.Milestone,
-		Status: string(res.Status), StatusLabel: present.StatusText(res.Status, res.Reason),
+		Status: string(res.Status), StatusLabel: present.StatusText(res.Status, res.Reason), Overdue: res.ReportOverdue,
 		ValueLabel: "本期数值", Err: map[string]string{},
 	}
 	if t.Measure == indicators.Cumulative {
@@ -271,7 +272,7 @@ func (w *Workspace) row(t *indicators.Target, per indicators.Period, now time.Ti
 	}
 	if v.Milestone {
 		v.Unit = "%"
-		v.Expected = present.Number(res.Expected) + "%"
+		v.Expected = present.Percent(res.Expected / 100)
 		if res.HasValue {
 			v.Progress = present.Percent(res.Value / 100)
 		}
