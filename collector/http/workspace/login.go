@@ -176,14 +176,12 @@ func (l *loginLimiter) allowed(addr string) (bool, time.Duration) {
 	if !ok {
 		return true, 0
 	}
-	now := l.now()
-	if lim.TokensAt(now) >= 1 {
+	tokens := lim.TokensAt(l.now())
+	if tokens >= 1 {
 		return true, 0
 	}
-	r := lim.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	r.CancelAt(now)
-	return false, max(d, time.Second)
+	wait := time.Duration((1 - tokens) / float64(l.every) * float64(time.Second))
+	return false, max(wait, time.Second)
 }
 
 // fail takes one attempt from addr.

@@ -58,6 +58,7 @@ type row struct {
 	Status, StatusLabel      string
 	Overdue                  bool // a report that was due is missing (present.OverdueWord)
 	Reported                 bool // this period has a revision: the inputs show it
+	Posted                   bool // the form being shown back sent this row's fields
 	Revision                 int
 	AskReason                bool // the office correcting a reported period says why
 	In                       rowInput
@@ -233,10 +234,10 @@ func (w *Workspace) reportView(u user, dept string, per indicators.Period, typed
 				v.Due = due.In(loc).Add(-time.Second).Format("1月2日")
 			}
 		}
-		line := w.row(e.Target, per, now, u.admin())
+		line := w.row(e.Target, per, now, loc, u.admin())
 		if typed != nil {
 			if in, posted := inputsFrom(typed, e.Target.ID); posted {
-				line.In = in
+				line.In, line.Posted = in, true
 				line.selectStage()
 			}
 		}
@@ -252,9 +253,8 @@ func (w *Workspace) reportView(u user, dept string, per indicators.Period, typed
 }
 
 // row shows one indicator: where it stands and what was reported for per.
-func (w *Workspace) row(t *indicators.Target, per indicators.Period, now time.Time, admin bool) row {
+func (w *Workspace) row(t *indicators.Target, per indicators.Period, now time.Time, loc *time.Location, admin bool) row {
 	cat := w.svc.Catalog()
-	loc := cat.Plan.Location()
 	series := w.svc.Series(t.ID)
 	var ref []indicators.Revision
 	if t.Relative != nil {

@@ -305,3 +305,33 @@ func TestHistoryShowsEveryRevisionWithWhoWhenAndNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestAQuarterReportedAsAQuarterShowsInItsLastMonth: 4.1 sent through the API as 2026-Q1
+// shows on March's page, and sending that page back adds no 2026-03 copy of it; a form
+// naming only some rows reports only those.
+func TestAQuarterReportedAsAQuarterShowsInItsLastMonth(t *testing.T) {
+	r := newRig(t)
+	g, inv := 5.8, 3.1e9
+	if _, err := r.svc.Submit(context.Background(), collector.Principal{Department: "fgw"}, []indicators.Report{
+		{Indicator: "4.1", Period: "2026-Q1", Value: &g}, {Indicator: "11.1", Period: "2026-03", Value: &inv},
+	}, ""); err != nil {
+		t.Fatal(err)
+	}
+	b := r.signIn("fgw")
+	_, page := b.get("/report")
+	if got := field(t, page, "value.4.1"); got != "5.8" {
+		t.Fatalf("value.4.1 shows %q, want the Q1 report", got)
+	}
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	resp, _ := b.post("/report", url.Values{"csrf": {csrf}, "period": {"2026-03"}, "value.4.1": {"5.8"}, "value.11.1": {"31"}})
+	if resp.StatusCode != http.StatusOK || len(r.history("4.1")) != 1 || len(r.history("11.1")) != 1 {
+		t.Fatalf("the unchanged page: %s, 4.1 has %d revisions, 11.1 %d", resp.Status, len(r.history("4.1")), len(r.history("11.1")))
+	}
+	// Only 9.1 sent: 4.1 and 11.1, shown with their stored values, are not sent again.
+	if resp, _ := b.post("/report", url.Values{"csrf": {csrf}, "period": {"2026-03"}, "stage.9.1": {"started"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("9.1 alone: %s", resp.Status)
+	}
+	if len(r.history("4.1")) != 1 || len(r.history("11.1")) != 1 || len(r.history("9.1")) != 1 {
+		t.Fatal("rows the form did not send were reported")
+	}
+}

@@ -154,7 +154,7 @@ func (w *Workspace) readRows(v *reportView, form url.Values, per indicators.Peri
 	}
 	for _, g := range v.Groups {
 		for _, row := range g.Rows {
-			if row.In.empty() {
+			if !row.Posted || row.In.empty() { // a row the form did not send is not reported
 				continue
 			}
 			e, _ := cat.Lookup(row.ID)
@@ -205,18 +205,18 @@ func (w *Workspace) readRows(v *reportView, form url.Values, per indicators.Peri
 	return b
 }
 
-// unchanged reports whether rep says what the period's stored revision says (figures,
-// note, no new reason), unless that revision came from this very form: then rep goes on
-// to replay it, and the clerk sees the receipt again.
+// unchanged reports whether rep says what the form showed as reported for the period
+// (the latest revision of a period ending with it: figures, note, no new reason),
+// unless that revision came from this very form: then rep goes on to replay it, and
+// the clerk sees the receipt again.
 func (w *Workspace) unchanged(rep indicators.Report, per indicators.Period) bool {
-	for _, r := range w.svc.Series(rep.Indicator) {
-		if r.Period != per.String() {
-			continue
-		}
-		same := r.SameContent(rep) && indicators.ParseNotes(r.Note).Note() == rep.Note && rep.Reason == ""
-		return same && (rep.IdempotencyKey == "" || r.IdempotencyKey != rep.IdempotencyKey)
+	r, ok := revisionOf(w.svc.Series(rep.Indicator), per, w.svc.Catalog().Plan.Location())
+	if !ok {
+		return false
 	}
-	return false
+	figures := indicators.Report{Indicator: rep.Indicator, Period: r.Period, Value: rep.Value, Stage: rep.Stage, Percent: rep.Percent}
+	same := r.SameContent(figures) && indicators.ParseNotes(r.Note).Note() == rep.Note && rep.Reason == ""
+	return same && (rep.IdempotencyKey == "" || r.IdempotencyKey != rep.IdempotencyKey)
 }
 
 // contentHash stands for everything a form row sends, the note and reason included:
