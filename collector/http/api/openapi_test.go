@@ -35,7 +35,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := api.New(api.Config{Service: f.svc, Auth: a, Metrics: http.NotFoundHandler(), Board: http.NotFoundHandler(), Workspace: ws})
+	engine, err := api.New(api.Config{Service: f.svc, Auth: auth.NewLive(a), Metrics: http.NotFoundHandler(), Board: http.NotFoundHandler(), Workspace: ws})
 	if err != nil {
 		t.Fatal(err)
 	}

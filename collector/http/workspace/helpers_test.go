@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,7 +38,7 @@ type rig struct {
 	srv    *httptest.Server
 	tokens map[string]string // fgw, rsj, admin, reader, metrics
 	hashes map[string]string
-	authn  atomic.Pointer[auth.Authenticator]
+	live   *auth.Live // the token list in force; setTokens swaps it as a reload does
 	ws     *workspace.Workspace
 
 	mu    sync.Mutex
@@ -72,14 +71,14 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	}
 	r.setTokens(toks)
 	wcfg := workspace.Config{
-		Service: r.svc, Auth: r.authn.Load, ClientIP: api.ClientIP,
+		Service: r.svc, Auth: r.live.Load, ClientIP: api.ClientIP,
 		LoginFailures: 3, LoginFailuresPerMinute: 6, Now: r.now,
 	}
 	b, err := board.New(board.Config{Source: r.svc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	acfg := api.Config{Service: r.svc, Auth: r.authn.Load(), Board: b, TrustedProxies: []string{"127.0.0.1"}}
+	acfg := api.Config{Service: r.svc, Auth: r.live, Board: b, TrustedProxies: []string{"127.0.0.1"}}
 	for _, o := range opts {
 		o(&wcfg, &acfg)
 	}
@@ -114,7 +113,11 @@ func (r *rig) setTokens(toks []auth.Token) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.authn.Store(a)
+	if r.live == nil {
+		r.live = auth.NewLive(a)
+		return
+	}
+	r.live.Store(a)
 }
 
 // browser is one browser: its own cookies, redirects not followed, an address of its

@@ -91,7 +91,7 @@ func TestRestartWithoutTheTokenEndsItsSessions(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 		t.Fatalf("fgw's session after its token was removed: %s to %q, want sign-in", resp.Status, resp.Header.Get("Location"))
 	}
-	if !strings.Contains(srv.Logs.String(), "session ended, its token is no longer configured") {
+	if !srv.Logs.Await("session ended, its token is no longer configured", 5*time.Second) {
 		t.Error("the log does not say why the session ended")
 	}
 }

@@ -28,7 +28,7 @@ func (w *Workspace) postReport(rw http.ResponseWriter, r *http.Request) {
 		w.signIn(rw, r)
 		return
 	}
-	r.Body = http.MaxBytesReader(rw, r.Body, w.cfg.MaxBodyBytes)
+	r.Body = http.MaxBytesReader(rw, r.Body, w.cfg.MaxBodyBytes())
 	if err := r.ParseForm(); err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {

@@ -60,7 +60,7 @@ func (w *Workspace) upload(rw http.ResponseWriter, r *http.Request) {
 		w.signIn(rw, r)
 		return
 	}
-	max := w.cfg.MaxBodyBytes
+	max := w.cfg.MaxBodyBytes()
 	r.Body = http.MaxBytesReader(rw, r.Body, max+64<<10) // the file plus the form's few fields
 	// Everything stays in memory (maxMemory above the body limit): no temp files.
 	if err := r.ParseMultipartForm(max + 1<<20); err != nil {

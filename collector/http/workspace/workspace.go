@@ -79,8 +79,9 @@ type Config struct {
 	// LoginFailuresPerMinute (default 6); beyond, 429 whatever the token.
 	LoginFailures          int
 	LoginFailuresPerMinute float64
-	// MaxBodyBytes bounds a form or an upload (default 1 MiB, the API's body limit).
-	MaxBodyBytes int64
+	// MaxBodyBytes returns the bound of a form or an upload in force (default 1 MiB; the
+	// API's body limit, which a reload may change).
+	MaxBodyBytes func() int64
 	// ClientIP is the client's address as the API records it (api.ClientIP); default
 	// the TCP peer.
 	ClientIP func(r *http.Request) string
@@ -106,8 +107,8 @@ func (c *Config) defaults() error {
 	if c.LoginFailuresPerMinute <= 0 {
 		c.LoginFailuresPerMinute = 6
 	}
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = 1 << 20
+	if c.MaxBodyBytes == nil {
+		c.MaxBodyBytes = func() int64 { return 1 << 20 }
 	}
 	if c.ClientIP == nil {
 		c.ClientIP = func(r *http.Request) string {
@@ -179,11 +180,12 @@ func (w *Workspace) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.mux.ServeHTTP(rw, r)
 }
 
-// Identify returns the identity of the request's session, if it has a valid one: what
-// the API's gate asks so that a signed-in browser reads the board and the bulletins
-// under auth.read: token without a second password.
-func (w *Workspace) Identify(r *http.Request) (auth.Identity, bool) {
-	u, ok := w.user(r)
+// Identify returns the identity of the request's session checked against a (the API's
+// gate passes the authenticator its request runs under), if the session is valid: so
+// a signed-in browser reads the board and the bulletins under auth.read: token without
+// a second password.
+func (w *Workspace) Identify(r *http.Request, a *auth.Authenticator) (auth.Identity, bool) {
+	u, ok := w.userWith(r, a)
 	return u.id, ok
 }
 
@@ -200,7 +202,9 @@ func (u user) admin() bool { return u.id.IsAdmin() }
 // user finds the request's session and asks the authenticator in force whether its
 // token still stands for the same department (or the office); a session whose token is
 // gone, or now stands for someone else, ends here.
-func (w *Workspace) user(r *http.Request) (user, bool) {
+func (w *Workspace) user(r *http.Request) (user, bool) { return w.userWith(r, w.cfg.Auth()) }
+
+func (w *Workspace) userWith(r *http.Request, a *auth.Authenticator) (user, bool) {
 	c, err := r.Cookie(cookieName)
 	if err != nil || c.Value == "" {
 		return user{}, false
@@ -209,7 +213,7 @@ func (w *Workspace) user(r *http.Request) (user, bool) {
 	if !ok {
 		return user{}, false
 	}
-	id, ok := w.cfg.Auth().AuthenticateHash(s.Token)
+	id, ok := a.AuthenticateHash(s.Token)
 	if !ok || !id.CanPush() || id.Principal != s.principal() {
 		w.sessions.drop(s.ID)
 		w.cfg.Logger.Info("workspace: session ended, its token is no longer configured", "department", s.principal().Name())
