@@ -91,6 +91,9 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if c.Auth.Read != "public" || c.Limits.PerTokenShare != 0.125 || c.HTTP.MinBodyRate != 1024 || c.HTTP.MinBodyRateGrace != 5*time.Second {
 		t.Fatalf("access defaults: read %q, share %v, min body rate %d after %v", c.Auth.Read, c.Limits.PerTokenShare, c.HTTP.MinBodyRate, c.HTTP.MinBodyRateGrace)
 	}
+	if w := c.Workspace; w.SessionTTL != 8*time.Hour || w.SecureCookie || w.LoginFailures != 10 || w.LoginFailuresPerMinute != 6 {
+		t.Fatalf("workspace defaults %+v", w)
+	}
 }
 
 func TestBadConfigurationsAreRejected(t *testing.T) {
@@ -113,6 +116,8 @@ func TestBadConfigurationsAreRejected(t *testing.T) {
 		"an empty plan":                    "plans: [embedded:changzhi-2026, '']\n",
 		"catalog and plans that disagree":  "catalog: a.yaml\nplans: [b.yaml]\n",
 		"a test clock that is no instant":  "testing: {now: tomorrow}\n",
+		"sessions that last no time":       "workspace: {session_ttl: 0s}\n",
+		"no failed sign-in allowed":        "workspace: {login_failures: 0}\n",
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
