@@ -137,15 +137,34 @@ func (s *Service) Reload(ctx context.Context) error {
 
 // Refresh brings the snapshot up to date with a shared store: only what changed when
 // the store has a change feed (collector.ChangeFeed), else a whole Reload.
-func (s *Service) Refresh(ctx context.Context) error {
-	feed, ok := s.cfg.Store.(ChangeFeed)
+func (s *Service) Refresh(ctx context.Context) error { return Refresh(ctx, s.cfg.Store, s) }
+
+// Refresh brings the snapshots of the services of several plans sharing one store up
+// to date: the change feed is read once (each read returns what changed since the
+// previous one, so services reading it in turn would miss each other's share) and each
+// service takes its plan's revisions; without a feed, each reloads.
+func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
+	feed, ok := store.(ChangeFeed)
 	if !ok {
-		return s.Reload(ctx)
+		for _, s := range svcs {
+			if err := s.Reload(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	revs, err := feed.Changes(ctx)
 	if err != nil {
 		return fmt.Errorf("refresh latest values: %w", err)
 	}
+	for _, s := range svcs {
+		s.applyPlan(revs)
+	}
+	return nil
+}
+
+// applyPlan merges the revisions of the service's plan among revs into the snapshot.
+func (s *Service) applyPlan(revs []indicators.Revision) {
 	plan := s.cfg.Catalog.Plan.ID
 	mine := revs[:0:0]
 	for _, r := range revs {
@@ -156,7 +175,6 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if len(mine) > 0 {
 		s.apply(mine)
 	}
-	return nil
 }
 
 // FirstArrivals asks the store, in bulk, when the first revision of every indicator's

@@ -47,6 +47,9 @@ const (
 	CodeFieldTooLong       = "field_too_long"
 	CodeReasonRequired     = "reason_required"
 	CodeForbiddenIndicator = "forbidden_indicator"
+	CodeUnknownPlan        = "unknown_plan"  // a report naming a plan the server does not serve (400)
+	CodePlanRequired       = "plan_required" // several plans could take the report (400)
+	CodeMixedPlans         = "mixed_plans"   // one request naming several plans (400)
 
 	CodeDuplicateKey        = "duplicate_idempotency_key" // one key twice in one batch (400)
 	CodeIdempotencyConflict = "idempotency_conflict"      // a key reused for other content (409)
@@ -230,6 +233,13 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		earlier = make(map[string][]int, len(reports))
 	}
 	for i, r := range reports {
+		switch r.Plan {
+		case cat.Plan.ID:
+		case "":
+			r.Plan = cat.Plan.ID
+		default:
+			return nil, nil, Invalid(CodeUnknownPlan, i, "plan", "plan %q is not the plan this request goes to (%s); leave \"plan\" out or name a plan GET /api/v1/plans lists (计划编号不符)", r.Plan, cat.Plan.ID)
+		}
 		if r.Indicator == "" {
 			return nil, nil, Invalid(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
 		}
@@ -299,7 +309,6 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			}
 		}
 		out[i] = indicators.Revision{
-			Plan:        cat.Plan.ID,
 			Report:      r,
 			Department:  lead,
 			Sender:      p.Name(),

@@ -10,6 +10,12 @@ import (
 // Report is one reported figure (or milestone stage) for one indicator and period.
 // Values are year-to-date, as Chinese statistics publish them, in the target's base unit.
 type Report struct {
+	// Plan is the plan (Catalog.Plan.ID) the report belongs to: revisions count per
+	// (plan, indicator, period), since indicator ids are unique only within a plan. A
+	// department may leave it out when the server serves one plan, or when the
+	// indicator id and period pick exactly one (indicators.PlanSet.Resolve); the
+	// collector fills it in before storing.
+	Plan           string   `json:"plan,omitempty"`
 	Indicator      string   `json:"indicator"`
 	Period         string   `json:"period"`            // normalized: 2026-03, 2026-Q1 or 2026-06-30
 	Value          *float64 `json:"value,omitempty"`   // numeric targets
@@ -25,9 +31,6 @@ type Report struct {
 // (indicator, period) counts.
 type Revision struct {
 	Report
-	// Plan is the plan (Catalog.Plan.ID) the report belongs to: revisions count per
-	// (plan, indicator, period), since indicator ids are unique only within a plan.
-	Plan       string    `json:"plan"`
 	Revision   int       `json:"revision"`    // 1, 2, ... per (indicator, period)
 	Department string    `json:"department"`  // lead department of the indicator
 	Sender     string    `json:"sender"`      // department id of the token, or "admin"
@@ -50,8 +53,8 @@ type Receipt struct {
 	Replayed  bool   `json:"replayed,omitempty"` // the idempotency key was seen before: nothing added
 }
 
-// SameContent reports whether two reports say the same thing: same indicator, period
-// (as normalized), value, stage and percent. Note, evidence, reason and the key itself
+// SameContent reports whether two reports say the same thing: same plan, indicator,
+// period (as normalized), value, stage and percent. Note, evidence, reason and the key itself
 // do not count. This is what an idempotency key promises: a key sent again with the same
 // content is a retry, with other content a mistake (see collector.Store).
 func (r Report) SameContent(o Report) bool {
@@ -71,7 +74,11 @@ func (r Report) ContentKey() string {
 		}
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	return r.Indicator + "\x00" + r.Period + "\x00" + num(r.Value) + "\x00" + string(r.Stage) + "\x00" + num(r.Percent)
+	k := r.Indicator + "\x00" + r.Period + "\x00" + num(r.Value) + "\x00" + string(r.Stage) + "\x00" + num(r.Percent)
+	if r.Plan != "" {
+		k += "\x00" + r.Plan // the same key and figures for another plan are other content
+	}
+	return k
 }
 
 // CumulativeDecrease reports whether r, a report of the cumulative target t, holds a

@@ -123,16 +123,27 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, Logger: log.Logger, Now: now})
-	if err != nil {
-		return err
+	// One service per plan over the one store: the default plan's (the first listed)
+	// serves the un-prefixed routes, /metrics, the board and the workspace.
+	var svcs []*collector.Service
+	for _, c := range plans.Plans() {
+		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: cfg.Evaluate, Logger: log.Logger, Now: now})
+		if err != nil {
+			return err
+		}
+		svcs = append(svcs, s)
+	}
+	svc := svcs[0]
+	others := make([]api.Service, 0, len(svcs)-1)
+	for _, s := range svcs[1:] {
+		others = append(others, s)
 	}
 	rl, err := reload.New(reload.Config{Load: load, Running: cfg, Logger: log.Logger})
 	if err != nil {
 		return err
 	}
 	apiCfg := api.Config{
-		Service: svc, Auth: live, Logger: log.Logger,
+		Service: svc, Plans: others, Auth: live, Logger: log.Logger,
 		Settings:    apiSettings(cfg),
 		ReadTimeout: cfg.HTTP.ReadTimeout, TrustedProxies: cfg.HTTP.TrustedProxies,
 		Reload: func(ctx context.Context) (api.ReloadResult, error) {
@@ -142,7 +153,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	}
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
-	startStoreRefresh(ctx, cfg, svc, log.Logger) // replicas sharing InfluxDB reread its latest values
+	startStoreRefresh(ctx, cfg, store, svcs, log.Logger) // replicas sharing InfluxDB reread its latest values
 	if apiCfg.Metrics, err = metricsHandler(svc, store, log.Logger, rl); err != nil {
 		return err
 	}
@@ -170,7 +181,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svc: svc, log: log})
+	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svcs: svcs, log: log})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,

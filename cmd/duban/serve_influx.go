@@ -42,7 +42,7 @@ func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog,
 
 // startStoreRefresh reads what changed in a shared store on an interval (the InfluxDB
 // change feed), so that replicas see each other's reports (InfluxDB backend only).
-func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Service, log *slog.Logger) {
+func startStoreRefresh(ctx context.Context, cfg config.Config, store collector.Store, svcs []*collector.Service, log *slog.Logger) {
 	every := cfg.Store.InfluxDB.Refresh
 	if cfg.Store.Kind != "influxdb" || every <= 0 {
 		return
@@ -55,7 +55,7 @@ func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Se
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := svc.Refresh(ctx); err != nil && ctx.Err() == nil {
+				if err := collector.Refresh(ctx, store, svcs...); err != nil && ctx.Err() == nil {
 					log.Warn("refresh latest values from InfluxDB", "err", err)
 				}
 			}

@@ -22,7 +22,7 @@ type reloadParts struct {
 	plans *indicators.PlanSet
 	auth  *auth.Live
 	api   *api.API
-	svc   *collector.Service
+	svcs  []*collector.Service // one per plan
 	log   *logs.Logger
 }
 
@@ -69,7 +69,11 @@ func registerReloads(rl *reload.Reloader, p reloadParts) {
 	rl.Register(reload.Hook{
 		Name: "evaluation", Keys: []string{"evaluate"},
 		Prepare: func(_ context.Context, next config.Config) (func(), error) {
-			return func() { p.svc.SetEvalConfig(next.Evaluate) }, nil
+			return func() {
+				for _, s := range p.svcs {
+					s.SetEvalConfig(next.Evaluate)
+				}
+			}, nil
 		},
 	})
 }

@@ -373,3 +373,48 @@ func TestServeRefusesPlansThatClash(t *testing.T) {
 		t.Errorf("the store was opened (%v) before the plans were refused", err)
 	}
 }
+
+// TestServeTwoPlans: `duban serve` with plans: [the shipped 2026 list, the 民生实事
+// sample] takes reports into both with one department token, reads them per plan,
+// and keeps them across a restart (the embedded store holds each revision's plan).
+func TestServeTwoPlans(t *testing.T) {
+	tok, hash := testenv.Token(t)
+	srv := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
+		return fmt.Sprintf("listen: %s\nplans: [embedded:changzhi-2026, %s]\nstore: {kind: embedded, path: %s}\nauth:\n  tokens:\n    - {department: jyj, sha256: %s}\nlog: {level: warn}\ntesting: {now: '2026-06-15T10:00:00+08:00'}\n",
+			addr, filepath.Join(dir, "minsheng-2026.yaml"), filepath.Join(dir, "data"), hash)
+	}, Files: testenv.Files{"minsheng-2026.yaml": string(testplans.Minsheng2026())}})
+	testenv.Push(t, srv.URL, tok, `{"reports":[{"indicator":"1.2","period":"2026-05","value":800},{"plan":"minsheng-2026","indicator":"1.1","period":"2026-05","value":3}]}`)
+	check := func() {
+		t.Helper()
+		for path, want := range map[string]string{
+			"/api/v1/plans": `"id":"minsheng-2026"`,
+			"/api/v1/plans/minsheng-2026/indicators/1.1/reports": `"plan":"minsheng-2026","indicator":"1.1","period":"2026-05","value":3,"revision":1`,
+			"/api/v1/plans/minsheng-2026/indicators/1.2/reports": `"value":800,"revision":1`,
+		} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+				t.Errorf("GET %s: %d %s, want %s", path, resp.StatusCode, b, want)
+			}
+		}
+		resp, err := http.Get(srv.URL + "/api/v1/indicators/1.1/reports") // the default plan's 1.1: nothing
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), `"revision"`) {
+			t.Errorf("the default plan's 1.1 holds the sample's report: %s", b)
+		}
+	}
+	check()
+	if err := srv.Stop(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	check()
+}

@@ -18,9 +18,8 @@ import (
 func sampleRevision() indicators.Revision {
 	v, p := 11800.25, 40.0
 	return indicators.Revision{
-		Plan: "changzhi-2026",
 		Report: indicators.Report{
-			Indicator: "57.1", Period: "2026-03", Value: &v, Stage: indicators.StageStarted, Percent: &p,
+			Plan: "changzhi-2026", Indicator: "57.1", Period: "2026-03", Value: &v, Stage: indicators.StageStarted, Percent: &p,
 			Note: "进展情况：一季度完成11800万元", Evidence: "https://example.gov.cn/1.pdf",
 			IdempotencyKey: "fgw-57.1-2026-03", Reason: "更正",
 		},

@@ -115,15 +115,14 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 
 	v := 11800.0
 	rc, err := s.Append(ctx, []indicators.Revision{{
-		Plan:   oldPlan,
-		Report: indicators.Report{Indicator: "57.1", Period: "2026-03", Value: &v, IdempotencyKey: "rsj-57.1-2026-03"},
+		Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-03", Value: &v, IdempotencyKey: "rsj-57.1-2026-03"},
 		Sender: "rsj",
 	}})
 	must(t, err)
 	if want := (indicators.Receipt{Indicator: "57.1", Period: "2026-03", Revision: 1, Replayed: true}); rc[0] != want {
 		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
 	}
-	rc, err = s.Append(ctx, []indicators.Revision{{Plan: oldPlan, Report: indicators.Report{Indicator: "57.1", Period: "2026-03", Value: &v}, Sender: "admin"}})
+	rc, err = s.Append(ctx, []indicators.Revision{{Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-03", Value: &v}, Sender: "admin"}})
 	must(t, err)
 	if rc[0].Revision != 2 {
 		t.Errorf("a new revision after the migration: %+v, want revision 2", rc[0])
@@ -201,9 +200,9 @@ func TestFormat4StoreIsMigratedToItsPlan(t *testing.T) {
 
 	v := 11800.0
 	rc, err := s.Append(ctx, []indicators.Revision{
-		{Plan: oldPlan, Report: indicators.Report{Indicator: "57.1", Period: "2026-03", Value: &v, IdempotencyKey: "rsj-57.1-2026-03"}, Sender: "rsj"},
-		{Plan: oldPlan, Report: indicators.Report{Indicator: "57.1", Period: "2026-03", Value: &v}, Sender: "admin"},
-		{Plan: "minsheng-2026", Report: indicators.Report{Indicator: "57.1", Period: "2026-03", Value: &v}, Sender: "rsj"},
+		{Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-03", Value: &v, IdempotencyKey: "rsj-57.1-2026-03"}, Sender: "rsj"},
+		{Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-03", Value: &v}, Sender: "admin"},
+		{Report: indicators.Report{Plan: "minsheng-2026", Indicator: "57.1", Period: "2026-03", Value: &v}, Sender: "rsj"},
 	})
 	must(t, err)
 	want := []indicators.Receipt{

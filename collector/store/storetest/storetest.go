@@ -235,8 +235,7 @@ func rev(indicator, period string, value float64) indicators.Revision {
 		panic(err)
 	}
 	return indicators.Revision{
-		Plan:       plan,
-		Report:     indicators.Report{Indicator: indicator, Period: period, Value: ptr(value)},
+		Report:     indicators.Report{Plan: plan, Indicator: indicator, Period: period, Value: ptr(value)},
 		Department: "fgw",
 		Sender:     "fgw",
 		ReceivedAt: received,
