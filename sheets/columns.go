@@ -13,6 +13,7 @@ import (
 // Field is a column a decoder understands.
 type Field string
 
+// The fields.
 const (
 	FieldIndicator Field = "indicator"
 	FieldPeriod    Field = "period"
