@@ -156,7 +156,7 @@ func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
 	opts.defaults()
 	sub := func(tmpl, dept string) string { return strings.ReplaceAll(tmpl, "{department}", dept) }
 	cfg := AMConfig{
-		Global: AMGlobal{
+		Global: AMGlobal{ //nolint:gosec // G101: a path to the mounted secret file, not the secret
 			ResolveTimeout:       "5m",
 			SMTPSmarthost:        opts.SMTPSmarthost,
 			SMTPFrom:             opts.SMTPFrom,

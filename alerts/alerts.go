@@ -28,6 +28,7 @@ import (
 // Severity routes and ranks alerts; a status's severity comes from package present.
 type Severity = present.Severity
 
+// The severities, from the most urgent.
 const (
 	Critical = present.Critical
 	Warning  = present.Warning

@@ -73,6 +73,7 @@ type Receipt struct {
 // API to a status), so the core knows no transport.
 type Kind int
 
+// The kinds of input error.
 const (
 	KindInvalid     Kind = iota // the input is wrong: fix it and send it again
 	KindForbidden               // the sender may not do this (another department's indicator)
@@ -128,7 +129,7 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	}
 	receipts, err := s.cfg.Store.Append(ctx, revs)
 	if err != nil {
-		if ie := refusal(err, revs); ie != nil {
+		if ie := refusal(err); ie != nil {
 			s.counts.add(p.Name(), conventions.ResultRejected, uint64(len(reports)))
 			return nil, ie
 		}
@@ -166,7 +167,7 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 }
 
 // refusal turns the store's refusals of a batch into input errors (nil for others).
-func refusal(err error, revs []indicators.Revision) *InputError {
+func refusal(err error) *InputError {
 	var ic *IdempotencyConflict
 	var nf *NotFirstError
 	switch {

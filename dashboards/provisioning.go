@@ -25,7 +25,7 @@ const (
 
 // Environment variables the provisioning files read (Grafana expands $VAR in them).
 const (
-	EnvInfluxToken   = "DUBAN_INFLUXDB_TOKEN"
+	EnvInfluxToken   = "DUBAN_INFLUXDB_TOKEN" //nolint:gosec // G101: the name of the variable that holds the token
 	EnvNotifyWebhook = "DUBAN_NOTIFY_WEBHOOK_URL"
 )
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/deploy"
@@ -24,7 +22,7 @@ department of the catalog), grafana/dashboards/*.json and grafana/provisioning/.
 The committed files are generated from the shipped catalog with no other flag;
 go generate ./deploy runs this command, and a test fails while they differ.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			cat, err := catalogs.Load(catalog)
 			if err != nil {
 				return err
@@ -35,7 +33,7 @@ go generate ./deploy runs this command, and a test fails while they differ.`,
 			}
 			names, err := deploy.Write(out, files)
 			for _, n := range names {
-				fmt.Fprintf(s.err, "wrote %s/%s\n", out, n)
+				s.notef("wrote %s/%s\n", out, n)
 			}
 			return err
 		},

@@ -39,7 +39,7 @@ damaged (0 bytes, cut short, a bad meta page or header), exit 4 when it is not a
 store or was written by a newer duban; see duban store check and README "Backup and
 restore".`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.Load(config.Options{File: file, Flags: cmd.Flags()})
 			if err != nil {
 				return err
@@ -156,7 +156,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}

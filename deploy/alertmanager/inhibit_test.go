@@ -44,7 +44,7 @@ func TestLaggingInhibitsAtRiskOfTheSameIndicator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	testenv.ReadBody(t, resp)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("post alerts: %s", resp.Status)
 	}
@@ -63,8 +63,7 @@ func TestLaggingInhibitsAtRiskOfTheSameIndicator(t *testing.T) {
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			var as []amAlert
-			_ = json.NewDecoder(resp.Body).Decode(&as)
-			resp.Body.Close()
+			_ = json.Unmarshal(testenv.ReadBody(t, resp), &as) // not yet a list: poll again
 			for _, a := range as {
 				got[a.Labels["alertname"]+"/"+a.Labels["indicator"]] = a.Status.State
 			}

@@ -317,8 +317,10 @@ func create(path string, cfg Config) error {
 		return err
 	}
 	name := tmp.Name()
-	_ = tmp.Close()
-	defer os.Remove(name)
+	_ = tmp.Close() // empty, and bbolt reopens it by name
+	// Once linked, the temporary name goes; a leftover one (Remove failed) is harmless:
+	// every create makes its own.
+	defer func() { _ = os.Remove(name) }()
 	db, err := bolt.Open(name, 0o600, &bolt.Options{Timeout: cfg.OpenTimeout, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return err
@@ -348,8 +350,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	return errors.Join(d.Sync(), d.Close())
 }
 
 // openBolt opens the file with bbolt, turning a panic or a memory fault in the mapped
@@ -402,7 +403,7 @@ func (s *Store) Ready(context.Context) (bool, string) {
 	if err := s.damage.err(); err != nil {
 		return false, err.Error()
 	}
-	if err, since := s.health.state(); err != nil {
+	if since, err := s.health.state(); err != nil {
 		return false, fmt.Sprintf("the store cannot write (disk full? I/O error?) since %s: %v; a write is tried again every %s",
 			since.UTC().Format(time.RFC3339), err, s.cfg.ProbeInterval)
 	}

@@ -201,7 +201,7 @@ func keyEntryOf(p point) keyEntry {
 // two different contents of one key collide with probability 2^-64).
 func contentOf(r indicators.Revision) uint64 {
 	h := fnv.New64a()
-	h.Write([]byte(r.ContentKey()))
+	_, _ = h.Write([]byte(r.ContentKey())) // a hash.Hash never returns an error
 	return h.Sum64()
 }
 
