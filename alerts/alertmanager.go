@@ -38,7 +38,7 @@ type AlertmanagerOptions struct {
 	DepartmentEmail   string // default {department}-duban@example.gov.cn
 	OfficeWebhook     string // supervision office (督查室) board hook
 	OfficeEmail       string
-	OpsWebhook        string // operators: the collector is down
+	OpsWebhook        string // operators: the collector is down, its configuration not reloaded
 	SMTPSmarthost     string
 	SMTPFrom          string
 	WeChatCorpID      string
@@ -148,6 +148,18 @@ const (
 
 func matcher(name, value string) string { return fmt.Sprintf("%s=%q", name, value) }
 
+// collectorAlerts matches the collector's own alerts (down, its configuration not
+// reloaded): the operators', not a department's.
+func collectorAlerts() string {
+	var names []string
+	for _, a := range Alerts() {
+		if a.Group == conventions.RuleGroupCollector {
+			names = append(names, a.Name)
+		}
+	}
+	return fmt.Sprintf("alertname=~%q", strings.Join(names, "|"))
+}
+
 // Alertmanager builds the configuration: one route and receiver per lead department of
 // cat (webhook, email, WeChat Work), grouped by department; the collector's own alert
 // to the operators; a copy of every critical alert to the supervision office, which
@@ -174,7 +186,7 @@ func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
 			GroupInterval:  "5m",
 			RepeatInterval: "12h",
 			Routes: []AMRoute{
-				{Receiver: ReceiverOps, Matchers: []string{matcher("alertname", "DubanCollectorDown")}},
+				{Receiver: ReceiverOps, Matchers: []string{collectorAlerts()}},
 				{Receiver: ReceiverOffice, Matchers: []string{matcher(conventions.LabelSeverity, string(Critical))}, Continue: true},
 			},
 		},

@@ -166,6 +166,12 @@ max by (department, department_name) (` + conventions.MetricInfo + `)`,
 			Summary:     "督办采集服务无法抓取",
 			Description: "Prometheus 无法抓取督办采集服务(job {job},实例 {instance}),各项指标告警暂时失效,请检查服务。",
 		},
+		{
+			Name: "DubanConfigReloadFailed", Group: conventions.RuleGroupCollector, Severity: Warning, For: 5 * time.Minute,
+			Expr:        conventions.MetricConfigReloadSuccess + ` == 0`,
+			Summary:     "督办采集服务配置重新加载失败",
+			Description: "督办采集服务(实例 {instance})重新加载配置失败,仍在使用原配置:新增、更换或吊销的令牌及限额等修改均未生效。请按服务日志中的原因修正配置文件,再重新加载(systemctl reload duban)。",
+		},
 	}
 }
 

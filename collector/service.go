@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
@@ -59,8 +60,9 @@ func (c *ServiceConfig) defaults() error {
 
 // Service is the collector's core. Safe for concurrent use.
 type Service struct {
-	cfg ServiceConfig
-	loc *time.Location
+	cfg  ServiceConfig
+	loc  *time.Location
+	eval atomic.Pointer[evaluate.Config] // cfg.Eval, then what SetEvalConfig put in force
 
 	mu     sync.RWMutex
 	series map[string][]indicators.Revision // per indicator: latest revision per period, by PeriodEnd; slices are never mutated in place
@@ -79,6 +81,7 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		series: map[string][]indicators.Revision{},
 		counts: newReceivedCounters(cfg.Catalog),
 	}
+	s.eval.Store(&cfg.Eval)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -95,7 +98,12 @@ func (s *Service) Location() *time.Location { return s.loc }
 func (s *Service) Now() time.Time { return s.cfg.Now() }
 
 // EvalConfig is the evaluation configuration the service evaluates with.
-func (s *Service) EvalConfig() evaluate.Config { return s.cfg.Eval }
+func (s *Service) EvalConfig() evaluate.Config { return *s.eval.Load() }
+
+// SetEvalConfig puts another evaluation configuration in force (a reload of the
+// configuration): every evaluation that starts from now on uses it, one already
+// running finishes with the one it began with.
+func (s *Service) SetEvalConfig(c evaluate.Config) { s.eval.Store(&c) }
 
 // Ready says whether the service can accept reports, with a short detail: the store's
 // (Store.Ready).
@@ -197,5 +205,5 @@ func (s *Service) History(ctx context.Context, id string) ([]indicators.Revision
 
 // Evaluate evaluates every target of the catalog at now, in catalog order.
 func (s *Service) Evaluate(now time.Time) []evaluate.Result {
-	return evaluate.All(s.cfg.Eval, s.cfg.Catalog, s.Series, now)
+	return evaluate.All(s.EvalConfig(), s.cfg.Catalog, s.Series, now)
 }

@@ -142,6 +142,7 @@ scrape_configs:
 		"IndicatorMissed":         "data",
 		"DepartmentReportOverdue": "data",
 		"DubanCollectorDown":      "empty",
+		"DubanConfigReloadFailed": "empty",
 	}
 	byAlert := map[string]indicators.Entry{"IndicatorLagging": lagging, "IndicatorMissed": missed}
 	groups, err := dashboards.GrafanaRuleGroups()

@@ -48,7 +48,7 @@ go generate ./deploy runs this command, and a test fails while they differ.`,
 	f.StringVar(&am.DepartmentEmail, "department-email", "", "email address of a department; {department} is replaced by its id")
 	f.StringVar(&am.OfficeWebhook, "office-webhook", "", "webhook URL of the supervision office")
 	f.StringVar(&am.OfficeEmail, "office-email", "", "email address of the supervision office")
-	f.StringVar(&am.OpsWebhook, "ops-webhook", "", "webhook URL of the operators (collector down)")
+	f.StringVar(&am.OpsWebhook, "ops-webhook", "", "webhook URL of the operators (collector down, configuration not reloaded)")
 	f.StringVar(&am.SMTPSmarthost, "smtp-smarthost", "", "SMTP server host:port")
 	f.StringVar(&am.SMTPFrom, "smtp-from", "", "sender address of the mails")
 	f.StringVar(&am.WeChatCorpID, "wechat-corp-id", "", "WeChat Work corp id")

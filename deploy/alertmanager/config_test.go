@@ -68,6 +68,10 @@ func TestAlertsRouteToTheirDepartment(t *testing.T) {
 			labels: []string{"alertname=DubanCollectorDown", "job=duban", "severity=critical"},
 			want:   "duban-ops",
 		},
+		"a refused configuration reload goes to the operators": {
+			labels: []string{"alertname=DubanConfigReloadFailed", "job=duban", "instance=duban:8080", "severity=warning"},
+			want:   "duban-ops",
+		},
 		"a department without a route falls back to the office": {
 			labels: []string{"alertname=IndicatorLagging", "department=nobody", "severity=warning"},
 			want:   "duban-office",

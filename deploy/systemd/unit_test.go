@@ -153,8 +153,8 @@ func TestSystemdAcceptsTheUnit(t *testing.T) {
 // TestUnitCommandRunsTheCollector runs ExecStart as systemd would, with /etc/duban and
 // /var/lib/duban moved into a temp dir and the documented config/duban.yaml installed
 // as /etc/duban/duban.yaml: the collector comes up, keeps its store in the state
-// directory, survives `systemctl reload` (SIGHUP), and stops cleanly on SIGTERM
-// within TimeoutStopSec.
+// directory, rereads its configuration on `systemctl reload` (SIGHUP) without stopping,
+// and stops cleanly on SIGTERM within TimeoutStopSec.
 func TestUnitCommandRunsTheCollector(t *testing.T) {
 	_, u := readUnit(t)
 	bin, args := execStart(t, u)
@@ -207,6 +207,11 @@ func TestUnitCommandRunsTheCollector(t *testing.T) {
 	}
 	if err := testenv.WaitHTTP(context.Background(), srv.URL+"/-/ready", 5*time.Second); err != nil {
 		t.Fatalf("not ready after SIGHUP: %v", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(srv.Logs.String(), "configuration reloaded"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("systemctl reload (SIGHUP) did not reload the configuration:\n%s", srv.Logs.String())
+		}
 	}
 
 	stop, _ := time.ParseDuration(u.get("Service", "TimeoutStopSec"))

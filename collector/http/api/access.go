@@ -52,21 +52,22 @@ type publicPaths interface {
 // max(1, ⌊N × share⌋) requests, never more than N−1 when N ≥ 2. One department whose
 // client holds many slow requests therefore fills its own share and answers 503 to
 // itself, while every other token and the anonymous readers still get in. The counters
-// are atomics indexed by the token's position: no lock, no map, no allocation.
+// are atomics indexed by the token's position in the policy in force (live.go): no
+// lock, no map, no allocation. A reload builds a new policy and carries the counters of
+// the tokens it keeps, so requests in flight still count.
 type gate struct {
-	auth   *auth.Authenticator
-	read   ReadAccess
-	board  publicPaths // nil: no board, or every board path needs what reads need
-	global *slots      // nil: no bound
-	keys   []slots     // one per token, the last for anonymous callers
+	policy func() *policy // the policy in force (API.policy)
+	board  publicPaths    // nil: no board, or every board path needs what reads need
 }
 
+// slots counts requests in flight against a bound; the counter may be shared by the
+// slots of successive policies.
 type slots struct {
-	n   atomic.Int64
+	n   *atomic.Int64
 	max int64
 }
 
-func (s *slots) take() bool {
+func (s slots) take() bool {
 	for {
 		v := s.n.Load()
 		if v >= s.max {
@@ -78,7 +79,7 @@ func (s *slots) take() bool {
 	}
 }
 
-func (s *slots) give() { s.n.Add(-1) }
+func (s slots) give() { s.n.Add(-1) }
 
 // tokenShare is the most requests one token may have in flight out of limit.
 func tokenShare(limit int, share float64) int {
@@ -89,18 +90,10 @@ func tokenShare(limit int, share float64) int {
 	return max(n, 1)
 }
 
-func newGate(cfg Config) *gate {
-	g := &gate{auth: cfg.Auth, read: cfg.Read}
+func newGate(cfg Config, policy func() *policy) *gate {
+	g := &gate{policy: policy}
 	if p, ok := cfg.Board.(publicPaths); ok {
 		g.board = p
-	}
-	if cfg.MaxConcurrent > 0 {
-		g.global = &slots{max: int64(cfg.MaxConcurrent)}
-		per := int64(tokenShare(cfg.MaxConcurrent, cfg.TokenShare))
-		g.keys = make([]slots, cfg.Auth.Len()+1)
-		for i := range g.keys {
-			g.keys[i].max = per
-		}
 	}
 	return g
 }
@@ -109,13 +102,14 @@ func newGate(cfg Config) *gate {
 type credential struct {
 	given bool // an Authorization header or a ?token= was sent
 	id    auth.Identity
-	ok    bool // it names a configured token
+	ok    bool    // it names a configured token
+	pol   *policy // the policy it was checked against: id.Key indexes its slots and buckets
 }
 
 // identify reads the credential: "Authorization: Bearer T" always; for GET and HEAD
 // also the password of "Authorization: Basic" (what a browser sends after the board's
 // challenge); for the board also ?token= (links the board builds keep it).
-func (g *gate) identify(r *http.Request, board bool) credential {
+func identify(p *policy, r *http.Request, board bool) credential {
 	var token string
 	var given bool
 	read := r.Method == http.MethodGet || r.Method == http.MethodHead
@@ -132,33 +126,34 @@ func (g *gate) identify(r *http.Request, board bool) credential {
 	if !given {
 		return credential{}
 	}
-	id, ok := g.auth.Authenticate(token)
-	return credential{given: true, id: id, ok: ok}
+	id, ok := p.auth.Authenticate(token)
+	return credential{given: true, id: id, ok: ok, pol: p}
 }
 
 // limit identifies the caller and holds one of its in-flight slots for the request.
 // board says the request is for the board (so ?token= counts).
 func (g *gate) limit(board bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		cred := g.identify(c.Request, board && g.isBoard(c.Request))
+		p := g.policy()
+		cred := identify(p, c.Request, board && g.isBoard(c.Request))
 		if cred.given { // anonymous callers cost no context entry
 			c.Set(ctxIdentity, cred)
 		}
 		if cred.ok {
 			c.Set(ctxSender, cred.id.Name())
 		}
-		if g.global == nil {
+		if p.keys == nil {
 			c.Next()
 			return
 		}
-		key := len(g.keys) - 1
+		key := len(p.keys) - 1
 		if cred.ok && cred.id.Key >= 0 && cred.id.Key < key {
 			key = cred.id.Key
 		}
-		own := &g.keys[key]
+		own := p.keys[key]
 		if !own.take() {
 			who := "this token"
-			if key == len(g.keys)-1 {
+			if key == len(p.keys)-1 {
 				who = "anonymous callers together"
 			}
 			c.Header("Retry-After", "1")
@@ -167,12 +162,12 @@ func (g *gate) limit(board bool) gin.HandlerFunc {
 			return
 		}
 		defer own.give()
-		if !g.global.take() {
+		if !p.global.take() {
 			c.Header("Retry-After", "1")
-			abortError(c, http.StatusServiceUnavailable, codeOverloaded, fmt.Sprintf("more than %d requests in flight; retry in a second (服务繁忙)", g.global.max))
+			abortError(c, http.StatusServiceUnavailable, codeOverloaded, fmt.Sprintf("more than %d requests in flight; retry in a second (服务繁忙)", p.global.max))
 			return
 		}
-		defer g.global.give()
+		defer p.global.give()
 		c.Next()
 	}
 }
@@ -226,7 +221,7 @@ func (g *gate) check(c *gin.Context, allowed func(auth.Identity) bool, board boo
 		g.refuse(c, board, "the token is not valid (令牌无效); check it, or ask the supervision office for one")
 	case cr.given && !allowed(cr.id):
 		g.refuse(c, board, fmt.Sprintf("a %s token reads /metrics only (此令牌仅用于指标采集); use a department, admin or reader token", cr.id.Name()))
-	case !cr.given && g.read == ReadToken:
+	case !cr.given && g.policy().set.Read == ReadToken:
 		g.refuse(c, board, "reading needs a token: send \"Authorization: Bearer TOKEN\", or give the token as the password when the browser asks (需要令牌)")
 	default:
 		c.Next()
@@ -251,9 +246,15 @@ func (g *gate) refuse(c *gin.Context, board bool, msg string) {
 
 // identityOf returns the caller the gate identified, if any.
 func identityOf(c *gin.Context) (auth.Identity, bool) {
+	cr := credentialOf(c)
+	return cr.id, cr.ok
+}
+
+// credentialOf returns what the gate found of the caller's credential.
+func credentialOf(c *gin.Context) credential {
 	v, _ := c.Get(ctxIdentity)
 	cr, _ := v.(credential)
-	return cr.id, cr.ok
+	return cr
 }
 
 // withoutRemotes returns revs as the caller may see them: the remote address of each

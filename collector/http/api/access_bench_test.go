@@ -16,7 +16,7 @@ func BenchmarkReadThroughTheGate(b *testing.B) {
 	f := newFixtureCatalog(b, loadCatalog(b, "indicators/testdata/mini.yaml"))
 	for name, read := range map[string]api.ReadAccess{"anonymous": api.ReadPublic, "reader token": api.ReadToken} {
 		b.Run(name, func(b *testing.B) {
-			h, err := api.New(api.Config{Service: f.svc, Auth: f.auth, Read: read})
+			h, err := api.New(api.Config{Service: f.svc, Auth: f.auth, Settings: api.Settings{Read: read}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -23,7 +23,7 @@ import (
 // snapshot update) from parallel clients, without the network.
 func BenchmarkPushSingleReport(b *testing.B) {
 	f := newFixtureCatalog(b, loadCatalog(b, "indicators/testdata/mini.yaml"), func(c *api.Config) { c.Logger = nil })
-	h, err := api.New(api.Config{Service: f.svc, Auth: f.auth, RatePerSecond: -1})
+	h, err := api.New(api.Config{Service: f.svc, Auth: f.auth, Settings: api.Settings{RatePerSecond: -1}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func BenchmarkPushBatch1000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := api.New(api.Config{Service: svc, Auth: a, RatePerSecond: -1})
+	h, err := api.New(api.Config{Service: svc, Auth: auth.NewLive(a), Settings: api.Settings{RatePerSecond: -1}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,9 +40,10 @@ type fixture struct {
 	cat    *indicators.Catalog
 	tokens map[string]string // department id → token
 	admin  string
-	reader string // {role: reader}: reads, never pushes
-	scrape string // {role: metrics}: /metrics only
-	auth   *auth.Authenticator
+	reader string     // {role: reader}: reads, never pushes
+	scrape string     // {role: metrics}: /metrics only
+	auth   *auth.Live // the authenticator in force (a test of reloads stores another)
+	api    *api.API
 	logs   *testenv.Buffer
 
 	lastBody []byte // body of the last answer of do
@@ -89,7 +90,7 @@ func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *f
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.auth = a
+	f.auth = auth.NewLive(a)
 	logger := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.svc, err = collector.NewService(ctx, collector.ServiceConfig{
 		Catalog: cat, Store: st, Logger: logger, Now: func() time.Time { return now },
@@ -97,7 +98,7 @@ func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *f
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := api.Config{Service: f.svc, Auth: a, Logger: logger, RatePerSecond: -1}
+	cfg := api.Config{Service: f.svc, Auth: f.auth, Logger: logger, Settings: api.Settings{RatePerSecond: -1}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -105,6 +106,7 @@ func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *f
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.api = h
 	srv := httptest.NewServer(validated(t, h))
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
@@ -214,11 +216,14 @@ func validated(t testing.TB, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The body is teed, not read ahead: the server reads it at the client's pace
 		// (slow bodies are cut), and the request is validated with what it read.
+		// A request without a body keeps http.NoBody, as the API sees it in production.
 		var reqBody bytes.Buffer
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.TeeReader(r.Body, &reqBody), r.Body}
+		if r.Body != http.NoBody {
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.TeeReader(r.Body, &reqBody), r.Body}
+		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
 		// Routes a test adds for itself, and CORS preflights (the browser's protocol,
@@ -238,7 +243,7 @@ func validated(t testing.TB, h http.Handler) http.Handler {
 // documented).
 func testRoutes(router routers.Router, h http.Handler) map[string]bool {
 	out := map[string]bool{}
-	e, ok := h.(*gin.Engine)
+	e, ok := h.(interface{ Routes() gin.RoutesInfo })
 	if !ok {
 		return out
 	}

@@ -30,7 +30,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	f := newFixture(t)
 	a, _ := auth.New(auth.Config{})
-	engine, err := api.New(api.Config{Service: f.svc, Auth: a, Metrics: http.NotFoundHandler(), Board: http.NotFoundHandler()})
+	engine, err := api.New(api.Config{Service: f.svc, Auth: auth.NewLive(a), Metrics: http.NotFoundHandler(), Board: http.NotFoundHandler()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/indicators"
 )
 
@@ -28,14 +27,10 @@ type postResponse struct {
 // postReports: POST /api/v1/reports. Checks in a fixed order: token (401), rate (429),
 // body size (413), JSON shape (400), then the collector's validation and authorization
 // (400/403/413), then the store (503 when it fails). 201 only once the batch is durable.
-func postReports(cfg Config) gin.HandlerFunc {
-	lim := newLimiters(cfg.Auth.Len(), cfg.RatePerSecond, cfg.RateBurst, cfg.Now)
-	svc := cfg.Service
+func postReports(svc Service, policy func() *policy) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := identityOf(c) // the gate (access.go) authenticated the bearer token
-		if !ok {
-			id, ok = cfg.Auth.Authenticate(auth.BearerToken(c.GetHeader("Authorization")))
-		}
+		cred := credentialOf(c) // the gate (access.go) authenticated the bearer token
+		id, ok := cred.id, cred.ok
 		if !ok {
 			c.Set(ctxErrCode, codeUnauthorized)
 			c.Header("WWW-Authenticate", `Bearer realm="duban"`)
@@ -49,7 +44,7 @@ func postReports(cfg Config) gin.HandlerFunc {
 		}
 		p := id.Principal
 		c.Set(ctxSender, p.Name())
-		if ok, wait := lim.allow(id.Key); !ok {
+		if ok, wait := cred.pol.lim.allow(id.Key); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			if secs < 1 {
 				secs = 1
@@ -59,7 +54,7 @@ func postReports(cfg Config) gin.HandlerFunc {
 			abortError(c, http.StatusTooManyRequests, codeRateLimited, fmt.Sprintf("too many requests for this token; retry after %d s, or send several reports in one batch (请求过于频繁)", secs))
 			return
 		}
-		reports, n, locate, err := decodeBody(c, cfg) // JSON, or .xlsx/CSV (upload.go)
+		reports, n, locate, err := decodeBody(c, svc, policy().set.MaxBodyBytes) // JSON, or .xlsx/CSV (upload.go)
 		if err != nil {
 			svc.CountRejected(p, n)
 			fail(c, err)

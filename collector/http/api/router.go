@@ -43,35 +43,18 @@ type Service interface {
 
 // Config configures the router.
 type Config struct {
-	Service Service             // required
-	Auth    *auth.Authenticator // required
-	Logger  *slog.Logger
+	Service Service // required
+	// Auth holds the authenticator in force (required); a reload stores another, and
+	// the next request is checked against it.
+	Auth   *auth.Live
+	Logger *slog.Logger
 
-	// MaxBodyBytes bounds a request body (default 1 MiB; larger answers 413).
-	MaxBodyBytes int64
-	// RatePerSecond and RateBurst limit POSTs per token (token bucket). Defaults 200/s
-	// and 400; RatePerSecond < 0 turns the limit off.
-	RatePerSecond float64
-	RateBurst     int
-	// MaxConcurrent bounds requests in flight (default 256; more answer 503). The health
-	// endpoints are exempt. < 0 turns the bound off.
-	MaxConcurrent int
-	// TokenShare is the part of MaxConcurrent one token, or all anonymous callers
-	// together, may hold: max(1, ⌊MaxConcurrent × TokenShare⌋), at most MaxConcurrent−1
-	// (default 0.125, at most 0.5; see access.go).
-	TokenShare float64
-	// Read says whether reads (board, API GETs, bulletins, templates, /metrics) are
-	// public (the default) or need a token.
-	Read ReadAccess
-	// MinBodyRate cuts request bodies slower than this many bytes/s after MinBodyGrace
-	// (408 body_too_slow); 0 turns it off. ReadTimeout, the server's whole-request
-	// bound, caps how far the rate moves the read deadline (0: no cap).
-	MinBodyRate  int64
-	MinBodyGrace time.Duration
-	ReadTimeout  time.Duration
-	// CORSOrigins lists the origins allowed to call the API from a browser; empty (the
-	// default) sends no Access-Control-* header at all. "*" allows any origin.
-	CORSOrigins []string
+	// Settings are what Apply changes while the API serves.
+	Settings
+
+	// ReadTimeout, the server's whole-request bound, caps how far MinBodyRate moves the
+	// read deadline (0: no cap).
+	ReadTimeout time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For gives the client address
 	// recorded with each revision; none by default (the TCP peer is recorded).
 	TrustedProxies []string
@@ -80,6 +63,7 @@ type Config struct {
 	Metrics http.Handler     // GET /metrics (collector/http/metrics)
 	Board   http.Handler     // GET / and every path outside /api and /-/ (the board)
 	Backup  BackupFunc       // GET /-/backup (admin token); nil answers 501 (backup.go)
+	Reload  ReloadFunc       // POST /-/reload (admin token); nil answers 501 (reload.go)
 	Now     func() time.Time // clock for rate limiting; defaults to time.Now
 
 	testRoutes func(r gin.IRouter) // routes a test adds beside the real ones (export_test.go)
@@ -89,50 +73,23 @@ func (c *Config) defaults() error {
 	if c.Service == nil {
 		return fmt.Errorf("api: service is required")
 	}
-	if c.Auth == nil {
+	if c.Auth == nil || c.Auth.Load() == nil {
 		return fmt.Errorf("api: authenticator is required")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = 1 << 20
-	}
-	if c.RatePerSecond == 0 {
-		c.RatePerSecond = 200
-	}
-	if c.RateBurst <= 0 {
-		c.RateBurst = 2 * int(c.RatePerSecond)
-		if c.RateBurst < 1 {
-			c.RateBurst = 1
-		}
-	}
-	if c.MaxConcurrent == 0 {
-		c.MaxConcurrent = 256
-	}
-	if c.TokenShare == 0 {
-		c.TokenShare = defaultTokenShare
-	}
-	if c.TokenShare < 0 || c.TokenShare > maxTokenShare {
-		return fmt.Errorf("api: token share %v: give a fraction in (0, %v] so that one token cannot hold every slot", c.TokenShare, maxTokenShare)
-	}
-	switch c.Read {
-	case "":
-		c.Read = ReadPublic
-	case ReadPublic, ReadToken:
-	default:
-		return fmt.Errorf("api: read access %q: use public or token", c.Read)
-	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return nil
+	return c.Settings.defaults()
 }
 
 var ginMode sync.Once
 
 // New builds the gin engine with every route of the API and the configured mounts.
-func New(cfg Config) (*gin.Engine, error) {
+// The API it returns serves with cfg.Settings until Apply changes them.
+func New(cfg Config) (*API, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
@@ -141,14 +98,13 @@ func New(cfg Config) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
+	a := &API{Engine: r, auth: cfg.Auth, now: cfg.Now}
+	a.rebuild(&cfg.Settings)
 	r.HandleMethodNotAllowed = true
 	// readCache buffers GET and HEAD answers (ETag, 304, gzip) outside recoverPanics, so
 	// that the 500 of a panic goes through it too; /metrics compresses itself.
-	r.Use(logRequests(cfg.Logger), readCache(func(p string) bool { return p == "/metrics" || p == "/-/backup" }), recoverPanics(cfg.Logger))
-	if len(cfg.CORSOrigins) > 0 {
-		r.Use(cors(cfg.CORSOrigins))
-	}
-	g := newGate(cfg) // access.go: per-token in-flight shares, who may read
+	r.Use(logRequests(cfg.Logger), readCache(func(p string) bool { return p == "/metrics" || p == "/-/backup" }), recoverPanics(cfg.Logger), a.cors())
+	g := newGate(cfg, a.policy) // access.go: per-token in-flight shares, who may read
 	r.NoRoute(g.limit(true), g.boardReads(), noRoute(cfg.Board))
 	r.NoMethod(func(c *gin.Context) {
 		abortError(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
@@ -156,12 +112,13 @@ func New(cfg Config) (*gin.Engine, error) {
 
 	r.Match(getHead, "/-/healthy", healthy)
 	r.Match(getHead, "/-/ready", ready(cfg.Service))
-	r.GET("/-/backup", backup(cfg)) // a stream of the whole store: no HEAD, not buffered
+	r.GET("/-/backup", backup(cfg))  // a stream of the whole store: no HEAD, not buffered
+	r.POST("/-/reload", reload(cfg)) // reload.go
 
-	limited := r.Group("/", guardBodies(cfg.MinBodyRate, cfg.MinBodyGrace, cfg.ReadTimeout), g.limit(false), g.reads())
+	limited := r.Group("/", guardBodies(a.policy, cfg.ReadTimeout), g.limit(false), g.reads())
 	v1 := limited.Group("/api/v1")
 	v1.Match(getHead, "/openapi.json", openAPI)
-	v1.POST("/reports", postReports(cfg))
+	v1.POST("/reports", postReports(cfg.Service, a.policy))
 	v1.Match(getHead, "/indicators", listIndicators(cfg.Service))
 	v1.Match(getHead, "/indicators/:id", getIndicator(cfg.Service))
 	v1.Match(getHead, "/indicators/:id/reports", getReports(cfg.Service))
@@ -179,7 +136,7 @@ func New(cfg Config) (*gin.Engine, error) {
 	if cfg.testRoutes != nil {
 		cfg.testRoutes(limited)
 	}
-	return r, nil
+	return a, nil
 }
 
 // noRoute answers unknown API paths with the error envelope and hands every other path
@@ -218,12 +175,18 @@ func logRequests(log *slog.Logger) gin.HandlerFunc {
 			attrs = append(attrs, slog.String("error", v.(string)))
 		}
 		level := slog.LevelInfo
+		if isProbe(c.Request.URL.Path) && c.Writer.Status() < 400 {
+			level = slog.LevelDebug // polled every few seconds by systemd, Docker, load balancers
+		}
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelWarn
 		}
 		log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
 	}
 }
+
+// isProbe: the health endpoints.
+func isProbe(path string) bool { return path == "/-/healthy" || path == "/-/ready" }
 
 func recoverPanics(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -240,19 +203,37 @@ func recoverPanics(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// cors allows the configured origins; without configuration this middleware is absent.
-func cors(origins []string) gin.HandlerFunc {
-	anyOrigin := false
-	allowed := map[string]bool{}
+// corsPolicy is the browser origins allowed to call the API.
+type corsPolicy struct {
+	any     bool
+	allowed map[string]bool
+}
+
+// newCORS returns the policy of origins; nil (no Access-Control-* header) for none.
+func newCORS(origins []string) *corsPolicy {
+	if len(origins) == 0 {
+		return nil
+	}
+	p := &corsPolicy{allowed: map[string]bool{}}
 	for _, o := range origins {
 		if o == "*" {
-			anyOrigin = true
+			p.any = true
 		}
-		allowed[strings.TrimRight(o, "/")] = true
+		p.allowed[strings.TrimRight(o, "/")] = true
 	}
+	return p
+}
+
+// cors allows the origins of the policy in force; with none it does nothing.
+func (a *API) cors() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		p := a.policy().cors
+		if p == nil {
+			c.Next()
+			return
+		}
 		origin := c.GetHeader("Origin")
-		if origin != "" && (anyOrigin || allowed[origin]) {
+		if origin != "" && (p.any || p.allowed[origin]) {
 			h := c.Writer.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
@@ -274,21 +255,11 @@ const (
 	ctxErrCode = "duban.error"
 )
 
-// limiters holds one token bucket per configured token, built once: no lock on lookup.
+// limiters holds one token bucket per configured token, built with the policy: no lock
+// on lookup.
 type limiters struct {
 	by  []*rate.Limiter
 	now func() time.Time
-}
-
-func newLimiters(n int, perSecond float64, burst int, now func() time.Time) *limiters {
-	if perSecond < 0 {
-		return nil
-	}
-	l := &limiters{by: make([]*rate.Limiter, n), now: now}
-	for i := range l.by {
-		l.by[i] = rate.NewLimiter(rate.Limit(perSecond), burst)
-	}
-	return l
 }
 
 // allow takes one token of key's bucket, or says how long to wait for one.

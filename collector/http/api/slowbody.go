@@ -24,19 +24,23 @@ var errBodyTooSlow = errors.New("the request body arrived too slowly")
 // limit (the server's http.read_timeout) when limit > 0. A body cut this way answers 408
 // body_too_slow and the connection is closed; nothing of it is stored (the handler never
 // saw a whole body). rate <= 0 turns the cut off. Without it a slow body holds its
-// in-flight slot for the whole read_timeout; with it, for about grace.
+// in-flight slot for the whole read_timeout; with it, for about grace. Rate and grace
+// are the policy's (MinBodyRate, MinBodyGrace) when the request starts: a reload
+// changes them for the requests after it, never for a body on its way.
 //
 // And an error answered before the body was read (401, 403, 429, 503: refused without
 // looking at it) closes the connection: net/http would otherwise read up to 256 KiB of
 // the body before sending the answer, so a slow sender would wait for its refusal as
 // long as it keeps sending.
-func guardBodies(rate int64, grace, limit time.Duration) gin.HandlerFunc {
+func guardBodies(policy func() *policy, limit time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		r := c.Request
 		if r.Body == nil || r.Body == http.NoBody {
 			c.Next()
 			return
 		}
+		set := policy().set
+		rate, grace := set.MinBodyRate, set.MinBodyGrace
 		start := time.Now()
 		b := &minRateBody{ReadCloser: r.Body, rc: http.NewResponseController(c.Writer), start: start, rate: float64(rate), grace: grace}
 		if limit > 0 {

@@ -37,14 +37,14 @@ func noLocate(err error) error { return err }
 // naming sheet, row and column, or 413 when the file passes a limit of the decoder
 // (sheets, rows, columns, cells, unzipped size, reports); the reports then go through the
 // same Submit as JSON, so validation and all-or-nothing are identical.
-func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, error) {
+func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report, int, locator, error) {
 	ct := c.GetHeader("Content-Type")
 	mt, _, perr := mime.ParseMediaType(ct)
 	var kind string
 	var body io.Reader
 	switch {
 	case ct == "" || (perr == nil && isJSON(mt)): // no Content-Type: JSON, the API's own form
-		reports, n, err := decodeReports(c, cfg.MaxBodyBytes)
+		reports, n, err := decodeReports(c, maxBody)
 		return reports, n, noLocate, err
 	case perr != nil:
 		return nil, 1, noLocate, unsupported(ct, "it is not a valid media type ("+perr.Error()+")")
@@ -55,7 +55,7 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 	case mt == mediaCSV || mt == "application/csv":
 		kind, body = "csv", c.Request.Body
 	case mt == "multipart/form-data":
-		name, ctype, file, err := formFile(c, cfg.MaxBodyBytes)
+		name, ctype, file, err := formFile(c, maxBody)
 		if err != nil {
 			return nil, 1, noLocate, err
 		}
@@ -72,17 +72,17 @@ func decodeBody(c *gin.Context, cfg Config) ([]indicators.Report, int, locator, 
 	default:
 		return nil, 1, noLocate, unsupported(ct, "")
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, io.NopCloser(body), cfg.MaxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, io.NopCloser(body), maxBody))
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return nil, 1, noLocate, tooLarge(cfg.MaxBodyBytes)
+			return nil, 1, noLocate, tooLarge(maxBody)
 		}
 		return nil, 1, noLocate, collector.Invalid(codeInvalidUpload, -1, "", "could not read the body: %v", err)
 	}
 	// The decoder bounds its own work (sheets, rows, columns, cells, unzipped bytes) and
 	// stops at the first row past the batch limit.
-	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: cfg.Service.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: cfg.MaxBodyBytes})
+	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: svc.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: maxBody})
 	if err != nil {
 		return nil, 1, noLocate, err
 	}
