@@ -35,7 +35,7 @@ func ReadDOCX(data []byte, lim Limits) (*Document, error) {
 			continue
 		}
 		err = part.read(r, part.name)
-		r.Close()
+		_ = r.Close() // a part read from memory: closing it can only release it
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +47,7 @@ func ReadDOCX(data []byte, lim Limits) (*Document, error) {
 	if !ok {
 		return nil, fmt.Errorf("not a Word document (.docx): no word/document.xml")
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // a part read from memory: closing it can only release it
 	d := &docxReader{lim: lim, num: num}
 	if err := d.read(r); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -41,7 +42,7 @@ func ReadMHTML(data []byte, lim Limits) (*Document, error) {
 	mr := multipart.NewReader(msg.Body, params["boundary"])
 	for parts := 0; parts < 10000; parts++ {
 		p, err := mr.NextRawPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -51,7 +52,7 @@ func ReadMHTML(data []byte, lim Limits) (*Document, error) {
 		if ct != "text/html" {
 			continue
 		}
-		var r io.Reader = io.LimitReader(p, lim.MaxBytes+1)
+		r := io.Reader(io.LimitReader(p, lim.MaxBytes+1))
 		switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
 		case "quoted-printable":
 			r = quotedprintable.NewReader(r)

@@ -61,7 +61,7 @@ type Warning struct {
 }
 
 func (w Warning) String() string {
-	if w.Pos.IsZero() {
+	if w.IsZero() {
 		return w.Msg
 	}
 	return w.Pos.String() + ": " + w.Msg
@@ -338,7 +338,7 @@ func (p *parser) textLine(n int, raw string, cells []string, last **rawTask) {
 	if l := *last; l != nil && !l.closed && l.body == l.full && !endsSentence(l.full) && utf8.RuneCountInString(line) < 200 && hasHan(line) {
 		// a wrapped item continues on this line (an item ending with its lead is complete)
 		l.text += orig
-		p.annotate(n, l, l.full+line)
+		p.annotate(l, l.full+line)
 		return
 	}
 	p.warn(n, "ignored: not a task, section or table row: %q", clip(line, 40))
@@ -717,7 +717,7 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 			if !endsSentence(last.full) {
 				sep = "。"
 			}
-			p.annotate(n, last, last.full+sep+m[2])
+			p.annotate(last, last.full+sep+m[2])
 			return last
 		}
 		p.started = true
@@ -862,7 +862,7 @@ func (p *parser) addTask(n, num int, body, text string, given *fields) *rawTask 
 	if given != nil {
 		t.given, t.table = *given, true
 	}
-	p.annotate(n, t, body)
+	p.annotate(t, body)
 	if prev, ok := p.seenNums[num]; ok {
 		p.warn(n, "task number %d repeats line %d; kept both", num, prev)
 	}
@@ -881,7 +881,7 @@ func (p *parser) addTask(n, num int, body, text string, given *fields) *rawTask 
 
 // annotate sets the task's body, lead and cooperating units from the item text, the
 // fields given with it and the current section.
-func (p *parser) annotate(n int, t *rawTask, body string) {
+func (p *parser) annotate(t *rawTask, body string) {
 	t.full = body
 	var parsed fields
 	// Trailing parentheses: (配合单位:X、Y), (X牵头,相关成员单位配合), (X牵头落实),
@@ -973,7 +973,7 @@ func (p *parser) fieldLine(n int, line string, last *rawTask) bool {
 	}
 	last.given = last.given.before(f)
 	last.closed = true
-	p.annotate(n, last, last.full)
+	p.annotate(last, last.full)
 	return true
 }
 

@@ -357,11 +357,11 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 			}
 			f.due = ""
 			last.given = last.given.before(f)
-			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+extra)
+			p.annotate(last, strings.TrimRight(last.full, "。 ")+"。"+extra)
 		} else if words == p.lastRowWords {
 			f.due = ""
 			last.given = last.given.before(f)
-			p.annotate(n, last, last.full)
+			p.annotate(last, last.full)
 		}
 		return true, nil
 	}
@@ -487,10 +487,10 @@ func (p *parser) rowWords(tl *tableLayout, cells []string) string {
 		m := cellWords(cellOf(cells, tl.metric))
 		v := cellWords(cellOf(cells, tl.value))
 		u := cellOf(cells, tl.unit)
-		if v != "" && u != "" && !placeholder[u] && !startsWithQty(strings.TrimLeft(v, "增长下降提高降低达到为约 ")) {
+		if v != "" && u != "" && !placeholder[u] && !startsWithQty(strings.TrimLeft(v, "增长下降提高低达到为约 ")) {
 			if i := strings.IndexFunc(v, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') }); i < 0 {
 				v += u // 6 + % → 6%
-			} else if i > 0 && strings.IndexAny(v[:i], "0123456789") >= 0 {
+			} else if i > 0 && strings.ContainsAny(v[:i], "0123456789") {
 				v = v[:i] + u + v[i:] // 6左右 + % → 6%左右
 			} else {
 				v += u
