@@ -52,7 +52,7 @@ func ReadMHTML(data []byte, lim Limits) (*Document, error) {
 		if ct != "text/html" {
 			continue
 		}
-		r := io.Reader(io.LimitReader(p, lim.MaxBytes+1))
+		var r io.Reader = io.LimitReader(p, lim.MaxBytes+1) //nolint:revive // a decoder may replace it below: its type is io.Reader, not the limited reader
 		switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
 		case "quoted-printable":
 			r = quotedprintable.NewReader(r)
