@@ -187,14 +187,8 @@ func refusal(err error) *InputError {
 // period, value/stage, free text, idempotency key, reason), and builds the revisions to
 // store and the warnings of each report.
 func (s *Service) prepare(p Principal, reports []indicators.Report, remote string) ([]indicators.Revision, [][]Warning, error) {
-	if len(reports) == 0 {
-		return nil, nil, Invalid(CodeEmptyBatch, -1, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
-	}
-	if len(reports) > MaxBatch {
-		return nil, nil, NewInputError(KindTooLarge, CodeTooManyReports, -1, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", len(reports), MaxBatch, MaxBatch)
-	}
-	if !p.Admin && p.Department == "" {
-		return nil, nil, NewInputError(KindForbidden, CodeForbiddenIndicator, -1, "", "the sender has neither a department nor the admin role")
+	if err := checkBatch(p, len(reports)); err != nil {
+		return nil, nil, err
 	}
 	cat := s.cfg.Catalog
 	now := s.cfg.Now().In(s.loc)
@@ -211,18 +205,11 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		earlier = make(map[string][]int, len(reports))
 	}
 	for i, r := range reports {
-		if r.Indicator == "" {
-			return nil, nil, Invalid(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
-		}
-		e, ok := cat.Lookup(r.Indicator)
-		if !ok {
-			return nil, nil, Invalid(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", r.Indicator, cat.Plan.ID)
+		e, ierr := reportedIndicator(cat, p, i, r.Indicator)
+		if ierr != nil {
+			return nil, nil, ierr
 		}
 		lead := e.Task.Lead
-		if !p.Admin && p.Department != lead {
-			return nil, nil, NewInputError(KindForbidden, CodeForbiddenIndicator, i, "indicator",
-				"indicator %s is led by department %q; the token of %q may only report its own indicators (只能报送本单位牵头的指标)", r.Indicator, lead, p.Department)
-		}
 		if r.Period == "" {
 			return nil, nil, Invalid(CodeMissingField, i, "period", "\"period\" is required: 2026-03 (month), 2026-Q1 (quarter) or 2026-06-30 (day) (缺少报送期)")
 		}
@@ -237,18 +224,8 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		if err := checkFigures(i, e.Target, r); err != nil {
 			return nil, nil, err
 		}
-		for _, f := range []struct {
-			name, v string
-			max     int
-		}{
-			{"note", r.Note, MaxNoteBytes},
-			{"evidence", r.Evidence, MaxEvidenceBytes},
-			{"reason", r.Reason, MaxReasonBytes},
-			{"idempotency_key", r.IdempotencyKey, MaxIdempotencyKey},
-		} {
-			if len(f.v) > f.max {
-				return nil, nil, Invalid(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
-			}
+		if err := checkLengths(i, &r); err != nil {
+			return nil, nil, err
 		}
 		if k := r.IdempotencyKey; k != "" {
 			if j, dup := keys[k]; dup {
@@ -305,6 +282,57 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		}
 	}
 	return out, warnings, nil
+}
+
+// checkBatch checks what a whole batch of n reports must be: not empty, not too large,
+// from a department or an admin.
+func checkBatch(p Principal, n int) *InputError {
+	if n == 0 {
+		return Invalid(CodeEmptyBatch, -1, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
+	}
+	if n > MaxBatch {
+		return NewInputError(KindTooLarge, CodeTooManyReports, -1, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", n, MaxBatch, MaxBatch)
+	}
+	if !p.Admin && p.Department == "" {
+		return NewInputError(KindForbidden, CodeForbiddenIndicator, -1, "", "the sender has neither a department nor the admin role")
+	}
+	return nil
+}
+
+// reportedIndicator looks up the indicator of report i and checks that p may report it:
+// an admin any, a department the ones its tasks lead.
+func reportedIndicator(cat *indicators.Catalog, p Principal, i int, id string) (indicators.Entry, *InputError) {
+	if id == "" {
+		return indicators.Entry{}, Invalid(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
+	}
+	e, ok := cat.Lookup(id)
+	if !ok {
+		return e, Invalid(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", id, cat.Plan.ID)
+	}
+	if lead := e.Task.Lead; !p.Admin && p.Department != lead {
+		return e, NewInputError(KindForbidden, CodeForbiddenIndicator, i, "indicator",
+			"indicator %s is led by department %q; the token of %q may only report its own indicators (只能报送本单位牵头的指标)", id, lead, p.Department)
+	}
+	return e, nil
+}
+
+// checkLengths checks the free texts and the idempotency key of report i against their
+// limits.
+func checkLengths(i int, r *indicators.Report) *InputError {
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{
+		{"note", r.Note, MaxNoteBytes},
+		{"evidence", r.Evidence, MaxEvidenceBytes},
+		{"reason", r.Reason, MaxReasonBytes},
+		{"idempotency_key", r.IdempotencyKey, MaxIdempotencyKey},
+	} {
+		if len(f.v) > f.max {
+			return Invalid(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
+		}
+	}
+	return nil
 }
 
 // checkPeriod checks a period against the plan year, the reporting calendar of the

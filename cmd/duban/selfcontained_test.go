@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -47,17 +46,6 @@ func startIn(t *testing.T, dir, bin string, args ...string) *standalone {
 		Dir: dir, Env: cleanEnv(), Timeout: 20 * time.Second,
 	})
 	return &standalone{Serve: srv, t: t, dir: dir, url: srv.URL}
-}
-
-// stop sends sig and waits for the process to exit.
-func (s *standalone) stop(sig syscall.Signal) error {
-	s.t.Helper()
-	s.Signal(sig)
-	exited, err := s.Wait(30 * time.Second)
-	if !exited {
-		s.t.Fatalf("duban serve did not exit on %v\n%s", sig, s.Logs.String())
-	}
-	return err
 }
 
 // post sends a JSON body with a token and returns the status and the body.
