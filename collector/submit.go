@@ -237,12 +237,7 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			}
 			keys[k] = i
 		}
-		again := false // the same (indicator, period) earlier in an admin's batch
-		if p.Admin && periods != nil {
-			pk := r.Indicator + "\x00" + r.Period
-			_, again = periods[pk]
-			periods[pk] = struct{}{}
-		}
+		again := p.Admin && seenBefore(periods, r.Indicator+"\x00"+r.Period) // the same (indicator, period) earlier in an admin's batch
 		mustBeFirst := false
 		if p.Admin && !Meaningful(r.Reason) {
 			switch {
@@ -270,18 +265,38 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			before = earlier[r.Indicator]
 			earlier[r.Indicator] = append(before, i)
 		}
-		if e.Target.Measure == indicators.Cumulative {
-			// The period before, as the snapshot will hold it once the batch is stored:
-			// earlier reports of the indicator in this batch count too.
-			prev, ok := previous(s.Series(r.Indicator), out, before, out[i])
-			if down := ok && indicators.Decreased(e.Target, prev, out[i]); down {
-				warnings[i] = append(warnings[i], Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
-					"indicator %s counts a year-to-date total, and %s for %s is lower than %s for %s; stored, but check the figure or send a correction (累计值低于上期，请核实)",
-					r.Indicator, fmtNum(*r.Value), r.Period, fmtNum(*prev.Value), prev.Period)})
-			}
+		if w, ok := s.decreased(e.Target, out, before, i); ok {
+			warnings[i] = append(warnings[i], w)
 		}
 	}
 	return out, warnings, nil
+}
+
+// decreased warns when report i of a cumulative target is lower than the period
+// before, as the snapshot will hold it once the batch is stored: earlier reports of the
+// indicator in this batch (before: their indexes in out) count too.
+func (s *Service) decreased(t *indicators.Target, out []indicators.Revision, before []int, i int) (Warning, bool) {
+	if t.Measure != indicators.Cumulative {
+		return Warning{}, false
+	}
+	r := out[i].Report
+	prev, ok := previous(s.Series(r.Indicator), out, before, out[i])
+	if !ok || !indicators.Decreased(t, prev, out[i]) {
+		return Warning{}, false
+	}
+	return Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
+		"indicator %s counts a year-to-date total, and %s for %s is lower than %s for %s; stored, but check the figure or send a correction (累计值低于上期，请核实)",
+		r.Indicator, fmtNum(*r.Value), r.Period, fmtNum(*prev.Value), prev.Period)}, true
+}
+
+// seenBefore says whether k is in seen (nil: a batch of one report), and adds it.
+func seenBefore(seen map[string]struct{}, k string) bool {
+	if seen == nil {
+		return false
+	}
+	_, ok := seen[k]
+	seen[k] = struct{}{}
+	return ok
 }
 
 // checkBatch checks what a whole batch of n reports must be: not empty, not too large,

@@ -147,6 +147,17 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 		return err
 	}
 	registerReloads(rl, reloadParts{cat: cat, auth: live, api: handler, svc: svc, log: log})
+	return listenAndServe(ctx, cfg, handler, log, func(addr string) {
+		log.Info("duban collector listening", "url", addr, "catalog", cfg.Catalog,
+			"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
+		go reloadOnSignal(ctx, hup, rl)
+	})
+}
+
+// listenAndServe serves handler on cfg.Listen (TLS when configured) until ctx ends,
+// then shuts down gracefully, finishing the requests in flight; started is called with
+// the URL once the listener is open.
+func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler, log *logs.Logger, started func(url string)) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -164,9 +175,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if cfg.TLS.Enabled() {
 		scheme = "https"
 	}
-	log.Info("duban collector listening", "url", scheme+"://"+ln.Addr().String(), "catalog", cfg.Catalog,
-		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
-	go reloadOnSignal(ctx, hup, rl)
+	started(scheme + "://" + ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLS.Enabled() {

@@ -278,16 +278,7 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	p.lastCells = cells
 	get := func(i int) string { return cellOf(cells, i) }
 	words := p.rowWords(tl, cells)
-	text := ""
-	if len(tl.text) == 1 && tl.text[0] < len(orig) {
-		text = cellWords(strings.TrimSpace(orig[tl.text[0]]))
-	}
-	if text == "" && len(tl.text) > 1 {
-		text = p.rowWords(tl, orig) // several columns of words (项目名称|工作任务): all of them
-	}
-	if text == "" {
-		text = words
-	}
+	text := p.rowText(tl, orig, words)
 	var num int
 	numText := strings.Trim(get(tl.num), ".、() ")
 	switch {
@@ -332,6 +323,22 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 		p.lastRowFirst = cellWords(get(tl.text[0]))
 	}
 	return true, nil
+}
+
+// rowText is a task row's text as written (orig: the cells before normalizing): its
+// column of words, all of them when there are several, or words.
+func (p *parser) rowText(tl *tableLayout, orig []string, words string) string {
+	text := ""
+	if len(tl.text) == 1 && tl.text[0] < len(orig) {
+		text = cellWords(strings.TrimSpace(orig[tl.text[0]]))
+	}
+	if text == "" && len(tl.text) > 1 {
+		text = p.rowWords(tl, orig) // several columns of words (项目名称|工作任务): all of them
+	}
+	if text == "" {
+		text = words
+	}
+	return text
 }
 
 // realignRow realigns a row whose first cells were merged with the row above and left

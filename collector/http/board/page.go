@@ -103,6 +103,19 @@ func filterOptions(cat *indicators.Catalog, f filter) (departments, statuses []o
 	return departments, statuses
 }
 
+// sectionOf is the section of department dept, added to sections when it has none yet.
+func sectionOf(sections map[string]*section, cat *indicators.Catalog, dept string) *section {
+	s := sections[dept]
+	if s == nil {
+		s = &section{ID: dept, Name: dept}
+		if d, ok := cat.Department(dept); ok {
+			s.Name = d.Name
+		}
+		sections[dept] = s
+	}
+	return s
+}
+
 // addSections adds the departments' sections in catalog order, each with its status
 // counts, and counts the rows shown.
 func (p *page) addSections(cat *indicators.Catalog, sections map[string]*section) {
@@ -197,14 +210,7 @@ func (b *Board) build(f filter) (*page, error) {
 				continue
 			}
 		}
-		s := sections[task.Lead]
-		if s == nil {
-			s = &section{ID: task.Lead, Name: task.Lead}
-			if d, ok := cat.Department(task.Lead); ok {
-				s.Name = d.Name
-			}
-			sections[task.Lead] = s
-		}
+		s := sectionOf(sections, cat, task.Lead)
 		s.Tasks = append(s.Tasks, row)
 		p.Shown++
 	}
