@@ -167,7 +167,7 @@ func DashboardProvider() ProviderFile {
 // supervision office, as SDK contact points (the HTTP API shape). The webhook base URL
 // comes from the environment; each department gets its own path under it.
 func ContactPoints(cat *indicators.Catalog) []alerting.ContactPoint {
-	cp := func(uid, name, path string) alerting.ContactPoint {
+	cp := func(uid, name, _ string) alerting.ContactPoint {
 		return alerting.ContactPoint{
 			Uid:  cog.ToPtr(uid),
 			Name: cog.ToPtr(name),

@@ -230,7 +230,7 @@ func TestReloadWithoutATokenSignsItsBrowserSessionsOut(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				resp.Body.Close()
+				_ = resp.Body.Close() // only the status is looked at
 				for _, c := range resp.Cookies() {
 					if c.Name == "duban_session" && c.Value != "" {
 						return resp.StatusCode, c

@@ -141,7 +141,7 @@ type hook struct {
 	seen map[string]bool
 }
 
-func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *hook) ServeHTTP(_ http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	h.seen[strings.TrimPrefix(r.URL.Path, "/")] = true
 	h.mu.Unlock()
