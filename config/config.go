@@ -271,22 +271,7 @@ func (c Config) Validate() error {
 	if c.Catalog == "" && len(c.Plans) == 0 {
 		errs = append(errs, errors.New("catalog: give a catalog file (YAML or JSON) or "+catalogs.Default+" for the shipped one"))
 	}
-	if len(c.Plans) > 0 && c.Catalog != "" && c.Catalog != catalogs.Default && c.Catalog != c.Plans[0] {
-		errs = append(errs, fmt.Errorf("catalog %q and plans are both set: catalog is the one-plan shorthand; list every catalog under plans: (the first is the default plan)", c.Catalog))
-	}
-	seen := map[string]bool{}
-	for i, ref := range c.Plans {
-		switch {
-		case strings.TrimSpace(ref) == "":
-			errs = append(errs, fmt.Errorf("plans[%d]: empty; give a catalog file or embedded:NAME", i))
-		case seen[ref]:
-			errs = append(errs, fmt.Errorf("plans[%d]: %s is listed twice", i, ref))
-		}
-		seen[ref] = true
-	}
-	if _, err := c.Testing.Clock(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.validatePlans()...)
 	switch c.Store.Kind {
 	case "embedded", "influxdb":
 	default:
@@ -350,6 +335,28 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("store.influxdb: set token or token_file, not both"))
 	}
 	return errors.Join(errs...)
+}
+
+// validatePlans checks plans: and its relation to catalog:, and the test clock.
+func (c Config) validatePlans() []error {
+	var errs []error
+	if len(c.Plans) > 0 && c.Catalog != "" && c.Catalog != catalogs.Default && c.Catalog != c.Plans[0] {
+		errs = append(errs, fmt.Errorf("catalog %q and plans are both set: catalog is the one-plan shorthand; list every catalog under plans: (the first is the default plan)", c.Catalog))
+	}
+	seen := map[string]bool{}
+	for i, ref := range c.Plans {
+		switch {
+		case strings.TrimSpace(ref) == "":
+			errs = append(errs, fmt.Errorf("plans[%d]: empty; give a catalog file or embedded:NAME", i))
+		case seen[ref]:
+			errs = append(errs, fmt.Errorf("plans[%d]: %s is listed twice", i, ref))
+		}
+		seen[ref] = true
+	}
+	if _, err := c.Testing.Clock(); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // InfluxToken returns the InfluxDB token from token or token_file.

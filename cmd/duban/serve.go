@@ -25,6 +25,7 @@ import (
 	"github.com/duban-gov/duban/config/reload"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
+	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/internal/logs"
 )
 
@@ -69,6 +70,44 @@ restore".`,
 	return cmd
 }
 
+// loadPlans loads and checks the plans to serve (refusing them with FILE:LINE lines)
+// and the server's clock (testing.now, for tests only, is logged as such).
+func loadPlans(cfg config.Config, log *slog.Logger) (*indicators.PlanSet, func() time.Time, error) {
+	plans, err := catalogs.LoadSet(cfg.PlanRefs())
+	if err != nil {
+		var ie *indicators.InvalidError
+		if errors.As(err, &ie) {
+			return nil, nil, fmt.Errorf("refusing to serve: %w", err)
+		}
+		return nil, nil, fmt.Errorf("%w (set --catalog, DUBAN_CATALOG, catalog: or plans: in the config)", err)
+	}
+	now, err := cfg.Testing.Clock()
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Testing.Now != "" {
+		log.Warn("testing.now is set: the server's clock is not the real time; a setting for tests only", "now", cfg.Testing.Now)
+	}
+	return plans, now, nil
+}
+
+// newServices builds one service per plan over the one store. The default plan's (the
+// first listed, svcs[0]) serves the un-prefixed routes, /metrics, the board and the
+// workspace; others are the rest, for the API's /api/v1/plans/{plan}.
+func newServices(ctx context.Context, plans *indicators.PlanSet, store collector.Store, eval evaluate.Config, log *slog.Logger, now func() time.Time) (svcs []*collector.Service, others []api.Service, err error) {
+	for i, c := range plans.Plans() {
+		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: eval, Logger: log, Now: now})
+		if err != nil {
+			return nil, nil, err
+		}
+		svcs = append(svcs, s)
+		if i > 0 {
+			others = append(others, s)
+		}
+	}
+	return svcs, others, nil
+}
+
 // openStore opens the configured backend.
 func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
 	switch cfg.Store.Kind {
@@ -93,22 +132,11 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	plans, err := catalogs.LoadSet(cfg.PlanRefs())
-	if err != nil {
-		var ie *indicators.InvalidError
-		if errors.As(err, &ie) {
-			return fmt.Errorf("refusing to serve: %w", err)
-		}
-		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG, catalog: or plans: in the config)", err)
-	}
-	cat := plans.Default()
-	now, err := cfg.Testing.Clock()
+	plans, now, err := loadPlans(cfg, log.Logger)
 	if err != nil {
 		return err
 	}
-	if cfg.Testing.Now != "" {
-		log.Warn("testing.now is set: the server's clock is not the real time; a setting for tests only", "now", cfg.Testing.Now)
-	}
+	cat := plans.Default()
 	authn, err := newAuthenticator(cfg.Auth.Tokens, plans, log.Logger)
 	if err != nil {
 		return err
@@ -123,21 +151,11 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 			log.Error("close store", "err", err)
 		}
 	}()
-	// One service per plan over the one store: the default plan's (the first listed)
-	// serves the un-prefixed routes, /metrics, the board and the workspace.
-	var svcs []*collector.Service
-	for _, c := range plans.Plans() {
-		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: cfg.Evaluate, Logger: log.Logger, Now: now})
-		if err != nil {
-			return err
-		}
-		svcs = append(svcs, s)
+	svcs, others, err := newServices(ctx, plans, store, cfg.Evaluate, log.Logger, now)
+	if err != nil {
+		return err
 	}
 	svc := svcs[0]
-	others := make([]api.Service, 0, len(svcs)-1)
-	for _, s := range svcs[1:] {
-		others = append(others, s)
-	}
 	rl, err := reload.New(reload.Config{Load: load, Running: cfg, Logger: log.Logger})
 	if err != nil {
 		return err

@@ -408,7 +408,7 @@ func TestServeTwoPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			must(t, resp.Body.Close())
 			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
 				t.Errorf("GET %s: %d %s, want %s", path, resp.StatusCode, b, want)
 			}
@@ -418,7 +418,7 @@ func TestServeTwoPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		must(t, resp.Body.Close())
 		if strings.Contains(string(b), `"revision"`) {
 			t.Errorf("the default plan's 1.1 holds the sample's report: %s", b)
 		}

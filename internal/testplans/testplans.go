@@ -24,7 +24,7 @@ func Minsheng2026() []byte { return append([]byte(nil), minsheng...) }
 func WriteMinsheng2026(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "minsheng-2026.yaml")
-	if err := os.WriteFile(p, minsheng, 0o644); err != nil {
+	if err := os.WriteFile(p, minsheng, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p

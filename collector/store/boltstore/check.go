@@ -135,32 +135,8 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 
 // checkRecords reads every record and pointer (check.go's part of Check).
 func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport, limit int) error {
-	decode := func(seq uint64, v []byte) (rev revisionFields, err error) {
-		var r indicators.Revision
-		switch format {
-		case 3:
-			r, err = decodeV1(v)
-		case 4:
-			r, err = decodeV2(seq, v)
-		default:
-			r, err = decodeRevision(seq, v)
-		}
-		return revisionFields{r.Plan, r.Indicator, r.Period, r.Revision}, err
-	}
-	// Stores before format 5 key the latest pointers by indicator and period alone.
-	keyOf := func(f revisionFields) string {
-		if format < 5 {
-			return string(latestKey(f.indicator, f.period))
-		}
-		return string(latestKey(seriesKey(f.plan, f.indicator), f.period))
-	}
-	split := func(k []byte) (plan, indicator, period string) {
-		if format < 5 {
-			_, ind, per := splitLatestKey(append([]byte{0}, k...))
-			return "", ind, per
-		}
-		return splitLatestKey(k)
-	}
+	ff := formatOf(format)
+	decode, keyOf, split := ff.decode, ff.key, ff.split
 	revs := tx.Bucket(bucketRevisions)
 	byPeriod := map[string][]int{} // latest key → revisions found
 	var lastSeq uint64
@@ -229,6 +205,40 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 		rep.problem(limit, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
 	}
 	return nil
+}
+
+// formatOf reads records and latest keys of a store in format.
+type formatOf int
+
+func (f formatOf) decode(seq uint64, v []byte) (revisionFields, error) {
+	var r indicators.Revision
+	var err error
+	switch f {
+	case 3:
+		r, err = decodeV1(v)
+	case 4:
+		r, err = decodeV2(seq, v)
+	default:
+		r, err = decodeRevision(seq, v)
+	}
+	return revisionFields{r.Plan, r.Indicator, r.Period, r.Revision}, err
+}
+
+// key is the latest pointer's key of a record: by indicator and period alone before
+// format 5, by plan, indicator and period since.
+func (f formatOf) key(r revisionFields) string {
+	if f < 5 {
+		return string(latestKey(r.indicator, r.period))
+	}
+	return string(latestKey(seriesKey(r.plan, r.indicator), r.period))
+}
+
+func (f formatOf) split(k []byte) (plan, indicator, period string) {
+	if f < 5 {
+		_, ind, per := splitLatestKey(append([]byte{0}, k...))
+		return "", ind, per
+	}
+	return splitLatestKey(k)
 }
 
 type revisionFields struct {
