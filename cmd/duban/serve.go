@@ -109,12 +109,12 @@ func newServices(ctx context.Context, plans *indicators.PlanSet, store collector
 }
 
 // openStore opens the configured backend.
-func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
+func openStore(ctx context.Context, cfg config.Config, plans *indicators.PlanSet, log *slog.Logger) (collector.Store, error) {
 	switch cfg.Store.Kind {
 	case "embedded":
-		return boltstore.Open(ctx, boltstore.Config{Dir: cfg.Store.Path, Logger: log, DefaultPlan: cat.Plan.ID})
+		return boltstore.Open(ctx, boltstore.Config{Dir: cfg.Store.Path, Logger: log, DefaultPlan: plans.Default().Plan.ID})
 	case "influxdb":
-		return openInflux(ctx, cfg, cat, log) // serve_influx.go
+		return openInflux(ctx, cfg, plans, log) // serve_influx.go
 	default:
 		return nil, fmt.Errorf("store.kind %q is not available in this build", cfg.Store.Kind)
 	}
@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 		return err
 	}
 	live := auth.NewLive(authn)
-	store, err := openStore(ctx, cfg, cat, log.Logger)
+	store, err := openStore(ctx, cfg, plans, log.Logger)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

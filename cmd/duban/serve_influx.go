@@ -20,13 +20,17 @@ import (
 // openInflux opens the InfluxDB backend; its spool lives under store.path/spool. The
 // token comes from store.influxdb.token, token_file or DUBAN_STORE_INFLUXDB_TOKEN and is
 // never logged.
-func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
+func openInflux(ctx context.Context, cfg config.Config, plans *indicators.PlanSet, log *slog.Logger) (collector.Store, error) {
 	ic := cfg.Store.InfluxDB
 	token, err := ic.InfluxToken()
 	if err != nil {
 		return nil, err
 	}
-	lookup := func(id string) (task, unit string) {
+	lookup := func(plan, id string) (task, unit string) {
+		cat, ok := plans.Plan(plan)
+		if !ok {
+			return "", ""
+		}
 		e, ok := cat.Lookup(id)
 		if !ok {
 			return "", ""
@@ -36,7 +40,7 @@ func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog,
 	return influx.Open(ctx, influx.Config{
 		URL: ic.URL, Org: ic.Org, Bucket: ic.Bucket, Token: token,
 		SpoolDir: filepath.Join(cfg.Store.Path, "spool"),
-		Timeout:  ic.Timeout, Lookup: lookup, Logger: log, DefaultPlan: cat.Plan.ID,
+		Timeout:  ic.Timeout, Lookup: lookup, Logger: log, DefaultPlan: plans.Default().Plan.ID,
 	})
 }
 

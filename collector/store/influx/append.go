@@ -273,7 +273,7 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 		p.Rev.Revision = receipts[i].Revision
 		normalizeText(&p.Rev)
 		if s.cfg.Lookup != nil {
-			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Indicator)
+			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Plan, p.Rev.Indicator)
 		}
 		pts = append(pts, p)
 	}

@@ -43,9 +43,9 @@ type Config struct {
 	// which have no plan tag: they are read as its revisions. duban serve gives its
 	// default plan, the first listed.
 	DefaultPlan string
-	// Lookup gives an indicator's task number and unit for the task and unit tags.
-	// Optional.
-	Lookup func(indicator string) (task, unit string)
+	// Lookup gives the task number and unit of an indicator of a plan for the task and
+	// unit tags. Optional.
+	Lookup func(plan, indicator string) (task, unit string)
 	// CollectorID names this collector in the collector tag. Default: a random id
 	// created once and kept in SpoolDir.
 	CollectorID string
