@@ -424,6 +424,13 @@ func TestServeTwoPlans(t *testing.T) {
 		}
 	}
 	check()
+	// A bulletin per plan, from the server.
+	for plan, title := range map[string]string{"minsheng-2026": "2026年市级民生实事项目清单", "": "2026年市政府工作报告重点目标任务清单"} {
+		out, errOut, code := runBin(t, testenv.DubanBinary(t), "bulletin", "--server", srv.URL, "--plan", plan, "--period", "2026-Q1")
+		if code != 0 || !strings.Contains(out, title) {
+			t.Errorf("duban bulletin --plan %q: exit %d, want %s\n%.300s%s", plan, code, title, out, errOut)
+		}
+	}
 	if err := srv.Stop(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}
