@@ -136,16 +136,36 @@ func (s *Store) commit(round []*request) {
 	}
 }
 
+// errKeysMoved: the key index forgot a bucket between resolving a round's keys and
+// numbering it (a catch-up skipped keyed revisions of other replicas); the round is
+// resolved again.
+var errKeysMoved = errors.New("influx: key index changed while numbering")
+
 // commitAll numbers and stores the elements of a round, in order. Straight to InfluxDB
-// it needs the leases of the round's departments (and of the senders whose keys it
-// checks); numbering and key checks are then local. When InfluxDB is away (or anything
-// is spooled already), the round is numbered from what this replica knows and spooled.
+// it needs the latest values loaded and the leases of the round's departments (and of
+// the senders whose keys it checks); numbering and key checks are then local, but for
+// key buckets not read yet. When InfluxDB is away (or anything is spooled already),
+// the round is numbered from what this replica knows and spooled.
 func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, error) {
 	names := batchLeases(batch)
 	for attempt := 0; ; attempt++ {
 		s.mu.Lock()
 		direct := len(s.pending) == 0
+		loaded := s.loaded
 		s.mu.Unlock()
+		if direct && !loaded {
+			// Started while InfluxDB was away: read the latest values first.
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+			_, _, err := s.refresh(ctx)
+			cancel()
+			if err != nil && !retryable(err) {
+				return nil, err
+			}
+			if err != nil {
+				s.noteFailure("InfluxDB unreadable; spooling the batch", err)
+				direct = false
+			}
+		}
 		if direct {
 			fresh, err := s.leases.ensure(context.Background(), names)
 			switch {
@@ -175,6 +195,14 @@ func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, er
 			continue
 		}
 		receipts, pts, direct, err := s.number(batch, direct)
+		if errors.Is(err, errKeysMoved) {
+			s.wmu.Unlock()
+			if attempt < 5 {
+				continue
+			}
+			s.wmu.Lock()
+			receipts, pts, direct, err = s.number(batch, false)
+		}
 		if err == nil && len(pts) > 0 {
 			err = s.store(pts, direct)
 		}
@@ -219,17 +247,30 @@ func (s *Store) noteFailure(msg string, err error) {
 
 // number resolves idempotency keys and assigns revisions to the elements of a round, in
 // order, from what this replica knows (complete for the leases it holds). It returns
-// one receipt per element and the points to store (replays excluded). Callers hold
+// one receipt per element and the points to store (replays excluded), keyed points
+// stamped in the key measurement when they go straight to InfluxDB. Callers hold
 // s.wmu.
 func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.Receipt, []point, bool, error) {
+	var answered map[string]bool
+	if direct {
+		// Key buckets not read yet are read (or the keys looked up) first.
+		a, err := s.resolveKeys(context.Background(), batch, false)
+		if err != nil {
+			if !retryable(err) {
+				return nil, nil, false, err
+			}
+			s.noteFailure("InfluxDB idempotency lookup failed; spooling the batch", err)
+			direct = false
+		}
+		answered = a
+	}
 	receipts := make([]indicators.Receipt, len(batch))
 	replay := make([]bool, len(batch))
 	content := make([]uint64, len(batch)) // of the original, for replays
 	dupOf := make([]int, len(batch))      // an earlier element of this round with the same key, or -1
 	first := map[string]int{}
-	var ask []int
 	s.mu.Lock()
-	complete := s.keysComplete
+	defer s.mu.Unlock()
 	for i, r := range batch {
 		dupOf[i] = -1
 		if r.IdempotencyKey == "" {
@@ -245,33 +286,13 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
 		} else if e, ok := s.spoolKeys[k]; ok {
 			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
-		} else if !complete {
-			ask = append(ask, i)
-		}
-	}
-	s.mu.Unlock()
-	if direct && len(ask) > 0 {
-		// The key index is still loading: ask InfluxDB about the keys it lacks.
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
-		found, err := s.queryKeys(ctx, pick(batch, ask))
-		cancel()
-		if err != nil {
-			if !retryable(err) {
-				return nil, nil, false, err
-			}
-			s.noteFailure("InfluxDB idempotency lookup failed; spooling the batch", err)
-			direct = false
-		}
-		for _, i := range ask {
-			if p, ok := found[skey(batch[i])]; ok {
-				replay[i], receipts[i], content[i] = true, receiptOf(p.Rev), contentOf(p.Rev)
-			}
+		} else if direct && !answered[k] && !s.answers(r) {
+			return nil, nil, false, errKeysMoved
 		}
 	}
 
 	// Numbering: 1 + the highest revision this replica knows.
 	pts := make([]point, 0, len(batch))
-	s.mu.Lock()
 	next := map[pkey]int{}
 	for i := range batch {
 		if replay[i] {
@@ -284,11 +305,9 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 		}
 		n++
 		if batch[i].MustBeFirst && n > 1 {
-			s.mu.Unlock()
 			return nil, nil, false, &collector.NotFirstError{Index: i, Indicator: k.indicator, Period: k.period, Revision: n}
 		}
 		if n > maxRevision {
-			s.mu.Unlock()
 			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", k.indicator, k.period, maxRevision)
 		}
 		next[k] = n
@@ -301,7 +320,6 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 		pts = append(pts, p)
 		receipts[i] = receiptOf(p.Rev)
 	}
-	s.mu.Unlock()
 	for i, j := range dupOf {
 		if j >= 0 {
 			receipts[i], content[i] = receipts[j], contentOf(batch[j])
@@ -312,20 +330,27 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 			return nil, nil, false, &collector.IdempotencyConflict{Index: i, Key: batch[i].IdempotencyKey, Original: receipts[i]}
 		}
 	}
+	if direct {
+		for i := range pts {
+			if pts[i].Rev.IdempotencyKey == "" {
+				continue
+			}
+			if _, ok := s.kmark[bucketOf(pts[i].Rev)]; !ok {
+				return nil, nil, false, errKeysMoved
+			}
+		}
+		for i := range pts {
+			if pts[i].Rev.IdempotencyKey != "" {
+				s.stampKey(&pts[i])
+			}
+		}
+	}
 	for i := range receipts {
 		if replay[i] {
 			receipts[i].Replayed = true
 		}
 	}
 	return receipts, pts, direct, nil
-}
-
-func pick(batch []indicators.Revision, idx []int) []indicators.Revision {
-	out := make([]indicators.Revision, len(idx))
-	for i, j := range idx {
-		out[i] = batch[j]
-	}
-	return out
 }
 
 // store writes numbered points to InfluxDB, or to the spool when InfluxDB is away (or

@@ -295,7 +295,7 @@ func TestCollectorBinaryOutage(t *testing.T) {
 		t.Errorf("/-/ready detail during the outage = %q, want degraded", ready.Detail)
 	}
 	if n, _ := c.metric(conventions.MetricSpoolDepth); n != 20 {
-		t.Errorf("%s during the outage = %v, want 20", conventions.MetricSpoolDepth, n)
+		t.Errorf("%s during the outage = %v, want 20\n%s", conventions.MetricSpoolDepth, n, c.logs.String())
 	}
 	c.kill()
 	t0 := time.Now()

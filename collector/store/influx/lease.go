@@ -139,7 +139,8 @@ func (l *leases) ensure(ctx context.Context, names []string) (fresh bool, err er
 		l.mu.Lock()
 		for _, n := range names {
 			// Renew early: a lease in the last third of what it allows is renewed now
-			// rather than lost in the middle of a burst.
+			// rather than lost in the middle of a burst (the holder's tick renews leases
+			// in use from a third on, in the background).
 			c, ok := l.held[n]
 			if !ok || now.After(c.sent.Add((l.s.cfg.LeaseTTL-l.s.cfg.Timeout)*2/3)) {
 				missing = append(missing, n)
@@ -184,13 +185,14 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	l.amu.Lock()
 	defer l.amu.Unlock()
 	readAt := time.Now()
-	regs, err := l.read(ctx)
+	regs, date, err := l.read(ctx)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	claims := map[string]string{} // name → nonce
 	var want []string
+	resumed := false
 	l.mu.Lock()
 	for _, n := range names {
 		r, ok := regs[n]
@@ -199,6 +201,10 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 		case !ok || r.state == leaseReleased:
 			claims[n] = newID()
 		case r.holder == l.s.cfg.CollectorID && l.ours(n, r):
+			if l.resume(n, r, readAt, date) {
+				resumed = true
+				continue
+			}
 			claims[n] = newID() // renewal, or a claim won before a restart
 		default:
 			o, seen := l.seen[n]
@@ -215,6 +221,9 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 				l.wanted[n] = now
 			}
 		}
+	}
+	if resumed {
+		l.save()
 	}
 	l.mu.Unlock()
 	if len(want) > 0 {
@@ -261,7 +270,7 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	case <-l.s.stop:
 		return ErrClosed
 	}
-	regs, err = l.read(ctx)
+	regs, _, err = l.read(ctx)
 	if err != nil {
 		return err
 	}
@@ -285,6 +294,32 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	}
 	l.save()
 	return nil
+}
+
+// resume takes back, without a new claim, a claim this replica won before a restart
+// (leases.json) that is still the register's last point, when InfluxDB's clock says
+// enough of it is left: its holder may write until its stamp + LeaseTTL − Timeout,
+// counted from the stamp rather than from the sending of the claim, which is later and
+// so still before any other replica may see it expire. The elapsed time is bounded
+// above by the answer's Date (to the second, so plus one) minus the stamp, as of the
+// moment the read was sent. Callers hold l.mu.
+func (l *leases) resume(name string, r register, readAt, date time.Time) bool {
+	if _, held := l.held[name]; held || date.IsZero() {
+		return false
+	}
+	elapsed := date.Add(time.Second).Sub(time.Unix(0, r.t))
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	if l.s.cfg.LeaseTTL-l.s.cfg.Timeout-elapsed < 3*l.s.cfg.LeaseSettle {
+		return false // too little left: claim again
+	}
+	c := &claim{Nonce: r.nonce, T: r.t, sent: readAt.Add(-elapsed), used: time.Now()}
+	l.held[name] = c
+	l.won[name] = *c
+	l.dirty = true
+	l.s.log.Debug("lease resumed after a restart", "lease", name, "elapsed", elapsed)
+	return true
 }
 
 // claimBound is the longest a claim may take from the read before it to the write's
@@ -327,13 +362,14 @@ func (l *leases) save() {
 	}
 }
 
-// read returns the register of every lease of the bucket.
-func (l *leases) read(ctx context.Context) (map[string]register, error) {
+// read returns the register of every lease of the bucket, and InfluxDB's clock when
+// it answered (zero when it did not say).
+func (l *leases) read(ctx context.Context) (map[string]register, time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.s.cfg.Timeout)
 	defer cancel()
 	out := map[string]register{}
 	q := "SELECT last(holder) AS holder, state, nonce FROM " + l.leaseM() + " GROUP BY " + qlIdent(tagDepartment)
-	err := l.s.ql.query(ctx, q, func(sr *qlSeries) error {
+	date, err := l.s.ql.queryDated(ctx, q, func(sr *qlSeries) error {
 		cT, cH, cS, cN := sr.col("time"), sr.col("holder"), sr.col("state"), sr.col("nonce")
 		for _, row := range sr.Values {
 			t, _ := vInt(row[cT])
@@ -341,7 +377,7 @@ func (l *leases) read(ctx context.Context) (map[string]register, error) {
 		}
 		return nil
 	})
-	return out, err
+	return out, date, err
 }
 
 // wants returns, per name another replica asked for within the last minute, the

@@ -20,19 +20,31 @@ const (
 	tagUnit       = "unit"
 	tagCollector  = "collector"
 
-	fieldValue     = "value"
-	fieldStage     = "stage"
-	fieldPercent   = "percent"
-	fieldRevision  = "revision"
-	fieldSender    = "sender"
-	fieldNote      = "note"
-	fieldEvidence  = "evidence"
-	fieldReason    = "reason"
-	fieldRemote    = "remote"
-	fieldReceived  = "received_at"
-	fieldKey       = "idempotency_key"
-	fieldPeriod    = "period"
-	fieldID        = "id"
+	fieldValue    = "value"
+	fieldStage    = "stage"
+	fieldPercent  = "percent"
+	fieldRevision = "revision"
+	fieldSender   = "sender"
+	fieldNote     = "note"
+	fieldEvidence = "evidence"
+	fieldReason   = "reason"
+	fieldRemote   = "remote"
+	fieldReceived = "received_at"
+	fieldKey      = "idempotency_key"
+	fieldPeriod   = "period"
+	fieldID       = "id"
+	// the latest measurement adds
+	fieldFirst     = "first_received"
+	fieldHas       = "has"
+	fieldKeyAt     = "key_at"
+	fieldCollector = "collector"
+	hasValue       = 1
+	hasPercent     = 2
+	// the key measurement
+	tagSender      = "sender"
+	tagBucket      = "bucket"
+	fieldIndicator = "indicator"
+	fieldContent   = "content"
 	maxRevision    = 1_000_000_000
 	revisionOffset = int64(time.Microsecond)
 )
@@ -50,6 +62,13 @@ type point struct {
 	Task      string              `json:"task,omitempty"`
 	Unit      string              `json:"unit,omitempty"`
 	Collector string              `json:"collector"`
+	// First is when the first revision of the point's (indicator, period) arrived (ns
+	// since the epoch): the earliest ReceivedAt of its revisions up to this one; 0 when
+	// unknown (points of the first schema). It answers FirstArrivals from memory.
+	First int64 `json:"first,omitempty"`
+	// KeyAt is the time of the point's entry in the key measurement (keyed revisions
+	// only), 0 while it has none (a spooled report gets one when it is replayed).
+	KeyAt int64 `json:"key_at,omitempty"`
 }
 
 // formOffset tells apart the period forms that can end at the same instant.
@@ -129,6 +148,59 @@ func (p *point) line(measurement string) string {
 	b.WriteByte(' ')
 	b.WriteString(strconv.FormatInt(timestamp(*r).UnixNano(), 10))
 	return b.String()
+}
+
+// latestLine renders the point as the latest value of its (indicator, period) in the
+// latest measurement: one point per (indicator, period), at period end + form ns,
+// overwritten in place by each later revision. InfluxDB merges the fields of an
+// overwritten point with the new ones, so every field is written every time: strings
+// even when empty, and "has" saying which of value and percent are present.
+func (p *point) latestLine(measurement string) string {
+	r := &p.Rev
+	var b strings.Builder
+	b.Grow(256 + len(r.Note) + len(r.Evidence))
+	b.WriteString(lpEscape(measurement, false))
+	if r.Department != "" {
+		b.WriteString("," + tagDepartment + "=")
+		b.WriteString(lpEscape(r.Department, true))
+	}
+	b.WriteString("," + tagIndicator + "=")
+	b.WriteString(lpEscape(r.Indicator, true))
+	has := 0
+	if r.Value != nil {
+		has |= hasValue
+	}
+	if r.Percent != nil {
+		has |= hasPercent
+	}
+	b.WriteString(" " + fieldRevision + "=" + strconv.FormatInt(int64(r.Revision), 10) + "i")
+	b.WriteString("," + fieldReceived + "=" + strconv.FormatInt(r.ReceivedAt.UnixNano(), 10) + "i")
+	b.WriteString("," + fieldFirst + "=" + strconv.FormatInt(p.First, 10) + "i")
+	b.WriteString("," + fieldHas + "=" + strconv.Itoa(has) + "i")
+	b.WriteString("," + fieldKeyAt + "=" + strconv.FormatInt(p.KeyAt, 10) + "i")
+	if r.Value != nil {
+		b.WriteString("," + fieldValue + "=" + strconv.FormatFloat(*r.Value, 'g', -1, 64))
+	}
+	if r.Percent != nil {
+		b.WriteString("," + fieldPercent + "=" + strconv.FormatFloat(*r.Percent, 'g', -1, 64))
+	}
+	for _, f := range [...][2]string{
+		{fieldPeriod, r.Period}, {fieldID, p.ID}, {fieldCollector, p.Collector}, {fieldStage, string(r.Stage)},
+		{fieldSender, r.Sender}, {fieldNote, r.Note}, {fieldEvidence, r.Evidence}, {fieldReason, r.Reason},
+		{fieldRemote, r.Remote}, {fieldKey, r.IdempotencyKey},
+	} {
+		b.WriteString("," + f[0] + "=\"")
+		b.WriteString(fieldEscaper.Replace(f[1]))
+		b.WriteByte('"')
+	}
+	b.WriteByte(' ')
+	b.WriteString(strconv.FormatInt(latestTime(*r), 10))
+	return b.String()
+}
+
+// latestTime is the time of an (indicator, period)'s point in the latest measurement.
+func latestTime(r indicators.Revision) int64 {
+	return r.PeriodEnd.UnixNano() + formOffset(r.Period)
 }
 
 // lpEscape escapes a measurement name or tag value for line protocol.
@@ -235,6 +307,127 @@ func rowPoints(s *qlSeries, fn func(point) error) error {
 		if err := fn(p); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// rowLatest decodes rows of the latest measurement (SELECT *) into points.
+func rowLatest(s *qlSeries, fn func(point) error) error {
+	idx := s.col
+	var (
+		cTime, cRev, cRecv, cFirst, cHas = idx("time"), idx(fieldRevision), idx(fieldReceived), idx(fieldFirst), idx(fieldHas)
+		cVal, cPct, cPer, cID, cColl     = idx(fieldValue), idx(fieldPercent), idx(fieldPeriod), idx(fieldID), idx(fieldCollector)
+		cStage, cSender, cNote, cEvid    = idx(fieldStage), idx(fieldSender), idx(fieldNote), idx(fieldEvidence)
+		cReason, cRemote, cKey           = idx(fieldReason), idx(fieldRemote), idx(fieldKey)
+		cDept, cInd, cKeyAt              = idx(tagDepartment), idx(tagIndicator), idx(fieldKeyAt)
+	)
+	if cTime < 0 || cRev < 0 {
+		return fmt.Errorf("influx: latest answer without time or revision: columns %v", s.Columns)
+	}
+	at := func(row []any, i int) any {
+		if i < 0 || i >= len(row) {
+			return nil
+		}
+		return row[i]
+	}
+	str := func(row []any, i int, tag string) string {
+		if v := vString(at(row, i)); v != "" || tag == "" {
+			return v
+		}
+		return s.Tags[tag]
+	}
+	for _, row := range s.Values {
+		ns, ok := vInt(at(row, cTime))
+		if !ok {
+			return fmt.Errorf("influx: row without time: %v", row)
+		}
+		rev, ok := vInt(at(row, cRev))
+		if !ok {
+			continue
+		}
+		var p point
+		r := &p.Rev
+		has, _ := vInt(at(row, cHas))
+		if has&hasValue != 0 {
+			r.Value = vFloat(at(row, cVal))
+		}
+		if has&hasPercent != 0 {
+			r.Percent = vFloat(at(row, cPct))
+		}
+		r.Indicator = str(row, cInd, tagIndicator)
+		r.Department = str(row, cDept, tagDepartment)
+		r.Period = vString(at(row, cPer))
+		r.Revision = int(rev)
+		r.Stage = indicators.Stage(vString(at(row, cStage)))
+		r.Sender = vString(at(row, cSender))
+		r.Note = vString(at(row, cNote))
+		r.Evidence = vString(at(row, cEvid))
+		r.Reason = vString(at(row, cReason))
+		r.Remote = vString(at(row, cRemote))
+		r.IdempotencyKey = vString(at(row, cKey))
+		if recv, ok := vInt(at(row, cRecv)); ok {
+			r.ReceivedAt = time.Unix(0, recv)
+		}
+		r.PeriodEnd = time.Unix(0, ns-formOffset(r.Period))
+		p.First, _ = vInt(at(row, cFirst))
+		p.KeyAt, _ = vInt(at(row, cKeyAt))
+		p.ID = vString(at(row, cID))
+		p.Collector = vString(at(row, cColl))
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cell is column i of a row, nil when absent.
+func cell(row []any, i int) any {
+	if i < 0 || i >= len(row) {
+		return nil
+	}
+	return row[i]
+}
+
+// keyRow is one entry of the key measurement as read.
+type keyRow struct {
+	sender, key string // sender as tagged ("-" for none)
+	entry       keyEntry
+	t           int64
+}
+
+// rowKeys decodes rows of the key measurement.
+func rowKeys(s *qlSeries, fn func(keyRow)) error {
+	idx := s.col
+	var (
+		cTime, cSender, cKey, cInd, cPer = idx("time"), idx(tagSender), idx(fieldKey), idx(fieldIndicator), idx(fieldPeriod)
+		cID, cRev, cRecv, cContent       = idx(fieldID), idx(fieldRevision), idx(fieldReceived), idx(fieldContent)
+	)
+	if cTime < 0 || cKey < 0 || cRev < 0 {
+		return fmt.Errorf("influx: key answer without time, key or revision: columns %v", s.Columns)
+	}
+	for _, row := range s.Values {
+		t, ok := vInt(cell(row, cTime))
+		rev, ok2 := vInt(cell(row, cRev))
+		if !ok || !ok2 {
+			continue
+		}
+		kr := keyRow{key: vString(cell(row, cKey)), t: t, sender: s.Tags[tagSender]}
+		if v := vString(cell(row, cSender)); v != "" {
+			kr.sender = v
+		}
+		e := &kr.entry
+		e.Indicator = vString(cell(row, cInd))
+		e.Period = vString(cell(row, cPer))
+		e.Revision = int(rev)
+		e.ID = vString(cell(row, cID))
+		if recv, ok := vInt(cell(row, cRecv)); ok {
+			e.ReceivedAt = time.Unix(0, recv)
+		}
+		if c, ok := vInt(cell(row, cContent)); ok {
+			e.Content = uint64(c)
+		}
+		e.At = t
+		fn(kr)
 	}
 	return nil
 }

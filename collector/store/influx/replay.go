@@ -112,45 +112,48 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 			todo = append(todo, p)
 		}
 	}
+	var extra []string // key entries of points stored by an earlier attempt that lack one
 	var keyed []indicators.Revision
-	for _, p := range todo {
+	for _, p := range b.points {
 		if p.Rev.IdempotencyKey != "" {
 			keyed = append(keyed, p.Rev)
 		}
 	}
 	if len(keyed) > 0 {
-		found := map[string]string{} // skey → id of the stored original
-		s.mu.Lock()
-		complete := s.keysComplete
-		for _, r := range keyed {
-			if e, ok := s.keys[skey(r)]; ok {
-				found[skey(r)] = e.ID
-			}
+		if _, err := s.resolveKeys(ctx, keyed, true); err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 		}
-		s.mu.Unlock()
-		if !complete {
-			qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-			remote, err := s.queryKeys(qctx, keyed)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("influx: replay %d: %w", b.seq, err)
-			}
-			for k, p := range remote {
-				found[k] = p.ID
+		s.mu.Lock()
+		for _, r := range keyed {
+			if _, ok := s.kmark[bucketOf(r)]; !ok {
+				s.mu.Unlock()
+				return fmt.Errorf("influx: replay %d: %w", b.seq, errKeysMoved)
 			}
 		}
 		kept := todo[:0:0]
 		for _, p := range todo {
 			if p.Rev.IdempotencyKey != "" {
-				if id, ok := found[skey(p.Rev)]; ok && id != p.ID {
+				if e, ok := s.keys[skey(p.Rev)]; ok && e.ID != p.ID {
 					s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
 						"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
 					continue
 				}
+				s.stampKey(&p) // afresh: the bucket may have grown since it was spooled
 			}
 			kept = append(kept, p)
 		}
 		todo = kept
+		for i := range done {
+			p := &done[i]
+			if p.Rev.IdempotencyKey == "" {
+				continue
+			}
+			if _, ok := s.keys[skey(p.Rev)]; !ok {
+				s.stampKey(p)
+				extra = append(extra, keyLine(s.keysM(), p.Rev.Sender, p.Rev.IdempotencyKey, keyEntryOf(*p)))
+			}
+		}
+		s.mu.Unlock()
 	}
 	if len(todo) > 0 {
 		top := have.max
@@ -163,7 +166,11 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 			}
 			top[k] = todo[i].Rev.Revision
 		}
-		if err := s.write(ctx, todo); err != nil {
+		if err := s.write(ctx, todo, extra...); err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+		}
+	} else if len(extra) > 0 {
+		if err := s.writeLines(ctx, extra); err != nil {
 			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 		}
 	}
