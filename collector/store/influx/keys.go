@@ -32,9 +32,11 @@ import (
 // keyBuckets is the number of series per sender. Changing it moves every key.
 const keyBuckets = 256
 
-// loadPerRound caps the buckets one round reads whole; further cold keys of the round
-// are looked up by key.
-const loadPerRound = 8
+// loadPerQuery caps the buckets one read loads: a round that touches more reads them
+// in several, each within Timeout. (Looking keys up one by one, a field condition per
+// key ORed across buckets, took InfluxDB 1.8 longer than Timeout for a batch of 1,000
+// new keys on an empty database: the planner, not the data.)
+const loadPerQuery = 32
 
 // kbucket is one series of the key measurement: a sender (as in the revision) and a
 // bucket of its keys.
@@ -171,11 +173,11 @@ func (s *Store) trimKeys() {
 }
 
 // resolveKeys makes the key index answer for every keyed element of revs: it reads
-// the cold buckets of the round whole (up to loadPerRound) and looks the other cold
-// keys up by key, with the highest time of their buckets. Afterwards a key the index
-// lacks is new. Keys of this replica's spool count as known, unless withSpooled (a
-// replay asks InfluxDB about them, and needs the mark of every bucket it stamps in). Callers hold s.wmu and the leases of the senders
-// (no other replica writes their keys meanwhile).
+// the buckets of their cold keys whole (loadPerQuery at a time). Afterwards a key the
+// index lacks is new. Keys of this replica's spool count as known, unless withSpooled (a
+// replay asks InfluxDB about them, and needs the mark of every bucket it stamps in).
+// Callers hold s.wmu and the leases of the senders (no other replica writes their keys
+// meanwhile).
 func (s *Store) resolveKeys(ctx context.Context, revs []indicators.Revision, withSpooled bool) (answered map[string]bool, err error) {
 	cold := map[kbucket][]string{}
 	var order []kbucket
@@ -202,19 +204,13 @@ func (s *Store) resolveKeys(ctx context.Context, revs []indicators.Revision, wit
 	}
 	s.mu.Unlock()
 	answered = map[string]bool{}
-	if len(cold) == 0 {
-		return answered, nil
-	}
-	// The buckets with the most keys asked are read whole; the rest by key.
-	slices.SortStableFunc(order, func(a, b kbucket) int { return len(cold[b]) - len(cold[a]) })
-	load, look := order[:min(len(order), loadPerRound)], order[min(len(order), loadPerRound):]
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	if err := s.loadBuckets(ctx, load); err != nil {
-		return nil, err
-	}
-	if len(look) > 0 {
-		if err := s.lookupKeys(ctx, look, cold); err != nil {
+	for len(order) > 0 {
+		chunk := order[:min(len(order), loadPerQuery)]
+		order = order[len(chunk):]
+		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		err := s.loadBuckets(qctx, chunk)
+		cancel()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -226,18 +222,25 @@ func (s *Store) resolveKeys(ctx context.Context, revs []indicators.Revision, wit
 	return answered, nil
 }
 
-// bucketCond renders the condition selecting the series of buckets.
-func bucketCond(buckets []kbucket, keys map[kbucket][]string) string {
+// bucketCond renders the condition selecting the series of buckets: tags only, one
+// clause per sender.
+func bucketCond(buckets []kbucket) string {
+	per := map[string][]string{}
+	var senders []string
+	for _, kb := range buckets {
+		t := senderTag(kb.sender)
+		if _, ok := per[t]; !ok {
+			senders = append(senders, t)
+		}
+		per[t] = append(per[t], kb.bucket)
+	}
+	slices.Sort(senders)
 	var b strings.Builder
-	for i, kb := range buckets {
+	for i, t := range senders {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		b.WriteString("(" + qlIdent(tagSender) + " = " + qlString(senderTag(kb.sender)) + " AND " + qlIdent(tagBucket) + " = " + qlString(kb.bucket))
-		if keys != nil {
-			b.WriteString(" AND " + qlAnyOf(fieldKey, keys[kb]))
-		}
-		b.WriteByte(')')
+		b.WriteString("(" + qlIdent(tagSender) + " = " + qlString(t) + " AND " + qlAnyOf(tagBucket, per[t]) + ")")
 	}
 	return b.String()
 }
@@ -249,7 +252,7 @@ func (s *Store) loadBuckets(ctx context.Context, buckets []kbucket) error {
 	}
 	marks := make(map[kbucket]int64, len(buckets))
 	var rows []keyRow
-	q := "SELECT * FROM " + qlIdent(s.keysM()) + " WHERE " + bucketCond(buckets, nil)
+	q := "SELECT * FROM " + qlIdent(s.keysM()) + " WHERE " + bucketCond(buckets)
 	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
 		return rowKeys(sr, func(kr keyRow) {
 			kb := kbucket{senderOfTag(kr.sender), keyBucket(kr.key)}
@@ -270,42 +273,6 @@ func (s *Store) loadBuckets(ctx context.Context, buckets []kbucket) error {
 		if s.v2 {
 			s.kfull[kb] = true // before schema 2 the key measurement lacks the older keys
 		}
-	}
-	return nil
-}
-
-// lookupKeys reads the entries of the asked keys of buckets, and the highest time of
-// each bucket, in one request.
-func (s *Store) lookupKeys(ctx context.Context, buckets []kbucket, keys map[kbucket][]string) error {
-	m := qlIdent(s.keysM())
-	q := "SELECT * FROM " + m + " WHERE " + bucketCond(buckets, keys) +
-		"; SELECT last(" + qlIdent(fieldKey) + ") FROM " + m + " WHERE " + bucketCond(buckets, nil) +
-		" GROUP BY " + qlIdent(tagSender) + ", " + qlIdent(tagBucket)
-	marks := make(map[kbucket]int64, len(buckets))
-	var rows []keyRow
-	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-		if sr.Stmt == 0 {
-			return rowKeys(sr, func(kr keyRow) { rows = append(rows, kr) })
-		}
-		kb := kbucket{senderOfTag(sr.Tags[tagSender]), sr.Tags[tagBucket]}
-		cT := sr.col("time")
-		for _, row := range sr.Values {
-			if t, ok := vInt(cell(row, cT)); ok {
-				marks[kb] = max(marks[kb], t)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, kr := range rows {
-		s.remember(senderOfTag(kr.sender), kr.key, kr.entry)
-	}
-	for _, kb := range buckets {
-		s.kmark[kb] = max(s.kmark[kb], marks[kb])
 	}
 	return nil
 }

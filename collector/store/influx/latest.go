@@ -279,7 +279,12 @@ func (s *Store) convertStep(ctx context.Context, names []string) error {
 	s.mu.Lock()
 	for _, p := range s.latest {
 		if in[leaseName(p.Rev.Department)] {
-			lines = append(lines, p.latestLine(s.latestM()))
+			l, err := p.latestLine(s.latestM())
+			if err != nil {
+				s.mu.Unlock()
+				return err
+			}
+			lines = append(lines, l)
 		}
 	}
 	for sk, e := range s.keys {
@@ -402,7 +407,7 @@ func earliest(a, b int64) int64 {
 // latestLines renders the latest value of every (indicator, period) of pts after
 // they are written: the last of pts for each, which the caller numbered above what is
 // stored.
-func (s *Store) latestLines(pts []point) []string {
+func (s *Store) latestLines(pts []point) ([]string, error) {
 	last := map[pkey]int{}
 	var order []pkey
 	for i := range pts {
@@ -416,9 +421,13 @@ func (s *Store) latestLines(pts []point) []string {
 	}
 	lines := make([]string, 0, len(order))
 	for _, k := range order {
-		lines = append(lines, pts[last[k]].latestLine(s.latestM()))
+		l, err := pts[last[k]].latestLine(s.latestM())
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, l)
 	}
-	return lines
+	return lines, nil
 }
 
 // firstArrivals answers FirstArrivals from the latest values for the ends whose

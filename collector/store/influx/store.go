@@ -387,7 +387,11 @@ func (s *Store) write(ctx context.Context, pts []point, extra ...string) error {
 			lines = append(lines, keyLine(s.keysM(), r.Sender, r.IdempotencyKey, keyEntryOf(pts[i])))
 		}
 	}
-	lines = append(lines, s.latestLines(pts)...)
+	latest, err := s.latestLines(pts)
+	if err != nil {
+		return err
+	}
+	lines = append(lines, latest...)
 	changes, err := s.changeLines(pts)
 	if err != nil {
 		return err
