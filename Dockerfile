@@ -1,5 +1,6 @@
 # duban (督办) collector image: a static binary (CGO off) on a small base, run as a
-# non-root user, with the shipped catalog. Build: docker build -t duban:local .
+# non-root user; the binary carries the shipped catalog, templates and CSS. Build:
+# docker build -t duban:local .
 # The full stack (InfluxDB, Prometheus, Alertmanager, Grafana): docker compose up.
 
 FROM golang:1.26-alpine AS build
@@ -17,7 +18,6 @@ RUN addgroup -S -g 10001 duban \
  && chown duban:duban /var/lib/duban
 WORKDIR /app
 COPY --from=build /out/duban /usr/local/bin/duban
-COPY indicators/catalogs/ /app/indicators/catalogs/
 COPY config/duban.yaml /etc/duban/duban.yaml
 USER 10001:10001
 ENV DUBAN_LISTEN=0.0.0.0:8080 \

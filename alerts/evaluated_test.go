@@ -17,8 +17,7 @@ import (
 
 	"github.com/duban-gov/duban/alerts"
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/exporter"
-	"github.com/duban-gov/duban/collector/store/boltstore"
+	"github.com/duban-gov/duban/collector/http/metrics"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
 )
@@ -102,11 +101,7 @@ func TestPromtoolBeatenLevelTargetRaisesNoAlert(t *testing.T) {
 func exposeOne(t *testing.T, cat *indicators.Catalog, id, period string, value float64, received, now time.Time) string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := boltstore.Open(ctx, boltstore.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.Store(t)
 	e, _ := cat.Lookup(id)
 	p, err := indicators.ParsePeriod(period)
 	if err != nil {
@@ -124,7 +119,7 @@ func exposeOne(t *testing.T, cat *indicators.Catalog, id, period string, value f
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := exporter.New(exporter.Config{Source: svc})
+	exp, err := metrics.New(metrics.Config{Source: svc})
 	if err != nil {
 		t.Fatal(err)
 	}

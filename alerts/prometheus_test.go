@@ -2,7 +2,6 @@ package alerts_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,29 +19,7 @@ import (
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-var update = flag.Bool("update", false, "rewrite deploy/prometheus/"+alerts.FileName+" from the definitions")
-
 func deployDir() string { return filepath.Join(testenv.RepoRoot(), "deploy", "prometheus") }
-
-func TestCommittedRulesMatchTheGenerator(t *testing.T) {
-	var buf bytes.Buffer
-	if err := alerts.WritePrometheus(&buf, alerts.PrometheusOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(deployDir(), alerts.FileName)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, buf.Bytes()) {
-		t.Errorf("%s differs from the definitions in alerts/; regenerate with `go run ./cmd/duban rules generate` (or go test ./alerts -update)", path)
-	}
-}
 
 func TestPromtoolChecksTheRules(t *testing.T) {
 	promtool := testenv.NeedBinary(t, "promtool")
@@ -176,19 +153,6 @@ func TestForOverrideReplacesEveryDuration(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-func TestPromtoolChecksTheExampleConfig(t *testing.T) {
-	promtool := testenv.NeedBinary(t, "promtool")
-	cmd := exec.Command(promtool, "check", "config", "prometheus.yml")
-	cmd.Dir = deployDir()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("promtool check config: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "1 rule files found") {
-		t.Errorf("the example does not load %s:\n%s", alerts.FileName, out)
-	}
-}
 
 // TestFormatPrintsAtMostTheDecimalsWithoutTrailingZeros runs the pipeline stage of
 // alerts.Format in text/template with reReplaceAll as Prometheus and Grafana define it

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -190,24 +189,11 @@ func TestArm64BinaryUnderQemu(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "duban.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := testenv.FreeAddr(t)
-	logs := &syncBuffer{}
-	cmd := exec.Command(qemu, bin, "serve", "--config", "duban.yaml", "--listen", addr)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
+	srv := testenv.StartServe(t, testenv.ServeOptions{
+		Command: []string{qemu, bin}, Args: []string{"serve", "--config", "duban.yaml"}, Listen: true,
+		Dir: dir, Timeout: 90 * time.Second,
 	})
-	url := "http://" + addr
-	if err := testenv.WaitHTTP(context.Background(), url+"/-/ready", 90*time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
-	}
+	url := srv.URL
 	testenv.Push(t, url, token, `{"reports":[{"indicator":"57.1","period":"2026-09","value":31000}]}`)
 	resp, err := http.Get(url + "/api/v1/indicators/57.1/reports")
 	if err != nil {
@@ -236,17 +222,8 @@ func TestArm64BinaryUnderQemu(t *testing.T) {
 	if want := `revision="` + stamps[3] + `",version="` + stamps[1] + `"} 1`; !bytes.Contains(metrics, []byte(want)) {
 		t.Errorf("duban_build_info lacks the stamps %s", want)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		exited <- err
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no exit after SIGTERM\n%s", logs.String())
+	if err := srv.Stop(60 * time.Second); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, srv.Logs.String())
 	}
 }
 
@@ -304,22 +281,4 @@ func TestStampsWithoutGit(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer collects a process's output; read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

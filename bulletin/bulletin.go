@@ -6,16 +6,17 @@
 package bulletin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
-	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/present"
+	"github.com/duban-gov/duban/present/svg"
 )
 
 // Format is an output format of the bulletin.
@@ -43,7 +44,7 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("format %q: use md, html or xlsx", s)
 }
 
-// ContentType is the media type of a format.
+// ContentType is the media type of a present.
 func (f Format) ContentType() string {
 	switch f {
 	case HTML:
@@ -54,27 +55,23 @@ func (f Format) ContentType() string {
 	return "text/markdown; charset=utf-8"
 }
 
-// Source is what the bulletin reads: the catalog and each indicator's latest revision
-// per period (implemented by *collector.Service).
+// Source is what the bulletin reads (implemented by *collector.Service): the catalog,
+// the evaluation configuration the collector runs with (the due day of the reporting
+// calendar), each indicator's latest revision per period, and the store's first
+// arrivals, read in bulk.
 type Source interface {
 	Catalog() *indicators.Catalog
+	EvalConfig() evaluate.Config
 	Series(id string) []indicators.Revision
-}
-
-// Options tune Prepare.
-type Options struct {
-	Eval evaluate.Config
-	// Now is the generation time (required): reports received until then count, and
-	// reports first received after their due day count as late.
-	Now time.Time
-	// Arrivals gives an indicator's first arrival per period (evaluate.FirstArrivals of
-	// the store's history is exact); default: evaluate.SeriesArrivals of the series.
-	Arrivals func(id string) []evaluate.Arrival
+	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 }
 
 // ErrPeriod is returned (wrapped) for a period that is not a quarter of the plan year
 // or has not started yet.
 var ErrPeriod = errors.New("bulletin period")
+
+// ErrStore is returned (wrapped) when the store's first arrivals cannot be read.
+var ErrStore = errors.New("bulletin: the report history could not be read")
 
 // Input is everything a bulletin shows, computed once; rendering is pure.
 type Input struct {
@@ -87,11 +84,15 @@ type Input struct {
 	Completeness []evaluate.DepartmentCompleteness // summed over the quarter's months
 }
 
-// Prepare evaluates the plan for a quarter ("2026-Q1"). Only reports for periods up to
-// the quarter's end count. The evaluation instant is the day the quarter's last report
-// is due (April 10th for Q1 by default), or now when earlier, so that a bulletin issued
-// later in the year still shows the quarter as it was reported.
-func Prepare(src Source, period string, opt Options) (Input, error) {
+// Prepare evaluates the plan for a quarter ("2026-Q1") at now, the generation time. It
+// is the one way to a bulletin: the API and `duban bulletin --data` both call it on a
+// collector.Service. Only reports for periods up to the quarter's end and received
+// until now count. The evaluation instant is the day the quarter's last report is due
+// (April 10th for Q1 with the default due day), or now when earlier, so that a bulletin
+// issued later in the year still shows the quarter as it was reported. On time or late
+// is decided by each report's first revision, read from the store in one bulk read of
+// the quarter's month ends.
+func Prepare(ctx context.Context, src Source, period string, now time.Time) (Input, error) {
 	cat := src.Catalog()
 	p, err := indicators.ParsePeriod(period)
 	if err != nil {
@@ -103,15 +104,15 @@ func Prepare(src Source, period string, opt Options) (Input, error) {
 	if p.Year != cat.Plan.Year {
 		return Input{}, fmt.Errorf("%w %q: the plan covers %d", ErrPeriod, period, cat.Plan.Year)
 	}
-	if opt.Now.IsZero() {
-		return Input{}, errors.New("bulletin: Options.Now is required")
+	if now.IsZero() {
+		return Input{}, errors.New("bulletin: the generation time is required")
 	}
 	loc := cat.Plan.Location()
-	now := opt.Now.In(loc)
+	now = now.In(loc)
 	if now.Before(p.Start(loc)) {
 		return Input{}, fmt.Errorf("%w %q: the quarter has not started", ErrPeriod, period)
 	}
-	cfg := opt.Eval.Defaults()
+	cfg := src.EvalConfig().Defaults()
 	end := p.End(loc)
 	due := time.Date(p.Year, p.Month+1, cfg.DueDay+1, 0, 0, 0, 0, loc)
 	asOf := due
@@ -128,16 +129,22 @@ func Prepare(src Source, period string, opt Options) (Input, error) {
 		}
 		in.Series[id] = kept
 	}
-	series := func(id string) []indicators.Revision { return in.Series[id] }
-	in.Results = evaluate.All(cfg, cat, series, asOf)
-	arrivals := opt.Arrivals
-	if arrivals == nil {
-		arrivals = func(id string) []evaluate.Arrival { return evaluate.SeriesArrivals(series(id)) }
+	in.Results = evaluate.All(cfg, cat, func(id string) []indicators.Revision { return in.Series[id] }, asOf)
+
+	months := p.Months()
+	ends := make([]time.Time, len(months))
+	for i, m := range months {
+		ends[i] = m.End(loc)
 	}
+	arr, err := src.FirstArrivals(ctx, ends)
+	if err != nil {
+		return Input{}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	arrivals := evaluate.ArrivalsOf(arr)
 	byDept := map[string]*evaluate.DepartmentCompleteness{}
 	var order []string
-	for m := p.Month - 2; m <= p.Month; m++ {
-		rows, err := evaluate.Completeness(cfg, cat, arrivals, fmt.Sprintf("%04d-%02d", p.Year, int(m)), now)
+	for _, m := range months {
+		rows, err := evaluate.Completeness(cfg, cat, arrivals, m.String(), now)
 		if err != nil {
 			return Input{}, fmt.Errorf("completeness: %w", err)
 		}
@@ -185,12 +192,10 @@ type Bulletin struct {
 // counts the targets achieved late too, and the next count (Part) says how many of them
 // were achieved late (其中:逾期完成).
 type Count struct {
-	Status evaluate.Status
-	Label  string
-	Color  string
-	N      int  // as printed
-	Own    int  // in this status alone (the bar's segment)
-	Part   bool // a part of the count before it
+	present.Count        // the status with its word and colour; N as printed
+	Label         string // as printed: the word, or 其中:逾期完成 for the part
+	Own           int    // in this status alone (the bar's segment)
+	Part          bool   // a part of the count before it
 }
 
 // Department is one lead department's table.
@@ -217,7 +222,7 @@ type Row struct {
 
 	// Numbers in display units for the spreadsheet (nil when none).
 	ValueNum, ExpectedNum, GapNum, TargetNum *float64
-	Trend                                    format.Trend
+	Trend                                    svg.Trend
 }
 
 // Rank is one department in the completeness ranking.
@@ -228,6 +233,13 @@ type Rank struct {
 	OnTimeRate                              float64 // on time / due (expected − not due); 1 when nothing was due
 	Rate                                    string
 }
+
+// problemsHeading heads the list of lagging and missed targets (进度滞后和未完成的指标);
+// noProblems says there is none.
+var (
+	problemsHeading = present.StatusWord(evaluate.Lagging) + "和" + present.StatusWord(evaluate.Missed) + "的指标"
+	noProblems      = "本季度没有" + present.StatusWord(evaluate.Lagging) + "或" + present.StatusWord(evaluate.Missed) + "的指标。"
+)
 
 var quarterNames = [...]string{"", "第一季度", "第二季度", "第三季度", "第四季度"}
 
@@ -248,7 +260,7 @@ func Build(in Input) *Bulletin {
 	for _, r := range in.Results {
 		results[r.Indicator] = r
 	}
-	counts := map[evaluate.Status]int{}
+	counts := present.Tally{}
 	depts := map[string]*Department{}
 	for _, e := range cat.Entries() {
 		b.Indicators++
@@ -259,7 +271,7 @@ func Build(in Input) *Bulletin {
 		if !ok {
 			r = evaluate.Result{Indicator: e.Target.ID, Status: evaluate.NoData}
 		}
-		counts[r.Status]++
+		counts.Add(r.Status)
 		row := rowOf(e, r, in.Series[e.Target.ID], cat.Plan.Year)
 		d := depts[e.Task.Lead]
 		if d == nil {
@@ -281,9 +293,9 @@ func Build(in Input) *Bulletin {
 		if d == nil {
 			continue
 		}
-		dc := map[evaluate.Status]int{}
+		dc := present.Tally{}
 		for _, r := range d.Rows {
-			dc[r.Status]++
+			dc.Add(r.Status)
 		}
 		d.Counts = countsOf(dc, false)
 		b.Departments = append(b.Departments, *d)
@@ -297,22 +309,22 @@ func Build(in Input) *Bulletin {
 
 // countsOf lists the counts in status order with 逾期完成 after 未完成 as its part (all of
 // them, or only the non-zero ones).
-func countsOf(n map[evaluate.Status]int, all bool) []Count {
+func countsOf(n present.Tally, all bool) []Count {
 	var out []Count
-	for _, st := range evaluate.Statuses {
-		if st == evaluate.AchievedLate {
+	for _, c := range n.Counts(true) {
+		if c.Status == evaluate.AchievedLate {
 			continue
 		}
-		c := Count{Status: st, Label: present.StatusWord(st), Color: present.StatusColor(st), N: n[st], Own: n[st]}
-		if st == evaluate.Missed {
+		own := c.N
+		if c.Status == evaluate.Missed {
 			c.N += n[evaluate.AchievedLate]
 		}
 		if all || c.N > 0 {
-			out = append(out, c)
+			out = append(out, Count{Count: c, Label: c.Word, Own: own})
 		}
-		if st == evaluate.Missed && (all || n[evaluate.AchievedLate] > 0) {
-			late := evaluate.AchievedLate
-			out = append(out, Count{Status: late, Label: "其中:" + present.StatusWord(late), Color: present.StatusColor(late), N: n[late], Own: n[late], Part: true})
+		if late := evaluate.AchievedLate; c.Status == evaluate.Missed && (all || n[late] > 0) {
+			lc := present.Count{View: present.Of(late), N: n[late]}
+			out = append(out, Count{Count: lc, Label: "其中:" + lc.Word, Own: n[late], Part: true})
 		}
 	}
 	return out
@@ -324,7 +336,7 @@ func CountsText(counts []Count) string {
 	for _, c := range counts {
 		if c.Part {
 			if c.N > 0 {
-				s += fmt.Sprintf("(含%s%d项)", present.StatusWord(c.Status), c.N)
+				s += fmt.Sprintf("(含%s%d项)", c.Word, c.N)
 			}
 			continue
 		}
@@ -340,7 +352,7 @@ func summary(b *Bulletin) string {
 	s := fmt.Sprintf("截至%s,共%d项任务、%d项量化指标:", b.AsOf, b.Tasks, b.Indicators)
 	if b.FollowUps > 0 {
 		s = fmt.Sprintf("截至%s,共%d项任务、%d项目标(公布目标%d项,%s%d项):", b.AsOf, b.Tasks, b.Indicators,
-			b.Indicators-b.FollowUps, format.FollowUpTag, b.FollowUps)
+			b.Indicators-b.FollowUps, present.FollowUpTag, b.FollowUps)
 	}
 	return s + CountsText(b.Counts) + "。"
 }
@@ -349,7 +361,7 @@ func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, 
 	t := e.Target
 	row := Row{
 		ID: t.ID, Department: e.Task.Lead, DepartmentName: e.Task.Lead, Task: e.Task.Num,
-		Metric: t.Metric, Target: format.TargetText(t), Unit: format.Unit(t),
+		Metric: t.Metric, Target: present.TargetText(t), Unit: present.Unit(t),
 		Value: "—", Expected: "—", Gap: "—", Period: r.Period,
 		Status: r.Status, StatusLabel: present.StatusText(r.Status, r.Reason), Note: r.Note,
 		Milestone: t.Measure == indicators.Milestone, FollowUp: t.FollowUp(),
@@ -358,43 +370,43 @@ func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, 
 		row.DepartmentName = e.Department.Name
 	}
 	num := func(v float64) *float64 { return &v }
-	chart := format.Trend{Width: 120, Height: 28, Color: present.StatusColor(r.Status), Values: format.SeriesPoints(t, year, series), Label: t.Metric}
+	chart := svg.Trend{Width: 120, Height: 28, Color: present.StatusColor(r.Status), Values: svg.SeriesPoints(t, year, series), Label: t.Metric}
 	if row.Milestone {
 		row.Stage, row.Percent = "—", "—"
 		if r.HasValue {
 			if r.Stage != "" {
-				row.Stage = format.StageText(t, r.Stage)
+				row.Stage = present.StageText(t, r.Stage)
 			}
-			row.Percent = format.Number(r.Value) + "%"
-			row.Value = format.MilestoneValue(t, r)
+			row.Percent = present.Number(r.Value) + "%"
+			row.Value = present.MilestoneValue(t, r)
 			row.ValueNum = num(r.Value)
 		}
 		hundred := 100.0
 		chart.Target = &hundred
 	} else {
-		row.TargetNum = num(format.Display(t, t.Value))
+		row.TargetNum = num(present.Display(t, t.Value))
 		if t.Relative != nil {
 			row.TargetNum = nil
 			if r.Target != 0 {
-				row.TargetNum = num(format.Display(t, r.Target))
+				row.TargetNum = num(present.Display(t, r.Target))
 			}
 		}
 		if r.HasValue && r.Status != evaluate.NoData {
-			row.Value = format.Value(t, r.Value)
-			row.Expected = format.Value(t, r.Expected)
-			row.Gap = format.Signed(t, r.Gap)
-			row.ValueNum = num(format.Display(t, r.Value))
-			row.ExpectedNum = num(format.Display(t, r.Expected))
-			row.GapNum = num(format.Display(t, r.Gap))
+			row.Value = present.Value(t, r.Value)
+			row.Expected = present.Value(t, r.Expected)
+			row.Gap = present.Signed(t, r.Gap)
+			row.ValueNum = num(present.Display(t, r.Value))
+			row.ExpectedNum = num(present.Display(t, r.Expected))
+			row.GapNum = num(present.Display(t, r.Gap))
 			if r.HasProgress {
-				row.Progress = format.Percent(r.Progress)
+				row.Progress = present.Percent(r.Progress)
 			}
 		} else if r.HasValue {
-			row.Value = format.Value(t, r.Value)
-			row.ValueNum = num(format.Display(t, r.Value))
+			row.Value = present.Value(t, r.Value)
+			row.ValueNum = num(present.Display(t, r.Value))
 		}
 		chart.Target = row.TargetNum
-		chart.Expected = format.Trajectory(t)
+		chart.Expected = svg.Trajectory(t)
 	}
 	row.Trend = chart
 	return row
@@ -404,7 +416,7 @@ func rowOf(e indicators.Entry, r evaluate.Result, series []indicators.Revision, 
 // 任务推进 before its due text, so it is not read as a published target.
 func (r Row) TargetLabel() string {
 	if r.FollowUp {
-		return format.FollowUpTag + ":" + r.Target
+		return present.FollowUpTag + ":" + r.Target
 	}
 	return r.Target
 }
@@ -422,7 +434,7 @@ func ranking(comp []evaluate.DepartmentCompleteness, order []string) []Rank {
 		if due := d.Expected - d.NotDue; due > 0 {
 			r.OnTimeRate = float64(d.OnTime) / float64(due)
 		}
-		r.Rate = format.Percent(r.OnTimeRate)
+		r.Rate = present.Percent(r.OnTimeRate)
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -447,7 +459,7 @@ func ranking(comp []evaluate.DepartmentCompleteness, order []string) []Rank {
 	return out
 }
 
-// Render writes the bulletin of in in the format.
+// Render writes the bulletin of in in the present.
 func Render(w io.Writer, f Format, in Input) error {
 	b := Build(in)
 	switch f {

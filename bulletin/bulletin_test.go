@@ -2,6 +2,7 @@ package bulletin_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/duban-gov/duban/bulletin"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
@@ -27,13 +29,36 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 var now = time.Date(2026, 4, 15, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 // fixture is the test data set: the mini catalog and the revisions in testdata/reports.json.
+// It holds every revision as a store would, and answers the bulletin's reads from them:
+// the latest per period and the first arrivals (evaluate.FirstArrivals is exact).
 type fixture struct {
 	cat    *indicators.Catalog
+	eval   evaluate.Config
+	all    []indicators.Revision
 	series map[string][]indicators.Revision
 }
 
 func (f *fixture) Catalog() *indicators.Catalog           { return f.cat }
+func (f *fixture) EvalConfig() evaluate.Config            { return f.eval }
 func (f *fixture) Series(id string) []indicators.Revision { return f.series[id] }
+
+func (f *fixture) FirstArrivals(_ context.Context, ends []time.Time) ([]indicators.Arrival, error) {
+	history := map[string][]indicators.Revision{}
+	for _, r := range f.all {
+		history[r.Indicator] = append(history[r.Indicator], r)
+	}
+	var out []indicators.Arrival
+	for _, id := range f.cat.TargetIDs() {
+		for _, a := range evaluate.FirstArrivals(history[id]) {
+			for _, e := range ends {
+				if a.PeriodEnd.Equal(e) {
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	return out, nil
+}
 
 func load(t testing.TB) *fixture {
 	t.Helper()
@@ -51,7 +76,8 @@ func load(t testing.TB) *fixture {
 	}
 	loc := cat.Plan.Location()
 	latest := map[string]indicators.Revision{}
-	for _, r := range revs {
+	for i := range revs {
+		r := &revs[i]
 		p, err := indicators.ParsePeriod(r.Period)
 		if err != nil {
 			t.Fatal(err)
@@ -65,10 +91,10 @@ func load(t testing.TB) *fixture {
 		}
 		k := r.Indicator + "|" + r.Period
 		if old, ok := latest[k]; !ok || r.Revision > old.Revision {
-			latest[k] = r
+			latest[k] = *r
 		}
 	}
-	f := &fixture{cat: cat, series: map[string][]indicators.Revision{}}
+	f := &fixture{cat: cat, all: revs, series: map[string][]indicators.Revision{}}
 	for _, r := range latest {
 		f.series[r.Indicator] = append(f.series[r.Indicator], r)
 	}
@@ -80,7 +106,7 @@ func load(t testing.TB) *fixture {
 
 func render(t *testing.T, format bulletin.Format) []byte {
 	t.Helper()
-	in, err := bulletin.Prepare(load(t), "2026-Q1", bulletin.Options{Now: now})
+	in, err := bulletin.Prepare(context.Background(), load(t), "2026-Q1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +213,7 @@ func TestXLSXReadsBack(t *testing.T) {
 	if got, want := strings.Join(f.GetSheetList(), ","), strings.Join([]string{bulletin.SheetSummary, bulletin.SheetDepartments, bulletin.SheetProblems, bulletin.SheetRanking, bulletin.SheetMilestones}, ","); got != want {
 		t.Fatalf("sheets %s, want %s", got, want)
 	}
-	in, err := bulletin.Prepare(load(t), "2026-Q1", bulletin.Options{Now: now})
+	in, err := bulletin.Prepare(context.Background(), load(t), "2026-Q1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +264,7 @@ func TestPrepareRejectsPeriodsThatAreNotAQuarterOfThePlan(t *testing.T) {
 		"nonsense":                "Q1",
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := bulletin.Prepare(load(t), period, bulletin.Options{Now: now})
+			_, err := bulletin.Prepare(context.Background(), load(t), period, now)
 			if !errors.Is(err, bulletin.ErrPeriod) {
 				t.Errorf("err = %v, want ErrPeriod", err)
 			}
@@ -263,7 +289,7 @@ func BenchmarkRender(b *testing.B) {
 	for _, f := range bulletin.Formats {
 		b.Run(string(f), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				in, err := bulletin.Prepare(src, "2026-Q1", bulletin.Options{Now: now})
+				in, err := bulletin.Prepare(context.Background(), src, "2026-Q1", now)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -284,7 +310,7 @@ func TestFollowUpsAreLabelled(t *testing.T) {
 		t.Fatal("mini.yaml lacks 99.1")
 	}
 	e.Target.Kind = indicators.KindTask
-	in, err := bulletin.Prepare(f, "2026-Q1", bulletin.Options{Now: now})
+	in, err := bulletin.Prepare(context.Background(), f, "2026-Q1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +370,7 @@ func TestNotesCannotBreakMarkdownTables(t *testing.T) {
 			s[i].Note = note
 		}
 	}
-	in, err := bulletin.Prepare(f, "2026-Q1", bulletin.Options{Now: now})
+	in, err := bulletin.Prepare(context.Background(), f, "2026-Q1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,4 +415,50 @@ func TestNotesCannotBreakMarkdownTables(t *testing.T) {
 	if tables < 5 {
 		t.Errorf("found %d tables, want the five sections' tables at least", tables)
 	}
+}
+
+// TestTheDueDayComesFromTheSource: the bulletin evaluates a quarter on the day its last
+// report is due under the collector's evaluation configuration (evaluate.due_day), and
+// decides on time or late by it.
+func TestTheDueDayComesFromTheSource(t *testing.T) {
+	late := time.Date(2026, 5, 20, 10, 0, 0, 0, now.Location())
+	cases := map[string]struct {
+		dueDay int
+		asOf   string
+	}{
+		"the default due day, the 10th":     {0, "数据截至:2026年4月10日"},
+		"a due day of 20 moves the cut-off": {20, "数据截至:2026年4月20日"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := load(t)
+			f.eval = evaluate.Config{DueDay: tc.dueDay}
+			in, err := bulletin.Prepare(context.Background(), f, "2026-Q1", late)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := bulletin.Render(&buf, bulletin.Markdown, in); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(buf.String(), tc.asOf) {
+				t.Errorf("bulletin lacks %q:\n%s", tc.asOf, buf.String()[:300])
+			}
+			// 56.1's Q1 report arrived on April 13th: late by the 10th, on time by the 20th.
+			if (tc.dueDay == 20) == lateOf(in, "56.1") {
+				t.Errorf("due day %d: 56.1 late = %v", tc.dueDay, lateOf(in, "56.1"))
+			}
+		})
+	}
+}
+
+func lateOf(in bulletin.Input, id string) bool {
+	for _, d := range in.Completeness {
+		for _, it := range d.Items {
+			if it.Indicator == id && it.Status == evaluate.Late {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -8,9 +8,9 @@ import (
 	"io"
 	"regexp"
 
-	format "github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/present"
+	"github.com/duban-gov/duban/present/svg"
 )
 
 //go:embed templates/bulletin.html
@@ -20,30 +20,28 @@ var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 var htmlTemplate = template.Must(template.New("bulletin.html").Funcs(template.FuncMap{
 	"color":        func(s evaluate.Status) string { return present.StatusColor(s) },
-	"followUpTag":  func() string { return format.FollowUpTag },
-	"followUpHint": func() string { return format.FollowUpHint },
+	"report":       func(s string) string { return present.Report(evaluate.ReportStatus(s)).Short },
+	"followUpTag":  func() string { return present.FollowUpTag },
+	"followUpHint": func() string { return present.FollowUpHint },
+	"countsText":   CountsText,
+	"problems":     func() string { return problemsHeading },
+	"noProblems":   func() string { return noProblems },
 	// css passes our own fixed hex colours into style attributes.
-	"countsText": CountsText,
 	"css": func(s string) template.CSS {
 		if !hexColor.MatchString(s) {
-			return "#8c959f"
+			return template.CSS(present.Neutral)
 		}
 		return template.CSS(s)
 	},
 	"statusBar": func(w, h int, counts []Count) template.HTML {
-		segs := make([]format.Segment, 0, len(counts))
+		own := make([]present.Count, 0, len(counts))
 		for _, c := range counts {
-			segs = append(segs, format.Segment{Label: present.StatusWord(c.Status), Value: float64(c.Own), Color: c.Color})
+			own = append(own, present.Count{View: c.View, N: c.Own})
 		}
-		return format.StackedBar(w, h, segs)
+		return svg.StatusBar(w, h, own)
 	},
 	"rankBar": func(r Rank) template.HTML {
-		return format.StackedBar(160, 10, []format.Segment{
-			{Label: "按时", Value: float64(r.OnTime), Color: "#2da44e"},
-			{Label: "逾期", Value: float64(r.Late), Color: "#bf8700"},
-			{Label: "未报", Value: float64(r.Missing), Color: "#cf222e"},
-			{Label: "未到期", Value: float64(r.NotDue), Color: "#d0d7de"},
-		})
+		return svg.CompletenessBar(160, 10, evaluate.DepartmentCompleteness{OnTime: r.OnTime, Late: r.Late, Missing: r.Missing, NotDue: r.NotDue})
 	},
 }).ParseFS(templates, "templates/bulletin.html"))
 

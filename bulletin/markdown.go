@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/duban-gov/duban/present"
 )
 
 // WriteMarkdown writes the bulletin as Markdown (GitHub tables).
@@ -40,9 +42,9 @@ func (b *Bulletin) WriteMarkdown(out io.Writer) error {
 		}
 	}
 
-	p("\n## 三、进度滞后和未完成的指标\n\n")
+	p("\n## 三、%s\n\n", problemsHeading)
 	if len(b.Problems) == 0 {
-		p("本季度没有进度滞后或未完成的指标。\n")
+		p("%s\n", noProblems)
 	} else {
 		p("| 部门 | 编号 | 指标 | 目标 | 完成值 | 应达进度 | 差距 | 状态 | 情况说明 |\n|---|---|---|---|---:|---:|---:|---|---|\n")
 		for _, r := range b.Problems {
@@ -52,7 +54,7 @@ func (b *Bulletin) WriteMarkdown(out io.Writer) error {
 
 	p("\n## 四、报送情况排名\n\n")
 	p("按时报送率 = 按时报送 ÷ 已到期应报;按时报送率相同时,未报少者在前。\n\n")
-	p("| 名次 | 部门 | 应报 | 按时 | 逾期 | 未报 | 未到期 | 按时报送率 |\n|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	p("| 名次 | 部门 | 应报 | %s | 按时报送率 |\n|---:|---|---:|---:|---:|---:|---:|---:|\n", strings.Join(reportHeadings(), " | "))
 	for _, r := range b.Ranking {
 		p("| %d | %s | %d | %d | %d | %d | %d | %s |\n", r.Place, md(r.Name), r.Expected, r.OnTime, r.Late, r.Missing, r.NotDue, r.Rate)
 	}
@@ -82,3 +84,12 @@ var mdEscaper = strings.NewReplacer("|", `\|`, `\`, `\\`, "\r\n", "<br>", "\n", 
 
 // md makes free text safe inside a Markdown table cell.
 func md(s string) string { return mdEscaper.Replace(s) }
+
+// reportHeadings are the column headings of the report states (按时, 逾期, 未报, 未到期).
+func reportHeadings() []string {
+	var out []string
+	for _, v := range present.ReportViews() {
+		out = append(out, v.Short)
+	}
+	return out
+}

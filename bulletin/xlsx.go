@@ -64,7 +64,7 @@ func (b *Bulletin) WriteXLSX(w io.Writer) error {
 
 	s = SheetRanking
 	x.sheet(s)
-	x.header(s, 1, "名次", "部门", "应报", "按时", "逾期", "未报", "未到期", "按时报送率")
+	x.header(s, 1, append(append([]any{"名次", "部门", "应报"}, anys(reportHeadings())...), "按时报送率")...)
 	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10})
 	x.do(err)
 	for i, k := range b.Ranking {
@@ -145,4 +145,12 @@ func (x *xw) widths(sheet string, ws ...float64) {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		x.do(x.f.SetColWidth(sheet, col, col, w))
 	}
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

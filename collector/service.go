@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
@@ -36,20 +37,14 @@ type ServiceConfig struct {
 	Eval    evaluate.Config
 	Logger  *slog.Logger
 	Now     func() time.Time
-	// Health, when set, says whether the service can accept reports and why not
-	// (e.g. a remote store spooling while its server is away: ready but "degraded").
-	// When nil, a Store implementing Readiness is asked; otherwise the service is ready.
-	Health func() (ready bool, detail string)
-}
-
-// Readiness may be implemented by a Store that knows whether it can take writes.
-type Readiness interface {
-	Ready() (ready bool, detail string)
 }
 
 func (c *ServiceConfig) defaults() error {
 	if c.Catalog == nil {
 		return fmt.Errorf("collector: catalog is required")
+	}
+	if c.Catalog.Plan.Year == 0 {
+		return fmt.Errorf("collector: catalog %q has no plan year; load catalogs with indicators.Load or catalogs.Load, which check them", c.Catalog.Plan.ID)
 	}
 	if c.Store == nil {
 		return fmt.Errorf("collector: store is required")
@@ -65,8 +60,9 @@ func (c *ServiceConfig) defaults() error {
 
 // Service is the collector's core. Safe for concurrent use.
 type Service struct {
-	cfg ServiceConfig
-	loc *time.Location
+	cfg  ServiceConfig
+	loc  *time.Location
+	eval atomic.Pointer[evaluate.Config] // cfg.Eval, then what SetEvalConfig put in force
 
 	mu     sync.RWMutex
 	series map[string][]indicators.Revision // per indicator: latest revision per period, by PeriodEnd; slices are never mutated in place
@@ -85,6 +81,7 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		series: map[string][]indicators.Revision{},
 		counts: newReceivedCounters(cfg.Catalog),
 	}
+	s.eval.Store(&cfg.Eval)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -101,18 +98,17 @@ func (s *Service) Location() *time.Location { return s.loc }
 func (s *Service) Now() time.Time { return s.cfg.Now() }
 
 // EvalConfig is the evaluation configuration the service evaluates with.
-func (s *Service) EvalConfig() evaluate.Config { return s.cfg.Eval }
+func (s *Service) EvalConfig() evaluate.Config { return *s.eval.Load() }
 
-// Ready says whether the service can accept reports, with a short detail
-// ("ok", or why not / "degraded: …" while a remote store spools).
-func (s *Service) Ready() (bool, string) {
-	if s.cfg.Health != nil {
-		return s.cfg.Health()
-	}
-	if r, ok := s.cfg.Store.(Readiness); ok {
-		return r.Ready()
-	}
-	return true, "ok"
+// SetEvalConfig puts another evaluation configuration in force (a reload of the
+// configuration): every evaluation that starts from now on uses it, one already
+// running finishes with the one it began with.
+func (s *Service) SetEvalConfig(c evaluate.Config) { s.eval.Store(&c) }
+
+// Ready says whether the service can accept reports, with a short detail: the store's
+// (Store.Ready).
+func (s *Service) Ready(ctx context.Context) (bool, string) {
+	return s.cfg.Store.Ready(ctx)
 }
 
 // Reload rebuilds the snapshot from the store (at start, and on an interval for
@@ -209,5 +205,5 @@ func (s *Service) History(ctx context.Context, id string) ([]indicators.Revision
 
 // Evaluate evaluates every target of the catalog at now, in catalog order.
 func (s *Service) Evaluate(now time.Time) []evaluate.Result {
-	return evaluate.All(s.cfg.Eval, s.cfg.Catalog, s.Series, now)
+	return evaluate.All(s.EvalConfig(), s.cfg.Catalog, s.Series, now)
 }

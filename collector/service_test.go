@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,19 +14,15 @@ import (
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-func newService(t *testing.T, health func() (bool, string)) (*collector.Service, *boltstore.Store) {
+func newService(t *testing.T) (*collector.Service, *boltstore.Store) {
 	t.Helper()
 	cat, err := indicators.Load(filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := boltstore.Open(context.Background(), boltstore.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.Store(t)
 	svc, err := collector.NewService(context.Background(), collector.ServiceConfig{
-		Catalog: cat, Store: st, Health: health,
+		Catalog: cat, Store: st,
 		Now: func() time.Time { return time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC) },
 	})
 	if err != nil {
@@ -34,32 +31,35 @@ func newService(t *testing.T, health func() (bool, string)) (*collector.Service,
 	return svc, st
 }
 
-func TestReady(t *testing.T) {
-	t.Run("the store's readiness counts when no hook is set", func(t *testing.T) {
-		svc, st := newService(t, nil)
-		if ok, _ := svc.Ready(); !ok {
-			t.Fatal("not ready with the store open")
-		}
-		st.Close()
-		if ok, detail := svc.Ready(); ok {
-			t.Fatalf("ready after the store closed (%s)", detail)
-		}
-	})
-	t.Run("a health hook overrides the store", func(t *testing.T) {
-		svc, _ := newService(t, func() (bool, string) { return true, "degraded: spooling" })
-		if ok, detail := svc.Ready(); !ok || detail != "degraded: spooling" {
-			t.Fatalf("Ready = %v %q", ok, detail)
-		}
-	})
+// TestReadyIsTheStores: readiness is part of the Store contract; the service says what
+// its store says.
+func TestReadyIsTheStores(t *testing.T) {
+	svc, st := newService(t)
+	if ok, detail := svc.Ready(t.Context()); !ok || !strings.HasPrefix(detail, "ok") {
+		t.Fatalf("Ready = %v %q with the store open", ok, detail)
+	}
+	st.Close()
+	if ok, detail := svc.Ready(t.Context()); ok || detail != "store closed" {
+		t.Fatalf("Ready = %v %q after the store closed", ok, detail)
+	}
+}
+
+// TestACatalogWithoutAPlanYearIsRefused: the service never guesses the year.
+func TestACatalogWithoutAPlanYearIsRefused(t *testing.T) {
+	st := testenv.Store(t)
+	cat := &indicators.Catalog{Plan: indicators.Plan{ID: "no-year"}}
+	if _, err := collector.NewService(t.Context(), collector.ServiceConfig{Catalog: cat, Store: st}); err == nil || !strings.Contains(err.Error(), "no plan year") {
+		t.Fatalf("NewService = %v, want a refusal naming the missing year", err)
+	}
 }
 
 func TestSubmitReturnsTypedInputErrors(t *testing.T) {
-	svc, _ := newService(t, nil)
+	svc, _ := newService(t)
 	v := 5.0
 	_, err := svc.Submit(context.Background(), collector.Principal{Department: "rsj"},
 		[]indicators.Report{{Indicator: "57.1", Period: "2026-05", Value: &v}, {Indicator: "4.1", Period: "2026-Q1", Value: &v}}, "")
 	var ie *collector.InputError
-	if !errors.As(err, &ie) || ie.Code != collector.CodeForbiddenIndicator || ie.Index != 1 || ie.Status != 403 {
+	if !errors.As(err, &ie) || ie.Code != collector.CodeForbiddenIndicator || ie.Index != 1 || ie.Kind != collector.KindForbidden {
 		t.Fatalf("err %v: want a 403 forbidden_indicator InputError at index 1", err)
 	}
 	if len(svc.Series("57.1")) != 0 {
@@ -76,7 +76,7 @@ func TestSubmitReturnsTypedInputErrors(t *testing.T) {
 }
 
 func TestSubmitMergesABatchIntoTheSnapshot(t *testing.T) {
-	svc, _ := newService(t, nil)
+	svc, _ := newService(t)
 	ctx := context.Background()
 	rsj := collector.Principal{Department: "rsj"}
 	val := func(v float64) *float64 { return &v }
@@ -139,18 +139,57 @@ func TestSubmitRejectsACompletedStageBelow100Percent(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			svc, _ := newService(t, nil)
+			svc, _ := newService(t)
 			_, err := svc.Submit(context.Background(), collector.Principal{Department: "slj"},
 				[]indicators.Report{{Indicator: "99.1", Period: "2026-05", Stage: c.stage, Percent: c.percent}}, "")
 			var ie *collector.InputError
 			switch {
 			case c.code == "" && err != nil:
 				t.Fatalf("refused: %v", err)
-			case c.code != "" && (!errors.As(err, &ie) || ie.Code != c.code || ie.Field != "percent" || ie.Status != 400):
+			case c.code != "" && (!errors.As(err, &ie) || ie.Code != c.code || ie.Field != "percent" || ie.Kind != collector.KindInvalid):
 				t.Fatalf("err %v, want a 400 %s on percent", err, c.code)
 			case c.code != "" && len(svc.Series("99.1")) != 0:
 				t.Fatal("a refused report reached the snapshot")
 			}
 		})
+	}
+}
+
+// TestCheckNamesEveryBadReportAndStoresNothing: Check gives each report Submit's own
+// verdict, for all of them at once, and leaves the store and the counters alone.
+func TestCheckNamesEveryBadReportAndStoresNothing(t *testing.T) {
+	svc, st := newService(t)
+	f := func(v float64) *float64 { return &v }
+	rsj := collector.Principal{Department: "rsj"}
+	reports := []indicators.Report{
+		{Indicator: "57.1", Period: "2026-05", Value: f(-3)},     // negative year-to-date sum
+		{Indicator: "57.1", Period: "2026-04", Value: f(9000)},   // fine
+		{Indicator: "11.1", Period: "2026-05", Value: f(1)},      // fgw's
+		{Indicator: "56.1", Period: "2026-04", Value: f(6)},      // quarterly, April is no quarter
+		{Indicator: "57.1", Period: "2026-03", Stage: "started"}, // a stage on a number
+	}
+	got := svc.Check(rsj, reports)
+	want := []string{collector.CodeNegativeValue, "", collector.CodeForbiddenIndicator, collector.CodePeriodNotInCadence, collector.CodeStageOnNumeric}
+	if len(got) != len(want) {
+		t.Fatalf("%d results for %d reports", len(got), len(reports))
+	}
+	for i, w := range want {
+		switch {
+		case w == "" && got[i] != nil:
+			t.Errorf("report %d: %v, want it to pass", i, got[i])
+		case w != "" && (got[i] == nil || got[i].Code != w || got[i].Index != i):
+			t.Errorf("report %d: %v, want %s at index %d", i, got[i], w, i)
+		}
+	}
+	if _, err := svc.Submit(t.Context(), rsj, reports, ""); err == nil {
+		t.Fatal("Submit accepted the batch Check refused")
+	}
+	if h, err := st.History(t.Context(), "57.1"); err != nil || len(h) != 0 {
+		t.Fatalf("history after Check and a refused Submit: %v %v", h, err)
+	}
+	for _, c := range svc.ReceivedCounts() {
+		if c.Department == "rsj" && c.Result == "rejected" && c.Count != uint64(len(reports)) {
+			t.Errorf("rejected count %d: Check must not count, Submit counts the batch once", c.Count)
+		}
 	}
 }

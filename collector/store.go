@@ -29,7 +29,9 @@ type Store interface {
 	// the batch takes revision 1, Append stores nothing and returns a *NotFirstError
 	// naming the element. An element that replays a key is not checked (it adds
 	// nothing). Both checks happen in the same critical section as the numbering, so
-	// two concurrent batches cannot both pass them.
+	// two concurrent batches cannot both pass them. Every backend applies these rules
+	// through Number (numbering.go), so they cannot drift apart; History's order is
+	// indicators.CompareHistory in every backend.
 	//
 	// The caller must not modify batch during the call; the store does not keep it.
 	Append(ctx context.Context, batch []indicators.Revision) ([]indicators.Receipt, error)
@@ -46,6 +48,12 @@ type Store interface {
 	// then period end. It reads in bulk (a few reads per period end, not one per
 	// indicator): what completeness and bulletins need. The caller owns the slice.
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
+	// Ready says whether the store takes writes now, with a short detail for /-/ready:
+	// "ok"; "degraded: …" when it takes them in a lesser way (a shared store spooling
+	// while its server is away: still ready); otherwise why not (closed, a damaged file,
+	// a failing disk). It reads only what the store keeps in memory: cheap enough for
+	// every probe.
+	Ready(ctx context.Context) (ready bool, detail string)
 	// Close releases the store; it waits for appends in flight.
 	Close() error
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -70,15 +69,27 @@ type Receipt struct {
 	Warnings []Warning `json:"warnings,omitempty"`
 }
 
+// Kind is the sort of an input error; a transport maps it to its own answer (the HTTP
+// API to a status), so the core knows no transport.
+type Kind int
+
+const (
+	KindInvalid     Kind = iota // the input is wrong: fix it and send it again
+	KindForbidden               // the sender may not do this (another department's indicator)
+	KindConflict                // it contradicts what is stored (an idempotency key reused)
+	KindTooLarge                // over a limit (reports per batch, bytes, rows)
+	KindUnsupported             // sent in a form the collector does not read
+)
+
 // InputError is bad input: nothing of the batch was stored. Index is the position of
-// the offending report in the batch (-1 when the error concerns the whole batch) and
-// Field the JSON field name ("" when none). Status is the HTTP status to answer.
+// the offending report in the batch (-1 when the error concerns the whole batch), Field
+// the JSON field name ("" when none), Kind what sort of error it is.
 type InputError struct {
 	Code    string
 	Message string
 	Index   int
 	Field   string
-	Status  int
+	Kind    Kind
 }
 
 func (e *InputError) Error() string {
@@ -88,22 +99,14 @@ func (e *InputError) Error() string {
 	return e.Code + ": " + e.Message
 }
 
-func inputErr(status int, code string, index int, field, format string, args ...any) *InputError {
-	return &InputError{Code: code, Message: fmt.Sprintf(format, args...), Index: index, Field: field, Status: status}
+// NewInputError is an input error of a kind about report index (-1: the whole batch).
+func NewInputError(kind Kind, code string, index int, field, format string, args ...any) *InputError {
+	return &InputError{Code: code, Message: fmt.Sprintf(format, args...), Index: index, Field: field, Kind: kind}
 }
 
-func badReport(code string, index int, field, format string, args ...any) *InputError {
-	return inputErr(http.StatusBadRequest, code, index, field, format, args...)
-}
-
-// BatchError answers a problem with the batch as a whole (no report index).
-func BatchError(status int, code, field, format string, args ...any) *InputError {
-	return inputErr(status, code, -1, field, format, args...)
-}
-
-// ReportError answers a problem with one report of the batch.
-func ReportError(code string, index int, field, format string, args ...any) *InputError {
-	return badReport(code, index, field, format, args...)
+// Invalid is wrong input about report index (-1: the whole batch): KindInvalid.
+func Invalid(code string, index int, field, format string, args ...any) *InputError {
+	return NewInputError(KindInvalid, code, index, field, format, args...)
 }
 
 // Submit validates and authorizes a batch sent by p from remote, appends it to the store
@@ -162,27 +165,41 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	return out, nil
 }
 
+// Check validates each report of a batch on its own, as Submit validates it, without
+// storing anything or counting it: a form shows every field to fix at once where Submit
+// stops at the first. The batch itself still goes through Submit, which alone sees
+// what concerns several reports together (a key or an admin's period twice) and the
+// store's refusals. The result has one entry per report, nil where it passes; an
+// error's Index is the report's position in reports.
+func (s *Service) Check(p Principal, reports []indicators.Report) []*InputError {
+	out := make([]*InputError, len(reports))
+	for i := range reports {
+		_, _, err := s.prepare(p, reports[i:i+1], "")
+		var ie *InputError
+		if errors.As(err, &ie) {
+			e := *ie
+			e.Index = i
+			out[i] = &e
+		}
+	}
+	return out
+}
+
 // refusal turns the store's refusals of a batch into input errors (nil for others).
 func refusal(err error, revs []indicators.Revision) *InputError {
 	var ic *IdempotencyConflict
 	var nf *NotFirstError
 	switch {
 	case errors.As(err, &ic):
-		return inputErr(http.StatusConflict, CodeIdempotencyConflict, ic.Index, "idempotency_key",
+		return NewInputError(KindConflict, CodeIdempotencyConflict, ic.Index, "idempotency_key",
 			"idempotency key %q was already used for another report (%s %s, revision %d); a key may be sent again only with the same indicator, period, value, stage and percent: use a new key for a new report (幂等键已用于其他内容)",
 			ic.Key, ic.Original.Indicator, ic.Original.Period, ic.Original.Revision)
 	case errors.As(err, &nf):
-		return badReport(CodeReasonRequired, nf.Index, "reason",
+		return Invalid(CodeReasonRequired, nf.Index, "reason",
 			"indicator %s period %s was already reported (this report would be revision %d); an admin correction must say why in \"reason\" (管理员更正须填写原因)",
 			nf.Indicator, nf.Period, nf.Revision)
 	}
 	return nil
-}
-
-// Validate checks a batch as Submit would, without storing it.
-func (s *Service) Validate(p Principal, reports []indicators.Report) error {
-	_, _, err := s.prepare(p, reports, "")
-	return err
 }
 
 // prepare checks the whole batch, in a fixed order per report (indicator, authorization,
@@ -190,13 +207,13 @@ func (s *Service) Validate(p Principal, reports []indicators.Report) error {
 // store and the warnings of each report.
 func (s *Service) prepare(p Principal, reports []indicators.Report, remote string) ([]indicators.Revision, [][]Warning, error) {
 	if len(reports) == 0 {
-		return nil, nil, BatchError(http.StatusBadRequest, CodeEmptyBatch, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
+		return nil, nil, Invalid(CodeEmptyBatch, -1, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
 	}
 	if len(reports) > MaxBatch {
-		return nil, nil, BatchError(http.StatusRequestEntityTooLarge, CodeTooManyReports, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", len(reports), MaxBatch, MaxBatch)
+		return nil, nil, NewInputError(KindTooLarge, CodeTooManyReports, -1, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", len(reports), MaxBatch, MaxBatch)
 	}
 	if !p.Admin && p.Department == "" {
-		return nil, nil, BatchError(http.StatusForbidden, CodeForbiddenIndicator, "", "the sender has neither a department nor the admin role")
+		return nil, nil, NewInputError(KindForbidden, CodeForbiddenIndicator, -1, "", "the sender has neither a department nor the admin role")
 	}
 	cat := s.cfg.Catalog
 	now := s.cfg.Now().In(s.loc)
@@ -214,23 +231,23 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 	}
 	for i, r := range reports {
 		if r.Indicator == "" {
-			return nil, nil, badReport(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
+			return nil, nil, Invalid(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
 		}
 		e, ok := cat.Lookup(r.Indicator)
 		if !ok {
-			return nil, nil, badReport(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", r.Indicator, cat.Plan.ID)
+			return nil, nil, Invalid(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", r.Indicator, cat.Plan.ID)
 		}
 		lead := e.Task.Lead
 		if !p.Admin && p.Department != lead {
-			return nil, nil, inputErr(http.StatusForbidden, CodeForbiddenIndicator, i, "indicator",
+			return nil, nil, NewInputError(KindForbidden, CodeForbiddenIndicator, i, "indicator",
 				"indicator %s is led by department %q; the token of %q may only report its own indicators (只能报送本单位牵头的指标)", r.Indicator, lead, p.Department)
 		}
 		if r.Period == "" {
-			return nil, nil, badReport(CodeMissingField, i, "period", "\"period\" is required: 2026-03 (month), 2026-Q1 (quarter) or 2026-06-30 (day) (缺少报送期)")
+			return nil, nil, Invalid(CodeMissingField, i, "period", "\"period\" is required: 2026-03 (month), 2026-Q1 (quarter) or 2026-06-30 (day) (缺少报送期)")
 		}
 		per, err := indicators.ParsePeriod(r.Period)
 		if err != nil {
-			return nil, nil, badReport(CodeInvalidPeriod, i, "period", "%v (报送期格式错误)", err)
+			return nil, nil, Invalid(CodeInvalidPeriod, i, "period", "%v (报送期格式错误)", err)
 		}
 		if err := checkPeriod(i, e.Target, per, year, now, s.loc); err != nil {
 			return nil, nil, err
@@ -249,12 +266,12 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			{"idempotency_key", r.IdempotencyKey, MaxIdempotencyKey},
 		} {
 			if len(f.v) > f.max {
-				return nil, nil, badReport(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
+				return nil, nil, Invalid(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
 			}
 		}
 		if k := r.IdempotencyKey; k != "" {
 			if j, dup := keys[k]; dup {
-				return nil, nil, badReport(CodeDuplicateKey, i, "idempotency_key",
+				return nil, nil, Invalid(CodeDuplicateKey, i, "idempotency_key",
 					"idempotency key %q is used by reports %d and %d of this batch; give every report its own key (同一批次中幂等键重复)", k, j, i)
 			}
 			if keys == nil {
@@ -274,9 +291,9 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			case r.IdempotencyKey == "" && s.hasPeriod(r.Indicator, r.Period):
 				// With a key the store decides: a retry of this very first report
 				// replays, another report is refused there (NotFirstError).
-				return nil, nil, badReport(CodeReasonRequired, i, "reason", "indicator %s period %s was already reported; an admin correction must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
+				return nil, nil, Invalid(CodeReasonRequired, i, "reason", "indicator %s period %s was already reported; an admin correction must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
 			case again:
-				return nil, nil, badReport(CodeReasonRequired, i, "reason", "indicator %s period %s is reported earlier in this batch; a second report of it is an admin correction and must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
+				return nil, nil, Invalid(CodeReasonRequired, i, "reason", "indicator %s period %s is reported earlier in this batch; a second report of it is an admin correction and must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
 			default:
 				mustBeFirst = true // checked again by the store, atomically
 			}
@@ -315,16 +332,16 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 func checkPeriod(i int, t *indicators.Target, per indicators.Period, year int, now time.Time, loc *time.Location) *InputError {
 	p := per.String()
 	if per.Year != year {
-		return badReport(CodePeriodOutsideYear, i, "period", "period %s is outside the plan year %d; report periods of %d only (报送期不在计划年度内)", p, year, year)
+		return Invalid(CodePeriodOutsideYear, i, "period", "period %s is outside the plan year %d; report periods of %d only (报送期不在计划年度内)", p, year, year)
 	}
 	if per.Start(loc).After(now) {
-		return badReport(CodePeriodInFuture, i, "period", "period %s has not begun yet (now %s, %s); report a period that is over (报送期尚未开始)", p, now.Format("2006-01-02 15:04"), loc)
+		return Invalid(CodePeriodInFuture, i, "period", "period %s has not begun yet (now %s, %s); report a period that is over (报送期尚未开始)", p, now.Format("2006-01-02 15:04"), loc)
 	}
 	if !t.InCadence(per) {
-		return badReport(CodePeriodNotInCadence, i, "period", "indicator %s is reported quarterly; period %s is not a quarter: send 2026-Q1 … 2026-Q4 (or the quarter's last month, e.g. 2026-03) (该指标按季度报送)", t.ID, p)
+		return Invalid(CodePeriodNotInCadence, i, "period", "indicator %s is reported quarterly; period %s is not a quarter: send 2026-Q1 … 2026-Q4 (or the quarter's last month, e.g. 2026-03) (该指标按季度报送)", t.ID, p)
 	}
 	if end := per.End(loc); end.After(now) {
-		return badReport(CodePeriodNotOver, i, "period", "period %s is not over until %s (now %s, %s); its year-to-date value can be reported from then on: report the last period that is over (报送期尚未结束)", p, end.Format("2006-01-02 15:04"), now.Format("2006-01-02 15:04"), loc)
+		return Invalid(CodePeriodNotOver, i, "period", "period %s is not over until %s (now %s, %s); its year-to-date value can be reported from then on: report the last period that is over (报送期尚未结束)", p, end.Format("2006-01-02 15:04"), now.Format("2006-01-02 15:04"), loc)
 	}
 	return nil
 }
@@ -379,39 +396,39 @@ func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 func checkFigures(i int, t *indicators.Target, r indicators.Report) *InputError {
 	if t.Measure == indicators.Milestone {
 		if r.Value != nil {
-			return badReport(CodeValueOnMilestone, i, "value", "indicator %s is a milestone: send \"stage\" (planned, started, completed, blocked) and optionally \"percent\", not \"value\" (节点类指标请填写进度阶段)", t.ID)
+			return Invalid(CodeValueOnMilestone, i, "value", "indicator %s is a milestone: send \"stage\" (planned, started, completed, blocked) and optionally \"percent\", not \"value\" (节点类指标请填写进度阶段)", t.ID)
 		}
 		if r.Stage == "" {
-			return badReport(CodeMissingField, i, "stage", "indicator %s is a milestone: \"stage\" is required (planned, started, completed or blocked) (缺少进度阶段)", t.ID)
+			return Invalid(CodeMissingField, i, "stage", "indicator %s is a milestone: \"stage\" is required (planned, started, completed or blocked) (缺少进度阶段)", t.ID)
 		}
 		if !r.Stage.Valid() {
-			return badReport(CodeInvalidStage, i, "stage", "stage %q is not one of planned, started, completed, blocked (进度阶段无效)", string(r.Stage))
+			return Invalid(CodeInvalidStage, i, "stage", "stage %q is not one of planned, started, completed, blocked (进度阶段无效)", string(r.Stage))
 		}
 		if r.Percent != nil {
 			if v := *r.Percent; math.IsNaN(v) || v < 0 || v > 100 {
-				return badReport(CodeInvalidPercent, i, "percent", "percent must be a number from 0 to 100 (完成百分比须在0到100之间)")
+				return Invalid(CodeInvalidPercent, i, "percent", "percent must be a number from 0 to 100 (完成百分比须在0到100之间)")
 			}
 			if v := *r.Percent; r.Stage == indicators.StageCompleted && v < 100 {
-				return badReport(CodeInvalidPercent, i, "percent", "stage completed means the work is done: send percent 100 or leave it out, not %v; a stage not yet completed is started (已完成的完成百分比应为100或不填;未完成请选“已开工”)", v)
+				return Invalid(CodeInvalidPercent, i, "percent", "stage completed means the work is done: send percent 100 or leave it out, not %v; a stage not yet completed is started (已完成的完成百分比应为100或不填;未完成请选“已开工”)", v)
 			}
 		}
 		return nil
 	}
 	if r.Stage != "" {
-		return badReport(CodeStageOnNumeric, i, "stage", "indicator %s has a numeric target: send \"value\" in %s, not \"stage\" (数值类指标请填写数值)", t.ID, unitOf(t))
+		return Invalid(CodeStageOnNumeric, i, "stage", "indicator %s has a numeric target: send \"value\" in %s, not \"stage\" (数值类指标请填写数值)", t.ID, unitOf(t))
 	}
 	if r.Percent != nil {
-		return badReport(CodeStageOnNumeric, i, "percent", "indicator %s has a numeric target: send \"value\" in %s, not \"percent\" (数值类指标请填写数值)", t.ID, unitOf(t))
+		return Invalid(CodeStageOnNumeric, i, "percent", "indicator %s has a numeric target: send \"value\" in %s, not \"percent\" (数值类指标请填写数值)", t.ID, unitOf(t))
 	}
 	if r.Value == nil {
-		return badReport(CodeMissingField, i, "value", "\"value\" is required for indicator %s: the year-to-date figure in %s (缺少数值)", t.ID, unitOf(t))
+		return Invalid(CodeMissingField, i, "value", "\"value\" is required for indicator %s: the year-to-date figure in %s (缺少数值)", t.ID, unitOf(t))
 	}
 	v := *r.Value
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return badReport(CodeInvalidValue, i, "value", "value must be a finite number (数值无效)")
+		return Invalid(CodeInvalidValue, i, "value", "value must be a finite number (数值无效)")
 	}
 	if v < 0 && t.Measure == indicators.Cumulative {
-		return badReport(CodeNegativeValue, i, "value", "indicator %s counts a year-to-date total in %s; it cannot be negative (%v) (累计值不能为负)", t.ID, unitOf(t), v)
+		return Invalid(CodeNegativeValue, i, "value", "indicator %s counts a year-to-date total in %s; it cannot be negative (%v) (累计值不能为负)", t.ID, unitOf(t), v)
 	}
 	return nil
 }

@@ -40,6 +40,9 @@ const (
 	MetricStoreWriteFailures = "duban_store_write_failures_total" // embedded store: failed commits
 	MetricStoreWritable      = "duban_store_writable"             // embedded store: 1 takes writes, 0 not
 	MetricBuildInfo          = "duban_build_info"
+	// The configuration reloads (SIGHUP, POST /-/reload), named as Prometheus names its own.
+	MetricConfigReloadSuccess = "duban_config_last_reload_successful"                // 1, or 0 after a refused reload
+	MetricConfigReloadTime    = "duban_config_last_reload_success_timestamp_seconds" // the start or the last successful reload
 )
 
 // Label names.

@@ -4,30 +4,30 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/duban-gov/duban/indicators"
 )
 
-//go:generate go run ./gen --root .. --out .
-
-// DefaultCatalog is the catalog the committed output is generated from, relative to the
-// repository root.
-const DefaultCatalog = "indicators/catalogs/changzhi-2026.yaml"
-
-// Paths of the generated files, relative to the output directory (the dashboards/ folder).
+// Paths of the generated files, relative to the deployment folder (deploy/, where
+// `duban generate` writes them beside the alert rules and the Alertmanager
+// configuration).
 const (
-	DirDashboards        = "generated"
-	FileDatasources      = "provisioning/grafana/datasources/duban.yaml"
-	FileDashboardsProv   = "provisioning/grafana/dashboards/duban.yaml"
-	FileAlertRules       = "provisioning/grafana/alerting/rules.yaml"
-	FileContactPoints    = "provisioning/grafana/alerting/contact-points.yaml"
-	FilePolicies         = "provisioning/grafana/alerting/policies.yaml"
-	FilePrometheusConfig = "provisioning/prometheus/prometheus.yml"
+	DirDashboards      = "grafana/dashboards"
+	FileDatasources    = "grafana/provisioning/datasources/duban.yaml"
+	FileDashboardsProv = "grafana/provisioning/dashboards/duban.yaml"
+	// Grafana's own alerting, for those who run it instead of Prometheus and
+	// Alertmanager: outside provisioning/, so the compose stack (which mounts
+	// provisioning/) sends every alert once, through Alertmanager; copy the folder into
+	// provisioning/alerting to switch.
+	DirGrafanaAlerting   = "grafana/alerting"
+	FileAlertRules       = DirGrafanaAlerting + "/rules.yaml"
+	FileContactPoints    = DirGrafanaAlerting + "/contact-points.yaml"
+	FilePolicies         = DirGrafanaAlerting + "/policies.yaml"
+	FileMuteTimings      = DirGrafanaAlerting + "/mute-timings.yaml"
+	FilePrometheusConfig = "prometheus/prometheus.yml"
 )
 
 // Dashboards builds every dashboard, keyed by file name under DirDashboards.
@@ -47,7 +47,9 @@ func Dashboards(cat *indicators.Catalog) (map[string]dashboard.Dashboard, error)
 	return out, nil
 }
 
-// Generate renders every generated file, keyed by path relative to the output directory.
+// Generate renders every file of the Grafana side and the stack's Prometheus
+// configuration, keyed by path relative to the deployment folder (deploy.Generate adds
+// the alert rules and the Alertmanager configuration).
 func Generate(cat *indicators.Catalog) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	ds, err := Dashboards(cat)
@@ -71,38 +73,6 @@ func Generate(cat *indicators.Catalog) (map[string][]byte, error) {
 	return files, nil
 }
 
-// Write writes files under dir, creating folders, each atomically (temp file + rename).
-func Write(dir string, files map[string][]byte) error {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		path := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", n, err)
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(path), ".gen-*")
-		if err != nil {
-			return fmt.Errorf("write %s: %w", n, err)
-		}
-		_, werr := tmp.Write(files[n])
-		cerr := tmp.Close()
-		if werr != nil || cerr != nil {
-			os.Remove(tmp.Name())
-			return fmt.Errorf("write %s: %v %v", n, werr, cerr)
-		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", n, err)
-		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			return fmt.Errorf("write %s: %w", n, err)
-		}
-	}
-	return nil
-}
-
 // marshalJSON is indented JSON without HTML escaping, ending in a newline.
 func marshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
@@ -113,33 +83,4 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// CatalogPath is the catalog the committed output is generated from: DefaultCatalog
-// under the repository root.
-func CatalogPath(root string) string {
-	return filepath.Join(root, filepath.FromSlash(DefaultCatalog))
-}
-
-// Regenerate loads the catalog at catalogPath, generates everything and writes it under
-// dir; it returns the names written, sorted. Both `go generate` and `duban dashboards
-// generate` call it.
-func Regenerate(catalogPath, dir string) ([]string, error) {
-	cat, err := indicators.Load(catalogPath)
-	if err != nil {
-		return nil, err
-	}
-	files, err := Generate(cat)
-	if err != nil {
-		return nil, err
-	}
-	if err := Write(dir, files); err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, nil
 }

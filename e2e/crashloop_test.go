@@ -3,19 +3,15 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -47,24 +43,15 @@ type ack struct {
 	revision int
 }
 
+// crashRig is the collector of the crash loop (testenv.Serve, started and SIGKILLed
+// again and again) with the tokens of the departments that push to it.
 type crashRig struct {
-	t       *testing.T
-	bin     string
-	cfgFile string
-	url     string
-	tokens  map[string]string // department → token
-	own     map[string][]string
-	qtr     map[string]bool // indicators reported quarterly: they take quarters only
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	logs    bytes.Buffer
-	logMu   sync.Mutex
-}
-
-func (r *crashRig) Write(p []byte) (int, error) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	return r.logs.Write(p)
+	*testenv.Serve
+	t      *testing.T
+	url    string
+	tokens map[string]string // department → token
+	own    map[string][]string
+	qtr    map[string]bool // indicators reported quarterly: they take quarters only
 }
 
 func newCrashRig(t *testing.T, storeYAML string) *crashRig {
@@ -75,7 +62,7 @@ func newCrashRig(t *testing.T, storeYAML string) *crashRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &crashRig{t: t, bin: testenv.DubanBinary(t), tokens: map[string]string{}, own: map[string][]string{}, qtr: map[string]bool{}}
+	r := &crashRig{t: t, tokens: map[string]string{}, own: map[string][]string{}, qtr: map[string]bool{}}
 	for _, e := range cat.Entries() {
 		if e.Target.Measure != indicators.Milestone && e.Target.Relative == nil {
 			r.own[e.Task.Lead] = append(r.own[e.Task.Lead], e.Target.ID)
@@ -99,54 +86,12 @@ func newCrashRig(t *testing.T, storeYAML string) *crashRig {
 		r.tokens[d] = tok
 		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", d, auth.Hash(tok)))
 	}
-	dir := t.TempDir()
-	addr := testenv.FreeAddr(t)
-	r.url = "http://" + addr
-	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\n%s\nlimits: {rate_per_second: -1}\nlog: {format: json, level: warn}\nauth:\n  tokens:\n%s\n",
-		addr, catPath, strings.ReplaceAll(storeYAML, "$DIR", dir), strings.Join(lines, "\n"))
-	r.cfgFile = filepath.Join(dir, "duban.yaml")
-	if err := os.WriteFile(r.cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		r.kill()
-		if t.Failed() {
-			r.logMu.Lock()
-			s := r.logs.String()
-			r.logMu.Unlock()
-			if len(s) > 6000 {
-				s = s[len(s)-6000:]
-			}
-			t.Logf("duban log:\n%s", s)
-		}
-	})
+	r.Serve = testenv.NewServe(t, testenv.ServeOptions{Ready: "/-/healthy", Timeout: 30 * time.Second, Config: func(addr, dir string) string {
+		return fmt.Sprintf("listen: %s\ncatalog: %s\n%s\nlimits: {rate_per_second: -1}\nlog: {format: json, level: warn}\nauth:\n  tokens:\n%s\n",
+			addr, catPath, strings.ReplaceAll(storeYAML, "$DIR", dir), strings.Join(lines, "\n"))
+	}})
+	r.url = r.URL
 	return r
-}
-
-func (r *crashRig) start() {
-	r.t.Helper()
-	cmd := exec.Command(r.bin, "serve", "--config="+r.cfgFile)
-	cmd.Stdout, cmd.Stderr = r, r
-	if err := cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	r.cmd = cmd
-	r.exited = make(chan struct{})
-	go func(c *exec.Cmd, done chan struct{}) { _ = c.Wait(); close(done) }(cmd, r.exited)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := testenv.WaitHTTP(ctx, r.url+"/-/healthy", 30*time.Second); err != nil {
-		r.t.Fatalf("duban did not start: %v", err)
-	}
-}
-
-func (r *crashRig) kill() {
-	if r.cmd == nil {
-		return
-	}
-	_ = r.cmd.Process.Signal(syscall.SIGKILL)
-	<-r.exited
-	r.cmd = nil
 }
 
 // pushLoop pushes batches until stop closes; acknowledged reports go to acks.
@@ -263,7 +208,7 @@ func runCrashLoop(t *testing.T, r *crashRig, gaps bool, between func(cycle int),
 	seqs := make([]int, len(depts))
 	rng := rand.New(rand.NewPCG(7, 7))
 	deadline := time.Now().Add(3 * time.Minute)
-	r.start()
+	r.Start()
 	for cycle := 0; cycle < crashCycles; cycle++ {
 		if time.Now().After(deadline) {
 			t.Fatalf("crash loop exceeded its time bound after %d cycles", cycle)
@@ -275,13 +220,13 @@ func runCrashLoop(t *testing.T, r *crashRig, gaps bool, between func(cycle int),
 			go func() { defer wg.Done(); r.pushLoop(i, d, stop, &seqs[i], acksC, sentC) }()
 		}
 		time.Sleep(time.Duration(50+rng.IntN(300)) * time.Millisecond)
-		r.kill() // SIGKILL while the clients are pushing
+		r.Kill() // SIGKILL while the clients are pushing
 		close(stop)
 		wg.Wait()
 		if between != nil {
 			between(cycle)
 		}
-		r.start()
+		r.Start()
 	}
 	close(acksC)
 	close(sentC)

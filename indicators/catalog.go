@@ -294,43 +294,66 @@ func (c *Catalog) LeadDepartments() []string {
 	return append(out, rest...)
 }
 
-// Load reads a catalog from a YAML or JSON file (JSON is YAML).
+// Load reads a catalog from a YAML or JSON file (JSON is YAML) and checks it as
+// Validate does: a catalog with any problem is refused with an *InvalidError naming
+// each problem as FILE:LINE: message, the lines `duban validate FILE` prints. Every
+// command loads catalogs through here (or catalogs.Load), so what validate rejects is
+// never served.
 func Load(path string) (*Catalog, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read catalog: %w", err)
 	}
-	c, err := Decode(bytes.NewReader(b))
+	c, err := decode(b)
 	if err != nil {
+		var ie *InvalidError
+		if errors.As(err, &ie) {
+			ie.File = path
+			return nil, ie
+		}
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
 	}
 	return c, nil
 }
 
-// Decode reads a catalog in YAML or JSON, rejecting unknown fields. JSON (the stable
-// interface, and the fast form for province-sized catalogs: several times quicker to
-// load than the same catalog in YAML) is read with encoding/json.
+// Decode reads a catalog in YAML or JSON, rejecting unknown fields, and checks it as
+// Load does (an *InvalidError). JSON (the stable interface, and the fast form for
+// province-sized catalogs: several times quicker to load than the same catalog in YAML)
+// is read with encoding/json and checked on the decoded values; only a catalog with
+// problems is read again as YAML, for the lines.
 func Decode(r io.Reader) (*Catalog, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	var c Catalog
+	return decode(b)
+}
+
+func decode(b []byte) (*Catalog, error) {
+	var c *Catalog
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		c = &Catalog{}
 		dec := json.NewDecoder(bytes.NewReader(t))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return nil, fmt.Errorf("decode json: %w", err)
+		jerr := dec.Decode(c)
+		if jerr == nil && len(c.problems(nil)) == 0 {
+			c.Build()
+			return c, nil
 		}
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("decode: %w", err)
+		if _, probs := check(b); len(probs) > 0 {
+			return nil, &InvalidError{Problems: probs}
 		}
+		if jerr != nil {
+			return nil, fmt.Errorf("decode json: %w", jerr)
+		}
+		return nil, &InvalidError{Problems: c.problems(nil)} // not expected: YAML saw none
+	}
+	c, probs := check(b)
+	if len(probs) > 0 {
+		return nil, &InvalidError{Problems: probs}
 	}
 	c.Build()
-	return &c, nil
+	return c, nil
 }
 
 // WriteYAML writes the catalog as YAML.

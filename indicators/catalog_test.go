@@ -80,7 +80,7 @@ func TestJSONAndYAMLDecodeAlike(t *testing.T) {
 }
 
 func BenchmarkDecode10k(b *testing.B) {
-	c := &indicators.Catalog{Plan: indicators.Plan{ID: "bench", Year: 2026}}
+	c := &indicators.Catalog{Plan: indicators.Plan{ID: "bench", Year: 2026}, Departments: []indicators.Department{{ID: "d", Name: "市某局"}}}
 	for i := 0; i < 10000; i++ {
 		c.Tasks = append(c.Tasks, indicators.Task{Num: i + 1, Lead: "d", Text: "新增就业1000人以上。", Targets: []indicators.Target{{
 			ID: fmt.Sprintf("%d.1", i+1), Metric: "新增就业", Measure: indicators.Cumulative, Comparator: indicators.GE, Value: 1000, Unit: "人", Due: "2026-12-31"}}})

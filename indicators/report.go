@@ -165,6 +165,21 @@ func (p Period) End(loc *time.Location) time.Time {
 	return time.Date(p.Year, p.Month, p.Day+1, 0, 0, 0, 0, loc)
 }
 
+// Months are the months the period covers, each as a month period: a quarter's three,
+// a month itself, a day's month.
+func (p Period) Months() []Period {
+	first := p.Month
+	if p.Kind == PeriodQuarter {
+		first = p.Month - 2
+	}
+	out := make([]Period, 0, 3)
+	for m := first; m <= p.Month; m++ {
+		last := time.Date(p.Year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		out = append(out, Period{Kind: PeriodMonth, Year: p.Year, Month: m, Day: last})
+	}
+	return out
+}
+
 // Start is the first instant of the period in loc.
 func (p Period) Start(loc *time.Location) time.Time {
 	switch p.Kind {

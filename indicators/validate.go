@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -35,71 +36,116 @@ var (
 )
 
 // Validate checks a catalog in YAML (or JSON) and returns its problems with their lines:
-// YAML that does not decode into a catalog (unknown fields, wrong types), duplicate
-// department ids, task numbers and target ids, target ids not of the form <task>.<n>,
-// leads and cooperating units that are not departments, relative targets naming an
-// unknown indicator, numeric targets without a unit, unknown measures, comparators,
-// stages and cadences, approx targets without a tolerance, due dates that are not
-// YYYY-MM-DD or fall outside the plan year, and trajectories that are not 12
-// non-decreasing shares ending at 1. The error is only for unreadable input.
+// YAML that does not decode into a catalog (unknown fields, wrong types), a plan without
+// an id or a year, duplicate department ids, task numbers and target ids, target ids not
+// of the form <task>.<n>, leads and cooperating units that are not departments,
+// relative targets naming an unknown indicator, numeric targets without a unit, unknown
+// measures, comparators, stages, kinds and cadences, approx targets without a
+// tolerance, due dates that are not YYYY-MM-DD or fall outside the plan year, and
+// trajectories that are not 12 non-decreasing shares ending at 1. The error is only for
+// unreadable input. Load and Decode run the same checks and refuse a catalog with any
+// problem (*InvalidError), so what `duban validate` rejects is never served.
 func Validate(r io.Reader) ([]Problem, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read catalog: %w", err)
 	}
+	_, probs := check(b)
+	return probs, nil
+}
+
+// InvalidError is a catalog that fails Validate: every problem with its line. Nothing
+// of it is used.
+type InvalidError struct {
+	File     string // the file or reference read ("" for a reader)
+	Problems []Problem
+}
+
+// Lines are the problems as `duban validate` prints them: FILE:LINE: message.
+func (e *InvalidError) Lines() []string {
+	name := e.File
+	if name == "" {
+		name = "catalog"
+	}
+	out := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = fmt.Sprintf("%s:%d: %s", name, p.Line, p.Msg)
+	}
+	return out
+}
+
+func (e *InvalidError) Error() string {
+	name := e.File
+	if name == "" {
+		name = "the catalog"
+	}
+	return fmt.Sprintf("%s has %d problem(s) (duban validate lists them):\n%s", name, len(e.Problems), strings.Join(e.Lines(), "\n"))
+}
+
+// check decodes b strictly and runs every check of Validate, with lines from the YAML
+// document (JSON is YAML). The catalog is nil when b does not decode.
+func check(b []byte) (*Catalog, []Problem) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return []Problem{{Line: yamlErrLine(err), Msg: err.Error()}}, nil
+		return nil, []Problem{{Line: yamlErrLine(err), Msg: err.Error()}}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return []Problem{{Line: 1, Msg: "empty catalog"}}, nil
+		return nil, []Problem{{Line: 1, Msg: "empty catalog"}}
 	}
 	root := doc.Content[0]
-	var probs []Problem
-	add := func(n *yaml.Node, format string, args ...any) {
-		line := 1
-		if n != nil {
-			line = n.Line
-		}
-		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
-	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var c Catalog
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
+			var probs []Problem
 			for _, e := range te.Errors {
 				probs = append(probs, Problem{Line: yamlErrLine(errors.New(e)), Msg: e})
 			}
-			return probs, nil
+			return nil, probs
 		}
-		return []Problem{{Line: yamlErrLine(err), Msg: err.Error()}}, nil
+		return nil, []Problem{{Line: yamlErrLine(err), Msg: err.Error()}}
 	}
 	if root.Kind != yaml.MappingNode {
-		return []Problem{{Line: root.Line, Msg: "a catalog is a mapping with plan, departments and tasks"}}, nil
+		return nil, []Problem{{Line: root.Line, Msg: "a catalog is a mapping with plan, departments and tasks"}}
+	}
+	return &c, c.problems(root)
+}
+
+// problems runs the checks of Validate on a decoded catalog. root, the document's
+// mapping, gives each problem its line; without it (a catalog decoded as JSON, which
+// keeps no lines) every line is 0, and a caller wanting lines checks the text again.
+func (c *Catalog) problems(root *yaml.Node) []Problem {
+	var probs []Problem
+	add := func(n *yaml.Node, format string, args ...any) {
+		line := 0
+		if n != nil {
+			line = n.Line
+		}
+		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
 
 	plan := get(root, "plan")
-	if plan == nil {
+	if root != nil && plan == nil {
 		add(root, "no plan")
 	} else if c.Plan.Year == 0 {
 		add(plan, "plan has no year")
 	}
-	if c.Plan.ID == "" && plan != nil {
+	if c.Plan.ID == "" && (plan != nil || root == nil) {
 		add(plan, "plan has no id")
 	}
 
-	depts := map[string]int{}
-	for i, dn := range items(get(root, "departments")) {
-		d := c.Departments[i]
+	depts := map[string]int{} // id → line of its first definition (1 when unknown)
+	for i, d := range c.Departments {
+		dn := nth(get(root, "departments"), i)
 		switch {
 		case d.ID == "":
 			add(dn, "department without an id")
 		case depts[d.ID] > 0:
-			add(field(dn, "id"), "duplicate department id %q (first at line %d)", d.ID, depts[d.ID])
+			add(field(dn, "id"), "duplicate department id %q (first at line %d)", d.ID, depts[d.ID]-1)
 		default:
-			depts[d.ID] = field(dn, "id").Line
+			depts[d.ID] = lineOf(field(dn, "id")) + 1
 		}
 		if d.Name == "" {
 			add(dn, "department %q has no name", d.ID)
@@ -113,27 +159,29 @@ func Validate(r io.Reader) ([]Problem, error) {
 		id string
 	}
 	var rels []relRef
-	for i, tn := range items(get(root, "tasks")) {
-		t := c.Tasks[i]
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		tn := nth(get(root, "tasks"), i)
 		if t.Num <= 0 {
 			add(tn, "task without a number")
 		} else if taskNums[t.Num] > 0 {
-			add(field(tn, "num"), "duplicate task number %d (first at line %d)", t.Num, taskNums[t.Num])
+			add(field(tn, "num"), "duplicate task number %d (first at line %d)", t.Num, taskNums[t.Num]-1)
 		} else {
-			taskNums[t.Num] = field(tn, "num").Line
+			taskNums[t.Num] = lineOf(field(tn, "num")) + 1
 		}
 		if t.Lead == "" {
 			add(tn, "task %d has no lead department", t.Num)
 		} else if depts[t.Lead] == 0 {
 			add(field(tn, "lead"), "task %d: lead %q is not a department", t.Num, t.Lead)
 		}
-		for j, cn := range items(get(tn, "cooperating")) {
-			if id := t.Cooperating[j]; depts[id] == 0 {
-				add(cn, "task %d: cooperating unit %q is not a department", t.Num, id)
+		for j, id := range t.Cooperating {
+			if depts[id] == 0 {
+				add(nth(get(tn, "cooperating"), j), "task %d: cooperating unit %q is not a department", t.Num, id)
 			}
 		}
-		for j, gn := range items(get(tn, "targets")) {
-			g := t.Targets[j]
+		for j := range t.Targets {
+			g := &t.Targets[j]
+			gn := nth(get(tn, "targets"), j)
 			idn := field(gn, "id")
 			if m := reTargetID.FindStringSubmatch(g.ID); m == nil {
 				add(idn, "target id %q: want <task>.<n>", g.ID)
@@ -142,88 +190,14 @@ func Validate(r io.Reader) ([]Problem, error) {
 			}
 			if g.ID != "" {
 				if targetIDs[g.ID] > 0 {
-					add(idn, "duplicate target id %q (first at line %d)", g.ID, targetIDs[g.ID])
+					add(idn, "duplicate target id %q (first at line %d)", g.ID, targetIDs[g.ID]-1)
 				} else {
-					targetIDs[g.ID] = idn.Line
+					targetIDs[g.ID] = lineOf(idn) + 1
 				}
 			}
-			if g.Metric == "" {
-				add(gn, "target %s has no metric name", g.ID)
-			}
-			switch g.Measure {
-			case Cumulative, GrowthRate, Level:
-				if g.Unit == "" {
-					add(gn, "target %s has no unit", g.ID)
-				}
-			case Milestone:
-				if g.Stage != "" && !g.Stage.Valid() {
-					add(field(gn, "stage"), "target %s: unknown stage %q", g.ID, g.Stage)
-				}
-			default:
-				add(field(gn, "measure"), "target %s: unknown measure %q", g.ID, g.Measure)
-			}
-			switch g.Comparator {
-			case "", GE, LE, EQ:
-				if g.Tolerance < 0 || g.Tolerance > 0 && g.Comparator != LE {
-					add(field(gn, "tolerance"), "target %s: a tolerance belongs to approx (左右) or le (控制在…左右) targets", g.ID)
-				}
-			case Approx:
-				if g.Tolerance <= 0 {
-					add(field(gn, "comparator"), "target %s: approx without a tolerance", g.ID)
-				}
-			default:
-				add(field(gn, "comparator"), "target %s: unknown comparator %q", g.ID, g.Comparator)
-			}
-			switch g.Cadence {
-			case "", Monthly, Quarterly:
-			default:
-				add(field(gn, "cadence"), "target %s: unknown cadence %q", g.ID, g.Cadence)
-			}
-			switch g.Kind {
-			case "":
-			case KindTask:
-				if g.Measure != Milestone {
-					add(field(gn, "kind"), "target %s: a task follow-up must be a milestone, not %q", g.ID, g.Measure)
-				}
-			default:
-				add(field(gn, "kind"), "target %s: unknown kind %q (want %q or none)", g.ID, g.Kind, KindTask)
-			}
-			if dn := field(gn, "due"); g.Due == "" {
-				add(gn, "target %s has no due date", g.ID)
-			} else if y, _, _, err := g.Due.Parse(); err != nil {
-				add(dn, "target %s: %v", g.ID, err)
-			} else if c.Plan.Year != 0 && y != c.Plan.Year {
-				add(dn, "target %s: due %s is outside the plan year %d", g.ID, g.Due, c.Plan.Year)
-			}
+			c.targetProblems(g, gn, add)
 			if g.Relative != nil {
-				switch g.Relative.Comparator {
-				case GE, GT, Approx, "":
-				default:
-					add(field(get(gn, "relative"), "comparator"), "target %s: relative comparator %q is not ge, gt or approx", g.ID, g.Relative.Comparator)
-				}
 				rels = append(rels, relRef{n: field(get(gn, "relative"), "indicator"), id: g.Relative.Indicator})
-			}
-			if tr := g.Trajectory; tr != nil {
-				trn := get(gn, "trajectory")
-				switch tr.Kind {
-				case "linear", "":
-				case "profile":
-					if len(tr.Monthly) != 12 {
-						add(trn, "target %s: a profile has 12 monthly shares, not %d", g.ID, len(tr.Monthly))
-						break
-					}
-					for k := range tr.Monthly {
-						if tr.Monthly[k] < 0 || tr.Monthly[k] > 1 || k > 0 && tr.Monthly[k] < tr.Monthly[k-1] {
-							add(trn, "target %s: monthly shares must rise from 0 to 1 (month %d is %v)", g.ID, k+1, tr.Monthly[k])
-							break
-						}
-					}
-					if tr.Monthly[11] != 1 {
-						add(trn, "target %s: the December share must be 1, not %v", g.ID, tr.Monthly[11])
-					}
-				default:
-					add(trn, "target %s: unknown trajectory kind %q", g.ID, tr.Kind)
-				}
 			}
 		}
 	}
@@ -232,7 +206,88 @@ func Validate(r io.Reader) ([]Problem, error) {
 			add(r.n, "relative target points at unknown indicator %q", r.id)
 		}
 	}
-	return probs, nil
+	return probs
+}
+
+// targetProblems checks one target's own fields; gn is its YAML node (nil without).
+func (c *Catalog) targetProblems(g *Target, gn *yaml.Node, add func(n *yaml.Node, format string, args ...any)) {
+	if g.Metric == "" {
+		add(gn, "target %s has no metric name", g.ID)
+	}
+	switch g.Measure {
+	case Cumulative, GrowthRate, Level:
+		if g.Unit == "" {
+			add(gn, "target %s has no unit", g.ID)
+		}
+	case Milestone:
+		if g.Stage != "" && !g.Stage.Valid() {
+			add(field(gn, "stage"), "target %s: unknown stage %q", g.ID, g.Stage)
+		}
+	default:
+		add(field(gn, "measure"), "target %s: unknown measure %q", g.ID, g.Measure)
+	}
+	switch g.Comparator {
+	case "", GE, LE, EQ:
+		if g.Tolerance < 0 || g.Tolerance > 0 && g.Comparator != LE {
+			add(field(gn, "tolerance"), "target %s: a tolerance belongs to approx (左右) or le (控制在…左右) targets", g.ID)
+		}
+	case Approx:
+		if g.Tolerance <= 0 {
+			add(field(gn, "comparator"), "target %s: approx without a tolerance", g.ID)
+		}
+	default:
+		add(field(gn, "comparator"), "target %s: unknown comparator %q", g.ID, g.Comparator)
+	}
+	switch g.Cadence {
+	case "", Monthly, Quarterly:
+	default:
+		add(field(gn, "cadence"), "target %s: unknown cadence %q", g.ID, g.Cadence)
+	}
+	switch g.Kind {
+	case "":
+	case KindTask:
+		if g.Measure != Milestone {
+			add(field(gn, "kind"), "target %s: a task follow-up must be a milestone, not %q", g.ID, g.Measure)
+		}
+	default:
+		add(field(gn, "kind"), "target %s: unknown kind %q (want %q or none)", g.ID, g.Kind, KindTask)
+	}
+	if dn := field(gn, "due"); g.Due == "" {
+		add(gn, "target %s has no due date", g.ID)
+	} else if y, _, _, err := g.Due.Parse(); err != nil {
+		add(dn, "target %s: %v", g.ID, err)
+	} else if c.Plan.Year != 0 && y != c.Plan.Year {
+		add(dn, "target %s: due %s is outside the plan year %d", g.ID, g.Due, c.Plan.Year)
+	}
+	if g.Relative != nil {
+		switch g.Relative.Comparator {
+		case GE, GT, Approx, "":
+		default:
+			add(field(get(gn, "relative"), "comparator"), "target %s: relative comparator %q is not ge, gt or approx", g.ID, g.Relative.Comparator)
+		}
+	}
+	if tr := g.Trajectory; tr != nil {
+		trn := get(gn, "trajectory")
+		switch tr.Kind {
+		case "linear", "":
+		case "profile":
+			if len(tr.Monthly) != 12 {
+				add(trn, "target %s: a profile has 12 monthly shares, not %d", g.ID, len(tr.Monthly))
+				break
+			}
+			for k := range tr.Monthly {
+				if tr.Monthly[k] < 0 || tr.Monthly[k] > 1 || k > 0 && tr.Monthly[k] < tr.Monthly[k-1] {
+					add(trn, "target %s: monthly shares must rise from 0 to 1 (month %d is %v)", g.ID, k+1, tr.Monthly[k])
+					break
+				}
+			}
+			if tr.Monthly[11] != 1 {
+				add(trn, "target %s: the December share must be 1, not %v", g.ID, tr.Monthly[11])
+			}
+		default:
+			add(trn, "target %s: unknown trajectory kind %q", g.ID, tr.Kind)
+		}
+	}
 }
 
 func yamlErrLine(err error) int {
@@ -256,7 +311,8 @@ func get(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// field is get falling back to the mapping itself, so a problem always has a line.
+// field is get falling back to the mapping itself, so a problem has a line whenever the
+// mapping has one.
 func field(n *yaml.Node, key string) *yaml.Node {
 	if v := get(n, key); v != nil {
 		return v
@@ -264,9 +320,18 @@ func field(n *yaml.Node, key string) *yaml.Node {
 	return n
 }
 
-func items(n *yaml.Node) []*yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode {
+// nth returns the i-th item of a sequence node, or nil.
+func nth(n *yaml.Node, i int) *yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
 		return nil
 	}
-	return n.Content
+	return n.Content[i]
+}
+
+// lineOf is the line of a node, 0 without one.
+func lineOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.Line
 }

@@ -1,8 +1,13 @@
 package indicators_test
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/duban-gov/duban/indicators"
 )
@@ -83,4 +88,72 @@ func TestValidateShippedFixtures(t *testing.T) {
 			t.Errorf("%s: %v %v", path, probs, err)
 		}
 	}
+}
+
+// TestLoadRefusesWhatValidateRejects: the one loader refuses a catalog with any problem
+// Validate finds, naming each as FILE:LINE: message, in YAML and in JSON (whose lines
+// come from reading it again as YAML).
+func TestLoadRefusesWhatValidateRejects(t *testing.T) {
+	bad := strings.NewReplacer("growth_rate", "speed", "    lead: fgw\n    text: 项目", "    lead: xyz\n    text: 项目").Replace(validCatalog)
+	cases := map[string]struct {
+		name, text string
+		want       []string
+	}{
+		"a YAML catalog with an unknown measure and an unknown lead": {
+			name: "bad.yaml", text: bad,
+			want: []string{`bad.yaml:11: target 4.1: unknown measure "speed"`, `bad.yaml:13: task 9: lead "xyz" is not a department`},
+		},
+		"the same catalog as JSON": {
+			name: "bad.json", text: asJSON(t, bad),
+			want: []string{`target 4.1: unknown measure "speed"`, `task 9: lead "xyz" is not a department`},
+		},
+		"a plan without a year": {
+			name: "noyear.yaml", text: strings.Replace(validCatalog, ", year: 2026}", "}", 1),
+			want: []string{"noyear.yaml:1: plan has no year"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tc.name)
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := indicators.Load(path)
+			var ie *indicators.InvalidError
+			if !errors.As(err, &ie) || c != nil {
+				t.Fatalf("Load = %v, %v; want an *InvalidError", c, err)
+			}
+			probs, verr := indicators.ValidateFile(path)
+			if verr != nil || len(probs) != len(ie.Problems) {
+				t.Fatalf("Validate found %v (%v), Load %v", probs, verr, ie.Problems)
+			}
+			lines := strings.Join(ie.Lines(), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(lines, w) {
+					t.Errorf("problems lack %q:\n%s", w, lines)
+				}
+			}
+			for _, l := range ie.Lines() {
+				if !strings.HasPrefix(l, path+":") || strings.HasPrefix(l, path+":0:") {
+					t.Errorf("%q does not name the file and a line", l)
+				}
+				if !strings.Contains(err.Error(), l) {
+					t.Errorf("the error does not carry %q: %v", l, err)
+				}
+			}
+		})
+	}
+}
+
+func asJSON(t *testing.T, y string) string {
+	t.Helper()
+	var c indicators.Catalog
+	if err := yaml.Unmarshal([]byte(y), &c); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := c.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

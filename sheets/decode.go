@@ -15,8 +15,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/present"
 )
 
 // Error is a problem with one cell (or row, or sheet) of an uploaded file. Codes are

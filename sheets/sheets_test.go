@@ -11,9 +11,9 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/duban-gov/duban/bulletin/present"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
+	"github.com/duban-gov/duban/present"
 	"github.com/duban-gov/duban/sheets"
 )
 

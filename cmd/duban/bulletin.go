@@ -14,13 +14,11 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
-	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
-	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
 func newBulletinCmd(s streams) *cobra.Command {
-	var period, format, server, data, catalog, out, tokenFile string
+	var period, format, server, data, cfgFile, out, tokenFile string
 	cmd := &cobra.Command{
 		Use:   "bulletin --period 2026-Q1 --format md|html|xlsx [--server URL | --data DIR] [--out FILE]",
 		Short: "Render the quarterly bulletin (按季通报) in Markdown, HTML or Excel",
@@ -31,7 +29,10 @@ progress, in Chinese.
 By default it asks the running collector (GET /api/v1/bulletins/{period}, --server,
 default ` + defaultServer + `; --token-file or $DUBAN_TOKEN when the collector has
 auth.read: token). With --data DIR it opens the embedded store directly
-(stop the collector first: the store is locked while it runs) with --catalog.
+(stop the collector first: the store is locked while it runs) and makes the same
+bulletin the collector would: give the collector's --config, whose catalog and
+evaluate.* (the due day of the reporting calendar) it uses; --catalog overrides the
+catalog.
 Markdown and HTML go to standard output unless --out is given; Excel goes to
 duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 		Args: cobra.NoArgs,
@@ -50,7 +51,11 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 			defer cancel()
 			var b []byte
 			if data != "" {
-				b, err = bulletinFromStore(ctx, data, catalog, period, f)
+				var cfg config.Config
+				if cfg, err = config.Load(config.Options{File: cfgFile, Flags: cmd.Flags()}); err != nil {
+					return err
+				}
+				b, err = bulletinFromStore(ctx, cfg, data, period, f, time.Now())
 			} else {
 				if server == "" {
 					server = defaultServer
@@ -76,15 +81,18 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 	fl.StringVar(&format, "format", "md", "md, html or xlsx")
 	fl.StringVar(&server, "server", "", "collector URL (default "+defaultServer+")")
 	fl.StringVar(&data, "data", "", "read the embedded store in this data directory instead of a server")
-	fl.StringVar(&catalog, "catalog", config.Defaults().Catalog, "catalog file, or embedded:NAME for a shipped one (with --data)")
+	fl.StringVar(&cfgFile, "config", "", "the collector's configuration file (with --data): its catalog and evaluate.* make the bulletin")
+	fl.String("catalog", config.Defaults().Catalog, "catalog file, or embedded:NAME for a shipped one (with --data; default: the configuration's)")
 	fl.StringVar(&out, "out", "", "output file (- for stdout)")
 	fl.StringVar(&tokenFile, "token-file", "", "file holding a token, when reads need one (auth.read: token); default: $DUBAN_TOKEN")
 	return cmd
 }
 
-// bulletinFromStore renders the bulletin from the embedded store in dir.
-func bulletinFromStore(ctx context.Context, dir, catalog, period string, f bulletin.Format) ([]byte, error) {
-	cat, err := catalogs.Load(catalog)
+// bulletinFromStore renders the bulletin from the embedded store in dir as the
+// collector with configuration cfg would (bulletin.Prepare over a collector.Service
+// with its catalog and evaluation configuration).
+func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period string, f bulletin.Format, now time.Time) ([]byte, error) {
+	cat, err := catalogs.Load(cfg.Catalog)
 	if err != nil {
 		return nil, err
 	}
@@ -93,27 +101,11 @@ func bulletinFromStore(ctx context.Context, dir, catalog, period string, f bulle
 		return nil, fmt.Errorf("open store %s (is `duban serve` running on it? then use --server): %w", dir, err)
 	}
 	defer st.Close()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st})
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Eval: cfg.Evaluate})
 	if err != nil {
 		return nil, err
 	}
-	// The first arrivals of the quarter's months, in one bulk read of the store.
-	arrivals := map[string][]evaluate.Arrival{}
-	if p, err := indicators.ParsePeriod(period); err == nil && p.Kind == indicators.PeriodQuarter {
-		loc := cat.Plan.Location()
-		var ends []time.Time
-		for m := p.Month - 2; m <= p.Month; m++ {
-			ends = append(ends, time.Date(p.Year, m+1, 1, 0, 0, 0, 0, loc))
-		}
-		arr, err := st.FirstArrivals(ctx, ends)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range arr {
-			arrivals[a.Indicator] = append(arrivals[a.Indicator], evaluate.Arrival{Period: a.Period, PeriodEnd: a.PeriodEnd, FirstReceived: a.FirstReceived})
-		}
-	}
-	in, err := bulletin.Prepare(svc, period, bulletin.Options{Now: time.Now(), Arrivals: func(id string) []evaluate.Arrival { return arrivals[id] }})
+	in, err := bulletin.Prepare(ctx, svc, period, now)
 	if err != nil {
 		return nil, err
 	}

@@ -44,10 +44,14 @@ func run(t *testing.T, dir string, wantOK bool, args ...string) string {
 }
 
 // TestSupervisionCommands: template from the catalog, push of the filled sheet, the
-// bulletin from the server and, once it is stopped, from the store directly (same text).
+// bulletin from the server and, once it is stopped, from the store directly with the
+// server's configuration (same text, its evaluate.due_day of 20 included).
 func TestSupervisionCommands(t *testing.T) {
 	month, quarter := reportPeriod(t)
-	s := newServer(t, "")
+	if time.Now().Before(time.Date(2026, 4, 21, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))) {
+		t.Skip("the first quarter's reports are not due yet (April 20th with due_day 20)")
+	}
+	s := newServer(t, "evaluate: {due_day: 20}\n")
 	dir := t.TempDir()
 	mini := filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml")
 	os.WriteFile(filepath.Join(dir, "rsj.token"), []byte(s.tokens["rsj"]), 0o600)
@@ -94,10 +98,22 @@ func TestSupervisionCommands(t *testing.T) {
 		t.Errorf("a month is not a bulletin period: %s", out)
 	}
 
-	s.kill()
-	fromStore := run(t, dir, true, "bulletin", "--data", s.dataDir, "--catalog", mini, "--period", quarter)
+	// The first quarter is evaluated on its due day: April 20th with due_day 20.
+	q1Server := run(t, dir, true, "bulletin", "--server", s.url, "--period", "2026-Q1")
+	if !strings.Contains(q1Server, "数据截至:2026年4月20日") {
+		t.Errorf("the server's Q1 bulletin ignores evaluate.due_day:\n%s", q1Server[:min(len(q1Server), 400)])
+	}
+
+	s.Kill()
 	gen := regexp.MustCompile(`生成时间:\S+ \S+`)
-	if a, b := gen.ReplaceAllString(fromServer, ""), gen.ReplaceAllString(fromStore, ""); a != b {
-		t.Errorf("the bulletin from the store differs from the server's:\n%s\n---\n%s", a, b)
+	for p, want := range map[string]string{quarter: fromServer, "2026-Q1": q1Server} {
+		fromStore := run(t, dir, true, "bulletin", "--data", s.dataDir, "--config", s.cfgFile, "--period", p)
+		if a, b := gen.ReplaceAllString(want, ""), gen.ReplaceAllString(fromStore, ""); a != b {
+			t.Errorf("the %s bulletin from the store differs from the server's:\n%s\n---\n%s", p, a, b)
+		}
+	}
+	// Without the configuration the calendar is the default one (the 10th).
+	if plain := run(t, dir, true, "bulletin", "--data", s.dataDir, "--catalog", mini, "--period", "2026-Q1"); !strings.Contains(plain, "数据截至:2026年4月10日") {
+		t.Errorf("without --config the Q1 bulletin is not cut on April 10th:\n%s", plain[:min(len(plain), 400)])
 	}
 }

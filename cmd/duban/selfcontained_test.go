@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,15 +19,14 @@ import (
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-// standalone is a `duban serve` started in a directory of its own, with the environment
-// stripped of DUBAN_* variables so that only its arguments and files count.
+// standalone is a `duban serve` started in a directory of its own (testenv.Serve),
+// with the environment stripped of DUBAN_* variables so that only its arguments and
+// files count.
 type standalone struct {
-	t      *testing.T
-	dir    string
-	url    string
-	cmd    *exec.Cmd
-	exited chan error // holds Wait's result once the process has exited
-	logs   *syncBuffer
+	*testenv.Serve
+	t   *testing.T
+	dir string
+	url string
 }
 
 func cleanEnv() []string {
@@ -42,56 +42,22 @@ func cleanEnv() []string {
 // startIn runs bin serve args... in dir, on a free port, and waits for /-/ready.
 func startIn(t *testing.T, dir, bin string, args ...string) *standalone {
 	t.Helper()
-	addr := testenv.FreeAddr(t)
-	s := &standalone{t: t, dir: dir, url: "http://" + addr, logs: &syncBuffer{}}
-	s.cmd = exec.Command(bin, append(append([]string{"serve"}, args...), "--listen", addr)...)
-	s.cmd.Dir = dir
-	s.cmd.Env = cleanEnv()
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s.exited = make(chan error, 1)
-	go func() { s.exited <- s.cmd.Wait() }()
-	t.Cleanup(func() {
-		s.cmd.Process.Kill()
-		<-s.exited
+	srv := testenv.StartServe(t, testenv.ServeOptions{
+		Command: []string{bin}, Args: append([]string{"serve"}, args...), Listen: true,
+		Dir: dir, Env: cleanEnv(), Timeout: 20 * time.Second,
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		select {
-		case err := <-s.exited:
-			s.exited <- err
-			t.Fatalf("duban serve exited: %v\n%s", err, s.logs.String())
-		default:
-		}
-		if resp, err := http.Get(s.url + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("duban serve did not become ready\n%s", s.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return &standalone{Serve: srv, t: t, dir: dir, url: srv.URL}
 }
 
 // stop sends sig and waits for the process to exit.
-func (s *standalone) stop(sig os.Signal) error {
+func (s *standalone) stop(sig syscall.Signal) error {
 	s.t.Helper()
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		s.t.Fatal(err)
+	s.Signal(sig)
+	err, exited := s.Wait(30 * time.Second)
+	if !exited {
+		s.t.Fatalf("duban serve did not exit on %v\n%s", sig, s.Logs.String())
 	}
-	select {
-	case err := <-s.exited:
-		s.exited <- err
-		return err
-	case <-time.After(30 * time.Second):
-		s.t.Fatalf("duban serve did not exit on %v\n%s", sig, s.logs.String())
-		return nil
-	}
+	return err
 }
 
 // post sends a JSON body with a token and returns the status and the body.

@@ -4,26 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/api"
 	"github.com/duban-gov/duban/collector/auth"
-	"github.com/duban-gov/duban/collector/board"
+	"github.com/duban-gov/duban/collector/http/api"
+	"github.com/duban-gov/duban/collector/http/board"
+	"github.com/duban-gov/duban/collector/http/workspace"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
+	"github.com/duban-gov/duban/config/reload"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
+	"github.com/duban-gov/duban/internal/logs"
 )
 
 func newServeCmd(s streams) *cobra.Command {
@@ -34,17 +36,22 @@ func newServeCmd(s streams) *cobra.Command {
 		Long: `Run the collector. Configuration: defaults < --config FILE (YAML, see config/duban.yaml)
 < environment variables DUBAN_<KEY> (DUBAN_LISTEN, DUBAN_STORE_PATH, ...) < flags.
 Stops gracefully on SIGTERM or Ctrl-C: in-flight requests finish, then the store closes.
+SIGHUP (systemctl reload) or POST /-/reload with the admin token rereads the file and
+applies tokens, auth.read, limits, body limits, CORS, log and evaluation settings
+without a restart; a bad file changes nothing (see README "Reloading the configuration").
 Refuses a data file it cannot trust and leaves it as it is: exit 3 when duban.db is
 damaged (0 bytes, cut short, a bad meta page or header), exit 4 when it is not a duban
 store or was written by a newer duban; see duban store check and README "Backup and
 restore".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load(config.Options{File: file, Flags: cmd.Flags()})
+			opts := config.Options{File: file, Flags: cmd.Flags()}
+			cfg, err := config.Load(opts)
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), cfg, s)
+			// A reload (SIGHUP, POST /-/reload) reads the same file, environment and flags.
+			return serve(cmd.Context(), cfg, func() (config.Config, error) { return config.Load(opts) }, s)
 		},
 	}
 	f := cmd.Flags()
@@ -61,16 +68,6 @@ restore".`,
 	return cmd
 }
 
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(strings.ToLower(c.Level))) // validated by config
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
 // openStore opens the configured backend.
 func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
 	switch cfg.Store.Kind {
@@ -83,28 +80,32 @@ func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, 
 	}
 }
 
-// serve runs the collector until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, cfg config.Config, s streams) error {
-	log := newLogger(cfg.Log, s.err)
-	cat, err := catalogs.Load(cfg.Catalog)
-	if err != nil {
-		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG or catalog: in the config)", err)
-	}
-	authn, err := auth.New(auth.Config{Tokens: cfg.Auth.Tokens})
+// serve runs the collector until ctx ends, then shuts down gracefully; load rereads
+// the configuration for a reload.
+func serve(ctx context.Context, cfg config.Config, load func() (config.Config, error), s streams) error {
+	// From the start on, SIGHUP asks for a reload instead of ending the process (Go's
+	// default); the reloads begin once everything they change is built.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	log, err := logs.New(s.err, cfg.Log.Format, cfg.Log.Level)
 	if err != nil {
 		return err
 	}
-	for _, t := range cfg.Auth.Tokens {
-		if t.Department != "" {
-			if _, ok := cat.Department(t.Department); !ok {
-				log.Warn("a token is configured for a department the catalog does not know; it can push nothing", "department", t.Department)
-			}
+	cat, err := catalogs.Load(cfg.Catalog)
+	if err != nil {
+		var ie *indicators.InvalidError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("refusing to serve: %w", err)
 		}
+		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG or catalog: in the config)", err)
 	}
-	if authn.Len() == 0 {
-		log.Warn("no tokens configured: every push answers 401; create one with `duban token create --department ID`")
+	authn, err := newAuthenticator(cfg.Auth.Tokens, cat, log.Logger)
+	if err != nil {
+		return err
 	}
-	store, err := openStore(ctx, cfg, cat, log)
+	live := auth.NewLive(authn)
+	store, err := openStore(ctx, cfg, cat, log.Logger)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -113,37 +114,54 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, Logger: log})
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, Logger: log.Logger})
+	if err != nil {
+		return err
+	}
+	rl, err := reload.New(reload.Config{Load: load, Running: cfg, Logger: log.Logger})
 	if err != nil {
 		return err
 	}
 	apiCfg := api.Config{
-		Service: svc, Auth: authn, Logger: log,
-		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
-		RatePerSecond: cfg.Limits.RatePerSecond, RateBurst: cfg.Limits.RateBurst,
-		MaxConcurrent: cfg.Limits.MaxConcurrent, TokenShare: cfg.Limits.PerTokenShare,
-		Read:        api.ReadAccess(cfg.Auth.Read),
-		MinBodyRate: cfg.HTTP.MinBodyRate, MinBodyGrace: cfg.HTTP.MinBodyRateGrace, ReadTimeout: cfg.HTTP.ReadTimeout,
-		CORSOrigins: cfg.CORS.AllowedOrigins, TrustedProxies: cfg.HTTP.TrustedProxies,
+		Service: svc, Auth: live, Logger: log.Logger,
+		Settings:    apiSettings(cfg),
+		ReadTimeout: cfg.HTTP.ReadTimeout, TrustedProxies: cfg.HTTP.TrustedProxies,
+		Reload: func(ctx context.Context) (api.ReloadResult, error) {
+			res, err := rl.Reload(ctx, "POST /-/reload")
+			return api.ReloadResult{Applied: res.Applied, RestartRequired: res.RestartRequired}, err
+		},
 	}
 
-	// Everything beyond the reports API: /metrics, the supervision routes and the board.
-	startStoreRefresh(ctx, cfg, svc, log) // replicas sharing InfluxDB reread its latest values
-	if apiCfg.Metrics, err = metricsHandler(svc, store, log); err != nil {
+	// Everything beyond the API's own routes: /metrics, the board and the backup.
+	startStoreRefresh(ctx, cfg, svc, log.Logger) // replicas sharing InfluxDB reread its latest values
+	if apiCfg.Metrics, err = metricsHandler(svc, store, log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
 		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
-	apiCfg.Extra = api.Supervision(api.SupervisionConfig{Service: svc, Eval: cfg.Evaluate, Logger: log}) // completeness, bulletins, templates
-	if apiCfg.Board, err = board.New(board.Config{Source: svc, Eval: cfg.Evaluate, Logger: log}); err != nil {
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Logger: log.Logger}); err != nil {
+		return err
+	}
+	// The departments' pages. Their sessions ask the authenticator in force (live, which
+	// a reload swaps) on every request: a token a reload removes ends its sessions. Their
+	// body limit is the API's in force (http.max_body_bytes reloads).
+	var handler *api.API
+	if apiCfg.Workspace, err = workspace.New(workspace.Config{
+		Service: svc, Auth: live.Load,
+		SessionTTL: cfg.Workspace.SessionTTL, SessionFile: filepath.Join(cfg.Store.Path, "sessions.json"),
+		SecureCookie:  cfg.Workspace.SecureCookie || cfg.TLS.Enabled(),
+		LoginFailures: cfg.Workspace.LoginFailures, LoginFailuresPerMinute: cfg.Workspace.LoginFailuresPerMinute,
+		MaxBodyBytes: func() int64 { return handler.Settings().MaxBodyBytes }, ClientIP: api.ClientIP, Logger: log.Logger,
+	}); err != nil {
 		return err
 	}
 
-	handler, err := api.New(apiCfg)
+	handler, err = api.New(apiCfg)
 	if err != nil {
 		return err
 	}
+	registerReloads(rl, reloadParts{cat: cat, auth: live, api: handler, svc: svc, log: log})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -163,7 +181,7 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	}
 	log.Info("duban collector listening", "url", scheme+"://"+ln.Addr().String(), "catalog", cfg.Catalog,
 		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
-	ignoreSIGHUP(ctx, log)
+	go reloadOnSignal(ctx, hup, rl)
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLS.Enabled() {
@@ -189,23 +207,4 @@ func serve(ctx context.Context, cfg config.Config, s streams) error {
 	}
 	log.Info("stopped", "after", time.Since(stopping).Round(time.Millisecond))
 	return nil
-}
-
-// ignoreSIGHUP keeps SIGHUP (systemctl reload: ExecReload in deploy/systemd) from
-// killing the collector, which is Go's default, until rereading the configuration on
-// SIGHUP is implemented; meanwhile it logs that a restart is needed.
-func ignoreSIGHUP(ctx context.Context, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-hup:
-				log.Warn("SIGHUP: rereading the configuration is not supported yet; restart duban to apply changes (systemctl restart duban)")
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 }

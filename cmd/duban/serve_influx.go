@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/duban-gov/duban/collector"
-	"github.com/duban-gov/duban/collector/exporter"
+	"github.com/duban-gov/duban/collector/http/metrics"
 	"github.com/duban-gov/duban/collector/store/influx"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/indicators"
@@ -64,12 +64,12 @@ func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Se
 }
 
 // metricsHandler serves /metrics: the exporter (per-indicator families written
-// directly, see exporter.Handler), plus the store's own metrics when it has some (the
-// InfluxDB spool).
-func metricsHandler(svc *collector.Service, store collector.Store, log *slog.Logger) (http.Handler, error) {
-	cfg := exporter.Config{Source: svc, Logger: log}
+// directly, see metrics.Handler), the given collectors (the configuration reloads),
+// plus the store's own metrics when it has some (the InfluxDB spool).
+func metricsHandler(svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) (http.Handler, error) {
+	cfg := metrics.Config{Source: svc, Logger: log, Collectors: more}
 	if m, ok := store.(interface{ Metrics() prometheus.Collector }); ok {
 		cfg.Collectors = append(cfg.Collectors, m.Metrics())
 	}
-	return exporter.Handler(cfg)
+	return metrics.Handler(cfg)
 }

@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,13 +31,11 @@ import (
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-// server is a running `duban serve` process.
+// server is a running `duban serve` (testenv.Serve) with the tokens of its
+// configuration: rsj, fgw, slj and admin on the mini catalog.
 type server struct {
+	*testenv.Serve
 	t       *testing.T
-	bin     string
-	args    []string
-	cmd     *exec.Cmd
-	logs    *syncBuffer
 	url     string
 	tokens  map[string]string // department id or "admin" → token
 	dataDir string
@@ -46,92 +43,28 @@ type server struct {
 	client  *http.Client
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newServer writes a configuration (tokens for rsj, fgw, slj and admin, the mini
 // catalog, a temp data dir, a free port, plus extra YAML) and starts the binary.
 func newServer(t *testing.T, extra string) *server {
 	t.Helper()
-	dir := t.TempDir()
-	s := &server{t: t, bin: testenv.DubanBinary(t), tokens: map[string]string{}, dataDir: filepath.Join(dir, "data"), client: http.DefaultClient}
+	s := &server{t: t, tokens: map[string]string{}, client: http.DefaultClient}
 	var lines []string
 	for _, who := range []string{"rsj", "fgw", "slj", "admin"} {
-		tok, err := auth.Generate()
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok, hash := testenv.Token(t)
 		s.tokens[who] = tok
 		if who == "admin" {
-			lines = append(lines, fmt.Sprintf("    - {role: admin, sha256: %s}", auth.Hash(tok)))
+			lines = append(lines, fmt.Sprintf("    - {role: admin, sha256: %s}", hash))
 		} else {
-			lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", who, auth.Hash(tok)))
+			lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", who, hash))
 		}
 	}
-	addr := testenv.FreeAddr(t)
-	s.url = "http://" + addr
-	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nlog: {format: json, level: debug}\nauth:\n  tokens:\n%s\n%s",
-		addr, filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"), s.dataDir, strings.Join(lines, "\n"), extra)
-	s.cfgFile = filepath.Join(dir, "duban.yaml")
-	if err := os.WriteFile(s.cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s.logs = &syncBuffer{}
-	s.start()
+	s.Serve = testenv.NewServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
+		return fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nlog: {format: json, level: debug}\nauth:\n  tokens:\n%s\n%s",
+			addr, filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"), filepath.Join(dir, "data"), strings.Join(lines, "\n"), extra)
+	}})
+	s.url, s.cfgFile, s.dataDir = s.URL, s.ConfigFile, filepath.Join(s.Dir, "data")
+	s.Start()
 	return s
-}
-
-func (s *server) start() {
-	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "serve", "--config", s.cfgFile)
-	s.cmd.Stdout = s.logs
-	s.cmd.Stderr = s.logs
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	cmd := s.cmd
-	s.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := s.client.Get(s.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("duban serve did not become ready: %v\n%s", err, s.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (s *server) kill() {
-	s.t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		s.t.Fatal(err)
-	}
-	s.cmd.Wait()
 }
 
 type receipt struct {
@@ -215,15 +148,15 @@ func TestAcknowledgedReportsSurviveSIGKILL(t *testing.T) {
 			}()
 		}
 		time.Sleep(time.Duration(50+mrand.IntN(250)) * time.Millisecond)
-		s.kill()
+		s.Kill()
 		cancel()
 		wg.Wait()
-		s.start()
+		s.Start()
 	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(all) < 20 {
-		t.Fatalf("only %d reports acknowledged\n%s", len(all), s.logs.String())
+		t.Fatalf("only %d reports acknowledged\n%s", len(all), s.Logs.String())
 	}
 	stored := map[receipt]float64{}
 	byValue := map[float64]int{}
@@ -271,7 +204,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	fmt.Fprintf(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		s.tokens["rsj"], len(body), body[:10])
 	time.Sleep(200 * time.Millisecond) // the server is reading the body
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := syscall.Kill(s.Pid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -281,19 +214,15 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	reply, _ := io.ReadAll(conn)
 	if !strings.HasPrefix(string(reply), "HTTP/1.1 201") {
-		t.Fatalf("in-flight push answered %q\n%s", reply, s.logs.String())
+		t.Fatalf("in-flight push answered %q\n%s", reply, s.Logs.String())
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, s.logs.String())
-		}
-	case <-time.After(10 * time.Second):
+	switch err, exited := s.Wait(10 * time.Second); {
+	case !exited:
 		t.Fatal("did not exit after SIGTERM")
+	case err != nil:
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, s.Logs.String())
 	}
-	s.start()
+	s.Start()
 	if h := s.history("57.1"); len(h) != 1 || *h[0].Value != 11800 {
 		t.Fatalf("after restart: %+v", h)
 	}
@@ -335,7 +264,7 @@ func TestTLS(t *testing.T) {
 		}
 	}
 	for who, tok := range s.tokens {
-		if strings.Contains(s.logs.String(), tok) || strings.Contains(s.logs.String(), auth.Hash(tok)) {
+		if strings.Contains(s.Logs.String(), tok) || strings.Contains(s.Logs.String(), auth.Hash(tok)) {
 			t.Fatalf("logs hold %s's token or its hash", who)
 		}
 	}
@@ -343,21 +272,15 @@ func TestTLS(t *testing.T) {
 
 func newServerTLS(t *testing.T, extra string, pool *x509.CertPool) *server {
 	t.Helper()
-	dir := t.TempDir()
-	s := &server{t: t, bin: testenv.DubanBinary(t), tokens: map[string]string{}, dataDir: filepath.Join(dir, "data"),
-		client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
-	tok, _ := auth.Generate()
+	s := &server{t: t, tokens: map[string]string{}, client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	tok, hash := testenv.Token(t)
 	s.tokens["rsj"] = tok
-	addr := testenv.FreeAddr(t)
-	s.url = "https://" + addr
-	cfg := fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {path: %s}\nauth:\n  tokens:\n    - {department: rsj, sha256: %s}\n%s",
-		addr, filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"), s.dataDir, auth.Hash(tok), extra)
-	s.cfgFile = filepath.Join(dir, "duban.yaml")
-	if err := os.WriteFile(s.cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s.logs = &syncBuffer{}
-	s.start()
+	s.Serve = testenv.NewServe(t, testenv.ServeOptions{Scheme: "https", Client: s.client, Config: func(addr, dir string) string {
+		return fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {path: %s}\nauth:\n  tokens:\n    - {department: rsj, sha256: %s}\n%s",
+			addr, filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"), filepath.Join(dir, "data"), hash, extra)
+	}})
+	s.url, s.cfgFile, s.dataDir = s.URL, s.ConfigFile, filepath.Join(s.Dir, "data")
+	s.Start()
 	return s
 }
 
@@ -387,4 +310,42 @@ func selfSigned(t *testing.T, dir string) (string, string, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+// TestServeRefusesACatalogValidateRejects: a catalog with an unknown measure and an
+// unknown lead was served before ("indicators=8"); now `duban serve` exits 1 before it
+// listens or opens the store, with the very lines `duban validate` prints.
+func TestServeRefusesACatalogValidateRejects(t *testing.T) {
+	bin := testenv.DubanBinary(t)
+	dir := t.TempDir()
+	mini, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.NewReplacer("measure: growth_rate", "measure: speed", "  - num: 9\n    lead: fgw", "  - num: 9\n    lead: xyz").Replace(string(mini))
+	if bad == string(mini) {
+		t.Fatal("the fixture did not change")
+	}
+	path := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vout, _, vcode := runBin(t, bin, "validate", path)
+	lines := strings.Split(strings.TrimSpace(vout), "\n")
+	if vcode != 1 || len(lines) < 2 || !strings.Contains(vout, `unknown measure "speed"`) || !strings.Contains(vout, `lead "xyz" is not a department`) {
+		t.Fatalf("duban validate: exit %d\n%s", vcode, vout)
+	}
+	data := filepath.Join(dir, "data")
+	_, serr, code := runBin(t, bin, "serve", "--catalog", path, "--listen", testenv.FreeAddr(t), "--store-path", data)
+	if code != 1 {
+		t.Fatalf("duban serve on a bad catalog: exit %d, want 1\n%s", code, serr)
+	}
+	for _, l := range lines {
+		if !strings.Contains(serr, l) {
+			t.Errorf("serve does not say %q:\n%s", l, serr)
+		}
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the store was opened (%v) before the catalog was refused", err)
+	}
 }

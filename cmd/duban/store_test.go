@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/duban-gov/duban/collector/store/boltstore"
+	"github.com/duban-gov/duban/internal/testenv"
 )
 
 // The store damage cases of issue 11, through the real binary: a damaged data file is
@@ -80,35 +80,11 @@ func storedServer(t *testing.T) (*server, []byte) {
 
 func (s *server) dbPath() string { return filepath.Join(s.dataDir, boltstore.FileName) }
 
-// stop ends the server with SIGTERM and waits for it.
+// stop ends the server with SIGTERM and waits for it: it must exit 0.
 func (s *server) stop() {
 	s.t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := s.cmd.Wait(); err != nil {
-		s.t.Fatalf("duban serve after SIGTERM: %v\n%s", err, s.logs.String())
-	}
-}
-
-// startHealthy starts the server and waits for /-/healthy only (a damaged store is
-// not ready).
-func (s *server) startHealthy() {
-	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "serve", "--config", s.cfgFile)
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	cmd := s.cmd
-	s.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	if err := waitStatus(s.url+"/-/healthy", 200, 15*time.Second); err != nil {
-		s.t.Fatalf("duban serve did not answer: %v\n%s", err, s.logs.String())
+	if err := s.Stop(30 * time.Second); err != nil {
+		s.t.Fatalf("duban serve after SIGTERM: %v\n%s", err, s.Logs.String())
 	}
 }
 
@@ -132,30 +108,30 @@ func waitStatus(url string, status int, timeout time.Duration) error {
 	return fmt.Errorf("%s did not answer %d in %v (last: %s)", url, status, timeout, last)
 }
 
+// startHealthy starts the server and waits for /-/healthy only (a damaged store is
+// not ready).
+func (s *server) startHealthy() {
+	s.t.Helper()
+	s.StartReady("/-/healthy")
+}
+
 // refusedStart runs `duban serve` on the damaged file and polls its API meanwhile:
 // it must exit with code, say want, and never answer.
 func (s *server) refusedStart(t *testing.T, code int, want ...string) {
 	t.Helper()
-	var logs bytes.Buffer
-	cmd := exec.Command(s.bin, "serve", "--config", s.cfgFile)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	before := len(s.Logs.String())
+	s.StartNoWait()
 	answered := 0
+	deadline := time.Now().Add(15 * time.Second)
 	var err error
-poll:
 	for {
-		select {
-		case err = <-done:
-			break poll
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("duban serve kept running on a damaged store\n%s", logs.String())
-		default:
+		var exited bool
+		if err, exited = s.Wait(0); exited {
+			break
+		}
+		if time.Now().After(deadline) {
+			s.Kill()
+			t.Fatalf("duban serve kept running on a damaged store\n%s", s.Logs.String()[before:])
 		}
 		if resp, herr := http.Get(s.url + "/api/v1/indicators/57.1"); herr == nil {
 			resp.Body.Close()
@@ -163,17 +139,18 @@ poll:
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	logs := s.Logs.String()[before:]
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != code {
-		t.Errorf("exit %v, want code %d\n%s", err, code, logs.String())
+		t.Errorf("exit %v, want code %d\n%s", err, code, logs)
 	}
 	for _, w := range want {
-		if !strings.Contains(logs.String(), w) {
-			t.Errorf("output does not say %q:\n%s", w, logs.String())
+		if !strings.Contains(logs, w) {
+			t.Errorf("output does not say %q:\n%s", w, logs)
 		}
 	}
-	if strings.Contains(logs.String(), "goroutine ") || strings.Contains(logs.String(), "SIGBUS") {
-		t.Errorf("a crash, not a refusal:\n%s", logs.String())
+	if strings.Contains(logs, "goroutine ") || strings.Contains(logs, "SIGBUS") {
+		t.Errorf("a crash, not a refusal:\n%s", logs)
 	}
 	if answered > 0 {
 		t.Errorf("the API answered %d times while the damaged store was being opened", answered)
@@ -305,7 +282,7 @@ func TestServeRefusesADamagedStore(t *testing.T) {
 			if !bytes.Equal(before, after) {
 				t.Error("the refused file was changed")
 			}
-			out, _, code := runBin(t, s.bin, "store", "check", "--data", s.dataDir)
+			out, _, code := runBin(t, testenv.DubanBinary(t), "store", "check", "--data", s.dataDir)
 			if code != 1 || !strings.Contains(out, "DAMAGED") {
 				t.Errorf("duban store check: exit %d\n%s", code, out)
 			}
@@ -313,7 +290,7 @@ func TestServeRefusesADamagedStore(t *testing.T) {
 	}
 	// And the pristine file still serves.
 	must(t, os.WriteFile(path, pristine, 0o600))
-	s.start()
+	s.Start()
 	if h := s.history("57.1"); len(h) != 4 {
 		t.Fatalf("pristine store: %d revisions of 57.1, want 4", len(h))
 	}
@@ -351,7 +328,7 @@ func TestADamagedRecordIsFoundAndNeverServed(t *testing.T) {
 	}
 	must(t, os.WriteFile(path, b, 0o600))
 
-	out, _, code := runBin(t, s.bin, "store", "check", "--data", s.dataDir)
+	out, _, code := runBin(t, testenv.DubanBinary(t), "store", "check", "--data", s.dataDir)
 	if code != 1 || !strings.Contains(out, "indicator 57.1, period 2026-03") || !strings.Contains(out, "fails its checksum") {
 		t.Errorf("duban store check: exit %d\n%s", code, out)
 	}
@@ -387,8 +364,8 @@ func TestADamagedRecordIsFoundAndNeverServed(t *testing.T) {
 	if code, _, _ := s.push(s.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-04", "value": 15000}); code != 503 {
 		t.Errorf("push to a damaged store: %d, want 503", code)
 	}
-	if !strings.Contains(s.logs.String(), "store damaged") {
-		t.Errorf("the logs do not report the damage:\n%s", s.logs.String())
+	if !strings.Contains(s.Logs.String(), "store damaged") {
+		t.Errorf("the logs do not report the damage:\n%s", s.Logs.String())
 	}
 }
 
@@ -406,13 +383,13 @@ func get(t *testing.T, url string, status int) string {
 
 func TestStoreCheckOnAHealthyStore(t *testing.T) {
 	s, _ := storedServer(t)
-	out, errOut, code := runBin(t, s.bin, "store", "check", "--config", s.cfgFile)
+	out, errOut, code := runBin(t, testenv.DubanBinary(t), "store", "check", "--config", s.cfgFile)
 	if code != 0 || !strings.Contains(out, "format 4") || !strings.Contains(out, "records  5 read") ||
 		!strings.Contains(out, "latest   4 values") || !strings.Contains(out, "healthy") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
-	s.start()
-	_, errOut, code = runBin(t, s.bin, "store", "check", "--data", s.dataDir, "--timeout", "200ms")
+	s.Start()
+	_, errOut, code = runBin(t, testenv.DubanBinary(t), "store", "check", "--data", s.dataDir, "--timeout", "200ms")
 	if code != 1 || !strings.Contains(errOut, "locked by another process") || !strings.Contains(errOut, "store backup") {
 		t.Errorf("check of a serving store: exit %d: %s", code, errOut)
 	}
@@ -457,7 +434,7 @@ func TestStoreBackupWhileServing(t *testing.T) {
 	before := append([]acked(nil), all...)
 	mu.Unlock()
 	file := filepath.Join(t.TempDir(), "duban-backup.db")
-	out, errOut, code := runBin(t, s.bin, "store", "backup", file, "--server", s.url, "--token-file", tokenFile)
+	out, errOut, code := runBin(t, testenv.DubanBinary(t), "store", "backup", file, "--server", s.url, "--token-file", tokenFile)
 	time.Sleep(100 * time.Millisecond)
 	stop.Store(true)
 	wg.Wait()
@@ -470,7 +447,7 @@ func TestStoreBackupWhileServing(t *testing.T) {
 	if len(before) < 20 || after < 5 {
 		t.Fatalf("%d pushes acknowledged before the backup, %d during and after: too few to prove anything", len(before), after)
 	}
-	if out, _, code := runBin(t, s.bin, "store", "check", file); code != 0 || !strings.Contains(out, "healthy") {
+	if out, _, code := runBin(t, testenv.DubanBinary(t), "store", "check", file); code != 0 || !strings.Contains(out, "healthy") {
 		t.Fatalf("check of the backup: exit %d\n%s", code, out)
 	}
 
@@ -498,10 +475,10 @@ func TestStoreBackupWhileServing(t *testing.T) {
 	// cannot be copied directly.
 	deptFile := filepath.Join(t.TempDir(), "rsj")
 	must(t, os.WriteFile(deptFile, []byte(s.tokens["rsj"]), 0o600))
-	if _, errOut, code := runBin(t, s.bin, "store", "backup", file, "--server", s.url, "--token-file", deptFile); code != 1 || !strings.Contains(errOut, "admin_only") {
+	if _, errOut, code := runBin(t, testenv.DubanBinary(t), "store", "backup", file, "--server", s.url, "--token-file", deptFile); code != 1 || !strings.Contains(errOut, "admin_only") {
 		t.Errorf("backup with a department token: exit %d: %s", code, errOut)
 	}
-	if _, errOut, code := runBin(t, s.bin, "store", "backup", file, "--data", s.dataDir); code != 1 || !strings.Contains(errOut, "--server") {
+	if _, errOut, code := runBin(t, testenv.DubanBinary(t), "store", "backup", file, "--data", s.dataDir); code != 1 || !strings.Contains(errOut, "--server") {
 		t.Errorf("backup of a serving data directory: exit %d: %s", code, errOut)
 	}
 	if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
@@ -532,7 +509,7 @@ func TestReadyWhileTheDiskIsFull(t *testing.T) {
 		acked += len(rc)
 	}
 	used := s.backupSize() // the bytes the store's pages reach (the file is longer: bbolt grows it ahead)
-	pid := s.cmd.Process.Pid
+	pid := s.Pid()
 	var saved unix.Rlimit
 	must(t, unix.Prlimit(pid, unix.RLIMIT_FSIZE, nil, &saved))
 	limit := used + 256<<10
@@ -566,15 +543,15 @@ func TestReadyWhileTheDiskIsFull(t *testing.T) {
 
 	must(t, unix.Prlimit(pid, unix.RLIMIT_FSIZE, &saved, nil))
 	if err := waitStatus(s.url+"/-/ready", 200, 15*time.Second); err != nil {
-		t.Fatalf("not ready after the space came back: %v\n%s", err, s.logs.String())
+		t.Fatalf("not ready after the space came back: %v\n%s", err, s.Logs.String())
 	}
 	if code, rc, err := s.push(s.tokens["rsj"], batch(9000)...); err != nil || code != 201 {
 		t.Fatalf("push after the space came back: %d %v", code, err)
 	} else {
 		acked += len(rc)
 	}
-	s.kill()
-	s.start()
+	s.Kill()
+	s.Start()
 	if h := s.history("57.1"); len(h) != acked {
 		t.Errorf("after a restart 57.1 has %d revisions, %d were acknowledged", len(h), acked)
 	}

@@ -203,8 +203,9 @@ func newTokenRotateCmd(s streams) *cobra.Command {
 		Long: `Print a new token and the auth.tokens line that replaces the old one. The configuration
 holds only hashes, so the old line cannot be told from the hash of a token nobody has
 any more; with --config FILE the lines of that department (or role) are shown with their line
-numbers. Edit the file, then restart duban: the old token stops working, the new one
-works.`,
+numbers. Edit the file, then reload duban (systemctl reload duban, kill -HUP, or POST
+/-/reload with the admin token): no restart; the old token stops working at once, the new
+one works.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, w := who.set()
@@ -241,7 +242,7 @@ func printRotation(s streams, w owner, file, tok string, old []configLine) error
 		fmt.Fprintf(&b, "# which token it was: give --config FILE to have the lines of %s shown) with:\n", who)
 	case len(old) == 0:
 		fmt.Fprintf(&b, "# %s has no token of %s under auth.tokens; add:\n", file, who)
-		fmt.Fprintf(&b, "%s\n# then restart duban (systemctl restart duban).\n", tokenLine(w, auth.Hash(tok)))
+		fmt.Fprintf(&b, "%s\n# then reload duban (systemctl reload duban): no restart needed.\n", tokenLine(w, auth.Hash(tok)))
 		_, err := fmt.Fprint(s.out, b.String())
 		return err
 	case len(old) == 1:
@@ -253,7 +254,7 @@ func printRotation(s streams, w owner, file, tok string, old []configLine) error
 		}
 		fmt.Fprintf(&b, "# and add:\n")
 	}
-	fmt.Fprintf(&b, "%s\n# then restart duban (systemctl restart duban): the old token stops working.\n", tokenLine(w, auth.Hash(tok)))
+	fmt.Fprintf(&b, "%s\n# then reload duban (systemctl reload duban): the old token stops working at once.\n", tokenLine(w, auth.Hash(tok)))
 	_, err := fmt.Fprint(s.out, b.String())
 	return err
 }

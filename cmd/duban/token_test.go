@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/indicators"
@@ -169,7 +170,8 @@ func TestTokensForAllDepartments(t *testing.T) {
 
 // TestTokenRotate: rotate prints a new token and the line replacing the old one; with
 // --config it shows the old line and its number. Applied as printed and the collector
-// restarted, the old token is refused and the new one pushes.
+// reloaded as it says (SIGHUP, no restart: the same process), the old token is refused
+// and the new one pushes.
 func TestTokenRotate(t *testing.T) {
 	bin := testenv.DubanBinary(t)
 	dir := t.TempDir()
@@ -237,7 +239,7 @@ func TestTokenRotate(t *testing.T) {
 		})
 	}
 
-	// Apply what rotate printed, restart: the old token is refused, the new one works.
+	// Apply what rotate printed, reload: the old token is refused, the new one works.
 	s := startIn(t, dir, bin, "--config", cfgPath)
 	push := `{"reports":[{"indicator":"57.1","period":"2026-09","value":100}]}`
 	if code, b := s.post(oldRSJ, push); code != http.StatusCreated {
@@ -259,10 +261,19 @@ func TestTokenRotate(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.stop(syscall.SIGTERM); err != nil {
-		t.Fatalf("SIGTERM: %v", err)
+	if !strings.Contains(string(out), "then reload duban (systemctl reload duban)") {
+		t.Fatalf("rotate does not say to reload:\n%s", out)
 	}
-	s = startIn(t, dir, bin, "--config", cfgPath)
+	pid := s.Pid()
+	s.Signal(syscall.SIGHUP) // what systemctl reload sends
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.Logs.String(), "configuration reloaded"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload after SIGHUP:\n%s", s.Logs.String())
+		}
+	}
+	if s.Pid() != pid {
+		t.Fatalf("the collector restarted: pid %d, then %d", pid, s.Pid())
+	}
 	if code, b := s.post(oldRSJ, push); code != http.StatusUnauthorized {
 		t.Errorf("old token after the rotation: %d %s, want 401", code, b)
 	}

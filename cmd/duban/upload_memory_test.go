@@ -43,7 +43,7 @@ func TestHostileUploadsStayUnderTheMemoryCeiling(t *testing.T) {
 	}
 	cases := sheetstest.Hostile()
 	s := newServer(t, "")
-	pid := s.cmd.Process.Pid
+	pid := s.Pid()
 	status := func(field string) int64 {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 		if err != nil {
@@ -97,7 +97,7 @@ func TestHostileUploadsStayUnderTheMemoryCeiling(t *testing.T) {
 			}
 			if rss := status("VmRSS"); rss > base+4*memoryCeiling {
 				killed.Store(rss)
-				s.cmd.Process.Kill()
+				s.Kill()
 				return
 			}
 		}

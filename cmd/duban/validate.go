@@ -1,30 +1,35 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/catalogs"
 )
 
 func newValidateCmd(s streams) *cobra.Command {
 	return &cobra.Command{
-		Use:   "validate CATALOG.yaml",
-		Short: "Check a catalog: duplicate ids, unknown departments, targets without unit, due dates outside the plan year",
-		Long: `Check a catalog file and print each problem as FILE:LINE: message.
-Exits 1 when there is any problem. See indicators.Validate for the full list of checks.`,
+		Use:   "validate CATALOG.yaml|embedded:NAME",
+		Short: "Check a catalog: duplicate ids, unknown departments and measures, targets without unit, due dates outside the plan year",
+		Long: `Check a catalog file (or a shipped one, embedded:NAME) and print each problem as
+FILE:LINE: message. Exits 1 when there is any problem. Every command loads catalogs
+through the same checks: duban serve refuses to start on a catalog validate rejects,
+with the same messages. See indicators.Validate for the full list of checks.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			probs, err := indicators.ValidateFile(args[0])
+			_, err := catalogs.Load(args[0])
+			var ie *indicators.InvalidError
+			if errors.As(err, &ie) {
+				for _, line := range ie.Lines() {
+					fmt.Fprintln(s.out, line)
+				}
+				return fmt.Errorf("validate: %s: %d problem(s)", args[0], len(ie.Problems))
+			}
 			if err != nil {
 				return fmt.Errorf("validate: %w", err)
-			}
-			for _, p := range probs {
-				fmt.Fprintf(s.out, "%s:%d: %s\n", args[0], p.Line, p.Msg)
-			}
-			if len(probs) > 0 {
-				return fmt.Errorf("validate: %s: %d problem(s)", args[0], len(probs))
 			}
 			return nil
 		},

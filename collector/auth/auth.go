@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/duban-gov/duban/collector"
 )
@@ -132,6 +133,51 @@ func New(cfg Config) (*Authenticator, error) {
 // Len is the number of configured tokens.
 func (a *Authenticator) Len() int { return len(a.entries) }
 
+// Carried maps the tokens of a to the same tokens in old (the same hash for the same
+// department or role): carried[i] is the position in old of a's token i, or -1 for a
+// token old does not have. A reload uses it to carry per-token state (in-flight
+// counts, rate buckets) over to the new configuration.
+func (a *Authenticator) Carried(old *Authenticator) []int {
+	at := make(map[entry]int, old.Len())
+	for j, e := range old.entries {
+		at[e] = j
+	}
+	carried := make([]int, len(a.entries))
+	for i, e := range a.entries {
+		j, ok := at[e]
+		if !ok {
+			j = -1
+		}
+		carried[i] = j
+	}
+	return carried
+}
+
+// Live holds the Authenticator in force. A reload of the configuration stores a new
+// one; every request reads it through Load (or Authenticate), so a removed token
+// stops working at the next request, on a kept-alive connection too. Safe for
+// concurrent use.
+type Live struct {
+	p atomic.Pointer[Authenticator]
+}
+
+// NewLive holds a.
+func NewLive(a *Authenticator) *Live {
+	l := &Live{}
+	l.p.Store(a)
+	return l
+}
+
+// Load returns the Authenticator in force; it is immutable, so a request may keep it
+// for its whole course.
+func (l *Live) Load() *Authenticator { return l.p.Load() }
+
+// Store puts a in force for every request that starts from now on.
+func (l *Live) Store(a *Authenticator) { l.p.Store(a) }
+
+// Authenticate checks token against the Authenticator in force.
+func (l *Live) Authenticate(token string) (Identity, bool) { return l.Load().Authenticate(token) }
+
 // Authenticate returns the identity of token. It hashes the token and compares the hash
 // with every configured hash in constant time, so the answer time does not depend on
 // which token (if any) matched.
@@ -139,7 +185,14 @@ func (a *Authenticator) Authenticate(token string) (Identity, bool) {
 	if token == "" {
 		return Identity{}, false
 	}
-	h := sha256.Sum256([]byte(token))
+	return a.AuthenticateHash(sha256.Sum256([]byte(token)))
+}
+
+// AuthenticateHash is Authenticate for a token known only by its sha256: a browser
+// session keeps the hash of the token it signed in with, never the token, and asks the
+// current authenticator on every request whether that token is still configured.
+// Constant time like Authenticate.
+func (a *Authenticator) AuthenticateHash(h [sha256.Size]byte) (Identity, bool) {
 	found := -1
 	for i := range a.entries {
 		if subtle.ConstantTimeCompare(h[:], a.entries[i].hash[:]) == 1 {

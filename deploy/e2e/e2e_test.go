@@ -110,7 +110,7 @@ func TestLaggingReportAlertsItsDepartmentOnly(t *testing.T) {
 	fgwTok, fgwHash := testenv.Token(t)
 
 	// 1. duban serve with the two department tokens (hashes only in its config).
-	duban := testenv.StartDubanServe(t, func(addr, dir string) string {
+	duban := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
 		return fmt.Sprintf(`listen: %s
 catalog: %s
 store: {kind: embedded, path: %s}
@@ -120,7 +120,7 @@ auth:
     - {department: fgw, sha256: %s}
 log: {format: text, level: warn}
 `, addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "data"), rsjHash, fgwHash)
-	}, testenv.Files{"catalog.yaml": catYAML.String()})
+	}, Files: testenv.Files{"catalog.yaml": catYAML.String()}})
 
 	// 2. Webhooks and Alertmanager routing each department to its own receiver.
 	hook := &webhook{}

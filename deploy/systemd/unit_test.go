@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -154,8 +153,8 @@ func TestSystemdAcceptsTheUnit(t *testing.T) {
 // TestUnitCommandRunsTheCollector runs ExecStart as systemd would, with /etc/duban and
 // /var/lib/duban moved into a temp dir and the documented config/duban.yaml installed
 // as /etc/duban/duban.yaml: the collector comes up, keeps its store in the state
-// directory, survives `systemctl reload` (SIGHUP), and stops cleanly on SIGTERM
-// within TimeoutStopSec.
+// directory, rereads its configuration on `systemctl reload` (SIGHUP) without stopping,
+// and stops cleanly on SIGTERM within TimeoutStopSec.
 func TestUnitCommandRunsTheCollector(t *testing.T) {
 	_, u := readUnit(t)
 	bin, args := execStart(t, u)
@@ -195,73 +194,32 @@ func TestUnitCommandRunsTheCollector(t *testing.T) {
 		}
 		runArgs = append(runArgs, a)
 	}
-	addr := testenv.FreeAddr(t)
-	runArgs = append(runArgs, "--listen", addr) // the example listens on a fixed port
-	logs := &syncBuffer{}
-	cmd := exec.Command(testenv.DubanBinary(t), runArgs...)
-	cmd.Dir = moved(u.get("Service", "WorkingDirectory"))
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	url := "http://" + addr
-	if err := testenv.WaitHTTP(context.Background(), url+"/-/ready", 20*time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
-	}
+	// The example listens on a fixed port: the rig adds --listen with a free one.
+	srv := testenv.StartServe(t, testenv.ServeOptions{Args: runArgs, Listen: true, Dir: moved(u.get("Service", "WorkingDirectory")), Timeout: 20 * time.Second})
 	entries, err := os.ReadDir(moved(stateDir))
 	if err != nil || len(entries) == 0 {
 		t.Fatalf("nothing in the state directory (%v): the store is elsewhere, which ProtectSystem=strict forbids", err)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
+	srv.Signal(syscall.SIGHUP)
+	if err, exited := srv.Wait(300 * time.Millisecond); exited {
+		t.Fatalf("systemctl reload (SIGHUP) stopped the collector: %v\n%s", err, srv.Logs.String())
 	}
-	time.Sleep(300 * time.Millisecond)
-	select {
-	case err := <-exited:
-		exited <- err
-		t.Fatalf("systemctl reload (SIGHUP) stopped the collector: %v\n%s", err, logs.String())
-	default:
-	}
-	if err := testenv.WaitHTTP(context.Background(), url+"/-/ready", 5*time.Second); err != nil {
+	if err := testenv.WaitHTTP(context.Background(), srv.URL+"/-/ready", 5*time.Second); err != nil {
 		t.Fatalf("not ready after SIGHUP: %v", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(srv.Logs.String(), "configuration reloaded"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("systemctl reload (SIGHUP) did not reload the configuration:\n%s", srv.Logs.String())
+		}
 	}
 
 	stop, _ := time.ParseDuration(u.get("Service", "TimeoutStopSec"))
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		exited <- err
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v (Restart=on-failure would restart it)\n%s", err, logs.String())
-		}
-	case <-time.After(stop):
+	srv.Signal(syscall.SIGTERM)
+	switch err, exited := srv.Wait(stop); {
+	case !exited:
 		t.Fatalf("still running %v after SIGTERM: systemd would SIGKILL it", stop)
+	case err != nil:
+		t.Fatalf("exit after SIGTERM: %v (Restart=on-failure would restart it)\n%s", err, srv.Logs.String())
 	}
-}
-
-// syncBuffer collects a process's output; read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

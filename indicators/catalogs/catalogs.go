@@ -12,6 +12,7 @@ package catalogs
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -63,8 +64,10 @@ func Embedded(name string) ([]byte, error) {
 }
 
 // Load opens a catalog reference: "embedded:NAME" for a shipped catalog inside the
-// binary, anything else a file (YAML or JSON, errors naming the file, see
-// indicators.Load).
+// binary, anything else a file (YAML or JSON). It is the one loader of every command
+// (serve, validate, bulletin, template, token, generate): the catalog is checked as
+// `duban validate` checks it, and one with problems is refused with an
+// *indicators.InvalidError naming each as REF:LINE: message (see indicators.Load).
 func Load(ref string) (*indicators.Catalog, error) {
 	name, ok := strings.CutPrefix(ref, EmbeddedPrefix)
 	if !ok {
@@ -76,6 +79,11 @@ func Load(ref string) (*indicators.Catalog, error) {
 	}
 	c, err := indicators.Decode(bytes.NewReader(b))
 	if err != nil {
+		var ie *indicators.InvalidError
+		if errors.As(err, &ie) {
+			ie.File = ref
+			return nil, ie
+		}
 		return nil, fmt.Errorf("catalog %s: %w", ref, err)
 	}
 	return c, nil

@@ -17,36 +17,15 @@ const (
 	NotDue  ReportStatus = "not_due" // not received yet, still time
 )
 
-// ReportStatuses lists every report status in display order.
+// ReportStatuses lists every report status in display order (its words and colours
+// are in package present).
 var ReportStatuses = []ReportStatus{OnTime, Late, Missing, NotDue}
 
-// Chinese is the report status as people read it.
-func (s ReportStatus) Chinese() string {
-	switch s {
-	case OnTime:
-		return "按时报送"
-	case Late:
-		return "逾期报送"
-	case Missing:
-		return "未报送"
-	case NotDue:
-		return "未到报送期"
-	}
-	return string(s)
-}
-
-// Arrival is when an indicator's report for one period first arrived: on time or late is
-// decided by the first revision, corrections afterwards do not make a report late.
-type Arrival struct {
-	Period        string
-	PeriodEnd     time.Time
-	FirstReceived time.Time
-}
-
 // FirstArrivals reduces an indicator's full history (every revision, as the store's
-// History returns it) to one arrival per period: the earliest ReceivedAt. Exact.
-func FirstArrivals(history []indicators.Revision) []Arrival {
-	out := make([]Arrival, 0, len(history))
+// History returns it) to one arrival per period: the earliest ReceivedAt. Exact. (A
+// store answers the same in bulk for many indicators: collector.Store.FirstArrivals.)
+func FirstArrivals(history []indicators.Revision) []indicators.Arrival {
+	out := make([]indicators.Arrival, 0, len(history))
 	at := make(map[string]int, len(history))
 	for _, r := range history {
 		if i, ok := at[r.Period]; ok {
@@ -56,9 +35,19 @@ func FirstArrivals(history []indicators.Revision) []Arrival {
 			continue
 		}
 		at[r.Period] = len(out)
-		out = append(out, Arrival{Period: r.Period, PeriodEnd: r.PeriodEnd, FirstReceived: r.ReceivedAt})
+		out = append(out, indicators.Arrival{Indicator: r.Indicator, Period: r.Period, PeriodEnd: r.PeriodEnd, FirstReceived: r.ReceivedAt})
 	}
 	return out
+}
+
+// ArrivalsOf groups arrivals of many indicators (a store's bulk answer) by indicator,
+// as Completeness reads them.
+func ArrivalsOf(arrivals []indicators.Arrival) func(id string) []indicators.Arrival {
+	by := make(map[string][]indicators.Arrival, len(arrivals))
+	for _, a := range arrivals {
+		by[a.Indicator] = append(by[a.Indicator], a)
+	}
+	return func(id string) []indicators.Arrival { return by[id] }
 }
 
 // SeriesArrivals approximates arrivals from the latest revision per period (the
@@ -66,10 +55,10 @@ func FirstArrivals(history []indicators.Revision) []Arrival {
 // the correction's ReceivedAt stands for the first arrival, so a report sent on time and
 // corrected after the due day counts as late. Use FirstArrivals on the history, or keep
 // first arrival times, when that matters.
-func SeriesArrivals(series []indicators.Revision) []Arrival {
-	out := make([]Arrival, len(series))
+func SeriesArrivals(series []indicators.Revision) []indicators.Arrival {
+	out := make([]indicators.Arrival, len(series))
 	for i, r := range series {
-		out[i] = Arrival{Period: r.Period, PeriodEnd: r.PeriodEnd, FirstReceived: r.ReceivedAt}
+		out[i] = indicators.Arrival{Indicator: r.Indicator, Period: r.Period, PeriodEnd: r.PeriodEnd, FirstReceived: r.ReceivedAt}
 	}
 	return out
 }
@@ -128,7 +117,7 @@ func SeriesFirstReceived(series func(id string) []indicators.Revision) FirstRece
 // whose calendar ended before the period (due date passed) expect nothing. arrivals
 // returns an indicator's arrivals (FirstArrivals or SeriesArrivals); a report counts for
 // the calendar period whose end is its PeriodEnd.
-func Completeness(cfg Config, cat *indicators.Catalog, arrivals func(id string) []Arrival, period string, now time.Time) ([]DepartmentCompleteness, error) {
+func Completeness(cfg Config, cat *indicators.Catalog, arrivals func(id string) []indicators.Arrival, period string, now time.Time) ([]DepartmentCompleteness, error) {
 	return CompletenessFunc(cfg, cat, func(id string, end time.Time) (time.Time, bool) {
 		var first time.Time
 		for _, a := range arrivals(id) {

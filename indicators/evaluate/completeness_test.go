@@ -88,7 +88,7 @@ func TestCompletenessOfOneReport(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			cat := oneTarget(c.target)
-			got, err := evaluate.Completeness(evaluate.Config{}, cat, func(string) []evaluate.Arrival { return evaluate.FirstArrivals(c.history) }, c.period, c.now)
+			got, err := evaluate.Completeness(evaluate.Config{}, cat, func(string) []indicators.Arrival { return evaluate.FirstArrivals(c.history) }, c.period, c.now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,13 +124,13 @@ func TestSeriesArrivalsTreatACorrectionAsTheArrival(t *testing.T) {
 	second.Revision = 2
 	cat := oneTarget(jobs)
 	now := at("2026-04-20 00:00")
-	exact, err := evaluate.Completeness(evaluate.Config{}, cat, func(string) []evaluate.Arrival {
+	exact, err := evaluate.Completeness(evaluate.Config{}, cat, func(string) []indicators.Arrival {
 		return evaluate.FirstArrivals([]indicators.Revision{first, second})
 	}, "2026-03", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	approx, err := evaluate.Completeness(evaluate.Config{}, cat, func(string) []evaluate.Arrival {
+	approx, err := evaluate.Completeness(evaluate.Config{}, cat, func(string) []indicators.Arrival {
 		return evaluate.SeriesArrivals([]indicators.Revision{second})
 	}, "2026-03", now)
 	if err != nil {
@@ -158,7 +158,7 @@ func TestCompletenessOfTheMiniCatalog(t *testing.T) {
 		"57.1": {received("2026-03", at("2026-04-01 10:00"))},
 		"69.1": {received("2026-03", at("2026-04-10 23:59"))},
 	}
-	got, err := evaluate.Completeness(evaluate.Config{}, cat, func(id string) []evaluate.Arrival {
+	got, err := evaluate.Completeness(evaluate.Config{}, cat, func(id string) []indicators.Arrival {
 		return evaluate.FirstArrivals(history[id])
 	}, "2026-03", at("2026-04-20 00:00"))
 	if err != nil {
@@ -196,7 +196,7 @@ func TestCompletenessRejectsBadPeriods(t *testing.T) {
 		"the quarter": "2026-Q5",
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := evaluate.Completeness(evaluate.Config{}, loadMini(t), func(string) []evaluate.Arrival { return nil }, period, at("2026-04-20 00:00")); err == nil {
+			if _, err := evaluate.Completeness(evaluate.Config{}, loadMini(t), func(string) []indicators.Arrival { return nil }, period, at("2026-04-20 00:00")); err == nil {
 				t.Errorf("period %q gave no error", period)
 			}
 		})

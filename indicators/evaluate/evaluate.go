@@ -121,6 +121,7 @@
 package evaluate
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -376,7 +377,10 @@ func newEnv(cfg Config, plan indicators.Plan) *env {
 	loc := planLocation(plan)
 	y := plan.Year
 	if y == 0 {
-		y = 2026
+		// Catalogs are checked when loaded (indicators.Load refuses a plan without a
+		// year, collector.NewService too): evaluating one is a programming error, never a
+		// guess of the year.
+		panic(fmt.Sprintf("evaluate: plan %q has no year", plan.ID))
 	}
 	e := &env{
 		cfg:       cfg,

@@ -1,7 +1,10 @@
 package evaluate_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
@@ -70,4 +73,17 @@ func TestResultDetails(t *testing.T) {
 			t.Errorf("defaults = %+v", d)
 		}
 	})
+}
+
+// TestAPlanWithoutAYearIsNeverGuessed: the evaluation used to take 2026 for a plan
+// without a year; loading refuses such a catalog, and evaluating one anyway stops.
+func TestAPlanWithoutAYearIsNeverGuessed(t *testing.T) {
+	defer func() {
+		if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "no year") {
+			t.Errorf("recovered %v, want a panic saying the plan has no year", v)
+		}
+	}()
+	tg := indicators.Target{ID: "1.1", Measure: indicators.Cumulative, Comparator: indicators.GE, Value: 10, Unit: "个", Due: "2026-12-31"}
+	evaluate.Evaluate(evaluate.Config{}, indicators.Plan{ID: "no-year", TimeZone: "Asia/Shanghai"}, tg, nil, nil, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	t.Error("evaluated a plan without a year")
 }

@@ -36,6 +36,9 @@ var (
 // respectively splits a 分别 clause into one clause per figure; otherwise it returns the
 // clause alone.
 func respectively(cl string) []string {
+	if parts := fromTo(cl); parts != nil {
+		return parts
+	}
 	if !strings.Contains(cl, "分别") {
 		return []string{cl}
 	}
@@ -78,6 +81,41 @@ func respectively(cl string) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = subjects[i] + link + values[i]
+	}
+	return out
+}
+
+// reFromTo is a change written from one figure (or list of figures) to another: "将城镇、
+// 农村低保补差水平从每人每月574元、271元分别提高到每人每月609元、300元".
+var reFromTo = regexp.MustCompile(`^(?:将|把)?(?P<subject>[^\d]+?)(?:分别)?从(?P<q1>(?:每\p{Han}{1,2}){0,2})(?P<from>\d[^提增降减调到至]*?)(?:分别)?(?P<verb>提高|提升|增加|增长|调整|降低|下降|减少)(?:到|至)(?P<q2>(?:每\p{Han}{1,2}){0,2})(?P<to>\d.*)$`)
+
+// fromTo rewrites a change from one figure to another as "subject 由X提高到Y" (one
+// clause per subject when both sides list several figures); nil when cl is no such
+// change. A rate qualifier (每人每月) stays with the subject.
+func fromTo(cl string) []string {
+	m := reFromTo.FindStringSubmatch(cl)
+	if m == nil {
+		return nil
+	}
+	get := func(name string) string { return m[reFromTo.SubexpIndex(name)] }
+	from := reValueSep.Split(strings.TrimSpace(get("from")), -1)
+	to := reValueSep.Split(strings.TrimSpace(get("to")), -1)
+	if len(from) != len(to) {
+		return nil
+	}
+	subjects := []string{get("subject")}
+	if len(to) > 1 {
+		if subjects = splitSubjects(get("subject"), len(to)); subjects == nil {
+			return nil
+		}
+	}
+	q := get("q2")
+	if q == "" {
+		q = get("q1")
+	}
+	out := make([]string, len(to))
+	for i := range to {
+		out[i] = subjects[i] + q + "由" + from[i] + get("verb") + "到" + to[i]
 	}
 	return out
 }

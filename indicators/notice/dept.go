@@ -283,8 +283,9 @@ func splitUnitList(s string) []unit {
 			i++
 			name += "、" + strings.TrimSpace(pieces[i].text)
 		}
-		// "县发改局 县财政局": names separated by spaces
-		if f := strings.Fields(name); len(f) > 1 && allUnits(f) {
+		// "县发改局 县财政局": names separated by spaces; "市民政局 伍泽国": a unit and the
+		// person in charge of it (a 牵头单位及主要负责人 column), who is no unit
+		if f := withoutPersons(strings.Fields(name)); len(f) > 1 && allUnits(f) || len(f) == 1 && f[0] != name {
 			names = append(names, f...)
 			continue
 		}
@@ -297,6 +298,22 @@ func splitUnitList(s string) []unit {
 			continue
 		}
 		out = append(out, unit{name: name, lead: lead})
+	}
+	return out
+}
+
+// withoutPersons drops the persons' names that follow unit names in a space-separated
+// list: "市民政局 伍泽国" → 市民政局. A list whose first word is no unit is kept whole.
+func withoutPersons(words []string) []string {
+	if len(words) < 2 || !looksLikeUnit(words[0]) {
+		return words
+	}
+	out := words[:1:1]
+	for _, w := range words[1:] {
+		if rePersonName.MatchString(w) && !looksLikeUnit(w) && !vagueUnit.MatchString(w) {
+			continue
+		}
+		out = append(out, w)
 	}
 	return out
 }

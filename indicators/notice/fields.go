@@ -98,6 +98,9 @@ func labelled(s string, ms [][]int) (fields, string) {
 		if j := strings.Index(v, "。"); j >= 0 {
 			v = v[:j]
 		}
+		if loc := reOtherLabel.FindStringIndex(v); loc != nil {
+			v = v[:loc[0]] // 责任单位:市公安局 项目责任人:王五 实际完成情况:…: a label of its own
+		}
 		group := func(name string) bool { k := reFieldLabel.SubexpIndex(name); return m[2*k] >= 0 }
 		if group("lead") || group("resp") || group("coop") {
 			if j := strings.Index(v, ";"); j >= 0 && reStartsSentence.MatchString(v[j+1:]) {
@@ -132,6 +135,10 @@ func labelled(s string, ms [][]int) (fields, string) {
 	}
 	return f, strings.Join(more, "。")
 }
+
+// reOtherLabel is a label this reader has no field for ("项目责任人:", "实际完成情况:",
+// "联系电话:") after a space: the value before it ends there.
+var reOtherLabel = regexp.MustCompile(`\s+\p{Han}{2,8}\s*:`)
 
 // reStartsSentence is words that hold a figure before any separator: the item goes on,
 // no unit is named.
@@ -239,32 +246,57 @@ func inParens(s string) bool {
 }
 
 // parenFields reads the words of a trailing parenthesis: labelled fields
-// ("责任领导:X;牵头单位:Y;责任单位:Z", "牵头领导:X,责任单位:Y", "配合单位:X、Y") or the
-// wordings "X牵头,相关成员单位配合", "X牵头落实", "X、Y牵头".
+// ("责任领导:X;牵头单位:Y;责任单位:Z", "牵头领导:X,责任单位:Y", "配合单位:X、Y") or
+// clauses giving units a role by their verb ("X牵头,相关成员单位配合", "X牵头落实",
+// "X、Y牵头", "X等相关部门按职责分工负责").
 func parenFields(s string) (fields, bool) {
 	s = strings.TrimSpace(s)
 	if ms := labels(s); len(ms) > 0 && ms[0][0] == 0 {
 		f, _ := labelled(s, ms)
 		return f, !f.empty()
 	}
-	if m := reLeadWords.FindStringSubmatch(s); m != nil {
-		l := splitUnitList(m[1])
-		if len(l) == 0 || !looksLikeUnit(l[0].name) {
-			return fields{}, false
-		}
-		return fields{lead: l, coop: splitUnitList(m[2])}, true
-	}
-	return fields{}, false
+	return clauseFields(s)
 }
 
-var reLeadWords = regexp.MustCompile(`^(.+?)(?:按职责分工|按职责|分别)?(?:牵头|负责)(?:落实|推进|实施|负责)?(?:\s*[,;]\s*(.*?)(?:配合|参与|协同|按职责分工负责|按职责负责|分工负责|共同负责|负责)(?:落实|推进|实施)?)?$`)
+// reClauseRole is a clause of a parenthesis that gives units a role by its verb: "省发展
+// 改革委牵头", "省工业和信息化厅、省统计局配合", "省商务厅、财政厅等相关部门按职责分工负责".
+var reClauseRole = regexp.MustCompile(`^(.+?)(按职责分工|按职责|分别|共同|具体)?(牵头|配合|参与|协同|协助|负责)(?:落实|推进|实施|负责|办理)?$`)
+
+// clauseFields reads a parenthesis clause by clause, each giving its units a role: 牵头
+// leads, 配合/参与/协同 cooperate, 负责 is responsible (the first responsible unit leads
+// when none is named to). A clause whose subject is no unit ("分管副省长、协管副秘书长
+// 负责": the leaders) is set aside; so is a clause without a verb.
+func clauseFields(s string) (fields, bool) {
+	var f fields
+	for _, c := range reClauseSep.Split(s, -1) {
+		m := reClauseRole.FindStringSubmatch(strings.TrimSpace(c))
+		if m == nil {
+			continue
+		}
+		units := splitUnitList(m[1])
+		if len(units) == 0 || !looksLikeUnit(units[0].name) {
+			continue
+		}
+		switch m[3] {
+		case "牵头":
+			f.lead = append(f.lead, units...)
+		case "负责":
+			f.resp = append(f.resp, units...)
+		default:
+			f.coop = append(f.coop, units...)
+		}
+	}
+	return f, len(f.lead)+len(f.resp) > 0
+}
+
+var reClauseSep = regexp.MustCompile(`[,;]`)
 
 // trailingParen finds a balanced parenthesis closing the text (before a final 。):
 // its start and its inner text. Nested parentheses stay inside: 各县(市、区)政府.
 func trailingParen(s string) (start int, inner string, ok bool) {
 	t := strings.TrimRight(s, "。.; ")
 	if !strings.HasSuffix(t, ")") {
-		return 0, "", false
+		return openParen(t)
 	}
 	depth := 0
 	for i := len(t) - 1; i >= 0; i-- {
@@ -281,7 +313,7 @@ func trailingParen(s string) (start int, inner string, ok bool) {
 	return 0, "", false
 }
 
-var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署|小组|专班|(?:高新|工业|产业|科技|物流|创业|软件|经济)园|园区|街道|乡镇|镇)$`)
+var reUnitName = regexp.MustCompile(`(局|委|办|办公室|政府|中心|公司|集团|支队|分行|银行|管委会|联|会|院|所|部|处|队|站|区|县|厅|署|小组|专班|(?:高新|工业|产业|科技|物流|创业|软件|经济)园|园区|街道|乡镇|镇|[^城家]乡|[^学专全本外内妇儿牙眼骨工文]科)$`)
 
 // looksLikeUnit tells a unit's name by its ending, a note in parentheses after it aside
 // (县发改局(粮食局), 应急管理局(安委办), 高新园(邹区镇)).
@@ -290,3 +322,19 @@ func looksLikeUnit(s string) bool {
 }
 
 var reTrailNote = regexp.MustCompile(`\([^()]{1,12}\)$`)
+
+// openParen finds a parenthesis that never closes, at the end of a text cut short (a page
+// stored or copied up to a length: "…。(牵头单位:市卫健委;责任单位:"). It counts when it
+// opens with fields or a unit's role, so that a figure's note left open ("增长8%(含") is
+// no parenthesis of fields.
+func openParen(t string) (start int, inner string, ok bool) {
+	i := strings.LastIndex(t, "(")
+	if i < 0 || strings.Contains(t[i:], ")") {
+		return 0, "", false
+	}
+	inner = strings.TrimSpace(t[i+1:])
+	if ms := labels(inner); len(ms) > 0 && ms[0][0] == 0 || reClauseRole.MatchString(reClauseSep.Split(inner, 2)[0]) || strings.Contains(inner, "牵头") {
+		return i, inner, true
+	}
+	return 0, "", false
+}

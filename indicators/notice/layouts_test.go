@@ -73,6 +73,65 @@ func TestTextLayouts(t *testing.T) {
 				"3.1 新增城镇就业 cumulative 2800人 2025-12-31", "4.1 新增学位 cumulative 900个 2025-12-31"},
 			noWarn: true,
 		},
+		"a page run together on one line is cut before each number that goes on the numbering": {
+			text:  "各乡镇人民政府,县政府各部门: 现将河清县2025年重点工作责任分解印发给你们,请认真贯彻执行。 河清县人民政府办公室 2025年3月1日 (此件公开发布) 2025年重点工作责任分解 一、李明县长牵头重点工作 1.新建公办幼儿园3所,投资1.5亿元。 责任单位:县教育局、县财政局 2.新增城市停车泊位1500个。 责任单位:县住建局 二、张华副县长牵头重点工作 1.改造农村户厕2000户。 责任单位:县农业农村局",
+			tasks: []string{"1 县教育局 ← 县财政局", "2 县住建局", "3 县农业农村局"},
+			targets: []string{"1.1 新建公办幼儿园 cumulative 3所 2025-12-31", "1.2 投资 cumulative 1.5e+08元 2025-12-31",
+				"2.1 新增城市停车泊位 cumulative 1500个 2025-12-31", "3.1 改造农村户厕 cumulative 2000户 2025-12-31"},
+		},
+		"a parenthesis of clauses gives each unit its role by its verb, leaders' clauses aside": {
+			text:  "河清县2025年重点工作分工\n1.新建公办幼儿园3所。(分管副县长、协管副主任负责,县教育局牵头,县财政局、县住建局配合)\n2.扩大消费。(县商务局、财政局、县发改局等相关部门按职责分工负责)",
+			tasks: []string{"1 县教育局 ← 县财政局、县住建局", "2 县商务局 ← 县财政局、县发改局"},
+		},
+		"a parenthesis of fields left open where the text was cut still names the lead": {
+			text:  "河清县2025年重点工作分工\n1.新建公办幼儿园3所。(牵头单位:县教育局;责任单位:县财政局)\n2.新增学位900个。(牵头单位:县教育局;责任单位:",
+			tasks: []string{"1 县教育局 ← 县财政局", "2 县教育局"},
+		},
+		"an unnumbered paragraph whose parenthesis of roles is left open is a task": {
+			text:    "河清县2025年重点工作分工\n一、落实主要预期目标\n(一)总体要求:稳中求进。\n主要预期目标:地区生产总值增长6%;城镇调查失业率5%左右(分管副县长负责,县发改委牵头,县统计局、县",
+			tasks:   []string{"1 县发改委"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "1.2 城镇调查失业率 level 5% 2025-12-31"},
+		},
+		"a table of indicator names and requirements names each figure by its row": {
+			text:    "河清区2025年目标任务分解表\n序号 | 任 务 名 称 | 指 标 要 求 | 牵 头 部 门 | 配 合 部 门 |\n1 | 地区生产总值 | 增长6%(市下达指标) | 区发改局 | 区统计局 |\n2 | 社会消费品零售总额 | 增长7.5% | 区商务局 | 区统计局 |",
+			tasks:   []string{"1 区发改局 ← 区统计局", "2 区商务局 ← 区统计局"},
+			targets: []string{"1.1 地区生产总值增速 growth_rate 6% 2025-12-31", "2.1 社会消费品零售总额增速 growth_rate 7.5% 2025-12-31"},
+		},
+		"a lead column of units with their heads, rows that lost the merged category cell": {
+			text:  "河清市2025年民生实事进展\n大类 | 序号 | 工作任务 | 分管市领导 | 牵头单位及主要负责人 | 落实进展情况 |\n一、社会保障 | 1 | 新增养老床位300张。 | 李明 | 市民政局 王华 | 已完成。 |\n2 | 新建儿童之家20个。 | 李明 | 市妇联 赵丽 | 已建成12个。 |\n3 | 新增就业1万人。 | 张强 | 市人力资源社会保障局 刘洋 | 已完成80%。 |",
+			tasks: []string{"1 市民政局", "2 市妇联", "3 市人力资源社会保障局"},
+			targets: []string{"1.1 新增养老床位 cumulative 300张 2025-12-31", "2.1 新建儿童之家 cumulative 20个 2025-12-31",
+				"3.1 新增就业 cumulative 10000人 2025-12-31"},
+		},
+		"a cell-per-line table whose task header spans a title and its words": {
+			text:  "河清区2025年重点工作任务分解表\n序号\n工作任务\n牵头单位\n配合单位\n1\n共建科学城\n推动重点实验室落地,引进研发机构等8家独立法人研发机构。\n区科技局\n区发展改革委\n2\n提升城市品质\n新建口袋公园12个,改造背街小巷30条。\n区住房城乡建委\n各街道",
+			tasks: []string{"1 区科技局 ← 区发展改革委", "2 区住房城乡建委 ← 各街道"},
+			targets: []string{"1.1 引进独立法人研发机构 cumulative 8家 2025-12-31", "2.1 新建口袋公园 cumulative 12个 2025-12-31",
+				"2.2 改造背街小巷 cumulative 30条 2025-12-31"},
+		},
+		"a field's value ends at a label of any name after a space": {
+			text:    "河清市2025年民生实事进展\n1.新增公交线路8条。 牵头领导:李明 责任单位:市交通局 项目负责人:王五 实际完成情况:已开通5条。\n2.新建口袋公园10个。 牵头领导:张华 责任单位:市住建局 配合单位:市城管局 实际完成情况:已建成4个。",
+			tasks:   []string{"1 市交通局", "2 市住建局 ← 市城管局"},
+			targets: []string{"1.1 新增公交线路 cumulative 8条 2025-12-31", "2.1 新建口袋公园 cumulative 10个 2025-12-31"},
+		},
+		"a cell-per-line table with a merged category column and long lists of units": {
+			text: "河清区2025年民生实事任务分解方案\n序号\n事项分类\n事项名称\n项目内容\n牵头单位\n协同单位\n" +
+				"1\n教育提升\n新建中小学校\n新建中小学校4所。\n区教育局\n东城街道\n西城街道\n南湖镇\n北山镇\n青石乡\n区发改局\n区财政局\n区自然资源局\n区城投集团\n" +
+				"2\n学校食堂改造\n改造学校食堂20所。\n区教育局\n/\n" +
+				"3\n健康服务\n村卫生室建设\n新建村卫生室30家。\n区卫健局\n各乡镇(街道)\n" +
+				"4\n卫生院迁建\n迁建卫生院2家。\n区卫健局\n青石乡\n区发改局",
+			tasks: []string{"1 区教育局 ← 东城街道、西城街道、南湖镇、北山镇、青石乡、区发改局、区财政局、区自然资源局、区城投集团", "2 区教育局", "3 区卫健局 ← 各乡镇(街道)", "4 区卫健局 ← 青石乡、区发改局"},
+			targets: []string{"1.1 新建中小学校 cumulative 4所 2025-12-31", "2.1 改造学校食堂 cumulative 20所 2025-12-31",
+				"3.1 新建村卫生室 cumulative 30家 2025-12-31", "4.1 迁建卫生院 cumulative 2家 2025-12-31"},
+		},
+		"a table copied one cell per line with bars and no header is read by what its cells look like": {
+			text: "1\n|\n一、主要预期目标\n|\n粮食产量稳定在50万吨以上。\n|\n种植科\n|\n王明\n|\n2025年底前\n|\n5551234\n|\n" +
+				"2\n|\n新增高标准农田2万亩。\n|\n农田建设科\n|\n李华\n|\n2025年底前\n|\n5551235\n|\n" +
+				"3\n|\n二、产业发展\n|\n新增规上农产品加工企业8家。\n|\n产业科\n市农技中心\n|\n|\n2025年10月底前\n|\n5551236\n|",
+			tasks: []string{"1 种植科", "2 农田建设科", "3 产业科 ← 市农技中心"},
+			targets: []string{"1.1 粮食产量 cumulative 500000吨 2025-12-31", "2.1 新增高标准农田 cumulative 20000亩 2025-12-31",
+				"3.1 新增规上农产品加工企业 cumulative 8家 2025-10-31"},
+		},
 		"(一) sub-headings between items keep the department section's lead": {
 			text:  "2025年重点任务清单\n一、县发改局牵头工作(3项)\n(一)扩大投资\n1.新开工项目30个。\n2.完成投资80亿元。\n(七)优化营商环境\n3.新增市场主体2000户。",
 			tasks: []string{"1 县发改局", "2 县发改局", "3 县发改局"},

@@ -350,8 +350,12 @@ func (p *parser) prepare(doc *document.Document) {
 	p.in = make([]input, len(doc.Lines))
 	for i, l := range doc.Lines {
 		p.in[i] = input{raw: l.Text, cells: l.Cells, pos: l.Pos}
-		if l.Cells == nil && doc.Format == document.Text && strings.Contains(l.Text, "\t") {
-			fs := strings.Split(strings.TrimSpace(l.Text), "\t")
+	}
+	p.in = expandRunOn(p.in)
+	for i := range p.in {
+		l := p.in[i]
+		if l.cells == nil && doc.Format == document.Text && strings.Contains(l.raw, "\t") {
+			fs := strings.Split(strings.TrimSpace(l.raw), "\t")
 			filled := 0
 			for _, f := range fs {
 				if strings.TrimSpace(f) != "" {
@@ -365,6 +369,7 @@ func (p *parser) prepare(doc *document.Document) {
 	}
 	if doc.Format == document.Text {
 		p.verticalTables()
+		p.barRows()
 	}
 }
 

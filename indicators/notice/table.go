@@ -66,7 +66,7 @@ var (
 	reColUnit   = regexp.MustCompile(`^(?:计量)?单位$`)
 	reColMetric = regexp.MustCompile(`指标`)
 	reColText   = regexp.MustCompile(`任务|工作|事项|内容|项目|举措|措施|名称|实事`)
-	reColGoal   = regexp.MustCompile(`目标|指标值|预期`)
+	reColGoal   = regexp.MustCompile(`目标|指标值|指标要求|预期`)
 	reColOther  = regexp.MustCompile(`备注|进展|进度|完成情况|推进情况|落实情况|成效|达序|说明|类别|类型|领域|分类|板块|序时|电话`)
 	reColPlan   = regexp.MustCompile(`实施计划|推进计划|进度计划|工作计划|实施步骤|推进步骤|时间安排`)
 )
@@ -98,7 +98,7 @@ func classify(cell string) colKind {
 		return colUnit
 	case strings.Contains(c, "任务"):
 		return colText // 目标任务
-	case reColMetric.MatchString(c) && !strings.Contains(c, "目标"):
+	case reColMetric.MatchString(c) && !strings.Contains(c, "目标") && !strings.Contains(c, "要求"):
 		return colMetric
 	case reColGoal.MatchString(c):
 		return colGoal
@@ -502,12 +502,33 @@ func (p *parser) rowWords(tl *tableLayout, cells []string) string {
 	}
 	var b strings.Builder
 	for i, s := range parts {
-		if i > 0 && !endsSentence(parts[i-1]) && !strings.HasSuffix(parts[i-1], ",") {
+		if i > 0 && !endsSentence(parts[i-1]) && !strings.HasSuffix(parts[i-1], ",") && !namesSubjectOf(parts[i-1], s) {
 			b.WriteString("。")
 		}
 		b.WriteString(s)
 	}
 	return b.String()
+}
+
+// namesSubjectOf tells whether a cell is an indicator's name whose figure the next cell
+// gives ("地区生产总值" | "增长5.5%(市下达指标)"): the two read as one clause, the name
+// its subject.
+func namesSubjectOf(name, next string) bool {
+	if utf8.RuneCountInString(name) > 20 || strings.ContainsAny(name, "0123456789,;:。") || !hasHan(name) {
+		return false
+	}
+	if _, ok := endsWithVerb(name); ok || startsWithVerb(name) != "" {
+		return false // 新建公办幼儿园 | 3所: a task's words, not a name
+	}
+	if startsWithQty(next) {
+		return true
+	}
+	for _, l := range linkWords {
+		if len(l) > len("为") && strings.HasPrefix(next, l) && startsWithQty(strings.TrimSpace(strings.TrimPrefix(next, l))) {
+			return true
+		}
+	}
+	return false
 }
 
 // oneText is the text of a row whose filled cells all say the same (a heading spread
@@ -683,7 +704,9 @@ func (p *parser) verticalRows(j, width int) []vrow {
 			break // a heading or the page's furniture ends the table
 		}
 		cur.lines = append(cur.lines, k)
-		since++
+		if !isUnitCell(c) {
+			since++ // a cell of units may run to many lines (协同单位: eleven names)
+		}
 	}
 	if cur != nil {
 		rows = append(rows, *cur)
@@ -837,13 +860,7 @@ func placeSubItems(kinds []colKind, r vrow, texts []string, lines []int, parts [
 // were filled.
 func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed int) {
 	cells = make([]string, len(kinds))
-	filled := 0
-	for _, l := range lines {
-		if l != "" {
-			filled++
-		}
-	}
-	short := filled < len(kinds) // some cell left no line: words must look like words
+	short := cellsFilled(kinds, lines) < len(kinds) // some cell left no line: words must look like words
 	h, i := 0, 0
 	for i < len(lines) && h < len(kinds) {
 		t := lines[i]
@@ -852,6 +869,14 @@ func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed in
 			continue
 		}
 		k := kinds[h]
+		if h > 0 && moreWordsOf(kinds[h-1], cells[h-1], k, t) {
+			if !endsSentence(cells[h-1]) {
+				cells[h-1] += "。" // 联动共建科学城 / 推动量子…: a title and its words under one header
+			}
+			cells[h-1] += t
+			i++
+			continue
+		}
 		if !fits(k, t) || short && !fitsWords(kinds[h:], t) {
 			h++
 			continue
@@ -871,6 +896,47 @@ func placeLines(kinds []colKind, lines []string) (cells []string, used, fixed in
 		h++
 	}
 	return cells, i, fixed
+}
+
+// moreWordsOf tells whether line t, met where a column of units is due, goes on the
+// words cell before it: a sentence (it has a comma or full stop, or runs long) that
+// names no unit. A header cell over two columns (工作任务 over a title and its words)
+// leaves one more line of words than the header has columns.
+func moreWordsOf(prev colKind, prevCell string, k colKind, t string) bool {
+	if prevCell == "" || prev != colText && prev != colGoal || k != colLead && k != colResp && k != colCoop {
+		return false
+	}
+	if fits(k, t) {
+		return false
+	}
+	return strings.ContainsAny(t, ",。;") || utf8.RuneCountInString(t) > 20
+}
+
+// cellsFilled is how many cells a row's lines can fill: a run of unit names fills at
+// most the table's columns of units (one lead, the rest cooperating), however many lines
+// it takes.
+func cellsFilled(kinds []colKind, lines []string) int {
+	unitCols := 0
+	for _, k := range kinds {
+		if k == colLead || k == colResp || k == colCoop {
+			unitCols++
+		}
+	}
+	n, run := 0, 0
+	for _, l := range lines {
+		switch {
+		case l == "":
+			run = 0
+		case isUnitCell(l) && unitCols > 0:
+			if run < unitCols {
+				n++
+			}
+			run++
+		default:
+			n, run = n+1, 0
+		}
+	}
+	return n
 }
 
 // unitColumnAfter tells whether a column of units follows: the last one takes the extra

@@ -76,7 +76,7 @@ var magnitude = map[string]string{"万亿": "e12", "亿": "e8", "万": "e4", "�
 
 // achievement verbs make the figure after them a target; process verbs (推进, 加快…) don't.
 var (
-	achievementVerbs = []string{"新增", "新建", "新改建", "改造新建", "改扩建", "建成", "建设", "完成", "实施", "启动", "开工", "提供", "关停", "整合", "关停整合", "治理", "营造", "培育", "认定", "入库", "争取", "争创", "创建", "开展", "改造", "发展", "引进", "落地", "签约", "更新", "招引", "举办", "承办", "培训", "安置", "吸纳", "种植", "养殖", "接待", "组建", "设立", "发放", "救助", "创成", "申报", "落户", "布设", "安装", "改建", "新开", "开通", "开行", "打通", "贯通", "修复", "整治", "清理", "关闭", "淘汰", "拆除", "腾退", "盘活", "处置", "收回", "规划建设", "更新改造", "新入库", "新认定", "入库培育", "引育"}
+	achievementVerbs = []string{"新增", "新建", "新改建", "改造新建", "改扩建", "建成", "建设", "完成", "实施", "启动", "开工", "提供", "关停", "整合", "关停整合", "治理", "营造", "培育", "认定", "入库", "争取", "争创", "创建", "开展", "改造", "发展", "引进", "落地", "签约", "更新", "招引", "举办", "承办", "培训", "安置", "吸纳", "种植", "养殖", "接待", "组建", "设立", "发放", "救助", "创成", "申报", "落户", "布设", "安装", "改建", "新开", "开通", "开行", "打通", "贯通", "修复", "整治", "清理", "关闭", "淘汰", "拆除", "腾退", "盘活", "处置", "收回", "规划建设", "更新改造", "新入库", "新认定", "入库培育", "引育", "改善", "配备", "配置", "增配", "筛查", "资助", "招聘", "培养", "建立", "开设", "立项建设"}
 	processVerbs     = []string{"推进", "加快", "抓好", "推动", "打造", "加强", "深化", "支持", "鼓励", "引导", "做好", "加速", "促进", "统筹", "聚焦", "围绕"}
 )
 
@@ -164,6 +164,7 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 	var out []indicators.Target
 	x.lastMetric = ""
 	body = labelSubject(dropNotes(body))
+	prevClause := ""
 	for _, cl := range splitClauses(body) {
 		due := def
 		if d, ok := x.due(cl); ok {
@@ -184,6 +185,10 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 			fs = x.milestone(cl, due)
 		}
 		sort.SliceStable(fs, func(i, j int) bool { return fs[i].pos < fs[j].pos })
+		for i := range fs {
+			fs[i].t.Metric = qualifyHead(fs[i].t.Metric, prevClause)
+		}
+		prevClause = cl
 		for _, f := range fs {
 			f.t.ID = fmt.Sprintf("%d.%d", num, len(out)+1)
 			if f.t.Cadence == "" && reQuarterly.MatchString(f.t.Metric) {
@@ -195,6 +200,27 @@ func (x *extractor) targets(line, num int, body, deadline string) []indicators.T
 		}
 	}
 	return out
+}
+
+// qualifyHead names whose amount a bare head noun is ("发展养生滋补预制菜产业,产值突破100
+// 亿元": 养生滋补预制菜产业产值): the thing the clause before speaks of, its verb aside,
+// when that clause has no figure of its own.
+func qualifyHead(metric, prevClause string) string {
+	bare := false
+	for _, h := range heads {
+		if metric == h || metric == h+"增速" {
+			bare = true
+		}
+	}
+	if !bare || prevClause == "" || reQty.MatchString(prevClause) || reDigits.MatchString(prevClause) {
+		return metric
+	}
+	object := strings.TrimPrefix(prevClause, startsWithVerb(prevClause))
+	object = reLeadIn.ReplaceAllString(object, "")
+	if utf8.RuneCountInString(object) < 2 || utf8.RuneCountInString(object) > 20 {
+		return metric
+	}
+	return object + metric
 }
 
 // context is the previous target's metric without its leading verb, for a clause that
@@ -461,6 +487,11 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 			// ("新建公办中小学、幼儿园7所": before the clause's first figure, one list).
 			seg = seg[i:]
 		}
+		if afterFigure && endsWithConjunction(seg) {
+			// "建设32所中等职业学校和55个优质专业": the words before are the last figure's
+			// noun; what this figure counts is named after it
+			seg = ""
+		}
 		if i := etcIndex(seg); i >= 0 {
 			// "实施A、B等100余个项目": keep the verb, drop the names; "路面维修等养护工程60公里":
 			// the words after 等 name what is counted.
@@ -484,14 +515,14 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		subject = cleanMetric(subject)
 
 		// The noun after the figure, for "新增100家纳统单位".
-		noun := after
-		if i := strings.IndexAny(noun, "、,;"); i >= 0 {
-			noun = noun[:i]
-		}
+		noun := nounBeforeNextFigure(after)
 		for reLeadQty.MatchString(noun) {
 			noun = reLeadQty.ReplaceAllString(noun, "")
 		}
 		noun = cleanMetric(noun)
+		if namesAPolicy(verbScope(before), noun) {
+			continue // 落实好提振市场信心90条措施: a policy named by its count
+		}
 
 		var metric string
 		if v, ok := endsWithVerb(subject); ok || subject == "" {
@@ -705,6 +736,42 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		x.warn(line, "task %d: figure %q has no known unit; not a target", num, clip(cl[m[0]:], 12))
 	}
 	return out
+}
+
+// nounBeforeNextFigure is the words after a figure up to a separator, or up to the
+// conjunction before the next figure ("市级示范学校和30个…" → 市级示范学校).
+func nounBeforeNextFigure(after string) string {
+	noun := after
+	if i := strings.IndexAny(noun, "、,;"); i >= 0 {
+		noun = noun[:i]
+	}
+	if loc := reQty.FindStringIndex(noun); loc != nil && loc[0] > 0 && endsWithConjunction(noun[:loc[0]]) {
+		noun = reConjunctionEnd.ReplaceAllString(noun[:loc[0]], "") // not 投资10亿元以上的重大项目
+	}
+	return noun
+}
+
+// reConjunctionEnd is a conjunction closing the words between two figures: the words
+// before it belong to the figure before.
+var reConjunctionEnd = regexp.MustCompile(`(?:和|及|与|以及|并)\s*$`)
+
+func endsWithConjunction(seg string) bool { return reConjunctionEnd.MatchString(seg) }
+
+// rePolicyNoun is what a policy is named by: "90条措施", "10条意见".
+var rePolicyNoun = regexp.MustCompile(`^(?:措施|政策|举措|意见|条款|规定|办法)`)
+
+// namesAPolicy tells a count that names a policy to carry out ("落实好提振市场信心90条
+// 措施", "贯彻10条意见") from a count to reach.
+func namesAPolicy(before, noun string) bool {
+	if !rePolicyNoun.MatchString(noun) {
+		return false
+	}
+	for _, v := range []string{"落实", "贯彻", "执行", "兑现"} {
+		if strings.Contains(before, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // verbScope cuts a name list "A、B、C等" off the words before a figure, so that a verb

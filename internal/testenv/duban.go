@@ -1,12 +1,14 @@
 package testenv
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/store/boltstore"
 )
 
 // Token returns a new random bearer token and the sha256 hex that goes into the
@@ -40,4 +42,16 @@ func Push(t testing.TB, baseURL, token, body string) []byte {
 		t.Fatalf("push %s: %s %s", body, resp.Status, b)
 	}
 	return b
+}
+
+// Store opens a real embedded store (bbolt) in a temp dir, closed when the test ends:
+// what a test of the service, the API or the board runs on.
+func Store(t testing.TB) *boltstore.Store {
+	t.Helper()
+	st, err := boltstore.Open(context.Background(), boltstore.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

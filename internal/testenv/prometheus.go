@@ -1,18 +1,15 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -27,24 +24,11 @@ type Server struct {
 	URL  string // http://127.0.0.1:port
 	Dir  string // temp dir holding its config and data
 
-	logMu sync.Mutex
-	log   bytes.Buffer
+	log Buffer
 }
 
 // Log returns what the process wrote so far (stdout and stderr).
-func (s *Server) Log() string {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	return s.log.String()
-}
-
-type lockedWriter struct{ s *Server }
-
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.s.logMu.Lock()
-	defer w.s.logMu.Unlock()
-	return w.s.log.Write(p)
-}
+func (s *Server) Log() string { return s.log.String() }
 
 // Files are written into the server's temp dir before it starts (name → content);
 // relative paths in the config (rule_files) resolve against that dir.
@@ -70,18 +54,19 @@ func StartPrometheus(t testing.TB, config string, files Files) *Server {
 
 // StartAlertmanager starts the real Alertmanager (Debian's prometheus-alertmanager)
 // on a free 127.0.0.1 port with config (the alertmanager.yml text), clustering off, a
-// temp data dir, and waits for /-/ready. Killed when the test ends.
-func StartAlertmanager(t testing.TB, config string, files Files) *Server {
+// temp data dir, and waits for /-/ready; args are added to its flags (a deployment's
+// --data.retention). Killed when the test ends.
+func StartAlertmanager(t testing.TB, config string, files Files, args ...string) *Server {
 	t.Helper()
 	bin := alertmanagerBinary(t)
 	s := newServer(t, "alertmanager", config, "alertmanager.yml", files)
-	start(t, s, bin,
-		"--config.file="+filepath.Join(s.Dir, "alertmanager.yml"),
-		"--storage.path="+filepath.Join(s.Dir, "data"),
-		"--web.listen-address="+s.Addr,
+	start(t, s, bin, append([]string{
+		"--config.file=" + filepath.Join(s.Dir, "alertmanager.yml"),
+		"--storage.path=" + filepath.Join(s.Dir, "data"),
+		"--web.listen-address=" + s.Addr,
 		"--cluster.listen-address=",
 		"--log.level=info",
-	)
+	}, args...)...)
 	return s
 }
 
@@ -104,15 +89,7 @@ func newServer(t testing.TB, name, config, configName string, files Files) *Serv
 	for k, v := range files {
 		all[k] = v
 	}
-	for k, v := range all {
-		p := filepath.Join(dir, k)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(v), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, all)
 	return s
 }
 
@@ -120,8 +97,8 @@ func start(t testing.TB, s *Server, bin string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = s.Dir
-	cmd.Stdout = lockedWriter{s}
-	cmd.Stderr = lockedWriter{s}
+	cmd.Stdout = &s.log
+	cmd.Stderr = &s.log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", s.Name, err)
 	}
@@ -213,20 +190,6 @@ func (s *Server) Vector(ctx context.Context, expr string) ([]Sample, error) {
 		return nil, fmt.Errorf("query %q: %w", expr, err)
 	}
 	return out, nil
-}
-
-// StartDubanServe builds and starts the real `duban serve` with config (duban.yaml text;
-// its listen address must be the returned Server's, so pass a func building it) and
-// files written next to it, and waits for /-/ready. Killed when the test ends.
-func StartDubanServe(t testing.TB, config func(addr, dir string) string, files Files) *Server {
-	t.Helper()
-	bin := DubanBinary(t)
-	s := newServer(t, "duban", "", "duban.yaml", files)
-	if err := os.WriteFile(filepath.Join(s.Dir, "duban.yaml"), []byte(config(s.Addr, s.Dir)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	start(t, s, bin, "serve", "--config="+filepath.Join(s.Dir, "duban.yaml"))
-	return s
 }
 
 // Reload asks Prometheus or Alertmanager to reread its configuration (POST /-/reload;

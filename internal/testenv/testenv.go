@@ -58,14 +58,18 @@ func FreeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// WaitHTTP polls url until it answers 200 or the timeout passes.
+// WaitHTTP polls url until it answers 200 (or 204) or the timeout passes.
 func WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
+	return waitHTTP(ctx, http.DefaultClient, url, timeout)
+}
+
+func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var last error
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
@@ -78,7 +82,7 @@ func WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("wait for %s: %w (last: %v)", url, ctx.Err(), last)
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
@@ -110,4 +114,18 @@ func DubanBinary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return buildPath
+}
+
+// writeFiles writes files (name → content) under dir, creating folders.
+func writeFiles(t testing.TB, dir string, files Files) {
+	t.Helper()
+	for k, v := range files {
+		p := filepath.Join(dir, k)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

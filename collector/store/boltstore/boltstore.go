@@ -183,7 +183,7 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-// Store is the bbolt store. It implements collector.Store and collector.Readiness and
+// Store is the bbolt store. It implements collector.Store and
 // is safe for concurrent use.
 type Store struct {
 	cfg   Config
@@ -205,8 +205,7 @@ type Store struct {
 }
 
 var (
-	_ collector.Store     = (*Store)(nil)
-	_ collector.Readiness = (*Store)(nil)
+	_ collector.Store = (*Store)(nil)
 )
 
 type appendReq struct {
@@ -394,7 +393,7 @@ func (s *Store) Path() string { return s.path }
 // Ready reports whether the store takes writes: not after Close, not once damage was
 // found (damage.go), not while its last commit failed (health.go), not after the
 // index scan failed. While the scan runs it does, but appends wait for the scan's end.
-func (s *Store) Ready() (bool, string) {
+func (s *Store) Ready(context.Context) (bool, string) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -648,83 +647,69 @@ func (w *txWrite) stored(ik string) (keyed, bool, error) {
 }
 
 // prepare computes every record of one request without writing any: revision numbers
-// (stored ones plus earlier elements of the batch), sequence numbers and idempotency
-// replays, the refusals of the Store contract (a key reused for other content, an
-// element that must be first and is not). seq is the last sequence number used;
-// prepare returns the new last one and the idempotency keys it stores, and appends the
-// records it will write to entries.
+// and idempotency replays by the Store contract's rules (collector.Number, asking the
+// transaction what was stored), and sequence numbers. seq is the last sequence number
+// used; prepare returns the new last one and the idempotency keys it stores, and
+// appends the records it will write to entries.
 func (w *txWrite) prepare(batch []indicators.Revision, seq uint64, entries *[]indexEntry) ([]indicators.Receipt, []put, uint64, map[string]keyed, error) {
-	n := len(*entries)
-	fail := func(err error) ([]indicators.Receipt, []put, uint64, map[string]keyed, error) {
-		*entries = (*entries)[:n]
+	receipts, err := collector.Number(batch, w)
+	if err != nil {
 		return nil, nil, 0, nil, err
 	}
-	receipts := make([]indicators.Receipt, len(batch))
 	puts := make([]put, 0, 2*len(batch))
-	var (
-		next map[string]int   // latest key → last revision given in this batch
-		seen map[string]keyed // idempotency key → receipt given in this batch
-	)
-	if len(batch) > 1 {
-		next = make(map[string]int, len(batch))
-	}
+	var seen map[string]keyed // idempotency key → receipt given in this batch
 	for i := range batch {
+		if receipts[i].Replayed {
+			continue
+		}
 		r := batch[i] // copy: the caller's batch is not modified
+		r.Revision = receipts[i].Revision
+		seq++
 		var ik string
 		if r.IdempotencyKey != "" {
 			ik = string(idemKey(r.Sender, r.IdempotencyKey))
-			k, ok := seen[ik]
-			if !ok {
-				k, ok = w.keys[ik]
-			}
-			if !ok {
-				var err error
-				if k, ok, err = w.stored(ik); err != nil {
-					return fail(fmt.Errorf("idempotency key %q: %w", r.IdempotencyKey, err))
-				}
-			}
-			if ok {
-				if k.content != r.ContentKey() {
-					return fail(&collector.IdempotencyConflict{Index: i, Key: r.IdempotencyKey, Original: k.rc})
-				}
-				k.rc.Replayed = true
-				receipts[i] = k.rc
-				continue
-			}
-		}
-		lk := latestKey(r.Indicator, r.Period)
-		last, ok := next[string(lk)]
-		if !ok {
-			if v := w.latest.Get(lk); v != nil {
-				rev, _, err := decodePointer(v)
-				if err != nil {
-					return fail(fmt.Errorf("latest pointer of %s %s: %w", r.Indicator, r.Period, err))
-				}
-				last = rev
-			}
-		}
-		if r.MustBeFirst && last > 0 {
-			return fail(&collector.NotFirstError{Index: i, Indicator: r.Indicator, Period: r.Period, Revision: last + 1})
-		}
-		seq++
-		r.Revision = last + 1
-		puts = append(puts,
-			put{w.revisions, revisionKey(seq), encodeRevision(nil, seq, &r)},
-			put{w.latest, lk, encodePointer(r.Revision, seq)})
-		*entries = append(*entries, indexEntry{indicator: r.Indicator, seq: seq, idemKey: ik})
-		rc := indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}
-		receipts[i] = rc
-		if next != nil {
-			next[string(lk)] = r.Revision
-		}
-		if ik != "" {
 			if seen == nil {
 				seen = map[string]keyed{}
 			}
-			seen[ik] = keyed{rc, r.ContentKey()}
+			seen[ik] = keyed{receipts[i], r.ContentKey()}
 		}
+		puts = append(puts,
+			put{w.revisions, revisionKey(seq), encodeRevision(nil, seq, &r)},
+			put{w.latest, latestKey(r.Indicator, r.Period), encodePointer(r.Revision, seq)})
+		*entries = append(*entries, indexEntry{indicator: r.Indicator, seq: seq, idemKey: ik})
 	}
 	return receipts, puts, seq, seen, nil
+}
+
+// Keyed implements collector.Prior: keys stored by earlier requests of this
+// transaction, then keys committed before.
+func (w *txWrite) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, error) {
+	ik := string(idemKey(r.Sender, r.IdempotencyKey))
+	k, ok := w.keys[ik]
+	if !ok {
+		var err error
+		if k, ok, err = w.stored(ik); err != nil {
+			return indicators.Receipt{}, false, false, fmt.Errorf("idempotency key %q: %w", r.IdempotencyKey, err)
+		}
+	}
+	if !ok {
+		return indicators.Receipt{}, false, false, nil
+	}
+	return k.rc, k.content == r.ContentKey(), true, nil
+}
+
+// LastRevision implements collector.Prior from the latest pointer, which earlier
+// requests of this transaction have already moved.
+func (w *txWrite) LastRevision(indicator, period string) (int, error) {
+	v := w.latest.Get(latestKey(indicator, period))
+	if v == nil {
+		return 0, nil
+	}
+	rev, _, err := decodePointer(v)
+	if err != nil {
+		return 0, fmt.Errorf("latest pointer of %s %s: %w", indicator, period, err)
+	}
+	return rev, nil
 }
 
 // Latest implements collector.Store: it walks the latest pointers and reads the

@@ -92,13 +92,13 @@ func TestBatchesTheKeysCannotHoldAreRefusedWhole(t *testing.T) {
 
 func TestReadyUntilClosed(t *testing.T) {
 	s := open(t, t.TempDir())
-	if ok, detail := s.Ready(); !ok {
+	if ok, detail := s.Ready(t.Context()); !ok {
 		t.Errorf("open store not ready: %s", detail)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := s.Ready(); ok {
+	if ok, _ := s.Ready(t.Context()); ok {
 		t.Error("closed store says ready")
 	}
 	if _, err := s.Latest(context.Background()); !errors.Is(err, boltstore.ErrClosed) {

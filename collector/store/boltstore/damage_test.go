@@ -348,8 +348,8 @@ func TestADamagedRecordIsReportedAndNeverServed(t *testing.T) {
 				}
 			}
 
-			waitFor(t, func() bool { ok, _ := s.Ready(); return !ok })
-			if _, detail := s.Ready(); !strings.Contains(detail, "damaged") || !strings.Contains(detail, "duban store check") {
+			waitFor(t, func() bool { ok, _ := s.Ready(t.Context()); return !ok })
+			if _, detail := s.Ready(t.Context()); !strings.Contains(detail, "damaged") || !strings.Contains(detail, "duban store check") {
 				t.Errorf("Ready detail %q does not say the store is damaged and what to do", detail)
 			}
 			v := 1.0

@@ -71,17 +71,17 @@ func fullDiskScenario(t *testing.T, dir string) {
 	if failedAt < 0 {
 		t.Fatal("20 batches of 1000 fitted under the limit")
 	}
-	ok, detail := s.Ready()
+	ok, detail := s.Ready(t.Context())
 	if ok || !strings.Contains(detail, "cannot write") || !strings.Contains(detail, "file too large") {
 		t.Fatalf("after a failed commit Ready = %v %q, want not ready saying why", ok, detail)
 	}
 	time.Sleep(200 * time.Millisecond) // ten probes: none fits under the limit
-	if ok, detail := s.Ready(); ok {
+	if ok, detail := s.Ready(t.Context()); ok {
 		t.Fatalf("ready again while the disk is still full: %q", detail)
 	}
 
 	must(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &saved)) // space is back
-	waitFor(t, func() bool { ok, _ := s.Ready(); return ok })
+	waitFor(t, func() bool { ok, _ := s.Ready(t.Context()); return ok })
 	rcs, err := s.Append(ctx, batch(50000))
 	must(t, err)
 	acked = append(acked, rcs...)

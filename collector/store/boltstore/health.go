@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -121,7 +122,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	writable := 1.0
-	if ok, _ := m.s.Ready(); !ok {
+	if ok, _ := m.s.Ready(context.Background()); !ok {
 		writable = 0
 	}
 	ch <- prometheus.MustNewConstMetric(descDamaged, prometheus.GaugeValue, float64(m.s.damage.count()))

@@ -49,7 +49,7 @@ func TestRandomFlippedBitsNeverCrash(t *testing.T) {
 		for k := range 30 {
 			_, _ = s.History(ctx, "B."+strconv.Itoa(k))
 		}
-		ok, _ := s.Ready()
+		ok, _ := s.Ready(t.Context())
 		must(t, s.Close())
 		cancel()
 		// bbolt's Tx.Check runs in a goroutine of its own that a page it cannot parse

@@ -245,112 +245,77 @@ func (s *Store) noteFailure(msg string, err error) {
 	s.log.Warn(msg, "err", err)
 }
 
-// number resolves idempotency keys and assigns revisions to the elements of a round, in
-// order, from what this replica knows (complete for the leases it holds). It returns
-// one receipt per element and the points to store (replays excluded), keyed points
-// stamped in the key measurement when they go straight to InfluxDB. Callers hold
-// s.wmu.
+// number numbers the elements of a round by the Store contract's rules
+// (collector.Number) from what this replica knows (complete for the leases it holds),
+// reading first the key buckets of keys it has not seen (resolveKeys). It returns one
+// receipt per element and the points to store (replays excluded), keyed points stamped
+// in the key measurement when they go straight to InfluxDB. Callers hold s.wmu.
 func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.Receipt, []point, bool, error) {
-	var answered map[string]bool
 	if direct {
-		// Key buckets not read yet are read (or the keys looked up) first.
-		a, err := s.resolveKeys(context.Background(), batch, false)
-		if err != nil {
+		if _, err := s.resolveKeys(context.Background(), batch, false); err != nil {
 			if !retryable(err) {
 				return nil, nil, false, err
 			}
 			s.noteFailure("InfluxDB idempotency lookup failed; spooling the batch", err)
 			direct = false
 		}
-		answered = a
 	}
-	receipts := make([]indicators.Receipt, len(batch))
-	replay := make([]bool, len(batch))
-	content := make([]uint64, len(batch)) // of the original, for replays
-	dupOf := make([]int, len(batch))      // an earlier element of this round with the same key, or -1
-	first := map[string]int{}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, r := range batch {
-		dupOf[i] = -1
-		if r.IdempotencyKey == "" {
+	receipts, err := collector.Number(batch, prior{s})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	pts := make([]point, 0, len(batch))
+	for i := range batch {
+		if receipts[i].Replayed {
 			continue
 		}
-		k := skey(r)
-		if j, ok := first[k]; ok {
-			dupOf[i], replay[i] = j, true
-			continue
-		}
-		first[k] = i
-		if e, ok := s.keys[k]; ok {
-			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
-		} else if e, ok := s.spoolKeys[k]; ok {
-			replay[i], receipts[i], content[i] = true, e.Receipt, e.Content
-		} else if direct && !answered[k] && !s.answers(r) {
+		if direct && batch[i].IdempotencyKey != "" && !s.answers(batch[i]) {
+			// A catch-up forgot the bucket after resolveKeys read it: a key it lacks
+			// may be stored; resolve again.
 			return nil, nil, false, errKeysMoved
 		}
-	}
-
-	// Numbering: 1 + the highest revision this replica knows.
-	pts := make([]point, 0, len(batch))
-	next := map[pkey]int{}
-	for i := range batch {
-		if replay[i] {
-			continue
+		if n := receipts[i].Revision; n > maxRevision {
+			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", batch[i].Indicator, batch[i].Period, maxRevision)
 		}
-		k := keyOf(batch[i])
-		n, ok := next[k]
-		if !ok {
-			n = s.known[k]
-		}
-		n++
-		if batch[i].MustBeFirst && n > 1 {
-			return nil, nil, false, &collector.NotFirstError{Index: i, Indicator: k.indicator, Period: k.period, Revision: n}
-		}
-		if n > maxRevision {
-			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", k.indicator, k.period, maxRevision)
-		}
-		next[k] = n
 		p := point{Rev: clone(batch[i]), ID: newID(), Collector: s.cfg.CollectorID}
-		p.Rev.Revision = n
+		p.Rev.Revision = receipts[i].Revision
 		normalizeText(&p.Rev)
 		if s.cfg.Lookup != nil {
 			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Indicator)
 		}
 		pts = append(pts, p)
-		receipts[i] = receiptOf(p.Rev)
-	}
-	for i, j := range dupOf {
-		if j >= 0 {
-			receipts[i], content[i] = receipts[j], contentOf(batch[j])
-		}
-	}
-	for i := range batch {
-		if replay[i] && content[i] != contentOf(batch[i]) {
-			return nil, nil, false, &collector.IdempotencyConflict{Index: i, Key: batch[i].IdempotencyKey, Original: receipts[i]}
-		}
 	}
 	if direct {
-		for i := range pts {
-			if pts[i].Rev.IdempotencyKey == "" {
-				continue
-			}
-			if _, ok := s.kmark[bucketOf(pts[i].Rev)]; !ok {
-				return nil, nil, false, errKeysMoved
-			}
-		}
 		for i := range pts {
 			if pts[i].Rev.IdempotencyKey != "" {
 				s.stampKey(&pts[i])
 			}
 		}
 	}
-	for i := range receipts {
-		if replay[i] {
-			receipts[i].Replayed = true
-		}
-	}
 	return receipts, pts, direct, nil
+}
+
+// prior answers collector.Number from what the replica knows: the key index (complete
+// for the buckets resolveKeys read), the keys of spooled batches, the known revisions.
+// Callers hold s.mu.
+type prior struct{ s *Store }
+
+func (p prior) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, error) {
+	k := skey(r)
+	e, ok := p.s.keys[k]
+	if !ok {
+		e, ok = p.s.spoolKeys[k]
+	}
+	if !ok {
+		return indicators.Receipt{}, false, false, nil
+	}
+	return e.Receipt, e.Content == contentOf(r), true, nil
+}
+
+func (p prior) LastRevision(indicator, period string) (int, error) {
+	return p.s.known[pkey{indicator, period}], nil
 }
 
 // store writes numbered points to InfluxDB, or to the spool when InfluxDB is away (or

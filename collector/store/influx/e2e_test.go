@@ -8,11 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,30 +20,11 @@ import (
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-// collectorProc is a real `duban serve` process with the InfluxDB store.
+// collectorProc is a real `duban serve` process with the InfluxDB store (testenv.Serve).
 type collectorProc struct {
-	t       *testing.T
-	url     string
-	cfgFile string
-	logs    *lockedBuffer
-	cmd     *exec.Cmd
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	*testenv.Serve
+	t   *testing.T
+	url string
 }
 
 // tokens are shared by every collector of a test: department → token.
@@ -64,16 +43,18 @@ func newTokens(t *testing.T) tokens {
 }
 
 // newCollector writes a configuration for the mini catalog, the InfluxDB store on db's
-// bucket and its own data dir, and starts the binary.
+// bucket and its own data dir, and starts the binary. The InfluxDB token travels in the
+// environment, as operators are told to pass it.
 func newCollector(t *testing.T, db *testenv.Influxd, bucket string, tk tokens) *collectorProc {
 	t.Helper()
-	dir := t.TempDir()
-	addr := testenv.FreeAddr(t)
 	var lines []string
 	for d, tok := range tk {
 		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", d, auth.Hash(tok)))
 	}
-	cfg := fmt.Sprintf(`listen: %s
+	srv := testenv.StartServe(t, testenv.ServeOptions{
+		Env: append(os.Environ(), "DUBAN_STORE_INFLUXDB_TOKEN=secret-influx-token"),
+		Config: func(addr, dir string) string {
+			return fmt.Sprintf(`listen: %s
 catalog: %s
 store:
   kind: influxdb
@@ -84,50 +65,9 @@ auth:
   tokens:
 %s
 `, addr, filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml"), filepath.Join(dir, "data"), db.URL, bucket, strings.Join(lines, "\n"))
-	c := &collectorProc{t: t, url: "http://" + addr, cfgFile: filepath.Join(dir, "duban.yaml"), logs: &lockedBuffer{}}
-	if err := os.WriteFile(c.cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c.start()
-	return c
-}
-
-func (c *collectorProc) start() {
-	c.t.Helper()
-	cmd := exec.Command(testenv.DubanBinary(c.t), "serve", "--config", c.cfgFile)
-	cmd.Stdout, cmd.Stderr = c.logs, c.logs
-	// The token travels in the environment, as operators are told to pass it.
-	cmd.Env = append(os.Environ(), "DUBAN_STORE_INFLUXDB_TOKEN=secret-influx-token")
-	if err := cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	c.cmd = cmd
-	c.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
+		},
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(c.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("duban serve did not become ready: %v\n%s", err, c.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (c *collectorProc) kill() {
-	c.t.Helper()
-	_ = c.cmd.Process.Kill()
-	_ = c.cmd.Wait()
+	return &collectorProc{Serve: srv, t: t, url: srv.URL}
 }
 
 // push sends one report and returns its receipt; it fails the test unless 201.
@@ -144,7 +84,7 @@ func (c *collectorProc) push(token string, report map[string]any) indicators.Rec
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusCreated {
-		c.t.Fatalf("push %v: %d %s\n%s", report, resp.StatusCode, body, c.logs.String())
+		c.t.Fatalf("push %v: %d %s\n%s", report, resp.StatusCode, body, c.Logs.String())
 	}
 	var ans struct{ Receipts []indicators.Receipt }
 	if err := json.Unmarshal(body, &ans); err != nil || len(ans.Receipts) != 1 {
@@ -253,8 +193,8 @@ func TestTwoCollectorsShareOneInfluxDB(t *testing.T) {
 		t.Errorf("history through A has %d revisions, want 2", len(hist.Revisions))
 	}
 	for _, c := range []*collectorProc{a, b} {
-		if strings.Contains(c.logs.String(), "secret-influx-token") {
-			t.Errorf("the InfluxDB token appears in the logs:\n%s", c.logs.String())
+		if strings.Contains(c.Logs.String(), "secret-influx-token") {
+			t.Errorf("the InfluxDB token appears in the logs:\n%s", c.Logs.String())
 		}
 	}
 }
@@ -295,11 +235,11 @@ func TestCollectorBinaryOutage(t *testing.T) {
 		t.Errorf("/-/ready detail during the outage = %q, want degraded", ready.Detail)
 	}
 	if n, _ := c.metric(conventions.MetricSpoolDepth); n != 20 {
-		t.Errorf("%s during the outage = %v, want 20\n%s", conventions.MetricSpoolDepth, n, c.logs.String())
+		t.Errorf("%s during the outage = %v, want 20", conventions.MetricSpoolDepth, n)
 	}
-	c.kill()
+	c.Kill()
 	t0 := time.Now()
-	c.start() // still during the outage
+	c.Start() // still during the outage
 	t.Logf("collector restarted during the outage in %s", time.Since(t0).Round(time.Millisecond))
 	for i := 26; i < 40; i++ {
 		push(i)

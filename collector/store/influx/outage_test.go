@@ -59,7 +59,7 @@ func outageChild() {
 	fmt.Println("SENT")
 	for {
 		n := s.SpoolDepth()
-		_, detail := s.Ready()
+		_, detail := s.Ready(context.Background())
 		fmt.Printf("DEPTH %d %s\n", n, detail)
 		if n == 0 && env("EXIT_WHEN_EMPTY") != "" {
 			if err := s.Close(); err != nil {

@@ -18,7 +18,7 @@ import (
 	"github.com/influxdata/influxdb-client-go/v2/api"
 	ihttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 
-	"github.com/duban-gov/duban/collector/spool"
+	"github.com/duban-gov/duban/collector/store/spool"
 	"github.com/duban-gov/duban/indicators"
 )
 
@@ -699,9 +699,9 @@ type arrivalKey struct {
 	end       int64
 }
 
-// Ready implements collector.Readiness: the store always takes reports (it spools),
-// and says "degraded" while InfluxDB is away or anything waits in the spool.
-func (s *Store) Ready() (bool, string) {
+// Ready implements collector.Store: the store always takes reports (it spools), and
+// says "degraded" while InfluxDB is away or anything waits in the spool.
+func (s *Store) Ready(context.Context) (bool, string) {
 	if degraded, why := s.Degraded(); degraded {
 		return true, "degraded: " + why
 	}

@@ -94,7 +94,7 @@ func TestMetricsAndReadinessFollowTheSpool(t *testing.T) {
 	db := testenv.StartInfluxd(t)
 	s := openStore(t, db, freshStorage(t, db))
 	defer s.Close()
-	if ready, detail := s.Ready(); !ready || detail != "ok" {
+	if ready, detail := s.Ready(t.Context()); !ready || detail != "ok" {
 		t.Fatalf("Ready = %v %q, want ok", ready, detail)
 	}
 	if probs, err := testutil.CollectAndLint(s.Metrics()); err != nil || len(probs) > 0 {
@@ -106,7 +106,7 @@ func TestMetricsAndReadinessFollowTheSpool(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ready, detail := s.Ready(); !ready || !strings.HasPrefix(detail, "degraded: InfluxDB unreachable, 3 batches spooled") {
+	if ready, detail := s.Ready(t.Context()); !ready || !strings.HasPrefix(detail, "degraded: InfluxDB unreachable, 3 batches spooled") {
 		t.Errorf("Ready during the outage = %v %q", ready, detail)
 	}
 	want := `
@@ -135,7 +135,7 @@ duban_spool_batches 3
 	if _, err := s.Latest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if ready, detail := s.Ready(); !ready || detail != "ok" {
+	if ready, detail := s.Ready(t.Context()); !ready || detail != "ok" {
 		t.Errorf("Ready after the replay = %v %q, want ok", ready, detail)
 	}
 	hist, err := s.History(context.Background(), "m.1")

@@ -98,6 +98,7 @@ func Run(t *testing.T, cfg Config) {
 		"note, evidence and reason are not part of a key's content":                testKeyContent,
 		"an element that must be first is refused once its period has a revision":  testMustBeFirst,
 		"of concurrent first reports that must be first exactly one is stored":     testMustBeFirstRace,
+		"of two refusals in one batch the first in batch order is the error":       testFirstRefusalWins,
 		"the same key from two senders is two reports":                             testSenders,
 		"reports without a key are never deduplicated":                             testNoKey,
 		"a batch with a canceled context is stored whole or not at all":            testCanceled,
@@ -672,6 +673,23 @@ func testMustBeFirst(t *testing.T, h *harness) {
 	}
 	if n := len(h.history("9.1")); n != 1 {
 		t.Errorf("9.1 has %d revisions, want 1", n)
+	}
+}
+
+// testFirstRefusalWins: the rules apply element by element (collector.Number), so when a
+// batch breaks two of them the error names the earlier element, in every backend.
+func testFirstRefusalWins(t *testing.T, h *harness) {
+	key := withKey(rev("9.5", "2026-03", 1), "fgw", "k")
+	checkReceipts(t, h.append(key, rev("9.6", "2026-03", 1)), receipt("9.5", "2026-03", 1), receipt("9.6", "2026-03", 1))
+	conflict := key
+	conflict.Value = ptr(2)
+	notFirst := first(rev("9.6", "2026-03", 2))
+	rcs, err := h.s.Append(context.Background(), []indicators.Revision{conflict, notFirst})
+	checkConflict(t, rcs, err, 0, "k")
+	rcs, err = h.s.Append(context.Background(), []indicators.Revision{notFirst, conflict})
+	checkNotFirst(t, rcs, err, 0)
+	if n := len(h.history("9.5")) + len(h.history("9.6")); n != 2 {
+		t.Errorf("%d revisions after two refused batches, want the 2 stored before", n)
 	}
 }
 

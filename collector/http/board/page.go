@@ -1,0 +1,317 @@
+package board
+
+import (
+	"fmt"
+	"html/template"
+	"sort"
+	"time"
+
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/present"
+	"github.com/duban-gov/duban/present/svg"
+)
+
+// statusUnquantified filters the tasks without a quantified target.
+var statusUnquantified = string(present.Unquantified.Status)
+
+type filter struct {
+	Department, Status, Token string
+}
+
+type page struct {
+	Title, Document, Now string
+	Filter               filter
+	Departments          []option
+	Statuses             []option
+	Counts               []present.Count // every status, in evaluate.Statuses order
+	Bar                  template.HTML
+	Tasks, Indicators    int
+	FollowUps, Published int // of Indicators: task follow-ups and published targets
+	Shown                int
+	Rows                 int  // indicator rows matching the filter
+	Collapsed            bool // too many rows: departments only, with links
+	Sections             []section
+	Completeness         *completeness
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type section struct {
+	ID, Name string
+	Counts   []present.Count // the statuses of the rows shown, non-zero only
+	Tasks    []taskRow
+	Rows     int
+}
+
+type taskRow struct {
+	Num                 int
+	Text                string
+	Status, StatusLabel string // worst status of its targets
+	Indicators          []indicatorRow
+}
+
+type indicatorRow struct {
+	ID, Metric, Target     string
+	FollowUp               bool // a task follow-up: tagged 任务推进 instead of 目标:
+	Status, StatusLabel    string
+	Value, Period          string
+	Expected, Gap          string
+	Progress               string
+	Trend                  template.HTML
+	Note, Sender, Received string
+	Warning                string // the latest report looks wrong (a year-to-date total that fell)
+	Overdue                bool
+	NextDue                string
+}
+
+type completeness struct {
+	Period, Due                     string
+	Expected, OnTime, Late, Missing int
+	NotDue                          int
+	Rate                            string
+	Rows                            []completenessRow
+	Bar                             template.HTML
+}
+
+type completenessRow struct {
+	Department, Name                        string
+	Expected, OnTime, Late, Missing, NotDue int
+	Bar                                     template.HTML
+}
+
+func (b *Board) build(f filter) (*page, error) {
+	src := b.cfg.Source
+	cat := src.Catalog()
+	loc := cat.Plan.Location()
+	now := src.Now().In(loc)
+	results, err := b.evaluate(now)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]evaluate.Result, len(results))
+	for _, r := range results {
+		byID[r.Indicator] = r
+	}
+	p := &page{
+		Title: cat.Plan.Title, Document: cat.Plan.Document, Now: now.Format("2006-01-02 15:04"),
+		Filter: f,
+	}
+	p.Departments = append(p.Departments, option{Value: "", Label: "全部部门", Selected: f.Department == ""})
+	for _, id := range cat.LeadDepartments() {
+		d, _ := cat.Department(id)
+		name := id
+		if d != nil {
+			name = d.Name
+		}
+		p.Departments = append(p.Departments, option{Value: id, Label: name, Selected: f.Department == id})
+	}
+	p.Statuses = append(p.Statuses, option{Value: "", Label: "全部状态", Selected: f.Status == ""})
+	for _, st := range evaluate.Statuses {
+		p.Statuses = append(p.Statuses, option{Value: string(st), Label: present.StatusWord(st), Selected: f.Status == string(st)})
+	}
+	p.Statuses = append(p.Statuses, option{Value: statusUnquantified, Label: present.Unquantified.Word + "任务", Selected: f.Status == statusUnquantified})
+
+	counts := present.Tally{}
+	sections := map[string]*section{}
+	for i := range cat.Tasks {
+		task := &cat.Tasks[i]
+		p.Tasks++
+		if f.Department != "" && task.Lead != f.Department {
+			continue
+		}
+		row := taskRow{Num: task.Num, Text: task.Text}
+		worst := evaluate.Status("")
+		for j := range task.Targets {
+			t := &task.Targets[j]
+			p.Indicators++
+			if t.FollowUp() {
+				p.FollowUps++
+			}
+			r, ok := byID[t.ID]
+			if !ok {
+				r = evaluate.Result{Indicator: t.ID, Status: evaluate.NoData}
+				byID[t.ID] = r
+			}
+			counts.Add(r.Status)
+			if worst == "" || present.Worse(r.Status, worst) {
+				worst = r.Status
+			}
+			if f.Status != "" && f.Status != string(r.Status) {
+				continue
+			}
+			// Only the status for now: the views (with their SVG) are built below, once it
+			// is known that the page is not collapsed.
+			row.Indicators = append(row.Indicators, indicatorRow{ID: t.ID, Status: string(r.Status)})
+		}
+		if len(task.Targets) == 0 {
+			row.Status, row.StatusLabel = statusUnquantified, present.Unquantified.Word
+			if f.Status != "" && f.Status != statusUnquantified {
+				continue
+			}
+		} else {
+			row.Status, row.StatusLabel = string(worst), present.StatusWord(worst)
+			if len(row.Indicators) == 0 {
+				continue
+			}
+		}
+		s := sections[task.Lead]
+		if s == nil {
+			s = &section{ID: task.Lead, Name: task.Lead}
+			if d, ok := cat.Department(task.Lead); ok {
+				s.Name = d.Name
+			}
+			sections[task.Lead] = s
+		}
+		s.Tasks = append(s.Tasks, row)
+		p.Shown++
+	}
+	p.Published = p.Indicators - p.FollowUps
+	p.Counts = counts.Counts(true)
+	p.Bar = svg.StatusBar(600, 14, p.Counts)
+	for _, id := range cat.LeadDepartments() {
+		if s := sections[id]; s != nil {
+			sc := present.Tally{}
+			for _, tr := range s.Tasks {
+				for _, ir := range tr.Indicators {
+					sc.Add(evaluate.Status(ir.Status))
+				}
+			}
+			s.Counts = sc.Counts(false)
+			s.Rows = sc.Total()
+			p.Rows += s.Rows
+			p.Sections = append(p.Sections, *s)
+		}
+	}
+	if p.Rows > b.cfg.MaxRows {
+		p.Collapsed = true
+		for i := range p.Sections {
+			p.Sections[i].Tasks = nil
+		}
+	}
+	for i := range p.Sections {
+		for j := range p.Sections[i].Tasks {
+			inds := p.Sections[i].Tasks[j].Indicators
+			for k := range inds {
+				e, _ := cat.Lookup(inds[k].ID)
+				inds[k] = indicatorView(e.Target, byID[inds[k].ID], src.Series(inds[k].ID), cat.Plan.Year, loc)
+			}
+		}
+	}
+	p.Completeness = b.completeness(cat, now, f.Department)
+	return p, nil
+}
+
+func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.Revision, year int, loc *time.Location) indicatorRow {
+	v := indicatorRow{
+		ID: t.ID, Metric: t.Metric, Target: present.TargetText(t), FollowUp: t.FollowUp(),
+		Status: string(r.Status), StatusLabel: present.StatusText(r.Status, r.Reason),
+		Overdue: r.ReportOverdue,
+	}
+	if !r.NextReportDue.IsZero() && !r.ReportOverdue {
+		v.NextDue = r.NextReportDue.In(loc).Add(-time.Second).Format("1月2日")
+	}
+	milestone := t.Measure == indicators.Milestone
+	if r.HasValue {
+		switch {
+		case milestone:
+			v.Value = present.MilestoneValue(t, r)
+		case r.Status == evaluate.NoData: // a relative target whose reference has no value
+			v.Value = present.Value(t, r.Value)
+		default:
+			v.Value = present.Value(t, r.Value)
+			v.Expected = present.Value(t, r.Expected)
+			v.Gap = present.Signed(t, r.Gap)
+			if r.HasProgress {
+				v.Progress = present.Percent(r.Progress)
+			}
+		}
+		v.Period = r.Period
+	}
+	if n := len(series); n > 0 {
+		last := series[n-1]
+		v.Note, v.Sender = last.Note, last.Sender
+		v.Received = last.ReceivedAt.In(loc).Format("2006-01-02 15:04")
+		if v.Period == "" {
+			v.Period = last.Period
+		}
+		if prev, down := indicators.CumulativeDecrease(t, series, last); down {
+			v.Warning = fmt.Sprintf("累计值低于上期:%s为%s,%s为%s,请核实", last.Period, present.Value(t, *last.Value), prev.Period, present.Value(t, *prev.Value))
+		}
+	}
+	chart := svg.Trend{
+		Width: 160, Height: 40, Color: present.StatusColor(r.Status),
+		Values: svg.SeriesPoints(t, year, series),
+		Label:  t.Metric + "趋势",
+	}
+	if milestone {
+		hundred := 100.0
+		chart.Target = &hundred
+	} else {
+		target := present.Display(t, t.Value)
+		if t.Relative != nil && r.Target != 0 {
+			target = present.Display(t, r.Target)
+		}
+		chart.Target = &target
+		chart.Expected = svg.Trajectory(t)
+	}
+	v.Trend = chart.SVG()
+	return v
+}
+
+// completeness shows the month whose reports are being collected: the month before now,
+// kept inside the plan year.
+func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string) *completeness {
+	year := cat.Plan.Year
+	prev := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, now.Location())
+	switch {
+	case prev.Year() < year:
+		return nil
+	case prev.Year() > year:
+		prev = time.Date(year, 12, 1, 0, 0, 0, 0, now.Location())
+	}
+	period := fmt.Sprintf("%04d-%02d", prev.Year(), int(prev.Month()))
+	src := b.cfg.Source
+	rows, err := evaluate.Completeness(src.EvalConfig(), cat, func(id string) []indicators.Arrival {
+		return evaluate.SeriesArrivals(src.Series(id))
+	}, period, now)
+	if err != nil || len(rows) == 0 {
+		return nil
+	}
+	c := &completeness{Period: fmt.Sprintf("%d年%d月", prev.Year(), int(prev.Month()))}
+	var total evaluate.DepartmentCompleteness
+	for _, d := range rows {
+		if dept != "" && d.Department != dept {
+			continue
+		}
+		if c.Due == "" && len(d.Items) > 0 {
+			c.Due = d.Items[0].Due.In(now.Location()).Add(-time.Second).Format("1月2日")
+		}
+		total.Expected += d.Expected
+		total.OnTime += d.OnTime
+		total.Late += d.Late
+		total.Missing += d.Missing
+		total.NotDue += d.NotDue
+		c.Rows = append(c.Rows, completenessRow{
+			Department: d.Department, Name: d.Name, Expected: d.Expected, OnTime: d.OnTime, Late: d.Late, Missing: d.Missing, NotDue: d.NotDue,
+			Bar: svg.CompletenessBar(120, 10, d),
+		})
+	}
+	// Worst first: most missing, then most late.
+	sort.SliceStable(c.Rows, func(i, j int) bool {
+		a, b := c.Rows[i], c.Rows[j]
+		if a.Missing != b.Missing {
+			return a.Missing > b.Missing
+		}
+		return a.Late > b.Late
+	})
+	c.Expected, c.OnTime, c.Late, c.Missing, c.NotDue = total.Expected, total.OnTime, total.Late, total.Missing, total.NotDue
+	if c.Expected > 0 {
+		c.Rate = present.Percent(float64(c.OnTime+c.Late) / float64(c.Expected))
+	}
+	c.Bar = svg.CompletenessBar(600, 14, total)
+	return c
+}

@@ -1,0 +1,379 @@
+package metrics
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/indicators/evaluate"
+)
+
+// The fast exposition. client_golang's Gather builds a dto object per series, sorts
+// labels and series and hashes every series to reject duplicates: at 10,000 indicators
+// (158,000 series) that is most of a scrape. The per-indicator families are therefore
+// written straight from the evaluation into the text format (version 0.0.4), through the
+// same gauge table as the Collector (TestFastExpositionMatchesTheCollector parses both
+// and compares every family, series and value); the few other families (build info,
+// department completeness, report counters, Go and process metrics, store metrics) still
+// go through a registry and expfmt. Series are written in catalog order, which the text
+// format allows; labels in name order as client_golang writes them.
+
+// ContentType is the Content-Type of the /metrics handler's responses.
+const ContentType = string(expfmt.FmtText)
+
+// labelCache holds the escaped label texts of every indicator of one catalog: the
+// labels are static, so a scrape only formats values.
+type labelCache struct{ p atomic.Pointer[labelSet] }
+
+type labelSet struct {
+	cat *indicators.Catalog
+	by  map[string]*indicatorLabels
+}
+
+type indicatorLabels struct {
+	department string // the department label value the texts were built for
+	ids        string // department="…",indicator="…"
+	info       string // the whole info sample line
+}
+
+func (c *labelCache) get(cat *indicators.Catalog) *labelSet {
+	if s := c.p.Load(); s != nil && s.cat == cat {
+		return s
+	}
+	s := &labelSet{cat: cat, by: make(map[string]*indicatorLabels, len(cat.TargetIDs()))}
+	for _, id := range cat.TargetIDs() {
+		entry, _ := cat.Lookup(id)
+		r := evaluate.Result{Indicator: id, Department: entry.Task.Lead}
+		s.by[id] = newIndicatorLabels(&r, entry)
+	}
+	c.p.Store(s)
+	return s
+}
+
+// of returns the label texts of r: the cached ones, or new ones when the result's
+// department is not the catalog's lead department.
+func (s *labelSet) of(r *evaluate.Result, entry indicators.Entry) *indicatorLabels {
+	if l := s.by[r.Indicator]; l != nil && l.department == r.Department {
+		return l
+	}
+	return newIndicatorLabels(r, entry)
+}
+
+var infoLabelOrder = sortedIndex(infoLabelNames)
+
+func newIndicatorLabels(r *evaluate.Result, entry indicators.Entry) *indicatorLabels {
+	l := &indicatorLabels{department: r.Department}
+	var b []byte
+	b = appendLabel(b, conventions.LabelDepartment, r.Department)
+	b = append(b, ',')
+	b = appendLabel(b, conventions.LabelIndicator, r.Indicator)
+	l.ids = string(b)
+
+	vals := infoLabelValues(r, entry)
+	b = append(b[:0], conventions.MetricInfo...)
+	b = append(b, '{')
+	for k, i := range infoLabelOrder {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendLabel(b, infoLabelNames[i], vals[i])
+	}
+	b = append(b, "} 1\n"...)
+	l.info = string(b)
+	return l
+}
+
+// sortedIndex returns the indexes of names in name order.
+func sortedIndex(names []string) []int {
+	idx := make([]int, len(names))
+	for i := range idx {
+		idx[i] = i
+	}
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && names[idx[j]] < names[idx[j-1]]; j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+	return idx
+}
+
+// appendLabel appends name="value" with the value escaped as the text format requires
+// (backslash, double quote and line feed).
+func appendLabel(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, '=', '"')
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; c {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '"':
+			b = append(b, '\\', '"')
+		case '\n':
+			b = append(b, '\\', 'n')
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+var helpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
+
+// appendHeader appends the HELP and TYPE lines of a gauge family (help escaped: backslash
+// and line feed).
+func appendHeader(b []byte, name, help string) []byte {
+	b = append(b, "# HELP "...)
+	b = append(b, name...)
+	b = append(b, ' ')
+	b = append(b, helpEscaper.Replace(help)...)
+	b = append(b, "\n# TYPE "...)
+	b = append(b, name...)
+	return append(b, " gauge\n"...)
+}
+
+// appendFloat formats v as expfmt does.
+func appendFloat(b []byte, v float64) []byte {
+	switch {
+	case v == 1:
+		return append(b, '1')
+	case v == 0:
+		return append(b, '0')
+	case v == -1:
+		return append(b, '-', '1')
+	case math.IsNaN(v):
+		return append(b, "NaN"...)
+	case math.IsInf(v, +1):
+		return append(b, "+Inf"...)
+	case math.IsInf(v, -1):
+		return append(b, "-Inf"...)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+const flushAt = 32 << 10
+
+// WriteIndicators evaluates the snapshot at the exporter's clock and writes the
+// per-indicator families (info, status and the gauges) in the text exposition format.
+// A result that cannot be exposed (not in the catalog, unknown status) is skipped and
+// counted in the returned error; everything else is still written.
+func (e *Exporter) WriteIndicators(w io.Writer) error {
+	cat := e.cfg.Source.Catalog()
+	results := e.cfg.Source.Evaluate(e.cfg.Now())
+	set := e.labels.get(cat)
+	labels := make([]*indicatorLabels, len(results))
+	var skipped []string
+	for i := range results {
+		r := &results[i]
+		entry, err := lookup(cat, r)
+		if err != nil {
+			skipped = append(skipped, err.Error())
+			continue
+		}
+		labels[i] = set.of(r, entry)
+	}
+
+	bp := bufPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	var werr error
+	flush := func(force bool) {
+		if werr == nil && (force || len(b) >= flushAt) {
+			_, werr = w.Write(b)
+			b = b[:0]
+		}
+	}
+
+	// info: static lines.
+	header := false
+	for i := range results {
+		if labels[i] == nil {
+			continue
+		}
+		if !header {
+			b = appendHeader(b, conventions.MetricInfo, helpInfo)
+			header = true
+		}
+		b = append(b, labels[i].info...)
+		flush(false)
+	}
+	for g := range e.gauges {
+		gg := &e.gauges[g]
+		header = false
+		for i := range results {
+			if labels[i] == nil {
+				continue
+			}
+			v, ok := gg.value(&results[i])
+			if !ok {
+				continue
+			}
+			if !header {
+				b = appendHeader(b, gg.name, gg.help)
+				header = true
+			}
+			b = append(b, gg.name...)
+			b = append(b, '{')
+			b = append(b, labels[i].ids...)
+			b = append(b, '}', ' ')
+			b = appendFloat(b, v)
+			b = append(b, '\n')
+			flush(false)
+		}
+	}
+	header = false
+	for i := range results {
+		if labels[i] == nil {
+			continue
+		}
+		if !header {
+			b = appendHeader(b, conventions.MetricStatus, helpStatus)
+			header = true
+		}
+		for _, s := range evaluate.Statuses {
+			b = append(b, conventions.MetricStatus...)
+			b = append(b, '{')
+			b = append(b, labels[i].ids...)
+			b = append(b, `,status="`...)
+			b = append(b, s...)
+			b = append(b, '"', '}', ' ')
+			b = appendFloat(b, statusValue(&results[i], s))
+			b = append(b, '\n')
+		}
+		flush(false)
+	}
+	flush(true)
+	*bp = b[:0]
+	bufPool.Put(bp)
+	if werr != nil {
+		return werr
+	}
+	if len(skipped) > 0 {
+		return fmt.Errorf("%d indicators not exposed, first: %s", len(skipped), skipped[0])
+	}
+	return nil
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, flushAt+4096); return &b }}
+
+var gzipPool = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return w
+}}
+
+var bufioPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
+// handler serves /metrics: the per-indicator families from WriteIndicators, then the
+// registry (the Exporter's other families, Go, process and any extra collectors)
+// through expfmt; gzip when the client accepts it, as Prometheus does.
+type handler struct {
+	e   *Exporter
+	reg *prometheus.Registry
+	log *slog.Logger
+}
+
+// Handler returns the /metrics handler over an Exporter of cfg, the Go and process
+// collectors and cfg.Collectors. It writes the per-indicator families directly (see
+// WriteIndicators) and the rest through client_golang's registry and encoder; a series
+// that fails is logged and skipped, the others are still served.
+func Handler(cfg Config) (http.Handler, error) {
+	e, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	cs := append([]prometheus.Collector{
+		rest{e},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	}, cfg.Collectors...)
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register collector: %w", err)
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &handler{e: e, reg: reg, log: log}, nil
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	// Gather the registry first: an error there is known before the body starts.
+	mfs, gerr := h.reg.Gather()
+	if gerr != nil {
+		h.log.Error("gather metrics", "err", gerr)
+	}
+	w.Header().Set("Content-Type", ContentType)
+	var out io.Writer = w
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		gz := gzipPool.Get().(*gzip.Writer)
+		gz.Reset(w)
+		defer func() {
+			if err := gz.Close(); err != nil {
+				h.log.Debug("write metrics", "err", err)
+			}
+			gzipPool.Put(gz)
+		}()
+		out = gz
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	bw := bufioPool.Get().(*bufio.Writer)
+	bw.Reset(out)
+	defer func() {
+		bw.Reset(nil)
+		bufioPool.Put(bw)
+	}()
+	if err := h.e.WriteIndicators(bw); err != nil {
+		h.log.Error("write indicator metrics", "err", err)
+	}
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(bw, mf); err != nil {
+			h.log.Debug("write metrics", "err", err)
+			return
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		h.log.Debug("write metrics", "err", err)
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header accepts gzip (not with q=0).
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		params = strings.ReplaceAll(params, " ", "")
+		if q, ok := strings.CutPrefix(params, "q="); ok {
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
