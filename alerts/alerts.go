@@ -28,6 +28,7 @@ import (
 // Severity routes and ranks alerts; a status's severity comes from package present.
 type Severity = present.Severity
 
+// The severities, from the most urgent.
 const (
 	Critical = present.Critical
 	Warning  = present.Warning
@@ -120,6 +121,12 @@ max by (indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo +
 // severity and the status's word; a target achieved, on track, achieved late or without
 // data raises none.
 func Alerts() []Alert {
+	return append(indicatorAlerts(), operatorAlerts()...)
+}
+
+// indicatorAlerts are the alerts of the indicators and of the departments' reporting,
+// which go to the departments.
+func indicatorAlerts() []Alert {
 	const facts = "当前值{=value}{display_unit},按进度应达{=expected}{display_unit},年度目标{=target}{display_unit},差距{=gap}{gap_unit},截止日期{due}。"
 	word := func(s evaluate.Status) string { return present.StatusWord(s) }
 	sev := func(s evaluate.Status) Severity { return present.Of(s).Alert }
@@ -173,6 +180,13 @@ max by (department, department_name) (` + conventions.MetricInfo + `)`,
 			Summary:     "{department_name}有指标" + present.OverdueWord,
 			Description: "{department_name}有{=:0}项指标的数据已过报送期限仍未报送,请尽快报送。",
 		},
+	}
+}
+
+// operatorAlerts are the collector's own alerts (group duban.collector), which go to
+// the operators.
+func operatorAlerts() []Alert {
+	return []Alert{
 		{
 			Name: AlertCollectorDown, Group: conventions.RuleGroupCollector, Severity: Critical, For: 5 * time.Minute,
 			Expr:        fmt.Sprintf(`sum(up{job=%q}) == 0 or absent(up{job=%q})`, conventions.JobName, conventions.JobName),

@@ -93,97 +93,27 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 	s.mu.Lock()
 	mark, v2 := s.mark, s.v2
 	s.mu.Unlock()
-	from := mark - int64(s.cfg.ChangeOverlap)
-	cm := qlIdent(s.changesM())
-	var fresh []listed
-	maxT := mark
 	// This replica's own writes are merged as they are written: after the first catch-up
 	// (which finds those made before a restart), only other replicas' are read.
 	others := ""
 	if s.ownSeen.Load() {
 		others = " AND " + qlIdent(tagCollector) + " != " + qlString(s.cfg.CollectorID)
 	}
-	q := fmt.Sprintf("SELECT n, keyed, %s, %s FROM %s WHERE time > %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), cm, from, others)
-	date, err := s.ql.queryDated(ctx, q, func(sr *qlSeries) error {
-		cT, cC, cD, cN, cK := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("n"), sr.col("keyed")
-		for _, row := range sr.Values {
-			t, _ := vInt(cell(row, cT))
-			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
-			maxT = max(maxT, t)
-			if _, ok := s.rounds[r]; ok {
-				continue
-			}
-			l := listed{round: r, keyed: -1}
-			if n, ok := vInt(cell(row, cN)); ok {
-				l.n = int(n)
-			}
-			if k, ok := vInt(cell(row, cK)); ok {
-				l.keyed = int(k)
-			}
-			fresh = append(fresh, l)
-		}
-		return nil
-	})
+	fresh, maxT, date, err := s.listRounds(ctx, mark, others)
 	if err != nil {
 		return nil, err
 	}
 	short := s.shortcuts(fresh, v2)
-	var got []point
-	want := make(map[round]bool, len(fresh))
-	minT, skippedKeys := int64(0), false
-	for _, l := range fresh {
-		if short[l.department] {
-			skippedKeys = skippedKeys || l.keyed != 0
-			continue
-		}
-		want[l.round] = true
-		if minT == 0 || l.t < minT {
-			minT = l.t
-		}
-	}
-	if len(want) > 0 {
-		not := ""
-		for d := range short {
-			not += " AND " + qlIdent(tagDepartment) + " != " + qlString(d)
-		}
-		q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s%s", qlIdent(tagCollector), qlIdent(tagDepartment), cm, minT, maxT, others, not)
-		err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-			cT, cC, cD, cP := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points")
-			for _, row := range sr.Values {
-				t, _ := vInt(cell(row, cT))
-				r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
-				if !want[r] {
-					continue
-				}
-				var pts []point
-				if err := json.Unmarshal([]byte(vString(cell(row, cP))), &pts); err != nil {
-					s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
-					continue
-				}
-				got = append(got, pts...)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	got, skippedKeys, err := s.changePoints(ctx, fresh, short, maxT, others)
+	if err != nil {
+		return nil, err
 	}
 	if len(short) > 0 {
-		depts := make([]string, 0, len(short))
-		for d := range short {
-			depts = append(depts, d)
-		}
-		sort.Strings(depts)
-		err := s.ql.query(ctx, "SELECT * FROM "+qlIdent(s.latestM())+" WHERE "+qlAnyOf(tagDepartment, depts), func(sr *qlSeries) error {
-			return rowLatest(sr, func(p point) error {
-				got = append(got, p)
-				return nil
-			})
-		})
+		latest, err := s.latestOf(ctx, short)
 		if err != nil {
 			return nil, err
 		}
-		s.log.Debug("caught up from the latest values", "departments", len(depts), "points", len(got))
+		got = append(got, latest...)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -212,6 +142,102 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 		}
 	}
 	return merged, nil
+}
+
+// listRounds reads the stamps of the change feed since mark, less the overlap (others:
+// the condition leaving out this replica's own rounds, or ""): the rounds not seen
+// yet, the latest stamp (at least mark) and InfluxDB's clock when it answered.
+func (s *Store) listRounds(ctx context.Context, mark int64, others string) (fresh []listed, maxT int64, date time.Time, err error) {
+	from := mark - int64(s.cfg.ChangeOverlap)
+	maxT = mark
+	q := fmt.Sprintf("SELECT n, keyed, %s, %s FROM %s WHERE time > %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), from, others)
+	date, err = s.ql.queryDated(ctx, q, func(sr *qlSeries) error {
+		cT, cC, cD, cN, cK := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("n"), sr.col("keyed")
+		for _, row := range sr.Values {
+			t, _ := vInt(cell(row, cT))
+			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
+			maxT = max(maxT, t)
+			if _, ok := s.rounds[r]; ok {
+				continue
+			}
+			l := listed{round: r, keyed: -1}
+			if n, ok := vInt(cell(row, cN)); ok {
+				l.n = int(n)
+			}
+			if k, ok := vInt(cell(row, cK)); ok {
+				l.keyed = int(k)
+			}
+			fresh = append(fresh, l)
+		}
+		return nil
+	})
+	return fresh, maxT, date, err
+}
+
+// changePoints reads the points of the fresh change rounds, up to maxT, except those of
+// the departments in short (read from the latest measurement instead; skippedKeys says
+// whether any of their rounds held keyed revisions, or may have). others is the
+// condition leaving out this replica's own rounds, or "".
+func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[string]bool, maxT int64, others string) (got []point, skippedKeys bool, err error) {
+	want := make(map[round]bool, len(fresh))
+	minT := int64(0)
+	for _, l := range fresh {
+		if short[l.department] {
+			skippedKeys = skippedKeys || l.keyed != 0
+			continue
+		}
+		want[l.round] = true
+		if minT == 0 || l.t < minT {
+			minT = l.t
+		}
+	}
+	if len(want) == 0 {
+		return nil, skippedKeys, nil
+	}
+	not := ""
+	for d := range short {
+		not += " AND " + qlIdent(tagDepartment) + " != " + qlString(d)
+	}
+	q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), minT, maxT, others, not)
+	err = s.ql.query(ctx, q, func(sr *qlSeries) error {
+		cT, cC, cD, cP := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points")
+		for _, row := range sr.Values {
+			t, _ := vInt(cell(row, cT))
+			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
+			if !want[r] {
+				continue
+			}
+			var pts []point
+			if err := json.Unmarshal([]byte(vString(cell(row, cP))), &pts); err != nil {
+				s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
+				continue
+			}
+			got = append(got, pts...)
+		}
+		return nil
+	})
+	return got, skippedKeys, err
+}
+
+// latestOf reads the latest values of the departments in short, in one read.
+func (s *Store) latestOf(ctx context.Context, short map[string]bool) ([]point, error) {
+	depts := make([]string, 0, len(short))
+	for d := range short {
+		depts = append(depts, d)
+	}
+	sort.Strings(depts)
+	var got []point
+	err := s.ql.query(ctx, "SELECT * FROM "+qlIdent(s.latestM())+" WHERE "+qlAnyOf(tagDepartment, depts), func(sr *qlSeries) error {
+		return rowLatest(sr, func(p point) error {
+			got = append(got, p)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Debug("caught up from the latest values", "departments", len(depts), "points", len(got))
+	return got, nil
 }
 
 // shortcuts picks the departments to read from the latest measurement: those whose
@@ -274,6 +300,6 @@ func (s *Store) merge(p point) bool {
 // two different contents of one key collide with probability 2^-64).
 func contentOf(r indicators.Revision) uint64 {
 	h := fnv.New64a()
-	h.Write([]byte(r.ContentKey()))
+	_, _ = h.Write([]byte(r.ContentKey())) // a hash.Hash never returns an error
 	return h.Sum64()
 }

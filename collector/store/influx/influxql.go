@@ -91,7 +91,7 @@ func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) e
 // queryDated is query, and also returns the server's clock when it answered (the Date
 // header, to the second; zero when absent): points written without a timestamp carry
 // that clock.
-func (q *ql) queryDated(ctx context.Context, stmt string, fn func(*qlSeries) error) (time.Time, error) {
+func (q *ql) queryDated(ctx context.Context, stmt string, fn func(*qlSeries) error) (date time.Time, err error) {
 	form := url.Values{"q": {stmt}, "db": {q.db}, "epoch": {"ns"}, "chunked": {"true"}, "chunk_size": {"10000"}}
 	if q.rp != "" {
 		form.Set("rp", q.rp)
@@ -109,10 +109,10 @@ func (q *ql) queryDated(ctx context.Context, stmt string, fn func(*qlSeries) err
 	if err != nil {
 		return time.Time{}, fmt.Errorf("influx: query: %w", err)
 	}
-	defer resp.Body.Close()
-	date, _ := http.ParseTime(resp.Header.Get("Date"))
+	defer func() { err = errors.Join(err, resp.Body.Close()) }()
+	date, _ = http.ParseTime(resp.Header.Get("Date"))
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096)) // what it says, when it says it; the status is the error
 		var r qlResponse
 		msg := strings.TrimSpace(string(b))
 		if json.Unmarshal(b, &r) == nil && r.Error != "" {
@@ -159,7 +159,9 @@ func (q *ql) serverTime(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("influx: ping: %w", err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil { // a ping has no body; only its Date is read
+		return time.Time{}, fmt.Errorf("influx: ping: %w", err)
+	}
 	t, err := http.ParseTime(resp.Header.Get("Date"))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("influx: ping: no Date header: %w", err)

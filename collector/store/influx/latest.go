@@ -172,7 +172,7 @@ func (s *Store) loadHistory(ctx context.Context, st time.Time) error {
 	s.log.Warn("InfluxDB holds reports of the first schema: read every revision; converting them in the background",
 		"values", len(latest), "keys", len(keys))
 	if s.converting.CompareAndSwap(false, true) {
-		go s.convert()
+		go s.convert() //nolint:gosec // G118: lives until Close (s.stop), past the read that found the first schema
 	}
 	return nil
 }
@@ -269,75 +269,16 @@ func (s *Store) convertStep(ctx context.Context, names []string) error {
 	for _, n := range names {
 		in[n] = true
 	}
-	var lines []string
-	type keyed struct {
-		sender, key string
-		e           keyEntry
+	lines, keys, err := s.convertible(in)
+	if err != nil {
+		return err
 	}
-	var keys []keyed
-	senders := map[string]bool{}
-	s.mu.Lock()
-	for _, p := range s.latest {
-		if in[leaseName(p.Rev.Department)] {
-			l, err := p.latestLine(s.latestM())
-			if err != nil {
-				s.mu.Unlock()
-				return err
-			}
-			lines = append(lines, l)
-		}
-	}
-	for sk, e := range s.keys {
-		sender, key, _ := strings.Cut(sk, "\x00")
-		if in[leaseName(sender)] {
-			keys = append(keys, keyed{sender, key, e})
-			senders[senderTag(sender)] = true
-		}
-	}
-	s.mu.Unlock()
 	if len(keys) > 0 {
-		// The highest time of every bucket of these senders (entries written since the
-		// second schema started), so that the converted ones go above.
-		tags := make([]string, 0, len(senders))
-		for t := range senders {
-			tags = append(tags, t)
-		}
-		marks := map[kbucket]int64{}
-		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-		err := s.ql.query(qctx, "SELECT last("+qlIdent(fieldKey)+") FROM "+qlIdent(s.keysM())+" WHERE "+qlAnyOf(tagSender, tags)+
-			" GROUP BY "+qlIdent(tagSender)+", "+qlIdent(tagBucket), func(sr *qlSeries) error {
-			kb := kbucket{senderOfTag(sr.Tags[tagSender]), sr.Tags[tagBucket]}
-			c := sr.col("time")
-			for _, row := range sr.Values {
-				if t, ok := vInt(cell(row, c)); ok {
-					marks[kb] = max(marks[kb], t)
-				}
-			}
-			return nil
-		})
-		cancel()
+		kl, err := s.convertKeys(ctx, keys)
 		if err != nil {
 			return err
 		}
-		s.mu.Lock()
-		for _, k := range keys {
-			kb := kbucket{k.sender, keyBucket(k.key)}
-			if m, ok := s.kmark[kb]; ok {
-				marks[kb] = max(marks[kb], m)
-			}
-			t := max(marks[kb]+1, s.cfg.Now().UnixNano())
-			marks[kb] = t
-			k.e.At = t
-			lines = append(lines, keyLine(s.keysM(), k.sender, k.key, k.e))
-			if cur, ok := s.keys[k.sender+"\x00"+k.key]; ok && cur.ID == k.e.ID {
-				cur.At = t
-				s.keys[k.sender+"\x00"+k.key] = cur
-			}
-		}
-		for kb, t := range marks {
-			s.kmark[kb] = t
-		}
-		s.mu.Unlock()
+		lines = append(lines, kl...)
 	}
 	const per = 5000
 	for len(lines) > 0 {
@@ -353,10 +294,91 @@ func (s *Store) convertStep(ctx context.Context, names []string) error {
 	return nil
 }
 
+// convKey is a key of the index to write into the key measurement.
+type convKey struct {
+	sender, key string
+	e           keyEntry
+}
+
+// convertible returns the lines of the latest values of the departments whose leases
+// are in, and the keys of the senders whose leases are in.
+func (s *Store) convertible(in map[string]bool) (lines []string, keys []convKey, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.latest {
+		if in[leaseName(p.Rev.Department)] {
+			l, err := p.latestLine(s.latestM())
+			if err != nil {
+				return nil, nil, err
+			}
+			lines = append(lines, l)
+		}
+	}
+	for sk, e := range s.keys {
+		sender, key, _ := strings.Cut(sk, "\x00")
+		if in[leaseName(sender)] {
+			keys = append(keys, convKey{sender, key, e})
+		}
+	}
+	return lines, keys, nil
+}
+
+// convertKeys stamps keys into their buckets above the highest time of every bucket of
+// their senders (entries written since the second schema started, and what this
+// replica stamped) and returns their lines.
+func (s *Store) convertKeys(ctx context.Context, keys []convKey) ([]string, error) {
+	senders := map[string]bool{}
+	for _, k := range keys {
+		senders[senderTag(k.sender)] = true
+	}
+	tags := make([]string, 0, len(senders))
+	for t := range senders {
+		tags = append(tags, t)
+	}
+	marks := map[kbucket]int64{}
+	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	err := s.ql.query(qctx, "SELECT last("+qlIdent(fieldKey)+") FROM "+qlIdent(s.keysM())+" WHERE "+qlAnyOf(tagSender, tags)+
+		" GROUP BY "+qlIdent(tagSender)+", "+qlIdent(tagBucket), func(sr *qlSeries) error {
+		kb := kbucket{senderOfTag(sr.Tags[tagSender]), sr.Tags[tagBucket]}
+		c := sr.col("time")
+		for _, row := range sr.Values {
+			if t, ok := vInt(cell(row, c)); ok {
+				marks[kb] = max(marks[kb], t)
+			}
+		}
+		return nil
+	})
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]string, 0, len(keys))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		kb := kbucket{k.sender, keyBucket(k.key)}
+		if m, ok := s.kmark[kb]; ok {
+			marks[kb] = max(marks[kb], m)
+		}
+		t := max(marks[kb]+1, s.cfg.Now().UnixNano())
+		marks[kb] = t
+		k.e.At = t
+		lines = append(lines, keyLine(s.keysM(), k.sender, k.key, k.e))
+		if cur, ok := s.keys[k.sender+"\x00"+k.key]; ok && cur.ID == k.e.ID {
+			cur.At = t
+			s.keys[k.sender+"\x00"+k.key] = cur
+		}
+	}
+	for kb, t := range marks {
+		s.kmark[kb] = t
+	}
+	return lines, nil
+}
+
 // firstOf is when the first revision of k arrived, as far as this replica knows: from
 // its latest value, or none when nothing is stored; 0 when unknown (a value of the
 // first schema, or revisions this replica has not loaded). Callers hold s.mu.
-func (s *Store) firstOf(k pkey) (first int64, any bool) {
+func (s *Store) firstOf(k pkey) (first int64, stored bool) {
 	if p, ok := s.latest[k]; ok {
 		return p.First, true
 	}
@@ -375,9 +397,9 @@ func (s *Store) stampFirst(pts []point) {
 		k := keyOf(pts[i].Rev)
 		f, seen := first[k]
 		if !seen {
-			var any bool
-			f, any = s.firstOf(k)
-			if !any {
+			var stored bool
+			f, stored = s.firstOf(k)
+			if !stored {
 				f = -1 // nothing stored: this point is the first
 			}
 			for _, b := range s.pending {

@@ -354,7 +354,7 @@ func rowKeys(s *qlSeries, fn func(keyRow)) error {
 			e.ReceivedAt = time.Unix(0, recv)
 		}
 		if c, ok := vInt(cell(row, cContent)); ok {
-			e.Content = uint64(c)
+			e.Content = uint64(c) //nolint:gosec // G115: the hash's 64 bits back from InfluxDB's signed integer (keyLine); the wrap is the encoding
 		}
 		e.At = t
 		fn(kr)

@@ -70,6 +70,61 @@ func (s *Store) replayLoop() {
 	}
 }
 
+// dropStoredKeys resolves the idempotency keys of a round's points (todo, still to
+// write, and done, stored by an earlier attempt) and drops from todo the reports whose
+// key is stored meanwhile under another report (a retry that reached InfluxDB by
+// another way). The rest of todo is stamped afresh into its key bucket (it may have
+// grown since the report was spooled); the points of done that lack a key entry are
+// stamped in place, and their entries returned as lines to write with the round.
+func (s *Store) dropStoredKeys(ctx context.Context, todo, done []point) (kept []point, extra []string, err error) {
+	var keyed []indicators.Revision
+	for _, pts := range [][]point{todo, done} {
+		for _, p := range pts {
+			if p.Rev.IdempotencyKey != "" {
+				keyed = append(keyed, p.Rev)
+			}
+		}
+	}
+	if len(keyed) == 0 {
+		return todo, nil, nil
+	}
+	if _, err := s.resolveKeys(ctx, keyed, true); err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range keyed {
+		// The buckets resolved must still be known: a catch-up in between forgets
+		// them (errKeysMoved), and the round is retried.
+		if _, ok := s.kmark[bucketOf(r)]; !ok {
+			return nil, nil, errKeysMoved
+		}
+	}
+	kept = todo[:0:0]
+	for _, p := range todo {
+		if p.Rev.IdempotencyKey != "" {
+			if e, ok := s.keys[skey(p.Rev)]; ok && e.ID != p.ID {
+				s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
+					"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
+				continue
+			}
+			s.stampKey(&p) // afresh: the bucket may have grown since it was spooled
+		}
+		kept = append(kept, p)
+	}
+	for i := range done {
+		p := &done[i]
+		if p.Rev.IdempotencyKey == "" {
+			continue
+		}
+		if _, ok := s.keys[skey(p.Rev)]; !ok {
+			s.stampKey(p)
+			extra = append(extra, keyLine(s.keysM(), p.Rev.Sender, p.Rev.IdempotencyKey, keyEntryOf(*p)))
+		}
+	}
+	return kept, extra, nil
+}
+
 // replay writes the oldest spooled batches, in order, safely after any crash: points
 // InfluxDB already holds (found by id) are not written again; points whose (sender, key)
 // reached InfluxDB by another way are dropped; the rest are renumbered above what
@@ -113,47 +168,8 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 		}
 	}
 	var extra []string // key entries of points stored by an earlier attempt that lack one
-	var keyed []indicators.Revision
-	for _, p := range b.points {
-		if p.Rev.IdempotencyKey != "" {
-			keyed = append(keyed, p.Rev)
-		}
-	}
-	if len(keyed) > 0 {
-		if _, err := s.resolveKeys(ctx, keyed, true); err != nil {
-			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
-		}
-		s.mu.Lock()
-		for _, r := range keyed {
-			if _, ok := s.kmark[bucketOf(r)]; !ok {
-				s.mu.Unlock()
-				return fmt.Errorf("influx: replay %d: %w", b.seq, errKeysMoved)
-			}
-		}
-		kept := todo[:0:0]
-		for _, p := range todo {
-			if p.Rev.IdempotencyKey != "" {
-				if e, ok := s.keys[skey(p.Rev)]; ok && e.ID != p.ID {
-					s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
-						"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
-					continue
-				}
-				s.stampKey(&p) // afresh: the bucket may have grown since it was spooled
-			}
-			kept = append(kept, p)
-		}
-		todo = kept
-		for i := range done {
-			p := &done[i]
-			if p.Rev.IdempotencyKey == "" {
-				continue
-			}
-			if _, ok := s.keys[skey(p.Rev)]; !ok {
-				s.stampKey(p)
-				extra = append(extra, keyLine(s.keysM(), p.Rev.Sender, p.Rev.IdempotencyKey, keyEntryOf(*p)))
-			}
-		}
-		s.mu.Unlock()
+	if todo, extra, err = s.dropStoredKeys(ctx, todo, done); err != nil {
+		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 	}
 	if len(todo) > 0 {
 		top := have.max
