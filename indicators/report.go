@@ -53,8 +53,9 @@ type Receipt struct {
 	Replayed  bool   `json:"replayed,omitempty"` // the idempotency key was seen before: nothing added
 }
 
-// SameContent reports whether two reports say the same thing: same plan, indicator,
-// period (as normalized), value, stage and percent. Note, evidence, reason and the key itself
+// SameContent reports whether two reports say the same thing: same indicator, period
+// (as normalized), value, stage and percent. The plan is not part of it: idempotency
+// keys stored before plans keep replaying (the key's sender already scopes it). Note, evidence, reason and the key itself
 // do not count. This is what an idempotency key promises: a key sent again with the same
 // content is a retry, with other content a mistake (see collector.Store).
 func (r Report) SameContent(o Report) bool {
@@ -74,11 +75,7 @@ func (r Report) ContentKey() string {
 		}
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	k := r.Indicator + "\x00" + r.Period + "\x00" + num(r.Value) + "\x00" + string(r.Stage) + "\x00" + num(r.Percent)
-	if r.Plan != "" {
-		k += "\x00" + r.Plan // the same key and figures for another plan are other content
-	}
-	return k
+	return r.Indicator + "\x00" + r.Period + "\x00" + num(r.Value) + "\x00" + string(r.Stage) + "\x00" + num(r.Percent)
 }
 
 // CumulativeDecrease reports whether r, a report of the cumulative target t, holds a

@@ -318,6 +318,26 @@ func TestPointsBeforePlansAreTheDefaultPlans(t *testing.T) {
 	if n := countSeries(t, db, st, `"plan" = 'minsheng-2026'`); n != 1 {
 		t.Errorf("points tagged plan=minsheng-2026: %d, want 1", n)
 	}
+	// A new replica reads the latest values of both plans, apart.
+	fresh, err := influx.Open(ctx, influx.Config{
+		URL: db.URL, Org: db.Org, Bucket: st.bucket, SpoolDir: t.TempDir(), DefaultPlan: "changzhi-2026",
+		Timeout: 5 * time.Second, LeaseTTL: 8 * time.Second, LeaseSettle: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	latest, err := fresh.Latest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, r := range latest {
+		got[r.Plan+" "+r.Indicator+" "+r.Period] = *r.Value
+	}
+	if len(got) != 2 || got["changzhi-2026 57.1 2026-03"] != 101 || got["minsheng-2026 57.1 2026-03"] != 7 {
+		t.Errorf("a new replica's latest values: %v, want 101 in changzhi-2026 and 7 in minsheng-2026", got)
+	}
 }
 
 func countSeries(t *testing.T, db *testenv.Influxd, st storage, cond string) int {
