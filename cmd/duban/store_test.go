@@ -384,7 +384,7 @@ func get(t *testing.T, url string, status int) string {
 func TestStoreCheckOnAHealthyStore(t *testing.T) {
 	s, _ := storedServer(t)
 	out, errOut, code := runBin(t, testenv.DubanBinary(t), "store", "check", "--config", s.cfgFile)
-	if code != 0 || !strings.Contains(out, "format 4") || !strings.Contains(out, "records  5 read") ||
+	if code != 0 || !strings.Contains(out, "format 5") || !strings.Contains(out, "records  5 read") ||
 		!strings.Contains(out, "latest   4 values") || !strings.Contains(out, "healthy") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
