@@ -170,7 +170,7 @@ type Store struct {
 	rounds       map[round]struct{} // change points seen within the overlap
 	dirty        bool
 	saved        time.Time
-	lastErr      error // last InfluxDB failure, nil after a success
+	lastErr      error                          // last InfluxDB failure, nil after a success
 	reviews      map[revKey][]indicators.Review // reviews last read or written (reviews.go)
 	journal      *journal
 
