@@ -48,13 +48,14 @@ type Store interface {
 	// then period end. It reads in bulk (a few reads per period end, not one per
 	// indicator): what completeness and bulletins need. The caller owns the slice.
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
-	// Review stores a review of the latest revision of (rv.Indicator, rv.Period): the
-	// store sets rv.Revision to that revision in the same critical section as the
-	// numbering of appends (a review never judges a revision it did not see) and
-	// returns the review as stored. Reviews are only added, durably (like Append),
-	// never changed. With no revision of that indicator and period it stores nothing
-	// and returns *NoReportError.
-	Review(ctx context.Context, rv indicators.Review) (indicators.Review, error)
+	// Review stores a batch of reviews atomically, all or nothing, durably (like
+	// Append). Each judges the latest revision of its (Indicator, Period): the store
+	// sets Revision to that revision in the same critical section as the numbering of
+	// appends (a review never judges a revision it did not see) and returns the
+	// reviews as stored, in order. Reviews are only added, never changed. When an
+	// element's indicator has no revision for its period, Review stores nothing and
+	// returns a *NoReportError naming the element.
+	Review(ctx context.Context, reviews []indicators.Review) ([]indicators.Review, error)
 	// Approved returns, for every (indicator, period) with an approved revision, the
 	// highest revision whose state (indicators.Revision.State) is approved, with its
 	// reviews, in no particular order: what counts when reviews are required. The
@@ -107,6 +108,7 @@ func (e *NotFirstError) Error() string {
 // NoReportError is the error of Review when the indicator has no report for the period:
 // there is nothing to review. Nothing was stored.
 type NoReportError struct {
+	Index     int // the element of the batch
 	Indicator string
 	Period    string
 }

@@ -150,10 +150,10 @@ func TestFormat4StoreIsMigrated(t *testing.T) {
 		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
 	}
 	at := time.Date(2026, 11, 6, 2, 0, 0, 0, time.UTC)
-	rv, err := s.Review(ctx, indicators.Review{Indicator: "57.1", Period: "2026-10", Decision: indicators.Returned, Comment: "请附统计局更正函", Reviewer: "admin", ReviewedAt: at})
+	rvs, err := s.Review(ctx, []indicators.Review{{Indicator: "57.1", Period: "2026-10", Decision: indicators.Returned, Comment: "请附统计局更正函", Reviewer: "admin", ReviewedAt: at}})
 	must(t, err)
-	if rv.Revision != 2 {
-		t.Errorf("the review judged revision %d, want the latest, 2", rv.Revision)
+	if rvs[0].Revision != 2 {
+		t.Errorf("the review judged revision %d, want the latest, 2", rvs[0].Revision)
 	}
 	hist, err := s.History(ctx, "57.1")
 	must(t, err)

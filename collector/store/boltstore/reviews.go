@@ -153,65 +153,74 @@ func attachReviews(revs []indicators.Revision, m map[revKey]*reviewed) {
 	}
 }
 
-// Review implements collector.Store.
-func (s *Store) Review(ctx context.Context, rv indicators.Review) (indicators.Review, error) {
+// Review implements collector.Store: the batch is one transaction of its own.
+func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indicators.Review, error) {
 	if err := ctx.Err(); err != nil {
-		return indicators.Review{}, err
+		return nil, err
 	}
-	switch {
-	case rv.Indicator == "" || rv.Period == "":
-		return indicators.Review{}, fmt.Errorf("%w: a review needs an indicator and a period", ErrInvalid)
-	case strings.IndexByte(rv.Indicator, 0) >= 0 || strings.IndexByte(rv.Period, 0) >= 0:
-		return indicators.Review{}, fmt.Errorf("%w: NUL byte in the review's indicator or period", ErrInvalid)
-	case len(rv.Indicator)+len(rv.Period)+14 > bolt.MaxKeySize:
-		return indicators.Review{}, fmt.Errorf("%w: review key longer than %d bytes", ErrInvalid, bolt.MaxKeySize)
-	case rv.Decision != indicators.Approved && rv.Decision != indicators.Returned:
-		return indicators.Review{}, fmt.Errorf("%w: decision %q", ErrInvalid, rv.Decision)
+	for i, rv := range batch {
+		switch {
+		case rv.Indicator == "" || rv.Period == "":
+			return nil, fmt.Errorf("%w: review %d: a review needs an indicator and a period", ErrInvalid, i)
+		case strings.IndexByte(rv.Indicator, 0) >= 0 || strings.IndexByte(rv.Period, 0) >= 0:
+			return nil, fmt.Errorf("%w: review %d: NUL byte in the indicator or period", ErrInvalid, i)
+		case len(rv.Indicator)+len(rv.Period)+14 > bolt.MaxKeySize:
+			return nil, fmt.Errorf("%w: review %d: key longer than %d bytes", ErrInvalid, i, bolt.MaxKeySize)
+		case rv.Decision != indicators.Approved && rv.Decision != indicators.Returned:
+			return nil, fmt.Errorf("%w: review %d: decision %q", ErrInvalid, i, rv.Decision)
+		}
 	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		return indicators.Review{}, ErrClosed
+		return nil, ErrClosed
 	}
 	s.inflight.Add(1)
 	s.mu.RUnlock()
 	defer s.inflight.Done()
 	if err := s.damage.err(); err != nil {
-		return indicators.Review{}, err
+		return nil, err
 	}
-	rv.ReviewedAt = rv.ReviewedAt.UTC()
+	out := make([]indicators.Review, len(batch))
 	err := s.update(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketLatest).Get(latestKey(rv.Indicator, rv.Period))
-		if v == nil {
-			return &collector.NoReportError{Indicator: rv.Indicator, Period: rv.Period}
-		}
-		rev, seq, err := decodePointer(v)
-		if err != nil {
-			return &RecordError{Indicator: rv.Indicator, Period: rv.Period, Err: err}
-		}
-		rv.Revision = rev
 		b := tx.Bucket(bucketReviews)
-		n, err := b.NextSequence()
-		if err != nil {
-			return err
+		for i, rv := range batch {
+			v := tx.Bucket(bucketLatest).Get(latestKey(rv.Indicator, rv.Period))
+			if v == nil {
+				return &collector.NoReportError{Index: i, Indicator: rv.Indicator, Period: rv.Period}
+			}
+			rev, seq, err := decodePointer(v)
+			if err != nil {
+				return &RecordError{Indicator: rv.Indicator, Period: rv.Period, Err: err}
+			}
+			rv.Revision = rev
+			rv.ReviewedAt = rv.ReviewedAt.UTC()
+			n, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			key := reviewKey(rv.Indicator, rv.Period, rev, n)
+			if err := b.Put(key, encodeReview(key, reviewRecord{
+				Decision: rv.Decision, Comment: rv.Comment, Reviewer: rv.Reviewer, ReviewedAt: rv.ReviewedAt, Record: seq,
+			})); err != nil {
+				return err
+			}
+			out[i] = rv
 		}
-		key := reviewKey(rv.Indicator, rv.Period, rev, n)
-		return b.Put(key, encodeReview(key, reviewRecord{
-			Decision: rv.Decision, Comment: rv.Comment, Reviewer: rv.Reviewer, ReviewedAt: rv.ReviewedAt, Record: seq,
-		}))
+		return nil
 	})
 	if err != nil {
 		var nr *collector.NoReportError
 		var re *RecordError
 		switch {
 		case errors.As(err, &nr):
-			return indicators.Review{}, err
+			return nil, err
 		case errors.As(err, &re):
-			return indicators.Review{}, s.damaged(re)
+			return nil, s.damaged(re)
 		}
-		return indicators.Review{}, fmt.Errorf("boltstore: store review: %w", err)
+		return nil, fmt.Errorf("boltstore: store reviews: %w", err)
 	}
-	return rv, nil
+	return out, nil
 }
 
 // Approved implements collector.Store: one walk of the reviews bucket finds, per

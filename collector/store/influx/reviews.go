@@ -128,49 +128,61 @@ func attach(revs []indicators.Revision, m map[revKey][]indicators.Review) {
 	}
 }
 
-// Review implements collector.Store.
-func (s *Store) Review(ctx context.Context, rv indicators.Review) (indicators.Review, error) {
+// Review implements collector.Store: the batch is one write request.
+func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indicators.Review, error) {
 	if s.closed.Load() {
-		return indicators.Review{}, ErrClosed
+		return nil, ErrClosed
 	}
-	if rv.Indicator == "" || rv.Period == "" || (rv.Decision != indicators.Approved && rv.Decision != indicators.Returned) {
-		return indicators.Review{}, fmt.Errorf("influx: a review needs an indicator, a period and a decision (approved or returned)")
+	for i, rv := range batch {
+		if rv.Indicator == "" || rv.Period == "" || (rv.Decision != indicators.Approved && rv.Decision != indicators.Returned) {
+			return nil, fmt.Errorf("influx: review %d needs an indicator, a period and a decision (approved or returned)", i)
+		}
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	if _, _, err := s.refresh(qctx); err != nil {
-		return indicators.Review{}, fmt.Errorf("influx: read the change feed before a review: %w", err)
+		return nil, fmt.Errorf("influx: read the change feed before a review: %w", err)
 	}
-	k := pkey{rv.Indicator, rv.Period}
+	out := make([]indicators.Review, len(batch))
+	lines := make([]string, len(batch))
 	s.mu.Lock()
-	rev := 0
-	if p, ok := s.latest[k]; ok {
-		rev = p.Rev.Revision
-	}
-	for _, b := range s.pending {
-		for _, p := range b.points {
-			if keyOf(p.Rev) == k && p.Rev.Revision > rev {
-				rev = p.Rev.Revision
+	for i, rv := range batch {
+		k := pkey{rv.Indicator, rv.Period}
+		rev := 0
+		if p, ok := s.latest[k]; ok {
+			rev = p.Rev.Revision
+		}
+		for _, b := range s.pending {
+			for _, p := range b.points {
+				if keyOf(p.Rev) == k && p.Rev.Revision > rev {
+					rev = p.Rev.Revision
+				}
 			}
 		}
+		if rev == 0 {
+			s.mu.Unlock()
+			return nil, &collector.NoReportError{Index: i, Indicator: rv.Indicator, Period: rv.Period}
+		}
+		rv.Revision = rev
+		// Reviews of one (indicator, period) in one batch get distinct instants.
+		rv.ReviewedAt = rv.ReviewedAt.UTC().Add(time.Duration(i))
+		out[i] = rv
+		lines[i] = reviewLine(s.reviewM(), rv)
 	}
 	s.mu.Unlock()
-	if rev == 0 {
-		return indicators.Review{}, &collector.NoReportError{Indicator: rv.Indicator, Period: rv.Period}
-	}
-	rv.Revision = rev
-	rv.ReviewedAt = rv.ReviewedAt.UTC()
-	if err := s.writeLines(ctx, []string{reviewLine(s.reviewM(), rv)}); err != nil {
-		return indicators.Review{}, fmt.Errorf("influx: write review: %w", err)
+	if err := s.writeLines(ctx, lines); err != nil {
+		return nil, fmt.Errorf("influx: write %d reviews: %w", len(lines), err)
 	}
 	s.mu.Lock()
 	if s.reviews == nil {
 		s.reviews = map[revKey][]indicators.Review{}
 	}
-	rk := revKey{rv.Indicator, rv.Period, rv.Revision}
-	s.reviews[rk] = append(s.reviews[rk], rv)
+	for _, rv := range out {
+		rk := revKey{rv.Indicator, rv.Period, rv.Revision}
+		s.reviews[rk] = append(s.reviews[rk], rv)
+	}
 	s.mu.Unlock()
-	return rv, nil
+	return out, nil
 }
 
 // Approved implements collector.Store: one read of every review; the revision approved

@@ -26,13 +26,16 @@ var reviewedAt = time.Date(2026, 5, 11, 3, 4, 5, 678000000, time.UTC)
 
 func (h *harness) review(indicator, period string, d indicators.Decision, comment string, at time.Time) indicators.Review {
 	h.t.Helper()
-	rv, err := h.s.Review(context.Background(), indicators.Review{
+	rvs, err := h.s.Review(context.Background(), []indicators.Review{{
 		Indicator: indicator, Period: period, Decision: d, Comment: comment, Reviewer: "admin", ReviewedAt: at,
-	})
+	}})
 	if err != nil {
 		h.t.Fatalf("Review(%s %s %s): %v", indicator, period, d, err)
 	}
-	return rv
+	if len(rvs) != 1 {
+		h.t.Fatalf("Review returned %d reviews for 1", len(rvs))
+	}
+	return rvs[0]
 }
 
 func (h *harness) approved() map[string]indicators.Revision {
@@ -102,22 +105,23 @@ func testReviewLatest(t *testing.T, h *harness) {
 
 func testReviewNoReport(t *testing.T, h *harness) {
 	h.append(rev("V.1", "2026-04", 10))
-	for name, rv := range map[string]indicators.Review{
+	ok := indicators.Review{Indicator: "V.1", Period: "2026-04", Decision: indicators.Approved, Reviewer: "admin", ReviewedAt: reviewedAt}
+	for name, bad := range map[string]indicators.Review{
 		"a period without a report":    {Indicator: "V.1", Period: "2026-05"},
 		"an indicator without reports": {Indicator: "V.9", Period: "2026-04"},
 	} {
-		rv.Decision, rv.Reviewer, rv.ReviewedAt = indicators.Approved, "admin", reviewedAt
-		_, err := h.s.Review(context.Background(), rv)
+		bad.Decision, bad.Reviewer, bad.ReviewedAt = indicators.Approved, "admin", reviewedAt
+		rvs, err := h.s.Review(context.Background(), []indicators.Review{ok, bad})
 		var nr *collector.NoReportError
-		if !errors.As(err, &nr) || nr.Indicator != rv.Indicator || nr.Period != rv.Period {
-			t.Errorf("%s: Review = %v, want *collector.NoReportError naming %s %s", name, err, rv.Indicator, rv.Period)
+		if !errors.As(err, &nr) || nr.Index != 1 || nr.Indicator != bad.Indicator || nr.Period != bad.Period || rvs != nil {
+			t.Errorf("%s: Review = %v, %v; want *collector.NoReportError naming element 1, %s %s", name, rvs, err, bad.Indicator, bad.Period)
 		}
 	}
 	if got := h.approved(); len(got) != 0 {
 		t.Errorf("refused reviews stored something: Approved = %v", got)
 	}
 	if r := h.latestOf()["V.1 2026-04"]; len(r.Reviews) != 0 {
-		t.Errorf("refused reviews stored something: %+v", r.Reviews)
+		t.Errorf("a refused batch stored its good element: %+v", r.Reviews)
 	}
 }
 

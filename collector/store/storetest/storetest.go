@@ -111,7 +111,7 @@ func Run(t *testing.T, cfg Config) {
 		"everything survives a reopen and numbering and idempotency continue":      testReopen,
 		"close waits for appends in flight and keeps every receipt":                testCloseInFlight,
 		"a review judges the latest revision and reads back with who and when":     testReviewLatest,
-		"a review of a period without a report is refused and stores nothing":      testReviewNoReport,
+		"a batch with a review of a period without a report stores nothing":        testReviewNoReport,
 		"a revision sent after a return is submitted again":                        testReviewResubmit,
 		"approved is the highest revision whose latest review approves it":         testReviewApproved,
 		"reviews survive a reopen":                                                 testReviewReopen,
