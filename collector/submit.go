@@ -295,7 +295,7 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		if e.Target.Measure == indicators.Cumulative {
 			// The period before, as the snapshot will hold it once the batch is stored:
 			// earlier reports of the indicator in this batch count too.
-			prev, ok := previous(s.Series(r.Indicator), out, before, out[i])
+			prev, ok := previous(s.Received(r.Indicator), out, before, out[i])
 			if down := ok && indicators.Decreased(e.Target, prev, out[i]); down {
 				warnings[i] = append(warnings[i], Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
 					"indicator %s counts a year-to-date total, and %s for %s is lower than %s for %s; stored, but check the figure or send a correction (累计值低于上期，请核实)",
@@ -422,7 +422,7 @@ func unitOf(t *indicators.Target) string {
 
 // hasPeriod reports whether the snapshot holds a revision of (indicator, period).
 func (s *Service) hasPeriod(id, period string) bool {
-	for _, r := range s.Series(id) {
+	for _, r := range s.Received(id) {
 		if r.Period == period {
 			return true
 		}
