@@ -35,6 +35,8 @@ type Service interface {
 	// period end arrived (collector.Store.FirstArrivals).
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]collector.Receipt, error)
+	// Review stores the office's reviews, all or nothing (collector.Service.Review).
+	Review(ctx context.Context, p collector.Principal, reviews []collector.ReviewRequest) ([]indicators.Review, error)
 	CountRejected(p collector.Principal, n int)
 	Ready(ctx context.Context) (bool, string)
 	Now() time.Time
@@ -118,6 +120,7 @@ func New(cfg Config) (*API, error) {
 	v1 := limited.Group("/api/v1")
 	v1.Match(getHead, "/openapi.json", openAPI)
 	v1.POST("/reports", postReports(cfg.Service, a.policy))
+	v1.POST("/reviews", postReviews(cfg.Service, a.policy)) // the office's review (reviews_post.go)
 	v1.Match(getHead, "/indicators", listIndicators(cfg.Service))
 	v1.Match(getHead, "/indicators/:id", getIndicator(cfg.Service))
 	v1.Match(getHead, "/indicators/:id/reports", getReports(cfg.Service))
