@@ -96,9 +96,23 @@ max by (indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo +
 	}
 }
 
-// statusIs selects the indicators whose current status is status.
+// statusIs selects the indicators whose current status is status, with the info
+// labels: the expression of RecordStatusCurrent, filtered, on the raw metrics, so that
+// an alert neither waits for nor depends on the recording rules (Grafana's copy of the
+// rules runs without them), and a series scraped from two collectors counts once.
 func statusIs(status string) string {
-	return fmt.Sprintf(`%s{status=%q}`, RecordStatusCurrent, status)
+	return statusSelect(fmt.Sprintf(`status=%q`, status))
+}
+
+// statusMatches selects the indicators whose current status matches the regexp re.
+func statusMatches(re string) string {
+	return statusSelect(fmt.Sprintf(`status=~%q`, re))
+}
+
+func statusSelect(matcher string) string {
+	return `max by (indicator, department, status) (` + conventions.MetricStatus + `{` + matcher + `} == 1)
+  * on (indicator, department) group_left (` + infoLabels + `)
+max by (indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo + `)`
 }
 
 // Alerts returns every alert in rule-file order. The indicator alerts fire on the
@@ -160,10 +174,34 @@ max by (department, department_name) (` + conventions.MetricInfo + `)`,
 			Description: "{department_name}有{=:0}项指标的数据已过报送期限仍未报送,请尽快报送。",
 		},
 		{
-			Name: "DubanCollectorDown", Group: conventions.RuleGroupCollector, Severity: Critical, For: 5 * time.Minute,
-			Expr:        fmt.Sprintf(`up{job=%q} == 0 or absent(up{job=%q})`, conventions.JobName, conventions.JobName),
-			Summary:     "督办采集服务无法抓取",
-			Description: "Prometheus 无法抓取督办采集服务(job {job},实例 {instance}),各项指标告警暂时失效,请检查服务。",
+			Name: AlertCollectorDown, Group: conventions.RuleGroupCollector, Severity: Critical, For: 5 * time.Minute,
+			Expr:        fmt.Sprintf(`sum(up{job=%q}) == 0 or absent(up{job=%q})`, conventions.JobName, conventions.JobName),
+			Summary:     "督办采集服务全部无法抓取",
+			Description: "Prometheus 抓取不到任何督办采集服务(job " + conventions.JobName + "),看板显示" + present.NoValue + ",各项指标告警暂停发送,直到恢复抓取。请检查采集服务。",
+		},
+		{
+			Name: "DubanReplicaDown", Group: conventions.RuleGroupCollector, Severity: Warning, For: 5 * time.Minute,
+			Expr:        fmt.Sprintf(`up{job=%q} == 0 unless on () (sum(up{job=%q}) == 0)`, conventions.JobName, conventions.JobName),
+			Summary:     "督办采集服务的一个副本无法抓取",
+			Description: "Prometheus 无法抓取督办采集服务副本(实例 {instance}),其余副本仍在工作,看板和告警不受影响。请检查该副本。",
+		},
+		{
+			Name: "DubanSpoolBacklog", Group: conventions.RuleGroupCollector, Severity: Warning, For: 5 * time.Minute,
+			Expr:        fmt.Sprintf(`%s{job=%q} / 60 > %d`, conventions.MetricSpoolOldestAge, conventions.JobName, SpoolBacklogMinutes),
+			Summary:     "督办采集服务有报送未写入 InfluxDB",
+			Description: "采集服务(实例 {instance})有已确认的报送暂存在本地 spool,最早一批已等待{=:0}分钟仍未写入 InfluxDB(写入失败见 " + conventions.MetricInfluxWriteErrors + ")。报送不会丢失,恢复后自动补写;请检查 InfluxDB。",
+		},
+		{
+			Name: "DubanStoreNotWritable", Group: conventions.RuleGroupCollector, Severity: Critical, For: 2 * time.Minute,
+			Expr:        fmt.Sprintf(`%s{job=%q} == 0`, conventions.MetricStoreWritable, conventions.JobName),
+			Summary:     "督办采集服务的存储不能写入",
+			Description: "采集服务(实例 {instance})的内置存储不能写入(磁盘已满、I/O 错误或存储损坏),新报送会被拒绝。请检查磁盘和服务日志。",
+		},
+		{
+			Name: "DubanStoreDamaged", Group: conventions.RuleGroupCollector, Severity: Critical,
+			Expr:        fmt.Sprintf(`%s{job=%q} > 0`, conventions.MetricStoreDamaged, conventions.JobName),
+			Summary:     "督办采集服务的存储发现损坏记录",
+			Description: "采集服务(实例 {instance})的内置存储发现{=:0}条损坏的记录,存储已停止写入。请用 duban store check 检查并从备份恢复。",
 		},
 		{
 			Name: "DubanConfigReloadFailed", Group: conventions.RuleGroupCollector, Severity: Warning, For: 5 * time.Minute,
@@ -174,17 +212,20 @@ max by (department, department_name) (` + conventions.MetricInfo + `)`,
 	}
 }
 
+// AlertCollectorDown fires when no collector answers Prometheus; it mutes every
+// indicator and reporting alert (Inhibitions), whose series are gone with it.
+const AlertCollectorDown = "DubanCollectorDown"
+
+// SpoolBacklogMinutes is how long acknowledged reports may wait in a collector's spool
+// for InfluxDB before DubanSpoolBacklog fires.
+const SpoolBacklogMinutes = 15
+
 // The per-indicator series the projected-miss rule compares, one per indicator.
 var (
 	projected = "max by (indicator, department) (" + conventions.MetricProjected + ")"
 	target    = "max by (indicator, department) (" + conventions.MetricTarget + ")"
 	tolerance = "max by (indicator, department) (" + conventions.MetricTolerance + ")"
 )
-
-// statusMatches selects the indicators whose current status matches the regexp re.
-func statusMatches(re string) string {
-	return fmt.Sprintf(`%s{status=~%q}`, RecordStatusCurrent, re)
-}
 
 // Groups returns the rule group names in file order.
 func Groups() []string {

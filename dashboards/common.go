@@ -99,13 +99,71 @@ func rangeQuery(ref, expr, legend string) *prometheus.DataqueryBuilder {
 		LegendFormat(legend)
 }
 
-// withInfo joins the Chinese names and the kind (published target or task follow-up) of
-// the info metric onto a per-indicator vector.
-func withInfo(expr string) string {
-	return fmt.Sprintf("%s * on (%s, %s) group_left (%s, %s, %s, %s) %s",
-		expr, conventions.LabelIndicator, conventions.LabelDepartment,
-		conventions.LabelName, conventions.LabelDepartmentName, conventions.LabelUnit,
-		conventions.LabelKind, conventions.MetricInfo)
+// Every panel reads the raw metrics (never the recording rules, which a Prometheus may
+// not load) and deduplicates them across collectors: replicas behind a load balancer
+// expose the same series with their own instance label, so each per-indicator metric is
+// taken as max by (indicator, department) and every count or sum is over those, never
+// over the raw series (TestDashboardsReadTheSameWithTwoCollectors).
+
+// perIndicator is a per-indicator metric, one series per indicator whatever the number
+// of collectors scraped.
+func perIndicator(metric string, matchers ...string) string {
+	return fmt.Sprintf("max by (%s, %s) (%s)", conventions.LabelIndicator, conventions.LabelDepartment, sel(metric, matchers...))
+}
+
+// displayed is a per-indicator metric in the unit people read: divided by the
+// indicator's display scale (12000 人 at scale 10000 reads 1.2, beside 单位 万人).
+func displayed(metric string, matchers ...string) string {
+	return fmt.Sprintf("%s / on (%s, %s) %s", perIndicator(metric, matchers...),
+		conventions.LabelIndicator, conventions.LabelDepartment, ScaleExpr(matchers...))
+}
+
+// infoJoined are the labels of the info metric the tables and legends show.
+var infoJoined = strings.Join([]string{conventions.LabelName, conventions.LabelDepartmentName,
+	conventions.LabelDisplayUnit, conventions.LabelKind}, ", ")
+
+// withInfo joins the Chinese names, the display unit and the kind (published target or
+// task follow-up) of the info metric onto a per-indicator vector, and nothing else: no
+// instance, job or other label reaches a table.
+func withInfo(expr string, matchers ...string) string {
+	return fmt.Sprintf("(%s) * on (%s, %s) group_left (%s) max by (%s, %s, %s) (%s)",
+		expr, conventions.LabelIndicator, conventions.LabelDepartment, infoJoined,
+		conventions.LabelIndicator, conventions.LabelDepartment, infoJoined, sel(conventions.MetricInfo, matchers...))
+}
+
+// ScaleExpr is each indicator's display scale as a number, one series per indicator.
+// PromQL cannot read a number out of a label, so it tries each of
+// conventions.DisplayScales on the info metric's display_scale label; any other
+// indicator gets 1 (its base unit). The dashboards and the Grafana alert texts divide
+// by it.
+func ScaleExpr(matchers ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "max by (%s, %s) (", conventions.LabelIndicator, conventions.LabelDepartment)
+	for _, s := range conventions.DisplayScales {
+		text := conventions.DisplayScaleText(s)
+		fmt.Fprintf(&b, "%s * %s or ", sel(conventions.MetricInfo, append([]string{eq(conventions.LabelDisplayScale, text)}, matchers...)...), text)
+	}
+	b.WriteString(sel(conventions.MetricInfo, matchers...) + ")")
+	return b.String()
+}
+
+// statusCount is the number of targets in status (0 when none, nothing when the
+// collector is not scraped: every indicator exposes each status, 1 or 0).
+func statusCount(status string, matchers ...string) string {
+	return "sum(" + perIndicator(conventions.MetricStatus, append([]string{eq(conventions.LabelStatus, status)}, matchers...)...) + ")"
+}
+
+// targetCount counts the targets the matchers select among those of base: 0 when the
+// collector exposes targets but none of these, nothing when it exposes none.
+func targetCount(matchers, base []string) string {
+	return fmt.Sprintf("count(%s) or 0 * count(%s)", perIndicator(conventions.MetricInfo, matchers...), perIndicator(conventions.MetricInfo, base...))
+}
+
+// overdueCount is 逾期未报: the reports of the latest period due that have not arrived,
+// the one definition the department stat, duban_department_reports_missing and the
+// DepartmentReportOverdue alert share.
+func overdueCount(matchers ...string) string {
+	return fmt.Sprintf("sum(max by (%s) (%s))", conventions.LabelDepartment, sel(conventions.MetricDeptMissing, matchers...))
 }
 
 // sel renders a metric with label matchers, e.g. sel(MetricGap, `department="$department"`).
@@ -137,14 +195,13 @@ var statusViews = func() []statusView {
 	return out
 }()
 
-// severityExpr is one series per indicator whose value is the severity of its current
+// severityExpr is one series per indicator whose value is the rank of its current
 // status (0 when the exporter says nothing), filtered by matchers.
 func severityExpr(matchers ...string) string {
 	parts := make([]string, 0, len(statusViews))
 	for _, s := range statusViews {
 		ms := append([]string{eq(conventions.LabelStatus, s.Status)}, matchers...)
-		parts = append(parts, fmt.Sprintf("%d * sum by (%s, %s) (%s)", s.Severity,
-			conventions.LabelIndicator, conventions.LabelDepartment, sel(conventions.MetricStatus, ms...)))
+		parts = append(parts, fmt.Sprintf("%d * %s", s.Severity, perIndicator(conventions.MetricStatus, ms...)))
 	}
 	return "(" + strings.Join(parts, " + ") + ")"
 }
@@ -157,7 +214,7 @@ func statusMappings() []dashboard.ValueMapping {
 			Text: cog.ToPtr(s.Text), Color: cog.ToPtr(s.Color), Index: cog.ToPtr(int32(i)),
 		}
 	}
-	opts["0"] = dashboard.ValueMappingResult{Text: cog.ToPtr("未知"), Color: cog.ToPtr("text"), Index: cog.ToPtr(int32(len(statusViews)))}
+	opts["0"] = dashboard.ValueMappingResult{Text: cog.ToPtr(present.NoValue), Color: cog.ToPtr("text"), Index: cog.ToPtr(int32(len(statusViews)))}
 	return []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText, Options: opts}}}
 }
 

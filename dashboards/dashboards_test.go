@@ -50,7 +50,7 @@ func TestEveryDashboardPassesStrictUnmarshalAndValidate(t *testing.T) {
 	}{
 		"the overview has the fixed uid and no variable":    {"overview.json", dashboards.OverviewUID, nil},
 		"the department page is driven by a department var": {"department.json", dashboards.DepartmentUID, []string{dashboards.VarDepartment}},
-		"the indicator page is driven by an indicator var":  {"indicator.json", dashboards.IndicatorUID, []string{dashboards.VarIndicator}},
+		"the indicator page is driven by an indicator var":  {"indicator.json", dashboards.IndicatorUID, []string{dashboards.VarIndicator, dashboards.VarUnit, dashboards.VarGapUnit, dashboards.VarScale}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -108,10 +108,9 @@ func TestTrafficTableIsSortedWorstFirstAndShowsEveryColumn(t *testing.T) {
 	}
 	b, _ := json.Marshal(table)
 	s := string(b)
-	for _, col := range []string{"指标", "类型", "牵头单位", "当前值", "目标值", "序时进度值", "差距", "状态", "最近报送"} {
-		if !strings.Contains(s, `"`+col+`"`) {
-			t.Errorf("table lacks column %s", col)
-		}
+	want := []string{"编号", "指标", "类型", "牵头单位", "当前值", "目标值", "序时进度值", "差距", "单位", "完成进度", "状态", "最近报送"}
+	if strings.Join(dashboards.TableColumns, ",") != strings.Join(want, ",") {
+		t.Errorf("columns %v, want %v", dashboards.TableColumns, want)
 	}
 	if !strings.Contains(s, `"sortBy":[{"displayName":"状态","desc":true}]`) {
 		t.Errorf("table is not sorted by status, worst first: %s", s)
@@ -119,8 +118,11 @@ func TestTrafficTableIsSortedWorstFirstAndShowsEveryColumn(t *testing.T) {
 	if !strings.Contains(s, "group_left") || !strings.Contains(s, conventions.MetricInfo) {
 		t.Error("table does not join the info metric for the Chinese names")
 	}
-	if !strings.Contains(s, ", kind)") || !strings.Contains(s, `"task":{"text":"任务"`) || !strings.Contains(s, `"target":{"text":"指标"`) {
+	if !strings.Contains(s, `"task":{"text":"任务"`) || !strings.Contains(s, `"target":{"text":"指标"`) {
 		t.Errorf("table does not show the kind as 指标 or 任务: %s", s)
+	}
+	if !strings.Contains(s, `"id":"custom.hidden","value":true`) {
+		t.Errorf("the department id the 牵头单位 link needs is not hidden: %s", s)
 	}
 }
 
@@ -212,20 +214,26 @@ func TestRevisionsPanelQueriesInfluxDBWithInfluxQL(t *testing.T) {
 			}
 		}
 	}
-	if len(qs) != 1 {
-		t.Fatalf("want one InfluxQL query, got %d", len(qs))
+	if len(qs) != 2 {
+		t.Fatalf("want two InfluxQL queries (per-period values, revisions), got %d", len(qs))
 	}
-	q := qs[0]
-	if q.Datasource == nil || *q.Datasource.Uid != dashboards.InfluxDBUID {
-		t.Errorf("InfluxQL query not on the InfluxDB datasource: %+v", q.Datasource)
-	}
-	if !q.RawQuery || q.ResultFormat != "table" {
-		t.Errorf("query is rawQuery=%v resultFormat=%q, want a raw query answered as a table", q.RawQuery, q.ResultFormat)
-	}
-	for _, want := range []string{`FROM "` + dashboards.InfluxMeasurement + `"`, `"indicator" = '${indicator}'`, "time >= '"} {
-		if !strings.Contains(q.Query, want) {
-			t.Errorf("InfluxQL query lacks %s:\n%s", want, q.Query)
+	formats := map[string]bool{}
+	for _, q := range qs {
+		if q.Datasource == nil || *q.Datasource.Uid != dashboards.InfluxDBUID {
+			t.Errorf("InfluxQL query not on the InfluxDB datasource: %+v", q.Datasource)
 		}
+		if !q.RawQuery {
+			t.Errorf("query is not raw InfluxQL: %+v", q)
+		}
+		formats[q.ResultFormat] = true
+		for _, want := range []string{`FROM "` + dashboards.InfluxMeasurement + `"`, `"indicator" = '${indicator}'`, "time >= '", `"value" / ${scale}`} {
+			if !strings.Contains(q.Query, want) {
+				t.Errorf("InfluxQL query lacks %s:\n%s", want, q.Query)
+			}
+		}
+	}
+	if !formats["table"] || !formats["time_series"] {
+		t.Errorf("want a table of revisions and a time series by period, got formats %v", formats)
 	}
 }
 
@@ -387,9 +395,15 @@ func TestContactPointsAndPolicyRouteEveryDepartment(t *testing.T) {
 		if !names[*r.Receiver] {
 			t.Errorf("route to %s, which is not a contact point", *r.Receiver)
 		}
+		if r.ObjectMatchers == nil {
+			continue // the catch-all to the office
+		}
 		for _, m := range *r.ObjectMatchers {
 			if m[0] == conventions.LabelDepartment && m[1] == "=" {
 				routed[m[2]] = *r.Receiver
+				if len(r.ActiveTimeIntervals) == 0 {
+					t.Errorf("department %s is notified at any hour", m[2])
+				}
 			}
 		}
 	}

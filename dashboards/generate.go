@@ -15,12 +15,18 @@ import (
 // `duban generate` writes them beside the alert rules and the Alertmanager
 // configuration).
 const (
-	DirDashboards        = "grafana/dashboards"
-	FileDatasources      = "grafana/provisioning/datasources/duban.yaml"
-	FileDashboardsProv   = "grafana/provisioning/dashboards/duban.yaml"
-	FileAlertRules       = "grafana/provisioning/alerting/rules.yaml"
-	FileContactPoints    = "grafana/provisioning/alerting/contact-points.yaml"
-	FilePolicies         = "grafana/provisioning/alerting/policies.yaml"
+	DirDashboards      = "grafana/dashboards"
+	FileDatasources    = "grafana/provisioning/datasources/duban.yaml"
+	FileDashboardsProv = "grafana/provisioning/dashboards/duban.yaml"
+	// Grafana's own alerting, for those who run it instead of Prometheus and
+	// Alertmanager: outside provisioning/, so the compose stack (which mounts
+	// provisioning/) sends every alert once, through Alertmanager; copy the folder into
+	// provisioning/alerting to switch.
+	DirGrafanaAlerting   = "grafana/alerting"
+	FileAlertRules       = DirGrafanaAlerting + "/rules.yaml"
+	FileContactPoints    = DirGrafanaAlerting + "/contact-points.yaml"
+	FilePolicies         = DirGrafanaAlerting + "/policies.yaml"
+	FileMuteTimings      = DirGrafanaAlerting + "/mute-timings.yaml"
 	FilePrometheusConfig = "prometheus/prometheus.yml"
 )
 

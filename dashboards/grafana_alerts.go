@@ -145,28 +145,12 @@ func GrafanaAlertExpr(a alerts.Alert) string {
 
 // GrafanaValueExpr reads the series a {=ref} names for each series the alert returns,
 // in the display unit and with the alert's labels: max by (indicator, department)
-// (metric) divided by the indicator's display scale (GrafanaScaleExpr), joined onto it.
+// (metric) divided by the indicator's display scale (ScaleExpr), joined onto it.
 func GrafanaValueExpr(a alerts.Alert, ref string) string {
 	return fmt.Sprintf("(max by (%s, %s) (%s) / on (%s, %s) group_left () %s) * on (%s, %s) group_right () (0 * (%s) + 1)",
 		conventions.LabelIndicator, conventions.LabelDepartment, alerts.Values[ref],
-		conventions.LabelIndicator, conventions.LabelDepartment, GrafanaScaleExpr(),
+		conventions.LabelIndicator, conventions.LabelDepartment, ScaleExpr(),
 		conventions.LabelIndicator, conventions.LabelDepartment, a.Expr)
-}
-
-// GrafanaScaleExpr is each indicator's display scale as a number. A Grafana rule cannot
-// divide by a label in its template (the Prometheus rules do, in their query), and
-// PromQL cannot read a number out of a label, so it tries each of
-// conventions.DisplayScales on the info metric's display_scale label; any other
-// indicator gets 1 (its base unit).
-func GrafanaScaleExpr() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "max by (%s, %s) (", conventions.LabelIndicator, conventions.LabelDepartment)
-	for _, s := range conventions.DisplayScales {
-		text := conventions.DisplayScaleText(s)
-		fmt.Fprintf(&b, "%s{%s=%q} * %s or ", conventions.MetricInfo, conventions.LabelDisplayScale, text, text)
-	}
-	b.WriteString(conventions.MetricInfo + ")")
-	return b.String()
 }
 
 // valueRefs are the {=ref} names the alert's texts use, sorted.

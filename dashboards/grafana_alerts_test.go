@@ -39,7 +39,7 @@ func renderGrafana(t *testing.T, tmpl string, labels map[string]string, values m
 
 // TestGrafanaTextsPrintDisplayUnitsAndCounts renders the Grafana descriptions with the
 // values their queries return (already divided by the display scale, see
-// TestEveryPromQLExpressionWorksOnTheRealCollector): at most two decimals without
+// TestDashboardsReadTheSameWithTwoCollectors): at most two decimals without
 // trailing zeros, and {=:0} a count without decimals.
 func TestGrafanaTextsPrintDisplayUnitsAndCounts(t *testing.T) {
 	labels := func(unit string) map[string]string {
@@ -100,8 +100,8 @@ func TestGrafanaScalesCoverTheShippedCatalog(t *testing.T) {
 	known := map[string]bool{"1": true}
 	for _, s := range conventions.DisplayScales {
 		known[conventions.DisplayScaleText(s)] = true
-		if !strings.Contains(dashboards.GrafanaScaleExpr(), `"`+conventions.DisplayScaleText(s)+`"`) {
-			t.Errorf("GrafanaScaleExpr lacks %v", s)
+		if !strings.Contains(dashboards.ScaleExpr(), `"`+conventions.DisplayScaleText(s)+`"`) {
+			t.Errorf("ScaleExpr lacks %v", s)
 		}
 	}
 	for _, e := range catalog(t).Entries() {

@@ -109,6 +109,13 @@ func (b *InfluxQLQueryBuilder) RefId(ref string) *InfluxQLQueryBuilder {
 	return b
 }
 
+// ResultFormat sets how Grafana reads the answer: "table" (the default) or
+// "time_series".
+func (b *InfluxQLQueryBuilder) ResultFormat(f string) *InfluxQLQueryBuilder {
+	b.internal.ResultFormat = f
+	return b
+}
+
 // Build validates and returns the query.
 func (b *InfluxQLQueryBuilder) Build() (variants.Dataquery, error) {
 	if err := b.internal.Validate(); err != nil {

@@ -16,9 +16,10 @@ import (
 )
 
 // TestRevisionsInfluxQLListsEveryRevisionFromTheRealStore runs the indicator
-// dashboard's InfluxQL query on /query of a real InfluxDB (1.8.3, Flux off) written by
-// the real `duban serve` on its InfluxDB store: a report and its correction come back
-// as two rows with the columns the table renames.
+// dashboard's InfluxQL queries on /query of a real InfluxDB (1.8.3, Flux off) written by
+// the real `duban serve` on its InfluxDB store: a report and its correction of 60.1
+// 新增技能人才 (人, shown in 万人) come back as two rows with the columns the table
+// renames, in 万人, and as two points at the end of the period they are for.
 func TestRevisionsInfluxQLListsEveryRevisionFromTheRealStore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts influxd and duban")
@@ -30,7 +31,10 @@ func TestRevisionsInfluxQLListsEveryRevisionFromTheRealStore(t *testing.T) {
 		t.Skip("needs a complete month of the plan year behind")
 	}
 	cat := catalogThisYear(t, now.Year())
-	lagging, _ := pick(t, cat, now)
+	lagging, ok := cat.Lookup("60.1")
+	if !ok || lagging.Target.DisplayScale != 1e4 {
+		t.Fatalf("60.1 is not shown in 万人: %+v", lagging.Target)
+	}
 	var catYAML bytes.Buffer
 	if err := cat.WriteYAML(&catYAML); err != nil {
 		t.Fatal(err)
@@ -52,10 +56,11 @@ log: {format: text, level: warn}
 
 	period := fmt.Sprintf("%d-%02d", now.Year(), int(now.Month())-1)
 	id := lagging.Target.ID
-	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":100,"note":"首次报送"}]}`, id, period))
-	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":250,"note":"更正"}]}`, id, period))
+	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":12000,"note":"首次报送"}]}`, id, period))
+	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":12500,"note":"更正"}]}`, id, period))
 
-	q := strings.ReplaceAll(dashboards.RevisionsInfluxQL(cat), "${"+dashboards.VarIndicator+"}", id)
+	vars := strings.NewReplacer("${"+dashboards.VarIndicator+"}", id, "${"+dashboards.VarScale+"}", "10000")
+	q := vars.Replace(dashboards.RevisionsInfluxQL(cat))
 	rows := influxQL(t, influx, q)
 	sort.Slice(rows, func(i, j int) bool { return rows[i]["revision"] > rows[j]["revision"] }) // the table sorts by time received
 	if len(rows) != 2 {
@@ -63,10 +68,10 @@ log: {format: text, level: warn}
 	}
 	cases := map[string]struct{ row, col, want string }{
 		"the correction comes first":   {"0", "revision", "2"},
-		"with its value":               {"0", "value", "250"},
+		"with its value in 万人":         {"0", "value", "1.25"},
 		"and its note":                 {"0", "note", "更正"},
 		"then the first report":        {"1", "revision", "1"},
-		"with the original value":      {"1", "value", "100"},
+		"with the original value":      {"1", "value", "1.2"},
 		"both for the reported period": {"1", "period", period},
 		"sent by the department":       {"1", "sender", lagging.Task.Lead},
 	}
@@ -82,6 +87,26 @@ log: {format: text, level: warn}
 	ms, err := strconv.ParseFloat(rows[0]["received_at"], 64)
 	if err != nil || time.Since(time.UnixMilli(int64(ms))).Abs() > time.Hour {
 		t.Errorf("received_at %q is not the time received in ms (Grafana's time unit): %v", rows[0]["received_at"], err)
+	}
+
+	// The per-period plot: both revisions, in 万人, at the end of the reported month
+	// (the period they are for), not when they were received.
+	points := influxQL(t, influx, vars.Replace(dashboards.PeriodsInfluxQL(cat)))
+	if len(points) != 2 {
+		t.Fatalf("per-period query: %d points, want 2: %v", len(points), points)
+	}
+	end := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, cat.Plan.Location())
+	var values []string
+	for _, p := range points {
+		at, err := time.Parse(time.RFC3339Nano, p["time"])
+		if err != nil || at.Sub(end).Abs() > time.Second {
+			t.Errorf("point at %s (%v), want the end of %s, %s", p["time"], err, period, end)
+		}
+		values = append(values, p["报送值"])
+	}
+	sort.Strings(values)
+	if strings.Join(values, ",") != "1.2,1.25" {
+		t.Errorf("per-period values %v, want 1.2 and 1.25 (万人)", values)
 	}
 }
 

@@ -19,19 +19,100 @@ import (
 	"github.com/duban-gov/duban/dashboards"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
+	"github.com/duban-gov/duban/present"
 )
 
-// TestEveryPromQLExpressionWorksOnTheRealCollector runs every PromQL expression of the
-// generated dashboards and Grafana alert rules against a real Prometheus scraping the
-// real `duban serve` (shipped catalog, moved to the current year) after real pushes: each
-// must parse, and each must return data for the indicators that have reports, which
-// catches wrong metric and label names. Alert queries return data when their alert
-// fires: the pushes make a target lagging and one missed; the collector is up, so its
-// down alert must return nothing.
-func TestEveryPromQLExpressionWorksOnTheRealCollector(t *testing.T) {
+// stack is what TestDashboardsReadTheSameWithTwoCollectors runs: two real `duban serve`
+// replicas on one real InfluxDB (the README's Scaling out), a Prometheus scraping both
+// with the shipped rules (both), and one scraping only the first without any rule (one).
+type stack struct {
+	a, b          *testenv.Serve
+	both, one     *testenv.Server
+	lagging       indicators.Entry
+	missed        indicators.Entry
+	people        indicators.Entry // 60.1 新增技能人才, 人 shown in 万人 (scale 10000)
+	subst         func(string) string
+	targets, task int // published targets and task follow-ups of the catalog
+}
+
+// TestDashboardsReadTheSameWithTwoCollectors runs every PromQL expression of the
+// generated dashboards and Grafana alert rules against a real Prometheus scraping two
+// real collectors that share one InfluxDB, and against one scraping a single collector
+// with no recording rule loaded: none errors, each returns the same series and values
+// in both (counts, tables and alert queries do not double with a second replica, and
+// nothing leans on the recording rules), the indicators with reports have data, the
+// tables carry exactly their columns, and values read in the display unit (12000 人 of
+// 60.1 at display scale 10000 read 1.2). Then both collectors are killed: every status
+// stat of the overview is empty (无数据, never 0), 采集状态 reads 中断, and the
+// collector-down alert fires.
+func TestDashboardsReadTheSameWithTwoCollectors(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts duban and Prometheus")
+		t.Skip("starts influxd, two collectors and two Prometheus")
 	}
+	st := startStack(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	files := generate(t)
+	total := 0
+	for _, n := range dashboardNames(files) {
+		for _, e := range promExprs(t, files[n]) {
+			total++
+			checkBothAgree(t, ctx, st, n+" panel "+e.panel, st.subst(e.expr), true)
+		}
+		for _, v := range promVariables(t, files[n]) {
+			total++
+			q := st.subst(v.expr)
+			got, err := st.both.Vector(ctx, q)
+			if err != nil || len(got) == 0 || got[0].Metric[v.label] == "" {
+				t.Errorf("%s variable %s: %s gives %v (%v)", n, v.name, q, got, err)
+			}
+		}
+	}
+	total += checkGrafanaRules(t, ctx, st)
+	checkDisplayUnits(t, ctx, st, files)
+	checkCounts(t, ctx, st, files)
+	checkTableColumns(t, ctx, st, files)
+	t.Logf("%d PromQL expressions agree between two collectors and one", total)
+
+	// The collection: 2 collectors, then none.
+	overview := files[dashboards.DirDashboards+"/overview.json"]
+	collection := statExpr(t, overview, dashboards.TitleCollection)
+	for _, c := range []struct {
+		prom *testenv.Server
+		want string
+	}{{st.both, "2"}, {st.one, "1"}} {
+		if v := vector(t, ctx, c.prom, collection); len(v) != 1 || v[0].Value[1] != c.want {
+			t.Errorf("%s with the collectors up = %v, want %s", dashboards.TitleCollection, v, c.want)
+		}
+	}
+	st.a.Kill()
+	st.b.Kill()
+	waitVector(t, ctx, st.both, `count(up{job="duban"} == 0) == 2`)
+	for _, p := range stats(t, overview) {
+		v := vector(t, ctx, st.both, p.expr)
+		switch {
+		case p.title == dashboards.TitleCollection:
+			if len(v) != 1 || v[0].Value[1] != "0" {
+				t.Errorf("%s with no collector = %v, want 0", p.title, v)
+			} else if got := p.mapping["0"]; got != present.Collection(false).Word {
+				t.Errorf("%s maps 0 to %q, want %q", p.title, got, present.Collection(false).Word)
+			}
+		case len(v) != 0:
+			t.Errorf("overview stat %s reads %v with every collector down; want no value (%s)", p.title, v, present.NoValue)
+		}
+		if p.noValue != present.NoValue {
+			t.Errorf("overview stat %s shows %q without a value, want %s", p.title, p.noValue, present.NoValue)
+		}
+	}
+	waitVector(t, ctx, st.both, `ALERTS{alertname="`+alerts.AlertCollectorDown+`",alertstate="firing"}`)
+	if v := vector(t, ctx, st.both, dashboards.GrafanaAlertExpr(alertNamed(t, alerts.AlertCollectorDown))); len(v) == 0 {
+		t.Errorf("Grafana's %s query returns nothing with every collector down", alerts.AlertCollectorDown)
+	}
+}
+
+func startStack(t *testing.T) *stack {
+	t.Helper()
 	testenv.NeedBinary(t, "prometheus")
 	loc := time.FixedZone("CST", 8*3600)
 	now := time.Now().In(loc)
@@ -39,116 +120,180 @@ func TestEveryPromQLExpressionWorksOnTheRealCollector(t *testing.T) {
 		t.Skip("needs two complete months of the plan year behind")
 	}
 	cat := catalogThisYear(t, now.Year())
-	lagging, missed := pick(t, cat, now)
-	t.Logf("lagging: %s (%s, display scale %v), missed: %s (%s, display scale %v)", lagging.Target.ID, lagging.Task.Lead, lagging.Target.DisplayScale, missed.Target.ID, missed.Task.Lead, missed.Target.DisplayScale)
+	st := &stack{}
+	st.lagging, st.missed = pick(t, cat, now)
+	var ok bool
+	if st.people, ok = cat.Lookup("60.1"); !ok || st.people.Target.DisplayScale != 1e4 || st.people.Target.Value != 12000 {
+		t.Fatalf("60.1 is not 1.2万人 (12000 人, scale 10000): %+v", st.people.Target)
+	}
+	for _, e := range cat.Entries() {
+		if e.Target.FollowUp() {
+			st.task++
+		} else {
+			st.targets++
+		}
+	}
+	t.Logf("lagging: %s (%s), missed: %s (%s), 万人: %s (%s)", st.lagging.Target.ID, st.lagging.Task.Lead, st.missed.Target.ID, st.missed.Task.Lead, st.people.Target.ID, st.people.Task.Lead)
 
-	// 1. duban serve with one token per department pushed for.
+	// 1. Two replicas of duban serve on one InfluxDB, one token per department pushed for.
+	influx := testenv.StartInfluxd(t)
 	var catYAML bytes.Buffer
 	if err := cat.WriteYAML(&catYAML); err != nil {
 		t.Fatal(err)
 	}
 	tokens := map[string]string{}
 	var lines []string
-	for _, d := range []string{lagging.Task.Lead, missed.Task.Lead} {
-		if _, ok := tokens[d]; ok {
+	for _, e := range []indicators.Entry{st.lagging, st.missed, st.people} {
+		if _, ok := tokens[e.Task.Lead]; ok {
 			continue
 		}
 		tok, hash := testenv.Token(t)
-		tokens[d] = tok
-		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", d, hash))
+		tokens[e.Task.Lead] = tok
+		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", e.Task.Lead, hash))
 	}
-	duban := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
-		return fmt.Sprintf("listen: %s\ncatalog: %s\nstore: {kind: embedded, path: %s}\nauth:\n  tokens:\n%s\nlog: {format: text, level: warn}\n",
-			addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "data"), strings.Join(lines, "\n"))
-	}, Files: testenv.Files{"catalog.yaml": catYAML.String()}})
+	replica := func() *testenv.Serve {
+		return testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
+			return fmt.Sprintf("listen: %s\ncatalog: %s\nstore:\n  kind: influxdb\n  path: %s\n  influxdb: {url: %s, org: %s, bucket: %s, refresh: 200ms}\nauth:\n  tokens:\n%s\nlog: {format: text, level: warn}\n",
+				addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "spool"), influx.URL, influx.Org, influx.Bucket, strings.Join(lines, "\n"))
+		}, Files: testenv.Files{"catalog.yaml": catYAML.String()}})
+	}
+	st.a, st.b = replica(), replica()
 
-	// 2. Reports: a tenth of the target for the lagging one (last complete month) and for
-	// the missed one (its due month).
+	// 2. Reports through A: a tenth of the target for the lagging one (last complete
+	// month), for the missed one (its due month), and 12000 人 of 60.1.
 	lastMonth := fmt.Sprintf("%d-%02d", now.Year(), int(now.Month())-1)
-	testenv.Push(t, duban.URL, tokens[lagging.Task.Lead], report(lagging, lastMonth))
-	y, m, _, _ := missed.Target.Due.Parse()
-	testenv.Push(t, duban.URL, tokens[missed.Task.Lead], report(missed, fmt.Sprintf("%d-%02d", y, int(m))))
+	testenv.Push(t, st.a.URL, tokens[st.lagging.Task.Lead], report(st.lagging, lastMonth))
+	y, m, _, _ := st.missed.Target.Due.Parse()
+	testenv.Push(t, st.a.URL, tokens[st.missed.Task.Lead], report(st.missed, fmt.Sprintf("%d-%02d", y, int(m))))
+	testenv.Push(t, st.a.URL, tokens[st.people.Task.Lead], fmt.Sprintf(`{"reports":[{"indicator":"60.1","period":%q,"value":12000}]}`, lastMonth))
 
-	// 3. Prometheus scraping it every second, with the recording and alert rules.
+	// 3. Prometheus scraping both (with the rules, for 1s) and scraping A alone (no rules).
 	var rules bytes.Buffer
-	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{Interval: time.Second}); err != nil {
+	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{Interval: time.Second, For: time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	prom := testenv.StartPrometheus(t, fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
-rule_files: [rules.yml]
-scrape_configs:
-  - job_name: %s
-    static_configs: [{targets: [%q]}]
-`, conventions.JobName, duban.Addr), testenv.Files{"rules.yml": rules.String()})
+	scrape := func(targets ...string) string {
+		return fmt.Sprintf("global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n  - job_name: %s\n    static_configs: [{targets: [%s]}]\n",
+			conventions.JobName, strings.Join(targets, ", "))
+	}
+	st.both = testenv.StartPrometheus(t, "rule_files: [rules.yml]\n"+scrape(strconv.Quote(st.a.Addr), strconv.Quote(st.b.Addr)), testenv.Files{"rules.yml": rules.String()})
+	st.one = testenv.StartPrometheus(t, scrape(strconv.Quote(st.a.Addr)), nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	waitVector(t, ctx, prom, fmt.Sprintf(`%s{indicator=%q,status="lagging"}`, alerts.RecordStatusCurrent, lagging.Target.ID))
-	waitVector(t, ctx, prom, fmt.Sprintf(`%s{indicator=%q,status="missed"}`, alerts.RecordStatusCurrent, missed.Target.ID))
-	waitVector(t, ctx, prom, fmt.Sprintf(`%s{indicator=%q}`, conventions.MetricProjected, lagging.Target.ID))
+	for _, p := range []struct {
+		prom *testenv.Server
+		n    int
+	}{{st.both, 2}, {st.one, 1}} {
+		for _, q := range []string{
+			fmt.Sprintf(`%s{indicator=%q,status="lagging"} == 1`, conventions.MetricStatus, st.lagging.Target.ID),
+			fmt.Sprintf(`%s{indicator=%q,status="missed"} == 1`, conventions.MetricStatus, st.missed.Target.ID),
+			fmt.Sprintf(`%s{indicator="60.1"} == 12000`, conventions.MetricValue),
+			fmt.Sprintf(`%s{indicator=%q}`, conventions.MetricProjected, st.lagging.Target.ID),
+		} {
+			waitVector(t, ctx, p.prom, fmt.Sprintf("count(%s) == %d", q, p.n))
+		}
+	}
+	waitVector(t, ctx, st.both, alerts.RecordStatusCurrent)
 
-	// 4. Every dashboard expression, with the variables set to the lagging indicator.
-	subst := strings.NewReplacer(
-		"${"+dashboards.VarDepartment+"}", lagging.Task.Lead, "$"+dashboards.VarDepartment, lagging.Task.Lead,
-		"${"+dashboards.VarIndicator+"}", lagging.Target.ID, "$"+dashboards.VarIndicator, lagging.Target.ID,
+	// Per-department panels of departments without reports would rightly be empty:
+	// they are checked with the department that has reports instead.
+	vars := strings.NewReplacer(
+		"${"+dashboards.VarDepartment+"}", st.lagging.Task.Lead, "$"+dashboards.VarDepartment, st.lagging.Task.Lead,
+		"${"+dashboards.VarIndicator+"}", st.lagging.Target.ID, "$"+dashboards.VarIndicator, st.lagging.Target.ID,
 	)
-	files := generate(t)
-	var names []string
-	for n := range files {
-		if strings.HasPrefix(n, dashboards.DirDashboards+"/") {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	total := 0
-	for _, n := range names {
-		exprs := promExprs(t, files[n])
-		if len(exprs) == 0 {
-			t.Errorf("%s: no PromQL found", n)
-		}
-		for _, e := range exprs {
-			total++
-			// Per-department panels of departments without reports would rightly be
-			// empty: they are checked with the department that has reports instead.
-			q := deptMatcher.ReplaceAllStringFunc(subst.Replace(e.expr), func(m string) string {
-				if id := deptMatcher.FindStringSubmatch(m)[1]; id != lagging.Task.Lead && id != missed.Task.Lead {
-					return fmt.Sprintf(`%s=%q`, conventions.LabelDepartment, lagging.Task.Lead)
-				}
-				return m
-			})
-			if strings.Contains(q, "$") {
-				t.Errorf("%s %q: unsubstituted variable in %s", n, e.panel, q)
-				continue
+	reported := map[string]bool{st.lagging.Task.Lead: true, st.missed.Task.Lead: true, st.people.Task.Lead: true}
+	st.subst = func(e string) string {
+		return deptMatcher.ReplaceAllStringFunc(vars.Replace(e), func(m string) string {
+			if id := deptMatcher.FindStringSubmatch(m)[1]; !reported[id] {
+				return fmt.Sprintf(`%s=%q`, conventions.LabelDepartment, st.lagging.Task.Lead)
 			}
-			v, err := prom.Vector(ctx, q)
-			if err != nil {
-				t.Errorf("%s panel %q: %v", n, e.panel, err)
-			} else if len(v) == 0 {
-				t.Errorf("%s panel %q: no data for %s", n, e.panel, q)
-			} else if strings.Contains(q, "group_left ("+conventions.LabelName) {
-				// The info join must bring the Chinese names the tables and legends show.
-				for _, l := range []string{conventions.LabelName, conventions.LabelDepartmentName} {
-					if v[0].Metric[l] == "" {
-						t.Errorf("%s panel %q: %s joined no %s label: %v", n, e.panel, q, l, v[0].Metric)
-					}
-				}
-			}
-		}
+			return m
+		})
 	}
+	return st
+}
 
-	// 5. Every Grafana rule query.
-	expect := map[string]string{ // alert name → "data" | "empty" | "" (parse only)
-		"IndicatorLagging":        "data",
-		"IndicatorMissed":         "data",
-		"DepartmentReportOverdue": "data",
-		"DubanCollectorDown":      "empty",
-		"DubanConfigReloadFailed": "empty",
+// collectionMetric reports whether an expression reads the collectors' own health,
+// which is per replica by design (2 collectors up, 1 collector up).
+var collectionMetric = regexp.MustCompile(`\bup\{|` + conventions.MetricSpoolOldestAge + `|` + conventions.MetricInfluxWriteErrors + `|` + conventions.MetricSpoolDepth + `|duban_store_`)
+
+// checkBothAgree runs q on both Prometheus servers: it must parse, return the same
+// series and values (but for the collectors' own health), and, when data is wanted,
+// return some with the Chinese names of an info join.
+func checkBothAgree(t *testing.T, ctx context.Context, st *stack, what, q string, wantData bool) {
+	t.Helper()
+	if strings.Contains(q, "$") {
+		t.Errorf("%s: unsubstituted variable in %s", what, q)
+		return
 	}
-	byAlert := map[string]indicators.Entry{"IndicatorLagging": lagging, "IndicatorMissed": missed}
+	if strings.Contains(q, "or vector(") {
+		t.Errorf("%s: %s reads 0 when nothing answers", what, q)
+	}
+	both, err := st.both.Vector(ctx, q)
+	if err != nil {
+		t.Errorf("%s with two collectors: %v", what, err)
+		return
+	}
+	one, err := st.one.Vector(ctx, q)
+	if err != nil {
+		t.Errorf("%s with one collector: %v", what, err)
+		return
+	}
+	if collectionMetric.MatchString(q) {
+		return // per replica by design; what they read is checked on their own
+	}
+	if a, b := canonical(both), canonical(one); a != b {
+		t.Errorf("%s differs with two collectors:\n  two: %s\n  one: %s\n  %s", what, a, b, q)
+	}
+	if wantData && len(both) == 0 {
+		t.Errorf("%s: no data for %s", what, q)
+	}
+	if len(both) > 0 && strings.Contains(q, "group_left ("+conventions.LabelName) {
+		for _, l := range []string{conventions.LabelName, conventions.LabelDepartmentName} {
+			if both[0].Metric[l] == "" {
+				t.Errorf("%s: %s joined no %s label: %v", what, q, l, both[0].Metric)
+			}
+		}
+	}
+}
+
+// canonical is a vector as sorted "labels=value" lines, values to 9 significant digits.
+func canonical(v []testenv.Sample) string {
+	var out []string
+	for _, s := range v {
+		keys := make([]string, 0, len(s.Metric))
+		for k := range s.Metric {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&b, "%s=%q,", k, s.Metric[k])
+		}
+		f, _ := strconv.ParseFloat(fmt.Sprint(s.Value[1]), 64)
+		out = append(out, fmt.Sprintf("{%s} %.9g", b.String(), f))
+	}
+	sort.Strings(out)
+	return strings.Join(out, "; ")
+}
+
+// checkGrafanaRules runs every query of the Grafana alert rules on both servers (the
+// one without recording rules included), with the lagging and missed indicators'
+// value queries in the display unit.
+func checkGrafanaRules(t *testing.T, ctx context.Context, st *stack) int {
+	t.Helper()
+	expect := map[string]bool{ // alert name → data wanted
+		"IndicatorLagging":        true,
+		"IndicatorMissed":         true,
+		"DepartmentReportOverdue": true,
+	}
+	byAlert := map[string]indicators.Entry{"IndicatorLagging": st.lagging, "IndicatorMissed": st.missed}
 	groups, err := dashboards.GrafanaRuleGroups()
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := 0
 	for _, g := range groups {
 		for _, r := range g.Rules {
 			for _, d := range r.Data {
@@ -160,49 +305,114 @@ scrape_configs:
 				if m.Expr == "" {
 					continue // a server-side expression
 				}
-				total++
-				v, err := prom.Vector(ctx, m.Expr)
-				switch {
-				case err != nil:
-					t.Errorf("rule %s query %s: %v", r.Title, *d.RefId, err)
-				case expect[r.Title] == "data" && len(v) == 0:
-					t.Errorf("rule %s query %s: no data for %s", r.Title, *d.RefId, m.Expr)
-				case expect[r.Title] == "empty" && len(v) != 0:
-					t.Errorf("rule %s query %s fires while the collector is up: %v", r.Title, *d.RefId, v)
+				n++
+				what := "rule " + r.Title + " query " + *d.RefId
+				checkBothAgree(t, ctx, st, what, m.Expr, expect[r.Title])
+				if r.Title == alerts.AlertCollectorDown {
+					if v := vector(t, ctx, st.both, m.Expr); len(v) != 0 {
+						t.Errorf("%s fires while the collectors are up: %v", what, v)
+					}
 				}
-				if *d.RefId != "A" && expect[r.Title] == "data" {
-					// A value query carries the alert's labels, so Grafana can match it: each of
-					// its series is one of the alert's, and the pushed indicator has one. (Other
-					// alerting targets may have no value: a deadline passed with nothing
-					// reported is missed, 逾期未报.)
-					alertV, _ := prom.Vector(ctx, dashboards.GrafanaAlertExpr(alertNamed(t, r.Title)))
-					for _, x := range v {
-						found := false
-						for _, a := range alertV {
-							found = found || sameLabels(x.Metric, a.Metric)
-						}
-						if !found {
-							t.Errorf("rule %s query %s: labels %v match none of the alert's %v", r.Title, *d.RefId, x.Metric, alertV)
-						}
+				e, ok := byAlert[r.Title]
+				if *d.RefId == "A" || !ok {
+					continue
+				}
+				var mine []testenv.Sample
+				for _, x := range vector(t, ctx, st.both, m.Expr) {
+					if x.Metric[conventions.LabelIndicator] == e.Target.ID {
+						mine = append(mine, x)
 					}
-					if e, ok := byAlert[r.Title]; ok {
-						var mine []testenv.Sample
-						for _, x := range v {
-							if x.Metric[conventions.LabelIndicator] == e.Target.ID {
-								mine = append(mine, x)
-							}
-						}
-						if len(mine) != 1 {
-							t.Errorf("rule %s query %s: %d series for %s, want 1 (%v)", r.Title, *d.RefId, len(mine), e.Target.ID, v)
-						} else {
-							checkDisplayValue(t, ctx, prom, r.Title, *d.RefId, e, mine[0])
-						}
-					}
+				}
+				if len(mine) != 1 {
+					t.Errorf("%s: %d series for %s, want 1 (%v)", what, len(mine), e.Target.ID, mine)
+				} else {
+					checkDisplayValue(t, ctx, st.both, r.Title, *d.RefId, e, mine[0])
 				}
 			}
 		}
 	}
-	t.Logf("%d PromQL expressions checked against the real Prometheus", total)
+	return n
+}
+
+// checkDisplayUnits reads 60.1's row of the overview table: 12000 人 reads 1.2 beside
+// 单位 万人, and its target 1.2 too.
+func checkDisplayUnits(t *testing.T, ctx context.Context, st *stack, files map[string][]byte) {
+	t.Helper()
+	queries := tableQueries(t, files[dashboards.DirDashboards+"/overview.json"])
+	for _, c := range []struct{ ref, col string }{{"A", "当前值"}, {"B", "目标值"}} {
+		var got []testenv.Sample
+		for _, s := range vector(t, ctx, st.both, queries[c.ref]) {
+			if s.Metric[conventions.LabelIndicator] == "60.1" {
+				got = append(got, s)
+			}
+		}
+		if len(got) != 1 || got[0].Value[1] != "1.2" || got[0].Metric[conventions.LabelDisplayUnit] != "万人" {
+			t.Errorf("overview %s of 60.1 (12000 人, scale 10000) = %v, want 1.2 with 单位 万人", c.col, got)
+		}
+	}
+}
+
+// checkCounts: 目标总数 counts the catalog's targets and tasks once, with one collector
+// or two.
+func checkCounts(t *testing.T, ctx context.Context, st *stack, files map[string][]byte) {
+	t.Helper()
+	for _, p := range stats(t, files[dashboards.DirDashboards+"/overview.json"]) {
+		if p.title != "目标总数" {
+			continue
+		}
+		for i, want := range []int{st.targets, st.task} {
+			for _, prom := range []*testenv.Server{st.both, st.one} {
+				if v := vector(t, ctx, prom, p.exprs[i]); len(v) != 1 || v[0].Value[1] != strconv.Itoa(want) {
+					t.Errorf("目标总数 query %d = %v, want %d", i, v, want)
+				}
+			}
+		}
+		return
+	}
+	t.Error("no 目标总数 on the overview")
+}
+
+// checkTableColumns applies a table's merge and organize steps, as Grafana does, to
+// the fields its queries really return: the visible columns are exactly TableColumns.
+func checkTableColumns(t *testing.T, ctx context.Context, st *stack, files map[string][]byte) {
+	t.Helper()
+	for _, n := range dashboardNames(files) {
+		for _, tb := range tables(t, files[n]) {
+			fields := map[string]bool{"Time": true}
+			for ref, q := range tb.queries {
+				fields["Value #"+ref] = true
+				for _, s := range vector(t, ctx, st.both, st.subst(q)) {
+					for l := range s.Metric {
+						fields[l] = true
+					}
+				}
+			}
+			var visible []string
+			for f := range fields {
+				if tb.exclude[f] || tb.hidden[f] {
+					continue
+				}
+				name := f
+				if r, ok := tb.rename[f]; ok {
+					name = r
+				}
+				visible = append(visible, name)
+			}
+			sort.Slice(visible, func(i, j int) bool { return tb.index[visible[i]] < tb.index[visible[j]] })
+			if strings.Join(visible, ",") != strings.Join(dashboards.TableColumns, ",") {
+				t.Errorf("%s table %s shows %v, want exactly %v", n, tb.title, visible, dashboards.TableColumns)
+			}
+		}
+	}
+}
+
+func vector(t *testing.T, ctx context.Context, prom *testenv.Server, q string) []testenv.Sample {
+	t.Helper()
+	v, err := prom.Vector(ctx, q)
+	if err != nil {
+		t.Errorf("%s: %v", q, err)
+	}
+	return v
 }
 
 // checkDisplayValue checks that a Grafana value query (REF = the upper-cased Values
@@ -316,41 +526,3 @@ func waitVector(t *testing.T, ctx context.Context, prom *testenv.Server, q strin
 }
 
 var deptMatcher = regexp.MustCompile(conventions.LabelDepartment + `="([^"$]+)"`)
-
-type promExpr struct{ panel, expr string }
-
-// promExprs walks a dashboard's JSON for the expr of every Prometheus target.
-func promExprs(t *testing.T, raw []byte) []promExpr {
-	t.Helper()
-	var d struct {
-		Panels []panelJSON `json:"panels"`
-	}
-	if err := json.Unmarshal(raw, &d); err != nil {
-		t.Fatal(err)
-	}
-	var out []promExpr
-	var walk func([]panelJSON)
-	walk = func(ps []panelJSON) {
-		for _, p := range ps {
-			for _, tg := range p.Targets {
-				if tg.Datasource.Type == "prometheus" {
-					out = append(out, promExpr{panel: p.Title, expr: tg.Expr})
-				}
-			}
-			walk(p.Panels)
-		}
-	}
-	walk(d.Panels)
-	return out
-}
-
-type panelJSON struct {
-	Title   string `json:"title"`
-	Targets []struct {
-		Expr       string `json:"expr"`
-		Datasource struct {
-			Type string `json:"type"`
-		} `json:"datasource"`
-	} `json:"targets"`
-	Panels []panelJSON `json:"panels"`
-}

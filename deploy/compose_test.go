@@ -3,7 +3,10 @@ package deploy_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -11,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -216,7 +220,6 @@ func TestComposeWiresTheStack(t *testing.T) {
 		"grafana's dashboard provider finds the dashboards": {mountedAt(dashboards.ServiceGrafana, dashboards.GrafanaDashboardsPath), "./deploy/" + dashboards.DirDashboards},
 		"prometheus runs the generated configuration":       {mountedAt(dashboards.ServicePrometheus, dashboards.PrometheusConfigDir+"/prometheus.yml"), "./deploy/" + dashboards.FilePrometheusConfig},
 		"prometheus loads the rule file beside it":          {mountedAt(dashboards.ServicePrometheus, dashboards.PrometheusConfigDir+"/"+alerts.FileName), "./deploy/" + deploy.FileRules},
-		"alertmanager runs the generated configuration":     {mountedAt(dashboards.ServiceAlertmanager, "/etc/alertmanager/alertmanager.yml"), "./deploy/" + deploy.FileAlertmanager},
 		"duban stores in InfluxDB":                          {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_KIND"], "influxdb"},
 		"duban writes to the bucket grafana reads":          {c.Services[dashboards.ServiceDuban].Environment["DUBAN_STORE_INFLUXDB_BUCKET"], dashboards.InfluxBucket},
 		"influxdb creates that bucket":                      {c.Services[dashboards.ServiceInfluxDB].Environment["DOCKER_INFLUXDB_INIT_BUCKET"], dashboards.InfluxBucket},
@@ -241,6 +244,9 @@ func TestComposeWiresTheStack(t *testing.T) {
 	cmd := fmt.Sprint(c.Services[dashboards.ServicePrometheus].Command)
 	if !strings.Contains(cmd, "--storage.tsdb.retention.time=5y") {
 		t.Errorf("prometheus keeps less than the plan's years: %s", cmd)
+	}
+	if _, ok := c.Services[dashboards.ServiceGrafana].Environment[dashboards.EnvNotifyWebhook]; ok {
+		t.Errorf("grafana is given %s: its alerting is not loaded, Alertmanager notifies", dashboards.EnvNotifyWebhook)
 	}
 	if !strings.HasPrefix(c.Services[dashboards.ServiceInfluxDB].Image, "influxdb:2.7") {
 		t.Errorf("influxdb image %s, want influxdb:2.7", c.Services[dashboards.ServiceInfluxDB].Image)
@@ -279,6 +285,119 @@ func TestComposeSecretsComeFromTheEnvironment(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestComposeAlertmanagerReadsItsReceiversFromEnv: one notification pipeline, Prometheus
+// → Alertmanager, whose configuration a one-shot service renders from .env with duban
+// generate before Alertmanager starts; Alertmanager keeps its notification log longer
+// than the longest repeat; Grafana loads no alert rule of its own.
+func TestComposeAlertmanagerReadsItsReceiversFromEnv(t *testing.T) {
+	c := loadCompose(t)
+	init, ok := c.Services[serviceAlertmanagerConfig]
+	if !ok {
+		t.Fatalf("no %s service", serviceAlertmanagerConfig)
+	}
+	cmd := strings.Join(commandOf(init), " ")
+	if !strings.Contains(cmd, "generate --only alertmanager --from-env --out /var/lib/duban") || init.Image != c.Services[dashboards.ServiceDuban].Image {
+		t.Errorf("%s runs %q on %s, want duban generate --only alertmanager --from-env into its volume, on the duban image", serviceAlertmanagerConfig, cmd, init.Image)
+	}
+	for _, st := range alerts.AlertmanagerSettings {
+		if v := init.Environment[st.Env]; v != "${"+st.Env+":-}" {
+			t.Errorf("%s does not pass %s from .env (got %q)", serviceAlertmanagerConfig, st.Env, v)
+		}
+	}
+	am := c.Services[dashboards.ServiceAlertmanager]
+	if am.DependsOn[serviceAlertmanagerConfig].Condition != "service_completed_successfully" {
+		t.Errorf("alertmanager may start before its configuration is written: %+v", am.DependsOn)
+	}
+	var volume, configFile, retention string
+	for _, m := range mounts(init) {
+		if m.target == "/var/lib/duban" {
+			volume = m.source
+		}
+	}
+	for _, a := range commandOf(am) {
+		if v, ok := strings.CutPrefix(a, "--config.file="); ok {
+			configFile = v
+		}
+		if v, ok := strings.CutPrefix(a, "--data.retention="); ok {
+			retention = v
+		}
+	}
+	read := ""
+	for _, m := range mounts(am) {
+		if m.source == volume && volume != "" {
+			read = m.target + "/" + deploy.FileAlertmanager
+		}
+	}
+	if read == "" || configFile != read {
+		t.Errorf("alertmanager reads %q; the rendered configuration is at %q (volume %q)", configFile, read, volume)
+	}
+	if d, err := time.ParseDuration(retention); err != nil || d < alerts.Retention {
+		t.Errorf("alertmanager --data.retention=%q, want at least %s (the longest repeat is %s)", retention, alerts.RetentionFlag(), alerts.RepeatOnce)
+	}
+	prov := filepath.Join(testenv.RepoRoot(), "deploy", "grafana", "provisioning")
+	if _, err := os.Stat(filepath.Join(prov, "alerting")); !os.IsNotExist(err) {
+		t.Errorf("grafana/provisioning/alerting exists: Grafana would notify too (%v)", err)
+	}
+}
+
+// serviceAlertmanagerConfig renders Alertmanager's configuration from .env.
+const serviceAlertmanagerConfig = "alertmanager-config"
+
+func commandOf(s composeService) []string {
+	list, _ := s.Command.([]any)
+	out := make([]string, 0, len(list))
+	for _, a := range list {
+		out = append(out, fmt.Sprint(a))
+	}
+	return out
+}
+
+// TestEnvRenderedAlertmanagerDelivers runs what the stack runs at start — duban
+// generate --only alertmanager --from-env with the variables of .env — and loads the
+// result into the real Alertmanager: an alert reaches the webhook .env names (the
+// operators' receiver, which notifies at any hour), with the bearer token.
+func TestEnvRenderedAlertmanagerDelivers(t *testing.T) {
+	amtool := testenv.NeedBinary(t, "amtool")
+	type post struct{ path, auth string }
+	got := make(chan post, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- post{r.URL.Path, r.Header.Get("Authorization")}
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	cmd := exec.Command(testenv.DubanBinary(t), "generate", "--only", "alertmanager", "--from-env", "--out", dir)
+	cmd.Env = append(os.Environ(), "DUBAN_ALERT_WEBHOOK_URL="+srv.URL+"/duban/{department}", "DUBAN_ALERT_WEBHOOK_TOKEN=hook-token")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("duban generate: %v\n%s", err, out)
+	}
+	file := filepath.Join(dir, filepath.FromSlash(deploy.FileAlertmanager))
+	if out, err := exec.Command(amtool, "check-config", file).CombinedOutput(); err != nil {
+		t.Fatalf("amtool check-config: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("--only alertmanager wrote %d folders", len(entries))
+	}
+	am := testenv.StartAlertmanager(t, string(raw), nil, "--data.retention="+alerts.RetentionFlag())
+	body := `[{"labels":{"alertname":"` + alerts.AlertCollectorDown + `","severity":"critical"}}]`
+	resp, err := http.Post(am.URL+"/api/v2/alerts", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	select {
+	case p := <-got:
+		if p.path != "/duban/ops" || p.auth != "Bearer hook-token" {
+			t.Errorf("posted to %s with %q, want /duban/ops with the bearer token", p.path, p.auth)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("nothing reached the webhook .env names\n%s", am.Log())
 	}
 }
 
@@ -391,5 +510,96 @@ func TestPrometheusConfigPassesPromtool(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "1 rule files found") {
 		t.Errorf("prometheus.yml does not load %s:\n%s", alerts.FileName, out)
+	}
+}
+
+// Hosts a shipped file may name: the compose services and this machine.
+var (
+	urlHost   = regexp.MustCompile(`[a-z][a-z0-9+.-]*://([^/\s"'` + "`" + `:)\]]+)`)
+	dottedTCP = regexp.MustCompile(`\b((?:[a-z0-9-]+\.)+[a-z]{2,}):[0-9]{2,5}\b`)
+	mailHost  = regexp.MustCompile(`[A-Za-z0-9._%+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})\b`)
+)
+
+// TestNoShippedFileNamesAHostOutsideTheStack: every host a shipped configuration names
+// (URLs, host:port, mail domains) is a compose service or this machine; anything else
+// comes from .env (a ${VAR}), so nothing points at a host that does not exist. Only a
+// unit's Documentation= link is a link for people, never connected to.
+func TestNoShippedFileNamesAHostOutsideTheStack(t *testing.T) {
+	c := loadCompose(t)
+	allowed := map[string]bool{"localhost": true, "127.0.0.1": true, "0.0.0.0": true}
+	for name := range c.Services {
+		allowed[name] = true
+	}
+	root := testenv.RepoRoot()
+	files := []string{"docker-compose.yml", ".env.example", "Dockerfile", "config/duban.yaml"}
+	err := filepath.WalkDir(dir(), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, ".go") {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		files = append(files, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(line, "Documentation=") {
+				continue
+			}
+			line = envRef.ReplaceAllString(line, "") // ${VAR…}: from .env
+			for _, re := range []*regexp.Regexp{urlHost, dottedTCP, mailHost} {
+				for _, m := range re.FindAllStringSubmatch(line, -1) {
+					checked++
+					if !allowed[m[1]] {
+						t.Errorf("%s:%d names host %s, which is neither a compose service nor this machine: %s", f, i+1, m[1], strings.TrimSpace(line))
+					}
+				}
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d hosts found in %d files; the patterns find nothing", checked, len(files))
+	}
+}
+
+// grafanaSchema is the newest dashboard schemaVersion a Grafana release line migrates
+// to (DashboardMigrator / apps/dashboard schemaversion LATEST_VERSION): 11.3 knows 40;
+// 12.3 knows 42 (migration v42, hideFrom.tooltip, merged in September 2025, before 12.3).
+var grafanaSchema = map[string]int{"11.3": 40, "12.3": 42}
+
+// TestGrafanaKnowsTheDashboardSchema: the Grafana compose pins knows the schemaVersion
+// grafana-foundation-sdk writes into the dashboards (a Grafana older than its dashboards
+// does not migrate them and may drop what it does not know).
+func TestGrafanaKnowsTheDashboardSchema(t *testing.T) {
+	image := loadCompose(t).Services[dashboards.ServiceGrafana].Image
+	_, tag, _ := strings.Cut(image, ":")
+	parts := strings.SplitN(tag, ".", 3)
+	if len(parts) < 2 {
+		t.Fatalf("grafana image %q has no version tag", image)
+	}
+	known, ok := grafanaSchema[parts[0]+"."+parts[1]]
+	if !ok {
+		t.Fatalf("grafana %s: its dashboard schema version is not recorded here; add it to grafanaSchema", tag)
+	}
+	for n, raw := range generate(t) {
+		if !strings.HasSuffix(n, ".json") {
+			continue
+		}
+		var d struct {
+			SchemaVersion int `json:"schemaVersion"`
+		}
+		if err := json.Unmarshal(raw, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.SchemaVersion == 0 || d.SchemaVersion > known {
+			t.Errorf("%s has schemaVersion %d; grafana %s knows %d", n, d.SchemaVersion, tag, known)
+		}
 	}
 }

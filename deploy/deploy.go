@@ -8,9 +8,12 @@
 //
 //	prometheus/prometheus.yml                 the stack's Prometheus: scrape, rules, Alertmanager
 //	prometheus/duban.rules.yml                recording and alert rules (package alerts)
-//	alertmanager/alertmanager.yml             a route and receiver per lead department (package alerts)
+//	alertmanager/alertmanager.yml             a route and receiver per lead department (package alerts);
+//	                                          compose renders its receivers from .env the same way
 //	grafana/dashboards/*.json                 the dashboards (package dashboards)
-//	grafana/provisioning/{datasources,dashboards,alerting}/*.yaml   Grafana's provisioning
+//	grafana/provisioning/{datasources,dashboards}/*.yaml   Grafana's provisioning
+//	grafana/alerting/*.yaml                   Grafana's own alerting, not loaded by compose
+//	                                          (Alertmanager notifies); for those who prefer it
 //
 // Written by hand:
 //

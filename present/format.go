@@ -92,6 +92,17 @@ func Unit(t *indicators.Target) string {
 	return t.Unit
 }
 
+// ValueUnit is the unit of the numbers a dashboard or an alert text shows for target t:
+// a milestone's value is its percent complete, so "%"; otherwise Unit. The exporter
+// labels every indicator with it (display_unit), so a table's 单位 column and an alert's
+// "当前值40%,目标100%" read the same.
+func ValueUnit(t *indicators.Target) string {
+	if t.Measure == indicators.Milestone {
+		return "%"
+	}
+	return Unit(t)
+}
+
 // Scale is the factor from the display unit to the base unit (1 when unset).
 func Scale(t *indicators.Target) float64 {
 	if t.DisplayScale > 0 {

@@ -89,6 +89,29 @@ func Worse(a, b evaluate.Status) bool { return StatusRank(a) > StatusRank(b) }
 // report (Report(evaluate.Missing).Color).
 const OverdueWord = "逾期未报"
 
+// NoValue is what a dashboard cell or stat shows when its query returns nothing: the
+// data did not arrive (collector down, not scraped, or not reported). It never reads
+// as 0, so an outage does not look like "nothing is wrong". (暂无数据, the no_data
+// status, is a target judged without reports; this is a panel without an answer.)
+const NoValue = "无数据"
+
+// CollectionView is how the state of the collection (Prometheus scraping the
+// collectors) reads on the dashboards.
+type CollectionView struct {
+	Up    bool
+	Word  string
+	Color string
+}
+
+// Collection is the view of the collection: up (at least one collector answers) or
+// down (none answers); the dashboards' 采集状态 stat.
+func Collection(up bool) CollectionView {
+	if up {
+		return CollectionView{Up: true, Word: "正常", Color: StatusColor(evaluate.OnTrack)}
+	}
+	return CollectionView{Up: false, Word: "中断", Color: StatusColor(evaluate.Missed)}
+}
+
 // ReasonWord is the Chinese word of a reason (数据未更新, 逾期未报 …).
 func ReasonWord(r evaluate.Reason) string {
 	switch r {

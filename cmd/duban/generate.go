@@ -2,9 +2,13 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/duban-gov/duban/alerts"
 	"github.com/duban-gov/duban/deploy"
 	"github.com/duban-gov/duban/indicators/catalogs"
 )
@@ -12,19 +16,32 @@ import (
 func newGenerateCmd(s streams) *cobra.Command {
 	var (
 		catalog, out string
+		only         []string
+		fromEnv      bool
 		opts         deploy.Options
 	)
 	cmd := &cobra.Command{
-		Use:   "generate [--catalog FILE] [--out deploy]",
+		Use:   "generate [--catalog FILE] [--out deploy] [--only alertmanager] [--from-env]",
 		Short: "Write every generated deployment file: Prometheus rules and configuration, Alertmanager routing, Grafana dashboards and provisioning",
 		Long: `Write every generated file of a deployment into --out (the repository's deploy/
 folder by default, which docker-compose.yml mounts): prometheus/prometheus.yml and
 prometheus/duban.rules.yml, alertmanager/alertmanager.yml (a route and receiver per lead
-department of the catalog), grafana/dashboards/*.json and grafana/provisioning/.
+department of the catalog), grafana/dashboards/*.json, grafana/provisioning/ and
+grafana/alerting/ (Grafana's own alerting, for those who run it instead of Alertmanager).
 The committed files are generated from the shipped catalog with no other flag;
-go generate ./deploy runs this command, and a test fails while they differ.`,
+go generate ./deploy runs this command, and a test fails while they differ.
+
+The Alertmanager receivers are empty unless set: by the flags below, or with --from-env
+by the environment variables named in their help (docker-compose runs
+"duban generate --only alertmanager --from-env" with the variables of .env).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fromEnv {
+				opts.Alertmanager.FromEnv(os.Getenv)
+			}
+			if err := opts.Alertmanager.Validate(); err != nil {
+				return fmt.Errorf("alertmanager receivers: %w", err)
+			}
 			cat, err := catalogs.Load(catalog)
 			if err != nil {
 				return err
@@ -32,6 +49,12 @@ go generate ./deploy runs this command, and a test fails while they differ.`,
 			files, err := deploy.Generate(cat, opts)
 			if err != nil {
 				return err
+			}
+			if files, err = keep(files, only); err != nil {
+				return err
+			}
+			if _, ok := files[deploy.FileAlertmanager]; ok && !opts.Alertmanager.Delivers() {
+				fmt.Fprintln(s.err, "note: no Alertmanager receiver is set (DUBAN_ALERT_WEBHOOK_URL, --department-webhook …): alerts show in Alertmanager and Grafana only")
 			}
 			names, err := deploy.Write(out, files)
 			for _, n := range names {
@@ -43,16 +66,33 @@ go generate ./deploy runs this command, and a test fails while they differ.`,
 	f := cmd.Flags()
 	f.StringVar(&catalog, "catalog", catalogs.Default, "catalog file (or embedded:NAME): its lead departments get routes, contact points and dashboard rows")
 	f.StringVar(&out, "out", "deploy", "deployment folder to write into")
+	f.StringSliceVar(&only, "only", nil, "write only these top folders of the deployment (alertmanager, prometheus, grafana)")
+	f.BoolVar(&fromEnv, "from-env", false, "take every Alertmanager receiver setting not given as a flag from its environment variable")
 	f.DurationVar(&opts.Rules.For, "for", 0, "replace every alert's for duration (tests and demos; 0 keeps the defined ones)")
 	f.DurationVar(&opts.Rules.Interval, "interval", 0, "evaluation interval of every rule group (0: Prometheus' global one)")
-	am := &opts.Alertmanager
-	f.StringVar(&am.DepartmentWebhook, "department-webhook", "", "webhook URL of a department; {department} is replaced by its id")
-	f.StringVar(&am.DepartmentEmail, "department-email", "", "email address of a department; {department} is replaced by its id")
-	f.StringVar(&am.OfficeWebhook, "office-webhook", "", "webhook URL of the supervision office")
-	f.StringVar(&am.OfficeEmail, "office-email", "", "email address of the supervision office")
-	f.StringVar(&am.OpsWebhook, "ops-webhook", "", "webhook URL of the operators (collector down, configuration not reloaded)")
-	f.StringVar(&am.SMTPSmarthost, "smtp-smarthost", "", "SMTP server host:port")
-	f.StringVar(&am.SMTPFrom, "smtp-from", "", "sender address of the mails")
-	f.StringVar(&am.WeChatCorpID, "wechat-corp-id", "", "WeChat Work corp id")
+	for _, st := range alerts.AlertmanagerSettings {
+		f.StringVar(st.Field(&opts.Alertmanager), st.Flag, "", st.Help+" [$"+st.Env+"]")
+	}
 	return cmd
+}
+
+// keep returns the files under the top folders named in only (all when none).
+func keep(files map[string][]byte, only []string) (map[string][]byte, error) {
+	if len(only) == 0 {
+		return files, nil
+	}
+	out := map[string][]byte{}
+	for _, top := range only {
+		n := 0
+		for name, b := range files {
+			if strings.HasPrefix(name, path.Clean(top)+"/") {
+				out[name] = b
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("--only %s: no generated file lies under %s/ (alertmanager, prometheus or grafana)", top, top)
+		}
+	}
+	return out, nil
 }

@@ -54,18 +54,19 @@ func StartPrometheus(t testing.TB, config string, files Files) *Server {
 
 // StartAlertmanager starts the real Alertmanager (Debian's prometheus-alertmanager)
 // on a free 127.0.0.1 port with config (the alertmanager.yml text), clustering off, a
-// temp data dir, and waits for /-/ready. Killed when the test ends.
-func StartAlertmanager(t testing.TB, config string, files Files) *Server {
+// temp data dir, and waits for /-/ready; args are added to its flags (a deployment's
+// --data.retention). Killed when the test ends.
+func StartAlertmanager(t testing.TB, config string, files Files, args ...string) *Server {
 	t.Helper()
 	bin := alertmanagerBinary(t)
 	s := newServer(t, "alertmanager", config, "alertmanager.yml", files)
-	start(t, s, bin,
-		"--config.file="+filepath.Join(s.Dir, "alertmanager.yml"),
-		"--storage.path="+filepath.Join(s.Dir, "data"),
-		"--web.listen-address="+s.Addr,
+	start(t, s, bin, append([]string{
+		"--config.file=" + filepath.Join(s.Dir, "alertmanager.yml"),
+		"--storage.path=" + filepath.Join(s.Dir, "data"),
+		"--web.listen-address=" + s.Addr,
 		"--cluster.listen-address=",
 		"--log.level=info",
-	)
+	}, args...)...)
 	return s
 }
 

@@ -455,7 +455,7 @@ func TestInfoCarriesTheDisplayUnitAndScale(t *testing.T) {
 		"万人 is 10000 people":                     {"57.1", "万人", "10000"},
 		"亿元 from the catalog is 100000000 yuan":  {"11.1", "亿元", "100000000"},
 		"a percent without display unit reads %": {"4.1", "%", "1"},
-		"a milestone has no unit and scale 1":    {"9.1", "", "1"},
+		"a milestone reads in percent, scale 1":  {"9.1", "%", "1"},
 	}
 	svc := newService(t, cat, fixedNow(t, cat), nil)
 	e, err := metrics.New(metrics.Config{Source: svc, Version: "test"})

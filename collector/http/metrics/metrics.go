@@ -210,7 +210,7 @@ func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
 	tg := entry.Target
 	return []string{r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
 		tg.Metric, tg.Unit, string(tg.Measure), comparatorValue(tg), string(tg.Due),
-		present.Unit(tg), conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg), present.GapUnit(tg)}
+		present.ValueUnit(tg), conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg), present.GapUnit(tg)}
 }
 
 // comparatorValue is MetricInfo's LabelComparator: the comparator the evaluation applies
