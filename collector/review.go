@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/duban-gov/duban/indicators"
 )
@@ -239,9 +240,10 @@ func (s *Service) Pending(id string) []indicators.Revision {
 // ReviewCount is, per department, the reports (latest revision per indicator and
 // period) waiting for review and those returned and not sent again.
 type ReviewCount struct {
-	Department string
-	InReview   int
-	Returned   int
+	Department   string
+	InReview     int
+	Returned     int
+	OldestReturn time.Time // when the oldest of the Returned was returned; zero when none
 }
 
 // ReviewCounts counts the snapshot's latest revisions by review state, for every lead
@@ -272,6 +274,10 @@ func (s *Service) ReviewCounts() []ReviewCount {
 				out[i].InReview++
 			case indicators.Returned:
 				out[i].Returned++
+				at := r.Reviews[len(r.Reviews)-1].ReviewedAt
+				if out[i].OldestReturn.IsZero() || at.Before(out[i].OldestReturn) {
+					out[i].OldestReturn = at
+				}
 			}
 		}
 	}

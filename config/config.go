@@ -35,6 +35,15 @@ type Config struct {
 	Log      Log             `mapstructure:"log"`
 	Evaluate evaluate.Config `mapstructure:"evaluate"`
 	Board    Board           `mapstructure:"board"`
+	Review   Review          `mapstructure:"review"`
+}
+
+// Review configures the office's review of reports (POST /api/v1/reviews).
+type Review struct {
+	// Required: only revisions the office approved count in evaluation, metrics, the
+	// board and bulletins; a submitted one waits beside the last approved (待审核).
+	// False (the default): every report counts once received, as before reviews.
+	Required bool `mapstructure:"required"`
 }
 
 // Board configures the status board at "/". Who may read it is auth.read's business.

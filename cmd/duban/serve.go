@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, Logger: log.Logger})
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, ReviewRequired: cfg.Review.Required, Logger: log.Logger})
 	if err != nil {
 		return err
 	}
