@@ -38,7 +38,7 @@ type ServiceConfig struct {
 	// ReviewRequired: only approved revisions count (review.required); see review.go.
 	ReviewRequired bool
 	Logger         *slog.Logger
-	Now     func() time.Time
+	Now            func() time.Time
 }
 
 func (c *ServiceConfig) defaults() error {
@@ -81,8 +81,8 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		cfg:    cfg,
-		loc:    cfg.Catalog.Plan.Location(),
+		cfg:      cfg,
+		loc:      cfg.Catalog.Plan.Location(),
 		series:   map[string][]indicators.Revision{},
 		approved: map[string][]indicators.Revision{},
 		counts:   newReceivedCounters(cfg.Catalog),
