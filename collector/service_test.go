@@ -154,3 +154,42 @@ func TestSubmitRejectsACompletedStageBelow100Percent(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckNamesEveryBadReportAndStoresNothing: Check gives each report Submit's own
+// verdict, for all of them at once, and leaves the store and the counters alone.
+func TestCheckNamesEveryBadReportAndStoresNothing(t *testing.T) {
+	svc, st := newService(t)
+	f := func(v float64) *float64 { return &v }
+	rsj := collector.Principal{Department: "rsj"}
+	reports := []indicators.Report{
+		{Indicator: "57.1", Period: "2026-05", Value: f(-3)},     // negative year-to-date sum
+		{Indicator: "57.1", Period: "2026-04", Value: f(9000)},   // fine
+		{Indicator: "11.1", Period: "2026-05", Value: f(1)},      // fgw's
+		{Indicator: "56.1", Period: "2026-04", Value: f(6)},      // quarterly, April is no quarter
+		{Indicator: "57.1", Period: "2026-03", Stage: "started"}, // a stage on a number
+	}
+	got := svc.Check(rsj, reports)
+	want := []string{collector.CodeNegativeValue, "", collector.CodeForbiddenIndicator, collector.CodePeriodNotInCadence, collector.CodeStageOnNumeric}
+	if len(got) != len(want) {
+		t.Fatalf("%d results for %d reports", len(got), len(reports))
+	}
+	for i, w := range want {
+		switch {
+		case w == "" && got[i] != nil:
+			t.Errorf("report %d: %v, want it to pass", i, got[i])
+		case w != "" && (got[i] == nil || got[i].Code != w || got[i].Index != i):
+			t.Errorf("report %d: %v, want %s at index %d", i, got[i], w, i)
+		}
+	}
+	if _, err := svc.Submit(t.Context(), rsj, reports, ""); err == nil {
+		t.Fatal("Submit accepted the batch Check refused")
+	}
+	if h, err := st.History(t.Context(), "57.1"); err != nil || len(h) != 0 {
+		t.Fatalf("history after Check and a refused Submit: %v %v", h, err)
+	}
+	for _, c := range svc.ReceivedCounts() {
+		if c.Department == "rsj" && c.Result == "rejected" && c.Count != uint64(len(reports)) {
+			t.Errorf("rejected count %d: Check must not count, Submit counts the batch once", c.Count)
+		}
+	}
+}

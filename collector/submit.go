@@ -165,6 +165,26 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	return out, nil
 }
 
+// Check validates each report of a batch on its own, as Submit validates it, without
+// storing anything or counting it: a form shows every field to fix at once where Submit
+// stops at the first. The batch itself still goes through Submit, which alone sees
+// what concerns several reports together (a key or an admin's period twice) and the
+// store's refusals. The result has one entry per report, nil where it passes; an
+// error's Index is the report's position in reports.
+func (s *Service) Check(p Principal, reports []indicators.Report) []*InputError {
+	out := make([]*InputError, len(reports))
+	for i := range reports {
+		_, _, err := s.prepare(p, reports[i:i+1], "")
+		var ie *InputError
+		if errors.As(err, &ie) {
+			e := *ie
+			e.Index = i
+			out[i] = &e
+		}
+	}
+	return out
+}
+
 // refusal turns the store's refusals of a batch into input errors (nil for others).
 func refusal(err error, revs []indicators.Revision) *InputError {
 	var ic *IdempotencyConflict

@@ -24,18 +24,19 @@ const EnvPrefix = "DUBAN"
 
 // Config is the whole configuration of `duban serve`.
 type Config struct {
-	Listen   string          `mapstructure:"listen"`
-	Catalog  string          `mapstructure:"catalog"` // a file, or embedded:NAME for a shipped catalog (catalogs.Load)
-	Store    Store           `mapstructure:"store"`
-	Auth     Auth            `mapstructure:"auth"`
-	TLS      TLS             `mapstructure:"tls"`
-	HTTP     HTTP            `mapstructure:"http"`
-	Limits   Limits          `mapstructure:"limits"`
-	CORS     CORS            `mapstructure:"cors"`
-	Log      Log             `mapstructure:"log"`
-	Evaluate evaluate.Config `mapstructure:"evaluate"`
-	Board    Board           `mapstructure:"board"`
-	Review   Review          `mapstructure:"review"`
+	Listen    string          `mapstructure:"listen"`
+	Catalog   string          `mapstructure:"catalog"` // a file, or embedded:NAME for a shipped catalog (catalogs.Load)
+	Store     Store           `mapstructure:"store"`
+	Auth      Auth            `mapstructure:"auth"`
+	TLS       TLS             `mapstructure:"tls"`
+	HTTP      HTTP            `mapstructure:"http"`
+	Limits    Limits          `mapstructure:"limits"`
+	CORS      CORS            `mapstructure:"cors"`
+	Log       Log             `mapstructure:"log"`
+	Evaluate  evaluate.Config `mapstructure:"evaluate"`
+	Board     Board           `mapstructure:"board"`
+	Workspace Workspace       `mapstructure:"workspace"`
+	Review    Review          `mapstructure:"review"`
 }
 
 // Review configures the office's review of reports (POST /api/v1/reviews).
@@ -44,6 +45,22 @@ type Review struct {
 	// board and bulletins; a submitted one waits beside the last approved (待审核).
 	// False (the default): every report counts once received, as before reviews.
 	Required bool `mapstructure:"required"`
+}
+
+// Workspace configures the departments' pages in the browser (/login, /report, /office).
+type Workspace struct {
+	// SessionTTL is how long a sign-in lasts (default 8h): the session ends then, whatever
+	// happens meanwhile, and sooner when its token leaves auth.tokens.
+	SessionTTL time.Duration `mapstructure:"session_ttl"`
+	// SecureCookie marks the session cookie Secure even though duban serves plain HTTP:
+	// for a reverse proxy that terminates TLS in front of it. With tls.* set the cookie
+	// is Secure anyway.
+	SecureCookie bool `mapstructure:"secure_cookie"`
+	// LoginFailures is how many failed sign-ins one client address may make in a row
+	// (default 10); LoginFailuresPerMinute how many more it regains per minute
+	// (default 6). Beyond, sign-in answers 429 whatever the token, until one is regained.
+	LoginFailures          int     `mapstructure:"login_failures"`
+	LoginFailuresPerMinute float64 `mapstructure:"login_failures_per_minute"`
 }
 
 // Board configures the status board at "/". Who may read it is auth.read's business.
@@ -144,11 +161,12 @@ func Defaults() Config {
 			MinBodyRate: 1024, MinBodyRateGrace: 5 * time.Second,
 			TrustedProxies: []string{},
 		},
-		Auth:   Auth{Read: "public"},
-		Limits: Limits{RatePerSecond: 200, RateBurst: 400, MaxConcurrent: 256, PerTokenShare: 0.125},
-		CORS:   CORS{AllowedOrigins: []string{}},
-		Log:    Log{Format: "text", Level: "info"},
-		Board:  Board{TokenSHA256: []string{}},
+		Auth:      Auth{Read: "public"},
+		Limits:    Limits{RatePerSecond: 200, RateBurst: 400, MaxConcurrent: 256, PerTokenShare: 0.125},
+		CORS:      CORS{AllowedOrigins: []string{}},
+		Log:       Log{Format: "text", Level: "info"},
+		Board:     Board{TokenSHA256: []string{}},
+		Workspace: Workspace{SessionTTL: 8 * time.Hour, LoginFailures: 10, LoginFailuresPerMinute: 6},
 	}
 }
 
@@ -280,6 +298,12 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MinBodyRate < 0 || c.HTTP.MinBodyRateGrace < 0 {
 		errs = append(errs, errors.New("http.min_body_rate and http.min_body_rate_grace: give 0 (off) or a positive value"))
+	}
+	if c.Workspace.SessionTTL < time.Second {
+		errs = append(errs, fmt.Errorf("workspace.session_ttl %v: give how long a sign-in lasts, e.g. 8h", c.Workspace.SessionTTL))
+	}
+	if c.Workspace.LoginFailures < 1 || !(c.Workspace.LoginFailuresPerMinute > 0) {
+		errs = append(errs, errors.New("workspace.login_failures and workspace.login_failures_per_minute: give positive numbers (defaults 10 and 6)"))
 	}
 	if c.Store.InfluxDB.Token != "" && c.Store.InfluxDB.TokenFile != "" {
 		errs = append(errs, errors.New("store.influxdb: set token or token_file, not both"))

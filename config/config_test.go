@@ -91,6 +91,9 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if c.Auth.Read != "public" || c.Limits.PerTokenShare != 0.125 || c.HTTP.MinBodyRate != 1024 || c.HTTP.MinBodyRateGrace != 5*time.Second {
 		t.Fatalf("access defaults: read %q, share %v, min body rate %d after %v", c.Auth.Read, c.Limits.PerTokenShare, c.HTTP.MinBodyRate, c.HTTP.MinBodyRateGrace)
 	}
+	if w := c.Workspace; w.SessionTTL != 8*time.Hour || w.SecureCookie || w.LoginFailures != 10 || w.LoginFailuresPerMinute != 6 {
+		t.Fatalf("workspace defaults %+v", w)
+	}
 }
 
 func TestBadConfigurationsAreRejected(t *testing.T) {
@@ -109,6 +112,8 @@ func TestBadConfigurationsAreRejected(t *testing.T) {
 		"a certificate without a key":      "tls: {cert_file: a.pem}\n",
 		"an unknown log format":            "log: {format: xml}\n",
 		"a timeout that is not a duration": "http: {read_timeout: soon}\n",
+		"sessions that last no time":       "workspace: {session_ttl: 0s}\n",
+		"no failed sign-in allowed":        "workspace: {login_failures: 0}\n",
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -79,6 +79,9 @@ func fieldOf(header string) (Field, bool) {
 }
 
 // headerOf is the Chinese header of a field, for messages.
+// Header is the template's column heading of f (本期数值 for value).
+func (f Field) Header() string { return headerOf(f) }
+
 func headerOf(f Field) string {
 	for _, c := range templateColumns {
 		if c.Field == f {

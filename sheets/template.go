@@ -197,7 +197,7 @@ func Template(cfg TemplateConfig) (*excelize.File, error) {
 		"2. 节点类任务(开工、竣工、建成、投运)在“进度阶段”选择阶段,在“完成百分比”填 0–100。",
 		"3. “情况说明”简述进展情况、存在问题、下步打算。",
 		"4. 灰色单元格请勿修改;可删除未填的行。",
-		"5. 上传:duban push 本文件.xlsx --server 地址 --token-file 令牌文件,或通过 POST /api/v1/reports 上传。",
+		"5. 上传:在填报网页(地址/report)“用 Excel 填报”处选择本文件上传;或 duban push 本文件.xlsx --server 地址 --token-file 令牌文件。",
 		"整表校验通过才会入库;任何一格有误,整表不入库,并提示出错的工作表、行和列。",
 	} {
 		w.do(f.SetCellStr(help, fmt.Sprintf("A%d", i+1), line))

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,6 +210,79 @@ func TestReloadRotatesATokenWithoutRestart(t *testing.T) {
 			}
 			if logs := l.Logs.String(); !strings.Contains(logs, `"configuration reloaded"`) || !strings.Contains(logs, `auth.tokens`) {
 				t.Errorf("no log line tells the reload and what it applied:\n%s", logs)
+			}
+		})
+	}
+}
+
+// TestReloadWithoutATokenSignsItsBrowserSessionsOut: rsj and fgw sign in to the
+// workspace in their browsers; rsj's token is taken out of auth.tokens and the
+// configuration reloaded (SIGHUP or POST /-/reload), without a restart. rsj's very next
+// page request is sent to sign in, with no form it could post, and stays signed out;
+// fgw's session goes on; rsj's old token no longer signs in.
+func TestReloadWithoutATokenSignsItsBrowserSessionsOut(t *testing.T) {
+	for name, how := range map[string]string{"by SIGHUP": "SIGHUP", "by POST /-/reload": "POST"} {
+		t.Run(name, func(t *testing.T) {
+			l := newLiveServer(t, "")
+			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			signIn := func(who string) (int, *http.Cookie) {
+				resp, err := noRedirect.PostForm(l.url+"/login", url.Values{"token": {l.tokens[who]}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				for _, c := range resp.Cookies() {
+					if c.Name == "duban_session" && c.Value != "" {
+						return resp.StatusCode, c
+					}
+				}
+				return resp.StatusCode, nil
+			}
+			page := func(c *http.Cookie) (int, string, string) { // status, Location, body
+				req, _ := http.NewRequest(http.MethodGet, l.url+"/report", nil)
+				req.AddCookie(c)
+				resp, err := noRedirect.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, resp.Header.Get("Location"), string(b)
+			}
+			cookies := map[string]*http.Cookie{}
+			for _, who := range []string{"rsj", "fgw"} {
+				code, c := signIn(who)
+				if code != http.StatusSeeOther || c == nil {
+					t.Fatalf("%s signs in: %d, cookie %v", who, code, c)
+				}
+				if code, _, body := page(c); code != http.StatusOK || !strings.Contains(body, `name="csrf"`) {
+					t.Fatalf("%s's report page before the reload: %d", who, code)
+				}
+				cookies[who] = c
+			}
+			pid := l.Pid()
+			l.hashes["rsj"] = ""
+			l.rewrite("")
+			if code, body := l.reload(how); how == "POST" && code != http.StatusOK {
+				t.Fatalf("POST /-/reload: %d %s", code, body)
+			}
+			for range 2 { // the next request, and the one after: ended for good
+				code, loc, body := page(cookies["rsj"])
+				if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") || strings.Contains(body, `name="csrf"`) {
+					t.Fatalf("rsj's session after a reload without its token: %d to %q, want 303 to /login", code, loc)
+				}
+			}
+			if code, _, _ := page(cookies["fgw"]); code != http.StatusOK {
+				t.Errorf("fgw's session after the reload: %d, want 200 (its token stayed)", code)
+			}
+			if code, c := signIn("rsj"); code == http.StatusSeeOther || c != nil {
+				t.Errorf("rsj's removed token signs in after the reload: %d, cookie %v", code, c)
+			}
+			if !l.Logs.Await("session ended, its token is no longer configured", 5*time.Second) {
+				t.Error("the log does not say why rsj's session ended")
+			}
+			if err, exited := l.Wait(0); exited || l.Pid() != pid {
+				t.Fatalf("the collector restarted (pid %d → %d, exit %v)", pid, l.Pid(), err)
 			}
 		})
 	}

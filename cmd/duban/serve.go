@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/http/board"
+	"github.com/duban-gov/duban/collector/http/workspace"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/config/reload"
@@ -141,8 +143,21 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if apiCfg.Board, err = board.New(board.Config{Source: svc, Logger: log.Logger}); err != nil {
 		return err
 	}
+	// The departments' pages. Their sessions ask the authenticator in force (live, which
+	// a reload swaps) on every request: a token a reload removes ends its sessions. Their
+	// body limit is the API's in force (http.max_body_bytes reloads).
+	var handler *api.API
+	if apiCfg.Workspace, err = workspace.New(workspace.Config{
+		Service: svc, Auth: live.Load,
+		SessionTTL: cfg.Workspace.SessionTTL, SessionFile: filepath.Join(cfg.Store.Path, "sessions.json"),
+		SecureCookie:  cfg.Workspace.SecureCookie || cfg.TLS.Enabled(),
+		LoginFailures: cfg.Workspace.LoginFailures, LoginFailuresPerMinute: cfg.Workspace.LoginFailuresPerMinute,
+		MaxBodyBytes: func() int64 { return handler.Settings().MaxBodyBytes }, ClientIP: api.ClientIP, Logger: log.Logger,
+	}); err != nil {
+		return err
+	}
 
-	handler, err := api.New(apiCfg)
+	handler, err = api.New(apiCfg)
 	if err != nil {
 		return err
 	}

@@ -28,8 +28,10 @@ type reloadParts struct {
 // registerReloads registers what a reload applies live, each part with the keys it
 // owns; every other key needs a restart (listen, catalog, store.*, tls.*, the server's
 // timeouts and trusted proxies: the listener, the open store and the connections hold
-// them). A later part (notification robots, plans, workspace sessions) registers its
-// own hook here.
+// them; workspace.*: the sessions and sign-in limits are built at start). The
+// workspace needs no hook of its own: its sessions ask p.auth on every request and its
+// body limit is the API's in force. A later part (notification robots, plans)
+// registers its own hook here.
 func registerReloads(rl *reload.Reloader, p reloadParts) {
 	rl.Register(reload.Hook{
 		Name: "tokens", Keys: []string{"auth.tokens"},

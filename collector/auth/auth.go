@@ -185,7 +185,14 @@ func (a *Authenticator) Authenticate(token string) (Identity, bool) {
 	if token == "" {
 		return Identity{}, false
 	}
-	h := sha256.Sum256([]byte(token))
+	return a.AuthenticateHash(sha256.Sum256([]byte(token)))
+}
+
+// AuthenticateHash is Authenticate for a token known only by its sha256: a browser
+// session keeps the hash of the token it signed in with, never the token, and asks the
+// current authenticator on every request whether that token is still configured.
+// Constant time like Authenticate.
+func (a *Authenticator) AuthenticateHash(h [sha256.Size]byte) (Identity, bool) {
 	found := -1
 	for i := range a.entries {
 		if subtle.ConstantTimeCompare(h[:], a.entries[i].hash[:]) == 1 {

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"crypto/sha256"
 	"strings"
 	"testing"
 
@@ -82,6 +83,40 @@ func TestBearerToken(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := auth.BearerToken(c.header); got != c.want {
 				t.Fatalf("BearerToken(%q) = %q, want %q", c.header, got, c.want)
+			}
+		})
+	}
+}
+
+func TestAuthenticateHashAsksTheConfiguredTokens(t *testing.T) {
+	dept, _ := auth.Generate()
+	other, _ := auth.Generate()
+	a, err := auth.New(auth.Config{Tokens: []auth.Token{{Department: "rsj", SHA256: auth.Hash(dept)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := auth.New(auth.Config{Tokens: []auth.Token{{Department: "rsj", SHA256: auth.Hash(other)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256([]byte(dept))
+	cases := map[string]struct {
+		a    *auth.Authenticator
+		h    [sha256.Size]byte
+		want bool
+	}{
+		"the hash of a configured token is that token's identity": {a, h, true},
+		"the same hash after the token was removed is nobody":     {without, h, false},
+		"the hash of the hash is nobody":                          {a, sha256.Sum256([]byte(auth.Hash(dept))), false},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			id, ok := c.a.AuthenticateHash(c.h)
+			if ok != c.want {
+				t.Fatalf("AuthenticateHash = %v, want %v", ok, c.want)
+			}
+			if ok && id.Principal.Department != "rsj" {
+				t.Fatalf("identity %+v, want rsj", id)
 			}
 		})
 	}

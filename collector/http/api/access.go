@@ -56,8 +56,10 @@ type publicPaths interface {
 // lock, no map, no allocation. A reload builds a new policy and carries the counters of
 // the tokens it keeps, so requests in flight still count.
 type gate struct {
-	policy func() *policy // the policy in force (API.policy)
-	board  publicPaths    // nil: no board, or every board path needs what reads need
+	policy   func() *policy  // the policy in force (API.policy)
+	board    publicPaths     // nil: no board, or every board path needs what reads need
+	sessions Workspace       // nil: no workspace; else its sessions identify browsers (identify)
+	pages    map[string]bool // the workspace's paths
 }
 
 // slots counts requests in flight against a bound; the counter may be shared by the
@@ -95,6 +97,12 @@ func newGate(cfg Config, policy func() *policy) *gate {
 	if p, ok := cfg.Board.(publicPaths); ok {
 		g.board = p
 	}
+	if cfg.Workspace != nil {
+		g.sessions, g.pages = cfg.Workspace, map[string]bool{}
+		for _, p := range cfg.Workspace.Paths() {
+			g.pages[p] = true
+		}
+	}
 	return g
 }
 
@@ -108,8 +116,12 @@ type credential struct {
 
 // identify reads the credential: "Authorization: Bearer T" always; for GET and HEAD
 // also the password of "Authorization: Basic" (what a browser sends after the board's
-// challenge); for the board also ?token= (links the board builds keep it).
-func identify(p *policy, r *http.Request, board bool) credential {
+// challenge); for the board also ?token= (links the board builds keep it). Without
+// any of these, a workspace session (its cookie) identifies reads and the workspace's
+// own pages, checked against the policy's authenticator; a cookie that names no valid
+// session is no credential (anonymous), and a session never identifies an API POST,
+// which a cross-site form could otherwise forge.
+func (g *gate) identify(p *policy, r *http.Request, board bool) credential {
 	var token string
 	var given bool
 	read := r.Method == http.MethodGet || r.Method == http.MethodHead
@@ -124,6 +136,11 @@ func identify(p *policy, r *http.Request, board bool) credential {
 		given, token = true, r.URL.Query().Get("token")
 	}
 	if !given {
+		if g.sessions != nil && (read || g.pages[r.URL.Path]) {
+			if id, ok := g.sessions.Identify(r, p.auth); ok {
+				return credential{given: true, id: id, ok: true, pol: p}
+			}
+		}
 		return credential{}
 	}
 	id, ok := p.auth.Authenticate(token)
@@ -135,7 +152,7 @@ func identify(p *policy, r *http.Request, board bool) credential {
 func (g *gate) limit(board bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := g.policy()
-		cred := identify(p, c.Request, board && g.isBoard(c.Request))
+		cred := g.identify(p, c.Request, board && g.isBoard(c.Request))
 		if cred.given { // anonymous callers cost no context entry
 			c.Set(ctxIdentity, cred)
 		}

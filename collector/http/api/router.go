@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -61,13 +62,31 @@ type Config struct {
 	TrustedProxies []string
 
 	// Mounts: optional handlers wired by other packages.
-	Metrics http.Handler     // GET /metrics (collector/http/metrics)
-	Board   http.Handler     // GET / and every path outside /api and /-/ (the board)
-	Backup  BackupFunc       // GET /-/backup (admin token); nil answers 501 (backup.go)
-	Reload  ReloadFunc       // POST /-/reload (admin token); nil answers 501 (reload.go)
-	Now     func() time.Time // clock for rate limiting; defaults to time.Now
+	Metrics http.Handler // GET /metrics (collector/http/metrics)
+	Board   http.Handler // GET / and every path outside /api and /-/ (the board)
+	Backup  BackupFunc   // GET /-/backup (admin token); nil answers 501 (backup.go)
+	Reload  ReloadFunc   // POST /-/reload (admin token); nil answers 501 (reload.go)
+	// Workspace is the departments' pages in the browser, with their own sign-in
+	// (collector/http/workspace; see Workspace).
+	Workspace Workspace
+	Now       func() time.Time // clock for rate limiting; defaults to time.Now
 
 	testRoutes func(r gin.IRouter) // routes a test adds beside the real ones (export_test.go)
+}
+
+// Workspace is what the router needs of the departments' pages: they are mounted on
+// the exact paths they name for GET, HEAD and POST, behind the same in-flight shares
+// and slow-body guard as the API but never behind auth.read (a page without a session
+// sends the browser to sign in, and the sign-in page must open). The pages learn the
+// client's address with ClientIP. A valid session also identifies its browser on reads
+// (board, API GETs, bulletins) when no token is sent, and on the pages themselves for
+// its in-flight share; never on the API's POST, which takes a bearer token only.
+// Identify checks the session against the authenticator of the policy the request
+// runs under, so that the identity's Key indexes that policy's slots.
+type Workspace interface {
+	http.Handler
+	Paths() []string
+	Identify(r *http.Request, a *auth.Authenticator) (auth.Identity, bool)
 }
 
 func (c *Config) defaults() error {
@@ -135,10 +154,40 @@ func New(cfg Config) (*API, error) {
 	if cfg.Metrics != nil {
 		r.Match(getHead, "/metrics", g.limit(false), g.scrape(), gin.WrapH(cfg.Metrics))
 	}
+	if cfg.Workspace != nil {
+		pages := r.Group("/", guardBodies(a.policy, cfg.ReadTimeout), g.limit(false), withClientIP)
+		h := gin.WrapH(cfg.Workspace)
+		for _, p := range cfg.Workspace.Paths() {
+			pages.Match([]string{http.MethodGet, http.MethodHead, http.MethodPost}, p, h)
+		}
+	}
 	if cfg.testRoutes != nil {
 		cfg.testRoutes(limited)
 	}
 	return a, nil
+}
+
+type clientIPKey struct{}
+
+// withClientIP hands gin's idea of the client (the peer, or X-Forwarded-For through
+// http.trusted_proxies) to a mounted handler, which reads it with ClientIP.
+func withClientIP(c *gin.Context) {
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), clientIPKey{}, c.ClientIP()))
+	c.Next()
+}
+
+// ClientIP is the client address of a request the router handed to the workspace, as
+// the API records it with each revision: the TCP peer, or X-Forwarded-For when the peer
+// is a trusted proxy. Outside the router it is the peer's host.
+func ClientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // noRoute answers unknown API paths with the error envelope and hands every other path

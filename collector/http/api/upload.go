@@ -2,15 +2,11 @@ package api
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"path/filepath"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,8 +17,8 @@ import (
 
 // Media types of the spreadsheet uploads accepted by POST /api/v1/reports besides JSON.
 const (
-	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	mediaCSV  = "text/csv"
+	mediaXLSX = sheets.MediaXLSX
+	mediaCSV  = sheets.MediaCSV
 )
 
 // locator turns an error of Submit into one that names the sheet cell of the report at
@@ -40,7 +36,7 @@ func noLocate(err error) error { return err }
 func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report, int, locator, error) {
 	ct := c.GetHeader("Content-Type")
 	mt, _, perr := mime.ParseMediaType(ct)
-	var kind string
+	var kind sheets.FileKind
 	var body io.Reader
 	switch {
 	case ct == "" || (perr == nil && isJSON(mt)): // no Content-Type: JSON, the API's own form
@@ -53,24 +49,20 @@ func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report
 	default:
 		return nil, 1, noLocate, unsupported(ct, "")
 	case mt == mediaXLSX:
-		kind, body = "xlsx", c.Request.Body
+		kind, body = sheets.FileXLSX, c.Request.Body
 	case mt == mediaCSV || mt == "application/csv":
-		kind, body = "csv", c.Request.Body
+		kind, body = sheets.FileCSV, c.Request.Body
 	case mt == "multipart/form-data":
 		name, ctype, file, err := formFile(c, maxBody)
 		if err != nil {
 			return nil, 1, noLocate, err
 		}
-		switch ext := strings.ToLower(filepath.Ext(name)); {
-		case ext == ".xlsx" || strings.HasPrefix(ctype, mediaXLSX):
-			kind = "xlsx"
-		case ext == ".csv" || strings.HasPrefix(ctype, mediaCSV):
-			kind = "csv"
-		default:
+		k, ok := sheets.KindOf(name, ctype)
+		if !ok {
 			return nil, 1, noLocate, collector.NewInputError(collector.KindUnsupported, codeUnsupportedMedia, -1, "file",
 				"file %q is neither .xlsx nor .csv; upload the template from `duban template` (仅支持 .xlsx 和 .csv)", name)
 		}
-		body = bytes.NewReader(file)
+		kind, body = k, bytes.NewReader(file)
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, io.NopCloser(body), maxBody))
 	if err != nil {
@@ -81,17 +73,13 @@ func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report
 		return nil, 1, noLocate, collector.Invalid(codeInvalidUpload, -1, "", "could not read the body: %v", err)
 	}
 	// The decoder bounds its own work (sheets, rows, columns, cells, unzipped bytes) and
-	// stops at the first row past the batch limit.
+	// stops at the first row past the batch limit; rows without a key get one derived
+	// from the file and the cell, so the same file sent twice replays.
 	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: svc.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: maxBody})
 	if err != nil {
 		return nil, 1, noLocate, err
 	}
-	var b sheets.Batch
-	if kind == "xlsx" {
-		b, err = dec.DecodeXLSX(bytes.NewReader(data))
-	} else {
-		b, err = dec.DecodeCSV(bytes.NewReader(data))
-	}
+	b, err := dec.DecodeUpload(kind, data)
 	if err != nil {
 		var se *sheets.Error
 		if errors.As(err, &se) {
@@ -102,15 +90,6 @@ func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report
 			return nil, 1, noLocate, collector.NewInputError(kind, se.Code, -1, string(se.Field), "%s", se.Error())
 		}
 		return nil, 1, noLocate, collector.Invalid(codeInvalidUpload, -1, "", "%v", err)
-	}
-	// Sending the same file twice (a double click, a retry after a timeout) must not add
-	// revisions: rows without their own key get one derived from the file and the cell.
-	sum := sha256.Sum256(data)
-	for i := range b.Reports {
-		if b.Reports[i].IdempotencyKey == "" {
-			o := b.Origins[i]
-			b.Reports[i].IdempotencyKey = fmt.Sprintf("upload:%s:%s!%d", hex.EncodeToString(sum[:12]), o.Sheet, o.Row)
-		}
 	}
 	if len(b.Reports) > collector.MaxBatch {
 		return nil, len(b.Reports), noLocate, collector.NewInputError(collector.KindTooLarge, collector.CodeTooManyReports, -1, "",
