@@ -283,3 +283,26 @@ func (s *Service) ReviewCounts() []ReviewCount {
 	}
 	return out
 }
+
+// ReviewItems returns the latest revisions whose review state is state, of one lead
+// department ("" for all), ordered by indicator (catalog order) then period: what waits
+// for the office (Submitted), what it sent back (Returned). From the snapshot.
+func (s *Service) ReviewItems(dept string, state indicators.Decision) []indicators.Revision {
+	cat := s.cfg.Catalog
+	var out []indicators.Revision
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, id := range cat.TargetIDs() {
+		if dept != "" {
+			if e, ok := cat.Lookup(id); !ok || e.Task.Lead != dept {
+				continue
+			}
+		}
+		for _, r := range s.series[id] {
+			if r.State() == state {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
