@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/collector"
@@ -20,6 +21,7 @@ import (
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/collector/http/workspace"
+	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/config/reload"
@@ -134,7 +136,24 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, svc, log.Logger) // replicas sharing InfluxDB reread its latest values
-	if apiCfg.Metrics, err = metricsHandler(svc, store, log.Logger, rl); err != nil {
+	// Notifications: the departments' robots, Alertmanager's receiver and 催报.
+	var notifier *notify.Notifier
+	if len(cfg.Notify.Robots) > 0 {
+		if notifier, err = notify.New(notify.Config{Robots: cfg.Notify.Robots, Logger: log.Logger}); err != nil {
+			return err
+		}
+		apiCfg.Reminder, apiCfg.BoardURL = notifier, cfg.Notify.BoardURL
+		if cfg.Notify.TokenSHA256 != "" {
+			if apiCfg.Notify, err = notify.Receiver(notify.ReceiverConfig{Notifier: notifier, TokenSHA256: cfg.Notify.TokenSHA256, BoardURL: cfg.Notify.BoardURL}); err != nil {
+				return err
+			}
+		}
+	}
+	more := []prometheus.Collector{rl}
+	if notifier != nil {
+		more = append(more, notifier.Metrics())
+	}
+	if apiCfg.Metrics, err = metricsHandler(svc, store, log.Logger, more...); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
