@@ -32,6 +32,7 @@ import (
 // Severity routes and ranks alerts; a status's severity comes from package present.
 type Severity = present.Severity
 
+// The severities, from the most urgent.
 const (
 	Critical = present.Critical
 	Warning  = present.Warning
@@ -156,6 +157,12 @@ func Alerts() []Alert { return AlertsTuned(Tuning{}) }
 // data raises none.
 func AlertsTuned(tune Tuning) []Alert {
 	tune = tune.withDefaults()
+	return append(indicatorAlerts(tune), operatorAlerts()...)
+}
+
+// indicatorAlerts are the alerts of the indicators and of the departments' reporting,
+// which go to the departments.
+func indicatorAlerts(tune Tuning) []Alert {
 	const facts = "当前值{=value}{display_unit},按进度应达{=expected}{display_unit},年度目标{=target}{display_unit},差距{=gap}{gap_unit},截止日期{due}。"
 	word := func(s evaluate.Status) string { return present.StatusWord(s) }
 	sev := func(s evaluate.Status) Severity { return present.Of(s).Alert }
@@ -226,6 +233,13 @@ max by (department, department_name) (%s)`, conventions.MetricDeptReturnedSince,
 			Summary:     "{department_name}有被退回的报表逾期未重报",
 			Description: fmt.Sprintf("{department_name}有报表被督办机构退回后超过%d天仍未重新报送(最早一份已退回{=:0}天)。请按退回意见修改后重新报送。", tune.ReturnedDays),
 		},
+	}
+}
+
+// operatorAlerts are the collector's own alerts (group duban.collector), which go to
+// the operators.
+func operatorAlerts() []Alert {
+	return []Alert{
 		{
 			Name: AlertCollectorDown, Group: conventions.RuleGroupCollector, Severity: Critical, For: 5 * time.Minute,
 			Expr:        fmt.Sprintf(`sum(up{job=%q}) == 0 or absent(up{job=%q})`, conventions.JobName, conventions.JobName),

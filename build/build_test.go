@@ -199,8 +199,7 @@ func TestArm64BinaryUnderQemu(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := testenv.ReadBody(t, resp)
 	var hist struct {
 		Revisions []struct {
 			Value    *float64
@@ -217,8 +216,7 @@ func TestArm64BinaryUnderQemu(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	metrics := testenv.ReadBody(t, resp)
 	if want := `revision="` + stamps[3] + `",version="` + stamps[1] + `"} 1`; !bytes.Contains(metrics, []byte(want)) {
 		t.Errorf("duban_build_info lacks the stamps %s", want)
 	}

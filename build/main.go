@@ -99,7 +99,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "duban %s (commit %s, date %s)\n", o.version, o.commit, o.date)
+	if _, err := fmt.Fprintf(stdout, "duban %s (commit %s, date %s)\n", o.version, o.commit, o.date); err != nil {
+		return err
+	}
 	var sums []string
 	for _, p := range o.platforms {
 		name, err := o.build(ctx, p)
@@ -111,7 +113,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		sums = append(sums, sum+"  "+name)
-		fmt.Fprintf(stdout, "%s  %s\n", sum, filepath.Join(o.out, name))
+		if _, err := fmt.Fprintf(stdout, "%s  %s\n", sum, filepath.Join(o.out, name)); err != nil {
+			return err
+		}
 	}
 	sort.Slice(sums, func(i, j int) bool { return sums[i][66:] < sums[j][66:] })
 	return writeAtomic(filepath.Join(o.out, SumsFile), []byte(strings.Join(sums, "\n")+"\n"))
@@ -176,7 +180,8 @@ func (o *options) stamp(ctx context.Context, stderr io.Writer) error {
 	if o.version == "" {
 		v, err := git("describe", "--tags", "--always", "--dirty")
 		if err != nil || v == "" {
-			fmt.Fprintf(stderr, "build: no git version (%v); stamping devel\n", err)
+			// A warning only: the build goes on with "devel" whether or not it is seen.
+			_, _ = fmt.Fprintf(stderr, "build: no git version (%v); stamping devel\n", err)
 			v = "devel"
 		}
 		o.version = v
@@ -215,12 +220,12 @@ func (o *options) stamp(ctx context.Context, stderr io.Writer) error {
 	return nil
 }
 
-func sha256File(path string) (string, error) {
+func sha256File(path string) (sum string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close()) }()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
@@ -235,17 +240,13 @@ func writeAtomic(path string, b []byte) error {
 		return err
 	}
 	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+		return errors.Join(err, tmp.Close(), os.Remove(tmp.Name()))
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
+		return errors.Join(err, os.Remove(tmp.Name()))
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
+		return errors.Join(err, os.Remove(tmp.Name()))
 	}
 	return os.Rename(tmp.Name(), path)
 }

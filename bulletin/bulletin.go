@@ -22,6 +22,7 @@ import (
 // Format is an output format of the bulletin.
 type Format string
 
+// The formats: Markdown, a standalone HTML page, an Excel workbook.
 const (
 	Markdown Format = "md"
 	HTML     Format = "html"
@@ -96,7 +97,7 @@ func Prepare(ctx context.Context, src Source, period string, now time.Time) (Inp
 	cat := src.Catalog()
 	p, err := indicators.ParsePeriod(period)
 	if err != nil {
-		return Input{}, fmt.Errorf("%w: %v", ErrPeriod, err)
+		return Input{}, fmt.Errorf("%w: %w", ErrPeriod, err)
 	}
 	if p.Kind != indicators.PeriodQuarter {
 		return Input{}, fmt.Errorf("%w %q: a bulletin covers a quarter, e.g. %d-Q1", ErrPeriod, period, cat.Plan.Year)

@@ -12,7 +12,7 @@ import (
 // WriteMarkdown writes the bulletin as Markdown (GitHub tables).
 func (b *Bulletin) WriteMarkdown(out io.Writer) error {
 	w := bufio.NewWriter(out)
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) } // w keeps its first error for Flush
 	p("# %s\n\n", b.Title)
 	p("%s(%s)\n\n", b.Plan.Title, b.Plan.Document)
 	p("数据截至:%s  生成时间:%s\n\n", b.AsOf, b.GeneratedAt)

@@ -1,6 +1,7 @@
 package bulletin
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -18,9 +19,9 @@ const (
 
 // WriteXLSX writes the bulletin as a workbook with one sheet per section; figures are
 // numbers in display units (the unit in its own column) so that people can sort and sum.
-func (b *Bulletin) WriteXLSX(w io.Writer) error {
+func (b *Bulletin) WriteXLSX(w io.Writer) (err error) {
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close()) }()
 	x := &xw{f: f}
 	x.do(f.SetSheetName("Sheet1", SheetSummary))
 	hdr, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})

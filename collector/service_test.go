@@ -38,7 +38,9 @@ func TestReadyIsTheStores(t *testing.T) {
 	if ok, detail := svc.Ready(t.Context()); !ok || !strings.HasPrefix(detail, "ok") {
 		t.Fatalf("Ready = %v %q with the store open", ok, detail)
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if ok, detail := svc.Ready(t.Context()); ok || detail != "store closed" {
 		t.Fatalf("Ready = %v %q after the store closed", ok, detail)
 	}

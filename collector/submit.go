@@ -73,6 +73,7 @@ type Receipt struct {
 // API to a status), so the core knows no transport.
 type Kind int
 
+// The kinds of input error.
 const (
 	KindInvalid     Kind = iota // the input is wrong: fix it and send it again
 	KindForbidden               // the sender may not do this (another department's indicator)
@@ -128,7 +129,7 @@ func (s *Service) Submit(ctx context.Context, p Principal, reports []indicators.
 	}
 	receipts, err := s.cfg.Store.Append(ctx, revs)
 	if err != nil {
-		if ie := refusal(err, revs); ie != nil {
+		if ie := refusal(err); ie != nil {
 			s.counts.add(p.Name(), conventions.ResultRejected, uint64(len(reports)))
 			return nil, ie
 		}
@@ -186,7 +187,7 @@ func (s *Service) Check(p Principal, reports []indicators.Report) []*InputError 
 }
 
 // refusal turns the store's refusals of a batch into input errors (nil for others).
-func refusal(err error, revs []indicators.Revision) *InputError {
+func refusal(err error) *InputError {
 	var ic *IdempotencyConflict
 	var nf *NotFirstError
 	switch {
@@ -206,14 +207,8 @@ func refusal(err error, revs []indicators.Revision) *InputError {
 // period, value/stage, free text, idempotency key, reason), and builds the revisions to
 // store and the warnings of each report.
 func (s *Service) prepare(p Principal, reports []indicators.Report, remote string) ([]indicators.Revision, [][]Warning, error) {
-	if len(reports) == 0 {
-		return nil, nil, Invalid(CodeEmptyBatch, -1, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
-	}
-	if len(reports) > MaxBatch {
-		return nil, nil, NewInputError(KindTooLarge, CodeTooManyReports, -1, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", len(reports), MaxBatch, MaxBatch)
-	}
-	if !p.Admin && p.Department == "" {
-		return nil, nil, NewInputError(KindForbidden, CodeForbiddenIndicator, -1, "", "the sender has neither a department nor the admin role")
+	if err := checkBatch(p, len(reports)); err != nil {
+		return nil, nil, err
 	}
 	cat := s.cfg.Catalog
 	now := s.cfg.Now().In(s.loc)
@@ -230,18 +225,11 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		earlier = make(map[string][]int, len(reports))
 	}
 	for i, r := range reports {
-		if r.Indicator == "" {
-			return nil, nil, Invalid(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
-		}
-		e, ok := cat.Lookup(r.Indicator)
-		if !ok {
-			return nil, nil, Invalid(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", r.Indicator, cat.Plan.ID)
+		e, ierr := reportedIndicator(cat, p, i, r.Indicator)
+		if ierr != nil {
+			return nil, nil, ierr
 		}
 		lead := e.Task.Lead
-		if !p.Admin && p.Department != lead {
-			return nil, nil, NewInputError(KindForbidden, CodeForbiddenIndicator, i, "indicator",
-				"indicator %s is led by department %q; the token of %q may only report its own indicators (只能报送本单位牵头的指标)", r.Indicator, lead, p.Department)
-		}
 		if r.Period == "" {
 			return nil, nil, Invalid(CodeMissingField, i, "period", "\"period\" is required: 2026-03 (month), 2026-Q1 (quarter) or 2026-06-30 (day) (缺少报送期)")
 		}
@@ -256,18 +244,8 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		if err := checkFigures(i, e.Target, r); err != nil {
 			return nil, nil, err
 		}
-		for _, f := range []struct {
-			name, v string
-			max     int
-		}{
-			{"note", r.Note, MaxNoteBytes},
-			{"evidence", r.Evidence, MaxEvidenceBytes},
-			{"reason", r.Reason, MaxReasonBytes},
-			{"idempotency_key", r.IdempotencyKey, MaxIdempotencyKey},
-		} {
-			if len(f.v) > f.max {
-				return nil, nil, Invalid(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
-			}
+		if err := checkLengths(i, &r); err != nil {
+			return nil, nil, err
 		}
 		if k := r.IdempotencyKey; k != "" {
 			if j, dup := keys[k]; dup {
@@ -279,12 +257,7 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			}
 			keys[k] = i
 		}
-		again := false // the same (indicator, period) earlier in an admin's batch
-		if p.Admin && periods != nil {
-			pk := r.Indicator + "\x00" + r.Period
-			_, again = periods[pk]
-			periods[pk] = struct{}{}
-		}
+		again := p.Admin && seenBefore(periods, r.Indicator+"\x00"+r.Period) // the same (indicator, period) earlier in an admin's batch
 		mustBeFirst := false
 		if p.Admin && !Meaningful(r.Reason) {
 			switch {
@@ -312,18 +285,89 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			before = earlier[r.Indicator]
 			earlier[r.Indicator] = append(before, i)
 		}
-		if e.Target.Measure == indicators.Cumulative {
-			// The period before, as the snapshot will hold it once the batch is stored:
-			// earlier reports of the indicator in this batch count too.
-			prev, ok := previous(s.Received(r.Indicator), out, before, out[i])
-			if down := ok && indicators.Decreased(e.Target, prev, out[i]); down {
-				warnings[i] = append(warnings[i], Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
-					"indicator %s counts a year-to-date total, and %s for %s is lower than %s for %s; stored, but check the figure or send a correction (累计值低于上期，请核实)",
-					r.Indicator, fmtNum(*r.Value), r.Period, fmtNum(*prev.Value), prev.Period)})
-			}
+		if w, ok := s.decreased(e.Target, out, before, i); ok {
+			warnings[i] = append(warnings[i], w)
 		}
 	}
 	return out, warnings, nil
+}
+
+// decreased warns when report i of a cumulative target is lower than the period
+// before, as the snapshot will hold it once the batch is stored: earlier reports of the
+// indicator in this batch (before: their indexes in out) count too.
+func (s *Service) decreased(t *indicators.Target, out []indicators.Revision, before []int, i int) (Warning, bool) {
+	if t.Measure != indicators.Cumulative {
+		return Warning{}, false
+	}
+	r := out[i].Report
+	prev, ok := previous(s.Received(r.Indicator), out, before, out[i])
+	if !ok || !indicators.Decreased(t, prev, out[i]) {
+		return Warning{}, false
+	}
+	return Warning{Code: WarnCumulativeDecreased, Message: fmt.Sprintf(
+		"indicator %s counts a year-to-date total, and %s for %s is lower than %s for %s; stored, but check the figure or send a correction (累计值低于上期，请核实)",
+		r.Indicator, fmtNum(*r.Value), r.Period, fmtNum(*prev.Value), prev.Period)}, true
+}
+
+// seenBefore says whether k is in seen (nil: a batch of one report), and adds it.
+func seenBefore(seen map[string]struct{}, k string) bool {
+	if seen == nil {
+		return false
+	}
+	_, ok := seen[k]
+	seen[k] = struct{}{}
+	return ok
+}
+
+// checkBatch checks what a whole batch of n reports must be: not empty, not too large,
+// from a department or an admin.
+func checkBatch(p Principal, n int) *InputError {
+	if n == 0 {
+		return Invalid(CodeEmptyBatch, -1, "reports", "the batch is empty: send at least one report in \"reports\" (没有报送数据)")
+	}
+	if n > MaxBatch {
+		return NewInputError(KindTooLarge, CodeTooManyReports, -1, "reports", "%d reports in one batch; send at most %d per request (单次最多%d条)", n, MaxBatch, MaxBatch)
+	}
+	if !p.Admin && p.Department == "" {
+		return NewInputError(KindForbidden, CodeForbiddenIndicator, -1, "", "the sender has neither a department nor the admin role")
+	}
+	return nil
+}
+
+// reportedIndicator looks up the indicator of report i and checks that p may report it:
+// an admin any, a department the ones its tasks lead.
+func reportedIndicator(cat *indicators.Catalog, p Principal, i int, id string) (indicators.Entry, *InputError) {
+	if id == "" {
+		return indicators.Entry{}, Invalid(CodeMissingField, i, "indicator", "\"indicator\" is required: the target id from the catalog, e.g. \"57.1\" (缺少指标编号)")
+	}
+	e, ok := cat.Lookup(id)
+	if !ok {
+		return e, Invalid(CodeUnknownIndicator, i, "indicator", "indicator %q is not in the catalog %s; use a target id such as \"57.1\" (指标编号不存在)", id, cat.Plan.ID)
+	}
+	if lead := e.Task.Lead; !p.Admin && p.Department != lead {
+		return e, NewInputError(KindForbidden, CodeForbiddenIndicator, i, "indicator",
+			"indicator %s is led by department %q; the token of %q may only report its own indicators (只能报送本单位牵头的指标)", id, lead, p.Department)
+	}
+	return e, nil
+}
+
+// checkLengths checks the free texts and the idempotency key of report i against their
+// limits.
+func checkLengths(i int, r *indicators.Report) *InputError {
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{
+		{"note", r.Note, MaxNoteBytes},
+		{"evidence", r.Evidence, MaxEvidenceBytes},
+		{"reason", r.Reason, MaxReasonBytes},
+		{"idempotency_key", r.IdempotencyKey, MaxIdempotencyKey},
+	} {
+		if len(f.v) > f.max {
+			return Invalid(CodeFieldTooLong, i, f.name, "%q is %d bytes long; at most %d are allowed (内容过长)", f.name, len(f.v), f.max)
+		}
+	}
+	return nil
 }
 
 // checkPeriod checks a period against the plan year, the reporting calendar of the

@@ -214,7 +214,7 @@ func statusMappings() []dashboard.ValueMapping {
 			Text: cog.ToPtr(s.Text), Color: cog.ToPtr(s.Color), Index: cog.ToPtr(int32(i)),
 		}
 	}
-	opts["0"] = dashboard.ValueMappingResult{Text: cog.ToPtr(present.NoValue), Color: cog.ToPtr("text"), Index: cog.ToPtr(int32(len(statusViews)))}
+	opts["0"] = dashboard.ValueMappingResult{Text: cog.ToPtr(present.NoValue), Color: cog.ToPtr("text"), Index: cog.ToPtr(int32(len(statusViews)))} //nolint:gosec // G115: the few statuses
 	return []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText, Options: opts}}}
 }
 

@@ -17,7 +17,7 @@ import (
 // documentation describes (docs/How-To/custom-query-type.md): it implements
 // variants.Dataquery.
 type InfluxQLQuery struct {
-	RefId        string                `json:"refId"`
+	RefId        string                `json:"refId"` //nolint:revive // var-naming: named as the foundation SDK names it in every query type
 	Hide         *bool                 `json:"hide,omitempty"`
 	Datasource   *common.DataSourceRef `json:"datasource,omitempty"`
 	Query        string                `json:"query"`
@@ -104,7 +104,7 @@ func NewInfluxQLQueryBuilder(query string) *InfluxQLQueryBuilder {
 }
 
 // RefId sets the query's reference id.
-func (b *InfluxQLQueryBuilder) RefId(ref string) *InfluxQLQueryBuilder {
+func (b *InfluxQLQueryBuilder) RefId(ref string) *InfluxQLQueryBuilder { //nolint:revive // var-naming: as the SDK's query builders name it
 	b.internal.RefId = ref
 	return b
 }

@@ -450,18 +450,6 @@ func alertNamed(t *testing.T, name string) alerts.Alert {
 	return alerts.Alert{}
 }
 
-func sameLabels(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // catalogThisYear is the shipped catalog moved to year, so that the test's calendar
 // (now) falls inside the plan year.
 func catalogThisYear(t *testing.T, year int) *indicators.Catalog {

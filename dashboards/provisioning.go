@@ -27,7 +27,7 @@ const (
 
 // Environment variables the provisioning files read (Grafana expands $VAR in them).
 const (
-	EnvInfluxToken = "DUBAN_INFLUXDB_TOKEN"
+	EnvInfluxToken = "DUBAN_INFLUXDB_TOKEN" //nolint:gosec // G101: the name of the variable that holds the token
 	// EnvNotifyWebhook is the webhook every Grafana contact point posts to (the same
 	// variable the Alertmanager receivers read; Grafana posts one URL, the payload's
 	// receiver and labels name the department).
@@ -167,7 +167,7 @@ func DashboardProvider() ProviderFile {
 // supervision office, as SDK contact points (the HTTP API shape). The webhook base URL
 // comes from the environment; each department gets its own path under it.
 func ContactPoints(cat *indicators.Catalog) []alerting.ContactPoint {
-	cp := func(uid, name, path string) alerting.ContactPoint {
+	cp := func(uid, name, _ string) alerting.ContactPoint {
 		return alerting.ContactPoint{
 			Uid:  cog.ToPtr(uid),
 			Name: cog.ToPtr(name),

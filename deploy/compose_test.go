@@ -363,7 +363,7 @@ func TestEnvRenderedAlertmanagerDelivers(t *testing.T) {
 	amtool := testenv.NeedBinary(t, "amtool")
 	type post struct{ path, auth string }
 	got := make(chan post, 16)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		got <- post{r.URL.Path, r.Header.Get("Authorization")}
 	}))
 	t.Cleanup(srv.Close)
@@ -390,7 +390,7 @@ func TestEnvRenderedAlertmanagerDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // only the status and headers are looked at
 	select {
 	case p := <-got:
 		if p.path != "/duban/ops" || p.auth != "Bearer hook-token" {

@@ -28,6 +28,7 @@ package deploy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -81,7 +82,7 @@ func Write(dir string, files map[string][]byte) ([]string, error) {
 	sort.Strings(names)
 	for _, n := range names {
 		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil { //nolint:gosec // G301: configuration the Prometheus, Alertmanager and Grafana containers read as their own users
 			return nil, fmt.Errorf("write %s: %w", n, err)
 		}
 		tmp, err := os.CreateTemp(filepath.Dir(p), ".gen-*")
@@ -91,10 +92,9 @@ func Write(dir string, files map[string][]byte) ([]string, error) {
 		_, werr := tmp.Write(files[n])
 		cerr := tmp.Close()
 		if werr != nil || cerr != nil {
-			os.Remove(tmp.Name())
-			return nil, fmt.Errorf("write %s: %v %v", n, werr, cerr)
+			return nil, fmt.Errorf("write %s: %w", n, errors.Join(werr, cerr, os.Remove(tmp.Name())))
 		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil { //nolint:gosec // G302: configuration the Prometheus, Alertmanager and Grafana containers read as their own users
 			return nil, fmt.Errorf("write %s: %w", n, err)
 		}
 		if err := os.Rename(tmp.Name(), p); err != nil {

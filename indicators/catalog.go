@@ -34,20 +34,20 @@ const (
 type Comparator string
 
 const (
-	// GE: at least the value: 以上, 不低于, 达到X, 提高到X, and a bare figure to reach
+	// GE means at least the value: 以上, 不低于, 达到X, 提高到X, and a bare figure to reach
 	// (新建27个, 开工率40%).
 	GE Comparator = "ge"
-	// GT: strictly above the value; relative targets only (高于经济增长水平).
+	// GT means strictly above the value; relative targets only (高于经济增长水平).
 	GT Comparator = "gt"
-	// LE: at most the value: 以下, 控制在…以下, 不超过, 以内, 下降X% (a fall of at least X).
+	// LE means at most the value: 以下, 控制在…以下, 不超过, 以内, 下降X% (a fall of at least X).
 	// With a Tolerance it is a cap of about the value (控制在2%左右): at most value +
 	// tolerance.
 	LE Comparator = "le"
-	// Approx: 左右 on growth and output, "about X, at least": a shortfall within
+	// Approx is 左右 on growth and output, "about X, at least": a shortfall within
 	// Tolerance still meets the target, and so does any overshoot (GDP 6%左右 at 7.5%,
 	// 原煤产量稳定在1.7亿吨左右 at 1.75亿吨).
 	Approx Comparator = "approx"
-	// EQ: exactly the value, kept only where exceeding cannot happen or is itself a
+	// EQ means exactly the value, kept only where exceeding cannot happen or is itself a
 	// miss: 全覆盖 (100 %), 动态清零 (0).
 	EQ Comparator = "eq"
 )
@@ -72,6 +72,7 @@ func PercentUnit(unit string) bool {
 // Cadence is how often an indicator is reported.
 type Cadence string
 
+// The cadences.
 const (
 	Monthly   Cadence = "monthly"
 	Quarterly Cadence = "quarterly"
@@ -80,6 +81,7 @@ const (
 // Stage is the state of a milestone.
 type Stage string
 
+// The stages, in the order a milestone goes through them (or blocked).
 const (
 	StagePlanned   Stage = "planned"
 	StageStarted   Stage = "started"

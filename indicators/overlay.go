@@ -89,7 +89,8 @@ func sortedKeys(m map[string]yaml.Node) []string {
 	return keys
 }
 
-// ApplyOverlay applies the corrections to c and rebuilds its index.
+// ApplyOverlay applies the corrections to c and rebuilds its index: the plan, the
+// departments, the tasks, then the targets removed, corrected and added, in that order.
 func (c *Catalog) ApplyOverlay(o *Overlay) error {
 	if o == nil {
 		return nil
@@ -98,7 +99,32 @@ func (c *Catalog) ApplyOverlay(o *Overlay) error {
 	if err := merge(&o.Plan, &c.Plan); err != nil {
 		return fmt.Errorf("overlay plan: %w", err)
 	}
-	for _, d := range o.Departments {
+	if err := c.overlayDepartments(o.Departments); err != nil {
+		return err
+	}
+	tasks := map[int]*Task{}
+	for i := range c.Tasks {
+		tasks[c.Tasks[i].Num] = &c.Tasks[i]
+	}
+	if err := overlayTasks(o.Tasks, tasks); err != nil {
+		return err
+	}
+	for _, id := range o.Remove {
+		t, j := c.findTarget(id)
+		if t == nil {
+			return fmt.Errorf("overlay remove %q: no such target", id)
+		}
+		t.Targets = append(t.Targets[:j], t.Targets[j+1:]...)
+	}
+	if err := c.overlayTargets(o.Targets); err != nil {
+		return err
+	}
+	return c.addTargets(o.Add, tasks)
+}
+
+// overlayDepartments renames the departments it names and adds the others.
+func (c *Catalog) overlayDepartments(ds []Department) error {
+	for _, d := range ds {
 		if d.ID == "" || d.Name == "" {
 			return fmt.Errorf("overlay department %q: id and name are required", d.ID)
 		}
@@ -113,17 +139,19 @@ func (c *Catalog) ApplyOverlay(o *Overlay) error {
 			c.Departments = append(c.Departments, d)
 		}
 	}
-	tasks := map[int]*Task{}
-	for i := range c.Tasks {
-		tasks[c.Tasks[i].Num] = &c.Tasks[i]
-	}
-	for _, k := range sortedKeys(o.Tasks) {
+	return nil
+}
+
+// overlayTasks corrects the fields of tasks (by number) other than their targets,
+// which are corrected under targets, remove and add.
+func overlayTasks(corrections map[string]yaml.Node, tasks map[int]*Task) error {
+	for _, k := range sortedKeys(corrections) {
 		num, err := strconv.Atoi(k)
 		t, ok := tasks[num]
 		if err != nil || !ok {
 			return fmt.Errorf("overlay task %q: no such task", k)
 		}
-		n := o.Tasks[k]
+		n := corrections[k]
 		targets := t.Targets
 		if err := merge(&n, t); err != nil {
 			return fmt.Errorf("overlay task %s: %w", k, err)
@@ -131,31 +159,19 @@ func (c *Catalog) ApplyOverlay(o *Overlay) error {
 		if t.Num != num {
 			return fmt.Errorf("overlay task %s: the number cannot change", k)
 		}
-		t.Targets = targets // targets are corrected under targets/remove/add
+		t.Targets = targets
 	}
-	find := func(id string) (*Task, int) {
-		for i := range c.Tasks {
-			for j := range c.Tasks[i].Targets {
-				if c.Tasks[i].Targets[j].ID == id {
-					return &c.Tasks[i], j
-				}
-			}
-		}
-		return nil, -1
-	}
-	for _, id := range o.Remove {
-		t, j := find(id)
-		if t == nil {
-			return fmt.Errorf("overlay remove %q: no such target", id)
-		}
-		t.Targets = append(t.Targets[:j], t.Targets[j+1:]...)
-	}
-	for _, id := range sortedKeys(o.Targets) {
-		t, j := find(id)
+	return nil
+}
+
+// overlayTargets corrects the fields of targets, by id (which cannot change).
+func (c *Catalog) overlayTargets(corrections map[string]yaml.Node) error {
+	for _, id := range sortedKeys(corrections) {
+		t, j := c.findTarget(id)
 		if t == nil {
 			return fmt.Errorf("overlay target %q: no such target", id)
 		}
-		n := o.Targets[id]
+		n := corrections[id]
 		if err := merge(&n, &t.Targets[j]); err != nil {
 			return fmt.Errorf("overlay target %s: %w", id, err)
 		}
@@ -163,7 +179,12 @@ func (c *Catalog) ApplyOverlay(o *Overlay) error {
 			return fmt.Errorf("overlay target %s: the id cannot change", id)
 		}
 	}
-	for _, a := range o.Add {
+	return nil
+}
+
+// addTargets adds targets under their tasks, each with an id not yet taken.
+func (c *Catalog) addTargets(add []OverlayTarget, tasks map[int]*Task) error {
+	for _, a := range add {
 		t, ok := tasks[a.Task]
 		if !ok {
 			return fmt.Errorf("overlay add %q: no task %d", a.Target.ID, a.Task)
@@ -171,10 +192,22 @@ func (c *Catalog) ApplyOverlay(o *Overlay) error {
 		if a.Target.ID == "" {
 			return fmt.Errorf("overlay add to task %d: the target needs an id", a.Task)
 		}
-		if t2, _ := find(a.Target.ID); t2 != nil {
+		if t2, _ := c.findTarget(a.Target.ID); t2 != nil {
 			return fmt.Errorf("overlay add %q: the id is taken", a.Target.ID)
 		}
 		t.Targets = append(t.Targets, a.Target)
 	}
 	return nil
+}
+
+// findTarget returns the task holding the target id and its index there (nil, -1: none).
+func (c *Catalog) findTarget(id string) (*Task, int) {
+	for i := range c.Tasks {
+		for j := range c.Tasks[i].Targets {
+			if c.Tasks[i].Targets[j].ID == id {
+				return &c.Tasks[i], j
+			}
+		}
+	}
+	return nil, -1
 }

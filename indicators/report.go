@@ -102,6 +102,7 @@ func Decreased(t *Target, prev, r Revision) bool {
 // PeriodKind is the form of a period.
 type PeriodKind int
 
+// The forms of a period: 2026-03, 2026-Q1, 2026-03-15.
 const (
 	PeriodMonth PeriodKind = iota + 1
 	PeriodQuarter

@@ -31,7 +31,7 @@ func ValidateFile(path string) ([]Problem, error) {
 }
 
 var (
-	reTargetID = regexp.MustCompile(`^(\d+)\.(\d+)$`)
+	reTargetID = regexp.MustCompile(`^(?P<task>\d+)\.(?P<n>\d+)$`)
 	reYAMLLine = regexp.MustCompile(`line (\d+)`)
 )
 
@@ -117,43 +117,64 @@ func check(b []byte) (*Catalog, []Problem) {
 // mapping, gives each problem its line; without it (a catalog decoded as JSON, which
 // keeps no lines) every line is 0, and a caller wanting lines checks the text again.
 func (c *Catalog) problems(root *yaml.Node) []Problem {
-	var probs []Problem
-	add := func(n *yaml.Node, format string, args ...any) {
-		line := 0
-		if n != nil {
-			line = n.Line
-		}
-		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
-	}
+	var ck checker
+	c.planProblems(&ck, root)
+	depts := c.departmentProblems(&ck, root)
+	c.taskProblems(&ck, root, depts)
+	return ck.probs
+}
 
+// checker collects the problems of one catalog, each at the line of its YAML node.
+type checker struct{ probs []Problem }
+
+func (ck *checker) add(n *yaml.Node, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	ck.probs = append(ck.probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// planProblems checks that there is a plan with a year and an id.
+func (c *Catalog) planProblems(ck *checker, root *yaml.Node) {
 	plan := get(root, "plan")
 	if root != nil && plan == nil {
-		add(root, "no plan")
+		ck.add(root, "no plan")
 	} else if c.Plan.Year == 0 {
-		add(plan, "plan has no year")
+		ck.add(plan, "plan has no year")
 	}
 	if c.Plan.ID == "" && (plan != nil || root == nil) {
-		add(plan, "plan has no id")
+		ck.add(plan, "plan has no id")
 	}
+}
 
-	depts := map[string]int{} // id → line of its first definition (1 when unknown)
+// departmentProblems checks that departments have unique ids and names, and returns
+// the ids, each with the line of its first definition plus one (1 when unknown).
+func (c *Catalog) departmentProblems(ck *checker, root *yaml.Node) map[string]int {
+	depts := map[string]int{}
 	for i, d := range c.Departments {
 		dn := nth(get(root, "departments"), i)
 		switch {
 		case d.ID == "":
-			add(dn, "department without an id")
+			ck.add(dn, "department without an id")
 		case depts[d.ID] > 0:
-			add(field(dn, "id"), "duplicate department id %q (first at line %d)", d.ID, depts[d.ID]-1)
+			ck.add(field(dn, "id"), "duplicate department id %q (first at line %d)", d.ID, depts[d.ID]-1)
 		default:
 			depts[d.ID] = lineOf(field(dn, "id")) + 1
 		}
 		if d.Name == "" {
-			add(dn, "department %q has no name", d.ID)
+			ck.add(dn, "department %q has no name", d.ID)
 		}
 	}
+	return depts
+}
 
-	taskNums := map[int]int{}
-	targetIDs := map[string]int{}
+// taskProblems checks the tasks (numbers, lead and cooperating departments) and their
+// targets: ids unique and under their task, their own fields, relative targets
+// pointing at a known indicator.
+func (c *Catalog) taskProblems(ck *checker, root *yaml.Node, depts map[string]int) {
+	taskNums := map[int]int{}     // number → line + 1
+	targetIDs := map[string]int{} // id → line + 1
 	type relRef struct {
 		n  *yaml.Node
 		id string
@@ -162,40 +183,12 @@ func (c *Catalog) problems(root *yaml.Node) []Problem {
 	for i := range c.Tasks {
 		t := &c.Tasks[i]
 		tn := nth(get(root, "tasks"), i)
-		if t.Num <= 0 {
-			add(tn, "task without a number")
-		} else if taskNums[t.Num] > 0 {
-			add(field(tn, "num"), "duplicate task number %d (first at line %d)", t.Num, taskNums[t.Num]-1)
-		} else {
-			taskNums[t.Num] = lineOf(field(tn, "num")) + 1
-		}
-		if t.Lead == "" {
-			add(tn, "task %d has no lead department", t.Num)
-		} else if depts[t.Lead] == 0 {
-			add(field(tn, "lead"), "task %d: lead %q is not a department", t.Num, t.Lead)
-		}
-		for j, id := range t.Cooperating {
-			if depts[id] == 0 {
-				add(nth(get(tn, "cooperating"), j), "task %d: cooperating unit %q is not a department", t.Num, id)
-			}
-		}
+		ck.task(t, tn, taskNums, depts)
 		for j := range t.Targets {
 			g := &t.Targets[j]
 			gn := nth(get(tn, "targets"), j)
-			idn := field(gn, "id")
-			if m := reTargetID.FindStringSubmatch(g.ID); m == nil {
-				add(idn, "target id %q: want <task>.<n>", g.ID)
-			} else if m[1] != strconv.Itoa(t.Num) {
-				add(idn, "target id %q is under task %d", g.ID, t.Num)
-			}
-			if g.ID != "" {
-				if targetIDs[g.ID] > 0 {
-					add(idn, "duplicate target id %q (first at line %d)", g.ID, targetIDs[g.ID]-1)
-				} else {
-					targetIDs[g.ID] = lineOf(idn) + 1
-				}
-			}
-			c.targetProblems(g, gn, add)
+			ck.targetID(g.ID, t.Num, field(gn, "id"), targetIDs)
+			c.targetProblems(g, gn, ck.add)
 			if g.Relative != nil {
 				rels = append(rels, relRef{n: field(get(gn, "relative"), "indicator"), id: g.Relative.Indicator})
 			}
@@ -203,10 +196,46 @@ func (c *Catalog) problems(root *yaml.Node) []Problem {
 	}
 	for _, r := range rels {
 		if targetIDs[r.id] == 0 {
-			add(r.n, "relative target points at unknown indicator %q", r.id)
+			ck.add(r.n, "relative target points at unknown indicator %q", r.id)
 		}
 	}
-	return probs
+}
+
+// task checks a task's number (unique) and its lead and cooperating departments.
+func (ck *checker) task(t *Task, tn *yaml.Node, taskNums map[int]int, depts map[string]int) {
+	if t.Num <= 0 {
+		ck.add(tn, "task without a number")
+	} else if taskNums[t.Num] > 0 {
+		ck.add(field(tn, "num"), "duplicate task number %d (first at line %d)", t.Num, taskNums[t.Num]-1)
+	} else {
+		taskNums[t.Num] = lineOf(field(tn, "num")) + 1
+	}
+	if t.Lead == "" {
+		ck.add(tn, "task %d has no lead department", t.Num)
+	} else if depts[t.Lead] == 0 {
+		ck.add(field(tn, "lead"), "task %d: lead %q is not a department", t.Num, t.Lead)
+	}
+	for j, id := range t.Cooperating {
+		if depts[id] == 0 {
+			ck.add(nth(get(tn, "cooperating"), j), "task %d: cooperating unit %q is not a department", t.Num, id)
+		}
+	}
+}
+
+// targetID checks that a target id is <task>.<n> under its own task, and unique.
+func (ck *checker) targetID(id string, task int, idn *yaml.Node, targetIDs map[string]int) {
+	if m := reTargetID.FindStringSubmatch(id); m == nil {
+		ck.add(idn, "target id %q: want <task>.<n>", id)
+	} else if m[reTargetID.SubexpIndex("task")] != strconv.Itoa(task) {
+		ck.add(idn, "target id %q is under task %d", id, task)
+	}
+	if id != "" {
+		if targetIDs[id] > 0 {
+			ck.add(idn, "duplicate target id %q (first at line %d)", id, targetIDs[id]-1)
+		} else {
+			targetIDs[id] = lineOf(idn) + 1
+		}
+	}
 }
 
 // targetProblems checks one target's own fields; gn is its YAML node (nil without).

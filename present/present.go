@@ -16,6 +16,7 @@ import (
 // Severity of an alert raised for a status (the alerts package routes on it).
 type Severity string
 
+// The severities, from none to the most urgent.
 const (
 	NoAlert  Severity = ""
 	Info     Severity = "info"

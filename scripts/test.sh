@@ -40,13 +40,24 @@ fi
 echo "== go mod tidy -diff"
 go mod tidy -diff
 
-# 4. Every test. Tests that need a server start it themselves on 127.0.0.1.
+# 4. golangci-lint with the committed .golangci.yml (govet, staticcheck, errcheck,
+#    revive, gosec, funlen …); any finding fails. Installed into GOPATH/bin when missing
+#    or another version.
+GOLANGCI_LINT_VERSION=2.15.0
+if ! golangci-lint version 2>/dev/null | grep -q "version ${GOLANGCI_LINT_VERSION} "; then
+  echo "== installing golangci-lint v${GOLANGCI_LINT_VERSION} into $(go env GOPATH)/bin"
+  go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v${GOLANGCI_LINT_VERSION}"
+fi
+echo "== golangci-lint"
+golangci-lint run ./...
+
+# 5. Every test. Tests that need a server start it themselves on 127.0.0.1.
 echo "== go vet"
 go vet ./...
 echo "== go test"
 go test -count=1 -timeout 20m ./...
 
-# 5. Each fuzz target, briefly (bounded time each). -fuzzminimizetime=0: a worker that finds
+# 6. Each fuzz target, briefly (bounded time each). -fuzzminimizetime=0: a worker that finds
 #    new coverage would otherwise spend up to a minute shrinking it, and when -fuzztime ends
 #    during that the run fails with "context deadline exceeded" (seen in CI on
 #    FuzzDecodeXLSX, whose seed is a whole workbook). A crasher is still written, unshrunk.
@@ -58,6 +69,6 @@ grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' . 
   done
 done
 
-# 6. Every benchmark once, so they cannot rot (figures come from bench/, see README).
+# 7. Every benchmark once, so they cannot rot (figures come from bench/, see README).
 echo "== benchmarks (-benchtime=1x)"
 go test -count=1 -run='^$' -bench=. -benchtime=1x ./...

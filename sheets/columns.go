@@ -13,6 +13,7 @@ import (
 // Field is a column a decoder understands.
 type Field string
 
+// The fields.
 const (
 	FieldIndicator Field = "indicator"
 	FieldPeriod    Field = "period"
@@ -78,8 +79,8 @@ func fieldOf(header string) (Field, bool) {
 	return f, ok
 }
 
-// headerOf is the Chinese header of a field, for messages.
-// Header is the template's column heading of f (本期数值 for value).
+// Header is the template's column heading of f (本期数值 for value), the Chinese header
+// messages name it by.
 func (f Field) Header() string { return headerOf(f) }
 
 func headerOf(f Field) string {

@@ -179,7 +179,9 @@ func (d *Decoder) DecodeXLSX(r io.Reader) (b Batch, err error) {
 	if err != nil {
 		return Batch{}, &Error{Code: "invalid_xlsx", Message: fmt.Sprintf("the file is not a readable .xlsx workbook: %v (文件已损坏)", err)}
 	}
-	defer f.Close()
+	// Close only removes excelize's temporary files; the batch is read either way, and
+	// its errors are *Error, about the file.
+	defer func() { _ = f.Close() }()
 	found := false
 	seen := map[string]Origin{}
 	list := f.GetSheetList()
@@ -214,7 +216,7 @@ func (d *Decoder) xlsxSheet(f *excelize.File, b *Batch, seen map[string]Origin, 
 	if err != nil {
 		return false, readErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // removes excelize's temporary file of the sheet, as f.Close does
 	sd := d.newSheet(b, seen, sheet)
 	sd.kinds, sd.excel = kinds, true
 	for row := 1; rows.Next(); row++ {
@@ -397,105 +399,148 @@ func (s *sheetRows) findHeader(row int, cells []string) error {
 	return nil
 }
 
+// data decodes a data row into a report of the batch: an empty row is skipped, a row
+// with only a note or without an indicator is an error, and so is every cell that does
+// not read (the error names the cell).
 func (s *sheetRows) data(row int, raw []string) error {
-	cols, sheet := s.cols, s.sheet
-	get := func(f Field) string {
-		j, ok := cols[f]
-		if !ok || j >= len(raw) {
-			return ""
-		}
-		return strings.TrimSpace(raw[j])
+	c := rowCells{s: s, row: row, raw: raw}
+	in := rowInput{
+		id: c.get(FieldIndicator), value: c.get(FieldValue), stage: c.get(FieldStage),
+		percent: c.get(FieldPercent), note: c.get(FieldNote),
 	}
-	kind := func(f Field) cellKind {
-		j, ok := cols[f]
-		if !ok {
-			return kindPlain
-		}
-		return s.kinds[cellKey{row, j + 1}]
+	if skip, err := s.unfilled(c, in); skip || err != nil {
+		return err
 	}
-	cellErr := func(f Field, code, format string, args ...any) *Error {
-		e := &Error{Code: code, Sheet: sheet, Row: row, Field: f, Message: fmt.Sprintf(format, args...)}
-		if j, ok := cols[f]; ok {
-			e.Column = colName(j)
-		}
-		return e
+	entry, ok := s.d.cfg.Catalog.Lookup(in.id)
+	if !ok {
+		return c.err(FieldIndicator, "unknown_indicator", "%q is not an indicator of the catalog", in.id)
 	}
-	id := get(FieldIndicator)
-	value, stage, percent, note := get(FieldValue), get(FieldStage), get(FieldPercent), get(FieldNote)
-	if id == "" {
-		if value != "" || stage != "" || percent != "" || note != "" {
-			return cellErr(FieldIndicator, "missing_indicator", "the row is filled but has no indicator id")
-		}
-		return nil
+	rep, err := c.report(entry.Target, in)
+	if err != nil {
+		return err
 	}
-	if row-s.hdrRow > s.d.cfg.MaxRows {
-		return &Error{Code: "sheet_too_large", Sheet: sheet, Row: row, Limit: true,
+	return s.keep(c, rep)
+}
+
+// rowCells is one data row: its cells by field, their kinds, and errors naming a cell.
+type rowCells struct {
+	s   *sheetRows
+	row int
+	raw []string
+}
+
+func (c rowCells) get(f Field) string {
+	j, ok := c.s.cols[f]
+	if !ok || j >= len(c.raw) {
+		return ""
+	}
+	return strings.TrimSpace(c.raw[j])
+}
+
+func (c rowCells) kind(f Field) cellKind {
+	j, ok := c.s.cols[f]
+	if !ok {
+		return kindPlain
+	}
+	return c.s.kinds[cellKey{c.row, j + 1}]
+}
+
+func (c rowCells) err(f Field, code, format string, args ...any) *Error {
+	e := &Error{Code: code, Sheet: c.s.sheet, Row: c.row, Field: f, Message: fmt.Sprintf(format, args...)}
+	if j, ok := c.s.cols[f]; ok {
+		e.Column = colName(j)
+	}
+	return e
+}
+
+// rowInput is what a row says, as text.
+type rowInput struct {
+	id, value, stage, percent, note string
+}
+
+// unfilled says whether the row reports nothing (skip it), or is an error: filled
+// without an indicator, past the rows allowed, a note without a figure.
+func (s *sheetRows) unfilled(c rowCells, in rowInput) (skip bool, err error) {
+	if in.id == "" {
+		if in.value != "" || in.stage != "" || in.percent != "" || in.note != "" {
+			return false, c.err(FieldIndicator, "missing_indicator", "the row is filled but has no indicator id")
+		}
+		return true, nil
+	}
+	if c.row-s.hdrRow > s.d.cfg.MaxRows {
+		return false, &Error{Code: "sheet_too_large", Sheet: s.sheet, Row: c.row, Limit: true,
 			Message: fmt.Sprintf("more than %d rows below the header; split the file (行数超出范围)", s.d.cfg.MaxRows)}
 	}
-	if value == "" && stage == "" && percent == "" {
-		if note != "" {
+	if in.value == "" && in.stage == "" && in.percent == "" {
+		if in.note != "" {
 			f := FieldValue
-			if _, ok := cols[f]; !ok {
+			if _, ok := s.cols[f]; !ok {
 				f = FieldStage
 			}
-			return cellErr(f, "missing_value", "the row has a note but no figure: fill 本期数值 (or 进度阶段 for a milestone), or clear the note")
+			return false, c.err(f, "missing_value", "the row has a note but no figure: fill 本期数值 (or 进度阶段 for a milestone), or clear the note")
 		}
-		return nil // not reported this time
+		return true, nil // not reported this time
 	}
-	entry, ok := s.d.cfg.Catalog.Lookup(id)
-	if !ok {
-		return cellErr(FieldIndicator, "unknown_indicator", "%q is not an indicator of the catalog", id)
-	}
-	t := entry.Target
-	rep := indicators.Report{Indicator: id, Note: note, Evidence: get(FieldEvidence), IdempotencyKey: get(FieldKey)}
-	p, err := parsePeriod(get(FieldPeriod))
+	return false, nil
+}
+
+// report reads the row's cells for target t: the period, the value in the unit of the
+// unit column, the stage and the percent.
+func (c rowCells) report(t *indicators.Target, in rowInput) (indicators.Report, error) {
+	rep := indicators.Report{Indicator: in.id, Note: in.note, Evidence: c.get(FieldEvidence), IdempotencyKey: c.get(FieldKey)}
+	p, err := parsePeriod(c.get(FieldPeriod))
 	if err != nil {
-		return cellErr(FieldPeriod, "invalid_period", "%v", err)
+		return rep, c.err(FieldPeriod, "invalid_period", "%v", err)
 	}
 	rep.Period = p
 	scale := 1.0
-	if u := get(FieldUnit); u != "" && value != "" {
+	if u := c.get(FieldUnit); u != "" && in.value != "" {
 		switch {
 		case t.DisplayUnit != "" && u == t.DisplayUnit:
 			scale = present.Scale(t)
 		case u == t.Unit:
 		default:
-			return cellErr(FieldUnit, "unit_mismatch", "unit %q does not match indicator %s (%s)", u, id, present.Unit(t))
+			return rep, c.err(FieldUnit, "unit_mismatch", "unit %q does not match indicator %s (%s)", u, in.id, present.Unit(t))
 		}
 	}
-	if value != "" {
-		v, err := parseNumber(value, kind(FieldValue), scale, s.excel)
+	if in.value != "" {
+		v, err := parseNumber(in.value, c.kind(FieldValue), scale, c.s.excel)
 		if err != nil {
-			return cellErr(FieldValue, "invalid_value", "%q is not a number: %v", value, err)
+			return rep, c.err(FieldValue, "invalid_value", "%q is not a number: %v", in.value, err)
 		}
 		rep.Value = &v
 	}
-	if stage != "" {
-		st, ok := present.ParseStage(stage)
+	if in.stage != "" {
+		st, ok := present.ParseStage(in.stage)
 		if !ok {
-			return cellErr(FieldStage, "invalid_stage", "%q is not a stage: use 未启动, 已开工, 已完成 or 受阻 (planned, started, completed, blocked)", stage)
+			return rep, c.err(FieldStage, "invalid_stage", "%q is not a stage: use 未启动, 已开工, 已完成 or 受阻 (planned, started, completed, blocked)", in.stage)
 		}
 		rep.Stage = st
 	}
-	if percent != "" {
-		v, err := parseNumber(percent, kind(FieldPercent), 1, s.excel)
+	if in.percent != "" {
+		v, err := parseNumber(in.percent, c.kind(FieldPercent), 1, c.s.excel)
 		if err != nil {
-			return cellErr(FieldPercent, "invalid_percent", "%q is not a number: %v", percent, err)
+			return rep, c.err(FieldPercent, "invalid_percent", "%q is not a number: %v", in.percent, err)
 		}
 		if v < 0 || v > 100 {
-			return cellErr(FieldPercent, "invalid_percent", "percent %s is outside 0..100", present.Number(v))
+			return rep, c.err(FieldPercent, "invalid_percent", "percent %s is outside 0..100", present.Number(v))
 		}
 		rep.Percent = &v
 	}
+	return rep, nil
+}
+
+// keep adds the report to the batch, once per indicator and period, within the limit.
+func (s *sheetRows) keep(c rowCells, rep indicators.Report) error {
 	key := rep.Indicator + "|" + rep.Period
 	if prev, dup := s.seen[key]; dup {
-		return cellErr(FieldIndicator, "duplicate_row", "indicator %s, period %s is already on sheet %q row %d", id, rep.Period, prev.Sheet, prev.Row)
+		return c.err(FieldIndicator, "duplicate_row", "indicator %s, period %s is already on sheet %q row %d", rep.Indicator, rep.Period, prev.Sheet, prev.Row)
 	}
-	if max := s.d.cfg.MaxReports; max > 0 && len(s.b.Reports) >= max {
-		return &Error{Code: "too_many_reports", Sheet: sheet, Row: row, Limit: true,
-			Message: fmt.Sprintf("more than %d filled rows; upload at most %d per file (单次最多%d条)", max, max, max)}
+	if limit := s.d.cfg.MaxReports; limit > 0 && len(s.b.Reports) >= limit {
+		return &Error{Code: "too_many_reports", Sheet: s.sheet, Row: c.row, Limit: true,
+			Message: fmt.Sprintf("more than %d filled rows; upload at most %d per file (单次最多%d条)", limit, limit, limit)}
 	}
-	o := Origin{Sheet: sheet, Row: row, columns: cols}
+	o := Origin{Sheet: s.sheet, Row: c.row, columns: s.cols}
 	s.seen[key] = o
 	s.b.Reports = append(s.b.Reports, rep)
 	s.b.Origins = append(s.b.Origins, o)
@@ -503,9 +548,9 @@ func (s *sheetRows) data(row int, raw []string) error {
 }
 
 var (
-	reZhMonth   = regexp.MustCompile(`^(\d{4})\s*年\s*(\d{1,2})\s*月(份)?$`)
-	reZhQuarter = regexp.MustCompile(`^(\d{4})\s*年\s*第?\s*([1-4一二三四])\s*季度?$`)
-	reSlash     = regexp.MustCompile(`^(\d{4})[/.](\d{1,2})$`)
+	reZhMonth   = regexp.MustCompile(`^(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月(份)?$`)
+	reZhQuarter = regexp.MustCompile(`^(?P<year>\d{4})\s*年\s*第?\s*(?P<quarter>[1-4一二三四])\s*季度?$`)
+	reSlash     = regexp.MustCompile(`^(?P<year>\d{4})[/.](?P<month>\d{1,2})$`)
 )
 
 // parsePeriod reads the API forms and the ways people write them in Chinese sheets.
@@ -514,19 +559,19 @@ func parsePeriod(s string) (string, error) {
 		return "", errors.New("the period is empty: write it as 2026-03, 2026-Q1 or 2026-06-30")
 	}
 	if m := reZhMonth.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[2])
-		s = fmt.Sprintf("%s-%02d", m[1], mo)
+		mo, _ := strconv.Atoi(m[reZhMonth.SubexpIndex("month")]) // digits, at most two
+		s = fmt.Sprintf("%s-%02d", m[reZhMonth.SubexpIndex("year")], mo)
 	} else if m := reZhQuarter.FindStringSubmatch(s); m != nil {
-		q := strings.Index("1234一二三四", m[2])
+		q := strings.Index("1234一二三四", m[reZhQuarter.SubexpIndex("quarter")])
 		if q >= 4 {
 			q = (q-4)/3 + 1 // the Chinese numerals are 3 bytes each
 		} else {
 			q++
 		}
-		s = fmt.Sprintf("%s-Q%d", m[1], q)
+		s = fmt.Sprintf("%s-Q%d", m[reZhQuarter.SubexpIndex("year")], q)
 	} else if m := reSlash.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[2])
-		s = fmt.Sprintf("%s-%02d", m[1], mo)
+		mo, _ := strconv.Atoi(m[reSlash.SubexpIndex("month")]) // digits, at most two
+		s = fmt.Sprintf("%s-%02d", m[reSlash.SubexpIndex("year")], mo)
 	} else if _, err := strconv.ParseFloat(s, 64); err == nil {
 		return "", fmt.Errorf("%q looks like an Excel date serial: format the cell as text and write 2026-03", s)
 	}

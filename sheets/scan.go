@@ -78,7 +78,7 @@ func scanXLSX(data []byte, lim scanLimits) (map[string]cells, error) {
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
-		if f.UncompressedSize64 > uint64(lim.unzipped) || total > uint64(lim.unzipped) {
+		if f.UncompressedSize64 > uint64(lim.unzipped) || total > uint64(lim.unzipped) { //nolint:gosec // G115: a positive limit (DecoderConfig defaults)
 			return nil, limitError("xlsx_too_large", "", "the workbook unzips to more than %s; a filled template is far smaller (解压后超过 %s)", byteSize(lim.unzipped), byteSize(lim.unzipped))
 		}
 	}
@@ -185,7 +185,7 @@ func (s *scanner) part(f *zip.File, deferWorksheets bool) (root string, err erro
 	if err != nil {
 		return "", invalid(s.sheet, "part %s of the workbook cannot be read: %v (文件已损坏)", name, err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }() // an entry of a zip in memory: Close only releases the decompressor
 	d := xml.NewDecoder(&tagGuard{r: rc})
 	d.CharsetReader = charset.NewReaderLabel
 	var stack [maxDepth]string
@@ -273,11 +273,11 @@ var decoded = map[string]int{
 // element counts an element of a part excelize decodes whole and notes what the scan
 // needs: sheets of the workbook, relationships, number formats.
 func (s *scanner) element(part, root, local, parent string, attrs []xml.Attr) error {
-	if max, ok := decoded[root]; ok {
+	if limit, ok := decoded[root]; ok {
 		s.elements[root]++
 		s.total++
-		if s.elements[root] > max || s.total > maxElements {
-			return limitError("xlsx_too_large", "", "the workbook's %s part holds more than %d XML elements; a filled template holds a few thousand (文件内容过多)", root, min(max, maxElements))
+		if s.elements[root] > limit || s.total > maxElements {
+			return limitError("xlsx_too_large", "", "the workbook's %s part holds more than %d XML elements; a filled template holds a few thousand (文件内容过多)", root, min(limit, maxElements))
 		}
 	}
 	switch {
@@ -406,8 +406,8 @@ func (s *scanner) cellValue(v []byte) error {
 	if s.worksheet.typ != "s" {
 		return nil
 	}
-	i, err := strconv.Atoi(strings.TrimSpace(string(v)))
-	if err != nil || i < 0 || i >= len(s.sstLen) {
+	i, ok := sharedIndex(v, len(s.sstLen))
+	if !ok { // not a shared string: excelize reports the cell if it cannot read it
 		return nil
 	}
 	s.sharedText += s.sstLen[i]
@@ -596,4 +596,10 @@ func (g *tagGuard) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// sharedIndex reads v as an index of n shared strings.
+func sharedIndex(v []byte, n int) (int, bool) {
+	i, err := strconv.Atoi(strings.TrimSpace(string(v)))
+	return i, err == nil && i >= 0 && i < n
 }

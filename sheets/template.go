@@ -81,7 +81,26 @@ func Template(cfg TemplateConfig) (*excelize.File, error) {
 		return nil, fmt.Errorf("template: %w", err)
 	}
 	last := colName(len(templateColumns) - 1)
-	w.set("A1", fmt.Sprintf("%s %s 目标任务进展填报表(%s)", dept.Name, periodText(p), cfg.Catalog.Plan.Title))
+	w.header(styles, fmt.Sprintf("%s %s 目标任务进展填报表(%s)", dept.Name, periodText(p), cfg.Catalog.Plan.Title))
+	cells := w.rows(styles, entries, period, cfg.Last)
+	w.validations(cells)
+	end := DataRow + len(entries) - 1
+	w.do(f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 1, YSplit: 2, TopLeftCell: "B3", ActivePane: "bottomRight"}))
+	w.do(f.AutoFilter(sheet, fmt.Sprintf("A2:%s%d", last, end), nil))
+	if err := instructions(w, dept, period); err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	if w.err != nil {
+		return nil, fmt.Errorf("template: %w", w.err)
+	}
+	return f, nil
+}
+
+// header writes the title (row 1) and the column headers (row 2), with the widths.
+func (w *sheetWriter) header(styles styleIDs, title string) {
+	f, sheet := w.f, w.sheet
+	last := colName(len(templateColumns) - 1)
+	w.set("A1", title)
 	w.do(f.MergeCell(sheet, "A1", last+"1"))
 	w.do(f.SetCellStyle(sheet, "A1", "A1", styles.title))
 	w.do(f.SetRowHeight(sheet, 1, 24))
@@ -91,104 +110,127 @@ func Template(cfg TemplateConfig) (*excelize.File, error) {
 		w.do(f.SetColWidth(sheet, colName(i), colName(i), c.Width))
 	}
 	w.do(f.SetCellStyle(sheet, "A2", last+"2", styles.header))
+}
 
-	col := func(f Field) string {
-		for i, c := range templateColumns {
-			if c.Field == f {
-				return colName(i)
-			}
+// fieldCol is the column of a field in the template ("" for none).
+func fieldCol(f Field) string {
+	for i, c := range templateColumns {
+		if c.Field == f {
+			return colName(i)
 		}
-		return ""
 	}
-	colHeader := func(h string) string {
-		for i, c := range templateColumns {
-			if c.Header == h {
-				return colName(i)
-			}
+	return ""
+}
+
+// headerCol is the column with header h in the template ("" for none).
+func headerCol(h string) string {
+	for i, c := range templateColumns {
+		if c.Header == h {
+			return colName(i)
 		}
-		return ""
 	}
-	var numericCells, countCells, milestoneCells []string
+	return ""
+}
+
+// valueCells are the cells to fill, by the validation they get.
+type valueCells struct {
+	numeric, count []string // value cells of numeric targets; of cumulative ones (never negative)
+	milestoneRows  []string // row numbers of milestones (stage and percent)
+}
+
+// rows writes a row per entry from DataRow on: what is fixed (id, period, task, name,
+// target, unit, the last report) and, styled to be filled, what people enter.
+func (w *sheetWriter) rows(styles styleIDs, entries []indicators.Entry, period string, lastReport func(string) (indicators.Revision, bool)) valueCells {
+	f, sheet := w.f, w.sheet
+	var cells valueCells
 	for i, e := range entries {
 		row := DataRow + i
 		t := e.Target
 		at := func(c string) string { return fmt.Sprintf("%s%d", c, row) }
-		w.set(at(col(FieldIndicator)), t.ID)
-		w.set(at(col(FieldPeriod)), period)
-		w.do(f.SetCellValue(sheet, at(colHeader("任务")), e.Task.Num))
-		w.set(at(colHeader("指标名称")), t.Metric)
-		w.set(at(colHeader("目标")), present.TargetText(t))
-		w.set(at(col(FieldUnit)), present.Unit(t))
-		if cfg.Last != nil {
-			if r, ok := cfg.Last(t.ID); ok {
-				w.set(at(colHeader("上次填报")), lastText(t, r))
+		w.set(at(fieldCol(FieldIndicator)), t.ID)
+		w.set(at(fieldCol(FieldPeriod)), period)
+		w.do(f.SetCellValue(sheet, at(headerCol("任务")), e.Task.Num))
+		w.set(at(headerCol("指标名称")), t.Metric)
+		w.set(at(headerCol("目标")), present.TargetText(t))
+		w.set(at(fieldCol(FieldUnit)), present.Unit(t))
+		if lastReport != nil {
+			if r, ok := lastReport(t.ID); ok {
+				w.set(at(headerCol("上次填报")), lastText(t, r))
 			}
 		}
-		w.do(f.SetCellStyle(sheet, at("A"), at(colHeader("上次填报")), styles.fixed))
-		w.do(f.SetCellStyle(sheet, at(col(FieldPeriod)), at(col(FieldPeriod)), styles.text))
-		w.do(f.SetCellStyle(sheet, at(col(FieldNote)), at(col(FieldEvidence)), styles.fill))
+		w.do(f.SetCellStyle(sheet, at("A"), at(headerCol("上次填报")), styles.fixed))
+		w.do(f.SetCellStyle(sheet, at(fieldCol(FieldPeriod)), at(fieldCol(FieldPeriod)), styles.text))
+		w.do(f.SetCellStyle(sheet, at(fieldCol(FieldNote)), at(fieldCol(FieldEvidence)), styles.fill))
 		if t.Measure == indicators.Milestone {
-			w.do(f.SetCellStyle(sheet, at(col(FieldValue)), at(col(FieldValue)), styles.blocked))
-			w.do(f.SetCellStyle(sheet, at(col(FieldStage)), at(col(FieldPercent)), styles.fill))
-			milestoneCells = append(milestoneCells, fmt.Sprint(row))
+			w.do(f.SetCellStyle(sheet, at(fieldCol(FieldValue)), at(fieldCol(FieldValue)), styles.blocked))
+			w.do(f.SetCellStyle(sheet, at(fieldCol(FieldStage)), at(fieldCol(FieldPercent)), styles.fill))
+			cells.milestoneRows = append(cells.milestoneRows, fmt.Sprint(row))
+			continue
+		}
+		w.do(f.SetCellStyle(sheet, at(fieldCol(FieldValue)), at(fieldCol(FieldValue)), styles.number))
+		w.do(f.SetCellStyle(sheet, at(fieldCol(FieldStage)), at(fieldCol(FieldPercent)), styles.blocked))
+		if t.Measure == indicators.Cumulative {
+			cells.count = append(cells.count, at(fieldCol(FieldValue)))
 		} else {
-			w.do(f.SetCellStyle(sheet, at(col(FieldValue)), at(col(FieldValue)), styles.number))
-			w.do(f.SetCellStyle(sheet, at(col(FieldStage)), at(col(FieldPercent)), styles.blocked))
-			if t.Measure == indicators.Cumulative {
-				countCells = append(countCells, at(col(FieldValue)))
-			} else {
-				numericCells = append(numericCells, at(col(FieldValue)))
-			}
+			cells.numeric = append(cells.numeric, at(fieldCol(FieldValue)))
 		}
 	}
-	end := DataRow + len(entries) - 1
+	return cells
+}
 
-	// Data validation: numbers in the value column (no negative year-to-date sums),
-	// a drop-down of stages and 0..100 for milestones.
-	if len(countCells) > 0 {
+// validations checks input in Excel itself: numbers in the value column (no negative
+// year-to-date sums), a drop-down of stages and 0..100 for milestones.
+func (w *sheetWriter) validations(cells valueCells) {
+	if len(cells.count) > 0 {
 		dv := excelize.NewDataValidation(true)
-		dv.SetSqref(strings.Join(countCells, " "))
+		dv.SetSqref(strings.Join(cells.count, " "))
 		w.do(dv.SetRange(0, 1e15, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
 		dv.SetError(excelize.DataValidationErrorStyleStop, "数值有误", "请填写本年累计数(不小于0的数字),单位见“单位”列。")
 		dv.SetInput("本期数值", "填写截至本期末的本年累计数,单位见“单位”列。")
-		w.do(f.AddDataValidation(sheet, dv))
+		w.do(w.f.AddDataValidation(w.sheet, dv))
 	}
-	if len(numericCells) > 0 {
+	if len(cells.numeric) > 0 {
 		dv := excelize.NewDataValidation(true)
-		dv.SetSqref(strings.Join(numericCells, " "))
+		dv.SetSqref(strings.Join(cells.numeric, " "))
 		w.do(dv.SetRange(-1e15, 1e15, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
 		dv.SetError(excelize.DataValidationErrorStyleStop, "数值有误", "请填写数字,单位见“单位”列(百分比填 6.5 表示 6.5%)。")
 		dv.SetInput("本期数值", "填写截至本期末的数值,单位见“单位”列。")
-		w.do(f.AddDataValidation(sheet, dv))
+		w.do(w.f.AddDataValidation(w.sheet, dv))
 	}
-	if len(milestoneCells) > 0 {
-		var stageRefs, pctRefs []string
-		for _, r := range milestoneCells {
-			stageRefs = append(stageRefs, col(FieldStage)+r)
-			pctRefs = append(pctRefs, col(FieldPercent)+r)
-		}
-		dv := excelize.NewDataValidation(true)
-		dv.SetSqref(strings.Join(stageRefs, " "))
-		labels := make([]string, len(present.StageOptions))
-		for i, s := range present.StageOptions {
-			labels[i] = present.StageLabel(s)
-		}
-		w.do(dv.SetDropList(labels))
-		dv.SetError(excelize.DataValidationErrorStyleStop, "阶段有误", "请从下拉列表中选择:"+strings.Join(labels, "、"))
-		w.do(f.AddDataValidation(sheet, dv))
-		dp := excelize.NewDataValidation(true)
-		dp.SetSqref(strings.Join(pctRefs, " "))
-		w.do(dp.SetRange(0, 100, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
-		dp.SetError(excelize.DataValidationErrorStyleStop, "百分比有误", "请填写 0 到 100 之间的数字。")
-		w.do(f.AddDataValidation(sheet, dp))
+	if len(cells.milestoneRows) > 0 {
+		w.milestoneValidations(cells.milestoneRows)
 	}
-	w.do(f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 1, YSplit: 2, TopLeftCell: "B3", ActivePane: "bottomRight"}))
-	w.do(f.AutoFilter(sheet, fmt.Sprintf("A2:%s%d", last, end), nil))
+}
 
-	// Instructions on a second sheet (skipped by the decoder: it has no header row).
+func (w *sheetWriter) milestoneValidations(rows []string) {
+	var stageRefs, pctRefs []string
+	for _, r := range rows {
+		stageRefs = append(stageRefs, fieldCol(FieldStage)+r)
+		pctRefs = append(pctRefs, fieldCol(FieldPercent)+r)
+	}
+	dv := excelize.NewDataValidation(true)
+	dv.SetSqref(strings.Join(stageRefs, " "))
+	labels := make([]string, len(present.StageOptions))
+	for i, s := range present.StageOptions {
+		labels[i] = present.StageLabel(s)
+	}
+	w.do(dv.SetDropList(labels))
+	dv.SetError(excelize.DataValidationErrorStyleStop, "阶段有误", "请从下拉列表中选择:"+strings.Join(labels, "、"))
+	w.do(w.f.AddDataValidation(w.sheet, dv))
+	dp := excelize.NewDataValidation(true)
+	dp.SetSqref(strings.Join(pctRefs, " "))
+	w.do(dp.SetRange(0, 100, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
+	dp.SetError(excelize.DataValidationErrorStyleStop, "百分比有误", "请填写 0 到 100 之间的数字。")
+	w.do(w.f.AddDataValidation(w.sheet, dp))
+}
+
+// instructions adds the sheet of instructions (skipped by the decoder: it has no
+// header row).
+func instructions(w *sheetWriter, dept *indicators.Department, period string) error {
+	f := w.f
 	help := "填报说明"
 	if _, err := f.NewSheet(help); err != nil {
-		return nil, fmt.Errorf("template: %w", err)
+		return err
 	}
 	for i, line := range []string{
 		fmt.Sprintf("填报单位:%s(%s)", dept.Name, dept.ID),
@@ -203,19 +245,16 @@ func Template(cfg TemplateConfig) (*excelize.File, error) {
 		w.do(f.SetCellStr(help, fmt.Sprintf("A%d", i+1), line))
 	}
 	w.do(f.SetColWidth(help, "A", "A", 100))
-	if w.err != nil {
-		return nil, fmt.Errorf("template: %w", w.err)
-	}
-	return f, nil
+	return nil
 }
 
 // WriteTemplate writes the template as .xlsx to out.
-func WriteTemplate(out io.Writer, cfg TemplateConfig) error {
+func WriteTemplate(out io.Writer, cfg TemplateConfig) (err error) {
 	f, err := Template(cfg)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close()) }()
 	if _, err := f.WriteTo(out); err != nil {
 		return fmt.Errorf("write template: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
@@ -48,7 +49,7 @@ type options struct {
 	jsonOut, gzip, keyed                                     bool
 }
 
-func run(args []string, out io.Writer) error {
+func run(ctx context.Context, args []string, out io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&o.mode, "mode", "duban", "duban | pushgw | influx-raw | scrape | ids (print the numeric indicators of a duban)")
@@ -81,23 +82,23 @@ func run(args []string, out io.Writer) error {
 	var res result
 	switch o.mode {
 	case "duban", "pushgw", "influx-raw":
-		ids, err := indicatorIDs(client, o)
+		ids, err := indicatorIDs(ctx, client, o)
 		if err != nil {
 			return err
 		}
-		res, err = push(client, o, ids)
+		res, err = push(ctx, client, o, ids)
 		if err != nil {
 			return err
 		}
 	case "ids":
-		ids, err := indicatorIDs(client, o)
+		ids, err := indicatorIDs(ctx, client, o)
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintln(out, strings.Join(ids, "\n"))
 		return err
 	case "scrape":
-		res, err = scrape(client, o)
+		res, err = scrape(ctx, client, o)
 		if err != nil {
 			return err
 		}
@@ -135,7 +136,7 @@ func (r result) String() string {
 		r.Mode, r.Conns, r.Batch, r.Requests, r.Errors, r.ReqPerSec, r.RepPerSec, r.P50ms, r.P99ms, r.FirstError)
 }
 
-func indicatorIDs(c *http.Client, o options) ([]string, error) {
+func indicatorIDs(ctx context.Context, c *http.Client, o options) (ids []string, err error) {
 	if o.indicatorsFile != "" {
 		b, err := os.ReadFile(o.indicatorsFile)
 		if err != nil {
@@ -143,11 +144,15 @@ func indicatorIDs(c *http.Client, o options) ([]string, error) {
 		}
 		return strings.Fields(string(b)), nil
 	}
-	resp, err := c.Get(strings.TrimRight(o.url, "/") + "/api/v1/indicators")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(o.url, "/")+"/api/v1/indicators", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("list indicators: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { err = errors.Join(err, resp.Body.Close()) }()
 	var body struct {
 		Indicators []struct {
 			ID         string `json:"id"`
@@ -163,7 +168,6 @@ func indicatorIDs(c *http.Client, o options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
 	for _, in := range body.Indicators {
 		// A quarterly indicator takes only periods that end a quarter (period_not_in_cadence).
 		inCadence := (&indicators.Target{Cadence: indicators.Cadence(in.Cadence)}).InCadence(period)
@@ -177,7 +181,7 @@ func indicatorIDs(c *http.Client, o options) ([]string, error) {
 	return ids, nil
 }
 
-func push(c *http.Client, o options, ids []string) (result, error) {
+func push(ctx context.Context, c *http.Client, o options, ids []string) (result, error) {
 	token := ""
 	if o.mode == "duban" {
 		b, err := os.ReadFile(o.tokenFile)
@@ -195,76 +199,98 @@ func push(c *http.Client, o options, ids []string) (result, error) {
 	for k := 0; k < nb && o.mode == "duban"; k++ {
 		bodies = append(bodies, reportsBody(o, ids, int64(k)))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.duration)
+	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
-	var (
-		seq, reqs, errs atomic.Int64
-		mu              sync.Mutex
-		lat             []time.Duration
-		firstErr        atomic.Value
-		wg              sync.WaitGroup
-	)
+	l := &load{c: c, o: o, token: token, ids: ids, bodies: bodies}
+	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < o.conns; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, 4096)
-			for ctx.Err() == nil {
-				n := seq.Add(1)
-				if n > int64(o.maxRequests) {
-					break
-				}
-				req, err := buildRequest(o, token, ids, n, bodies)
-				if err != nil {
-					firstErr.CompareAndSwap(nil, err.Error())
-					errs.Add(1)
-					break
-				}
-				t0 := time.Now()
-				resp, err := c.Do(req)
-				d := time.Since(t0)
-				if err != nil {
-					if ctx.Err() == nil {
-						errs.Add(1)
-						firstErr.CompareAndSwap(nil, err.Error())
-					}
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode >= 300 {
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("status %d: %.200s", resp.StatusCode, body))
-					continue
-				}
-				reqs.Add(1)
-				local = append(local, d)
-			}
-			mu.Lock()
-			lat = append(lat, local...)
-			mu.Unlock()
-		}()
+	for range o.conns {
+		wg.Go(func() { l.worker(ctx) })
 	}
 	wg.Wait()
 	secs := time.Since(start).Seconds()
-	r := result{Mode: o.mode, Conns: o.conns, Batch: o.batch, Requests: reqs.Load(), Errors: errs.Load(), Seconds: secs}
+	r := result{Mode: o.mode, Conns: o.conns, Batch: o.batch, Requests: l.reqs.Load(), Errors: l.errs.Load(), Seconds: secs}
 	if o.mode == "pushgw" {
 		r.Batch = 1
 	}
 	r.ReqPerSec = float64(r.Requests) / secs
 	r.RepPerSec = r.ReqPerSec * float64(r.Batch)
-	r.P50ms, r.P99ms = quantiles(lat)
-	if v, ok := firstErr.Load().(string); ok {
+	r.P50ms, r.P99ms = quantiles(l.lat)
+	if v, ok := l.firstErr.Load().(string); ok {
 		r.FirstError = "first_error=" + v
 	}
 	return r, nil
 }
 
-func buildRequest(o options, token string, ids []string, n int64, bodies [][]byte) (*http.Request, error) {
+// load is one push run shared by its workers: what they send and what they count.
+type load struct {
+	c      *http.Client
+	o      options
+	token  string
+	ids    []string
+	bodies [][]byte
+
+	seq, reqs, errs atomic.Int64
+	firstErr        atomic.Value
+	mu              sync.Mutex
+	lat             []time.Duration
+}
+
+// worker sends requests one after another until ctx ends or the request budget is
+// spent, and adds its latencies to the run's.
+func (l *load) worker(ctx context.Context) {
+	local := make([]time.Duration, 0, 4096)
+	for ctx.Err() == nil {
+		n := l.seq.Add(1)
+		if n > int64(l.o.maxRequests) {
+			break
+		}
+		req, err := buildRequest(ctx, l.o, l.token, l.ids, n, l.bodies)
+		if err != nil {
+			l.fail(err.Error())
+			break
+		}
+		t0 := time.Now()
+		if err := l.send(req); err != nil {
+			if ctx.Err() == nil {
+				l.fail(err.Error())
+			}
+			continue
+		}
+		l.reqs.Add(1)
+		local = append(local, time.Since(t0))
+	}
+	l.mu.Lock()
+	l.lat = append(l.lat, local...)
+	l.mu.Unlock()
+}
+
+// send does one request and reads its answer to the end; an answer of 300 or more
+// is an error carrying the start of its body.
+func (l *load) send(req *http.Request) error {
+	resp, err := l.c.Do(req)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("status %d: %.200s", resp.StatusCode, body)
+	}
+	return nil
+}
+
+func (l *load) fail(msg string) {
+	l.errs.Add(1)
+	l.firstErr.CompareAndSwap(nil, msg)
+}
+
+func buildRequest(ctx context.Context, o options, token string, ids []string, n int64, bodies [][]byte) (*http.Request, error) {
 	base := strings.TrimRight(o.url, "/")
 	if o.mode == "influx-raw" {
-		req, err := http.NewRequest(http.MethodPost, base+"/api/v2/write?precision=ns&bucket="+url.QueryEscape(o.bucket), bytes.NewReader(rawLines(o, ids, n)))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v2/write?precision=ns&bucket="+url.QueryEscape(o.bucket), bytes.NewReader(rawLines(o, ids, n)))
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +298,7 @@ func buildRequest(o options, token string, ids []string, n int64, bodies [][]byt
 		return req, nil
 	}
 	if o.keyed {
-		req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", bytes.NewReader(keyedBody(o, ids, n)))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/reports", bytes.NewReader(keyedBody(o, ids, n)))
 		if err != nil {
 			return nil, err
 		}
@@ -283,14 +309,14 @@ func buildRequest(o options, token string, ids []string, n int64, bodies [][]byt
 	if o.mode == "pushgw" {
 		id := ids[int(n)%len(ids)]
 		body := fmt.Sprintf("# TYPE duban_indicator_value gauge\nduban_indicator_value %d\n", n)
-		req, err := http.NewRequest(http.MethodPut, base+"/metrics/job/duban/indicator/"+url.PathEscape(id), strings.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+"/metrics/job/duban/indicator/"+url.PathEscape(id), strings.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
 		req.Header.Set("Content-Type", "text/plain; version=0.0.4")
 		return req, nil
 	}
-	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/reports", bytes.NewReader(bodies[int(n)%len(bodies)]))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/reports", bytes.NewReader(bodies[int(n)%len(bodies)]))
 	if err != nil {
 		return nil, err
 	}
@@ -344,18 +370,24 @@ func rawLines(o options, ids []string, n int64) []byte {
 	return buf.Bytes()
 }
 
-func scrape(c *http.Client, o options) (result, error) {
+func scrape(ctx context.Context, c *http.Client, o options) (result, error) {
 	var lat []time.Duration
 	r := result{Mode: "scrape"}
 	for i := 0; i < o.n; i++ {
 		t0 := time.Now()
-		resp, err := c.Get(o.url)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.url, nil)
+		if err != nil {
+			return r, err
+		}
+		resp, err := c.Do(req)
 		if err != nil {
 			return r, fmt.Errorf("scrape: %w", err)
 		}
 		var lc lineCounter
-		n, _ := io.Copy(&lc, resp.Body)
-		resp.Body.Close()
+		n, err := io.Copy(&lc, resp.Body)
+		if err = errors.Join(err, resp.Body.Close()); err != nil {
+			return r, fmt.Errorf("scrape: %w", err)
+		}
 		lat = append(lat, time.Since(t0))
 		if resp.StatusCode != http.StatusOK {
 			r.Errors++

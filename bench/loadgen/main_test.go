@@ -14,10 +14,10 @@ import (
 
 func TestScrapeCountsSamplesNotComments(t *testing.T) {
 	const body = "# HELP a An a.\n# TYPE a gauge\na{x=\"1\"} 1\na{x=\"2\"} 2\n# TYPE b counter\nb 3\n"
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
 	defer srv.Close()
 	var out bytes.Buffer
-	if err := run([]string{"-mode", "scrape", "-url", srv.URL + "/metrics", "-n", "3", "-json"}, &out); err != nil {
+	if err := run(t.Context(), []string{"-mode", "scrape", "-url", srv.URL + "/metrics", "-n", "3", "-json"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var res result
@@ -33,7 +33,7 @@ func TestPushSendsBatchesOfTheGivenDepartment(t *testing.T) {
 	var reports, requests atomic.Int64
 	var badAuth atomic.Bool
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/indicators", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /api/v1/indicators", func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, `{"indicators":[{"id":"1.1","measure":"cumulative","department":"a"},{"id":"2.1","measure":"cumulative","department":"b"},{"id":"3.1","measure":"milestone","department":"a"}]}`)
 	})
 	mux.HandleFunc("POST /api/v1/reports", func(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +66,7 @@ func TestPushSendsBatchesOfTheGivenDepartment(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err := run([]string{"-mode", "duban", "-url", srv.URL, "-token-file", tok, "-department", "a",
+	err := run(t.Context(), []string{"-mode", "duban", "-url", srv.URL, "-token-file", tok, "-department", "a",
 		"-conns", "2", "-batch", "10", "-max-requests", "5", "-duration", "10s", "-json"}, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestPushSendsBatchesOfTheGivenDepartment(t *testing.T) {
 }
 
 func TestOnlyLoopbackIsTargeted(t *testing.T) {
-	err := run([]string{"-mode", "scrape", "-url", "http://example.com/metrics", "-n", "1"}, io.Discard)
+	err := run(t.Context(), []string{"-mode", "scrape", "-url", "http://example.com/metrics", "-n", "1"}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("err %v, want a refusal to leave loopback", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -36,7 +37,7 @@ catalog.
 Markdown and HTML go to standard output unless --out is given; Excel goes to
 duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			if period == "" {
 				return fmt.Errorf("bulletin: give --period, e.g. 2026-Q1")
 			}
@@ -91,7 +92,7 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 // bulletinFromStore renders the bulletin from the embedded store in dir as the
 // collector with configuration cfg would (bulletin.Prepare over a collector.Service
 // with its catalog and evaluation configuration).
-func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period string, f bulletin.Format, now time.Time) ([]byte, error) {
+func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period string, f bulletin.Format, now time.Time) (out []byte, err error) {
 	cat, err := catalogs.Load(cfg.Catalog)
 	if err != nil {
 		return nil, err
@@ -100,7 +101,7 @@ func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period strin
 	if err != nil {
 		return nil, fmt.Errorf("open store %s (is `duban serve` running on it? then use --server): %w", dir, err)
 	}
-	defer st.Close()
+	defer func() { err = errors.Join(err, st.Close()) }()
 	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Eval: cfg.Evaluate})
 	if err != nil {
 		return nil, err

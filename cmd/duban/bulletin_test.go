@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -54,7 +55,9 @@ func TestSupervisionCommands(t *testing.T) {
 	s := newServer(t, "evaluate: {due_day: 20}\n")
 	dir := t.TempDir()
 	mini := filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml")
-	os.WriteFile(filepath.Join(dir, "rsj.token"), []byte(s.tokens["rsj"]), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "rsj.token"), []byte(s.tokens["rsj"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	run(t, dir, true, "template", "--catalog", mini, "--department", "rsj", "--period", month, "--out", "rsj.xlsx")
 	f, err := excelize.OpenFile(filepath.Join(dir, "rsj.xlsx"))
@@ -64,8 +67,10 @@ func TestSupervisionCommands(t *testing.T) {
 	rows, _ := f.GetRows("市人社局")
 	for i, r := range rows {
 		if len(r) > 0 && r[0] == "57.1" {
-			f.SetCellValue("市人社局", fmt.Sprintf("H%d", i+1), 30000)
-			f.SetCellValue("市人社局", fmt.Sprintf("K%d", i+1), "招聘会十二场。")
+			if err := errors.Join(f.SetCellValue("市人社局", fmt.Sprintf("H%d", i+1), 30000),
+				f.SetCellValue("市人社局", fmt.Sprintf("K%d", i+1), "招聘会十二场。")); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if err := f.Save(); err != nil {
@@ -76,7 +81,9 @@ func TestSupervisionCommands(t *testing.T) {
 		t.Errorf("push output: %s", out)
 	}
 	// A foreign indicator in JSON: refused with the code, nothing stored.
-	os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`[{"indicator":"11.1","period":"`+month+`","value":1}]`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`[{"indicator":"11.1","period":"`+month+`","value":1}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out = run(t, dir, false, "push", "bad.json", "--server", s.url, "--token-file", "rsj.token")
 	if !strings.Contains(out, "forbidden_indicator") || !strings.Contains(out, "nothing stored") {
 		t.Errorf("refused push output: %s", out)

@@ -35,7 +35,7 @@ The Alertmanager receivers are empty unless set: by the flags below, or with --f
 by the environment variables named in their help (docker-compose runs
 "duban generate --only alertmanager --from-env" with the variables of .env).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			if fromEnv {
 				opts.Alertmanager.FromEnv(os.Getenv)
 			}
@@ -54,11 +54,11 @@ by the environment variables named in their help (docker-compose runs
 				return err
 			}
 			if _, ok := files[deploy.FileAlertmanager]; ok && !opts.Alertmanager.Delivers() {
-				fmt.Fprintln(s.err, "note: no Alertmanager receiver is set (DUBAN_ALERT_WEBHOOK_URL, --department-webhook …): alerts show in Alertmanager and Grafana only")
+				s.notef("note: no Alertmanager receiver is set (DUBAN_ALERT_WEBHOOK_URL, --department-webhook …): alerts show in Alertmanager and Grafana only\n")
 			}
 			names, err := deploy.Write(out, files)
 			for _, n := range names {
-				fmt.Fprintf(s.err, "wrote %s/%s\n", out, n)
+				s.notef("wrote %s/%s\n", out, n)
 			}
 			return err
 		},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,7 +30,7 @@ the task's deadline or the year end) unless --follow-up-tasks=false. The catalog
 stdout; warnings go to stderr as NOTICE:LINE: message (NOTICE:paragraph N: for Word,
 NOTICE:table N row M: for table rows). Fails when the notice has no tasks.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(_ *cobra.Command, args []string) error {
 			if format != "yaml" && format != "json" {
 				return fmt.Errorf("import: --format must be yaml or json, not %q", format)
 			}
@@ -46,9 +47,9 @@ NOTICE:table N row M: for table rows). Fails when the notice has no tasks.`,
 			c, warns, err := notice.ImportDocument(doc, notice.Options{PlanID: planID, Source: args[0], Year: year, FollowUpTasks: followUps}, ov)
 			for _, w := range warns {
 				if where := w.Where(); where != "" {
-					fmt.Fprintf(s.err, "%s:%s: %s\n", args[0], where, w.Msg)
+					s.notef("%s:%s: %s\n", args[0], where, w.Msg)
 				} else {
-					fmt.Fprintf(s.err, "%s: %s\n", args[0], w.Msg)
+					s.notef("%s: %s\n", args[0], w.Msg)
 				}
 			}
 			if err != nil {
@@ -72,13 +73,13 @@ NOTICE:table N row M: for table rows). Fails when the notice has no tasks.`,
 }
 
 // readNotice reads a notice file of any format, bounded in size.
-func readNotice(name string) (*document.Document, error) {
+func readNotice(name string) (doc *document.Document, err error) {
 	lim := document.Limits{}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close()) }()
 	data, err := io.ReadAll(io.LimitReader(f, 64<<20+1))
 	if err != nil {
 		return nil, err

@@ -155,8 +155,7 @@ func push(ctx context.Context, s streams, server, token, file string) error {
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	raw, err := readAnswer(resp, 16<<20)
 	if err != nil {
 		return fmt.Errorf("push: read answer: %w", err)
 	}
@@ -170,19 +169,27 @@ func push(ctx context.Context, s streams, server, token, file string) error {
 		}
 		return fmt.Errorf("push refused (HTTP %d): %.200s", resp.StatusCode, raw)
 	}
-	fmt.Fprintf(s.out, "accepted %d report(s)", rep.Accepted)
+	var b strings.Builder
+	fmt.Fprintf(&b, "accepted %d report(s)", rep.Accepted)
 	if rep.Replayed > 0 {
-		fmt.Fprintf(s.out, ", %d already received (idempotency key)", rep.Replayed)
+		fmt.Fprintf(&b, ", %d already received (idempotency key)", rep.Replayed)
 	}
-	fmt.Fprintln(s.out)
+	b.WriteString("\n")
 	for _, r := range rep.Receipts {
 		note := ""
 		if r.Replayed {
 			note = " (replayed)"
 		}
-		fmt.Fprintf(s.out, "%s\t%s\trevision %d%s\n", r.Indicator, r.Period, r.Revision, note)
+		fmt.Fprintf(&b, "%s\t%s\trevision %d%s\n", r.Indicator, r.Period, r.Revision, note)
 	}
-	return nil
+	_, err = io.WriteString(s.out, b.String())
+	return err
+}
+
+// readAnswer reads at most limit bytes of an answer's body and closes it.
+func readAnswer(resp *http.Response, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	return raw, errors.Join(err, resp.Body.Close())
 }
 
 // readTokenOptional reads a token for a read from the collector: from --token-file, or
@@ -208,8 +215,7 @@ func getFromServer(ctx context.Context, url, token string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	raw, err := readAnswer(resp, 64<<20)
 	if err != nil {
 		return nil, err
 	}
@@ -232,12 +238,12 @@ func writeOut(s streams, out string, data []byte) error {
 		return err
 	}
 	tmp := out + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := os.WriteFile(tmp, data, 0o644); err != nil { //nolint:gosec // G306: a bulletin or template for people to open, like any document they save
 		return err
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.err, "wrote %s (%d bytes)\n", out, len(data))
+	s.notef("wrote %s (%d bytes)\n", out, len(data))
 	return nil
 }

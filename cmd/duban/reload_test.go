@@ -112,7 +112,7 @@ func (l *liveServer) reload(how string) (int, string) {
 			l.t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close() // read to the end already
 		code, body = resp.StatusCode, string(b)
 	default:
 		l.t.Fatalf("reload by %q", how)
@@ -202,7 +202,7 @@ func TestReloadRotatesATokenWithoutRestart(t *testing.T) {
 			if code, _, _ := pushWith(t, client, l.url, l.tokens["fgw"], "11.1", "2026-04"); code != http.StatusCreated {
 				t.Errorf("fgw's unchanged token after the reload: %d, want 201", code)
 			}
-			if err, exited := l.Wait(0); exited || l.Pid() != pid {
+			if exited, err := l.Wait(0); exited || l.Pid() != pid {
 				t.Fatalf("the collector restarted (pid %d → %d, exit %v)", pid, l.Pid(), err)
 			}
 			if v := l.metric(conventions.MetricConfigReloadSuccess); v != 1 {
@@ -230,7 +230,7 @@ func TestReloadWithoutATokenSignsItsBrowserSessionsOut(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				resp.Body.Close()
+				_ = resp.Body.Close() // only the status is looked at
 				for _, c := range resp.Cookies() {
 					if c.Name == "duban_session" && c.Value != "" {
 						return resp.StatusCode, c
@@ -281,7 +281,7 @@ func TestReloadWithoutATokenSignsItsBrowserSessionsOut(t *testing.T) {
 			if !l.Logs.Await("session ended, its token is no longer configured", 5*time.Second) {
 				t.Error("the log does not say why rsj's session ended")
 			}
-			if err, exited := l.Wait(0); exited || l.Pid() != pid {
+			if exited, err := l.Wait(0); exited || l.Pid() != pid {
 				t.Fatalf("the collector restarted (pid %d → %d, exit %v)", pid, l.Pid(), err)
 			}
 		})
@@ -411,8 +411,9 @@ func TestReloadLetsAnUploadInFlightFinish(t *testing.T) {
 	conn, err := net.Dial("tcp", l.addr)
 	must(t, err)
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: duban\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+	_, err = fmt.Fprintf(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: duban\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		l.tokens["rsj"], len(body), body[:40])
+	must(t, err)
 	time.Sleep(300 * time.Millisecond) // the handler is reading the body
 	rotated := l.rotate("rsj")
 	l.rewrite("http: {max_body_bytes: 300}\n")
@@ -422,7 +423,7 @@ func TestReloadLetsAnUploadInFlightFinish(t *testing.T) {
 		must(t, err)
 		time.Sleep(50 * time.Millisecond)
 	}
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	must(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("the push in flight across the reload got no answer: %v\n%s", err, l.Logs.String())
@@ -444,7 +445,7 @@ func TestReloadLetsAnUploadInFlightFinish(t *testing.T) {
 	resp, err = http.DefaultClient.Do(req)
 	must(t, err)
 	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close() // read to the end already
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "body_too_large") {
 		t.Errorf("the same body after the reload: %d %s, want 413 body_too_large", resp.StatusCode, b)
 	}
@@ -473,7 +474,7 @@ func TestReloadAppliesLimitsAccessAndCORS(t *testing.T) {
 	anonymous := func() int {
 		resp, err := http.Get(l.url + "/api/v1/departments")
 		must(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close() // only the status and headers are looked at
 		return resp.StatusCode
 	}
 	origin := func() string {
@@ -481,7 +482,7 @@ func TestReloadAppliesLimitsAccessAndCORS(t *testing.T) {
 		req.Header.Set("Origin", "https://board.example")
 		resp, err := http.DefaultClient.Do(req)
 		must(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close() // only the status and headers are looked at
 		return resp.Header.Get("Access-Control-Allow-Origin")
 	}
 	for i, period := range []string{"2026-01", "2026-02", "2026-03"} {
@@ -556,7 +557,7 @@ func TestReloadChangesTheLogLevel(t *testing.T) {
 	probe := func() {
 		resp, err := http.Get(l.url + "/-/healthy")
 		must(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close() // only the status and headers are looked at
 	}
 	debugLines := func() int { return strings.Count(l.Logs.String(), `"level":"DEBUG","msg":"http request"`) }
 	probe()

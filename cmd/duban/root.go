@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,14 @@ import (
 type streams struct {
 	in       io.Reader
 	out, err io.Writer
+}
+
+// notef tells the operator something on standard error (a file written, a warning).
+// When standard error itself cannot be written there is no one left to tell, so the
+// error is ignored here, and only here; what a command outputs goes to out and its
+// write errors are returned.
+func (s streams) notef(format string, args ...any) {
+	_, _ = fmt.Fprintf(s.err, format, args...)
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {

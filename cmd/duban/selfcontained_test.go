@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -47,17 +46,6 @@ func startIn(t *testing.T, dir, bin string, args ...string) *standalone {
 		Dir: dir, Env: cleanEnv(), Timeout: 20 * time.Second,
 	})
 	return &standalone{Serve: srv, t: t, dir: dir, url: srv.URL}
-}
-
-// stop sends sig and waits for the process to exit.
-func (s *standalone) stop(sig syscall.Signal) error {
-	s.t.Helper()
-	s.Signal(sig)
-	err, exited := s.Wait(30 * time.Second)
-	if !exited {
-		s.t.Fatalf("duban serve did not exit on %v\n%s", sig, s.Logs.String())
-	}
-	return err
 }
 
 // post sends a JSON body with a token and returns the status and the body.
@@ -167,7 +155,7 @@ func TestBinaryRunsFromAnEmptyDirectory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		testenv.ReadBody(t, resp)
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: %s (embedded assets missing?)", path, resp.Status)
 		}
@@ -185,8 +173,7 @@ func TestBinaryRunsFromAnEmptyDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	metrics := testenv.ReadBody(t, resp)
 	want := fmt.Sprintf(`duban_build_info{build_date=%q,goversion=%q,revision=%q,version=%q} 1`, v["build_date"], v["go_version"], v["commit"], v["version"])
 	if !bytes.Contains(metrics, []byte(want)) {
 		t.Errorf("/metrics lacks %s", want)

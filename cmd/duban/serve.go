@@ -46,7 +46,7 @@ damaged (0 bytes, cut short, a bad meta page or header), exit 4 when it is not a
 store or was written by a newer duban; see duban store check and README "Backup and
 restore".`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := config.Options{File: file, Flags: cmd.Flags()}
 			cfg, err := config.Load(opts)
 			if err != nil {
@@ -181,6 +181,17 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 		return err
 	}
 	registerReloads(rl, reloadParts{cat: cat, auth: live, api: handler, svc: svc, log: log})
+	return listenAndServe(ctx, cfg, handler, log, func(addr string) {
+		log.Info("duban collector listening", "url", addr, "catalog", cfg.Catalog,
+			"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
+		go reloadOnSignal(ctx, hup, rl)
+	})
+}
+
+// listenAndServe serves handler on cfg.Listen (TLS when configured) until ctx ends,
+// then shuts down gracefully, finishing the requests in flight; started is called with
+// the URL once the listener is open.
+func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler, log *logs.Logger, started func(url string)) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -190,7 +201,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
@@ -198,9 +209,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if cfg.TLS.Enabled() {
 		scheme = "https"
 	}
-	log.Info("duban collector listening", "url", scheme+"://"+ln.Addr().String(), "catalog", cfg.Catalog,
-		"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
-	go reloadOnSignal(ctx, hup, rl)
+	started(scheme + "://" + ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLS.Enabled() {

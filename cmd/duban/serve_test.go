@@ -201,8 +201,10 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		s.tokens["rsj"], len(body), body[:10])
+	if _, err := fmt.Fprintf(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		s.tokens["rsj"], len(body), body[:10]); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(200 * time.Millisecond) // the server is reading the body
 	if err := syscall.Kill(s.Pid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -211,12 +213,14 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	if _, err := io.WriteString(conn, body[10:]); err != nil {
 		t.Fatal(err)
 	}
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	reply, _ := io.ReadAll(conn)
+	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(conn) // what arrived; the server closes the connection as it stops
 	if !strings.HasPrefix(string(reply), "HTTP/1.1 201") {
 		t.Fatalf("in-flight push answered %q\n%s", reply, s.Logs.String())
 	}
-	switch err, exited := s.Wait(10 * time.Second); {
+	switch exited, err := s.Wait(10 * time.Second); {
 	case !exited:
 		t.Fatal("did not exit after SIGTERM")
 	case err != nil:
@@ -237,9 +241,13 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	io.WriteString(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\n")
+	if _, err := io.WriteString(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	_, err = io.ReadAll(conn)
 	if err != nil || time.Since(start) > 3*time.Second {
 		t.Fatalf("slow client kept for %v (err %v), want cut off after ~300ms", time.Since(start), err)
@@ -258,8 +266,8 @@ func TestTLS(t *testing.T) {
 	}
 	plain := "http://" + strings.TrimPrefix(s.url, "https://")
 	if resp, err := http.Get(plain + "/-/healthy"); err == nil {
-		resp.Body.Close()
-		if resp.StatusCode == 200 {
+		testenv.ReadBody(t, resp)
+		if resp.StatusCode == http.StatusOK {
 			t.Fatal("plain HTTP answered 200 on the TLS port")
 		}
 	}
@@ -304,8 +312,12 @@ func selfSigned(t *testing.T, dir string) (string, string, *x509.CertPool) {
 	}
 	kb, _ := x509.MarshalECPrivateKey(key)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cert, _ := x509.ParseCertificate(der)
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)

@@ -73,7 +73,9 @@ check a backup of it instead (duban store backup FILE --server URL).`,
 			if err != nil {
 				return err
 			}
-			printCheck(s.out, rep)
+			if err := printCheck(s.out, rep); err != nil {
+				return err
+			}
 			if !rep.Healthy() {
 				return errCheckFailed
 			}
@@ -99,7 +101,7 @@ func structureInChild(ctx context.Context, path string) ([]string, error) {
 		return nil, err
 	}
 	var out, errOut bytes.Buffer
-	c := exec.CommandContext(ctx, self, "store", "structure", path)
+	c := exec.CommandContext(ctx, self, "store", "structure", path) //nolint:gosec // G204: duban itself, on the file being checked
 	c.Stdout, c.Stderr = &out, &errOut
 	runErr := c.Run()
 	var problems []string
@@ -133,15 +135,24 @@ func newStoreStructureCmd(s streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var b strings.Builder
 			for _, p := range problems {
-				fmt.Fprintln(s.out, strings.ReplaceAll(p, "\n", " "))
+				b.WriteString(strings.ReplaceAll(p, "\n", " ") + "\n")
 			}
-			return nil
+			_, err = io.WriteString(s.out, b.String())
+			return err
 		},
 	}
 }
 
-func printCheck(w io.Writer, r *boltstore.CheckReport) {
+func printCheck(out io.Writer, r *boltstore.CheckReport) error {
+	var w strings.Builder
+	writeCheck(&w, r)
+	_, err := io.WriteString(out, w.String())
+	return err
+}
+
+func writeCheck(w *strings.Builder, r *boltstore.CheckReport) {
 	fmt.Fprintf(w, "store %s\n", r.Path)
 	if r.Format != 0 {
 		created := r.CreatedAt
@@ -220,9 +231,9 @@ duban store check, start duban.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(s.out, "backup %s: %d bytes, format %d, %d records, %d latest values; it passes duban store check\n",
+			_, err = fmt.Fprintf(s.out, "backup %s: %d bytes, format %d, %d records, %d latest values; it passes duban store check\n",
 				dest, n, rep.Format, rep.Records, rep.Latest)
-			return nil
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -242,7 +253,8 @@ func writeBackup(ctx context.Context, dest string, fetch func(io.Writer) (int64,
 	if err != nil {
 		return nil, 0, err
 	}
-	defer os.Remove(partial) // gone once renamed; removed when anything failed
+	// Removed when anything failed; once renamed it is gone and Remove fails, as it should.
+	defer func() { _ = os.Remove(partial) }()
 	n, err := fetch(f)
 	if err == nil {
 		err = f.Sync()
@@ -272,7 +284,7 @@ func writeBackup(ctx context.Context, dest string, fetch func(io.Writer) (int64,
 }
 
 // fetchBackup streams GET /-/backup into w and makes sure all of it arrived.
-func fetchBackup(ctx context.Context, server, token string, w io.Writer) (int64, error) {
+func fetchBackup(ctx context.Context, server, token string, w io.Writer) (n int64, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(server, "/")+"/-/backup", nil)
 	if err != nil {
 		return 0, err
@@ -282,12 +294,12 @@ func fetchBackup(ctx context.Context, server, token string, w io.Writer) (int64,
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() { err = errors.Join(err, resp.Body.Close()) }()
 	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096)) // what it says, when it says it; the status is the error
 		return 0, fmt.Errorf("%s/-/backup answered %s: %s", server, resp.Status, strings.TrimSpace(string(body)))
 	}
-	n, err := io.Copy(w, resp.Body)
+	n, err = io.Copy(w, resp.Body)
 	if err != nil {
 		return n, fmt.Errorf("the copy was cut short after %d bytes: %w", n, err)
 	}

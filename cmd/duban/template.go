@@ -28,7 +28,7 @@ reported; --token-file or $DUBAN_TOKEN when the collector has auth.read: token);
 otherwise it is built from --catalog. Fill it and send it back with
 ` + "`duban push FILE.xlsx`" + `.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dept == "" || period == "" {
 				return fmt.Errorf("template: give --department ID and --period (e.g. 2026-03)")
 			}

@@ -94,7 +94,7 @@ CSV file (UTF-8 with BOM, so Excel shows the Chinese names) created with mode 06
 existing file is never overwritten. Only the lines with the hashes go to the standard
 output, ready to paste under auth.tokens.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			n, w := who.set()
 			if all {
 				n++
@@ -188,8 +188,7 @@ func writeNewSecretFile(path string, b []byte) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("write %s: %w", path, err)
+		return errors.Join(fmt.Errorf("write %s: %w", path, err), os.Remove(path))
 	}
 	return nil
 }
@@ -207,7 +206,7 @@ numbers. Edit the file, then reload duban (systemctl reload duban, kill -HUP, or
 /-/reload with the admin token): no restart; the old token stops working at once, the new
 one works.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			n, w := who.set()
 			if n != 1 {
 				return errors.New("token rotate: give exactly one of --department ID, --admin, --reader or --metrics")

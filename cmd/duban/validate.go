@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,12 +20,14 @@ FILE:LINE: message. Exits 1 when there is any problem. Every command loads catal
 through the same checks: duban serve refuses to start on a catalog validate rejects,
 with the same messages. See indicators.Validate for the full list of checks.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(_ *cobra.Command, args []string) error {
 			_, err := catalogs.Load(args[0])
 			var ie *indicators.InvalidError
 			if errors.As(err, &ie) {
-				for _, line := range ie.Lines() {
-					fmt.Fprintln(s.out, line)
+				if lines := ie.Lines(); len(lines) > 0 {
+					if _, err := fmt.Fprintln(s.out, strings.Join(lines, "\n")); err != nil {
+						return err
+					}
 				}
 				return fmt.Errorf("validate: %s: %d problem(s)", args[0], len(ie.Problems))
 			}

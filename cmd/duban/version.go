@@ -18,7 +18,7 @@ func newVersionCmd(s streams) *cobra.Command {
 build (go run ./build), else what the Go toolchain recorded from the git checkout, and
 the Go version and platform. duban_build_info on /metrics carries the same values.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			info := buildinfo.Get()
 			if asJSON {
 				enc := json.NewEncoder(s.out)

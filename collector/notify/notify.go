@@ -196,7 +196,9 @@ func (n *Notifier) Send(ctx context.Context, department string, m Message) error
 }
 
 // statusRetry: whether an HTTP status of a robot is worth another attempt.
-func statusRetry(code int) bool { return code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout }
+func statusRetry(code int) bool {
+	return code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout
+}
 
 // scrub removes the URL (and so its key) from an error of the HTTP client.
 func scrub(err error) error {

@@ -207,6 +207,7 @@ func (r *Reloader) Describe(ch chan<- *prometheus.Desc) {
 	ch <- r.lastDesc
 }
 
+// Collect sends the two metrics with the outcome of the last reload.
 func (r *Reloader) Collect(ch chan<- prometheus.Metric) {
 	r.state.Lock()
 	ok, last := r.ok, r.last

@@ -38,7 +38,7 @@ func postAlerts(t *testing.T, am *testenv.Server, labels ...map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	testenv.ReadBody(t, resp)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("post alerts: %s", resp.Status)
 	}
@@ -110,8 +110,7 @@ func waitStates(t *testing.T, am *testenv.Server, want map[string]string) {
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			var as []amAlert
-			_ = json.NewDecoder(resp.Body).Decode(&as)
-			resp.Body.Close()
+			_ = json.Unmarshal(testenv.ReadBody(t, resp), &as) // not yet a list: poll again
 			for _, a := range as {
 				got[a.Labels["alertname"]+"/"+a.Labels["indicator"]+a.Labels["instance"]] = a.Status.State
 			}
@@ -142,7 +141,7 @@ type hook struct {
 	seen map[string]bool
 }
 
-func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *hook) ServeHTTP(_ http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	h.seen[strings.TrimPrefix(r.URL.Path, "/")] = true
 	h.mu.Unlock()

@@ -202,7 +202,7 @@ func TestUnitCommandRunsTheCollector(t *testing.T) {
 	}
 
 	srv.Signal(syscall.SIGHUP)
-	if err, exited := srv.Wait(300 * time.Millisecond); exited {
+	if exited, err := srv.Wait(300 * time.Millisecond); exited {
 		t.Fatalf("systemctl reload (SIGHUP) stopped the collector: %v\n%s", err, srv.Logs.String())
 	}
 	if err := testenv.WaitHTTP(context.Background(), srv.URL+"/-/ready", 5*time.Second); err != nil {
@@ -216,7 +216,7 @@ func TestUnitCommandRunsTheCollector(t *testing.T) {
 
 	stop, _ := time.ParseDuration(u.get("Service", "TimeoutStopSec"))
 	srv.Signal(syscall.SIGTERM)
-	switch err, exited := srv.Wait(stop); {
+	switch exited, err := srv.Wait(stop); {
 	case !exited:
 		t.Fatalf("still running %v after SIGTERM: systemd would SIGKILL it", stop)
 	case err != nil:

@@ -42,6 +42,7 @@ import (
 // Format is the kind of file a document was read from.
 type Format string
 
+// The formats a document is read from.
 const (
 	Text Format = "text"
 	HTML Format = "html"

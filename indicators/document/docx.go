@@ -35,7 +35,7 @@ func ReadDOCX(data []byte, lim Limits) (*Document, error) {
 			continue
 		}
 		err = part.read(r, part.name)
-		r.Close()
+		_ = r.Close() // a part read from memory: closing it can only release it
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +47,7 @@ func ReadDOCX(data []byte, lim Limits) (*Document, error) {
 	if !ok {
 		return nil, fmt.Errorf("not a Word document (.docx): no word/document.xml")
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // a part read from memory: closing it can only release it
 	d := &docxReader{lim: lim, num: num}
 	if err := d.read(r); err != nil {
 		return nil, err
@@ -100,6 +100,8 @@ func intAttr(se xml.StartElement, name string) (int, bool) {
 	return n, err == nil
 }
 
+// start reads the start of an element of word/document.xml; skip: leave out its
+// content (deletions, field codes, drawings, properties).
 func (d *docxReader) start(se xml.StartElement) (skip bool) {
 	if d.err != nil {
 		return true
@@ -143,6 +145,16 @@ func (d *docxReader) start(se xml.StartElement) (skip bool) {
 		if d.inRun {
 			d.text.WriteString("-")
 		}
+	default:
+		d.tableStart(se)
+	}
+	return false
+}
+
+// tableStart reads the start of a table's element: the table, a row, a cell and the
+// spans and merges of the grid (only of the outermost table; nested ones are text).
+func (d *docxReader) tableStart(se xml.StartElement) {
+	switch se.Name.Local {
 	case "tbl":
 		d.tableDepth++
 		if d.tableDepth == 1 {
@@ -184,7 +196,6 @@ func (d *docxReader) start(se xml.StartElement) (skip bool) {
 			}
 		}
 	}
-	return false
 }
 
 func attrOr(se xml.StartElement, name string) string {

@@ -130,7 +130,9 @@ func rawZip(t *testing.T, name string, r io.Reader, claim uint64) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw.Close()
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if claim == 0 {
 		claim = uint64(n)
 	}
@@ -143,7 +145,9 @@ func rawZip(t *testing.T, name string, r io.Reader, claim uint64) []byte {
 	if _, err := w.Write(comp.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	zw.Close()
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return buf.Bytes()
 }
 

@@ -359,7 +359,7 @@ func tableRows(t *html.Node) []*html.Node {
 	return rows
 }
 
-func spanAttr(n *html.Node, key string, max int) int {
+func spanAttr(n *html.Node, key string, limit int) int {
 	v, ok := attrOf(n, key)
 	if !ok {
 		return 1
@@ -368,7 +368,7 @@ func spanAttr(n *html.Node, key string, max int) int {
 	if err != nil || k < 1 {
 		return 1
 	}
-	return min(k, max)
+	return min(k, limit)
 }
 
 type carry struct {

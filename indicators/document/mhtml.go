@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -41,7 +42,7 @@ func ReadMHTML(data []byte, lim Limits) (*Document, error) {
 	mr := multipart.NewReader(msg.Body, params["boundary"])
 	for parts := 0; parts < 10000; parts++ {
 		p, err := mr.NextRawPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -51,13 +52,7 @@ func ReadMHTML(data []byte, lim Limits) (*Document, error) {
 		if ct != "text/html" {
 			continue
 		}
-		var r io.Reader = io.LimitReader(p, lim.MaxBytes+1)
-		switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
-		case "quoted-printable":
-			r = quotedprintable.NewReader(r)
-		case "base64":
-			r = base64.NewDecoder(base64.StdEncoding, &lineless{r: r})
-		}
+		r := decodedPart(p, io.LimitReader(p, lim.MaxBytes+1))
 		page, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
 		if err != nil {
 			return nil, fmt.Errorf("mhtml: %w", err)
@@ -94,4 +89,16 @@ func (l *lineless) Read(p []byte) (int, error) {
 			return k, err
 		}
 	}
+}
+
+// decodedPart is the content of part p read from body, decoded by its
+// Content-Transfer-Encoding (quoted-printable, base64; anything else as it is).
+func decodedPart(p *multipart.Part, body io.Reader) io.Reader {
+	switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
+	case "quoted-printable":
+		return quotedprintable.NewReader(body)
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, &lineless{r: body})
+	}
+	return body
 }

@@ -32,7 +32,7 @@ func ReadXLSX(data []byte, lim Limits) (*Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not an Excel workbook (.xlsx): %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // the workbook is read from memory; Close only removes excelize's temporary files
 	doc := &Document{Format: XLSX}
 	n := 0
 	for _, sh := range sheets {
@@ -75,7 +75,7 @@ func workbookSheets(zr *zip.Reader, lim Limits) ([]sheetRef, error) {
 			}
 			return false
 		}}.run(r, "xl/_rels/workbook.xml.rels")
-		r.Close()
+		_ = r.Close() // a part read from memory: closing it can only release it
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func workbookSheets(zr *zip.Reader, lim Limits) ([]sheetRef, error) {
 	if !ok {
 		return nil, fmt.Errorf("not an Excel workbook (.xlsx): no xl/workbook.xml")
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // a part read from memory: closing it can only release it
 	var out []sheetRef
 	err = xmlWalk{start: func(se xml.StartElement) bool {
 		if se.Name.Local == "sheet" {
@@ -118,7 +118,7 @@ func sheetMerges(zr *zip.Reader, part string, lim Limits) ([]merge, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // a part read from memory: closing it can only release it
 	var out []merge
 	var tooMany bool
 	err = xmlWalk{start: func(se xml.StartElement) bool {
@@ -159,7 +159,7 @@ func readSheet(f *excelize.File, sheet string, table int, merges []merge, lim Li
 	if err != nil {
 		return fmt.Errorf("sheet %q: %w", sheet, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // the rows iterator's Close only removes a temporary file
 	var active []merge
 	top := map[[2]int]string{} // the value of each merged range's top-left cell
 	next, cells := 0, 0

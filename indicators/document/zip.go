@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -51,15 +52,15 @@ func (c *capped) Read(p []byte) (int, error) {
 	return k, err
 }
 
-// openPart opens a part of a zip for streaming, bounded by max uncompressed bytes; ok is
+// openPart opens a part of a zip for streaming, bounded by limit uncompressed bytes; ok is
 // false when the zip has no such part.
-func openPart(zr *zip.Reader, name string, max int64) (r io.ReadCloser, ok bool, err error) {
+func openPart(zr *zip.Reader, name string, limit int64) (r io.ReadCloser, ok bool, err error) {
 	for _, f := range zr.File {
 		if !strings.EqualFold(f.Name, name) {
 			continue
 		}
-		if f.UncompressedSize64 > uint64(max) {
-			return nil, true, fmt.Errorf("%s: %d bytes uncompressed, more than %d: %w", name, f.UncompressedSize64, max, ErrTooLarge)
+		if limit >= 0 && f.UncompressedSize64 > uint64(limit) {
+			return nil, true, fmt.Errorf("%s: %d bytes uncompressed, more than %d: %w", name, f.UncompressedSize64, limit, ErrTooLarge)
 		}
 		rc, err := f.Open()
 		if err != nil {
@@ -68,7 +69,7 @@ func openPart(zr *zip.Reader, name string, max int64) (r io.ReadCloser, ok bool,
 		return struct {
 			io.Reader
 			io.Closer
-		}{&capped{r: rc, n: max, name: name}, rc}, true, nil
+		}{&capped{r: rc, n: limit, name: name}, rc}, true, nil
 	}
 	return nil, false, nil
 }
@@ -83,11 +84,11 @@ type xmlWalk struct {
 
 func (w xmlWalk) run(r io.Reader, part string) error {
 	dec := xml.NewDecoder(r)
-	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) { return in, nil }
+	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
 	depth, skipping := 0, 0 // skipping: the depth of the element being skipped, 0 for none
 	for {
 		tok, err := dec.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			if depth != 0 {
 				return fmt.Errorf("%s: %w", part, io.ErrUnexpectedEOF)
 			}

@@ -121,7 +121,7 @@ func TestAppendAllReusesAndMatchesAll(t *testing.T) {
 	now := at("2026-04-15 12:00")
 	want := evaluate.All(evaluate.Config{}, cat, fn, now)
 	// a buffer full of other results: nothing of them may leak into the new ones
-	buf := evaluate.All(evaluate.Config{}, cat, func(id string) []indicators.Revision {
+	buf := evaluate.All(evaluate.Config{}, cat, func(string) []indicators.Revision {
 		return []indicators.Revision{rev("2026-06", 1, "2026-07-01 10:00"), stage("2026-06", indicators.StageStarted, 50, "2026-07-01 10:00")}
 	}, at("2026-07-15 12:00"))
 	got := evaluate.AppendAll(buf[:0], evaluate.Config{}, cat, fn, now)

@@ -128,7 +128,7 @@ func (e *env) freshness(r *Result, c indicators.Cadence, lastIdx int, series []i
 // ReportDue is the instant by which the report for period is due (the first instant
 // after the due day in the plan's time zone). A quarter's report is due like the report
 // of its last month, a day's like the report of its month.
-func (c Config) ReportDue(plan indicators.Plan, t indicators.Target, period string) (time.Time, error) {
+func (c Config) ReportDue(plan indicators.Plan, _ indicators.Target, period string) (time.Time, error) {
 	p, err := indicators.ParsePeriod(period)
 	if err != nil {
 		return time.Time{}, err

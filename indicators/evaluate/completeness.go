@@ -10,6 +10,7 @@ import (
 // ReportStatus is the state of one expected report in the completeness table.
 type ReportStatus string
 
+// The report statuses.
 const (
 	OnTime  ReportStatus = "on_time" // first received by the due instant
 	Late    ReportStatus = "late"    // first received after the due instant
@@ -164,42 +165,60 @@ func CompletenessFunc(cfg Config, cat *indicators.Catalog, first FirstReceived, 
 			if got, ok := first(t.ID, end); ok {
 				item.Received = got
 			}
-			switch {
-			case !item.Received.IsZero() && item.Received.Before(due):
-				item.Status = OnTime
-			case !item.Received.IsZero():
-				item.Status = Late
-			case now.Before(due):
-				item.Status = NotDue
-			default:
-				item.Status = Missing
-			}
+			item.Status = reportStatus(item.Received, due, now)
 			k, ok := at[task.Lead]
 			if !ok {
 				k = len(depts)
 				at[task.Lead] = k
-				d := DepartmentCompleteness{Department: task.Lead}
-				if dep, ok := cat.Department(task.Lead); ok {
-					d.Name = dep.Name
-				}
-				depts = append(depts, d)
+				depts = append(depts, newDepartmentCompleteness(cat, task.Lead))
 			}
-			d := &depts[k]
-			d.Expected++
-			switch item.Status {
-			case OnTime:
-				d.OnTime++
-			case Late:
-				d.Late++
-			case Missing:
-				d.Missing++
-			case NotDue:
-				d.NotDue++
-			}
-			d.Items = append(d.Items, item)
+			depts[k].add(item)
 		}
 	}
-	// catalog order of departments, then lead departments missing from the list
+	return inCatalogOrder(cat, depts, at), nil
+}
+
+// reportStatus is the state of a report first received at received (zero: not yet)
+// and due at due, as of now.
+func reportStatus(received, due, now time.Time) ReportStatus {
+	switch {
+	case !received.IsZero() && received.Before(due):
+		return OnTime
+	case !received.IsZero():
+		return Late
+	case now.Before(due):
+		return NotDue
+	}
+	return Missing
+}
+
+func newDepartmentCompleteness(cat *indicators.Catalog, lead string) DepartmentCompleteness {
+	d := DepartmentCompleteness{Department: lead}
+	if dep, ok := cat.Department(lead); ok {
+		d.Name = dep.Name
+	}
+	return d
+}
+
+// add counts item and lists it.
+func (d *DepartmentCompleteness) add(item ItemCompleteness) {
+	d.Expected++
+	switch item.Status {
+	case OnTime:
+		d.OnTime++
+	case Late:
+		d.Late++
+	case Missing:
+		d.Missing++
+	case NotDue:
+		d.NotDue++
+	}
+	d.Items = append(d.Items, item)
+}
+
+// inCatalogOrder orders depts (at: department → index) as the catalog lists its
+// departments, then the lead departments missing from the list.
+func inCatalogOrder(cat *indicators.Catalog, depts []DepartmentCompleteness, at map[string]int) []DepartmentCompleteness {
 	out := make([]DepartmentCompleteness, 0, len(depts))
 	for _, dep := range cat.Departments {
 		if k, ok := at[dep.ID]; ok {
@@ -212,5 +231,5 @@ func CompletenessFunc(cfg Config, cat *indicators.Catalog, first FirstReceived, 
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return out
 }

@@ -134,6 +134,7 @@ import (
 // are in package present.
 type Status string
 
+// The statuses, from good to bad, with no data last.
 const (
 	Achieved     Status = "achieved"      // 已完成
 	OnTrack      Status = "on_track"      // 正常推进
@@ -155,18 +156,18 @@ func (s Status) CountsAsMissed() bool { return s == Missed || s == AchievedLate 
 type Reason string
 
 const (
-	// ReasonStale: a report that was due is missing, so the status is at best at_risk
+	// ReasonStale means a report that was due is missing, so the status is at best at_risk
 	// (数据未更新).
 	ReasonStale Reason = "stale"
-	// ReasonUnreported: the deadline is settled and nothing was ever reported (逾期未报);
+	// ReasonUnreported means the deadline is settled and nothing was ever reported (逾期未报);
 	// the status is missed.
 	ReasonUnreported Reason = "unreported"
-	// ReasonBlocked: the latest milestone report says blocked (受阻).
+	// ReasonBlocked means the latest milestone report says blocked (受阻).
 	ReasonBlocked Reason = "blocked"
-	// ReasonNoPercent: a completion milestone reported started without a percent, so its
+	// ReasonNoPercent means a completion milestone reported started without a percent, so its
 	// pace cannot be judged (未报完成比例).
 	ReasonNoPercent Reason = "no_percent"
-	// ReasonReferenceStale: a relative target's reference has no value of the same
+	// ReasonReferenceStale means a relative target's reference has no value of the same
 	// period; its latest earlier value stood in (参照指标未报同期数).
 	ReasonReferenceStale Reason = "reference_stale"
 )
@@ -470,16 +471,76 @@ func Comparator(t *indicators.Target) indicators.Comparator {
 }
 
 // evaluate fills r (a zero Result) at e.now; ref is the reference's series of a relative
-// target.
+// target. The steps: what the target is (describe), which reports count (the plan
+// year's, the latest and the one as of the due period), whether the deadline is settled
+// and as of when the expected value is taken (settle); a milestone is judged by its
+// stage, a figure by its value against the effective target (target, measure), as of
+// the due period once settled (settledStatus), by its pace before (paceStatus).
 func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series, ref []indicators.Revision) {
-	now := e.now
-	due, dueIdx := e.due(t)
+	j := judged{t: t, ref: ref, rel: t.Relative != nil}
+	j.cumulative = t.Measure == indicators.Cumulative && !j.rel
+	milestone := t.Measure == indicators.Milestone
+	var dueIdx int
+	j.due, dueIdx = e.due(t)
+	e.describe(r, t, dept, j.due)
+	// Only the plan year's periods count: year-to-date values start again each year.
+	// Reports of later years (the next plan's) are cut off; earlier ones are ignored below.
+	j.series = e.thisYear(series)
+	cad := cadenceOf(t)
+	lastIdx := e.lastCalendarIdx(cad, dueIdx)
+	dueEnd := e.periodEnd(lastIdx) // end of the due period
+	e.freshness(r, cad, lastIdx, j.series)
+	j.latest, j.atDue = e.latestReports(j.series, milestone, dueEnd)
+	e.settle(r, &j, cad, lastIdx, dueEnd)
+	if j.latest >= 0 {
+		e.show(r, &j.series[j.latest])
+	}
+	if milestone {
+		e.milestone(r, t, j.series, j.latest, j.atDue, j.due, j.asOf)
+		return
+	}
+	if !e.target(r, &j) {
+		return
+	}
+	if !r.HasValue {
+		r.Status = NoData
+		if r.Settled {
+			r.Status, r.Reason = Missed, ReasonUnreported
+		}
+		return
+	}
+	e.measure(r, &j)
+	if r.Settled {
+		e.settledStatus(r, &j)
+		return
+	}
+	e.paceStatus(r, &j)
+}
+
+// judged is one target under evaluation: its reports of the plan year and what the
+// steps of evaluate find out about it in turn.
+type judged struct {
+	t               *indicators.Target
+	series, ref     []indicators.Revision // this year's reports; a relative target's reference
+	rel, cumulative bool                  // relative; cumulative and not relative
+	due             time.Time             // the end of the due day
+	latest, atDue   int                   // series index of the latest value, and of the latest as of the due period (-1: none)
+	asOf            time.Time             // the instant the expected value is for (Result.ExpectedAt)
+	refEnd          time.Time             // the instant a relative target's reference is read at
+}
+
+// staysReached says that a value that met the target stays met: a year-to-date figure
+// with a floor (not a cap, not an exact value) does not fall.
+func (j *judged) staysReached(c indicators.Comparator) bool {
+	return j.cumulative && c != indicators.LE && c != indicators.EQ
+}
+
+// describe fills what the result says of the target itself: its identity, due
+// instant, comparator and tolerance.
+func (e *env) describe(r *Result, t *indicators.Target, dept string, due time.Time) {
 	r.Indicator = t.ID
 	r.Department = dept
 	r.Due = due
-	rel := t.Relative != nil
-	milestone := t.Measure == indicators.Milestone
-	cumulative := t.Measure == indicators.Cumulative && !rel
 	r.Comparator = Comparator(t)
 	switch r.Comparator {
 	case indicators.Approx:
@@ -490,17 +551,13 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series, ref
 	case indicators.LE:
 		r.Tolerance = math.Max(0, t.Tolerance)
 	}
-	// Only the plan year's periods count: year-to-date values start again each year.
-	// Reports of later years (the next plan's) are cut off; earlier ones are ignored below.
-	series = e.thisYear(series)
-	cad := cadenceOf(t)
-	lastIdx := e.lastCalendarIdx(cad, dueIdx)
-	dueEnd := e.periodEnd(lastIdx) // end of the due period
-	e.freshness(r, cad, lastIdx, series)
+}
 
-	// the latest revision of this year carrying a value (or a stage), and the latest one
-	// as of the due period
-	latest, atDue := -1, -1
+// latestReports finds, among this year's reports, the latest revision carrying a value
+// (a stage or percent for a milestone) and the latest one as of the due period ending
+// at dueEnd; -1 for none.
+func (e *env) latestReports(series []indicators.Revision, milestone bool, dueEnd time.Time) (latest, atDue int) {
+	latest, atDue = -1, -1
 	for i := len(series) - 1; i >= 0; i-- {
 		s := &series[i]
 		if !s.PeriodEnd.After(e.yearStart) {
@@ -516,66 +573,71 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series, ref
 			}
 		}
 	}
+	return latest, atDue
+}
+
+// settle fills the last report's arrival, whether the deadline is settled, and the
+// instant the expected value is for (ExpectedAt, j.asOf): the later of the latest
+// value's period end and the latest due period's end, at most the due instant.
+func (e *env) settle(r *Result, j *judged, cad indicators.Cadence, lastIdx int, dueEnd time.Time) {
+	series := j.series
 	var latestEnd time.Time
 	if n := len(series); n > 0 && series[n-1].PeriodEnd.After(e.yearStart) {
 		r.LastReport = series[n-1].ReceivedAt
 		latestEnd = series[n-1].PeriodEnd
 	}
-	passed := !now.Before(due)
-	r.Settled = passed && (!now.Before(e.reportDue(lastIdx)) || !latestEnd.Before(dueEnd))
-	// ExpectedAt: later of the latest value's period end and the latest due period's end.
+	passed := !e.now.Before(j.due)
+	r.Settled = passed && (!e.now.Before(e.reportDue(lastIdx)) || !latestEnd.Before(dueEnd))
 	asOf := e.passedEnd[cadenceSlot(cad)]
-	if latest >= 0 && series[latest].PeriodEnd.After(asOf) {
-		asOf = series[latest].PeriodEnd
+	if j.latest >= 0 && series[j.latest].PeriodEnd.After(asOf) {
+		asOf = series[j.latest].PeriodEnd
 	}
-	if passed || asOf.After(due) {
-		asOf = due
+	if passed || asOf.After(j.due) {
+		asOf = j.due
 	}
 	if asOf.Before(e.yearStart) {
 		asOf = e.yearStart
 	}
-	r.ExpectedAt = asOf
-	if latest >= 0 {
-		e.show(r, &series[latest])
-	}
-	if milestone {
-		e.milestone(r, t, series, latest, atDue, due, asOf)
-		return
-	}
+	r.ExpectedAt, j.asOf = asOf, asOf
+}
 
-	// effective target and expected value
+// target fills the effective target (a relative target's reference plus its offset, at
+// the latest value's period) and the value expected by j.asOf. False, with no_data,
+// when a relative target's reference has nothing to compare with.
+func (e *env) target(r *Result, j *judged) bool {
+	t := j.t
 	r.Target = t.Value
-	refEnd := asOf
-	if latest >= 0 {
-		refEnd = series[latest].PeriodEnd
+	j.refEnd = j.asOf
+	if j.latest >= 0 {
+		j.refEnd = j.series[j.latest].PeriodEnd
 	}
-	if rel {
-		v, _, ok := e.refAt(ref, refEnd)
+	if j.rel {
+		v, _, ok := e.refAt(j.ref, j.refEnd)
 		if !ok {
 			r.Target, r.Status = 0, NoData // nothing to compare with
-			return
+			return false
 		}
 		r.Target = v + t.Relative.Offset
 	}
 	share := 1.0
-	if cumulative {
-		share = e.share(t, due, asOf)
+	if j.cumulative {
+		share = e.share(t, j.due, j.asOf)
 	}
 	r.Expected = e.whole(t, r.Target*share)
-	if !r.HasValue {
-		r.Status = NoData
-		if r.Settled {
-			r.Status, r.Reason = Missed, ReasonUnreported
-		}
-		return
-	}
+	return true
+}
+
+// measure compares the shown value with the target: met, the gap to the expected value,
+// the progress and the projection to the due date.
+func (e *env) measure(r *Result, j *judged) {
+	t := j.t
 	c, T, tol := r.Comparator, r.Target, r.Tolerance
 	v := r.Value
 	r.Met = meets(c, v, T, tol)
 	r.Gap = v - r.Expected
-	r.HasProgress, r.Progress = progress(t, c, cumulative, rel, v, T, r.Met)
-	if cumulative {
-		if sh := e.share(t, due, series[latest].PeriodEnd); sh > 0 {
+	r.HasProgress, r.Progress = progress(t, c, j.cumulative, j.rel, v, T, r.Met)
+	if j.cumulative {
+		if sh := e.share(t, j.due, j.series[j.latest].PeriodEnd); sh > 0 {
 			r.HasProjection, r.Projected = true, v/sh
 		}
 	} else {
@@ -584,61 +646,65 @@ func (e *env) evaluate(r *Result, t *indicators.Target, dept string, series, ref
 	if r.HasProjection {
 		r.ProjectedMiss = !meets(c, r.Projected, T, tol)
 	}
-	floor := c != indicators.LE && c != indicators.EQ
-	final := cumulative && floor // a year-to-date figure reached stays reached
+}
 
-	if r.Settled {
-		// the value as of the due period decides; reaching the target later is late
-		target := func(i int) (float64, bool) {
-			if !rel {
-				return T, true
-			}
-			v, _, ok := e.refAt(ref, series[i].PeriodEnd)
-			return v + t.Relative.Offset, ok
+// settledStatus judges a settled deadline: the value as of the due period decides, and
+// reaching the target later is late.
+func (e *env) settledStatus(r *Result, j *judged) {
+	t, series := j.t, j.series
+	c, T, tol := r.Comparator, r.Target, r.Tolerance
+	target := func(i int) (float64, bool) {
+		if !j.rel {
+			return T, true
 		}
-		if atDue >= 0 {
-			if Td, ok := target(atDue); ok && meets(c, *series[atDue].Value, Td, tol) {
-				r.Status = Achieved
-				if r.ReportOverdue && !final {
-					r.Status, r.Reason = AtRisk, ReasonStale // met once, the due period unreported
-				}
-				if atDue != latest { // show the report that decided
-					e.show(r, &series[atDue])
-					r.Target, r.Expected = Td, e.whole(t, Td)
-					r.Gap = r.Value - r.Expected
-					r.HasProgress, r.Progress = progress(t, c, cumulative, rel, r.Value, Td, true)
-				}
-				return
-			}
-		}
-		r.Status = Missed
-		if latest != atDue && r.Met {
-			r.Status = AchievedLate
-		}
-		return
+		v, _, ok := e.refAt(j.ref, series[i].PeriodEnd)
+		return v + t.Relative.Offset, ok
 	}
+	if j.atDue >= 0 {
+		if Td, ok := target(j.atDue); ok && meets(c, *series[j.atDue].Value, Td, tol) {
+			r.Status = Achieved
+			if r.ReportOverdue && !j.staysReached(c) {
+				r.Status, r.Reason = AtRisk, ReasonStale // met once, the due period unreported
+			}
+			if j.atDue != j.latest { // show the report that decided
+				e.show(r, &series[j.atDue])
+				r.Target, r.Expected = Td, e.whole(t, Td)
+				r.Gap = r.Value - r.Expected
+				r.HasProgress, r.Progress = progress(t, c, j.cumulative, j.rel, r.Value, Td, true)
+			}
+			return
+		}
+	}
+	r.Status = Missed
+	if j.latest != j.atDue && r.Met {
+		r.Status = AchievedLate
+	}
+}
 
-	// before the deadline is settled
-	E := r.Expected
+// paceStatus judges a target before its deadline is settled, by the value against the
+// expected one: on track within the tolerance, at risk within the band, lagging beyond.
+func (e *env) paceStatus(r *Result, j *judged) {
+	c, T, tol := r.Comparator, r.Target, r.Tolerance
+	v, E := r.Value, r.Expected
 	tolE := tol
-	if cumulative && T != 0 {
+	if j.cumulative && T != 0 {
 		tolE = tol * math.Abs(E/T)
 	}
 	switch {
-	case final && meets(c, v, T, 0):
+	case j.staysReached(c) && meets(c, v, T, 0):
 		r.Status = Achieved
-	case cumulative && c == indicators.LE && v > T+tol && T >= 0:
+	case j.cumulative && c == indicators.LE && v > T+tol && T >= 0:
 		r.Status = Missed // the cap is already exceeded: year-to-date sums do not fall
 	case meets(c, v, E, tolE):
 		r.Status = OnTrack
-	case shortfall(c, v, E, tolE) <= e.band(t, cumulative, T):
+	case shortfall(c, v, E, tolE) <= e.band(j.t, j.cumulative, T):
 		r.Status = AtRisk
 	default:
 		r.Status = Lagging
 	}
 	e.capStale(r)
-	if rel && (r.Status == OnTrack || r.Status == AtRisk) {
-		if _, same, _ := e.refAt(ref, refEnd); !same {
+	if j.rel && (r.Status == OnTrack || r.Status == AtRisk) {
+		if _, same, _ := e.refAt(j.ref, j.refEnd); !same {
 			r.Status = AtRisk
 			if r.Reason == "" {
 				r.Reason = ReasonReferenceStale

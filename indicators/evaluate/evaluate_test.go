@@ -75,7 +75,7 @@ func TestEvaluate(t *testing.T) {
 		gap        *float64
 		progress   *float64 // nil: not checked; see noProgress
 		noProgress bool     // no completion ratio at all
-		target_    *float64 // effective target
+		effective  *float64 // effective target
 		value      *float64 // shown value
 		period     string   // shown period
 	}{
@@ -544,7 +544,7 @@ func TestEvaluate(t *testing.T) {
 		// relative targets: the reference's value of the same period
 		"income growth ahead of GDP growth is on track against GDP's value, without a completion ratio": {
 			target: income, ref: gdpQ1, series: revs(rev("2026-Q1", 6.0, "2026-04-09 09:00")),
-			status: evaluate.OnTrack, target_: f(5.8), expected: f(5.8), gap: f(0.2), noProgress: true,
+			status: evaluate.OnTrack, effective: f(5.8), expected: f(5.8), gap: f(0.2), noProgress: true,
 		},
 		"income growth level with GDP growth meets 与经济增长同步": {
 			target: income, ref: gdpQ1, series: revs(rev("2026-Q1", 5.8, "2026-04-09 09:00")),
@@ -568,19 +568,19 @@ func TestEvaluate(t *testing.T) {
 		},
 		"a relative offset adds to the referenced value": {
 			target: offset, ref: gdpQ1, series: revs(rev("2026-Q1", 6.2, "2026-04-09 09:00")),
-			status: evaluate.AtRisk, target_: f(6.3), gap: f(-0.1),
+			status: evaluate.AtRisk, effective: f(6.3), gap: f(-0.1),
 		},
 		"income's Q1 is compared with GDP's Q1, not GDP's newer Q2": {
 			target: income, ref: gdpH1, series: revs(rev("2026-Q1", 6.0, "2026-04-09 09:00")), now: "2026-07-09 12:00",
-			status: evaluate.OnTrack, target_: f(5.8),
+			status: evaluate.OnTrack, effective: f(5.8),
 		},
 		"income's Q2 is compared with GDP's Q2": {
 			target: income, ref: gdpH1, series: revs(rev("2026-Q1", 6.0, "2026-04-09 09:00"), rev("2026-Q2", 6.2, "2026-07-09 09:00")), now: "2026-07-15 12:00",
-			status: evaluate.AtRisk, target_: f(6.5), gap: f(-0.3),
+			status: evaluate.AtRisk, effective: f(6.5), gap: f(-0.3),
 		},
 		"without GDP's Q2 income's Q2 is judged on GDP's Q1 and at best at risk": {
 			target: income, ref: gdpQ1, series: revs(rev("2026-Q1", 6.0, "2026-04-09 09:00"), rev("2026-Q2", 6.2, "2026-07-09 09:00")), now: "2026-07-09 12:00",
-			status: evaluate.AtRisk, reason: evaluate.ReasonReferenceStale, target_: f(5.8),
+			status: evaluate.AtRisk, reason: evaluate.ReasonReferenceStale, effective: f(5.8),
 		},
 		"a relative target at or above GDP at the year's end is achieved": {
 			target: income, ref: revs(rev("2026-Q4", 5.8, "2027-01-08 09:00")), series: revs(rev("2026-Q4", 5.9, "2027-01-05 09:00")), now: "2027-01-15 12:00",
@@ -650,7 +650,7 @@ func TestEvaluate(t *testing.T) {
 			check("expected", r.Expected, c.expected)
 			check("gap", r.Gap, c.gap)
 			check("progress", r.Progress, c.progress)
-			check("target", r.Target, c.target_)
+			check("target", r.Target, c.effective)
 			check("value", r.Value, c.value)
 			if c.progress != nil && !r.HasProgress {
 				t.Errorf("no progress, want %v", *c.progress)

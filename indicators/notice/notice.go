@@ -61,7 +61,7 @@ type Warning struct {
 }
 
 func (w Warning) String() string {
-	if w.Pos.IsZero() {
+	if w.IsZero() {
 		return w.Msg
 	}
 	return w.Pos.String() + ": " + w.Msg
@@ -317,7 +317,7 @@ func (p *parser) textLine(n int, raw string, cells []string, last **rawTask) {
 		*last = nil
 		return
 	}
-	if *last != nil && p.fieldLine(n, line, *last) {
+	if *last != nil && p.fieldLine(line, *last) {
 		return
 	}
 	if p.section(n, line) {
@@ -338,7 +338,7 @@ func (p *parser) textLine(n int, raw string, cells []string, last **rawTask) {
 	if l := *last; l != nil && !l.closed && l.body == l.full && !endsSentence(l.full) && utf8.RuneCountInString(line) < 200 && hasHan(line) {
 		// a wrapped item continues on this line (an item ending with its lead is complete)
 		l.text += orig
-		p.annotate(n, l, l.full+line)
+		p.annotate(l, l.full+line)
 		return
 	}
 	p.warn(n, "ignored: not a task, section or table row: %q", clip(line, 40))
@@ -502,6 +502,43 @@ func endsSentence(s string) bool {
 
 var placeholder = map[string]bool{"无": true, "-": true, "/": true, "—": true, "——": true, "暂无": true, "\\": true}
 
+// metaField reads a labelled metadata line of a government web page ("发文字号:…",
+// "发布机构:…", "标题:…"); true when it used the line.
+func (p *parser) metaField(line string) bool {
+	m := reMeta.FindStringSubmatch(line)
+	if m == nil {
+		return false
+	}
+	key := strings.ReplaceAll(m[1], " ", "")
+	val := strings.TrimSpace(m[2])
+	switch key {
+	case "发文字号", "文号":
+		if !placeholder[val] {
+			p.document = val
+		}
+		return true
+	case "发布机构", "发文机关", "发文单位":
+		if !placeholder[val] {
+			p.issuer = val
+		}
+		return true
+	case "标题", "名称":
+		if nm := reNoticeHead.FindStringSubmatch(val); nm != nil {
+			if p.issuer == "" {
+				p.issuer = strings.TrimSpace(nm[1])
+			}
+			val = strings.Trim(nm[2], "《》")
+		}
+		if p.title == "" && !placeholder[val] {
+			p.title = val
+		}
+		return true
+	case "索引号", "成文时间", "成文日期", "发布日期", "主题词", "主题分类", "有效性", "发布时间", "信息分类", "组配分类", "公开方式", "来源", "体裁分类":
+		return true
+	}
+	return false
+}
+
 // header reads metadata lines before the list; it returns true when it used the line.
 func (p *parser) header(n int, line string) bool {
 	if m := reYear.FindStringSubmatch(line); m != nil && p.year == 0 {
@@ -552,34 +589,8 @@ func (p *parser) header(n int, line string) bool {
 		p.declaredLeads, _ = strconv.Atoi(m[1])
 		p.declaredLeadsLine = n
 	}
-	if m := reMeta.FindStringSubmatch(line); m != nil {
-		key := strings.ReplaceAll(m[1], " ", "")
-		val := strings.TrimSpace(m[2])
-		switch key {
-		case "发文字号", "文号":
-			if !placeholder[val] {
-				p.document = val
-			}
-			return true
-		case "发布机构", "发文机关", "发文单位":
-			if !placeholder[val] {
-				p.issuer = val
-			}
-			return true
-		case "标题", "名称":
-			if nm := reNoticeHead.FindStringSubmatch(val); nm != nil {
-				if p.issuer == "" {
-					p.issuer = strings.TrimSpace(nm[1])
-				}
-				val = strings.Trim(nm[2], "《》")
-			}
-			if p.title == "" && !placeholder[val] {
-				p.title = val
-			}
-			return true
-		case "索引号", "成文时间", "成文日期", "发布日期", "主题词", "主题分类", "有效性", "发布时间", "信息分类", "组配分类", "公开方式", "来源", "体裁分类":
-			return true
-		}
+	if p.metaField(line) {
+		return true
 	}
 	if reDocNumber.MatchString(line) && p.document == "" {
 		p.document = line
@@ -717,7 +728,7 @@ func (p *parser) item(n int, line, orig string) *rawTask {
 			if !endsSentence(last.full) {
 				sep = "。"
 			}
-			p.annotate(n, last, last.full+sep+m[2])
+			p.annotate(last, last.full+sep+m[2])
 			return last
 		}
 		p.started = true
@@ -862,7 +873,7 @@ func (p *parser) addTask(n, num int, body, text string, given *fields) *rawTask 
 	if given != nil {
 		t.given, t.table = *given, true
 	}
-	p.annotate(n, t, body)
+	p.annotate(t, body)
 	if prev, ok := p.seenNums[num]; ok {
 		p.warn(n, "task number %d repeats line %d; kept both", num, prev)
 	}
@@ -881,7 +892,7 @@ func (p *parser) addTask(n, num int, body, text string, given *fields) *rawTask 
 
 // annotate sets the task's body, lead and cooperating units from the item text, the
 // fields given with it and the current section.
-func (p *parser) annotate(n int, t *rawTask, body string) {
+func (p *parser) annotate(t *rawTask, body string) {
 	t.full = body
 	var parsed fields
 	// Trailing parentheses: (配合单位:X、Y), (X牵头,相关成员单位配合), (X牵头落实),
@@ -966,14 +977,14 @@ func (p *parser) annotate(n int, t *rawTask, body string) {
 
 // fieldLine reads a line of labelled fields after an item ("牵头单位:区发改局",
 // "协同责任单位:…", "完成时限:6月底前") into the item.
-func (p *parser) fieldLine(n int, line string, last *rawTask) bool {
+func (p *parser) fieldLine(line string, last *rawTask) bool {
 	f, ok := lineFields(line)
 	if !ok {
 		return false
 	}
 	last.given = last.given.before(f)
 	last.closed = true
-	p.annotate(n, last, last.full)
+	p.annotate(last, last.full)
 	return true
 }
 

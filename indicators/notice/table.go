@@ -271,34 +271,14 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	if strings.Trim(strings.Join(cells, ""), "|-: ") == "" {
 		return true, nil // an empty row or a markdown separator row
 	}
-	if shifted, ok := p.realign(tl, cells); ok {
-		// the row's first cells were merged with the row above and left out of the text
-		origShifted := make([]string, len(shifted))
-		copy(origShifted, shifted)
-		by := len(shifted) - filledWidth(cells)
-		for i := range orig {
-			if i < filledWidth(cells) && i+by < len(origShifted) {
-				origShifted[i+by] = strings.TrimSpace(orig[i])
-			}
-		}
-		cells, orig = shifted, origShifted
-	}
+	cells, orig = p.realignRow(tl, cells, orig)
 	if only, ok := oneText(cells); ok {
 		return false, []string{only} // a heading inside the table
 	}
 	p.lastCells = cells
 	get := func(i int) string { return cellOf(cells, i) }
 	words := p.rowWords(tl, cells)
-	text := ""
-	if len(tl.text) == 1 && tl.text[0] < len(orig) {
-		text = cellWords(strings.TrimSpace(orig[tl.text[0]]))
-	}
-	if text == "" && len(tl.text) > 1 {
-		text = p.rowWords(tl, orig) // several columns of words (项目名称|工作任务): all of them
-	}
-	if text == "" {
-		text = words
-	}
+	text := p.rowText(tl, orig, words)
 	var num int
 	numText := strings.Trim(get(tl.num), ".、() ")
 	switch {
@@ -329,6 +309,60 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 		p.warn(n, "table row %d has no task text", num)
 		return true, nil
 	}
+	f := rowFields(tl, cells)
+	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && (tl.num >= 0 && num == p.lastWritten && numText != "" || tl.num < 0 && words == p.lastRowWords) {
+		p.continueRow(tl, cells, last, f, words)
+		return true, nil
+	}
+	p.started = true
+	t := p.addTask(n, num, words, text, &f)
+	p.lastRow = t
+	p.lastRowWords = words
+	p.lastRowFirst = ""
+	if len(tl.text) > 0 {
+		p.lastRowFirst = cellWords(get(tl.text[0]))
+	}
+	return true, nil
+}
+
+// rowText is a task row's text as written (orig: the cells before normalizing): its
+// column of words, all of them when there are several, or words.
+func (p *parser) rowText(tl *tableLayout, orig []string, words string) string {
+	text := ""
+	if len(tl.text) == 1 && tl.text[0] < len(orig) {
+		text = cellWords(strings.TrimSpace(orig[tl.text[0]]))
+	}
+	if text == "" && len(tl.text) > 1 {
+		text = p.rowWords(tl, orig) // several columns of words (项目名称|工作任务): all of them
+	}
+	if text == "" {
+		text = words
+	}
+	return text
+}
+
+// realignRow realigns a row whose first cells were merged with the row above and left
+// out of the text (realign), and its original cells with it.
+func (p *parser) realignRow(tl *tableLayout, cells, orig []string) ([]string, []string) {
+	shifted, ok := p.realign(tl, cells)
+	if !ok {
+		return cells, orig
+	}
+	origShifted := make([]string, len(shifted))
+	copy(origShifted, shifted)
+	by := len(shifted) - filledWidth(cells)
+	for i := range orig {
+		if i < filledWidth(cells) && i+by < len(origShifted) {
+			origShifted[i+by] = strings.TrimSpace(orig[i])
+		}
+	}
+	return shifted, origShifted
+}
+
+// rowFields is what a task row's columns give: deadline, responsible leader, lead,
+// responsible and cooperating units.
+func rowFields(tl *tableLayout, cells []string) fields {
+	get := func(i int) string { return cellOf(cells, i) }
 	f := fields{due: get(tl.due), leader: get(tl.ldr)}
 	leadUnits := splitUnitList(cellUnits(get(tl.lead)))
 	if tl.leadIsResp {
@@ -341,39 +375,32 @@ func (p *parser) tableRow(n int, raw, orig []string) (handled bool, lines []stri
 	if placeholder[f.due] {
 		f.due = ""
 	}
-	if last := p.lastRow; last != nil && last == p.tasks[len(p.tasks)-1] && (tl.num >= 0 && num == p.lastWritten && numText != "" || tl.num < 0 && words == p.lastRowWords) {
-		// The row above continues: its number (and words) were merged cells carried down.
-		// The part's own deadline goes before its words, where the clause reads it; its
-		// units cooperate.
-		extra := words
-		if words == p.lastRowWords {
-			extra = "" // every cell of words carried down
-		} else if len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
-			extra = strings.TrimPrefix(words, p.lastRowFirst)
-		}
-		if extra = strings.Trim(extra, "。;, "); extra != "" {
-			if d := dueWords(f.due); d != "" && f.due != last.given.due {
-				extra = d + extra
-			}
-			f.due = ""
-			last.given = last.given.before(f)
-			p.annotate(n, last, strings.TrimRight(last.full, "。 ")+"。"+extra)
-		} else if words == p.lastRowWords {
-			f.due = ""
-			last.given = last.given.before(f)
-			p.annotate(n, last, last.full)
-		}
-		return true, nil
+	return f
+}
+
+// continueRow adds a row that continues the task of the row above to it: its number
+// (and words) were merged cells carried down. The part's own deadline goes before its
+// words, where the clause reads it; its units cooperate.
+func (p *parser) continueRow(tl *tableLayout, cells []string, last *rawTask, f fields, words string) {
+	get := func(i int) string { return cellOf(cells, i) }
+	extra := words
+	if words == p.lastRowWords {
+		extra = "" // every cell of words carried down
+	} else if len(tl.text) > 0 && get(tl.text[0]) != "" && cellWords(get(tl.text[0])) == p.lastRowFirst {
+		extra = strings.TrimPrefix(words, p.lastRowFirst)
 	}
-	p.started = true
-	t := p.addTask(n, num, words, text, &f)
-	p.lastRow = t
-	p.lastRowWords = words
-	p.lastRowFirst = ""
-	if len(tl.text) > 0 {
-		p.lastRowFirst = cellWords(get(tl.text[0]))
+	if extra = strings.Trim(extra, "。;, "); extra != "" {
+		if d := dueWords(f.due); d != "" && f.due != last.given.due {
+			extra = d + extra
+		}
+		f.due = ""
+		last.given = last.given.before(f)
+		p.annotate(last, strings.TrimRight(last.full, "。 ")+"。"+extra)
+	} else if words == p.lastRowWords {
+		f.due = ""
+		last.given = last.given.before(f)
+		p.annotate(last, last.full)
 	}
-	return true, nil
 }
 
 // realign places a row flattened from a page whose first cells were merged over the rows
@@ -487,10 +514,10 @@ func (p *parser) rowWords(tl *tableLayout, cells []string) string {
 		m := cellWords(cellOf(cells, tl.metric))
 		v := cellWords(cellOf(cells, tl.value))
 		u := cellOf(cells, tl.unit)
-		if v != "" && u != "" && !placeholder[u] && !startsWithQty(strings.TrimLeft(v, "增长下降提高降低达到为约 ")) {
+		if v != "" && u != "" && !placeholder[u] && !startsWithQty(strings.TrimLeft(v, "增长下降提高低达到为约 ")) {
 			if i := strings.IndexFunc(v, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') }); i < 0 {
 				v += u // 6 + % → 6%
-			} else if i > 0 && strings.IndexAny(v[:i], "0123456789") >= 0 {
+			} else if i > 0 && strings.ContainsAny(v[:i], "0123456789") {
 				v = v[:i] + u + v[i:] // 6左右 + % → 6%左右
 			} else {
 				v += u

@@ -52,7 +52,7 @@ type extractor struct {
 const units = `微克/立方米|毫克/立方米|个百分点|百分点|%|‰|美元|元|人次|人|名|家|户|个|项|条|座|套|处|所|栋|间|辆|台|场次|场|亩|公顷|平方公里|平方米|公里|千米|米|吨|公斤|千克|斤|立方米|千瓦时|千瓦|兆瓦|瓦|微克|毫克|天|根|倍|张|件|只|头|株|棵|宗|块|列|篇|支|床|次|例|穴|盏|艘|架|册|批`
 
 var (
-	reQty      = regexp.MustCompile(`(\d+(?:\.\d+)?)(?:\s*(?:至|到|~|－|-)\s*(\d+(?:\.\d+)?))?\s*(余|多)?\s*(万亿|亿|万|千)?\s*(` + units + `)`)
+	reQty      = regexp.MustCompile(`(?P<num>\d+(?:\.\d+)?)(?:\s*(?:至|到|~|－|-)\s*(?P<num2>\d+(?:\.\d+)?))?\s*(?P<extra>余|多)?\s*(?P<mag>万亿|亿|万|千)?\s*(?P<unit>` + units + `)`)
 	reCmpAfter = regexp.MustCompile(`^\s*(及以上|以上|及以下|以下|以内|左右|上下)`)
 	reDigits   = regexp.MustCompile(`\d+(?:\.\d+)?`)
 	reNameNum  = regexp.MustCompile(`^(年|月|日|号|国道|省道|县道|届|级|期|周年|版|点|时|分|届|线|路|中|\.)`)
@@ -415,317 +415,430 @@ var reGiven = regexp.MustCompile(`^(?:给予|给|为|对|向)\p{Han}{1,8}$`)
 
 var heads = []string{"营业收入", "营收", "收入", "产值", "增加值", "投资", "总额", "产量"}
 
-// quantities reads the figures with units in one clause.
+// quantities reads the figures with units in one clause, left to right: each figure
+// (figureAt) is named by the words before it (words) and the noun after it (metric),
+// and becomes a target with a comparator, a measure and a tolerance (target); a
+// figure after 由 is the baseline of the next one, one shared by 均 becomes one target
+// per indicator (sharedTargets). Figures with no known unit are warned about.
 func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []found {
 	var out []found
-	matches := reQty.FindAllStringSubmatchIndex(cl, -1)
 	covered := make([]bool, len(cl)+1)
-	segStart := 0
-	var baseline *float64
-	baseStart := -1
-	leadVerb, prevSubject := "", ""
-	for _, m := range matches {
-		start, end := m[0], m[1]
-		for i := start; i < end; i++ {
+	sc := clauseScan{cl: cl, baseStart: -1}
+	for _, m := range reQty.FindAllStringSubmatchIndex(cl, -1) {
+		for i := m[0]; i < m[1]; i++ {
 			covered[i] = true
 		}
-		before, after := cl[:start], cl[end:]
-		if r := firstRune(after); isCodeRune(lastRune(before)) || r < utf8.RuneSelf && unicode.IsLetter(r) || r == '×' || r == '*' {
-			continue // PM2.5, 2×66万千瓦, 5A
-		}
-		cmpAfter := ""
-		if cm := reCmpAfter.FindStringSubmatch(after); cm != nil {
-			cmpAfter = cm[1]
-			after = after[len(cm[0]):]
-			end += len(cm[0])
-		}
-		if strings.HasPrefix(after, "的") || rePerUnitOf.MatchString(after) {
-			continue // a size threshold: 投资10亿元以上的重大项目; a rate: 按1500元/人的标准
-		}
-		if loc := reListEtc.FindStringIndex(after); loc != nil && !strings.ContainsAny(after[:loc[0]], ",;") {
-			continue // a capacity or a name in a list before 等N个
-		}
-		numStr, num2, extra, mag, unit := cl[m[2]:m[3]], "", "", "", cl[m[10]:m[11]]
-		if m[4] >= 0 {
-			num2 = cl[m[4]:m[5]]
-		}
-		if m[6] >= 0 {
-			extra = cl[m[6]:m[7]]
-		}
-		if m[8] >= 0 {
-			mag = cl[m[8]:m[9]]
-		}
-		if mag == "千" && (unit == "米" || unit == "克" || unit == "瓦") {
-			mag, unit = "", "千"+unit
-		}
-		exp := magnitude[mag]
-		v, err := strconv.ParseFloat(numStr+exp, 64)
-		if err != nil {
-			x.warn(line, "task %d: figure %q not understood", num, cl[start:end])
+		f, ok := x.figureAt(line, num, cl, m)
+		if !ok {
 			continue
 		}
 		// 由X提高到Y: X is the baseline of the next figure.
-		if reRaiseTo.MatchString(after) && strings.HasSuffix(strings.TrimSpace(before), "由") {
-			b := v
-			baseline = &b
-			baseStart = strings.LastIndex(before, "由")
+		if reRaiseTo.MatchString(f.after) && strings.HasSuffix(strings.TrimSpace(f.before), "由") {
+			b := f.value
+			sc.baseline = &b
+			sc.baseStart = strings.LastIndex(f.before, "由")
 			continue
 		}
-		vh, hasVerb := lastVerb(verbScope(before))
-		if hasVerb && vh.process && !reCompl.MatchString(cl[start:]) && !beneficiaries[unit] {
-			segStart = end
+		vh, hasVerb := lastVerb(verbScope(f.before))
+		if hasVerb && vh.process && !reCompl.MatchString(cl[f.start:]) && !beneficiaries[f.unit] {
+			sc.segStart = f.end
 			continue // a count of things pushed along, not a target (people helped are)
 		}
-		seg := cl[segStart:start]
-		if baseStart >= segStart && baseline != nil {
-			seg = cl[segStart:baseStart]
-		}
-		afterFigure := segStart > 0 // a figure came before in the clause
-		segStart = end
-		if i := strings.LastIndex(seg, "、"); i >= 0 && afterFigure && !strings.Contains(seg[i:], "均") && !strings.Contains(seg[i:], "等") {
-			// "启动3个老旧街区、5个老旧厂区": the words after the last 、 are this figure's
-			// ("新建公办中小学、幼儿园7所": before the clause's first figure, one list).
-			seg = seg[i:]
-		}
-		if afterFigure && endsWithConjunction(seg) {
-			// "建设32所中等职业学校和55个优质专业": the words before are the last figure's
-			// noun; what this figure counts is named after it
-			seg = ""
-		}
-		if i := etcIndex(seg); i >= 0 {
-			// "实施A、B等100余个项目": keep the verb, drop the names; "路面维修等养护工程60公里":
-			// the words after 等 name what is counted.
-			verb := ""
-			if h, ok := lastVerb(verbScope(seg[:i+len("等")])); ok {
-				verb = h.word
-			}
-			seg = verb + strings.TrimSpace(seg[i+len("等"):])
-		}
-		seg = strings.TrimLeft(seg, "、, ")
-		cmpBefore := ""
-		for _, w := range []string{"不超过", "不高于", "不低于", "不少于", "至少", "超过", "高于", "突破", "大于", "低于", "少于", "控制在", "以内"} {
-			if strings.Contains(seg, w) {
-				cmpBefore = w
-				break
-			}
-		}
-		seg = strings.ReplaceAll(seg, "至少", "")
-		seg = reDueWords.ReplaceAllString(seg, "")
-		subject, link, links := stripLink(cleanMetric(seg))
-		subject = cleanMetric(subject)
-
-		// The noun after the figure, for "新增100家纳统单位".
-		noun := nounBeforeNextFigure(after)
-		for reLeadQty.MatchString(noun) {
-			noun = reLeadQty.ReplaceAllString(noun, "")
-		}
-		noun = cleanMetric(noun)
-		if namesAPolicy(verbScope(before), noun) {
+		w := sc.words(&f)
+		noun := figureNoun(f.after)
+		if namesAPolicy(verbScope(f.before), noun) {
 			continue // 落实好提振市场信心90条措施: a policy named by its count
 		}
-
-		var metric string
-		if v, ok := endsWithVerb(subject); ok || subject == "" {
-			verb := subject
-			if !ok {
-				if hasVerb {
-					verb = vh.word
-				}
-				v = verb
-			}
-			if isProcess(v) {
-				metric = noun
-				if ce := reComplEnd.FindString(cl); ce != "" && !reCompl.MatchString(noun) {
-					metric += ce
-				}
-			} else {
-				metric = verb + noun
-			}
-		} else if reBenefit.MatchString(subject) || noun != "" && reGiven.MatchString(subject) {
-			metric = noun // 为23000名老年人提供居家上门服务, 给予小微企业10%以上价格扣除评审优惠
-		} else {
-			metric = subject
-			counted := noun != "" && !strings.ContainsAny(unit, "%‰") && !strings.HasSuffix(unit, "百分点")
-			switch v := startsWithVerb(subject); {
-			case counted && v != "" && v != subject && link == "":
-				metric = subject + noun // 完成泉山学校一期2座教学楼建设
-			case counted && utf8.RuneCountInString(subject) <= 2 && len(links) > 0:
-				// 优化提升50条背街后巷交通组织: the verb and what is counted
-				metric = subject
-				for i := len(links) - 1; i >= 0; i-- {
-					metric += links[i]
-				}
-				metric += noun
-			}
-			if hasVerb && vh.process && strings.HasPrefix(subject, vh.word) {
-				// 推动潞讯精密电子30条生产线投产: what is counted, and its stage
-				metric = strings.TrimPrefix(subject, vh.word) + noun
-				if ce := reComplEnd.FindString(cl); ce != "" && !reCompl.MatchString(metric) {
-					metric += ce
-				}
-			}
-			if startsWithVerb(subject) == "" && link == "" && leadVerb != "" && strings.Contains(cl[:start], "、") {
-				metric = leadVerb + subject // 新建智能化矿井8座、绿色开采煤矿3座
-			}
-			if strings.HasPrefix(subject, "总") && prevSubject != "" {
-				metric = strings.TrimPrefix(prevSubject, startsWithVerb(prevSubject)) + subject // 发展林下种养殖13万亩、总产值
-			}
-		}
-		if leadVerb == "" {
-			leadVerb = startsWithVerb(subject)
-		}
-		prevSubject = subject
-		metric = cleanMetric(metric)
-		if metric == "" && link != "" && x.lastMetric != "" {
+		w.verb, w.hasVerb = vh, hasVerb
+		metric := sc.metric(&f, &w, noun)
+		if metric == "" && w.link != "" && x.lastMetric != "" {
 			metric = x.context() // "固定资产投资162亿元,增长7%": the indicator of the clause before
 		}
-
-		t := indicators.Target{Unit: unit, Due: due, Source: cl}
-		switch unit {
-		case "微克", "毫克":
-			t.Unit = unit + "/立方米"
-		case "微克/立方米", "毫克/立方米":
-			mag = "" // 万微克 is not a thing
-		case "个百分点":
-			t.Unit = "百分点"
+		t, metric := f.target(due, &w, metric)
+		t.Source = cl
+		if sc.baseline != nil {
+			t.Baseline = sc.baseline
+			sc.baseline, sc.baseStart = nil, -1
 		}
-		if mag != "" {
-			t.DisplayUnit = mag + unit
-			t.DisplayScale, _ = strconv.ParseFloat("1"+exp, 64)
-		}
-		t.Value = v
-
-		// comparator (the rules in the comment at the top of this file)
-		bare, about := false, false
-		switch {
-		case cmpAfter == "左右" || cmpAfter == "上下":
-			t.Comparator, about = indicators.Approx, true
-			if cmpBefore == "控制在" || link == "控制在" {
-				t.Comparator = indicators.LE // 控制在2%左右: a cap of about 2 %
-			}
-		case strings.Contains(cmpAfter, "以上") || extra != "" || num2 != "":
-			t.Comparator = indicators.GE
-		case strings.Contains(cmpAfter, "以下") || cmpAfter == "以内":
-			t.Comparator = indicators.LE
-		case cmpBefore == "不超过" || cmpBefore == "不高于" || cmpBefore == "低于" || cmpBefore == "少于" || cmpBefore == "控制在" || cmpBefore == "以内":
-			t.Comparator = indicators.LE
-		case cmpBefore != "":
-			t.Comparator = indicators.GE
-		default:
-			// 达到X, 提高到X, a bare figure: at least X (13.2 开工率40% at 55 % is ahead)
-			t.Comparator, bare = indicators.GE, true
-		}
-
-		// measure
-		growthLink := link == "增长" || link == "下降" || link == "降低" || link == "减少" || link == "均增长"
-		pct := t.Unit == "%" || t.Unit == "‰"
-		hasGrowthWord := reGrowthWords.MatchString(subject)
-		switch {
-		case pct && (growthLink || hasGrowthWord):
-			t.Measure = indicators.GrowthRate
-		case pct || t.Unit == "百分点" || t.Unit == "微克/立方米" || t.Unit == "毫克/立方米" || reLevelWords.MatchString(metric):
-			t.Measure = indicators.Level
-		case levelNotSum(metric, links):
-			t.Measure = indicators.Level // 千人托位数达到4.5个, 粮食储备稳定在2.3万吨
-		default:
-			t.Measure = indicators.Cumulative
-		}
-		if t.Measure == indicators.GrowthRate && !hasGrowthWord {
-			metric += "增速"
-		}
-		if link == "增加" && t.Measure == indicators.Cumulative && !strings.HasPrefix(metric, "新增") {
-			metric += "增加额"
-		}
-		decline := false
-		for _, l := range links {
-			if l == "下降" || l == "降低" || l == "减少" {
-				decline = true
-			}
-			if l == "下降到" || l == "降低到" || l == "降至" {
-				if bare {
-					t.Comparator = indicators.LE // 下降到X: at most X
-				}
-			}
-		}
-		if decline && t.Measure == indicators.GrowthRate {
-			t.Value = -t.Value
-			switch t.Comparator {
-			case indicators.GE, indicators.Approx:
-				t.Comparator = indicators.LE // 下降3%(左右): a fall of at least (about) 3 %
-			case indicators.LE:
-				t.Comparator = indicators.GE
-			}
-		}
-		if about {
-			if pct {
-				t.Tolerance = 0.5
-			} else {
-				t.Tolerance = round(math.Abs(t.Value) * 0.05)
-			}
-		}
-		if baseline != nil {
-			t.Baseline = baseline
-			baseline, baseStart = nil, -1
-		}
-
-		// 均: "A、B均增长12%" is one target per indicator.
-		shared := false
-		for _, l := range links {
-			if strings.HasPrefix(l, "均") || l == "均" {
-				shared = true
-			}
-		}
-		if shared && strings.Contains(metric, "、") {
-			parts := strings.Split(metric, "、")
-			last := parts[len(parts)-1]
-			suffix := ""
-			for _, h := range append([]string{"增速"}, heads...) {
-				if strings.HasSuffix(last, h) {
-					suffix = h
-					break
-				}
-			}
-			if t.Measure == indicators.GrowthRate {
-				last = strings.TrimSuffix(last, "增速")
-				for _, h := range heads {
-					if strings.HasSuffix(last, h) {
-						suffix = h + "增速"
-						break
-					}
-				}
-				if suffix == "" {
-					suffix = "增速"
-				}
-			}
-			for _, p := range parts {
-				p = cleanMetric(p)
-				if p == "" {
-					continue
-				}
-				if suffix != "" && !strings.HasSuffix(p, suffix) {
-					p = strings.TrimSuffix(p, "增速")
-					sfx := suffix
-					for _, h := range heads {
-						if strings.HasSuffix(p, h) {
-							sfx = strings.TrimPrefix(suffix, strings.TrimSuffix(suffix, "增速"))
-						}
-					}
-					p += sfx
-				}
-				tt := t
-				tt.Metric = p
-				out = append(out, found{pos: start, t: tt})
-			}
+		if sharedBy(w.links) && strings.Contains(metric, "、") {
+			out = append(out, sharedTargets(t, metric, f.start)...)
 			continue
 		}
 		if metric == "" {
-			x.warn(line, "task %d: figure %q has no metric name", num, cl[start:end])
-			metric = strings.TrimSpace(cl[start:end])
+			x.warn(line, "task %d: figure %q has no metric name", num, cl[f.start:f.end])
+			metric = strings.TrimSpace(cl[f.start:f.end])
 		}
 		t.Metric = metric
-		out = append(out, found{pos: start, t: t})
+		out = append(out, found{pos: f.start, t: t})
 	}
-	// Figures without a known unit: names and ordinals stay silent, others are reported.
+	x.warnUnitless(line, num, cl, covered)
+	return out
+}
+
+// The groups of reQty, by name.
+var (
+	qtyNum   = reQty.SubexpIndex("num")
+	qtyNum2  = reQty.SubexpIndex("num2")
+	qtyExtra = reQty.SubexpIndex("extra")
+	qtyMag   = reQty.SubexpIndex("mag")
+	qtyUnit  = reQty.SubexpIndex("unit")
+)
+
+// figure is one figure with its unit in a clause.
+type figure struct {
+	start, end    int    // in the clause; end is past a comparator word after the unit
+	before, after string // the clause before the figure, and after it (and its comparator word)
+	cmpAfter      string // the comparator word after the unit: 以上, 左右…
+	num2, extra   string // the upper end of a range (10至20); 余 or 多
+	mag, unit     string // 万, 亿…; the unit
+	exp           string // the magnitude as an exponent: e4 for 万
+	value         float64
+}
+
+// group is the text of reQty's group i in match m of s ("" when it did not take part).
+func group(s string, m []int, i int) string {
+	if m[2*i] < 0 {
+		return ""
+	}
+	return s[m[2*i]:m[2*i+1]]
+}
+
+// figureAt reads the figure of reQty match m in cl; false for a figure that is no
+// target's (a code, a size threshold, a rate, a list's member) or not understood.
+func (x *extractor) figureAt(line, num int, cl string, m []int) (figure, bool) {
+	f := figure{start: m[0], end: m[1], before: cl[:m[0]], after: cl[m[1]:]}
+	if r := firstRune(f.after); isCodeRune(lastRune(f.before)) || r < utf8.RuneSelf && unicode.IsLetter(r) || r == '×' || r == '*' {
+		return f, false // PM2.5, 2×66万千瓦, 5A
+	}
+	if cm := reCmpAfter.FindStringSubmatch(f.after); cm != nil {
+		f.cmpAfter = cm[1]
+		f.after = f.after[len(cm[0]):]
+		f.end += len(cm[0])
+	}
+	if strings.HasPrefix(f.after, "的") || rePerUnitOf.MatchString(f.after) {
+		return f, false // a size threshold: 投资10亿元以上的重大项目; a rate: 按1500元/人的标准
+	}
+	if loc := reListEtc.FindStringIndex(f.after); loc != nil && !strings.ContainsAny(f.after[:loc[0]], ",;") {
+		return f, false // a capacity or a name in a list before 等N个
+	}
+	numStr := group(cl, m, qtyNum)
+	f.num2, f.extra, f.mag, f.unit = group(cl, m, qtyNum2), group(cl, m, qtyExtra), group(cl, m, qtyMag), group(cl, m, qtyUnit)
+	if f.mag == "千" && (f.unit == "米" || f.unit == "克" || f.unit == "瓦") {
+		f.mag, f.unit = "", "千"+f.unit
+	}
+	f.exp = magnitude[f.mag]
+	v, err := strconv.ParseFloat(numStr+f.exp, 64)
+	if err != nil {
+		x.warn(line, "task %d: figure %q not understood", num, cl[f.start:f.end])
+		return f, false
+	}
+	f.value = v
+	return f, true
+}
+
+// clauseScan is what reading a clause's figures carries from one figure to the next.
+type clauseScan struct {
+	cl                    string
+	segStart              int      // where the words of the next figure start: past the figure before
+	baseline              *float64 // a 由X提高到Y baseline for the next figure
+	baseStart             int      // where its 由 is (-1: none)
+	leadVerb, prevSubject string   // the clause's first verb; the subject of the figure before
+}
+
+// figureWords is what the words before a figure say of it.
+type figureWords struct {
+	subject   string   // what is measured, without the linking verb
+	link      string   // the verb linking it to the figure (增长, 达到…)
+	links     []string // every linking verb, innermost first
+	cmpBefore string   // a comparator word before the figure: 不超过, 至少…
+	verb      verbHit  // the verb governing the figure, when hasVerb
+	hasVerb   bool
+}
+
+// words reads the words between the figure before (or the clause start) and f.
+func (sc *clauseScan) words(f *figure) figureWords {
+	cl := sc.cl
+	seg := cl[sc.segStart:f.start]
+	if sc.baseStart >= sc.segStart && sc.baseline != nil {
+		seg = cl[sc.segStart:sc.baseStart]
+	}
+	afterFigure := sc.segStart > 0 // a figure came before in the clause
+	sc.segStart = f.end
+	if i := strings.LastIndex(seg, "、"); i >= 0 && afterFigure && !strings.Contains(seg[i:], "均") && !strings.Contains(seg[i:], "等") {
+		// "启动3个老旧街区、5个老旧厂区": the words after the last 、 are this figure's
+		// ("新建公办中小学、幼儿园7所": before the clause's first figure, one list).
+		seg = seg[i:]
+	}
+	if afterFigure && endsWithConjunction(seg) {
+		// "建设32所中等职业学校和55个优质专业": the words before are the last figure's
+		// noun; what this figure counts is named after it
+		seg = ""
+	}
+	if i := etcIndex(seg); i >= 0 {
+		// "实施A、B等100余个项目": keep the verb, drop the names; "路面维修等养护工程60公里":
+		// the words after 等 name what is counted.
+		verb := ""
+		if h, ok := lastVerb(verbScope(seg[:i+len("等")])); ok {
+			verb = h.word
+		}
+		seg = verb + strings.TrimSpace(seg[i+len("等"):])
+	}
+	seg = strings.TrimLeft(seg, "、, ")
+	var w figureWords
+	for _, c := range []string{"不超过", "不高于", "不低于", "不少于", "至少", "超过", "高于", "突破", "大于", "低于", "少于", "控制在", "以内"} {
+		if strings.Contains(seg, c) {
+			w.cmpBefore = c
+			break
+		}
+	}
+	seg = strings.ReplaceAll(seg, "至少", "")
+	seg = reDueWords.ReplaceAllString(seg, "")
+	w.subject, w.link, w.links = stripLink(cleanMetric(seg))
+	w.subject = cleanMetric(w.subject)
+	return w
+}
+
+// figureNoun is the noun after a figure, for "新增100家纳统单位".
+func figureNoun(after string) string {
+	noun := nounBeforeNextFigure(after)
+	for reLeadQty.MatchString(noun) {
+		noun = reLeadQty.ReplaceAllString(noun, "")
+	}
+	return cleanMetric(noun)
+}
+
+// metric names what figure f measures from the words before it and the noun after it.
+func (sc *clauseScan) metric(f *figure, w *figureWords, noun string) string {
+	var metric string
+	subject := w.subject
+	if v, ok := endsWithVerb(subject); ok || subject == "" {
+		verb := subject
+		if !ok {
+			if w.hasVerb {
+				verb = w.verb.word
+			}
+			v = verb
+		}
+		if isProcess(v) {
+			metric = noun
+			if ce := reComplEnd.FindString(sc.cl); ce != "" && !reCompl.MatchString(noun) {
+				metric += ce
+			}
+		} else {
+			metric = verb + noun
+		}
+	} else if reBenefit.MatchString(subject) || noun != "" && reGiven.MatchString(subject) {
+		metric = noun // 为23000名老年人提供居家上门服务, 给予小微企业10%以上价格扣除评审优惠
+	} else {
+		metric = sc.subjectMetric(f, w, noun)
+	}
+	if sc.leadVerb == "" {
+		sc.leadVerb = startsWithVerb(subject)
+	}
+	sc.prevSubject = subject
+	return cleanMetric(metric)
+}
+
+// subjectMetric names what f measures when the words before it name a subject that
+// does not end with a verb.
+func (sc *clauseScan) subjectMetric(f *figure, w *figureWords, noun string) string {
+	subject, cl := w.subject, sc.cl
+	metric := subject
+	counted := noun != "" && !strings.ContainsAny(f.unit, "%‰") && !strings.HasSuffix(f.unit, "百分点")
+	switch v := startsWithVerb(subject); {
+	case counted && v != "" && v != subject && w.link == "":
+		metric = subject + noun // 完成泉山学校一期2座教学楼建设
+	case counted && utf8.RuneCountInString(subject) <= 2 && len(w.links) > 0:
+		// 优化提升50条背街后巷交通组织: the verb and what is counted
+		metric = subject
+		for i := len(w.links) - 1; i >= 0; i-- {
+			metric += w.links[i]
+		}
+		metric += noun
+	}
+	if w.hasVerb && w.verb.process && strings.HasPrefix(subject, w.verb.word) {
+		// 推动潞讯精密电子30条生产线投产: what is counted, and its stage
+		metric = strings.TrimPrefix(subject, w.verb.word) + noun
+		if ce := reComplEnd.FindString(cl); ce != "" && !reCompl.MatchString(metric) {
+			metric += ce
+		}
+	}
+	if startsWithVerb(subject) == "" && w.link == "" && sc.leadVerb != "" && strings.Contains(cl[:f.start], "、") {
+		metric = sc.leadVerb + subject // 新建智能化矿井8座、绿色开采煤矿3座
+	}
+	if strings.HasPrefix(subject, "总") && sc.prevSubject != "" {
+		metric = strings.TrimPrefix(sc.prevSubject, startsWithVerb(sc.prevSubject)) + subject // 发展林下种养殖13万亩、总产值
+	}
+	return metric
+}
+
+// target is the target of figure f due at due: its unit, value, comparator, measure
+// and tolerance; the metric comes back with what the measure adds to it (增速, 增加额).
+func (f *figure) target(due indicators.Date, w *figureWords, metric string) (indicators.Target, string) {
+	t := indicators.Target{Unit: f.unit, Due: due}
+	mag := f.mag
+	switch f.unit {
+	case "微克", "毫克":
+		t.Unit = f.unit + "/立方米"
+	case "微克/立方米", "毫克/立方米":
+		mag = "" // 万微克 is not a thing
+	case "个百分点":
+		t.Unit = "百分点"
+	}
+	if mag != "" {
+		t.DisplayUnit = mag + f.unit
+		t.DisplayScale, _ = strconv.ParseFloat("1"+f.exp, 64)
+	}
+	t.Value = f.value
+	var bare, about bool
+	t.Comparator, bare, about = comparator(f.cmpAfter, w.cmpBefore, w.link, f.extra != "" || f.num2 != "")
+	metric = measure(&t, metric, w)
+	declines(&t, w.links, bare)
+	if about {
+		if t.Unit == "%" || t.Unit == "‰" {
+			t.Tolerance = 0.5
+		} else {
+			t.Tolerance = round(math.Abs(t.Value) * 0.05)
+		}
+	}
+	return t, metric
+}
+
+// comparator reads the comparator of a figure from the words after it (cmpAfter) and
+// before it (cmpBefore, link; ranged: a range or 余/多) by the rules in the comment at the
+// top of this file. bare: no word says (达到X, 提高到X, a bare figure); about: 左右, 上下.
+func comparator(cmpAfter, cmpBefore, link string, ranged bool) (c indicators.Comparator, bare, about bool) {
+	switch {
+	case cmpAfter == "左右" || cmpAfter == "上下":
+		if cmpBefore == "控制在" || link == "控制在" {
+			return indicators.LE, false, true // 控制在2%左右: a cap of about 2 %
+		}
+		return indicators.Approx, false, true
+	case strings.Contains(cmpAfter, "以上") || ranged:
+		return indicators.GE, false, false
+	case strings.Contains(cmpAfter, "以下") || cmpAfter == "以内":
+		return indicators.LE, false, false
+	case cmpBefore == "不超过" || cmpBefore == "不高于" || cmpBefore == "低于" || cmpBefore == "少于" || cmpBefore == "控制在" || cmpBefore == "以内":
+		return indicators.LE, false, false
+	case cmpBefore != "":
+		return indicators.GE, false, false
+	}
+	// 达到X, 提高到X, a bare figure: at least X (13.2 开工率40% at 55 % is ahead)
+	return indicators.GE, true, false
+}
+
+// measure sets t's measure from its unit and the words naming it, and returns the
+// metric with what the measure adds: 增速 to a growth rate, 增加额 to an increase.
+func measure(t *indicators.Target, metric string, w *figureWords) string {
+	link := w.link
+	growthLink := link == "增长" || link == "下降" || link == "降低" || link == "减少" || link == "均增长"
+	pct := t.Unit == "%" || t.Unit == "‰"
+	hasGrowthWord := reGrowthWords.MatchString(w.subject)
+	switch {
+	case pct && (growthLink || hasGrowthWord):
+		t.Measure = indicators.GrowthRate
+	case pct || t.Unit == "百分点" || t.Unit == "微克/立方米" || t.Unit == "毫克/立方米" || reLevelWords.MatchString(metric):
+		t.Measure = indicators.Level
+	case levelNotSum(metric, w.links):
+		t.Measure = indicators.Level // 千人托位数达到4.5个, 粮食储备稳定在2.3万吨
+	default:
+		t.Measure = indicators.Cumulative
+	}
+	if t.Measure == indicators.GrowthRate && !hasGrowthWord {
+		metric += "增速"
+	}
+	if link == "增加" && t.Measure == indicators.Cumulative && !strings.HasPrefix(metric, "新增") {
+		metric += "增加额"
+	}
+	return metric
+}
+
+// declines turns t around for the words of a fall: 下降到X (bare) is at most X, a
+// growth rate that falls by X is -X with the comparator reversed.
+func declines(t *indicators.Target, links []string, bare bool) {
+	decline := false
+	for _, l := range links {
+		if l == "下降" || l == "降低" || l == "减少" {
+			decline = true
+		}
+		if l == "下降到" || l == "降低到" || l == "降至" {
+			if bare {
+				t.Comparator = indicators.LE // 下降到X: at most X
+			}
+		}
+	}
+	if decline && t.Measure == indicators.GrowthRate {
+		t.Value = -t.Value
+		switch t.Comparator {
+		case indicators.GE, indicators.Approx:
+			t.Comparator = indicators.LE // 下降3%(左右): a fall of at least (about) 3 %
+		case indicators.LE:
+			t.Comparator = indicators.GE
+		}
+	}
+}
+
+// sharedBy says that a figure is shared by the indicators named before it: "A、B均增长12%".
+func sharedBy(links []string) bool {
+	shared := false
+	for _, l := range links {
+		if strings.HasPrefix(l, "均") || l == "均" {
+			shared = true
+		}
+	}
+	return shared
+}
+
+// sharedTargets is target t once for each indicator of metric "A、B…" (均: one target
+// per indicator), each named with the head word the last one has (增速, 营业收入…).
+func sharedTargets(t indicators.Target, metric string, pos int) []found {
+	var out []found
+	parts := strings.Split(metric, "、")
+	last := parts[len(parts)-1]
+	suffix := ""
+	for _, h := range append([]string{"增速"}, heads...) {
+		if strings.HasSuffix(last, h) {
+			suffix = h
+			break
+		}
+	}
+	if t.Measure == indicators.GrowthRate {
+		last = strings.TrimSuffix(last, "增速")
+		for _, h := range heads {
+			if strings.HasSuffix(last, h) {
+				suffix = h + "增速"
+				break
+			}
+		}
+		if suffix == "" {
+			suffix = "增速"
+		}
+	}
+	for _, p := range parts {
+		p = cleanMetric(p)
+		if p == "" {
+			continue
+		}
+		if suffix != "" && !strings.HasSuffix(p, suffix) {
+			p = strings.TrimSuffix(p, "增速")
+			sfx := suffix
+			for _, h := range heads {
+				if strings.HasSuffix(p, h) {
+					sfx = strings.TrimPrefix(suffix, strings.TrimSuffix(suffix, "增速"))
+				}
+			}
+			p += sfx
+		}
+		tt := t
+		tt.Metric = p
+		out = append(out, found{pos: pos, t: tt})
+	}
+	return out
+}
+
+// warnUnitless warns of the figures in cl no unit made a target of (covered: the bytes
+// of figures with units); names and ordinals stay silent.
+func (x *extractor) warnUnitless(line, num int, cl string, covered []bool) {
 	for _, m := range reDigits.FindAllStringIndex(cl, -1) {
 		if covered[m[0]] {
 			continue
@@ -735,7 +848,6 @@ func (x *extractor) quantities(line, num int, cl string, due indicators.Date) []
 		}
 		x.warn(line, "task %d: figure %q has no known unit; not a target", num, clip(cl[m[0]:], 12))
 	}
-	return out
 }
 
 // nounBeforeNextFigure is the words after a figure up to a separator, or up to the

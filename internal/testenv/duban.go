@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -26,7 +27,7 @@ func Token(t testing.TB) (token, sha256 string) {
 // test unless it answers 201. It returns the answer's body.
 func Push(t testing.TB, baseURL, token, body string) []byte {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, baseURL+"/api/v1/reports", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, baseURL+"/api/v1/reports", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +37,10 @@ func Push(t testing.TB, baseURL, token, body string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
+		t.Fatalf("push %s: read the answer: %v", body, err)
+	}
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("push %s: %s %s", body, resp.Status, b)
 	}
@@ -52,6 +55,10 @@ func Store(t testing.TB) *boltstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close the store: %v", err)
+		}
+	})
 	return st
 }

@@ -3,6 +3,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -98,7 +99,7 @@ func (i *Influxd) Start() {
 	if err != nil {
 		i.t.Fatalf("influxd log: %v", err)
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }() // influxd writes through its own copy of the descriptor
 	cmd := exec.Command(i.bin)
 	cmd.Env = i.env
 	cmd.Stdout = logf
@@ -118,14 +119,16 @@ func (i *Influxd) Start() {
 			cancel()
 			if err != nil {
 				_ = cmd.Process.Kill()
-				<-done
-				i.t.Fatalf("influxd did not answer /ping: %v\n%s", err, i.Log())
+				exit := <-done
+				i.t.Fatalf("influxd did not answer /ping: %v (killed: %v)\n%s", err, exit, i.Log())
 			}
 			i.cmd = cmd
 			return
 		case err := <-done:
 			cancel()
-			<-werr
+			if werr := <-werr; werr != nil && !errors.Is(werr, context.Canceled) {
+				err = fmt.Errorf("%w (and /ping: %w)", err, werr)
+			}
 			if attempt >= 20 {
 				i.t.Fatalf("influxd exited: %v\n%s", err, i.Log())
 			}
@@ -149,11 +152,16 @@ func (i *Influxd) Stop() {
 	_ = i.cmd.Process.Kill()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(i.URL + "/ping")
+		// Not the test's context: Stop also runs in cleanups, after it has ended.
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, i.URL+"/ping", nil)
+		if err != nil {
+			i.t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			break
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close() // a ping has no body; it answered, so the port is still open
 		time.Sleep(20 * time.Millisecond)
 	}
 	i.cmd = nil
@@ -170,13 +178,21 @@ func (i *Influxd) Query(q string) error {
 // JSON answer.
 func (i *Influxd) QueryJSON(q string) ([]byte, error) {
 	form := url.Values{"q": {q}, "db": {i.Database}}
-	resp, err := http.PostForm(i.URL+"/query", form)
+	// Not the test's context: cleanups query too, after it has ended.
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, i.URL+"/query", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("query %q: %w", q, err)
 	}
-	defer resp.Body.Close()
 	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
+	_, err = buf.ReadFrom(resp.Body)
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
+		return nil, fmt.Errorf("query %q: read the answer: %w", q, err)
+	}
 	if resp.StatusCode != http.StatusOK || strings.Contains(buf.String(), `"error"`) {
 		return nil, fmt.Errorf("query %q: status %d: %s", q, resp.StatusCode, buf.String())
 	}

@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -156,9 +157,8 @@ func (s *Server) Query(ctx context.Context, expr string) (QueryResult, error) {
 	if err != nil {
 		return QueryResult{}, fmt.Errorf("query %s: %w", s.Name, err)
 	}
-	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
 		return QueryResult{}, fmt.Errorf("query %s: %w", s.Name, err)
 	}
 	var body struct {
@@ -194,7 +194,7 @@ func (s *Server) Vector(ctx context.Context, expr string) ([]Sample, error) {
 
 // Reload asks Prometheus or Alertmanager to reread its configuration (POST /-/reload;
 // Prometheus is started with --web.enable-lifecycle).
-func (s *Server) Reload(ctx context.Context) error {
+func (s *Server) Reload(ctx context.Context) (err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/-/reload", nil)
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (s *Server) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload %s: %w", s.Name, err)
 	}
-	defer resp.Body.Close()
+	defer func() { err = errors.Join(err, resp.Body.Close()) }()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		return fmt.Errorf("reload %s: %s %s", s.Name, resp.Status, strings.TrimSpace(string(b)))

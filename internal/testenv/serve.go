@@ -169,7 +169,7 @@ func (s *Serve) StartReady(path string) {
 	cancel()
 	select {
 	case <-exited:
-		e, _ := s.Wait(0)
+		_, e := s.Wait(0)
 		s.t.Fatalf("duban exited before it answered %s: %v\n%s", path, e, tail(s.Logs.String(), 4000))
 	default:
 	}
@@ -237,11 +237,11 @@ func (s *Serve) Signal(sig syscall.Signal) {
 	}
 }
 
-// Wait waits at most d for the process to exit (0: only looks) and returns its exit
-// error and whether it exited. After an exit the rig can Start again.
-func (s *Serve) Wait(d time.Duration) (error, bool) {
+// Wait waits at most d for the process to exit (0: only looks) and returns whether it
+// exited and its exit error. After an exit the rig can Start again.
+func (s *Serve) Wait(d time.Duration) (exited bool, err error) {
 	if s.cmd == nil {
-		return s.err, true
+		return true, s.err
 	}
 	var timeout <-chan time.Time
 	if d > 0 {
@@ -252,18 +252,18 @@ func (s *Serve) Wait(d time.Duration) (error, bool) {
 	select {
 	case err := <-s.exited:
 		s.cmd, s.err = nil, err
-		return err, true
+		return true, err
 	default:
 	}
 	if d <= 0 {
-		return nil, false
+		return false, nil
 	}
 	select {
 	case err := <-s.exited:
 		s.cmd, s.err = nil, err
-		return err, true
+		return true, err
 	case <-timeout:
-		return nil, false
+		return false, nil
 	}
 }
 
@@ -277,7 +277,7 @@ func (s *Serve) Kill() {
 		pid = -pid
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
-	s.Wait(time.Minute)
+	_, _ = s.Wait(time.Minute) // a killed process exits with "signal: killed", as it should
 }
 
 // Stop ends the process with SIGTERM, as systemd and docker do, and returns its exit
@@ -285,7 +285,7 @@ func (s *Serve) Kill() {
 func (s *Serve) Stop(timeout time.Duration) error {
 	s.t.Helper()
 	s.Signal(syscall.SIGTERM)
-	err, ok := s.Wait(timeout)
+	ok, err := s.Wait(timeout)
 	if !ok {
 		s.t.Fatalf("duban still runs %v after SIGTERM\n%s", timeout, tail(s.Logs.String(), 4000))
 	}

@@ -5,7 +5,9 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -50,12 +52,15 @@ func NeedBinary(t testing.TB, name string) string {
 // FreeAddr returns a free 127.0.0.1:port.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatalf("free %s: %v", addr, err)
+	}
+	return addr
 }
 
 // WaitHTTP polls url until it answers 200 (or 204) or the timeout passes.
@@ -71,7 +76,7 @@ func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := client.Do(req)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close() // only the status counts
 			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
 				return nil
 			}
@@ -81,7 +86,7 @@ func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for %s: %w (last: %v)", url, ctx.Err(), last)
+			return fmt.Errorf("wait for %s: %w (last: %w)", url, ctx.Err(), last)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -128,4 +133,15 @@ func writeFiles(t testing.TB, dir string, files Files) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// ReadBody reads an answer's body to the end and closes it; the test fails when either
+// does.
+func ReadBody(t testing.TB, resp *http.Response) []byte {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
+		t.Fatalf("read the answer (%s): %v", resp.Status, err)
+	}
+	return b
 }

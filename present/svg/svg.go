@@ -97,6 +97,7 @@ func (c Trend) SVG() template.HTML {
 	if c.Color == "" {
 		c.Color = "#0969da"
 	}
+	c.Color = template.HTMLEscapeString(c.Color)
 	lo, hi := 0.0, 0.0
 	first := true
 	see := func(v float64) {
@@ -147,7 +148,7 @@ func (c Trend) SVG() template.HTML {
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2" fill="%s"/>`, px(p.X), py(p.Y), c.Color)
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return template.HTML(b.String()) //nolint:gosec // G203: numbers formatted here, the label and colour escaped above
 }
 
 func points(ps []Point, px, py func(float64) float64) string {
@@ -182,11 +183,11 @@ func StackedBar(width, height int, segs []Segment) template.HTML {
 		}
 		sw := s.Value / total * float64(width)
 		fmt.Fprintf(&b, `<rect x="%.1f" y="0" width="%.1f" height="%d" fill="%s"><title>%s %s</title></rect>`,
-			x, sw, height, s.Color, template.HTMLEscapeString(s.Label), present.Number(s.Value))
+			x, sw, height, template.HTMLEscapeString(s.Color), template.HTMLEscapeString(s.Label), present.Number(s.Value))
 		x += sw
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return template.HTML(b.String()) //nolint:gosec // G203: numbers formatted here, labels and colours escaped above
 }
 
 // StatusBar is a stacked bar of targets per status, in the colours of package present.

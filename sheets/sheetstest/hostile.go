@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -33,7 +34,7 @@ type Case struct {
 // a content made of one unit repeated many times.
 type Part struct {
 	Name  string
-	Write func(w io.Writer)
+	Write func(w *bufio.Writer) // w keeps its first error; Zip checks it when it flushes
 	rep   *repeated
 }
 
@@ -51,7 +52,7 @@ func Repeated(name, prefix, unit string, n int, suffix string) Part {
 
 // Static is a part with fixed content.
 func Static(name, content string) Part {
-	return Part{Name: name, Write: func(w io.Writer) { io.WriteString(w, content) }}
+	return Part{Name: name, Write: func(w *bufio.Writer) { io.WriteString(w, content) }}
 }
 
 // Zip assembles parts into a zip archive at the best deflate compression.
@@ -129,8 +130,8 @@ const (
 )
 
 // Sheet is a worksheet part written by body (between <worksheet> and </worksheet>).
-func Sheet(body func(w io.Writer)) Part {
-	return Part{Write: func(w io.Writer) {
+func Sheet(body func(w *bufio.Writer)) Part {
+	return Part{Write: func(w *bufio.Writer) {
 		io.WriteString(w, worksheetOpen)
 		body(w)
 		io.WriteString(w, worksheetClose)
@@ -138,8 +139,8 @@ func Sheet(body func(w io.Writer)) Part {
 }
 
 // Rows is a worksheet whose sheetData holds the header row and then what rows writes.
-func Rows(rows func(w io.Writer)) Part {
-	return Sheet(func(w io.Writer) {
+func Rows(rows func(w *bufio.Writer)) Part {
+	return Sheet(func(w *bufio.Writer) {
 		io.WriteString(w, `<sheetData>`+Header)
 		rows(w)
 		io.WriteString(w, `</sheetData>`)
@@ -152,7 +153,7 @@ func RepeatedRows(unit string, n int) Part {
 }
 
 // Repeat writes s n times.
-func Repeat(w io.Writer, s string, n int) {
+func Repeat(w *bufio.Writer, s string, n int) {
 	for range n {
 		io.WriteString(w, s)
 	}
@@ -163,19 +164,31 @@ func sst(unit string, n int, suffix string) Part {
 }
 
 func oneRow(cell string) Part {
-	return Rows(func(w io.Writer) { io.WriteString(w, `<row r="2">`+cell+`</row>`) })
+	return Rows(func(w *bufio.Writer) { io.WriteString(w, `<row r="2">`+cell+`</row>`) })
 }
 
 // Hostile returns the worst workbooks we know how to make, each at most MaxBody bytes.
 func Hostile() []Case {
-	empty := Rows(func(io.Writer) {})
-	cases := []Case{
+	cases := slices.Concat(overLimits(), overStructureLimits(), withinUnzipped(), atLimits())
+	for _, c := range cases {
+		if len(c.Data) > MaxBody {
+			panic(fmt.Sprintf("sheetstest: %q is %d bytes, over %d", c.Name, len(c.Data), MaxBody))
+		}
+	}
+	return cases
+}
+
+// overLimits are workbooks far over a limit of rows, cells, strings or formats: what a
+// reader must refuse before it works.
+func overLimits() []Case {
+	empty := Rows(func(*bufio.Writer) {})
+	return []Case{
 		{
 			// One cell far to the right (column XFD, the last) on every row: a reader that
 			// makes a slice per row as wide as its last column allocates 16384 strings per
 			// row, and one that keeps the rows keeps them all.
 			Name: "every row holds one cell in column XFD", Code: "sheet_too_large", TooLarge: true,
-			Data: Workbook([]Part{Rows(func(w io.Writer) {
+			Data: Workbook([]Part{Rows(func(w *bufio.Writer) {
 				for r := 2; r <= 100000; r++ {
 					fmt.Fprintf(w, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
 				}
@@ -189,7 +202,7 @@ func Hostile() []Case {
 			// The sheet claims the whole grid: a dimension, column widths, a merge and
 			// data validation over A1:XFD1048576, and one value in the last cell.
 			Name: "the sheet claims 1048576 rows by 16384 columns", Code: "sheet_too_large", TooLarge: true,
-			Data: Workbook([]Part{Sheet(func(w io.Writer) {
+			Data: Workbook([]Part{Sheet(func(w *bufio.Writer) {
 				io.WriteString(w, `<dimension ref="A1:XFD1048576"/><sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="16384" width="9" customWidth="1"/></cols><sheetData>`+Header+
 					`<row r="1048576" spans="1:16384"><c r="XFD1048576"><v>1</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A2:XFD1048575"/></mergeCells>`+
 					`<dataValidations count="1"><dataValidation type="decimal" sqref="A1:XFD1048576"><formula1>0</formula1></dataValidation></dataValidations>`)
@@ -197,7 +210,7 @@ func Hostile() []Case {
 		},
 		{
 			Name: "the last 100000 rows of the grid, each with a value", Code: "sheet_too_large", TooLarge: true,
-			Data: Workbook([]Part{Rows(func(w io.Writer) {
+			Data: Workbook([]Part{Rows(func(w *bufio.Writer) {
 				for r := 1048576 - 100000; r <= 1048576; r++ {
 					fmt.Fprintf(w, `<row r="%d"><c r="A%d"><v>1</v></c></row>`, r, r)
 				}
@@ -225,6 +238,14 @@ func Hostile() []Case {
 			Name: "a style sheet with twenty million cell formats", Code: "xlsx_too_large", TooLarge: true,
 			Data: Workbook([]Part{empty}, Repeated("xl/styles.xml", `<styleSheet xmlns="`+nsMain+`"><cellXfs count="1">`, `<xf numFmtId="10"/>`, 20_000_000, `</cellXfs></styleSheet>`)),
 		},
+	}
+}
+
+// overStructureLimits are workbooks over a limit of their structure: sheets, XML
+// nesting and attributes, zip entries and what they unzip to.
+func overStructureLimits() []Case {
+	empty := Rows(func(*bufio.Writer) {})
+	return []Case{
 		{
 			// Every <sheet> of the workbook points at the same worksheet part.
 			Name: "50000 sheets sharing one worksheet", Code: "too_many_sheets", TooLarge: true,
@@ -260,15 +281,20 @@ func Hostile() []Case {
 		},
 		{
 			Name: "a number format of 200000 digits on every cell", Code: "invalid_xlsx",
-			Data: Workbook([]Part{Rows(func(w io.Writer) {
+			Data: Workbook([]Part{Rows(func(w *bufio.Writer) {
 				for r := 2; r <= 5000; r++ {
 					fmt.Fprintf(w, `<row r="%d"><c r="A%d" s="1"><v>1</v></c><c r="B%d" s="1"><v>1</v></c><c r="C%d" s="1"><v>1</v></c></row>`, r, r, r, r)
 				}
 			})}, Static("xl/styles.xml", `<styleSheet xmlns="`+nsMain+`"><numFmts count="1"><numFmt numFmtId="200" formatCode="`+strings.Repeat("0", 200000)+`"/></numFmts><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="200" applyNumberFormat="1"/></cellXfs></styleSheet>`)),
 		},
 	}
-	// Within the unzipped limit (8 MiB), so that the other limits are what stops them.
-	cases = append(cases, []Case{
+}
+
+// withinUnzipped are within the unzipped limit (8 MiB), so that the other limits are what
+// stops them.
+func withinUnzipped() []Case {
+	empty := Rows(func(*bufio.Writer) {})
+	return []Case{
 		{
 			Name: "XML nested 2.6 million levels deep", Code: "invalid_xlsx",
 			Data: Workbook([]Part{Repeated("", worksheetOpen+`<sheetData>`+Header+`<row r="2"><c r="A2" t="inlineStr"><is>`, `<r>`, 2_600_000, ``)}),
@@ -291,7 +317,7 @@ func Hostile() []Case {
 		},
 		{
 			Name: "a cell with content below row 5010", Code: "sheet_too_large", TooLarge: true,
-			Data: Workbook([]Part{Rows(func(w io.Writer) {
+			Data: Workbook([]Part{Rows(func(w *bufio.Writer) {
 				io.WriteString(w, `<row r="5011"><c r="A5011" t="inlineStr"><is><t>57.1</t></is></c></row>`)
 			})}),
 		},
@@ -303,10 +329,14 @@ func Hostile() []Case {
 			Name: "a thousand and one number formats", Code: "invalid_xlsx",
 			Data: Workbook([]Part{empty}, Repeated("xl/styles.xml", `<styleSheet xmlns="`+nsMain+`"><numFmts>`, `<numFmt numFmtId="200" formatCode="0.00%"/>`, 1001, `</numFmts></styleSheet>`)),
 		},
-	}...)
-	// At the limits: the scan lets them through and the decoder does all the work it
-	// allows, streaming, and finds no filled row.
-	cases = append(cases, []Case{
+	}
+}
+
+// atLimits are at the limits: the scan lets them through and the decoder does all the
+// work it allows, streaming, and finds no filled row.
+func atLimits() []Case {
+	empty := Rows(func(*bufio.Writer) {})
+	return []Case{
 		{
 			Name: "99000 shared strings of 20 characters", Code: "empty_upload",
 			Data: Workbook([]Part{oneRow(`<c r="D2" t="s"><v>98999</v></c>`)}, sst(`<si><t>`+strings.Repeat("统计", 10)+`</t></si>`, 99_000, `</sst>`)),
@@ -321,7 +351,7 @@ func Hostile() []Case {
 		},
 		{
 			Name: "150000 filled cells under a thousand number formats of 255 characters", Code: "empty_upload",
-			Data: Workbook([]Part{Rows(func(w io.Writer) {
+			Data: Workbook([]Part{Rows(func(w *bufio.Writer) {
 				for r := 2; r <= 3001; r++ {
 					fmt.Fprintf(w, `<row r="%d">`, r)
 					for c := 4; c < 54; c++ {
@@ -329,7 +359,7 @@ func Hostile() []Case {
 					}
 					io.WriteString(w, `</row>`)
 				}
-			})}, Part{Name: "xl/styles.xml", Write: func(w io.Writer) {
+			})}, Part{Name: "xl/styles.xml", Write: func(w *bufio.Writer) {
 				io.WriteString(w, `<styleSheet xmlns="`+nsMain+`"><numFmts count="1000">`)
 				for i := range 1000 {
 					fmt.Fprintf(w, `<numFmt numFmtId="%d" formatCode="%s"/>`, 200+i, `0.00%;[Red]-0.00%;&quot;`+strings.Repeat("零", 230)+`&quot;;@`)
@@ -365,13 +395,7 @@ func Hostile() []Case {
 			Name: "1000 zip entries", Code: "empty_upload",
 			Data: Workbook([]Part{empty}, media(1000-6)...),
 		},
-	}...)
-	for _, c := range cases {
-		if len(c.Data) > MaxBody {
-			panic(fmt.Sprintf("sheetstest: %q is %d bytes, over %d", c.Name, len(c.Data), MaxBody))
-		}
 	}
-	return cases
 }
 
 // column is the letter of 1-based column c (up to ZZ).
@@ -401,7 +425,7 @@ func repeatSheets(n int, p Part) []Part {
 
 // manySheets lists n sheets in the workbook, all pointing at one worksheet part.
 func manySheets(n int) []byte {
-	wb := Part{Name: "xl/workbook.xml", Write: func(w io.Writer) {
+	wb := Part{Name: "xl/workbook.xml", Write: func(w *bufio.Writer) {
 		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheets>`)
 		for i := 1; i <= n; i++ {
 			fmt.Fprintf(w, `<sheet name="S%d" sheetId="%d" r:id="rId1"/>`, i, i)
@@ -409,7 +433,7 @@ func manySheets(n int) []byte {
 		io.WriteString(w, `</sheets></workbook>`)
 	}}
 	rels := Static("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)
-	sheet := Rows(func(w io.Writer) {
+	sheet := Rows(func(w *bufio.Writer) {
 		for r := 2; r <= 2000; r++ {
 			fmt.Fprintf(w, `<row r="%d"><c r="A%d" t="inlineStr"><is><t>57.1</t></is></c><c r="B%d" t="inlineStr"><is><t>2026-03</t></is></c></row>`, r, r, r)
 		}
@@ -465,36 +489,42 @@ func (r *repeated) deflate() (comp []byte, crc uint32, size uint64) {
 		sum.Write(b)
 		size += uint64(len(b))
 	}
+	// Writes into memory fail only on a bug here: panic, as Zip does.
+	must := func(_ int, err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
 	if r.n < 2*k || len(chunk) < window {
-		fw, _ := flate.NewWriter(&out, flate.BestCompression)
+		fw, _ := flate.NewWriter(&out, flate.BestCompression) // errors only for a bad level
 		for _, b := range [][]byte{[]byte(r.prefix), []byte(strings.Repeat(r.unit, r.n)), []byte(r.suffix)} {
-			fw.Write(b)
+			must(fw.Write(b))
 			plain(b)
 		}
-		fw.Close()
+		must(0, fw.Close())
 		return out.Bytes(), sum.Sum32(), size
 	}
-	fw, _ := flate.NewWriter(&out, flate.BestCompression)
-	fw.Write([]byte(r.prefix))
-	fw.Write(chunk)
-	fw.Flush()
+	fw, _ := flate.NewWriter(&out, flate.BestCompression) // errors only for a bad level
+	must(fw.Write([]byte(r.prefix)))
+	must(fw.Write(chunk))
+	must(0, fw.Flush())
 	plain([]byte(r.prefix))
 	plain(chunk)
 	dict := chunk[len(chunk)-window:]
 	var mid bytes.Buffer
-	mw, _ := flate.NewWriterDict(&mid, flate.BestCompression, dict)
-	mw.Write(chunk)
-	mw.Flush()
+	mw, _ := flate.NewWriterDict(&mid, flate.BestCompression, dict) // errors only for a bad level
+	must(mw.Write(chunk))
+	must(0, mw.Flush())
 	done := k
 	for ; done+k <= r.n; done += k {
 		out.Write(mid.Bytes())
 		plain(chunk)
 	}
-	tw, _ := flate.NewWriterDict(&out, flate.BestCompression, dict)
+	tw, _ := flate.NewWriterDict(&out, flate.BestCompression, dict) // errors only for a bad level
 	rest := []byte(strings.Repeat(r.unit, r.n-done))
-	tw.Write(rest)
-	tw.Write([]byte(r.suffix))
-	tw.Close()
+	must(tw.Write(rest))
+	must(tw.Write([]byte(r.suffix)))
+	must(0, tw.Close())
 	plain(rest)
 	plain([]byte(r.suffix))
 	return out.Bytes(), sum.Sum32(), size

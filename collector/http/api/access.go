@@ -17,9 +17,9 @@ import (
 type ReadAccess string
 
 const (
-	// ReadPublic: anyone on the network reads; a token, when sent, must be valid.
+	// ReadPublic means anyone on the network reads; a token, when sent, must be valid.
 	ReadPublic ReadAccess = "public"
-	// ReadToken: every read needs a valid token (department, admin or reader; /metrics
+	// ReadToken means every read needs a valid token (department, admin or reader; /metrics
 	// also takes a scrape token).
 	ReadToken ReadAccess = "token"
 )
@@ -32,7 +32,7 @@ const (
 	codeReadOnlyToken    = "read_only_token"
 	defaultTokenShare    = 0.125
 	maxTokenShare        = 0.5
-	realmChallengeBearer = `Bearer realm="duban"`
+	realmChallengeBearer = `Bearer realm="duban"` //nolint:gosec // G101: the WWW-Authenticate challenge, not a credential
 	realmChallengeBasic  = `Basic realm="duban", charset="UTF-8"`
 )
 

@@ -205,7 +205,7 @@ func TestRemoteAddressesOnlyForTheAdmin(t *testing.T) {
 	hdr["X-Forwarded-For"] = remote
 	hdr["Content-Type"] = "application/json"
 	if resp, body := f.request(http.MethodPost, "/api/v1/reports", hdr,
-		strings.NewReader(`{"reports":[{"indicator":"57.1","period":"2026-05","value":18000,"note":"1-5月"}]}`)); resp.StatusCode != 201 {
+		strings.NewReader(`{"reports":[{"indicator":"57.1","period":"2026-05","value":18000,"note":"1-5月"}]}`)); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("push: %d %s", resp.StatusCode, body)
 	}
 	revisionRoutes := []string{"/api/v1/indicators/57.1/reports", "/api/v1/indicators/57.1"}
@@ -226,7 +226,7 @@ func TestRemoteAddressesOnlyForTheAdmin(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for _, p := range revisionRoutes {
 				resp, body := f.request(http.MethodGet, p, tc.hdr, nil)
-				if resp.StatusCode != 200 {
+				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET %s: %d", p, resp.StatusCode)
 				}
 				if got := strings.Contains(string(body), remote); got != tc.seesThere {
@@ -235,7 +235,7 @@ func TestRemoteAddressesOnlyForTheAdmin(t *testing.T) {
 			}
 			for _, p := range elsewhere {
 				resp, body := f.request(http.MethodGet, p, tc.hdr, nil)
-				if resp.StatusCode != 200 {
+				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET %s: %d", p, resp.StatusCode)
 				}
 				if strings.Contains(string(body), remote) {

@@ -54,7 +54,11 @@ func BenchmarkPushBatch1000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { st.Close() })
+	b.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 	admin, _ := auth.Generate()
 	a, err := auth.New(auth.Config{Tokens: []auth.Token{{Role: auth.RoleAdmin, SHA256: auth.Hash(admin)}}})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -150,8 +151,7 @@ func unzipEntries(t testing.TB, data []byte) []zipEntry {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
+		if err = errors.Join(err, rc.Close()); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, zipEntry{f.Name, b})
@@ -194,7 +194,9 @@ func mutateXLSX(t *testing.T, base []byte, entries []zipEntry, entry, pos int, i
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(content)
+		if _, err := w.Write(content); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

@@ -182,8 +182,6 @@ func (f *fixture) stored() int {
 	return n
 }
 
-func num(v float64) *float64 { return &v }
-
 // The OpenAPI document is the contract of every answer: every request and response
 // that goes through a fixture's server is validated against it with kin-openapi's
 // openapi3filter. A request the document refuses must get a 4xx; every answer must be
@@ -318,7 +316,7 @@ func checkExchange(router routers.Router, r *http.Request, body []byte, rec *rec
 		// Not an operation of the document: the 404 or 405 envelope.
 		ref := map[int]string{http.StatusNotFound: "NotFound", http.StatusMethodNotAllowed: "MethodNotAllowed"}[rec.status]
 		if ref == "" {
-			return fmt.Errorf("%v, and the answer is not the documented 404 or 405", err)
+			return fmt.Errorf("%w, and the answer is not the documented 404 or 405", err)
 		}
 		resp := route0(router).Spec.Components.Responses[ref]
 		if resp == nil || resp.Value == nil {
@@ -331,7 +329,7 @@ func checkExchange(router routers.Router, r *http.Request, body []byte, rec *rec
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
 	}
 	if rerr := openapi3filter.ValidateRequest(ctx, in); rerr != nil && (rec.status < 400 || rec.status >= 500) && rec.status != http.StatusServiceUnavailable {
-		return fmt.Errorf("the server answered %d to a request the document refuses: %v", rec.status, rerr)
+		return fmt.Errorf("the server answered %d to a request the document refuses: %w", rec.status, rerr)
 	}
 	if r.Method == http.MethodHead {
 		if route.Operation.Responses.Status(rec.status) == nil {

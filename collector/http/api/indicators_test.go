@@ -180,7 +180,7 @@ func TestIndicatorsShowTaskFollowUps(t *testing.T) {
 	}
 	for id, want := range map[string]any{"99.1": "task", "9.1": nil} {
 		var one map[string]any
-		if resp := f.do(http.MethodGet, "/api/v1/indicators/"+id, "", "", &one); resp.StatusCode != 200 || one["kind"] != want {
+		if resp := f.do(http.MethodGet, "/api/v1/indicators/"+id, "", "", &one); resp.StatusCode != http.StatusOK || one["kind"] != want {
 			t.Errorf("GET /api/v1/indicators/%s: %d kind %v, want %v (%v)", id, resp.StatusCode, one["kind"], want, one)
 		}
 	}
@@ -205,7 +205,7 @@ func TestEvaluationSaysWhy(t *testing.T) {
 		var out struct {
 			Evaluation eval `json:"evaluation"`
 		}
-		if resp := f.do(http.MethodGet, "/api/v1/indicators/"+id, "", "", &out); resp.StatusCode != 200 {
+		if resp := f.do(http.MethodGet, "/api/v1/indicators/"+id, "", "", &out); resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d", id, resp.StatusCode)
 		}
 		return out.Evaluation

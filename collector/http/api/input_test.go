@@ -85,7 +85,7 @@ func TestRequestMediaTypes(t *testing.T) {
 func TestAnEscapedKeyIsTheKeyItSpells(t *testing.T) {
 	f := newFixture(t)
 	resp, ans := f.send(f.tokens["rsj"], "application/json", `{"r\u0065ports":[{"indicator":"57.1","period":"2026-05","v\u0061lue":100}]}`)
-	if resp.StatusCode != 201 || ans.Accepted != 1 {
+	if resp.StatusCode != http.StatusCreated || ans.Accepted != 1 {
 		t.Fatalf("%d %+v", resp.StatusCode, ans.Error)
 	}
 	if s := f.svc.Series("57.1"); len(s) != 1 || *s[0].Value != 100 {
@@ -97,7 +97,7 @@ func TestIdempotencyKeyReusedForOtherContentIsAConflict(t *testing.T) {
 	f := newFixture(t)
 	first := map[string]any{"indicator": "57.1", "period": "2026-05", "value": 18000, "note": "1-5月", "idempotency_key": "rsj-57.1-2026-05"}
 	resp, ans := f.push(f.tokens["rsj"], first)
-	if resp.StatusCode != 201 || ans.Receipts[0].Revision != 1 {
+	if resp.StatusCode != http.StatusCreated || ans.Receipts[0].Revision != 1 {
 		t.Fatalf("first push: %d %+v", resp.StatusCode, ans)
 	}
 	other := func(change map[string]any) map[string]any {
@@ -132,19 +132,19 @@ func TestIdempotencyKeyReusedForOtherContentIsAConflict(t *testing.T) {
 	}
 	// The same content with another note is a retry: the original receipt, nothing added.
 	resp, ans = f.push(f.tokens["rsj"], other(map[string]any{"note": "重发", "evidence": "https://example.org/x"}))
-	if resp.StatusCode != 201 || ans.Replayed != 1 || ans.Receipts[0].Revision != 1 || !ans.Receipts[0].Replayed {
+	if resp.StatusCode != http.StatusCreated || ans.Replayed != 1 || ans.Receipts[0].Revision != 1 || !ans.Receipts[0].Replayed {
 		t.Fatalf("retry: %d %+v", resp.StatusCode, ans)
 	}
 	// The period is compared as normalized: 2026-q1 is 2026-Q1.
 	q := map[string]any{"indicator": "56.1", "period": "2026-Q1", "value": 6.1, "idempotency_key": "q"}
 	f.push(f.tokens["rsj"], q)
 	q["period"] = "2026-q1"
-	if resp, ans := f.push(f.tokens["rsj"], q); resp.StatusCode != 201 || ans.Replayed != 1 {
+	if resp, ans := f.push(f.tokens["rsj"], q); resp.StatusCode != http.StatusCreated || ans.Replayed != 1 {
 		t.Fatalf("retry with 2026-q1: %d %+v", resp.StatusCode, ans)
 	}
 	// Keys belong to their sender: the admin's key of the same name is another key.
 	resp, ans = f.push(f.admin, other(map[string]any{"value": 18100, "reason": "统计局复核"}))
-	if resp.StatusCode != 201 || ans.Replayed != 0 || ans.Receipts[0].Revision != 2 {
+	if resp.StatusCode != http.StatusCreated || ans.Replayed != 0 || ans.Receipts[0].Revision != 2 {
 		t.Fatalf("admin with the same key name: %d %+v", resp.StatusCode, ans)
 	}
 	if n := f.stored(); n != 3 {
@@ -198,12 +198,12 @@ func withBoard(c *api.Config) {
 
 func TestCumulativeDecreaseIsStoredWithAWarning(t *testing.T) {
 	f := newFixture(t, withBoard)
-	if resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-04", "value": 20000}); resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 {
+	if resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-04", "value": 20000}); resp.StatusCode != http.StatusCreated || len(ans.Receipts[0].Warnings) != 0 {
 		t.Fatalf("April: %d %+v", resp.StatusCode, ans)
 	}
 	resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 19500},
 		map[string]any{"indicator": "57.1", "period": "2026-03", "value": 21000})
-	if resp.StatusCode != 201 || ans.Accepted != 2 {
+	if resp.StatusCode != http.StatusCreated || ans.Accepted != 2 {
 		t.Fatalf("%d %+v", resp.StatusCode, ans.Error)
 	}
 	w := ans.Receipts[0].Warnings
@@ -217,25 +217,25 @@ func TestCumulativeDecreaseIsStoredWithAWarning(t *testing.T) {
 		t.Fatalf("stored %+v, want March, April and May with May's 19500", s)
 	}
 	// The board shows the note next to the target.
-	if resp := f.do(http.MethodGet, "/", "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(f.lastBody), "累计值低于上期:2026-05为19500人,2026-04为20000人,请核实") {
+	if resp := f.do(http.MethodGet, "/", "", "", nil); resp.StatusCode != http.StatusOK || !strings.Contains(string(f.lastBody), "累计值低于上期:2026-05为19500人,2026-04为20000人,请核实") {
 		t.Fatalf("board: %d, no note on 57.1", resp.StatusCode)
 	}
 	// Within one batch the earlier report counts as the previous period.
 	f2 := newFixture(t)
 	resp, ans = f2.push(f2.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-01", "value": 5000},
 		map[string]any{"indicator": "57.1", "period": "2026-02", "value": 4000})
-	if resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 || len(ans.Receipts[1].Warnings) != 1 {
+	if resp.StatusCode != http.StatusCreated || len(ans.Receipts[0].Warnings) != 0 || len(ans.Receipts[1].Warnings) != 1 {
 		t.Fatalf("one batch: %d %+v", resp.StatusCode, ans)
 	}
 	// A correction of the period before, earlier in the same batch, replaces it.
 	resp, ans = f2.push(f2.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-02", "value": 6000},
 		map[string]any{"indicator": "57.1", "period": "2026-03", "value": 5500})
-	if resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 || len(ans.Receipts[1].Warnings) != 1 || !strings.Contains(ans.Receipts[1].Warnings[0].Message, "6000 for 2026-02") {
+	if resp.StatusCode != http.StatusCreated || len(ans.Receipts[0].Warnings) != 0 || len(ans.Receipts[1].Warnings) != 1 || !strings.Contains(ans.Receipts[1].Warnings[0].Message, "6000 for 2026-02") {
 		t.Fatalf("a corrected February then March: %d %+v", resp.StatusCode, ans)
 	}
 	// A level may fall: no warning.
 	f2.push(f2.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-04", "value": 40})
-	if resp, ans := f2.push(f2.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-05", "value": 30}); resp.StatusCode != 201 || len(ans.Receipts[0].Warnings) != 0 {
+	if resp, ans := f2.push(f2.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-05", "value": 30}); resp.StatusCode != http.StatusCreated || len(ans.Receipts[0].Warnings) != 0 {
 		t.Fatalf("a falling level: %d %+v", resp.StatusCode, ans)
 	}
 }
@@ -246,15 +246,15 @@ func TestAdminFirstReportRetriedReplays(t *testing.T) {
 	f := newFixture(t)
 	first := map[string]any{"indicator": "69.2", "period": "2026-05", "value": 80, "idempotency_key": "office-69.2-05"}
 	resp, ans := f.push(f.admin, first)
-	if resp.StatusCode != 201 || ans.Receipts[0].Revision != 1 {
+	if resp.StatusCode != http.StatusCreated || ans.Receipts[0].Revision != 1 {
 		t.Fatalf("first: %d %+v", resp.StatusCode, ans)
 	}
 	resp, ans = f.push(f.admin, first)
-	if resp.StatusCode != 201 || ans.Replayed != 1 || ans.Receipts[0].Revision != 1 {
+	if resp.StatusCode != http.StatusCreated || ans.Replayed != 1 || ans.Receipts[0].Revision != 1 {
 		t.Fatalf("retry: %d %+v, want the original receipt", resp.StatusCode, ans)
 	}
 	resp, ans = f.push(f.admin, map[string]any{"indicator": "69.2", "period": "2026-05", "value": 81, "idempotency_key": "office-69.2-05b"})
-	if resp.StatusCode != 400 || ans.Error == nil || ans.Error.Code != "reason_required" || *ans.Error.Index != 0 {
+	if resp.StatusCode != http.StatusBadRequest || ans.Error == nil || ans.Error.Code != "reason_required" || *ans.Error.Index != 0 {
 		t.Fatalf("a correction with a new key and no reason: %d %+v", resp.StatusCode, ans.Error)
 	}
 	if n := f.stored(); n != 1 {

@@ -76,7 +76,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 func TestOpenAPIIsServed(t *testing.T) {
 	f := newFixture(t)
 	var doc openAPIDoc
-	if resp := f.do(http.MethodGet, "/api/v1/openapi.json", "", "", &doc); resp.StatusCode != 200 || len(doc.Paths) == 0 {
+	if resp := f.do(http.MethodGet, "/api/v1/openapi.json", "", "", &doc); resp.StatusCode != http.StatusOK || len(doc.Paths) == 0 {
 		t.Fatalf("%d, %d paths", resp.StatusCode, len(doc.Paths))
 	}
 }

@@ -89,13 +89,13 @@ func fail(c *gin.Context, err error) {
 // decodeReports reads the body (bounded) and decodes {"reports":[...]} strictly: unknown
 // fields, trailing data and wrong types are errors naming the report index and field.
 // It returns the number of reports seen, for the rejected count.
-func decodeReports(c *gin.Context, max int64) ([]indicators.Report, int, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, max))
+func decodeReports(c *gin.Context, limit int64) ([]indicators.Report, int, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
 			return nil, 1, collector.NewInputError(collector.KindTooLarge, collector.CodeBodyTooLarge, -1, "",
-				"the body is larger than %d bytes; split the batch into smaller requests (请求体过大)", max)
+				"the body is larger than %d bytes; split the batch into smaller requests (请求体过大)", limit)
 		}
 		return nil, 1, collector.Invalid(collector.CodeMalformedJSON, -1, "", "could not read the body: %v", err)
 	}

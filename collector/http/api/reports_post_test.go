@@ -12,6 +12,7 @@ import (
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/conventions"
+	"github.com/duban-gov/duban/internal/testenv"
 )
 
 func TestPushStoresAndReadsBack(t *testing.T) {
@@ -148,7 +149,7 @@ func TestBadInputIsRejectedAndNothingStored(t *testing.T) {
 			f := newFixture(t)
 			// One earlier report, so that a correction exists to be made and "nothing
 			// stored" means nothing more than this.
-			if resp, ans := f.push(f.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-05", "value": 33}); resp.StatusCode != 201 {
+			if resp, ans := f.push(f.tokens["sthjj"], map[string]any{"indicator": "69.1", "period": "2026-05", "value": 33}); resp.StatusCode != http.StatusCreated {
 				t.Fatalf("setup push: %d %+v", resp.StatusCode, ans)
 			}
 			before := f.stored()
@@ -207,7 +208,7 @@ func TestAdminCorrectsWithReasonAndItIsAudited(t *testing.T) {
 		t.Fatalf("correction recorded as %+v: want sender admin, department sthjj, the reason and the value", r)
 	}
 	// A first report by the admin (nothing to correct) needs no reason.
-	if resp, ans := f.push(f.admin, map[string]any{"indicator": "69.2", "period": "2026-05", "value": 81}); resp.StatusCode != 201 {
+	if resp, ans := f.push(f.admin, map[string]any{"indicator": "69.2", "period": "2026-05", "value": 81}); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("admin first report: %d %+v", resp.StatusCode, ans)
 	}
 }
@@ -259,7 +260,7 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 	f := newFixture(t, func(c *api.Config) { c.RatePerSecond = 0.001; c.RateBurst = 2 })
 	body := `{"reports":[{"indicator":"57.1","period":"2026-05","value":1}]}`
 	for i := 0; i < 2; i++ {
-		if resp := f.do(http.MethodPost, "/api/v1/reports", f.tokens["rsj"], body, nil); resp.StatusCode != 201 {
+		if resp := f.do(http.MethodPost, "/api/v1/reports", f.tokens["rsj"], body, nil); resp.StatusCode != http.StatusCreated {
 			t.Fatalf("push %d within the burst: %d", i, resp.StatusCode)
 		}
 	}
@@ -269,7 +270,7 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 		t.Fatalf("third push: %d %+v Retry-After %q", resp.StatusCode, ans.Error, resp.Header.Get("Retry-After"))
 	}
 	// The limit is per token: another department is not slowed down.
-	if resp := f.do(http.MethodPost, "/api/v1/reports", f.tokens["fgw"], `{"reports":[{"indicator":"11.1","period":"2026-05","value":1}]}`, nil); resp.StatusCode != 201 {
+	if resp := f.do(http.MethodPost, "/api/v1/reports", f.tokens["fgw"], `{"reports":[{"indicator":"11.1","period":"2026-05","value":1}]}`, nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("other token: %d", resp.StatusCode)
 	}
 }
@@ -290,7 +291,7 @@ func TestConcurrencyLimitAnswers503(t *testing.T) {
 			done <- 0
 			return
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close() // only the status is compared
 		done <- resp.StatusCode
 	}()
 	<-entered
@@ -299,7 +300,7 @@ func TestConcurrencyLimitAnswers503(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || ans.Error.Code != "overloaded" || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("second request while one is in flight: %d %+v", resp.StatusCode, ans.Error)
 	}
-	if resp := f.do(http.MethodGet, "/-/healthy", "", "", nil); resp.StatusCode != 200 {
+	if resp := f.do(http.MethodGet, "/-/healthy", "", "", nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("health probe under load: %d, want 200 (exempt)", resp.StatusCode)
 	}
 	close(release)
@@ -350,7 +351,7 @@ func TestCORSIsOffByDefault(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				resp.Body.Close()
+				testenv.ReadBody(t, resp)
 				if got := resp.Header.Get("Access-Control-Allow-Origin"); got != c.want {
 					t.Fatalf("%s: Access-Control-Allow-Origin %q, want %q", method, got, c.want)
 				}
@@ -370,14 +371,16 @@ func TestUnknownPathAnswersEnvelope(t *testing.T) {
 	f := newFixture(t)
 	var ans pushAnswer
 	resp := f.do(http.MethodGet, "/api/v1/nothing", "", "", &ans)
-	if resp.StatusCode != 404 || ans.Error == nil || ans.Error.Code != "not_found" {
+	if resp.StatusCode != http.StatusNotFound || ans.Error == nil || ans.Error.Code != "not_found" {
 		t.Fatalf("%d %+v", resp.StatusCode, ans.Error)
 	}
 }
 
 func TestStoreFailureAnswers503AndNothingIsAcknowledged(t *testing.T) {
 	f := newFixture(t)
-	f.store.Close()
+	if err := f.store.Close(); err != nil {
+		t.Fatal(err)
+	}
 	resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 1})
 	if resp.StatusCode != http.StatusServiceUnavailable || ans.Error == nil || ans.Error.Code != "store_unavailable" || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("push with the store closed: %d %+v", resp.StatusCode, ans.Error)

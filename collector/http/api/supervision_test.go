@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,7 +45,7 @@ type completenessAnswer struct {
 
 func TestCompleteness(t *testing.T) {
 	f := newFixture(t) // the clock stands at June 15th
-	if resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 20000}); resp.StatusCode != 201 {
+	if resp, ans := f.push(f.tokens["rsj"], map[string]any{"indicator": "57.1", "period": "2026-05", "value": 20000}); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("push: %d %+v", resp.StatusCode, ans.Error)
 	}
 	cases := map[string]struct {
@@ -154,11 +155,13 @@ func TestTemplateDownloadFillUploadRoundTrip(t *testing.T) {
 	if r57 < sheets.DataRow {
 		t.Fatalf("57.1 not in the template: %q", rows)
 	}
-	x.SetCellValue("市人社局", fmt.Sprintf("H%d", r57), 21000)
-	x.SetCellValue("市人社局", fmt.Sprintf("K%d", r57), "五月招聘会两场。")
+	if err := errors.Join(x.SetCellValue("市人社局", fmt.Sprintf("H%d", r57), 21000),
+		x.SetCellValue("市人社局", fmt.Sprintf("K%d", r57), "五月招聘会两场。")); err != nil {
+		t.Fatal(err)
+	}
 	filled, _ := x.WriteToBuffer()
 	resp, ans := f.upload(f.tokens["rsj"], "rsj.xlsx", "", filled.Bytes())
-	if resp.StatusCode != 201 || ans.Accepted != 1 {
+	if resp.StatusCode != http.StatusCreated || ans.Accepted != 1 {
 		t.Fatalf("upload: %d %+v", resp.StatusCode, ans.Error)
 	}
 	s := f.svc.Series("57.1")

@@ -46,8 +46,6 @@ func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report
 		return nil, 1, noLocate, unsupported(ct, "it is not a valid media type ("+perr.Error()+")")
 	case mt == "application/x-www-form-urlencoded":
 		return nil, 1, noLocate, unsupported(ct, "curl -d sends this type by default: add -H 'Content-Type: application/json' for a JSON body, or send the template with -F file=@FILE.xlsx")
-	default:
-		return nil, 1, noLocate, unsupported(ct, "")
 	case mt == mediaXLSX:
 		kind, body = sheets.FileXLSX, c.Request.Body
 	case mt == mediaCSV || mt == "application/csv":
@@ -63,6 +61,8 @@ func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report
 				"file %q is neither .xlsx nor .csv; upload the template from `duban template` (仅支持 .xlsx 和 .csv)", name)
 		}
 		kind, body = k, bytes.NewReader(file)
+	default:
+		return nil, 1, noLocate, unsupported(ct, "")
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, io.NopCloser(body), maxBody))
 	if err != nil {
@@ -114,12 +114,12 @@ func unsupported(ct, hint string) error {
 // before it are read and dropped, the rest of the body is not read. Nothing is buffered
 // beyond the limit and nothing goes to disk, where ParseMultipartForm (c.FormFile) would
 // keep up to 32 MiB in memory and spill larger parts to temp files.
-func formFile(c *gin.Context, max int64) (name, ctype string, data []byte, err error) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+func formFile(c *gin.Context, limit int64) (name, ctype string, data []byte, err error) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	readErr := func(err error) error {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return tooLarge(max)
+			return tooLarge(limit)
 		}
 		return collector.Invalid(codeInvalidUpload, -1, "file", "the multipart body cannot be read: %v (上传内容无法读取)", err)
 	}
@@ -165,9 +165,9 @@ func locateIn(b sheets.Batch) locator {
 	}
 }
 
-func tooLarge(max int64) error {
+func tooLarge(limit int64) error {
 	return collector.NewInputError(collector.KindTooLarge, collector.CodeBodyTooLarge, -1, "",
-		"the upload is larger than %s; split it into several files (文件过大)", byteSize(max))
+		"the upload is larger than %s; split it into several files (文件过大)", byteSize(limit))
 }
 
 func byteSize(n int64) string {

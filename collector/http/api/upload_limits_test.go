@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -57,18 +59,8 @@ func TestUploadLimits(t *testing.T) {
 		id := []string{"57.1", "56.1", "69.1"}[i/365]
 		fmt.Fprintf(&rows, "%s,%s,1\n", id, day.AddDate(0, 0, i%365).Format("2006-01-02"))
 	}
-	var big bytes.Buffer
-	mw := multipart.NewWriter(&big)
-	mw.WriteField("comment", strings.Repeat("x", 2<<20)) // a field before the file, over the limit
-	fw, _ := mw.CreateFormFile("file", "rsj.csv")
-	fw.Write([]byte("indicator,period,value\n57.1,2026-03,1\n"))
-	mw.Close()
-	var small bytes.Buffer
-	mw = multipart.NewWriter(&small)
-	mw.WriteField("comment", "第一季度")
-	fw, _ = mw.CreateFormFile("file", "rsj.csv")
-	fw.Write([]byte("indicator,period,value\n57.1,2026-03,1\n"))
-	mw.Close()
+	big := multipartCSV(t, strings.Repeat("x", 2<<20)) // a field before the file, over the limit
+	small := multipartCSV(t, "第一季度")
 	cases := map[string]struct {
 		contentType string
 		body        []byte
@@ -127,10 +119,10 @@ func TestUploadedDisplayUnitsAreStoredDecimalExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, ans := f.upload(f.tokens["rsj"], "rsj.xlsx", "", data.Bytes()); resp.StatusCode != 201 {
+	if resp, ans := f.upload(f.tokens["rsj"], "rsj.xlsx", "", data.Bytes()); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("xlsx: %d %+v", resp.StatusCode, ans.Error)
 	}
-	if resp, ans := f.upload(f.tokens["rsj"], "", "text/csv", []byte("指标编号,填报期间,单位,本期数值\n57.1,2026-04,万人,0.34\n")); resp.StatusCode != 201 {
+	if resp, ans := f.upload(f.tokens["rsj"], "", "text/csv", []byte("指标编号,填报期间,单位,本期数值\n57.1,2026-04,万人,0.34\n")); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("csv: %d %+v", resp.StatusCode, ans.Error)
 	}
 	var got struct {
@@ -150,4 +142,22 @@ func TestUploadedDisplayUnitsAreStoredDecimalExact(t *testing.T) {
 	if !strings.Contains(string(f.lastBody), `"value":700,`) {
 		t.Errorf("the JSON does not hold 700 as written: %s", f.lastBody)
 	}
+}
+
+// multipartCSV is a form with a comment field and then a small CSV file.
+func multipartCSV(t *testing.T, comment string) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	err := mw.WriteField("comment", comment)
+	if err == nil {
+		var fw io.Writer
+		if fw, err = mw.CreateFormFile("file", "rsj.csv"); err == nil {
+			_, err = fw.Write([]byte("indicator,period,value\n57.1,2026-03,1\n"))
+		}
+	}
+	if err = errors.Join(err, mw.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
 }

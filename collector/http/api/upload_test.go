@@ -68,8 +68,12 @@ func (f *fixture) upload(token, filename, contentType string, data []byte) (*htt
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		fw.Write(data)
-		mw.Close()
+		if _, err := fw.Write(data); err != nil {
+			f.t.Fatal(err)
+		}
+		if err := mw.Close(); err != nil {
+			f.t.Fatal(err)
+		}
 		body, contentType = &buf, mw.FormDataContentType()
 	}
 	req, err := http.NewRequest(http.MethodPost, f.url+"/api/v1/reports", body)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -94,7 +95,9 @@ func TestBrowserBoard(t *testing.T) {
 
 	// rsj: CSV in base units.
 	csv := "indicator,period,value,note\n57.1," + period + ",39000,进展情况:新增城镇就业3.9万人。存在问题:部分行业用工需求下降。\n"
-	os.WriteFile(filepath.Join(dir, "rsj.csv"), []byte(csv), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "rsj.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	duban(true, "push", "rsj.csv", "--server", base, "--token-file", "rsj.token")
 
 	// fgw: the Excel template from the server, filled with excelize, pushed as .xlsx.
@@ -109,7 +112,9 @@ func TestBrowserBoard(t *testing.T) {
 		rows, _ := f.GetRows(sheet)
 		for i, r := range rows {
 			if len(r) > 0 && r[0] == id {
-				f.SetCellValue(sheet, fmt.Sprintf("%s%d", col, i+1), v)
+				if err := f.SetCellValue(sheet, fmt.Sprintf("%s%d", col, i+1), v); err != nil {
+					t.Fatal(err)
+				}
 				if err := f.Save(); err != nil {
 					t.Fatal(err)
 				}
@@ -122,7 +127,9 @@ func TestBrowserBoard(t *testing.T) {
 	fill("fgw.xlsx", "11.1", "K", "重点项目加快推进,四季度集中投放。")
 	// A bad cell first: the push fails naming the cell, and nothing is stored.
 	bad, _ := os.ReadFile(filepath.Join(dir, "fgw.xlsx"))
-	os.WriteFile(filepath.Join(dir, "fgw-bad.xlsx"), bad, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "fgw-bad.xlsx"), bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	fill("fgw-bad.xlsx", "11.1", "H", "两百")
 	msg := duban(false, "push", "fgw-bad.xlsx", "--server", base, "--token-file", "fgw.token")
 	if !regexp.MustCompile(`sheet "市发改委", row \d+, column H`).MatchString(msg) {
@@ -137,13 +144,17 @@ func TestBrowserBoard(t *testing.T) {
 	}
 
 	// sthjj: JSON.
-	os.WriteFile(filepath.Join(dir, "sthjj.json"), []byte(`{"reports":[{"indicator":"69.1","period":"`+period+`","value":28,"note":"秋冬季大气污染防治攻坚启动。"},{"indicator":"69.2","period":"`+period+`","value":71.5}]}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "sthjj.json"), []byte(`{"reports":[{"indicator":"69.1","period":"`+period+`","value":28,"note":"秋冬季大气污染防治攻坚启动。"},{"indicator":"69.2","period":"`+period+`","value":71.5}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	duban(true, "push", "sthjj.json", "--server", base, "--token-file", "sthjj.token")
 
 	// The board in Chromium.
 	arts := artifactDir(t)
 	dom := chrome(t, ctx, chromium, "--dump-dom", base+"/?token="+boardToken)
-	os.WriteFile(filepath.Join(arts, "board.html"), []byte(dom), 0o644)
+	if err := os.WriteFile(filepath.Join(arts, "board.html"), []byte(dom), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	wants := map[string][]string{
 		"57.1": {"3.9万人", period, "新增城镇就业3.9万人"},
 		"11.1": {"200亿元", "350亿元以上", "四季度集中投放"},
@@ -183,7 +194,9 @@ func TestBrowserBoard(t *testing.T) {
 	}
 
 	shot := filepath.Join(arts, "board.png")
-	os.Remove(shot)
+	if err := os.Remove(shot); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
 	chrome(t, ctx, chromium, "--screenshot="+shot, "--window-size=1400,2000", base+"/?token="+boardToken)
 	if st, err := os.Stat(shot); err != nil || st.Size() < 10000 {
 		t.Fatalf("screenshot: %v", err)

@@ -85,6 +85,74 @@ type completenessRow struct {
 	Bar                                     template.HTML
 }
 
+// filterOptions is the choices of the page's filters: every lead department, every
+// status and the unquantified tasks, each marked when f selects it.
+func filterOptions(cat *indicators.Catalog, f filter) (departments, statuses []option) {
+	departments = append(departments, option{Value: "", Label: "全部部门", Selected: f.Department == ""})
+	for _, id := range cat.LeadDepartments() {
+		d, _ := cat.Department(id)
+		name := id
+		if d != nil {
+			name = d.Name
+		}
+		departments = append(departments, option{Value: id, Label: name, Selected: f.Department == id})
+	}
+	statuses = append(statuses, option{Value: "", Label: "全部状态", Selected: f.Status == ""})
+	for _, st := range evaluate.Statuses {
+		statuses = append(statuses, option{Value: string(st), Label: present.StatusWord(st), Selected: f.Status == string(st)})
+	}
+	statuses = append(statuses, option{Value: statusUnquantified, Label: present.Unquantified.Word + "任务", Selected: f.Status == statusUnquantified})
+	return departments, statuses
+}
+
+// sectionOf is the section of department dept, added to sections when it has none yet.
+func sectionOf(sections map[string]*section, cat *indicators.Catalog, dept string) *section {
+	s := sections[dept]
+	if s == nil {
+		s = &section{ID: dept, Name: dept}
+		if d, ok := cat.Department(dept); ok {
+			s.Name = d.Name
+		}
+		sections[dept] = s
+	}
+	return s
+}
+
+// addSections adds the departments' sections in catalog order, each with its status
+// counts, and counts the rows shown.
+func (p *page) addSections(cat *indicators.Catalog, sections map[string]*section) {
+	for _, id := range cat.LeadDepartments() {
+		if s := sections[id]; s != nil {
+			sc := present.Tally{}
+			for _, tr := range s.Tasks {
+				for _, ir := range tr.Indicators {
+					sc.Add(evaluate.Status(ir.Status))
+				}
+			}
+			s.Counts = sc.Counts(false)
+			s.Rows = sc.Total()
+			p.Rows += s.Rows
+			p.Sections = append(p.Sections, *s)
+		}
+	}
+}
+
+// views builds the view (with its SVG) of every indicator row the page shows.
+func (p *page) views(src Source, cat *indicators.Catalog, byID map[string]evaluate.Result, loc *time.Location) {
+	for i := range p.Sections {
+		for j := range p.Sections[i].Tasks {
+			inds := p.Sections[i].Tasks[j].Indicators
+			for k := range inds {
+				e, _ := cat.Lookup(inds[k].ID)
+				inds[k] = indicatorView(e.Target, byID[inds[k].ID], src.Series(inds[k].ID), cat.Plan.Year, loc)
+				if ps, ok := src.(pendingSource); ok {
+					inds[k].Pending = pendingTexts(e.Target, ps.Pending(inds[k].ID))
+				}
+			}
+		}
+	}
+}
+
 func (b *Board) build(f filter) (*page, error) {
 	src := b.cfg.Source
 	cat := src.Catalog()
@@ -102,20 +170,7 @@ func (b *Board) build(f filter) (*page, error) {
 		Title: cat.Plan.Title, Document: cat.Plan.Document, Now: now.Format("2006-01-02 15:04"),
 		Filter: f,
 	}
-	p.Departments = append(p.Departments, option{Value: "", Label: "全部部门", Selected: f.Department == ""})
-	for _, id := range cat.LeadDepartments() {
-		d, _ := cat.Department(id)
-		name := id
-		if d != nil {
-			name = d.Name
-		}
-		p.Departments = append(p.Departments, option{Value: id, Label: name, Selected: f.Department == id})
-	}
-	p.Statuses = append(p.Statuses, option{Value: "", Label: "全部状态", Selected: f.Status == ""})
-	for _, st := range evaluate.Statuses {
-		p.Statuses = append(p.Statuses, option{Value: string(st), Label: present.StatusWord(st), Selected: f.Status == string(st)})
-	}
-	p.Statuses = append(p.Statuses, option{Value: statusUnquantified, Label: present.Unquantified.Word + "任务", Selected: f.Status == statusUnquantified})
+	p.Departments, p.Statuses = filterOptions(cat, f)
 
 	counts := present.Tally{}
 	sections := map[string]*section{}
@@ -160,52 +215,21 @@ func (b *Board) build(f filter) (*page, error) {
 				continue
 			}
 		}
-		s := sections[task.Lead]
-		if s == nil {
-			s = &section{ID: task.Lead, Name: task.Lead}
-			if d, ok := cat.Department(task.Lead); ok {
-				s.Name = d.Name
-			}
-			sections[task.Lead] = s
-		}
+		s := sectionOf(sections, cat, task.Lead)
 		s.Tasks = append(s.Tasks, row)
 		p.Shown++
 	}
 	p.Published = p.Indicators - p.FollowUps
 	p.Counts = counts.Counts(true)
 	p.Bar = svg.StatusBar(600, 14, p.Counts)
-	for _, id := range cat.LeadDepartments() {
-		if s := sections[id]; s != nil {
-			sc := present.Tally{}
-			for _, tr := range s.Tasks {
-				for _, ir := range tr.Indicators {
-					sc.Add(evaluate.Status(ir.Status))
-				}
-			}
-			s.Counts = sc.Counts(false)
-			s.Rows = sc.Total()
-			p.Rows += s.Rows
-			p.Sections = append(p.Sections, *s)
-		}
-	}
+	p.addSections(cat, sections)
 	if p.Rows > b.cfg.MaxRows {
 		p.Collapsed = true
 		for i := range p.Sections {
 			p.Sections[i].Tasks = nil
 		}
 	}
-	for i := range p.Sections {
-		for j := range p.Sections[i].Tasks {
-			inds := p.Sections[i].Tasks[j].Indicators
-			for k := range inds {
-				e, _ := cat.Lookup(inds[k].ID)
-				inds[k] = indicatorView(e.Target, byID[inds[k].ID], src.Series(inds[k].ID), cat.Plan.Year, loc)
-				if ps, ok := src.(pendingSource); ok {
-					inds[k].Pending = pendingTexts(e.Target, ps.Pending(inds[k].ID))
-				}
-			}
-		}
-	}
+	p.views(src, cat, byID, loc)
 	p.Completeness = b.completeness(cat, now, f.Department)
 	return p, nil
 }

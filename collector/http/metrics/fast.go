@@ -173,18 +173,7 @@ const flushAt = 32 << 10
 func (e *Exporter) WriteIndicators(w io.Writer) error {
 	cat := e.cfg.Source.Catalog()
 	results := e.cfg.Source.Evaluate(e.cfg.Now())
-	set := e.labels.get(cat)
-	labels := make([]*indicatorLabels, len(results))
-	var skipped []string
-	for i := range results {
-		r := &results[i]
-		entry, err := lookup(cat, r)
-		if err != nil {
-			skipped = append(skipped, err.Error())
-			continue
-		}
-		labels[i] = set.of(r, entry)
-	}
+	labels, skipped := e.labelsOf(cat, results)
 
 	bp := bufPool.Get().(*[]byte)
 	b := (*bp)[:0]
@@ -224,12 +213,7 @@ func (e *Exporter) WriteIndicators(w io.Writer) error {
 				b = appendHeader(b, gg.name, gg.help)
 				header = true
 			}
-			b = append(b, gg.name...)
-			b = append(b, '{')
-			b = append(b, labels[i].ids...)
-			b = append(b, '}', ' ')
-			b = appendFloat(b, v)
-			b = append(b, '\n')
+			b = appendSample(b, gg.name, labels[i].ids, v)
 			flush(false)
 		}
 	}
@@ -242,16 +226,7 @@ func (e *Exporter) WriteIndicators(w io.Writer) error {
 			b = appendHeader(b, conventions.MetricStatus, helpStatus)
 			header = true
 		}
-		for _, s := range evaluate.Statuses {
-			b = append(b, conventions.MetricStatus...)
-			b = append(b, '{')
-			b = append(b, labels[i].ids...)
-			b = append(b, `,status="`...)
-			b = append(b, s...)
-			b = append(b, '"', '}', ' ')
-			b = appendFloat(b, statusValue(&results[i], s))
-			b = append(b, '\n')
-		}
+		b = appendStatuses(b, labels[i].ids, &results[i])
 		flush(false)
 	}
 	flush(true)
@@ -264,6 +239,48 @@ func (e *Exporter) WriteIndicators(w io.Writer) error {
 		return fmt.Errorf("%d indicators not exposed, first: %s", len(skipped), skipped[0])
 	}
 	return nil
+}
+
+// labelsOf is the labels of each result (nil for one that cannot be exposed), and why
+// the ones left out were.
+func (e *Exporter) labelsOf(cat *indicators.Catalog, results []evaluate.Result) (labels []*indicatorLabels, skipped []string) {
+	set := e.labels.get(cat)
+	labels = make([]*indicatorLabels, len(results))
+	for i := range results {
+		r := &results[i]
+		entry, err := lookup(cat, r)
+		if err != nil {
+			skipped = append(skipped, err.Error())
+			continue
+		}
+		labels[i] = set.of(r, entry)
+	}
+	return labels, skipped
+}
+
+// appendSample appends the sample name{ids} v.
+func appendSample(b []byte, name, ids string, v float64) []byte {
+	b = append(b, name...)
+	b = append(b, '{')
+	b = append(b, ids...)
+	b = append(b, '}', ' ')
+	b = appendFloat(b, v)
+	return append(b, '\n')
+}
+
+// appendStatuses appends the status samples of r: one per status, 1 for r's own.
+func appendStatuses(b []byte, ids string, r *evaluate.Result) []byte {
+	for _, s := range evaluate.Statuses {
+		b = append(b, conventions.MetricStatus...)
+		b = append(b, '{')
+		b = append(b, ids...)
+		b = append(b, `,status="`...)
+		b = append(b, s...)
+		b = append(b, '"', '}', ' ')
+		b = appendFloat(b, statusValue(r, s))
+		b = append(b, '\n')
+	}
+	return b
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, flushAt+4096); return &b }}

@@ -3,6 +3,7 @@ package workspace_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -144,11 +145,6 @@ func (r *rig) signIn(who string) *browser {
 	return b
 }
 
-type answer struct {
-	*http.Response
-	body string
-}
-
 func (b *browser) do(req *http.Request) (*http.Response, string) {
 	b.r.t.Helper()
 	if b.addr != "" {
@@ -186,12 +182,18 @@ func (b *browser) upload(name string, file []byte, fields url.Values) (*http.Res
 	mw := multipart.NewWriter(&buf)
 	for k, vs := range fields {
 		for _, v := range vs {
-			mw.WriteField(k, v)
+			if err := mw.WriteField(k, v); err != nil {
+				b.r.t.Fatal(err)
+			}
 		}
 	}
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(file)
-	mw.Close()
+	fw, err := mw.CreateFormFile("file", name)
+	if err == nil {
+		_, err = fw.Write(file)
+	}
+	if err = errors.Join(err, mw.Close()); err != nil {
+		b.r.t.Fatal(err)
+	}
 	req, _ := http.NewRequest(http.MethodPost, b.r.srv.URL+"/report/upload", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return b.do(req)

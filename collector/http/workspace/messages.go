@@ -85,16 +85,16 @@ func parseMessage(text string, err error, unit string) string {
 // hint is the Chinese part of a message: its last parenthesis holding Chinese text.
 func hint(msg string) string {
 	for end := len(msg); end > 0; {
-		close := strings.LastIndexAny(msg[:end], ")）")
-		if close < 0 {
+		closing := strings.LastIndexAny(msg[:end], ")）")
+		if closing < 0 {
 			return ""
 		}
-		open := strings.LastIndexAny(msg[:close], "(（")
+		open := strings.LastIndexAny(msg[:closing], "(（")
 		if open < 0 {
 			return ""
 		}
 		_, w := utf8.DecodeRuneInString(msg[open:])
-		inner := msg[open+w : close]
+		inner := msg[open+w : closing]
 		if hasHan(inner) {
 			return inner
 		}

@@ -81,7 +81,7 @@ func (w *Workspace) render(rw http.ResponseWriter, status int, page string, data
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	rw.WriteHeader(status)
-	rw.Write(buf.Bytes()) //nolint:errcheck // the client went away
+	rw.Write(buf.Bytes()) // the client went away: errcheck is told so in .golangci.yml
 }
 
 type problemView struct {
@@ -92,7 +92,7 @@ type problemView struct {
 }
 
 // problem answers a page with a message and a way back.
-func (w *Workspace) problem(rw http.ResponseWriter, r *http.Request, u *user, status int, msg string) {
+func (w *Workspace) problem(rw http.ResponseWriter, _ *http.Request, u *user, status int, msg string) {
 	back := "/login"
 	if u != nil && u.sess != nil {
 		back = home(*u)
@@ -174,5 +174,5 @@ func serveCSS(rw http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/css; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=300")
 	h.Set("X-Content-Type-Options", "nosniff")
-	rw.Write(b) //nolint:errcheck // the client went away
+	rw.Write(b) // the client went away: errcheck is told so in .golangci.yml
 }

@@ -41,7 +41,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close() // only the status and headers are looked at
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/report" {
 				t.Fatalf("sign-in: %s to %q", resp.Status, resp.Header.Get("Location"))
 			}
@@ -147,7 +147,7 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // only the status and headers are looked at
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a signed-out cookie: %s", resp.Status)
 	}
@@ -258,7 +258,7 @@ func TestSessionsSurviveARestartButNotARemovedToken(t *testing.T) {
 // browser reads the board and the bulletins without a second password; a session is
 // never a credential for the API's POST (a cross-site form could otherwise use it).
 func TestASessionReadsTheBoardButNeverPushesThroughTheAPI(t *testing.T) {
-	r := newRig(t, func(_ *workspace.Config, a *api.Config) { a.Settings.Read = api.ReadToken })
+	r := newRig(t, func(_ *workspace.Config, a *api.Config) { a.Read = api.ReadToken })
 	b := r.signIn("fgw")
 	for _, path := range []string{"/?department=fgw", "/api/v1/indicators/11.1", "/api/v1/bulletins/2026-Q1?format=html"} {
 		if resp, _ := b.get(path); resp.StatusCode != http.StatusOK {
@@ -283,7 +283,7 @@ func TestASessionReadsTheBoardButNeverPushesThroughTheAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // only the status and headers are looked at
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("the public board with a stale cookie: %s", resp.Status)
 	}

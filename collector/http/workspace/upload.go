@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 
 	"github.com/duban-gov/duban/collector"
@@ -46,7 +47,46 @@ func (w *Workspace) template(rw http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", sheets.MediaXLSX)
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="duban-template-%s-%s.xlsx"`, dept, per.String()))
 	h.Set("Cache-Control", "no-store")
-	rw.Write(buf.Bytes()) //nolint:errcheck // the client went away
+	rw.Write(buf.Bytes()) // the client went away: errcheck is told so in .golangci.yml
+}
+
+// decodeUpload reads the uploaded file fh (at most limit bytes) and decodes it with the
+// API's decoder; on failure, the status and the message the page shows (msg != "").
+func (w *Workspace) decodeUpload(fh *multipart.FileHeader, limit int64) (b sheets.Batch, status int, msg string) {
+	kind, ok := sheets.KindOf(fh.Filename, fh.Header.Get("Content-Type"))
+	if !ok {
+		return sheets.Batch{}, http.StatusUnsupportedMediaType, fmt.Sprintf("“%s”不是 .xlsx 或 .csv 文件:请上传从本页下载的模板(Excel 2007及以上格式)。", fh.Filename)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return sheets.Batch{}, http.StatusBadRequest, "上传内容无法读取,请重新上传。"
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	_ = f.Close() // a part of a form parsed in memory: closing it can only release it
+	if err != nil || int64(len(data)) > limit {
+		return sheets.Batch{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大(上限%d KB),没有保存任何数据。", limit>>10)
+	}
+	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: w.svc.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: limit})
+	if err != nil {
+		w.cfg.Logger.Error("workspace: decoder", "err", err)
+		return sheets.Batch{}, http.StatusInternalServerError, "暂时无法读取上传的文件。"
+	}
+	b, err = dec.DecodeUpload(kind, data)
+	if err != nil {
+		var se *sheets.Error
+		if errors.As(err, &se) {
+			status = http.StatusBadRequest
+			if se.Limit {
+				status = http.StatusRequestEntityTooLarge
+			}
+			return sheets.Batch{}, status, sheetMessage(se) + "。整个文件没有保存,请改正后重新上传。"
+		}
+		return sheets.Batch{}, http.StatusBadRequest, "文件无法读取:" + err.Error()
+	}
+	if len(b.Reports) > collector.MaxBatch {
+		return sheets.Batch{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("文件中填写了%d行,一次最多%d行:请分成几个文件上传。", len(b.Reports), collector.MaxBatch)
+	}
+	return b, 0, ""
 }
 
 // upload: POST /report/upload, a multipart form with the filled template in "file" and
@@ -60,13 +100,13 @@ func (w *Workspace) upload(rw http.ResponseWriter, r *http.Request) {
 		w.signIn(rw, r)
 		return
 	}
-	max := w.cfg.MaxBodyBytes()
-	r.Body = http.MaxBytesReader(rw, r.Body, max+64<<10) // the file plus the form's few fields
+	limit := w.cfg.MaxBodyBytes()
+	r.Body = http.MaxBytesReader(rw, r.Body, limit+64<<10) // the file plus the form's few fields
 	// Everything stays in memory (maxMemory above the body limit): no temp files.
-	if err := r.ParseMultipartForm(max + 1<<20); err != nil {
+	if err := r.ParseMultipartForm(limit + 1<<20); err != nil { //nolint:gosec // G120: the body is bounded by the MaxBytesReader above
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			w.problem(rw, r, &u, http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大(上限%d KB),没有保存任何数据:请分成几个文件上传。", max>>10))
+			w.problem(rw, r, &u, http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大(上限%d KB),没有保存任何数据:请分成几个文件上传。", limit>>10))
 			return
 		}
 		w.problem(rw, r, &u, http.StatusBadRequest, "上传内容无法读取,没有保存任何数据。请重新选择文件上传。")
@@ -106,44 +146,9 @@ func (w *Workspace) upload(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fh := files[0]
-	kind, ok := sheets.KindOf(fh.Filename, fh.Header.Get("Content-Type"))
-	if !ok {
-		refuse(http.StatusUnsupportedMediaType, fmt.Sprintf("“%s”不是 .xlsx 或 .csv 文件:请上传从本页下载的模板(Excel 2007及以上格式)。", fh.Filename))
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		refuse(http.StatusBadRequest, "上传内容无法读取,请重新上传。")
-		return
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	f.Close()
-	if err != nil || int64(len(data)) > max {
-		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大(上限%d KB),没有保存任何数据。", max>>10))
-		return
-	}
-	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: w.svc.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: max})
-	if err != nil {
-		w.cfg.Logger.Error("workspace: decoder", "err", err)
-		refuse(http.StatusInternalServerError, "暂时无法读取上传的文件。")
-		return
-	}
-	b, err := dec.DecodeUpload(kind, data)
-	if err != nil {
-		var se *sheets.Error
-		if errors.As(err, &se) {
-			status := http.StatusBadRequest
-			if se.Limit {
-				status = http.StatusRequestEntityTooLarge
-			}
-			refuse(status, sheetMessage(se)+"。整个文件没有保存,请改正后重新上传。")
-			return
-		}
-		refuse(http.StatusBadRequest, "文件无法读取:"+err.Error())
-		return
-	}
-	if len(b.Reports) > collector.MaxBatch {
-		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件中填写了%d行,一次最多%d行:请分成几个文件上传。", len(b.Reports), collector.MaxBatch))
+	b, status, msg := w.decodeUpload(fh, limit)
+	if msg != "" {
+		refuse(status, msg)
 		return
 	}
 	p := u.id.Principal

@@ -318,8 +318,10 @@ func create(path string, cfg Config) error {
 		return err
 	}
 	name := tmp.Name()
-	_ = tmp.Close()
-	defer os.Remove(name)
+	_ = tmp.Close() // empty, and bbolt reopens it by name
+	// Once linked, the temporary name goes; a leftover one (Remove failed) is harmless:
+	// every create makes its own.
+	defer func() { _ = os.Remove(name) }()
 	db, err := bolt.Open(name, 0o600, &bolt.Options{Timeout: cfg.OpenTimeout, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return err
@@ -349,8 +351,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	return errors.Join(d.Sync(), d.Close())
 }
 
 // openBolt opens the file with bbolt, turning a panic or a memory fault in the mapped
@@ -403,7 +404,7 @@ func (s *Store) Ready(context.Context) (bool, string) {
 	if err := s.damage.err(); err != nil {
 		return false, err.Error()
 	}
-	if err, since := s.health.state(); err != nil {
+	if since, err := s.health.state(); err != nil {
 		return false, fmt.Sprintf("the store cannot write (disk full? I/O error?) since %s: %v; a write is tried again every %s",
 			since.UTC().Format(time.RFC3339), err, s.cfg.ProbeInterval)
 	}
@@ -510,14 +511,17 @@ func (e errApply) Error() string { return e.err.Error() }
 // canceled, refused or a replay): no commit, no fsync.
 var errNothing = errors.New("nothing to write")
 
-func (s *Store) commit(group []*appendReq) {
+// refused is the error every request of a group gets before any is tried: the index
+// failed to load, or the store is damaged.
+func (s *Store) refused() error {
 	if err := s.index.failed(); err != nil {
-		for _, r := range group {
-			r.receipts, r.err = nil, err
-		}
-		return
+		return err
 	}
-	if err := s.damage.err(); err != nil {
+	return s.damage.err()
+}
+
+func (s *Store) commit(group []*appendReq) {
+	if err := s.refused(); err != nil {
 		for _, r := range group {
 			r.receipts, r.err = nil, err
 		}
@@ -731,26 +735,8 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 		c := tx.Bucket(bucketLatest).Cursor()
 		key := make([]byte, 8)
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			ind, period := splitLatestKey(k)
-			rev, seq, err := decodePointer(v)
-			if err != nil {
-				s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: err})
-				continue
-			}
-			binary.BigEndian.PutUint64(key, seq)
-			rec := revs.Get(key)
-			if rec == nil {
-				s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
-				continue
-			}
-			r, err := decodeRevision(seq, rec)
-			if err != nil {
-				s.reportRecord(recordError(seq, rec, ind, period, err))
-				continue
-			}
-			if r.Indicator != ind || r.Period != period || r.Revision != rev {
-				s.reportRecord(&RecordError{Seq: seq, Indicator: ind, Period: period,
-					Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", r.Indicator, r.Period, r.Revision, rev)})
+			r, ok := s.pointedRecord(revs, k, v, key)
+			if !ok {
 				continue
 			}
 			out = append(out, r)
@@ -766,6 +752,35 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// pointedRecord reads the record that latest pointer k → v names (key: a buffer for
+// the record's key). A pointer or record that is damaged, or that disagrees with the
+// other (a record of another indicator, period or revision), is reported and ok is false.
+func (s *Store) pointedRecord(revs *bolt.Bucket, k, v, key []byte) (r indicators.Revision, ok bool) {
+	ind, period := splitLatestKey(k)
+	rev, seq, err := decodePointer(v)
+	if err != nil {
+		s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: err})
+		return r, false
+	}
+	binary.BigEndian.PutUint64(key, seq)
+	rec := revs.Get(key)
+	if rec == nil {
+		s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
+		return r, false
+	}
+	r, err = decodeRevision(seq, rec)
+	if err != nil {
+		s.reportRecord(recordError(seq, rec, ind, period, err))
+		return r, false
+	}
+	if r.Indicator != ind || r.Period != period || r.Revision != rev {
+		s.reportRecord(&RecordError{Seq: seq, Indicator: ind, Period: period,
+			Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", r.Indicator, r.Period, r.Revision, rev)})
+		return r, false
+	}
+	return r, true
 }
 
 func (s *Store) reportRecord(e *RecordError) { s.damage.report(e.key(), e) }
@@ -866,32 +881,11 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			// Damage is left out and reported, as in Latest: the arrival of a period
 			// whose record cannot be trusted is not served either.
-			ind, period := splitLatestKey(k)
-			revision, seq, err := decodePointer(v)
-			if err != nil {
-				s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: err})
+			r, ok := s.pointedRecord(revs, k, v, key)
+			if !ok || !want[r.PeriodEnd.UnixNano()] {
 				continue
 			}
-			binary.BigEndian.PutUint64(key, seq)
-			rec := revs.Get(key)
-			if rec == nil {
-				s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
-				continue
-			}
-			r, err := decodeRevision(seq, rec)
-			if err != nil {
-				s.reportRecord(recordError(seq, rec, ind, period, err))
-				continue
-			}
-			if r.Indicator != ind || r.Period != period || r.Revision != revision {
-				s.reportRecord(&RecordError{Seq: seq, Indicator: ind, Period: period,
-					Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", r.Indicator, r.Period, r.Revision, revision)})
-				continue
-			}
-			if !want[r.PeriodEnd.UnixNano()] {
-				continue
-			}
-			if revision > 1 {
+			if r.Revision > 1 {
 				corrected[r.Indicator] = true
 				continue
 			}

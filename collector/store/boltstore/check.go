@@ -47,8 +47,8 @@ type CheckReport struct {
 // Healthy reports whether nothing is wrong.
 func (r *CheckReport) Healthy() bool { return len(r.Problems) == 0 }
 
-func (r *CheckReport) problem(max int, format string, args ...any) {
-	if len(r.Problems) >= max {
+func (r *CheckReport) problem(limit int, format string, args ...any) {
+	if len(r.Problems) >= limit {
 		r.More++
 		return
 	}
@@ -95,7 +95,8 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 		}
 		return nil, refuse(cfg.Path, err)
 	}
-	defer db.Close()
+	// For the early returns: the check's own path closes it below and checks that.
+	defer func() { _ = db.Close() }()
 	err = safeView(db, func(tx *bolt.Tx) error {
 		h, err := identify(tx)
 		if err != nil {
@@ -130,7 +131,7 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 }
 
 // checkRecords reads every record and pointer (check.go's part of Check).
-func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport, max int) error {
+func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport, limit int) error {
 	decode := func(seq uint64, v []byte) (rev revisionFields, err error) {
 		if format < 4 {
 			r, err := decodeV1(v)
@@ -145,7 +146,7 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 	c := revs.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != 8 {
-			rep.problem(max, "revision key %x is not a sequence number", k)
+			rep.problem(limit, "revision key %x is not a sequence number", k)
 			continue
 		}
 		seq := binary.BigEndian.Uint64(k)
@@ -158,14 +159,14 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 		}
 		f, err := decode(seq, v)
 		if err != nil {
-			rep.problem(max, "%v", recordError(seq, v, "", "", err))
+			rep.problem(limit, "%v", recordError(seq, v, "", "", err))
 			continue
 		}
 		k := string(latestKey(f.indicator, f.period))
 		byPeriod[k] = append(byPeriod[k], f.revision)
 	}
 	if seq := revs.Sequence(); seq < lastSeq {
-		rep.problem(max, "the revisions bucket's sequence is %d, below its last record %d: new records would overwrite old ones", seq, lastSeq)
+		rep.problem(limit, "the revisions bucket's sequence is %d, below its last record %d: new records would overwrite old ones", seq, lastSeq)
 	}
 	lc := tx.Bucket(bucketLatest).Cursor()
 	for k, v := lc.First(); k != nil; k, v = lc.Next() {
@@ -173,23 +174,23 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 		ind, period := splitLatestKey(k)
 		rev, seq, err := decodePointer(v)
 		if err != nil {
-			rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period, Err: err})
+			rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period, Err: err})
 			continue
 		}
 		got := byPeriod[string(k)]
 		delete(byPeriod, string(k))
 		rec := revs.Get(revisionKey(seq))
 		if rec == nil {
-			rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
+			rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
 			continue
 		}
 		f, err := decode(seq, rec)
 		if err != nil { // listed with the records too, under what its damaged bytes say
-			rep.problem(max, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period, Err: fmt.Errorf("%w (the latest revision of the period)", err)})
+			rep.problem(limit, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period, Err: fmt.Errorf("%w (the latest revision of the period)", err)})
 			continue
 		}
 		if f.indicator != ind || f.period != period || f.revision != rev {
-			rep.problem(max, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period,
+			rep.problem(limit, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period,
 				Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", f.indicator, f.period, f.revision, rev)})
 		}
 		slices.Sort(got)
@@ -198,40 +199,40 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 			ok = got[i] == i+1
 		}
 		if !ok {
-			rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period,
+			rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period,
 				Err: damaged("says revision %d but the readable records hold revisions %v", rev, got)})
 		}
 	}
 	for k, got := range byPeriod {
 		ind, period := splitLatestKey([]byte(k))
-		rep.problem(max, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
+		rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
 	}
 	if format >= 5 {
-		checkReviews(tx, rep, max)
+		checkReviews(tx, rep, limit)
 	}
 	return nil
 }
 
 // checkReviews verifies every review's checksum and that it names a record of its
 // indicator, period and revision.
-func checkReviews(tx *bolt.Tx, rep *CheckReport, max int) {
+func checkReviews(tx *bolt.Tx, rep *CheckReport, limit int) {
 	revs := tx.Bucket(bucketRevisions)
 	c := tx.Bucket(bucketReviews).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		rep.Reviews++
 		rv, seq, err := decodeReview(k, v)
 		if err != nil {
-			rep.problem(max, "%v", err)
+			rep.problem(limit, "%v", err)
 			continue
 		}
 		rec := revs.Get(revisionKey(seq))
 		if rec == nil {
-			rep.problem(max, "the review of %s %s revision %d names record %d, which does not exist", rv.Indicator, rv.Period, rv.Revision, seq)
+			rep.problem(limit, "the review of %s %s revision %d names record %d, which does not exist", rv.Indicator, rv.Period, rv.Revision, seq)
 			continue
 		}
 		r, err := decodeRevision(seq, rec)
 		if err == nil && (r.Indicator != rv.Indicator || r.Period != rv.Period || r.Revision != rv.Revision) {
-			rep.problem(max, "the review of %s %s revision %d names record %d, which holds %s %s revision %d",
+			rep.problem(limit, "the review of %s %s revision %d names record %d, which holds %s %s revision %d",
 				rv.Indicator, rv.Period, rv.Revision, seq, r.Indicator, r.Period, r.Revision)
 		}
 	}
@@ -246,13 +247,12 @@ type revisionFields struct {
 // returns the problems it reports. A page bbolt cannot parse can panic it (in a
 // goroutine of bbolt's, which no recover reaches): run it in a process of its own
 // when the file may be damaged (duban does).
-func CheckStructure(ctx context.Context, path string) ([]string, error) {
+func CheckStructure(ctx context.Context, path string) (out []string, err error) {
 	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second, PreLoadFreelist: true})
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	var out []string
+	defer func() { err = errors.Join(err, db.Close()) }()
 	err = safeView(db, func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			out = append(out, err.Error())
@@ -284,7 +284,7 @@ func (s *Store) Backup(ctx context.Context, w io.Writer, size func(int64)) (int6
 
 // BackupFile copies the store file at path to w, read-only, when no process serves
 // it (a serving process holds the lock: use its Backup, GET /-/backup).
-func BackupFile(ctx context.Context, path string, w io.Writer, timeout time.Duration) (int64, error) {
+func BackupFile(ctx context.Context, path string, w io.Writer, timeout time.Duration) (n int64, err error) {
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}
@@ -298,8 +298,7 @@ func BackupFile(ctx context.Context, path string, w io.Writer, timeout time.Dura
 	if err != nil {
 		return 0, refuse(path, err)
 	}
-	defer db.Close()
-	var n int64
+	defer func() { err = errors.Join(err, db.Close()) }()
 	err = safeView(db, func(tx *bolt.Tx) error {
 		if _, err := identify(tx); err != nil {
 			return err

@@ -62,7 +62,7 @@ func appendString(b []byte, s string) []byte {
 
 func appendTime(b []byte, t time.Time) []byte {
 	b = binary.AppendVarint(b, t.Unix())
-	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+	return binary.AppendUvarint(b, uint64(t.Nanosecond())) //nolint:gosec // G115: 0..999999999
 }
 
 // encodeRevision appends the record of r, stored under sequence number seq, to b.
@@ -96,7 +96,7 @@ func checked(seq uint64, b []byte) ([]byte, error) {
 }
 
 func appendFields(b []byte, r *indicators.Revision) []byte {
-	b = binary.AppendUvarint(b, uint64(r.Revision))
+	b = binary.AppendUvarint(b, uint64(r.Revision)) //nolint:gosec // G115: revisions count from 1 (collector.Number)
 	var flags byte
 	if r.Value != nil {
 		flags |= flagValue
@@ -338,7 +338,7 @@ func latestKey(indicator, period string) []byte {
 // encodePointer is the latest value: the revision number and where its record is.
 func encodePointer(revision int, seq uint64) []byte {
 	b := make([]byte, 0, binary.MaxVarintLen64+8)
-	b = binary.AppendUvarint(b, uint64(revision))
+	b = binary.AppendUvarint(b, uint64(revision)) //nolint:gosec // G115: revisions count from 1 (collector.Number)
 	return binary.BigEndian.AppendUint64(b, seq)
 }
 

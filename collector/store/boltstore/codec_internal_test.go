@@ -33,7 +33,7 @@ func sampleRevision() indicators.Revision {
 func TestRecordRoundTrip(t *testing.T) {
 	zero, negZero, nan := 0.0, math.Copysign(0, -1), math.NaN()
 	cases := map[string]func(r *indicators.Revision){
-		"every field is set":                     func(r *indicators.Revision) {},
+		"every field is set":                     func(*indicators.Revision) {},
 		"value zero is kept apart from no value": func(r *indicators.Revision) { r.Value = &zero; r.Percent = nil },
 		"negative zero keeps its sign":           func(r *indicators.Revision) { r.Value = &negZero },
 		"NaN bits survive":                       func(r *indicators.Revision) { r.Value = &nan },

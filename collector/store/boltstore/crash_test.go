@@ -113,7 +113,8 @@ func crashChild(dir, cycle string) {
 			var prev []indicators.Revision
 			var prevTag string
 			for a := 0; ; a++ {
-				tag, batch := fmt.Sprintf("c%s-g%d-a%d", cycle, g, a), []indicators.Revision(nil)
+				tag := fmt.Sprintf("c%s-g%d-a%d", cycle, g, a)
+				var batch []indicators.Revision
 				if prev != nil && rnd.IntN(5) == 0 {
 					tag, batch = prevTag, prev // a client retrying: must replay
 				} else {

@@ -86,7 +86,7 @@ func recordBytes(t *testing.T, path string, i int) []byte {
 	defer db.Close()
 	var rec []byte
 	err = db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("revisions")).ForEach(func(k, v []byte) error {
+		return tx.Bucket([]byte("revisions")).ForEach(func(_, v []byte) error {
 			if bytes.Contains(v, []byte(note(i))) {
 				rec = bytes.Clone(v)
 			}

@@ -50,10 +50,10 @@ func (h *writeHealth) ok() bool {
 	return was
 }
 
-func (h *writeHealth) state() (error, time.Time) {
+func (h *writeHealth) state() (time.Time, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.err, h.since
+	return h.since, h.err
 }
 
 // probe runs while the store is open: every interval, in the failed-write state, it
@@ -69,7 +69,7 @@ func (s *Store) probe() {
 			return
 		case <-t.C:
 		}
-		if err, _ := s.health.state(); err == nil {
+		if _, err := s.health.state(); err == nil {
 			logged = time.Time{}
 			continue
 		}

@@ -52,7 +52,7 @@ func parseMeta(b []byte) boltMeta {
 	m := b[pageHeaderSize : pageHeaderSize+metaSize]
 	ne := binary.NativeEndian
 	h := fnv.New64a()
-	h.Write(m[:metaSumOffset])
+	_, _ = h.Write(m[:metaSumOffset]) // a hash.Hash never returns an error
 	return boltMeta{
 		magic:    ne.Uint32(m[0:]),
 		version:  ne.Uint32(m[4:]),
@@ -96,7 +96,7 @@ var errNoFile = errors.New("no store file")
 // inspect checks the file at path as described above. It takes a shared lock while
 // it reads, so that a store in use by another process is reported as such rather
 // than read while that process writes; it waits up to timeout for the lock.
-func inspect(path string, timeout time.Duration) (fileInfo, error) {
+func inspect(path string, timeout time.Duration) (info fileInfo, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return fileInfo{}, errNoFile
@@ -104,7 +104,7 @@ func inspect(path string, timeout time.Duration) (fileInfo, error) {
 	if err != nil {
 		return fileInfo{}, err
 	}
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close()) }()
 	if err := lockShared(f, timeout); err != nil {
 		return fileInfo{}, err
 	}
@@ -161,10 +161,13 @@ func inspect(path string, timeout time.Duration) (fileInfo, error) {
 	if m1.txid > m0.txid {
 		newest = m1
 	}
-	used := int64(newest.pgid) * ps
-	if size < used {
+	// pgid*ps > size, compared without multiplying: pgid is read from the file and
+	// may be any number.
+	if pages := uint64(size / ps); newest.pgid > pages { //nolint:gosec // G115: size and ps are positive
+		used := newest.pgid * uint64(ps) //nolint:gosec // G115: a page size
 		return fileInfo{}, damaged("the file is %d bytes but its last transaction uses %d (%d pages of %d bytes): it was cut short", size, used, newest.pgid, ps)
 	}
+	used := int64(newest.pgid) * ps //nolint:gosec // G115: at most size, checked just above
 	return fileInfo{size: size, pageSize: int(ps), used: used, txid: newest.txid}, nil
 }
 

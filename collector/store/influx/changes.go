@@ -110,32 +110,7 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 	}
 	var merged []indicators.Revision
 	if len(fresh) > 0 {
-		want := make(map[round]bool, len(fresh))
-		for _, r := range fresh {
-			want[r] = true
-		}
-		var got []point
-		q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), cm, minT, maxT, others)
-		err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-			cT, cC, cD, cP := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points")
-			for _, row := range sr.Values {
-				t, _ := vInt(row[cT])
-				r := round{t: t, collector: vString(row[cC])}
-				if cD >= 0 {
-					r.department = vString(row[cD])
-				}
-				if !want[r] {
-					continue
-				}
-				var pts []point
-				if err := json.Unmarshal([]byte(vString(row[cP])), &pts); err != nil {
-					s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
-					continue
-				}
-				got = append(got, pts...)
-			}
-			return nil
-		})
+		got, err := s.changePoints(ctx, fresh, minT, maxT, others)
 		if err != nil {
 			return nil, err
 		}
@@ -160,6 +135,38 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 		}
 	}
 	return merged, nil
+}
+
+// changePoints reads the points of the fresh change rounds, which lie between minT and
+// maxT (others: the condition leaving out this replica's own rounds, or "").
+func (s *Store) changePoints(ctx context.Context, fresh []round, minT, maxT int64, others string) ([]point, error) {
+	want := make(map[round]bool, len(fresh))
+	for _, r := range fresh {
+		want[r] = true
+	}
+	var got []point
+	q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), minT, maxT, others)
+	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
+		cT, cC, cD, cP := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points")
+		for _, row := range sr.Values {
+			t, _ := vInt(row[cT])
+			r := round{t: t, collector: vString(row[cC])}
+			if cD >= 0 {
+				r.department = vString(row[cD])
+			}
+			if !want[r] {
+				continue
+			}
+			var pts []point
+			if err := json.Unmarshal([]byte(vString(row[cP])), &pts); err != nil {
+				s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
+				continue
+			}
+			got = append(got, pts...)
+		}
+		return nil
+	})
+	return got, err
 }
 
 // merge takes a stored point into the latest values, the known revisions and the key
@@ -201,7 +208,7 @@ func keyEntryOf(p point) keyEntry {
 // two different contents of one key collide with probability 2^-64).
 func contentOf(r indicators.Revision) uint64 {
 	h := fnv.New64a()
-	h.Write([]byte(r.ContentKey()))
+	_, _ = h.Write([]byte(r.ContentKey())) // a hash.Hash never returns an error
 	return h.Sum64()
 }
 

@@ -81,7 +81,7 @@ type qlResponse struct {
 // query runs one InfluxQL statement (several separated by ";" answer in order) and
 // calls fn for every series chunk, in the order InfluxDB sends them. Numbers arrive as
 // json.Number (integers stay exact).
-func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) error {
+func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) (err error) {
 	form := url.Values{"q": {stmt}, "db": {q.db}, "epoch": {"ns"}, "chunked": {"true"}, "chunk_size": {"10000"}}
 	if q.rp != "" {
 		form.Set("rp", q.rp)
@@ -99,9 +99,9 @@ func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) e
 	if err != nil {
 		return fmt.Errorf("influx: query: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { err = errors.Join(err, resp.Body.Close()) }()
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096)) // what it says, when it says it; the status is the error
 		var r qlResponse
 		msg := strings.TrimSpace(string(b))
 		if json.Unmarshal(b, &r) == nil && r.Error != "" {
@@ -146,7 +146,9 @@ func (q *ql) serverTime(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("influx: ping: %w", err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil { // a ping has no body; only its Date is read
+		return time.Time{}, fmt.Errorf("influx: ping: %w", err)
+	}
 	t, err := http.ParseTime(resp.Header.Get("Date"))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("influx: ping: no Date header: %w", err)

@@ -3,6 +3,7 @@ package influx
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,7 +43,9 @@ func openJournal(dir string, known map[pkey]int) (*journal, error) {
 				known[k] = l.R
 			}
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("influx: read revision journal: %w", err)
+		}
 	}
 	f, err := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -79,11 +82,10 @@ func (j *journal) compact(known map[pkey]int) error {
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
 	for k, r := range known {
-		_ = enc.Encode(journalLine{I: k.indicator, P: k.period, R: r})
+		_ = enc.Encode(journalLine{I: k.indicator, P: k.period, R: r}) // a bufio.Writer keeps its first error for Flush
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("influx: compact revision journal: %w", err)
+		return fmt.Errorf("influx: compact revision journal: %w", errors.Join(err, f.Close()))
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("influx: compact revision journal: %w", err)
@@ -95,7 +97,7 @@ func (j *journal) compact(known map[pkey]int) error {
 	if err != nil {
 		return fmt.Errorf("influx: reopen revision journal: %w", err)
 	}
-	j.f.Close()
+	_ = j.f.Close() // the replaced file's handle: its lines are all in the new file
 	j.f, j.lines = nf, len(known)
 	return nil
 }

@@ -188,45 +188,9 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	claims := map[string]string{} // name → nonce
-	var want []string
-	l.mu.Lock()
-	for _, n := range names {
-		r, ok := regs[n]
-		delete(l.self, n)
-		switch {
-		case !ok || r.state == leaseReleased:
-			claims[n] = newID()
-		case r.holder == l.s.cfg.CollectorID && l.ours(n, r):
-			claims[n] = newID() // renewal, or a claim won before a restart
-		default:
-			o, seen := l.seen[n]
-			if !seen || o.t != r.t {
-				l.seen[n] = observed{t: r.t, first: now}
-				o = l.seen[n]
-			}
-			if now.Sub(o.first) >= l.s.cfg.LeaseTTL {
-				claims[n] = newID() // unchanged for a whole TTL: its holder is gone
-			} else if r.holder == l.s.cfg.CollectorID {
-				l.self[n] = true
-			} else if now.Sub(l.wanted[n]) >= l.s.cfg.LeaseSettle {
-				want = append(want, n)
-				l.wanted[n] = now
-			}
-		}
-	}
-	l.mu.Unlock()
-	if len(want) > 0 {
-		sort.Strings(want)
-		lines := make([]string, len(want))
-		for i, n := range want {
-			lines[i] = l.s.cfg.Measurement + "_lease_want," + tagDepartment + "=" + lpEscape(n, true) +
-				" holder=\"" + fieldEscaper.Replace(l.s.cfg.CollectorID) + "\""
-		}
-		if err := l.s.writeLines(ctx, lines); err != nil {
-			return err
-		}
+	claims, want := l.decide(names, regs, time.Now())
+	if err := l.askRelease(ctx, want); err != nil {
+		return err
 	}
 	if len(claims) == 0 {
 		return nil
@@ -285,6 +249,54 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	}
 	l.save()
 	return nil
+}
+
+// decide sorts names by the registers read at now: the ones to claim (free, ours to
+// renew, or unchanged for a whole TTL), each with a fresh nonce, and the ones whose
+// holders are to be asked to release them (not asked within the settle time).
+func (l *leases) decide(names []string, regs map[string]register, now time.Time) (claims map[string]string, want []string) {
+	claims = map[string]string{} // name → nonce
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, n := range names {
+		r, ok := regs[n]
+		delete(l.self, n)
+		switch {
+		case !ok || r.state == leaseReleased:
+			claims[n] = newID()
+		case r.holder == l.s.cfg.CollectorID && l.ours(n, r):
+			claims[n] = newID() // renewal, or a claim won before a restart
+		default:
+			o, seen := l.seen[n]
+			if !seen || o.t != r.t {
+				l.seen[n] = observed{t: r.t, first: now}
+				o = l.seen[n]
+			}
+			if now.Sub(o.first) >= l.s.cfg.LeaseTTL {
+				claims[n] = newID() // unchanged for a whole TTL: its holder is gone
+			} else if r.holder == l.s.cfg.CollectorID {
+				l.self[n] = true
+			} else if now.Sub(l.wanted[n]) >= l.s.cfg.LeaseSettle {
+				want = append(want, n)
+				l.wanted[n] = now
+			}
+		}
+	}
+	return claims, want
+}
+
+// askRelease writes a want point for each name in want: its holder releases it.
+func (l *leases) askRelease(ctx context.Context, want []string) error {
+	if len(want) == 0 {
+		return nil
+	}
+	sort.Strings(want)
+	lines := make([]string, len(want))
+	for i, n := range want {
+		lines[i] = l.s.cfg.Measurement + "_lease_want," + tagDepartment + "=" + lpEscape(n, true) +
+			" holder=\"" + fieldEscaper.Replace(l.s.cfg.CollectorID) + "\""
+	}
+	return l.s.writeLines(ctx, lines)
 }
 
 // claimBound is the longest a claim may take from the read before it to the write's

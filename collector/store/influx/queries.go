@@ -3,7 +3,6 @@ package influx
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
@@ -164,11 +163,4 @@ func (s *Store) queryFirstArrivals(ctx context.Context, end time.Time, fn func(i
 		}
 		return nil
 	})
-}
-
-// isMissingDatabase: InfluxDB refuses the database or bucket (a configuration error,
-// not an outage).
-func isMissingDatabase(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "database not found") || strings.Contains(err.Error(), "no database") ||
-		strings.Contains(err.Error(), "bucket not found") || strings.Contains(err.Error(), "not found"))
 }

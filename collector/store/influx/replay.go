@@ -70,6 +70,52 @@ func (s *Store) replayLoop() {
 	}
 }
 
+// dropStoredKeys drops from todo the spooled reports whose idempotency key is stored
+// meanwhile under another report (a retry that reached InfluxDB by another way).
+func (s *Store) dropStoredKeys(ctx context.Context, todo []point) ([]point, error) {
+	var keyed []indicators.Revision
+	for _, p := range todo {
+		if p.Rev.IdempotencyKey != "" {
+			keyed = append(keyed, p.Rev)
+		}
+	}
+	if len(keyed) == 0 {
+		return todo, nil
+	}
+	found := map[string]string{} // skey → id of the stored original
+	s.mu.Lock()
+	complete := s.keysComplete
+	for _, r := range keyed {
+		if e, ok := s.keys[skey(r)]; ok {
+			found[skey(r)] = e.ID
+		}
+	}
+	s.mu.Unlock()
+	if !complete {
+		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		remote, err := s.queryKeys(qctx, keyed)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		for k, p := range remote {
+			found[k] = p.ID
+		}
+	}
+	kept := todo[:0:0]
+	for _, p := range todo {
+		if p.Rev.IdempotencyKey != "" {
+			if id, ok := found[skey(p.Rev)]; ok && id != p.ID {
+				s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
+					"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
+				continue
+			}
+		}
+		kept = append(kept, p)
+	}
+	return kept, nil
+}
+
 // replay writes the oldest spooled batches, in order, safely after any crash: points
 // InfluxDB already holds (found by id) are not written again; points whose (sender, key)
 // reached InfluxDB by another way are dropped; the rest are renumbered above what
@@ -112,45 +158,8 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 			todo = append(todo, p)
 		}
 	}
-	var keyed []indicators.Revision
-	for _, p := range todo {
-		if p.Rev.IdempotencyKey != "" {
-			keyed = append(keyed, p.Rev)
-		}
-	}
-	if len(keyed) > 0 {
-		found := map[string]string{} // skey → id of the stored original
-		s.mu.Lock()
-		complete := s.keysComplete
-		for _, r := range keyed {
-			if e, ok := s.keys[skey(r)]; ok {
-				found[skey(r)] = e.ID
-			}
-		}
-		s.mu.Unlock()
-		if !complete {
-			qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-			remote, err := s.queryKeys(qctx, keyed)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("influx: replay %d: %w", b.seq, err)
-			}
-			for k, p := range remote {
-				found[k] = p.ID
-			}
-		}
-		kept := todo[:0:0]
-		for _, p := range todo {
-			if p.Rev.IdempotencyKey != "" {
-				if id, ok := found[skey(p.Rev)]; ok && id != p.ID {
-					s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
-						"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
-					continue
-				}
-			}
-			kept = append(kept, p)
-		}
-		todo = kept
+	if todo, err = s.dropStoredKeys(ctx, todo); err != nil {
+		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 	}
 	if len(todo) > 0 {
 		top := have.max

@@ -231,3 +231,10 @@ func (s *Store) Approved(ctx context.Context) ([]indicators.Revision, error) {
 	attach(out, all)
 	return out, nil
 }
+
+// isMissingDatabase: a read of a database (bucket) not created yet, which holds no
+// reviews rather than failing.
+func isMissingDatabase(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "database not found") || strings.Contains(err.Error(), "no database") ||
+		strings.Contains(err.Error(), "bucket not found"))
+}

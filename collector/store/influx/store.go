@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -201,12 +202,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.CollectorID == "" {
 		id, err := collectorID(cfg.SpoolDir)
 		if err != nil {
-			sp.Close()
-			return nil, err
+			return nil, errors.Join(err, sp.Close())
 		}
 		cfg.CollectorID = id
 	}
-	opts := influxdb2.DefaultOptions().SetLogLevel(0).SetHTTPRequestTimeout(uint(cfg.Timeout/time.Second) + 5)
+	opts := influxdb2.DefaultOptions().SetLogLevel(0).SetHTTPRequestTimeout(uint(cfg.Timeout/time.Second) + 5) //nolint:gosec // G115: a positive duration (defaults)
 	client := influxdb2.NewClientWithOptions(cfg.URL, cfg.Token, opts)
 	s := &Store{
 		cfg:       cfg,
@@ -234,26 +234,23 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	fromSnapshot := s.loadSnapshot()
 	s.loaded = fromSnapshot
 	if s.journal, err = openJournal(cfg.SpoolDir, s.known); err != nil {
-		s.closeResources()
-		return nil, err
+		return nil, errors.Join(err, s.closeResources())
 	}
 	if err := s.loadSpool(); err != nil {
-		s.closeResources()
-		return nil, err
+		return nil, errors.Join(err, s.closeResources())
 	}
 	if _, err := s.Latest(ctx); err != nil {
-		s.closeResources()
-		return nil, fmt.Errorf("influx: first read: %w", err)
+		return nil, errors.Join(fmt.Errorf("influx: first read: %w", err), s.closeResources())
 	}
-	go s.replayLoop()
-	go s.leaseLoop()
+	go s.replayLoop() //nolint:gosec // G118: lives until Close (s.stop), past Open's context
+	go s.leaseLoop()  //nolint:gosec // G118: lives until Close (s.stop), past Open's context
 	s.mu.Lock()
 	complete := s.keysComplete
 	s.mu.Unlock()
 	if complete {
 		close(s.keysDone)
 	} else {
-		go s.loadKeys()
+		go s.loadKeys() //nolint:gosec // G118: lives until Close (s.stop), past Open's context
 	}
 	s.kick()
 	return s, nil
@@ -406,7 +403,7 @@ func retryable(err error) bool {
 		if strings.Contains(he.Message, "no database") || strings.Contains(he.Message, "database not found") {
 			return false // InfluxDB 1.8 answers 500 for a missing bucket (2.x answers 404)
 		}
-		return he.StatusCode >= 500 || he.StatusCode == 429 || he.StatusCode == 408
+		return he.StatusCode >= 500 || he.StatusCode == http.StatusTooManyRequests || he.StatusCode == http.StatusRequestTimeout
 	}
 	var qe *qlError
 	if errors.As(err, &qe) {

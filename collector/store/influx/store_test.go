@@ -82,8 +82,7 @@ func TestMisconfigurationIsAnErrorNotAnOutage(t *testing.T) {
 	db := testenv.StartInfluxd(t)
 	s, err := influx.Open(context.Background(), influx.Config{URL: db.URL, Bucket: "nosuchdb/autogen", SpoolDir: t.TempDir()})
 	if err == nil {
-		s.Close()
-		t.Fatal("Open on a missing bucket succeeded")
+		t.Fatal("Open on a missing bucket succeeded", s.Close())
 	}
 	t.Logf("Open: %v", err)
 }
@@ -218,7 +217,7 @@ func TestStoreNeedsNoFlux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	testenv.ReadBody(t, resp)
 	if resp.StatusCode == http.StatusOK {
 		t.Fatalf("influxd answered Flux (status %d): the test would prove nothing", resp.StatusCode)
 	}

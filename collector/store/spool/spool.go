@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -93,18 +94,15 @@ func Open(cfg Config) (*Spool, error) {
 		return nil, fmt.Errorf("spool: open lock: %w", err)
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("spool: %s is in use by another process: %w", cfg.Dir, err)
+		return nil, errors.Join(fmt.Errorf("spool: %s is in use by another process: %w", cfg.Dir, err), lock.Close())
 	}
 	dir, err := os.Open(cfg.Dir)
 	if err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("spool: open dir: %w", err)
+		return nil, errors.Join(fmt.Errorf("spool: open dir: %w", err), lock.Close())
 	}
 	s := &Spool{cfg: cfg, lock: lock, dir: dir, next: 1}
 	if err := s.scan(); err != nil {
-		s.Close()
-		return nil, err
+		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
 }
@@ -156,12 +154,15 @@ func (s *Spool) Append(data []byte) (Item, error) {
 	if s.closed {
 		return Item{}, ErrClosed
 	}
+	if uint64(len(data)) > math.MaxUint32 {
+		return Item{}, fmt.Errorf("spool: a record of %d bytes is more than its header can hold (4 GiB)", len(data))
+	}
 	seq := s.next
 	created := s.cfg.Now()
 	buf := make([]byte, headerLen+len(data))
 	copy(buf, magic)
 	binary.BigEndian.PutUint64(buf[8:], uint64(created.UnixNano()))
-	binary.BigEndian.PutUint32(buf[16:], uint32(len(data)))
+	binary.BigEndian.PutUint32(buf[16:], uint32(len(data))) //nolint:gosec // G115: at most MaxUint32, checked above
 	binary.BigEndian.PutUint32(buf[20:], crc32.Checksum(data, castagnoli))
 	copy(buf[headerLen:], data)
 
@@ -171,22 +172,16 @@ func (s *Spool) Append(data []byte) (Item, error) {
 		return Item{}, fmt.Errorf("spool: create record: %w", err)
 	}
 	if _, err := f.Write(buf); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return Item{}, fmt.Errorf("spool: write record: %w", err)
+		return Item{}, errors.Join(fmt.Errorf("spool: write record: %w", err), f.Close(), os.Remove(tmp))
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return Item{}, fmt.Errorf("spool: fsync record: %w", err)
+		return Item{}, errors.Join(fmt.Errorf("spool: fsync record: %w", err), f.Close(), os.Remove(tmp))
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return Item{}, fmt.Errorf("spool: close record: %w", err)
+		return Item{}, errors.Join(fmt.Errorf("spool: close record: %w", err), os.Remove(tmp))
 	}
 	if err := os.Rename(tmp, s.path(seq)); err != nil {
-		os.Remove(tmp)
-		return Item{}, fmt.Errorf("spool: rename record: %w", err)
+		return Item{}, errors.Join(fmt.Errorf("spool: rename record: %w", err), os.Remove(tmp))
 	}
 	if err := s.dir.Sync(); err != nil {
 		return Item{}, fmt.Errorf("spool: fsync dir: %w", err)
@@ -248,11 +243,11 @@ func (s *Spool) readFile(seq uint64) (time.Time, []byte, error) {
 	if len(b) < headerLen || string(b[:8]) != magic {
 		return time.Time{}, nil, fmt.Errorf("spool: record %d: bad header", seq)
 	}
-	created := time.Unix(0, int64(binary.BigEndian.Uint64(b[8:])))
+	created := time.Unix(0, int64(binary.BigEndian.Uint64(b[8:]))) //nolint:gosec // G115: the bits Append wrote from an int64
 	n := binary.BigEndian.Uint32(b[16:])
 	sum := binary.BigEndian.Uint32(b[20:])
 	data := b[headerLen:]
-	if uint32(len(data)) != n || crc32.Checksum(data, castagnoli) != sum {
+	if uint64(len(data)) != uint64(n) || crc32.Checksum(data, castagnoli) != sum {
 		return time.Time{}, nil, fmt.Errorf("spool: record %d: checksum mismatch", seq)
 	}
 	return created, data, nil

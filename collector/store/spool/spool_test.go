@@ -20,7 +20,11 @@ func open(t *testing.T, dir string) *spool.Spool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return s
 }
 
@@ -70,8 +74,7 @@ func TestSpoolDirectoryIsExclusive(t *testing.T) {
 	dir := t.TempDir()
 	open(t, dir)
 	if s, err := spool.Open(spool.Config{Dir: dir}); err == nil {
-		s.Close()
-		t.Fatal("second Open of the same dir succeeded")
+		t.Fatal("second Open of the same dir succeeded", s.Close())
 	}
 }
 
@@ -92,7 +95,9 @@ func TestSpoolRepairsWhatACrashOrDiskLeaves(t *testing.T) {
 			if _, err := s.Append([]byte("good")); err != nil {
 				t.Fatal(err)
 			}
-			s.Close()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
