@@ -149,13 +149,13 @@ func (t Tuning) withDefaults() Tuning {
 }
 
 // Alerts returns every alert in rule-file order, with the default Tuning.
-func Alerts() []Alert { return AlertsTuned(Tuning{}) }
+func Alerts() []Alert { return Tuned(Tuning{}) }
 
-// AlertsTuned returns every alert in rule-file order. The indicator alerts fire on the
+// Tuned returns every alert in rule-file order with tune. The indicator alerts fire on the
 // statuses present marks with an alert severity (存在风险, 进度滞后, 未完成), with that
 // severity and the status's word; a target achieved, on track, achieved late or without
 // data raises none.
-func AlertsTuned(tune Tuning) []Alert {
+func Tuned(tune Tuning) []Alert {
 	tune = tune.withDefaults()
 	return append(indicatorAlerts(tune), operatorAlerts()...)
 }

@@ -53,7 +53,7 @@ func Prometheus(opts PrometheusOptions) RuleFile {
 	for _, r := range Recordings() {
 		byGroup[conventions.RuleGroupRecording] = append(byGroup[conventions.RuleGroupRecording], Rule{Record: r.Record, Expr: r.Expr})
 	}
-	for _, a := range AlertsTuned(opts.Tuning) {
+	for _, a := range Tuned(opts.Tuning) {
 		d := a.For
 		if opts.For > 0 {
 			d = opts.For

@@ -136,24 +136,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, svc, log.Logger) // replicas sharing InfluxDB reread its latest values
-	// Notifications: the departments' robots, Alertmanager's receiver and 催报.
-	var notifier *notify.Notifier
-	if len(cfg.Notify.Robots) > 0 {
-		if notifier, err = notify.New(notify.Config{Robots: cfg.Notify.Robots, Logger: log.Logger}); err != nil {
-			return err
-		}
-		apiCfg.Reminder, apiCfg.BoardURL = notifier, cfg.Notify.BoardURL
-		if cfg.Notify.TokenSHA256 != "" {
-			if apiCfg.Notify, err = notify.Receiver(notify.ReceiverConfig{Notifier: notifier, TokenSHA256: cfg.Notify.TokenSHA256, BoardURL: cfg.Notify.BoardURL}); err != nil {
-				return err
-			}
-		}
-	}
-	more := []prometheus.Collector{rl}
-	if notifier != nil {
-		more = append(more, notifier.Metrics())
-	}
-	if apiCfg.Metrics, err = metricsHandler(svc, store, log.Logger, more...); err != nil {
+	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
@@ -235,4 +218,25 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 	}
 	log.Info("stopped", "after", time.Since(stopping).Round(time.Millisecond))
 	return nil
+}
+
+// wireNotifyAndMetrics builds the departments' robots (notify.*), Alertmanager's
+// receiver and 催报 into the API, then /metrics with the notifier's counter and more.
+func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
+	if len(cfg.Robots) > 0 {
+		n, err := notify.New(notify.Config{Robots: cfg.Robots, Logger: log})
+		if err != nil {
+			return err
+		}
+		apiCfg.Reminder, apiCfg.BoardURL = n, cfg.BoardURL
+		if cfg.TokenSHA256 != "" {
+			if apiCfg.Notify, err = notify.Receiver(notify.ReceiverConfig{Notifier: n, TokenSHA256: cfg.TokenSHA256, BoardURL: cfg.BoardURL}); err != nil {
+				return err
+			}
+		}
+		more = append(more, n.Metrics())
+	}
+	var err error
+	apiCfg.Metrics, err = metricsHandler(svc, store, log, more...)
+	return err
 }

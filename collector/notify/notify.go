@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,7 +69,6 @@ type Notifier struct {
 	cfg    Config
 	robots map[string]sender
 	sent   *prometheus.CounterVec
-	mu     sync.Mutex
 }
 
 // New reads the robots' files and checks them: an unknown kind, a missing file, a URL
@@ -155,7 +153,7 @@ func (n *Notifier) Metrics() prometheus.Collector { return n.sent }
 // Has says whether the department has a robot.
 func (n *Notifier) Has(department string) bool { _, ok := n.robots[department]; return ok }
 
-// ErrNoRobot: the department has no robot configured.
+// ErrNoRobot is the error of Send for a department without a robot.
 var ErrNoRobot = errors.New("no robot is configured for the department")
 
 // Send posts m to the department's robot, retrying with backoff; the error of the last

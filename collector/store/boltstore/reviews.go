@@ -53,7 +53,7 @@ func reviewPrefix(indicator, period string) []byte {
 
 func reviewKey(indicator, period string, revision int, seq uint64) []byte {
 	b := reviewPrefix(indicator, period)
-	b = binary.BigEndian.AppendUint32(b, uint32(revision))
+	b = binary.BigEndian.AppendUint32(b, uint32(revision)) //nolint:gosec // G115: revisions are positive and far below 2^32 (collector.Number)
 	return binary.BigEndian.AppendUint64(b, seq)
 }
 
