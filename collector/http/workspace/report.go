@@ -284,6 +284,10 @@ func (w *Workspace) row(t *indicators.Target, per indicators.Period, now time.Ti
 			v.Progress = present.Percent(res.Progress)
 		}
 	}
+	// What the department sent shows in the form and as its last report, whether the
+	// office approved it yet or not (with review.required the evaluation above counts
+	// the approved values only).
+	series = w.received(t.ID)
 	if n := len(series); n > 0 {
 		last := series[n-1]
 		v.Last, v.LastPeriod = revisionText(t, last), last.Period

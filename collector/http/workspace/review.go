@@ -38,6 +38,17 @@ type waitingItem struct {
 	Comment              string // as typed, kept on error
 }
 
+// received is what arrived for an indicator, approved or not (Service.Series is what
+// counts, which with review.required is the approved values only).
+func (w *Workspace) received(id string) []indicators.Revision {
+	if r, ok := w.svc.(interface {
+		Received(id string) []indicators.Revision
+	}); ok {
+		return r.Received(id)
+	}
+	return w.svc.Series(id)
+}
+
 func (w *Workspace) returnedItems(dept string) []returnedItem {
 	rv, ok := w.svc.(reviewer)
 	if !ok {
