@@ -136,16 +136,36 @@ func (s *Store) commit(round []*request) {
 	}
 }
 
+// errKeysMoved: the key index forgot a bucket between resolving a round's keys and
+// numbering it (a catch-up skipped keyed revisions of other replicas); the round is
+// resolved again.
+var errKeysMoved = errors.New("influx: key index changed while numbering")
+
 // commitAll numbers and stores the elements of a round, in order. Straight to InfluxDB
-// it needs the leases of the round's departments (and of the senders whose keys it
-// checks); numbering and key checks are then local. When InfluxDB is away (or anything
-// is spooled already), the round is numbered from what this replica knows and spooled.
+// it needs the latest values loaded and the leases of the round's departments (and of
+// the senders whose keys it checks); numbering and key checks are then local, but for
+// key buckets not read yet. When InfluxDB is away (or anything is spooled already),
+// the round is numbered from what this replica knows and spooled.
 func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, error) {
 	names := batchLeases(batch)
 	for attempt := 0; ; attempt++ {
 		s.mu.Lock()
 		direct := len(s.pending) == 0
+		loaded := s.loaded
 		s.mu.Unlock()
+		if direct && !loaded {
+			// Started while InfluxDB was away: read the latest values first.
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+			_, _, err := s.refresh(ctx)
+			cancel()
+			if err != nil && !retryable(err) {
+				return nil, err
+			}
+			if err != nil {
+				s.noteFailure("InfluxDB unreadable; spooling the batch", err)
+				direct = false
+			}
+		}
 		if direct {
 			fresh, err := s.leases.ensure(context.Background(), names)
 			switch {
@@ -175,6 +195,14 @@ func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, er
 			continue
 		}
 		receipts, pts, direct, err := s.number(batch, direct)
+		if errors.Is(err, errKeysMoved) {
+			s.wmu.Unlock()
+			if attempt < 5 {
+				continue
+			}
+			s.wmu.Lock()
+			receipts, pts, direct, err = s.number(batch, false)
+		}
 		if err == nil && len(pts) > 0 {
 			err = s.store(pts, direct)
 		}
@@ -219,34 +247,12 @@ func (s *Store) noteFailure(msg string, err error) {
 
 // number numbers the elements of a round by the Store contract's rules
 // (collector.Number) from what this replica knows (complete for the leases it holds),
-// asking InfluxDB first about keys the replica has not loaded yet. It returns one
-// receipt per element and the points to store (replays excluded). Callers hold s.wmu.
+// reading first the key buckets of keys it has not seen (resolveKeys). It returns one
+// receipt per element and the points to store (replays excluded), keyed points stamped
+// in the key measurement when they go straight to InfluxDB. Callers hold s.wmu.
 func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.Receipt, []point, bool, error) {
-	var ask []int
-	s.mu.Lock()
-	if !s.keysComplete {
-		for i, r := range batch {
-			if r.IdempotencyKey == "" {
-				continue
-			}
-			k := skey(r)
-			if _, ok := s.keys[k]; ok {
-				continue
-			}
-			if _, ok := s.spoolKeys[k]; !ok {
-				ask = append(ask, i)
-			}
-		}
-	}
-	s.mu.Unlock()
-	var found map[string]point
-	if direct && len(ask) > 0 {
-		// The key index is still loading: ask InfluxDB about the keys it lacks.
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
-		var err error
-		found, err = s.queryKeys(ctx, pick(batch, ask))
-		cancel()
-		if err != nil {
+	if direct {
+		if _, err := s.resolveKeys(context.Background(), batch, false); err != nil {
 			if !retryable(err) {
 				return nil, nil, false, err
 			}
@@ -254,10 +260,9 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 			direct = false
 		}
 	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	receipts, err := collector.Number(batch, prior{s, found})
+	receipts, err := collector.Number(batch, prior{s})
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -265,6 +270,11 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 	for i := range batch {
 		if receipts[i].Replayed {
 			continue
+		}
+		if direct && batch[i].IdempotencyKey != "" && !s.answers(batch[i]) {
+			// A catch-up forgot the bucket after resolveKeys read it: a key it lacks
+			// may be stored; resolve again.
+			return nil, nil, false, errKeysMoved
 		}
 		if n := receipts[i].Revision; n > maxRevision {
 			return nil, nil, false, fmt.Errorf("influx: %s %s: more than %d revisions", batch[i].Indicator, batch[i].Period, maxRevision)
@@ -277,16 +287,20 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 		}
 		pts = append(pts, p)
 	}
+	if direct {
+		for i := range pts {
+			if pts[i].Rev.IdempotencyKey != "" {
+				s.stampKey(&pts[i])
+			}
+		}
+	}
 	return receipts, pts, direct, nil
 }
 
-// prior answers collector.Number from what the replica knows: the key index, the keys
-// of spooled batches and those just found in InfluxDB, the known revisions. Callers
-// hold s.mu.
-type prior struct {
-	s     *Store
-	found map[string]point
-}
+// prior answers collector.Number from what the replica knows: the key index (complete
+// for the buckets resolveKeys read), the keys of spooled batches, the known revisions.
+// Callers hold s.mu.
+type prior struct{ s *Store }
 
 func (p prior) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, error) {
 	k := skey(r)
@@ -295,25 +309,13 @@ func (p prior) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, err
 		e, ok = p.s.spoolKeys[k]
 	}
 	if !ok {
-		f, in := p.found[k]
-		if !in {
-			return indicators.Receipt{}, false, false, nil
-		}
-		e = keyEntryOf(f)
+		return indicators.Receipt{}, false, false, nil
 	}
 	return e.Receipt, e.Content == contentOf(r), true, nil
 }
 
 func (p prior) LastRevision(indicator, period string) (int, error) {
 	return p.s.known[pkey{indicator, period}], nil
-}
-
-func pick(batch []indicators.Revision, idx []int) []indicators.Revision {
-	out := make([]indicators.Revision, len(idx))
-	for i, j := range idx {
-		out[i] = batch[j]
-	}
-	return out
 }
 
 // store writes numbered points to InfluxDB, or to the spool when InfluxDB is away (or

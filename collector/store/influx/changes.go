@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,11 +15,15 @@ import (
 
 // The change feed: every write of revisions also writes, per department, one point of
 // <measurement>_changes (tags department and collector; fields n, the number of
-// revisions, and points, their JSON) without a timestamp, so InfluxDB stamps it with its
-// own clock. A replica catches up by reading the feed since the last point it saw
-// (minus an overlap for writes stamped earlier but answered later), first only the
-// stamps (to skip what it has), then the points it lacks: a refresh reads what changed,
-// whatever the size of the history.
+// revisions, keyed, how many carry an idempotency key, and points, their JSON) without
+// a timestamp, so InfluxDB stamps it with its own clock. A replica catches up by
+// reading the feed since its mark (minus an overlap for writes stamped earlier but
+// answered later), first only the stamps (to skip what it has), then the points it
+// lacks; a department whose points since then outnumber its latest values (a replica
+// restarted after a burst of writes, or one that left a busy department to another
+// replica for long) is read from the latest measurement instead. So a catch-up costs
+// the smaller of what changed and the state of the departments that changed, whatever
+// the size of the history.
 
 func (s *Store) changesM() string { return s.cfg.Measurement + "_changes" }
 
@@ -52,7 +54,13 @@ func (s *Store) changeLines(pts []point) ([]string, error) {
 			l.WriteString("," + tagDepartment + "=")
 			l.WriteString(lpEscape(d, true))
 		}
-		l.WriteString(" n=" + strconv.Itoa(len(byDept[d])) + "i,points=\"")
+		keyed := 0
+		for _, p := range byDept[d] {
+			if p.Rev.IdempotencyKey != "" {
+				keyed++
+			}
+		}
+		l.WriteString(" n=" + strconv.Itoa(len(byDept[d])) + "i,keyed=" + strconv.Itoa(keyed) + "i,points=\"")
 		l.WriteString(fieldEscaper.Replace(string(b)))
 		l.WriteByte('"')
 		lines = append(lines, l.String())
@@ -66,6 +74,16 @@ type round struct {
 	collector, department string
 }
 
+// listed is a change point as its stamp lists it.
+type listed struct {
+	round
+	n, keyed int // revisions and keyed revisions; keyed < 0 when not said (first schema)
+}
+
+// shortcutMin is the fewest revisions of a department in one catch-up that may be read
+// from the latest measurement instead of the change points.
+const shortcutMin = 256
+
 // catchUp reads the change feed since the mark and merges what it finds into the
 // latest values, the known revisions and the key index. It returns the revisions it
 // merged that are now the latest of their (indicator, period).
@@ -73,92 +91,124 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
 	s.mu.Lock()
-	mark := s.mark
+	mark, v2 := s.mark, s.v2
 	s.mu.Unlock()
-	from := mark - int64(s.cfg.ChangeOverlap)
-	cm := qlIdent(s.changesM())
-	var fresh []round
-	minT, maxT := int64(0), mark
 	// This replica's own writes are merged as they are written: after the first catch-up
 	// (which finds those made before a restart), only other replicas' are read.
 	others := ""
 	if s.ownSeen.Load() {
 		others = " AND " + qlIdent(tagCollector) + " != " + qlString(s.cfg.CollectorID)
 	}
-	q := fmt.Sprintf("SELECT n, %s, %s FROM %s WHERE time > %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), cm, from, others)
-	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-		cT, cC, cD := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment)
-		for _, row := range sr.Values {
-			t, _ := vInt(row[cT])
-			r := round{t: t, collector: vString(row[cC])}
-			if cD >= 0 {
-				r.department = vString(row[cD])
-			}
-			maxT = max(maxT, t)
-			if _, ok := s.rounds[r]; ok {
-				continue
-			}
-			fresh = append(fresh, r)
-			if minT == 0 || t < minT {
-				minT = t
-			}
-		}
-		return nil
-	})
+	fresh, maxT, date, err := s.listRounds(ctx, mark, others)
 	if err != nil {
 		return nil, err
 	}
-	var merged []indicators.Revision
-	if len(fresh) > 0 {
-		got, err := s.changePoints(ctx, fresh, minT, maxT, others)
+	short := s.shortcuts(fresh, v2)
+	got, skippedKeys, err := s.changePoints(ctx, fresh, short, maxT, others)
+	if err != nil {
+		return nil, err
+	}
+	if len(short) > 0 {
+		latest, err := s.latestOf(ctx, short)
 		if err != nil {
 			return nil, err
 		}
-		s.mu.Lock()
-		for _, p := range got {
-			if s.merge(p) {
-				merged = append(merged, clone(p.Rev))
-			}
-		}
-		s.mu.Unlock()
+		got = append(got, latest...)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, r := range fresh {
-		s.rounds[r] = struct{}{}
+	var merged []indicators.Revision
+	for _, p := range got {
+		if s.merge(p) {
+			merged = append(merged, clone(p.Rev))
+		}
 	}
-	s.mark = maxT
+	if skippedKeys {
+		s.forgetKeys() // keyed revisions of others were not read: their buckets are read again
+	}
+	for _, l := range fresh {
+		s.rounds[l.round] = struct{}{}
+	}
+	// Everything stamped before the answer (less a second: the Date header is to the
+	// second) is merged; the next read starts an overlap earlier still.
+	if !date.IsZero() {
+		maxT = max(maxT, date.Add(-time.Second).UnixNano())
+	}
+	s.mark = max(s.mark, maxT)
 	s.ownSeen.Store(true)
 	for r := range s.rounds {
-		if r.t <= maxT-int64(s.cfg.ChangeOverlap) {
+		if r.t <= s.mark-int64(s.cfg.ChangeOverlap) {
 			delete(s.rounds, r) // older than any future read
 		}
 	}
 	return merged, nil
 }
 
-// changePoints reads the points of the fresh change rounds, which lie between minT and
-// maxT (others: the condition leaving out this replica's own rounds, or "").
-func (s *Store) changePoints(ctx context.Context, fresh []round, minT, maxT int64, others string) ([]point, error) {
+// listRounds reads the stamps of the change feed since mark, less the overlap (others:
+// the condition leaving out this replica's own rounds, or ""): the rounds not seen
+// yet, the latest stamp (at least mark) and InfluxDB's clock when it answered.
+func (s *Store) listRounds(ctx context.Context, mark int64, others string) (fresh []listed, maxT int64, date time.Time, err error) {
+	from := mark - int64(s.cfg.ChangeOverlap)
+	maxT = mark
+	q := fmt.Sprintf("SELECT n, keyed, %s, %s FROM %s WHERE time > %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), from, others)
+	date, err = s.ql.queryDated(ctx, q, func(sr *qlSeries) error {
+		cT, cC, cD, cN, cK := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("n"), sr.col("keyed")
+		for _, row := range sr.Values {
+			t, _ := vInt(cell(row, cT))
+			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
+			maxT = max(maxT, t)
+			if _, ok := s.rounds[r]; ok {
+				continue
+			}
+			l := listed{round: r, keyed: -1}
+			if n, ok := vInt(cell(row, cN)); ok {
+				l.n = int(n)
+			}
+			if k, ok := vInt(cell(row, cK)); ok {
+				l.keyed = int(k)
+			}
+			fresh = append(fresh, l)
+		}
+		return nil
+	})
+	return fresh, maxT, date, err
+}
+
+// changePoints reads the points of the fresh change rounds, up to maxT, except those of
+// the departments in short (read from the latest measurement instead; skippedKeys says
+// whether any of their rounds held keyed revisions, or may have). others is the
+// condition leaving out this replica's own rounds, or "".
+func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[string]bool, maxT int64, others string) (got []point, skippedKeys bool, err error) {
 	want := make(map[round]bool, len(fresh))
-	for _, r := range fresh {
-		want[r] = true
+	minT := int64(0)
+	for _, l := range fresh {
+		if short[l.department] {
+			skippedKeys = skippedKeys || l.keyed != 0
+			continue
+		}
+		want[l.round] = true
+		if minT == 0 || l.t < minT {
+			minT = l.t
+		}
 	}
-	var got []point
-	q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), minT, maxT, others)
-	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
+	if len(want) == 0 {
+		return nil, skippedKeys, nil
+	}
+	not := ""
+	for d := range short {
+		not += " AND " + qlIdent(tagDepartment) + " != " + qlString(d)
+	}
+	q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), minT, maxT, others, not)
+	err = s.ql.query(ctx, q, func(sr *qlSeries) error {
 		cT, cC, cD, cP := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points")
 		for _, row := range sr.Values {
-			t, _ := vInt(row[cT])
-			r := round{t: t, collector: vString(row[cC])}
-			if cD >= 0 {
-				r.department = vString(row[cD])
-			}
+			t, _ := vInt(cell(row, cT))
+			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
 			if !want[r] {
 				continue
 			}
 			var pts []point
-			if err := json.Unmarshal([]byte(vString(row[cP])), &pts); err != nil {
+			if err := json.Unmarshal([]byte(vString(cell(row, cP))), &pts); err != nil {
 				s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
 				continue
 			}
@@ -166,7 +216,64 @@ func (s *Store) changePoints(ctx context.Context, fresh []round, minT, maxT int6
 		}
 		return nil
 	})
-	return got, err
+	return got, skippedKeys, err
+}
+
+// latestOf reads the latest values of the departments in short, in one read.
+func (s *Store) latestOf(ctx context.Context, short map[string]bool) ([]point, error) {
+	depts := make([]string, 0, len(short))
+	for d := range short {
+		depts = append(depts, d)
+	}
+	sort.Strings(depts)
+	var got []point
+	err := s.ql.query(ctx, "SELECT * FROM "+qlIdent(s.latestM())+" WHERE "+qlAnyOf(tagDepartment, depts), func(sr *qlSeries) error {
+		return rowLatest(sr, func(p point) error {
+			got = append(got, p)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Debug("caught up from the latest values", "departments", len(depts), "points", len(got))
+	return got, nil
+}
+
+// shortcuts picks the departments to read from the latest measurement: those whose
+// change points hold more than shortcutMin revisions and more revisions than this
+// replica holds latest values of them. Only once the latest measurement is complete
+// (schema 2).
+func (s *Store) shortcuts(fresh []listed, v2 bool) map[string]bool {
+	if !v2 {
+		return nil
+	}
+	per := map[string]int{}
+	for _, l := range fresh {
+		per[l.department] += l.n
+	}
+	var big []string
+	for d, n := range per {
+		if n > shortcutMin {
+			big = append(big, d)
+		}
+	}
+	if len(big) == 0 {
+		return nil
+	}
+	held := map[string]int{}
+	s.mu.Lock()
+	for _, p := range s.latest {
+		held[p.Rev.Department]++
+	}
+	s.mu.Unlock()
+	short := map[string]bool{}
+	for _, d := range big {
+		if per[d] > held[d] {
+			short[d] = true
+		}
+	}
+	return short
 }
 
 // merge takes a stored point into the latest values, the known revisions and the key
@@ -176,10 +283,7 @@ func (s *Store) merge(p point) bool {
 	k := keyOf(p.Rev)
 	s.learn(p)
 	if p.Rev.IdempotencyKey != "" {
-		sk := skey(p.Rev)
-		if old, ok := s.keys[sk]; !ok || old.ReceivedAt.After(p.Rev.ReceivedAt) {
-			s.keys[sk] = keyEntryOf(p)
-		}
+		s.remember(p.Rev.Sender, p.Rev.IdempotencyKey, keyEntryOf(p))
 	}
 	old, ok := s.latest[k]
 	if ok && (old.Rev.Revision > p.Rev.Revision || (old.Rev.Revision == p.Rev.Revision && !old.Rev.ReceivedAt.Before(p.Rev.ReceivedAt))) {
@@ -190,18 +294,6 @@ func (s *Store) merge(p point) bool {
 	return true
 }
 
-// keyEntry is what the key index keeps per (sender, key).
-type keyEntry struct {
-	indicators.Receipt
-	ReceivedAt time.Time
-	ID         string
-	Content    uint64 // hash of what the key stands for (indicators.Report.ContentKey)
-}
-
-func keyEntryOf(p point) keyEntry {
-	return keyEntry{Receipt: receiptOf(p.Rev), ReceivedAt: p.Rev.ReceivedAt, ID: p.ID, Content: contentOf(p.Rev)}
-}
-
 // contentOf hashes the content an idempotency key stands for (indicator, period, value,
 // stage, percent), so that the key index keeps 8 bytes per key rather than the content:
 // a retry has the same hash, a reuse for other content another one (FNV-1a, 64 bits:
@@ -210,167 +302,4 @@ func contentOf(r indicators.Revision) uint64 {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(r.ContentKey())) // a hash.Hash never returns an error
 	return h.Sum64()
-}
-
-// loadAll reads every stored revision (a replica starting without a snapshot): the
-// latest values, the known revisions and the whole key index at once.
-func (s *Store) loadAll(ctx context.Context) error {
-	st, err := s.ql.serverTime(ctx)
-	if err != nil {
-		return err
-	}
-	latest := map[pkey]point{}
-	known := map[pkey]int{}
-	keys := map[string]keyEntry{}
-	err = s.queryAll(ctx, func(p point) error {
-		k := keyOf(p.Rev)
-		known[k] = max(known[k], p.Rev.Revision)
-		if p.Rev.IdempotencyKey != "" {
-			sk := skey(p.Rev)
-			if old, ok := keys[sk]; !ok || old.ReceivedAt.After(p.Rev.ReceivedAt) {
-				keys[sk] = keyEntryOf(p)
-			}
-		}
-		if old, ok := latest[k]; !ok || old.Rev.Revision < p.Rev.Revision ||
-			(old.Rev.Revision == p.Rev.Revision && old.Rev.ReceivedAt.Before(p.Rev.ReceivedAt)) {
-			latest[k] = p
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latest = latest
-	for k, n := range known {
-		s.known[k] = max(s.known[k], n)
-	}
-	for k, e := range keys {
-		s.keys[k] = e
-	}
-	s.keysComplete = true
-	s.ownSeen.Store(true)
-	// Everything stamped from a second before the read on is read again from the feed.
-	s.mark = st.Add(-time.Second).UnixNano()
-	s.dirty = true
-	return nil
-}
-
-// loadKeys fills the key index in the background after a start from the snapshot;
-// until it is done, keys it lacks are looked up in InfluxDB.
-func (s *Store) loadKeys() {
-	defer close(s.keysDone)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	for attempt := 0; ; attempt++ {
-		keys := map[string]keyEntry{}
-		err := s.queryKeyIndex(ctx, func(p point) error {
-			sk := skey(p.Rev)
-			if old, ok := keys[sk]; !ok || old.ReceivedAt.After(p.Rev.ReceivedAt) {
-				keys[sk] = keyEntryOf(p)
-			}
-			return nil
-		})
-		if err == nil {
-			s.mu.Lock()
-			for k, e := range keys {
-				if _, ok := s.keys[k]; !ok {
-					s.keys[k] = e
-				}
-			}
-			s.keysComplete = true
-			s.mu.Unlock()
-			s.log.Debug("idempotency key index loaded", "keys", len(keys))
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		s.log.Warn("cannot load the idempotency key index yet; keys are looked up in InfluxDB meanwhile", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(min(s.cfg.RetryMax, time.Duration(attempt+1)*s.cfg.RetryMin)):
-		}
-	}
-}
-
-// The snapshot (latest.json): the latest values and the change feed's mark, so that a
-// restarted replica reads only the feed since then, and serves the values while
-// InfluxDB is away.
-
-const snapshotFile = "latest.json"
-
-type snapshot struct {
-	Mark   int64   `json:"mark"`
-	Points []point `json:"points"`
-}
-
-// loadSnapshot reads latest.json; false when there is none (or one without a mark,
-// written by an older version: the latest values are then read whole).
-func (s *Store) loadSnapshot() bool {
-	b, err := os.ReadFile(filepath.Join(s.cfg.SpoolDir, snapshotFile))
-	if err != nil {
-		return false
-	}
-	var snap snapshot
-	if err := json.Unmarshal(b, &snap); err != nil {
-		var old []point // the format before the change feed: values without a mark
-		if json.Unmarshal(b, &old) == nil {
-			s.mu.Lock()
-			for _, p := range old {
-				s.merge(p)
-			}
-			s.mu.Unlock()
-		} else {
-			s.log.Warn("ignoring unreadable latest-values snapshot", "err", err)
-		}
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, p := range snap.Points {
-		s.merge(p)
-	}
-	s.mark = snap.Mark
-	s.dirty = false
-	return snap.Mark > 0
-}
-
-// saveSnapshot writes latest.json when something changed and the last save is older
-// than SnapshotEvery (or force). Encoding happens outside the lock.
-func (s *Store) saveSnapshot(force bool) {
-	s.mu.Lock()
-	if !s.dirty || (!force && time.Since(s.saved) < s.cfg.SnapshotEvery) {
-		s.mu.Unlock()
-		return
-	}
-	snap := snapshot{Mark: s.mark, Points: make([]point, 0, len(s.latest))}
-	for _, p := range s.latest {
-		snap.Points = append(snap.Points, p)
-	}
-	s.dirty = false
-	s.saved = time.Now()
-	s.mu.Unlock()
-	b, err := json.Marshal(snap)
-	if err == nil {
-		path := filepath.Join(s.cfg.SpoolDir, snapshotFile)
-		if err = os.WriteFile(path+".new", b, 0o600); err == nil {
-			err = os.Rename(path+".new", path)
-		}
-	}
-	if err != nil {
-		s.log.Warn("cannot save latest-values snapshot", "err", err)
-		s.mu.Lock()
-		s.dirty = true
-		s.mu.Unlock()
-	}
 }

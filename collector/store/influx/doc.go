@@ -15,9 +15,11 @@
 // authoritative for the departments it holds, and writes each round of appends in one
 // request. Reads happen when a replica takes a department over (the change feed since
 // it last looked), every refresh (the change feed: what changed, not what is stored),
-// at start (a local snapshot plus the change feed since it; everything only for a
-// replica that has no snapshot), and for history, completeness and bulletins (one
-// InfluxQL read per indicator, resp. per period end).
+// at start (a local snapshot plus the change feed since it; the latest measurement, one
+// point per (indicator, period), for a replica that has no snapshot), for the first
+// keyed push of a sender's key bucket (that bucket), and for history (one InfluxQL read
+// per indicator). Completeness and bulletins read nothing but the change feed: every
+// latest value carries its first arrival. No start-up read grows with the history.
 //
 // # Schema
 //
@@ -47,6 +49,23 @@
 //	    the lease register of department (or sender) D: its last point
 //	report_lease_want,department=D holder="C"
 //	    a replica asking the holder of D to release it
+//
+// and, written by the holder of the department's (resp. sender's) lease in the same
+// request as the revisions (latest.go, keys.go):
+//
+//	report_latest,department=D,indicator=I revision=…i,point="[JSON of the revision]"
+//	    the latest revision of (I, period), overwritten in place: time = period end +
+//	    form ns; the JSON carries the first arrival of (I, period)
+//	report_key,sender=S,bucket=HH idempotency_key="…",indicator,period,id,revision,
+//	    received_at,content: one entry per keyed revision, in one of 256 series per
+//	    sender (HH = FNV-1a of the key mod 256), stamped above the bucket's last entry
+//	report_schema version=2i
+//	    written once the latest and key measurements hold everything stored
+//
+// A replica that finds reports but no schema marker (a database written before the
+// latest and key measurements existed) reads every revision once, as that version did,
+// and converts: it writes both measurements department by department under each lease,
+// then the marker (TestStartsOnADatabaseOfTheFirstSchema).
 //
 // # Numbering: leases
 //
@@ -87,11 +106,12 @@
 //
 // # Idempotency
 //
-// The key index (sender, key → receipt) is in memory: filled at start by the full read
-// (a replica without snapshot) or in the background (a replica restarted from its
-// snapshot; until then a key it lacks is looked up in InfluxDB), and kept current by
-// this replica's writes and the change feed. With the sender's lease held, a key the
-// index lacks is new: no read. Beside each receipt the index keeps a 64-bit hash of
+// The key index (sender, key → receipt) is a cache in memory of report_key, read one
+// bucket (a 256th of a sender's keys, one series) at a time, the first time a key of
+// that bucket is asked; a bucket read whole is "full": with the sender's lease held, a
+// key a full bucket lacks is new, no read. The cache is kept current by this replica's
+// writes and the change feed and capped (Config.KeyCache, default 2,000,000 keys).
+// So the first keyed push after a restart reads one bucket, not every key. Beside each receipt the index keeps a 64-bit hash of
 // the content the key stood for (indicator, period, value, stage, percent), so that a
 // key sent again with other content refuses the batch (collector.IdempotencyConflict)
 // instead of replaying; the department's lease makes that check, and MustBeFirst's
@@ -121,12 +141,14 @@
 // # Costs
 //
 // Append: no read in the steady state, one write per round (group commit: concurrent
-// batches share it) carrying the report points and one change point per department.
-// Latest and Changes (each refresh): two reads of the change feed since the last point
-// seen (stamps first, then only the points not yet seen). Start: latest.json plus the
-// change feed since it; a replica without it reads every revision once. History: one
-// read by the indicator tag. FirstArrivals: one read per period end, min(received_at)
-// grouped by indicator. bench/influx.sh measures each beside the raw client.
+// batches share it) carrying the report points, their key entries, one latest point
+// per (indicator, period) and one change point per department. Latest and Changes
+// (each refresh): two reads of the change feed since the last point seen (stamps first,
+// then only the points not yet seen; a department that changed more than it holds
+// reads its latest points instead). Start: latest.json plus the change feed since it; a
+// replica without it reads the latest measurement. History: one read by the indicator
+// tag. FirstArrivals: a refresh, then memory (a read per period end only for values of
+// the first schema). bench/influx.sh measures each beside the raw client.
 //
 // The spool's size, its oldest batch's age and failed InfluxDB writes are exported by
 // Metrics; Ready reports "degraded" while anything is spooled or the last InfluxDB call

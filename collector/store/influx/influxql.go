@@ -54,6 +54,7 @@ func (e *qlError) retryable() bool {
 
 // qlSeries is one series of an answer: its tags (GROUP BY) and rows.
 type qlSeries struct {
+	Stmt    int               `json:"-"` // the statement it answers (0 for the first)
 	Name    string            `json:"name"`
 	Tags    map[string]string `json:"tags"`
 	Columns []string          `json:"columns"`
@@ -72,23 +73,32 @@ func (s *qlSeries) col(name string) int {
 
 type qlResponse struct {
 	Results []struct {
-		Series []qlSeries `json:"series"`
-		Error  string     `json:"error"`
+		StatementID int        `json:"statement_id"`
+		Series      []qlSeries `json:"series"`
+		Error       string     `json:"error"`
 	} `json:"results"`
 	Error string `json:"error"`
 }
 
-// query runs one InfluxQL statement (several separated by ";" answer in order) and
-// calls fn for every series chunk, in the order InfluxDB sends them. Numbers arrive as
-// json.Number (integers stay exact).
-func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) (err error) {
+// query runs one InfluxQL statement (several separated by ";" answer in order, each
+// series telling its statement in Stmt) and calls fn for every series chunk, in the
+// order InfluxDB sends them. Numbers arrive as json.Number (integers stay exact).
+func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) error {
+	_, err := q.queryDated(ctx, stmt, fn)
+	return err
+}
+
+// queryDated is query, and also returns the server's clock when it answered (the Date
+// header, to the second; zero when absent): points written without a timestamp carry
+// that clock.
+func (q *ql) queryDated(ctx context.Context, stmt string, fn func(*qlSeries) error) (date time.Time, err error) {
 	form := url.Values{"q": {stmt}, "db": {q.db}, "epoch": {"ns"}, "chunked": {"true"}, "chunk_size": {"10000"}}
 	if q.rp != "" {
 		form.Set("rp", q.rp)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -97,9 +107,10 @@ func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) (
 	}
 	resp, err := q.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("influx: query: %w", err)
+		return time.Time{}, fmt.Errorf("influx: query: %w", err)
 	}
 	defer func() { err = errors.Join(err, resp.Body.Close()) }()
+	date, _ = http.ParseTime(resp.Header.Get("Date"))
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096)) // what it says, when it says it; the status is the error
 		var r qlResponse
@@ -107,7 +118,7 @@ func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) (
 		if json.Unmarshal(b, &r) == nil && r.Error != "" {
 			msg = r.Error
 		}
-		return &qlError{status: resp.StatusCode, msg: msg}
+		return date, &qlError{status: resp.StatusCode, msg: msg}
 	}
 	dec := json.NewDecoder(resp.Body)
 	dec.UseNumber()
@@ -115,20 +126,22 @@ func (q *ql) query(ctx context.Context, stmt string, fn func(*qlSeries) error) (
 		var r qlResponse
 		if err := dec.Decode(&r); err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil
+				return date, nil
 			}
-			return fmt.Errorf("influx: query answer: %w", err)
+			return date, fmt.Errorf("influx: query answer: %w", err)
 		}
 		if r.Error != "" {
-			return &qlError{status: http.StatusOK, msg: r.Error}
+			return date, &qlError{status: http.StatusOK, msg: r.Error}
 		}
 		for i := range r.Results {
 			if e := r.Results[i].Error; e != "" {
-				return &qlError{status: http.StatusOK, msg: e}
+				return date, &qlError{status: http.StatusOK, msg: e}
 			}
 			for j := range r.Results[i].Series {
-				if err := fn(&r.Results[i].Series[j]); err != nil {
-					return err
+				sr := &r.Results[i].Series[j]
+				sr.Stmt = r.Results[i].StatementID
+				if err := fn(sr); err != nil {
+					return date, err
 				}
 			}
 		}

@@ -139,7 +139,8 @@ func (l *leases) ensure(ctx context.Context, names []string) (fresh bool, err er
 		l.mu.Lock()
 		for _, n := range names {
 			// Renew early: a lease in the last third of what it allows is renewed now
-			// rather than lost in the middle of a burst.
+			// rather than lost in the middle of a burst (the holder's tick renews leases
+			// in use from a third on, in the background).
 			c, ok := l.held[n]
 			if !ok || now.After(c.sent.Add((l.s.cfg.LeaseTTL-l.s.cfg.Timeout)*2/3)) {
 				missing = append(missing, n)
@@ -184,11 +185,11 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	l.amu.Lock()
 	defer l.amu.Unlock()
 	readAt := time.Now()
-	regs, err := l.read(ctx)
+	regs, date, err := l.read(ctx)
 	if err != nil {
 		return err
 	}
-	claims, want := l.decide(names, regs, time.Now())
+	claims, want := l.decide(names, regs, readAt, date, time.Now())
 	if err := l.askRelease(ctx, want); err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	case <-l.s.stop:
 		return ErrClosed
 	}
-	regs, err = l.read(ctx)
+	regs, _, err = l.read(ctx)
 	if err != nil {
 		return err
 	}
@@ -251,11 +252,14 @@ func (l *leases) acquire(ctx context.Context, names []string) error {
 	return nil
 }
 
-// decide sorts names by the registers read at now: the ones to claim (free, ours to
-// renew, or unchanged for a whole TTL), each with a fresh nonce, and the ones whose
-// holders are to be asked to release them (not asked within the settle time).
-func (l *leases) decide(names []string, regs map[string]register, now time.Time) (claims map[string]string, want []string) {
+// decide sorts names by the registers read at now (the read sent at readAt, answered
+// at InfluxDB's date): the ones to claim (free, ours to renew, or unchanged for a whole
+// TTL), each with a fresh nonce, and the ones whose holders are to be asked to release
+// them (not asked within the settle time). A claim won before a restart that is still
+// the last point, with enough of it left, is resumed instead of claimed again.
+func (l *leases) decide(names []string, regs map[string]register, readAt, date, now time.Time) (claims map[string]string, want []string) {
 	claims = map[string]string{} // name → nonce
+	resumed := false
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, n := range names {
@@ -265,6 +269,10 @@ func (l *leases) decide(names []string, regs map[string]register, now time.Time)
 		case !ok || r.state == leaseReleased:
 			claims[n] = newID()
 		case r.holder == l.s.cfg.CollectorID && l.ours(n, r):
+			if l.resume(n, r, readAt, date) {
+				resumed = true
+				continue
+			}
 			claims[n] = newID() // renewal, or a claim won before a restart
 		default:
 			o, seen := l.seen[n]
@@ -282,6 +290,9 @@ func (l *leases) decide(names []string, regs map[string]register, now time.Time)
 			}
 		}
 	}
+	if resumed {
+		l.save()
+	}
 	return claims, want
 }
 
@@ -297,6 +308,32 @@ func (l *leases) askRelease(ctx context.Context, want []string) error {
 			" holder=\"" + fieldEscaper.Replace(l.s.cfg.CollectorID) + "\""
 	}
 	return l.s.writeLines(ctx, lines)
+}
+
+// resume takes back, without a new claim, a claim this replica won before a restart
+// (leases.json) that is still the register's last point, when InfluxDB's clock says
+// enough of it is left: its holder may write until its stamp + LeaseTTL − Timeout,
+// counted from the stamp rather than from the sending of the claim, which is later and
+// so still before any other replica may see it expire. The elapsed time is bounded
+// above by the answer's Date (to the second, so plus one) minus the stamp, as of the
+// moment the read was sent. Callers hold l.mu.
+func (l *leases) resume(name string, r register, readAt, date time.Time) bool {
+	if _, held := l.held[name]; held || date.IsZero() {
+		return false
+	}
+	elapsed := date.Add(time.Second).Sub(time.Unix(0, r.t))
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	if l.s.cfg.LeaseTTL-l.s.cfg.Timeout-elapsed < 3*l.s.cfg.LeaseSettle {
+		return false // too little left: claim again
+	}
+	c := &claim{Nonce: r.nonce, T: r.t, sent: readAt.Add(-elapsed), used: time.Now()}
+	l.held[name] = c
+	l.won[name] = *c
+	l.dirty = true
+	l.s.log.Debug("lease resumed after a restart", "lease", name, "elapsed", elapsed)
+	return true
 }
 
 // claimBound is the longest a claim may take from the read before it to the write's
@@ -339,13 +376,14 @@ func (l *leases) save() {
 	}
 }
 
-// read returns the register of every lease of the bucket.
-func (l *leases) read(ctx context.Context) (map[string]register, error) {
+// read returns the register of every lease of the bucket, and InfluxDB's clock when
+// it answered (zero when it did not say).
+func (l *leases) read(ctx context.Context) (map[string]register, time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.s.cfg.Timeout)
 	defer cancel()
 	out := map[string]register{}
 	q := "SELECT last(holder) AS holder, state, nonce FROM " + l.leaseM() + " GROUP BY " + qlIdent(tagDepartment)
-	err := l.s.ql.query(ctx, q, func(sr *qlSeries) error {
+	date, err := l.s.ql.queryDated(ctx, q, func(sr *qlSeries) error {
 		cT, cH, cS, cN := sr.col("time"), sr.col("holder"), sr.col("state"), sr.col("nonce")
 		for _, row := range sr.Values {
 			t, _ := vInt(row[cT])
@@ -353,7 +391,7 @@ func (l *leases) read(ctx context.Context) (map[string]register, error) {
 		}
 		return nil
 	})
-	return out, err
+	return out, date, err
 }
 
 // wants returns, per name another replica asked for within the last minute, the

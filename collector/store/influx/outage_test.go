@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +33,7 @@ func outageChild() {
 		Timeout: 2 * time.Second, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
 		ReplayPoints: 4, // two batches per replay round, so that a kill lands mid-replay
 		LeaseTTL:     4 * time.Second, LeaseSettle: 300 * time.Millisecond,
+		Logger: childLogger(env("LOG")),
 	})
 	if err != nil {
 		fmt.Println("ERR", err)
@@ -69,6 +71,15 @@ func outageChild() {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// childLogger logs the child's store to stderr when OUTAGE_LOG is set (debugging a
+// failure: OUTAGE_LOG=1 go test -run TestOutage...).
+func childLogger(on string) *slog.Logger {
+	if on == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // outageBatch is batch b: two reports on a few (indicator, period)s, so that

@@ -3,6 +3,7 @@ package influx
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -20,19 +21,26 @@ const (
 	tagUnit       = "unit"
 	tagCollector  = "collector"
 
-	fieldValue     = "value"
-	fieldStage     = "stage"
-	fieldPercent   = "percent"
-	fieldRevision  = "revision"
-	fieldSender    = "sender"
-	fieldNote      = "note"
-	fieldEvidence  = "evidence"
-	fieldReason    = "reason"
-	fieldRemote    = "remote"
-	fieldReceived  = "received_at"
-	fieldKey       = "idempotency_key"
-	fieldPeriod    = "period"
-	fieldID        = "id"
+	fieldValue    = "value"
+	fieldStage    = "stage"
+	fieldPercent  = "percent"
+	fieldRevision = "revision"
+	fieldSender   = "sender"
+	fieldNote     = "note"
+	fieldEvidence = "evidence"
+	fieldReason   = "reason"
+	fieldRemote   = "remote"
+	fieldReceived = "received_at"
+	fieldKey      = "idempotency_key"
+	fieldPeriod   = "period"
+	fieldID       = "id"
+	// the latest measurement: the point as JSON
+	fieldPoint = "point"
+	// the key measurement
+	tagSender      = "sender"
+	tagBucket      = "bucket"
+	fieldIndicator = "indicator"
+	fieldContent   = "content"
 	maxRevision    = 1_000_000_000
 	revisionOffset = int64(time.Microsecond)
 )
@@ -50,6 +58,13 @@ type point struct {
 	Task      string              `json:"task,omitempty"`
 	Unit      string              `json:"unit,omitempty"`
 	Collector string              `json:"collector"`
+	// First is when the first revision of the point's (indicator, period) arrived (ns
+	// since the epoch): the earliest ReceivedAt of its revisions up to this one; 0 when
+	// unknown (points of the first schema). It answers FirstArrivals from memory.
+	First int64 `json:"first,omitempty"`
+	// KeyAt is the time of the point's entry in the key measurement (keyed revisions
+	// only), 0 while it has none (a spooled report gets one when it is replayed).
+	KeyAt int64 `json:"key_at,omitempty"`
 }
 
 // formOffset tells apart the period forms that can end at the same instant.
@@ -129,6 +144,40 @@ func (p *point) line(measurement string) string {
 	b.WriteByte(' ')
 	b.WriteString(strconv.FormatInt(timestamp(*r).UnixNano(), 10))
 	return b.String()
+}
+
+// latestLine renders the point as the latest value of its (indicator, period) in the
+// latest measurement: one point per (indicator, period), at period end + form ns,
+// overwritten in place by each later revision. The point travels as one JSON field
+// (as in the change feed) beside its revision: InfluxDB keeps every field as a series
+// of its own, so two fields cost a write a fraction of what fifteen would, and an
+// overwrite replaces the whole value (no field of an earlier revision survives).
+func (p *point) latestLine(measurement string) (string, error) {
+	js, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("influx: encode latest value: %w", err)
+	}
+	r := &p.Rev
+	var b strings.Builder
+	b.Grow(96 + len(js) + len(js)/8)
+	b.WriteString(lpEscape(measurement, false))
+	if r.Department != "" {
+		b.WriteString("," + tagDepartment + "=")
+		b.WriteString(lpEscape(r.Department, true))
+	}
+	b.WriteString("," + tagIndicator + "=")
+	b.WriteString(lpEscape(r.Indicator, true))
+	b.WriteString(" " + fieldRevision + "=" + strconv.FormatInt(int64(r.Revision), 10) + "i")
+	b.WriteString("," + fieldPoint + "=\"")
+	b.WriteString(fieldEscaper.Replace(string(js)))
+	b.WriteString("\" ")
+	b.WriteString(strconv.FormatInt(latestTime(*r), 10))
+	return b.String(), nil
+}
+
+// latestTime is the time of an (indicator, period)'s point in the latest measurement.
+func latestTime(r indicators.Revision) int64 {
+	return r.PeriodEnd.UnixNano() + formOffset(r.Period)
 }
 
 // lpEscape escapes a measurement name or tag value for line protocol.
@@ -235,6 +284,80 @@ func rowPoints(s *qlSeries, fn func(point) error) error {
 		if err := fn(p); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// rowLatest decodes rows of the latest measurement (SELECT *) into points.
+func rowLatest(s *qlSeries, fn func(point) error) error {
+	cP := s.col(fieldPoint)
+	if cP < 0 {
+		return fmt.Errorf("influx: latest answer without %s: columns %v", fieldPoint, s.Columns)
+	}
+	for _, row := range s.Values {
+		js := vString(cell(row, cP))
+		if js == "" {
+			continue
+		}
+		var p point
+		if err := json.Unmarshal([]byte(js), &p); err != nil {
+			return fmt.Errorf("influx: latest value: %w", err)
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cell is column i of a row, nil when absent.
+func cell(row []any, i int) any {
+	if i < 0 || i >= len(row) {
+		return nil
+	}
+	return row[i]
+}
+
+// keyRow is one entry of the key measurement as read.
+type keyRow struct {
+	sender, key string // sender as tagged ("-" for none)
+	entry       keyEntry
+	t           int64
+}
+
+// rowKeys decodes rows of the key measurement.
+func rowKeys(s *qlSeries, fn func(keyRow)) error {
+	idx := s.col
+	var (
+		cTime, cSender, cKey, cInd, cPer = idx("time"), idx(tagSender), idx(fieldKey), idx(fieldIndicator), idx(fieldPeriod)
+		cID, cRev, cRecv, cContent       = idx(fieldID), idx(fieldRevision), idx(fieldReceived), idx(fieldContent)
+	)
+	if cTime < 0 || cKey < 0 || cRev < 0 {
+		return fmt.Errorf("influx: key answer without time, key or revision: columns %v", s.Columns)
+	}
+	for _, row := range s.Values {
+		t, ok := vInt(cell(row, cTime))
+		rev, ok2 := vInt(cell(row, cRev))
+		if !ok || !ok2 {
+			continue
+		}
+		kr := keyRow{key: vString(cell(row, cKey)), t: t, sender: s.Tags[tagSender]}
+		if v := vString(cell(row, cSender)); v != "" {
+			kr.sender = v
+		}
+		e := &kr.entry
+		e.Indicator = vString(cell(row, cInd))
+		e.Period = vString(cell(row, cPer))
+		e.Revision = int(rev)
+		e.ID = vString(cell(row, cID))
+		if recv, ok := vInt(cell(row, cRecv)); ok {
+			e.ReceivedAt = time.Unix(0, recv)
+		}
+		if c, ok := vInt(cell(row, cContent)); ok {
+			e.Content = uint64(c) //nolint:gosec // G115: the hash's 64 bits back from InfluxDB's signed integer (keyLine); the wrap is the encoding
+		}
+		e.At = t
+		fn(kr)
 	}
 	return nil
 }

@@ -96,71 +96,40 @@ func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (st
 	return out, err
 }
 
-// queryKeys finds stored points carrying the (sender, key) of revs. The key is a field,
-// so InfluxDB reads every point's key: used only until the key index of a starting
-// replica is loaded (and by a replica whose index could not load).
-func (s *Store) queryKeys(ctx context.Context, revs []indicators.Revision) (map[string]point, error) {
-	want := map[string]bool{}
-	seen := map[string]bool{}
-	var keys []string
-	for _, r := range revs {
-		want[skey(r)] = true
-		if !seen[r.IdempotencyKey] {
-			seen[r.IdempotencyKey] = true
-			keys = append(keys, r.IdempotencyKey)
-		}
-	}
-	out := map[string]point{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	q := "SELECT * FROM " + s.measurement() + " WHERE " + qlAnyOf(fieldKey, keys)
-	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-		return rowPoints(sr, func(p point) error {
-			k := skey(p.Rev)
-			if !want[k] {
-				return nil
-			}
-			if old, ok := out[k]; !ok || p.Rev.ReceivedAt.Before(old.Rev.ReceivedAt) {
-				out[k] = p // the first received is the original
-			}
-			return nil
-		})
-	})
-	return out, err
-}
-
-// queryKeyIndex reads (sender, key) → receipt and content of every keyed revision: the key index
-// of a replica restarted from its snapshot, loaded in the background.
-func (s *Store) queryKeyIndex(ctx context.Context, fn func(point) error) error {
-	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM %s WHERE %s != ''",
-		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldSender), qlIdent(fieldKey), qlIdent(fieldID),
-		qlIdent(fieldReceived), qlIdent(tagIndicator), qlIdent(fieldValue), qlIdent(fieldStage), qlIdent(fieldPercent),
-		s.measurement(), qlIdent(fieldKey))
-	return s.ql.query(ctx, q, func(sr *qlSeries) error { return rowPoints(sr, fn) })
-}
-
 // queryFirstArrivals reads, per indicator, the earliest received_at of the revisions of
 // periods ending at end (any form: 2026-03 and 2026-Q1 end together): one read of the
-// period's window, grouped by indicator, whatever the number of indicators.
+// period's window, whatever the number of indicators. Only for values of the first
+// schema, whose first arrivals the latest values do not carry. The rows are reduced
+// here: InfluxDB answers a plain selection of the window several times faster than a
+// min() grouped by indicator.
 func (s *Store) queryFirstArrivals(ctx context.Context, end time.Time, fn func(indicator, period string, received time.Time)) error {
-	q := fmt.Sprintf("SELECT min(%s), %s FROM %s WHERE time >= %s AND time < %s GROUP BY %s",
-		qlIdent(fieldReceived), qlIdent(fieldPeriod), s.measurement(),
-		qlTime(end), qlTime(end.Add(maxRevision*time.Microsecond+time.Second)), qlIdent(tagIndicator))
-	return s.ql.query(ctx, q, func(sr *qlSeries) error {
-		cMin, cPer := sr.col("min"), sr.col(fieldPeriod)
-		ind := sr.Tags[tagIndicator]
+	type arrival struct {
+		period string
+		at     int64
+	}
+	first := map[string]arrival{}
+	q := fmt.Sprintf("SELECT %s, %s, %s FROM %s WHERE time >= %s AND time < %s",
+		qlIdent(fieldReceived), qlIdent(fieldPeriod), qlIdent(tagIndicator), s.measurement(),
+		qlTime(end), qlTime(end.Add(maxRevision*time.Microsecond+time.Second)))
+	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
+		cRecv, cPer, cInd := sr.col(fieldReceived), sr.col(fieldPeriod), sr.col(tagIndicator)
 		for _, row := range sr.Values {
-			ns, ok := vInt(row[cMin])
+			ns, ok := vInt(cell(row, cRecv))
+			ind := vString(cell(row, cInd))
 			if !ok || ind == "" {
 				continue
 			}
-			per := ""
-			if cPer >= 0 {
-				per = vString(row[cPer])
+			if a, seen := first[ind]; !seen || ns < a.at {
+				first[ind] = arrival{vString(cell(row, cPer)), ns}
 			}
-			fn(ind, per, time.Unix(0, ns))
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for ind, a := range first {
+		fn(ind, a.period, time.Unix(0, a.at))
+	}
+	return nil
 }

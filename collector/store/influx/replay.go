@@ -70,50 +70,59 @@ func (s *Store) replayLoop() {
 	}
 }
 
-// dropStoredKeys drops from todo the spooled reports whose idempotency key is stored
-// meanwhile under another report (a retry that reached InfluxDB by another way).
-func (s *Store) dropStoredKeys(ctx context.Context, todo []point) ([]point, error) {
+// dropStoredKeys resolves the idempotency keys of a round's points (todo, still to
+// write, and done, stored by an earlier attempt) and drops from todo the reports whose
+// key is stored meanwhile under another report (a retry that reached InfluxDB by
+// another way). The rest of todo is stamped afresh into its key bucket (it may have
+// grown since the report was spooled); the points of done that lack a key entry are
+// stamped in place, and their entries returned as lines to write with the round.
+func (s *Store) dropStoredKeys(ctx context.Context, todo, done []point) (kept []point, extra []string, err error) {
 	var keyed []indicators.Revision
-	for _, p := range todo {
-		if p.Rev.IdempotencyKey != "" {
-			keyed = append(keyed, p.Rev)
+	for _, pts := range [][]point{todo, done} {
+		for _, p := range pts {
+			if p.Rev.IdempotencyKey != "" {
+				keyed = append(keyed, p.Rev)
+			}
 		}
 	}
 	if len(keyed) == 0 {
-		return todo, nil
+		return todo, nil, nil
 	}
-	found := map[string]string{} // skey → id of the stored original
+	if _, err := s.resolveKeys(ctx, keyed, true); err != nil {
+		return nil, nil, err
+	}
 	s.mu.Lock()
-	complete := s.keysComplete
+	defer s.mu.Unlock()
 	for _, r := range keyed {
-		if e, ok := s.keys[skey(r)]; ok {
-			found[skey(r)] = e.ID
+		// The buckets resolved must still be known: a catch-up in between forgets
+		// them (errKeysMoved), and the round is retried.
+		if _, ok := s.kmark[bucketOf(r)]; !ok {
+			return nil, nil, errKeysMoved
 		}
 	}
-	s.mu.Unlock()
-	if !complete {
-		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-		remote, err := s.queryKeys(qctx, keyed)
-		cancel()
-		if err != nil {
-			return nil, err
-		}
-		for k, p := range remote {
-			found[k] = p.ID
-		}
-	}
-	kept := todo[:0:0]
+	kept = todo[:0:0]
 	for _, p := range todo {
 		if p.Rev.IdempotencyKey != "" {
-			if id, ok := found[skey(p.Rev)]; ok && id != p.ID {
+			if e, ok := s.keys[skey(p.Rev)]; ok && e.ID != p.ID {
 				s.log.Info("spooled report was stored meanwhile under the same idempotency key; dropped",
 					"indicator", p.Rev.Indicator, "period", p.Rev.Period, "sender", p.Rev.Sender)
 				continue
 			}
+			s.stampKey(&p) // afresh: the bucket may have grown since it was spooled
 		}
 		kept = append(kept, p)
 	}
-	return kept, nil
+	for i := range done {
+		p := &done[i]
+		if p.Rev.IdempotencyKey == "" {
+			continue
+		}
+		if _, ok := s.keys[skey(p.Rev)]; !ok {
+			s.stampKey(p)
+			extra = append(extra, keyLine(s.keysM(), p.Rev.Sender, p.Rev.IdempotencyKey, keyEntryOf(*p)))
+		}
+	}
+	return kept, extra, nil
 }
 
 // replay writes the oldest spooled batches, in order, safely after any crash: points
@@ -158,7 +167,8 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 			todo = append(todo, p)
 		}
 	}
-	if todo, err = s.dropStoredKeys(ctx, todo); err != nil {
+	var extra []string // key entries of points stored by an earlier attempt that lack one
+	if todo, extra, err = s.dropStoredKeys(ctx, todo, done); err != nil {
 		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 	}
 	if len(todo) > 0 {
@@ -172,7 +182,11 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 			}
 			top[k] = todo[i].Rev.Revision
 		}
-		if err := s.write(ctx, todo); err != nil {
+		if err := s.write(ctx, todo, extra...); err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
+		}
+	} else if len(extra) > 0 {
+		if err := s.writeLines(ctx, extra); err != nil {
 			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 		}
 	}

@@ -61,10 +61,13 @@ type Config struct {
 	// LeaseWait bounds how long an append waits for a lease another replica holds.
 	// Default LeaseTTL + 4 × LeaseSettle.
 	LeaseWait time.Duration
-	// ChangeOverlap is how far back before the last change point seen a catch-up reads
-	// again (points are stamped when InfluxDB parses them, and may be answered later).
-	// Default 10s.
+	// ChangeOverlap is how far back before its mark a catch-up reads the change feed
+	// again (points are stamped when InfluxDB parses them, and may be answered up to a
+	// Timeout later). Default and minimum: Timeout + 2s.
 	ChangeOverlap time.Duration
+	// KeyCache caps the idempotency keys kept in memory; beyond it, part of the cache
+	// is dropped and read again from InfluxDB when asked. Default 2,000,000.
+	KeyCache int
 	// SnapshotEvery bounds how often latest.json is rewritten. Default 30s.
 	SnapshotEvery time.Duration
 	Logger        *slog.Logger
@@ -117,8 +120,11 @@ func (c *Config) defaults() error {
 	if c.LeaseWait <= 0 {
 		c.LeaseWait = c.LeaseTTL + 4*c.LeaseSettle
 	}
-	if c.ChangeOverlap <= 0 {
-		c.ChangeOverlap = 10 * time.Second
+	if c.ChangeOverlap < c.Timeout+2*time.Second {
+		c.ChangeOverlap = c.Timeout + 2*time.Second
+	}
+	if c.KeyCache <= 0 {
+		c.KeyCache = 2_000_000
 	}
 	if c.SnapshotEvery <= 0 {
 		c.SnapshotEvery = 30 * time.Second
@@ -148,8 +154,9 @@ type Store struct {
 	log    *slog.Logger
 	leases *leases
 
-	closed  atomic.Bool
-	ownSeen atomic.Bool // the change feed was read once: later reads skip this replica's own points
+	closed     atomic.Bool
+	ownSeen    atomic.Bool // the change feed was read once: later reads skip this replica's own points
+	converting atomic.Bool // the data of the first schema is being converted (convert)
 
 	qmu      sync.Mutex
 	queue    []*request     // appends waiting for the next round
@@ -159,31 +166,34 @@ type Store struct {
 	wmu sync.Mutex // one write of revisions at a time (rounds, replays), and leases released between them
 	cmu sync.Mutex // one catch-up at a time
 
-	mu           sync.Mutex
-	pending      []spooled           // the spool's batches, oldest first
-	spoolKeys    map[string]keyEntry // (sender, key) of spooled points
-	known        map[pkey]int        // highest revision known or reserved per (indicator, period)
-	latest       map[pkey]point      // latest revision per (indicator, period) stored in InfluxDB
-	keys         map[string]keyEntry
-	keysComplete bool // keys holds every key InfluxDB holds (else misses are asked)
-	loaded       bool // latest is complete up to mark (else the next read loads it whole)
-	mark         int64
-	rounds       map[round]struct{} // change points seen within the overlap
-	dirty        bool
-	saved        time.Time
-	lastErr      error                          // last InfluxDB failure, nil after a success
-	reviews      map[revKey][]indicators.Review // reviews last read or written (reviews.go)
-	journal      *journal
+	mu        sync.Mutex
+	pending   []spooled           // the spool's batches, oldest first
+	spoolKeys map[string]keyEntry // (sender, key) of spooled points
+	known     map[pkey]int        // highest revision known or reserved per (indicator, period)
+	latest    map[pkey]point      // latest revision per (indicator, period) stored in InfluxDB
+	keys      map[string]keyEntry // the key index's cache, (sender, key) → entry (keys.go)
+	keysAll   bool                // keys holds every key InfluxDB holds
+	kfull     map[kbucket]bool    // buckets whose keys are all in keys
+	kmark     map[kbucket]int64   // highest time of a bucket's series, where known
+	v2        bool                // the latest and key measurements hold everything stored (latest.go)
+	loaded    bool                // latest is complete up to mark (else the next read loads it whole)
+	mark      int64
+	rounds    map[round]struct{} // change points seen within the overlap
+	dirty     bool
+	saved     time.Time
+	lastErr   error                          // last InfluxDB failure, nil after a success
+	reviews   map[revKey][]indicators.Review // reviews last read or written (reviews.go)
+	journal   *journal
 
 	writeErrors atomic.Uint64
 
-	wake      chan struct{} // something was spooled
-	back      chan struct{} // InfluxDB answered a read: retry the spool now
-	stop      chan struct{}
-	done      chan struct{}
-	leaseDone chan struct{}
-	keysDone  chan struct{}
-	once      sync.Once
+	wake        chan struct{} // something was spooled
+	back        chan struct{} // InfluxDB answered a read: retry the spool now
+	stop        chan struct{}
+	done        chan struct{}
+	leaseDone   chan struct{}
+	convertDone chan struct{}
+	once        sync.Once
 }
 
 type receipt = indicators.Receipt
@@ -219,20 +229,33 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		known:     map[pkey]int{},
 		latest:    map[pkey]point{},
 		keys:      map[string]keyEntry{},
+		kfull:     map[kbucket]bool{},
+		kmark:     map[kbucket]int64{},
 		rounds:    map[round]struct{}{},
 		wake:      make(chan struct{}, 1),
 		back:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 		leaseDone: make(chan struct{}),
-		keysDone:  make(chan struct{}),
+
+		convertDone: make(chan struct{}),
 	}
 	s.leases = newLeases(s)
 	for _, c := range sp.Corrupt() {
 		s.log.Error("spool record damaged on disk, quarantined", "file", c)
 	}
-	fromSnapshot := s.loadSnapshot()
-	s.loaded = fromSnapshot
+	s.loaded = s.loadSnapshot()
+	if s.loaded {
+		// The snapshot says the data has the second schema; make sure the database
+		// still does (a database restored from an older backup would not).
+		qctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+		v2, err := s.readSchema(qctx)
+		cancel()
+		if err == nil && !v2 {
+			s.log.Warn("the latest-values snapshot does not match the database; reading the latest values again")
+			s.loaded, s.v2 = false, false
+		}
+	}
 	if s.journal, err = openJournal(cfg.SpoolDir, s.known); err != nil {
 		return nil, errors.Join(err, s.closeResources())
 	}
@@ -244,14 +267,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	go s.replayLoop() //nolint:gosec // G118: lives until Close (s.stop), past Open's context
 	go s.leaseLoop()  //nolint:gosec // G118: lives until Close (s.stop), past Open's context
-	s.mu.Lock()
-	complete := s.keysComplete
-	s.mu.Unlock()
-	if complete {
-		close(s.keysDone)
-	} else {
-		go s.loadKeys() //nolint:gosec // G118: lives until Close (s.stop), past Open's context
-	}
 	s.kick()
 	return s, nil
 }
@@ -356,16 +371,30 @@ func (s *Store) kick() {
 	}
 }
 
-// write sends the points and their change points to InfluxDB in one request.
-func (s *Store) write(ctx context.Context, pts []point) error {
-	lines := make([]string, len(pts), len(pts)+4)
+// write sends, in one request, the points (numbered, and stamped in the key
+// measurement when keyed), their entries in the key and latest measurements, their
+// change points, and extra lines. It sets each point's First. Callers hold s.wmu.
+func (s *Store) write(ctx context.Context, pts []point, extra ...string) error {
+	s.mu.Lock()
+	s.stampFirst(pts)
+	s.mu.Unlock()
+	lines := make([]string, 0, 2*len(pts)+len(extra)+4)
 	for i := range pts {
-		lines[i] = pts[i].line(s.cfg.Measurement)
+		lines = append(lines, pts[i].line(s.cfg.Measurement))
+		if r := &pts[i].Rev; r.IdempotencyKey != "" && pts[i].KeyAt > 0 {
+			lines = append(lines, keyLine(s.keysM(), r.Sender, r.IdempotencyKey, keyEntryOf(pts[i])))
+		}
 	}
+	latest, err := s.latestLines(pts)
+	if err != nil {
+		return err
+	}
+	lines = append(lines, latest...)
 	changes, err := s.changeLines(pts)
 	if err != nil {
 		return err
 	}
+	lines = append(lines, extra...)
 	if err := s.writeLines(ctx, append(lines, changes...)); err != nil {
 		return fmt.Errorf("influx: write %d points: %w", len(pts), err)
 	}
@@ -590,8 +619,10 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 }
 
 // FirstArrivals implements collector.Store: per indicator, when the first revision for
-// each of the period ends arrived. One read per period end from InfluxDB (a window of
-// the time axis, grouped by indicator), merged with the spool.
+// each of the period ends arrived. Every latest value carries the first arrival of its
+// (indicator, period), so after a catch-up of the change feed the answer comes from
+// memory, merged with the spool; a period end with values of the first schema (whose
+// first arrivals are not known) is read from InfluxDB, one read of its window.
 func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicators.Arrival, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -605,31 +636,21 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 	}
 	want := map[int64]bool{}
 	for _, end := range ends {
-		if want[end.UnixNano()] {
-			continue
-		}
 		want[end.UnixNano()] = true
-		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-		err := s.queryFirstArrivals(qctx, end, func(ind, per string, at time.Time) {
-			add(indicators.Arrival{Indicator: ind, Period: per, PeriodEnd: end, FirstReceived: at})
-		})
-		cancel()
-		if err != nil {
-			if !retryable(err) || ctx.Err() != nil {
-				return nil, err
-			}
-			s.unreachable(err)
-			// InfluxDB away: the latest values stand for the first arrivals.
-			s.mu.Lock()
-			for _, p := range s.latest {
-				if p.Rev.PeriodEnd.Equal(end) {
-					add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: end, FirstReceived: p.Rev.ReceivedAt})
-				}
-			}
-			s.mu.Unlock()
-		}
 	}
+	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	_, _, err := s.refresh(qctx)
+	cancel()
 	s.mu.Lock()
+	if err := s.afterRead(ctx, err); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	reachable := err == nil
+	unknown := s.firstArrivals(want, add)
+	if !s.loaded {
+		unknown = want // nothing read yet: InfluxDB alone knows
+	}
 	for _, b := range s.pending {
 		for _, p := range b.points {
 			if want[p.Rev.PeriodEnd.UnixNano()] {
@@ -638,6 +659,36 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 		}
 	}
 	s.mu.Unlock()
+	away := map[int64]bool{}
+	for end := range unknown {
+		if !reachable {
+			away[end] = true
+			continue
+		}
+		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		err := s.queryFirstArrivals(qctx, time.Unix(0, end), func(ind, per string, at time.Time) {
+			add(indicators.Arrival{Indicator: ind, Period: per, PeriodEnd: time.Unix(0, end), FirstReceived: at})
+		})
+		cancel()
+		if err != nil {
+			if !retryable(err) || ctx.Err() != nil {
+				return nil, err
+			}
+			s.unreachable(err)
+			reachable = false
+			away[end] = true
+		}
+	}
+	if len(away) > 0 {
+		// InfluxDB away: the latest values stand for the first arrivals they lack.
+		s.mu.Lock()
+		for _, p := range s.latest {
+			if away[p.Rev.PeriodEnd.UnixNano()] {
+				add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
+			}
+		}
+		s.mu.Unlock()
+	}
 	out := make([]indicators.Arrival, 0, len(first))
 	for _, a := range first {
 		out = append(out, a)
@@ -699,7 +750,9 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.done
 		<-s.leaseDone
-		<-s.keysDone
+		if s.converting.Load() {
+			<-s.convertDone
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
 		s.leases.releaseAll(ctx)
 		cancel()
