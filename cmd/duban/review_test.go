@@ -46,7 +46,7 @@ func TestReloadTurnsReviewRequiredOn(t *testing.T) {
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("approve: %d %s", resp.StatusCode, b)
 	}
