@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/collector"
@@ -20,6 +21,7 @@ import (
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/collector/http/workspace"
+	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/config/reload"
@@ -114,7 +116,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, Logger: log.Logger})
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, ReviewRequired: cfg.Review.Required, Logger: log.Logger})
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, svc, log.Logger) // replicas sharing InfluxDB reread its latest values
-	if apiCfg.Metrics, err = metricsHandler(svc, store, log.Logger, rl); err != nil {
+	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
@@ -216,4 +218,25 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 	}
 	log.Info("stopped", "after", time.Since(stopping).Round(time.Millisecond))
 	return nil
+}
+
+// wireNotifyAndMetrics builds the departments' robots (notify.*), Alertmanager's
+// receiver and 催报 into the API, then /metrics with the notifier's counter and more.
+func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
+	if len(cfg.Robots) > 0 {
+		n, err := notify.New(notify.Config{Robots: cfg.Robots, Logger: log})
+		if err != nil {
+			return err
+		}
+		apiCfg.Reminder, apiCfg.BoardURL = n, cfg.BoardURL
+		if cfg.TokenSHA256 != "" {
+			if apiCfg.Notify, err = notify.Receiver(notify.ReceiverConfig{Notifier: n, TokenSHA256: cfg.TokenSHA256, BoardURL: cfg.BoardURL}); err != nil {
+				return err
+			}
+		}
+		more = append(more, n.Metrics())
+	}
+	var err error
+	apiCfg.Metrics, err = metricsHandler(svc, store, log, more...)
+	return err
 }

@@ -71,6 +71,12 @@ func registerReloads(rl *reload.Reloader, p reloadParts) {
 			return func() { p.svc.SetEvalConfig(next.Evaluate) }, nil
 		},
 	})
+	rl.Register(reload.Hook{
+		Name: "review", Keys: []string{"review"},
+		Prepare: func(_ context.Context, next config.Config) (func(), error) {
+			return func() { p.svc.SetReviewRequired(next.Review.Required) }, nil
+		},
+	})
 }
 
 // reloadOnSignal reloads at every signal on hup (SIGHUP: systemctl reload) until ctx

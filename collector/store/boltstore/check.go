@@ -38,6 +38,7 @@ type CheckReport struct {
 	CreatedAt string
 	Records   int // records read and verified
 	Latest    int // latest pointers verified against the records
+	Reviews   int // reviews verified against the records they judge
 	Problems  []string
 	More      int // problems beyond MaxProblems, counted only
 	Notes     []string
@@ -103,8 +104,10 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 			return nil
 		}
 		rep.Format, rep.CreatedAt = h.Format, h.CreatedAt
-		if h.Format < formatCurrent {
+		if h.Format < 4 {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: records have no checksums yet; duban serve migrates the store to format %d when it opens it", h.Format, formatCurrent))
+		} else if h.Format < formatCurrent {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: no reviews bucket yet; duban serve migrates the store to format %d when it opens it", h.Format, formatCurrent))
 		}
 		return checkRecords(ctx, tx, h.Format, rep, cfg.MaxProblems)
 	})
@@ -130,7 +133,7 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 // checkRecords reads every record and pointer (check.go's part of Check).
 func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport, limit int) error {
 	decode := func(seq uint64, v []byte) (rev revisionFields, err error) {
-		if format < formatCurrent {
+		if format < 4 {
 			r, err := decodeV1(v)
 			return revisionFields{r.Indicator, r.Period, r.Revision}, err
 		}
@@ -204,7 +207,35 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 		ind, period := splitLatestKey([]byte(k))
 		rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
 	}
+	if format >= 5 {
+		checkReviews(tx, rep, limit)
+	}
 	return nil
+}
+
+// checkReviews verifies every review's checksum and that it names a record of its
+// indicator, period and revision.
+func checkReviews(tx *bolt.Tx, rep *CheckReport, limit int) {
+	revs := tx.Bucket(bucketRevisions)
+	c := tx.Bucket(bucketReviews).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		rep.Reviews++
+		rv, seq, err := decodeReview(k, v)
+		if err != nil {
+			rep.problem(limit, "%v", err)
+			continue
+		}
+		rec := revs.Get(revisionKey(seq))
+		if rec == nil {
+			rep.problem(limit, "the review of %s %s revision %d names record %d, which does not exist", rv.Indicator, rv.Period, rv.Revision, seq)
+			continue
+		}
+		r, err := decodeRevision(seq, rec)
+		if err == nil && (r.Indicator != rv.Indicator || r.Period != rv.Period || r.Revision != rv.Revision) {
+			rep.problem(limit, "the review of %s %s revision %d names record %d, which holds %s %s revision %d",
+				rv.Indicator, rv.Period, rv.Revision, seq, r.Indicator, r.Period, r.Revision)
+		}
+	}
 }
 
 type revisionFields struct {

@@ -28,7 +28,8 @@ import (
 //
 // Formats: 1 and 2 were development builds (records keyed by indicator, an
 // idempotency bucket) and are refused. 3 is the first released layout, records without
-// checksums. 4 adds the CRC-32C trailer to every record (codec.go) and the header.
+// checksums. 4 adds the CRC-32C trailer to every record (codec.go) and the header. 5
+// adds the reviews bucket (reviews.go); the step creates it, empty, and rewrites nothing.
 //
 // Migrations: migrations[n] turns a store of format n into format n+1 inside the
 // write transaction that Open runs when the file is older than formatCurrent. All
@@ -36,7 +37,7 @@ import (
 // during a migration leaves the file as it was, and the next start migrates again.
 // A later format adds its step here and raises formatCurrent.
 const (
-	formatCurrent = 4
+	formatCurrent = 5
 	formatOldest  = 3 // the oldest format this build opens (and migrates)
 	storeMagic    = "duban"
 )
@@ -45,6 +46,7 @@ var (
 	bucketRevisions = []byte("revisions")
 	bucketLatest    = []byte("latest")
 	bucketMeta      = []byte("meta")
+	bucketReviews   = []byte("reviews")
 	keyFormat       = []byte("format")
 	keyHeader       = []byte("header")
 	keyProbe        = []byte("probe") // written and deleted by the write probe (health.go)
@@ -53,6 +55,7 @@ var (
 // migrations[n] upgrades a store of format n to format n+1 (see above).
 var migrations = map[int]func(tx *bolt.Tx) error{
 	3: migrate3to4,
+	4: migrate4to5,
 }
 
 // header is the store header.
@@ -102,7 +105,7 @@ func writeHeader(tx *bolt.Tx, h header) error {
 
 // createStore makes the buckets and the header of a new store.
 func createStore(tx *bolt.Tx, now time.Time) error {
-	for _, name := range [][]byte{bucketRevisions, bucketLatest, bucketMeta} {
+	for _, name := range [][]byte{bucketRevisions, bucketLatest, bucketMeta, bucketReviews} {
 		if _, err := tx.CreateBucket(name); err != nil {
 			return err
 		}
@@ -165,6 +168,8 @@ func identify(tx *bolt.Tx) (header, error) {
 		return header{}, damaged("the store header says format %d but meta/format says %q", h.Format, fv)
 	case tx.Bucket(bucketRevisions) == nil || tx.Bucket(bucketLatest) == nil:
 		return header{}, damaged("the store lacks its revisions or latest bucket")
+	case h.Format >= 5 && tx.Bucket(bucketReviews) == nil:
+		return header{}, damaged("the store lacks its reviews bucket")
 	}
 	return h, nil
 }
@@ -211,4 +216,11 @@ func migrate3to4(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrate4to5 creates the reviews bucket: a format-4 store has no reviews, so its
+// revisions all read as submitted, as they were.
+func migrate4to5(tx *bolt.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(bucketReviews)
+	return err
 }

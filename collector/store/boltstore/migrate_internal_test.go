@@ -117,6 +117,9 @@ func format3File(tb testing.TB, path string, n int) {
 			}
 			c.Seek(key)
 		}
+		if err := tx.DeleteBucket(bucketReviews); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Delete(keyHeader); err != nil {
 			return err
@@ -148,7 +151,7 @@ func TestDowngradedStoreMigrates(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err = Check(context.Background(), CheckConfig{Path: path})
-	if err != nil || !rep.Healthy() || rep.Format != 4 || rep.Records != 3000 {
+	if err != nil || !rep.Healthy() || rep.Format != formatCurrent || rep.Records != 3000 {
 		t.Fatalf("after: %+v %v", rep, err)
 	}
 }

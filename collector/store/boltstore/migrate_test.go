@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -89,7 +90,7 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 
 	rep, err = boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
 	must(t, err)
-	if !rep.Healthy() || rep.Format != 4 || rep.Records != 8 || len(rep.Notes) != 0 {
+	if !rep.Healthy() || rep.Format != 5 || rep.Records != 8 || len(rep.Notes) != 0 {
 		t.Errorf("Check after the migration: %+v", rep)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
@@ -97,7 +98,81 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 	defer db.Close()
 	must(t, db.View(func(tx *bolt.Tx) error {
 		h := tx.Bucket([]byte("meta")).Get([]byte("header"))
-		if !bytes.Contains(h, []byte(`"format":4`)) || !bytes.Contains(h, []byte(`"migrations":[{"from":3,"to":4,`)) {
+		if !bytes.Contains(h, []byte(`"format":5`)) || !bytes.Contains(h, []byte(`"migrations":[{"from":3,"to":4,`)) || !bytes.Contains(h, []byte(`{"from":4,"to":5,`)) {
+			t.Errorf("header %q does not record the migration", h)
+		}
+		return nil
+	}))
+}
+
+// A store written by the build before reviews (format 4, testdata/format4) opens: the
+// migration adds the reviews bucket and rewrites nothing, every revision reads back as
+// submitted, keys still replay, and the office can review at once.
+func TestFormat4StoreIsMigrated(t *testing.T) {
+	f, err := os.Open("testdata/format4/duban.db.gz")
+	must(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	must(t, err)
+	dir := t.TempDir()
+	path := filepath.Join(dir, boltstore.FileName)
+	out, err := os.Create(path)
+	must(t, err)
+	_, err = io.Copy(out, zr)
+	must(t, err)
+	must(t, out.Close())
+	ctx := context.Background()
+
+	rep, err := boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
+	must(t, err)
+	if !rep.Healthy() || rep.Format != 4 || rep.Records != 3 || !strings.Contains(strings.Join(rep.Notes, " "), "migrates the store to format 5") {
+		t.Fatalf("Check of the format-4 store: %+v", rep)
+	}
+
+	s := open(t, dir)
+	latest, err := s.Latest(ctx)
+	must(t, err)
+	if len(latest) != 2 {
+		t.Fatalf("Latest after the migration: %d values, want 2", len(latest))
+	}
+	for _, r := range latest {
+		if r.State() != indicators.Submitted || len(r.Reviews) != 0 {
+			t.Errorf("%s %s revision %d after the migration: state %s, reviews %v; want submitted", r.Indicator, r.Period, r.Revision, r.State(), r.Reviews)
+		}
+	}
+	v := 11800.0
+	rc, err := s.Append(ctx, []indicators.Revision{{
+		Report: indicators.Report{Indicator: "57.1", Period: "2026-10", Value: &v, IdempotencyKey: "rsj-57.1-2026-10"},
+		Sender: "rsj",
+	}})
+	must(t, err)
+	if want := (indicators.Receipt{Indicator: "57.1", Period: "2026-10", Revision: 1, Replayed: true}); rc[0] != want {
+		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
+	}
+	at := time.Date(2026, 11, 6, 2, 0, 0, 0, time.UTC)
+	rvs, err := s.Review(ctx, []indicators.Review{{Indicator: "57.1", Period: "2026-10", Decision: indicators.Returned, Comment: "请附统计局更正函", Reviewer: "admin", ReviewedAt: at}})
+	must(t, err)
+	if rvs[0].Revision != 2 {
+		t.Errorf("the review judged revision %d, want the latest, 2", rvs[0].Revision)
+	}
+	hist, err := s.History(ctx, "57.1")
+	must(t, err)
+	if len(hist) != 2 || hist[0].State() != indicators.Submitted || hist[1].State() != indicators.Returned || hist[1].Reviews[0].Comment != "请附统计局更正函" {
+		t.Errorf("history after a review: %+v", hist)
+	}
+	must(t, s.Close())
+
+	rep, err = boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
+	must(t, err)
+	if !rep.Healthy() || rep.Format != 5 || rep.Records != 3 || rep.Reviews != 1 || len(rep.Notes) != 0 {
+		t.Errorf("Check after the migration: %+v", rep)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	must(t, err)
+	defer db.Close()
+	must(t, db.View(func(tx *bolt.Tx) error {
+		h := tx.Bucket([]byte("meta")).Get([]byte("header"))
+		if !bytes.Contains(h, []byte(`"format":5`)) || !bytes.Contains(h, []byte(`"migrations":[{"from":4,"to":5,`)) {
 			t.Errorf("header %q does not record the migration", h)
 		}
 		return nil
