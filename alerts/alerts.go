@@ -10,6 +10,10 @@
 //	{=ref}    a per-indicator series named in Values (matched on indicator, department),
 //	          in the display unit: divided by the alert's display_scale label (1 when
 //	          it has none), to be followed by {display_unit}
+//	{*list}   the indicators of the alert's department that the alert's Lists[list]
+//	          selects, as 57.1「新增城镇就业」 separated by "、" (a department alert naming
+//	          what it is about); Grafana, which cannot query in a template, prints
+//	          "见看板完整性视图" instead
 //
 // Values print with at most two decimals, trailing zeros dropped (290, 1.18, 6.5); a
 // suffix :N sets at most N decimals ({=:0} for a count).
@@ -53,6 +57,9 @@ type Alert struct {
 	// Summary and Description are Chinese templates (see the package comment).
 	Summary     string
 	Description string
+	// Lists are the per-indicator selections a {*list} placeholder prints, as PromQL
+	// in which %[1]s stands for the department id (a department alert's list).
+	Lists map[string]string
 }
 
 // Recording rule names.
@@ -116,17 +123,46 @@ func statusSelect(matcher string) string {
 max by (indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo + `)`
 }
 
-// Alerts returns every alert in rule-file order. The indicator alerts fire on the
+// Tuning sets the thresholds of the reporting alerts; zero fields take the defaults.
+type Tuning struct {
+	// DueSoonDays: DepartmentReportDueSoon fires this many days before a report is due.
+	DueSoonDays int
+	// ReturnedDays: DepartmentReportReturned fires when a report the office returned
+	// has not been sent again within this many days.
+	ReturnedDays int
+}
+
+// Default thresholds of Tuning.
+const (
+	DefaultDueSoonDays  = 3
+	DefaultReturnedDays = 5
+)
+
+func (t Tuning) withDefaults() Tuning {
+	if t.DueSoonDays <= 0 {
+		t.DueSoonDays = DefaultDueSoonDays
+	}
+	if t.ReturnedDays <= 0 {
+		t.ReturnedDays = DefaultReturnedDays
+	}
+	return t
+}
+
+// Alerts returns every alert in rule-file order, with the default Tuning.
+func Alerts() []Alert { return Tuned(Tuning{}) }
+
+// Tuned returns every alert in rule-file order with tune. The indicator alerts fire on the
 // statuses present marks with an alert severity (存在风险, 进度滞后, 未完成), with that
 // severity and the status's word; a target achieved, on track, achieved late or without
 // data raises none.
-func Alerts() []Alert {
-	return append(indicatorAlerts(), operatorAlerts()...)
+func Tuned(tune Tuning) []Alert {
+	tune = tune.withDefaults()
+	return append(indicatorAlerts(tune), operatorAlerts()...)
 }
 
 // indicatorAlerts are the alerts of the indicators and of the departments' reporting,
 // which go to the departments.
-func indicatorAlerts() []Alert {
+func indicatorAlerts(tune Tuning) []Alert {
 	const facts = "当前值{=value}{display_unit},按进度应达{=expected}{display_unit},年度目标{=target}{display_unit},差距{=gap}{gap_unit},截止日期{due}。"
 	word := func(s evaluate.Status) string { return present.StatusWord(s) }
 	sev := func(s evaluate.Status) Severity { return present.Of(s).Alert }
@@ -179,6 +215,23 @@ func indicatorAlerts() []Alert {
 max by (department, department_name) (` + conventions.MetricInfo + `)`,
 			Summary:     "{department_name}有指标" + present.OverdueWord,
 			Description: "{department_name}有{=:0}项指标的数据已过报送期限仍未报送,请尽快报送。",
+		},
+		{
+			Name: "DepartmentReportDueSoon", Group: conventions.RuleGroupReporting, Severity: Info,
+			Expr: `count by (department) (` + dueSoon("", tune.DueSoonDays) + `)
+  * on (department) group_left (department_name)
+max by (department, department_name) (` + conventions.MetricInfo + `)`,
+			Summary:     "{department_name}有{=:0}项指标报送期限将至",
+			Description: fmt.Sprintf("{department_name}有{=:0}项指标的数据将在%d天内到报送期限,尚未报送:{*due_soon}。请在期限前报送。", tune.DueSoonDays),
+			Lists:       map[string]string{"due_soon": dueSoon("department='%[1]s'", tune.DueSoonDays)},
+		},
+		{
+			Name: "DepartmentReportReturned", Group: conventions.RuleGroupReporting, Severity: Warning,
+			Expr: fmt.Sprintf(`((time() - max by (department) (%s)) / 86400 > %d)
+  * on (department) group_left (department_name)
+max by (department, department_name) (%s)`, conventions.MetricDeptReturnedSince, tune.ReturnedDays, conventions.MetricInfo),
+			Summary:     "{department_name}有被退回的报表逾期未重报",
+			Description: fmt.Sprintf("{department_name}有报表被督办机构退回后超过%d天仍未重新报送(最早一份已退回{=:0}天)。请按退回意见修改后重新报送。", tune.ReturnedDays),
 		},
 	}
 }
@@ -234,6 +287,18 @@ const AlertCollectorDown = "DubanCollectorDown"
 // for InfluxDB before DubanSpoolBacklog fires.
 const SpoolBacklogMinutes = 15
 
+// dueSoon selects the indicators (matcher: of one department, "" for all) whose next
+// report is due within DueSoonDays and not yet overdue: reporting moves the next due
+// date a period on, which resolves the alert.
+func dueSoon(matcher string, days int) string {
+	sel := conventions.MetricNextReportDue
+	if matcher != "" {
+		sel += "{" + matcher + "}"
+	}
+	next := "max by (indicator, department) (" + sel + ") - time()"
+	return fmt.Sprintf("(%s > 0) and (%s <= %d * 86400)", next, next, days)
+}
+
 // The per-indicator series the projected-miss rule compares, one per indicator.
 var (
 	projected = "max by (indicator, department) (" + conventions.MetricProjected + ")"
@@ -246,11 +311,12 @@ func Groups() []string {
 	return []string{conventions.RuleGroupRecording, conventions.RuleGroupIndicators, conventions.RuleGroupReporting, conventions.RuleGroupCollector}
 }
 
-// placeholder matches {label}, {=} and {=ref}.
-var placeholder = regexp.MustCompile(`\{(=?)([a-z_]*)(?::([0-9]))?\}`)
+// placeholder matches {label}, {=}, {=ref} and {*list}.
+var placeholder = regexp.MustCompile(`\{([=*]?)([a-z_]*)(?::([0-9]))?\}`)
 
 // Placeholder is one placeholder of a template.
 type Placeholder struct {
+	List  bool   // {*list}: Name is the key of Alert.Lists
 	Value bool   // {=} or {=ref}
 	Name  string // the label, or the Values ref ("" for the alert's own value)
 	// Decimals of a value: at most this many, trailing zeros dropped (default 2).
@@ -266,7 +332,7 @@ const TrimZeros = `([.][0-9]*[1-9])0+$|[.]0+$`
 func Expand(tmpl string, f func(Placeholder) string) string {
 	return placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
 		sub := placeholder.FindStringSubmatch(m)
-		p := Placeholder{Value: sub[1] == "=", Name: sub[2], Decimals: 2}
+		p := Placeholder{Value: sub[1] == "=", List: sub[1] == "*", Name: sub[2], Decimals: 2}
 		if sub[3] != "" {
 			p.Decimals = int(sub[3][0] - '0')
 		}

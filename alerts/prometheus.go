@@ -40,6 +40,8 @@ type PrometheusOptions struct {
 	For time.Duration
 	// Interval, when positive, sets every group's evaluation interval.
 	Interval time.Duration
+	// Tuning sets the thresholds of the reporting alerts (zero: the defaults).
+	Tuning Tuning
 }
 
 // FileName is the name of the rule file, under deploy/prometheus beside prometheus.yml.
@@ -51,7 +53,7 @@ func Prometheus(opts PrometheusOptions) RuleFile {
 	for _, r := range Recordings() {
 		byGroup[conventions.RuleGroupRecording] = append(byGroup[conventions.RuleGroupRecording], Rule{Record: r.Record, Expr: r.Expr})
 	}
-	for _, a := range Alerts() {
+	for _, a := range Tuned(opts.Tuning) {
 		d := a.For
 		if opts.For > 0 {
 			d = opts.For
@@ -65,8 +67,8 @@ func Prometheus(opts PrometheusOptions) RuleFile {
 			Expr:   a.Expr,
 			Labels: labels,
 			Annotations: map[string]string{
-				"summary":     PrometheusTemplate(a.Summary),
-				"description": PrometheusTemplate(a.Description),
+				"summary":     prometheusTemplate(a.Summary, a.Lists),
+				"description": prometheusTemplate(a.Description, a.Lists),
 			},
 		}
 		if d > 0 {
@@ -92,9 +94,21 @@ func Prometheus(opts PrometheusOptions) RuleFile {
 // become {{ $labels.x }}, {=} the alert's value and {=ref} a query of the referenced
 // series for the alert's indicator and department divided by its display scale ("无"
 // when it has none).
-func PrometheusTemplate(tmpl string) string {
+func PrometheusTemplate(tmpl string) string { return prometheusTemplate(tmpl, nil) }
+
+// prometheusTemplate is PrometheusTemplate with the lists a {*list} prints: a query
+// of the list's selection for the alert's department, each indicator with its name.
+func prometheusTemplate(tmpl string, lists map[string]string) string {
 	return Expand(tmpl, func(p Placeholder) string {
 		switch {
+		case p.List:
+			sel, ok := lists[p.Name]
+			if !ok {
+				return "{*" + p.Name + "}" // left visible; TestTemplatesUseKnownPlaceholders fails on it
+			}
+			q := fmt.Sprintf(`printf "(%s) * on (indicator, department) group_left (name) max by (indicator, department, name) (%s)" $labels.department`,
+				strings.ReplaceAll(sel, `"`, `\"`), conventions.MetricInfo)
+			return "{{ range $i, $s := " + q + " | query | sortByLabel \"indicator\" }}{{ if $i }}、{{ end }}{{ $s.Labels.indicator }}「{{ $s.Labels.name }}」{{ end }}"
 		case !p.Value:
 			return "{{ $labels." + p.Name + " }}"
 		case p.Name == "":

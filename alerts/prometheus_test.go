@@ -117,6 +117,10 @@ func TestTemplatesUseKnownPlaceholders(t *testing.T) {
 			}
 			alerts.Expand(tmpl, func(p alerts.Placeholder) string {
 				switch {
+				case p.List:
+					if _, ok := a.Lists[p.Name]; !ok {
+						t.Errorf("%s: unknown list {*%s}", a.Name, p.Name)
+					}
 				case p.Value && p.Name != "":
 					if _, ok := alerts.Values[p.Name]; !ok {
 						t.Errorf("%s: unknown value {=%s}", a.Name, p.Name)

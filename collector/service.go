@@ -35,8 +35,10 @@ type ServiceConfig struct {
 	Catalog *indicators.Catalog // required
 	Store   Store               // required
 	Eval    evaluate.Config
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// ReviewRequired: only approved revisions count (review.required); see review.go.
+	ReviewRequired bool
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 func (c *ServiceConfig) defaults() error {
@@ -64,8 +66,11 @@ type Service struct {
 	loc  *time.Location
 	eval atomic.Pointer[evaluate.Config] // cfg.Eval, then what SetEvalConfig put in force
 
-	mu     sync.RWMutex
-	series map[string][]indicators.Revision // per indicator: latest revision per period, by PeriodEnd; slices are never mutated in place
+	required atomic.Bool // review.required in force
+
+	mu       sync.RWMutex
+	series   map[string][]indicators.Revision // per indicator: latest revision per period, by PeriodEnd; slices are never mutated in place
+	approved map[string][]indicators.Revision // per indicator: highest approved revision per period, likewise
 
 	counts *receivedCounters
 }
@@ -76,12 +81,14 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		cfg:    cfg,
-		loc:    cfg.Catalog.Plan.Location(),
-		series: map[string][]indicators.Revision{},
-		counts: newReceivedCounters(cfg.Catalog),
+		cfg:      cfg,
+		loc:      cfg.Catalog.Plan.Location(),
+		series:   map[string][]indicators.Revision{},
+		approved: map[string][]indicators.Revision{},
+		counts:   newReceivedCounters(cfg.Catalog),
 	}
 	s.eval.Store(&cfg.Eval)
+	s.required.Store(cfg.ReviewRequired)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -129,8 +136,23 @@ func (s *Service) Reload(ctx context.Context) error {
 	for _, v := range m {
 		sort.Slice(v, func(i, j int) bool { return v[i].PeriodEnd.Before(v[j].PeriodEnd) })
 	}
+	ok, err := s.cfg.Store.Approved(ctx)
+	if err != nil {
+		return fmt.Errorf("load approved values: %w", err)
+	}
+	a := map[string][]indicators.Revision{}
+	for _, r := range ok {
+		if r.Plan != plan {
+			continue
+		}
+		a[r.Indicator] = append(a[r.Indicator], r)
+	}
+	for _, v := range a {
+		sort.Slice(v, func(i, j int) bool { return v[i].PeriodEnd.Before(v[j].PeriodEnd) })
+	}
 	s.mu.Lock()
 	s.series = m
+	s.approved = a
 	s.mu.Unlock()
 	return nil
 }
@@ -194,11 +216,16 @@ func (s *Service) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]
 	return out, nil
 }
 
-// Series returns one indicator's series: the latest revision per period ordered by
-// PeriodEnd. The returned slice is immutable and shared: do not modify it.
+// Series returns one indicator's series as it counts: the latest revision per period
+// ordered by PeriodEnd, or with review.required the highest approved revision per
+// period (Received has what arrived). Evaluation, metrics, board and bulletins read
+// this. The returned slice is immutable and shared: do not modify it.
 func (s *Service) Series(id string) []indicators.Revision {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if s.required.Load() {
+		return s.approved[id]
+	}
 	return s.series[id]
 }
 

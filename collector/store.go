@@ -37,12 +37,12 @@ type Store interface {
 	//
 	// The caller must not modify batch during the call; the store does not keep it.
 	Append(ctx context.Context, batch []indicators.Revision) ([]indicators.Receipt, error)
-	// Latest returns, for every (plan, indicator, period), its latest revision, in no
-	// particular order. The caller owns the returned slice.
+	// Latest returns, for every (plan, indicator, period), its latest revision with its
+	// reviews, in no particular order. The caller owns the returned slice.
 	Latest(ctx context.Context) ([]indicators.Revision, error)
-	// History returns every revision of one indicator of one plan in
-	// indicators.CompareHistory order (period end, period form, revision, received).
-	// The caller owns the returned slice.
+	// History returns every revision of one indicator of one plan, each with its
+	// reviews, in indicators.CompareHistory order (period end, period form, revision,
+	// received). The caller owns the returned slice.
 	History(ctx context.Context, plan, indicator string) ([]indicators.Revision, error)
 	// FirstArrivals returns, for every (plan, indicator) with a report for one of the
 	// period ends, when the first revision for that period end arrived (the earliest
@@ -50,6 +50,19 @@ type Store interface {
 	// indicator, then period end. It reads in bulk (a few reads per period end, not one per
 	// indicator): what completeness and bulletins need. The caller owns the slice.
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
+	// Review stores a batch of reviews atomically, all or nothing, durably (like
+	// Append). Each judges the latest revision of its (Plan, Indicator, Period): the store
+	// sets Revision to that revision in the same critical section as the numbering of
+	// appends (a review never judges a revision it did not see) and returns the
+	// reviews as stored, in order. Reviews are only added, never changed. When an
+	// element's indicator has no revision for its period, Review stores nothing and
+	// returns a *NoReportError naming the element.
+	Review(ctx context.Context, reviews []indicators.Review) ([]indicators.Review, error)
+	// Approved returns, for every (plan, indicator, period) with an approved revision, the
+	// highest revision whose state (indicators.Revision.State) is approved, with its
+	// reviews, in no particular order: what counts when reviews are required. The
+	// caller owns the returned slice.
+	Approved(ctx context.Context) ([]indicators.Revision, error)
 	// Ready says whether the store takes writes now, with a short detail for /-/ready:
 	// "ok"; "degraded: …" when it takes them in a lesser way (a shared store spooling
 	// while its server is away: still ready); otherwise why not (closed, a damaged file,
@@ -92,4 +105,17 @@ type NotFirstError struct {
 
 func (e *NotFirstError) Error() string {
 	return fmt.Sprintf("element %d: %s %s already has a revision (this one would be revision %d)", e.Index, e.Indicator, e.Period, e.Revision)
+}
+
+// NoReportError is the error of Review when the indicator has no report for the period:
+// there is nothing to review. Nothing was stored.
+type NoReportError struct {
+	Index     int // the element of the batch
+	Plan      string
+	Indicator string
+	Period    string
+}
+
+func (e *NoReportError) Error() string {
+	return fmt.Sprintf("%s %s has no report to review", e.Indicator, e.Period)
 }

@@ -306,7 +306,7 @@ func (s *Service) decreased(t *indicators.Target, out []indicators.Revision, bef
 		return Warning{}, false
 	}
 	r := out[i].Report
-	prev, ok := previous(s.Series(r.Indicator), out, before, out[i])
+	prev, ok := previous(s.Received(r.Indicator), out, before, out[i])
 	if !ok || !indicators.Decreased(t, prev, out[i]) {
 		return Warning{}, false
 	}
@@ -492,7 +492,7 @@ func unitOf(t *indicators.Target) string {
 
 // hasPeriod reports whether the snapshot holds a revision of (indicator, period).
 func (s *Service) hasPeriod(id, period string) bool {
-	for _, r := range s.Series(id) {
+	for _, r := range s.Received(id) {
 		if r.Period == period {
 			return true
 		}

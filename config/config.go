@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
@@ -40,6 +41,30 @@ type Config struct {
 	Evaluate  evaluate.Config `mapstructure:"evaluate"`
 	Board     Board           `mapstructure:"board"`
 	Workspace Workspace       `mapstructure:"workspace"`
+	Review    Review          `mapstructure:"review"`
+	Notify    Notify          `mapstructure:"notify"`
+}
+
+// Notify configures where notifications go: duban's Alertmanager receiver and the
+// office's 催报 post to the departments' group robots (collector/notify).
+type Notify struct {
+	// TokenSHA256 is the sha256 (hex) of the bearer token Alertmanager sends to
+	// POST /api/v1/notify/alertmanager (duban generate --webhook-token-file); empty
+	// turns the receiver off (501).
+	TokenSHA256 string `mapstructure:"token_sha256"`
+	// BoardURL is the board's public address, linked from every message.
+	BoardURL string `mapstructure:"board_url"`
+	// Robots: one per department (or office, ops), each {department, kind: wecom |
+	// dingtalk, url_file, secret_file (DingTalk's 加签)}. The files hold the secrets.
+	Robots []notify.Robot `mapstructure:"robots"`
+}
+
+// Review configures the office's review of reports (POST /api/v1/reviews).
+type Review struct {
+	// Required: only revisions the office approved count in evaluation, metrics, the
+	// board and bulletins; a submitted one waits beside the last approved (待审核).
+	// False (the default): every report counts once received, as before reviews.
+	Required bool `mapstructure:"required"`
 }
 
 // Workspace configures the departments' pages in the browser (/login, /report, /office).
@@ -192,6 +217,7 @@ func Defaults() Config {
 		Board:     Board{TokenSHA256: []string{}},
 		Workspace: Workspace{SessionTTL: 8 * time.Hour, LoginFailures: 10, LoginFailuresPerMinute: 6},
 		Plans:     []string{},
+		Notify:    Notify{Robots: []notify.Robot{}},
 	}
 }
 

@@ -29,11 +29,14 @@ const (
 
 // Per-department and collector metrics.
 const (
-	MetricReportsReceived    = "duban_reports_received_total"      // {department,result}
-	MetricDeptMissing        = "duban_department_reports_missing"  // {department}
-	MetricDeptLate           = "duban_department_reports_late"     // {department}
-	MetricDeptExpected       = "duban_department_reports_expected" // {department}
-	MetricSpoolDepth         = "duban_spool_batches"               // batches waiting for InfluxDB
+	MetricReportsReceived    = "duban_reports_received_total"                               // {department,result}
+	MetricDeptMissing        = "duban_department_reports_missing"                           // {department}
+	MetricDeptLate           = "duban_department_reports_late"                              // {department}
+	MetricDeptExpected       = "duban_department_reports_expected"                          // {department}
+	MetricDeptInReview       = "duban_department_reports_in_review"                         // {department}: latest revisions waiting for the office's review
+	MetricDeptReturned       = "duban_department_reports_returned"                          // {department}: returned by the office and not sent again
+	MetricDeptReturnedSince  = "duban_department_reports_returned_oldest_timestamp_seconds" // {department}: when the oldest of those was returned
+	MetricSpoolDepth         = "duban_spool_batches"                                        // batches waiting for InfluxDB
 	MetricSpoolOldestAge     = "duban_spool_oldest_age_seconds"
 	MetricInfluxWriteErrors  = "duban_influxdb_write_errors_total"
 	MetricStoreDamaged       = "duban_store_damaged_records"      // embedded store: damaged records/pointers found

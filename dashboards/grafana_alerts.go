@@ -179,6 +179,8 @@ func valueRefs(a alerts.Alert) []string {
 func GrafanaTemplate(tmpl string) string {
 	return alerts.Expand(tmpl, func(p alerts.Placeholder) string {
 		switch {
+		case p.List:
+			return "见看板完整性视图" // a Grafana template cannot query the list
 		case !p.Value:
 			return "{{ $labels." + p.Name + " }}"
 		case p.Name == "":

@@ -37,6 +37,9 @@ type Revision struct {
 	ReceivedAt time.Time `json:"received_at"` // server time the batch was accepted
 	Remote     string    `json:"remote,omitempty"`
 	PeriodEnd  time.Time `json:"period_end"` // the instant the value is "as of" (end of period, plan zone)
+	// Reviews are the office's reviews of this revision, oldest first (see State).
+	// Stores attach them when they read; Append ignores them.
+	Reviews []Review `json:"reviews,omitempty"`
 
 	// MustBeFirst is a precondition for the store, never stored: the batch is refused
 	// unless this element becomes revision 1 of its (indicator, period). The collector

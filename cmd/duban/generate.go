@@ -70,6 +70,8 @@ by the environment variables named in their help (docker-compose runs
 	f.BoolVar(&fromEnv, "from-env", false, "take every Alertmanager receiver setting not given as a flag from its environment variable")
 	f.DurationVar(&opts.Rules.For, "for", 0, "replace every alert's for duration (tests and demos; 0 keeps the defined ones)")
 	f.DurationVar(&opts.Rules.Interval, "interval", 0, "evaluation interval of every rule group (0: Prometheus' global one)")
+	f.IntVar(&opts.Rules.Tuning.DueSoonDays, "due-soon-days", alerts.DefaultDueSoonDays, "DepartmentReportDueSoon reminds a department this many days before its reports are due")
+	f.IntVar(&opts.Rules.Tuning.ReturnedDays, "returned-days", alerts.DefaultReturnedDays, "DepartmentReportReturned fires when a report the office returned is not sent again within this many days")
 	for _, st := range alerts.AlertmanagerSettings {
 		f.StringVar(st.Field(&opts.Alertmanager), st.Flag, "", st.Help+" [$"+st.Env+"]")
 	}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/duban-gov/duban/collector"
@@ -20,6 +21,7 @@ import (
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/collector/http/workspace"
+	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/collector/store/boltstore"
 	"github.com/duban-gov/duban/config"
 	"github.com/duban-gov/duban/config/reload"
@@ -94,9 +96,9 @@ func loadPlans(cfg config.Config, log *slog.Logger) (*indicators.PlanSet, func()
 // newServices builds one service per plan over the one store. The default plan's (the
 // first listed, svcs[0]) serves the un-prefixed routes, /metrics, the board and the
 // workspace; others are the rest, for the API's /api/v1/plans/{plan}.
-func newServices(ctx context.Context, plans *indicators.PlanSet, store collector.Store, eval evaluate.Config, log *slog.Logger, now func() time.Time) (svcs []*collector.Service, others []api.Service, err error) {
+func newServices(ctx context.Context, plans *indicators.PlanSet, store collector.Store, eval evaluate.Config, reviewRequired bool, log *slog.Logger, now func() time.Time) (svcs []*collector.Service, others []api.Service, err error) {
 	for i, c := range plans.Plans() {
-		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: eval, Logger: log, Now: now})
+		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: eval, ReviewRequired: reviewRequired, Logger: log, Now: now})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -151,7 +153,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 			log.Error("close store", "err", err)
 		}
 	}()
-	svcs, others, err := newServices(ctx, plans, store, cfg.Evaluate, log.Logger, now)
+	svcs, others, err := newServices(ctx, plans, store, cfg.Evaluate, cfg.Review.Required, log.Logger, now)
 	if err != nil {
 		return err
 	}
@@ -172,7 +174,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, store, svcs, log.Logger) // replicas sharing InfluxDB reread its latest values
-	if apiCfg.Metrics, err = metricsHandler(svc, store, log.Logger, rl); err != nil {
+	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
@@ -254,4 +256,25 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 	}
 	log.Info("stopped", "after", time.Since(stopping).Round(time.Millisecond))
 	return nil
+}
+
+// wireNotifyAndMetrics builds the departments' robots (notify.*), Alertmanager's
+// receiver and 催报 into the API, then /metrics with the notifier's counter and more.
+func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
+	if len(cfg.Robots) > 0 {
+		n, err := notify.New(notify.Config{Robots: cfg.Robots, Logger: log})
+		if err != nil {
+			return err
+		}
+		apiCfg.Reminder, apiCfg.BoardURL = n, cfg.BoardURL
+		if cfg.TokenSHA256 != "" {
+			if apiCfg.Notify, err = notify.Receiver(notify.ReceiverConfig{Notifier: n, TokenSHA256: cfg.TokenSHA256, BoardURL: cfg.BoardURL}); err != nil {
+				return err
+			}
+		}
+		more = append(more, n.Metrics())
+	}
+	var err error
+	apiCfg.Metrics, err = metricsHandler(svc, store, log, more...)
+	return err
 }

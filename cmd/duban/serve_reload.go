@@ -76,6 +76,16 @@ func registerReloads(rl *reload.Reloader, p reloadParts) {
 			}, nil
 		},
 	})
+	rl.Register(reload.Hook{
+		Name: "review", Keys: []string{"review"},
+		Prepare: func(_ context.Context, next config.Config) (func(), error) {
+			return func() {
+				for _, s := range p.svcs {
+					s.SetReviewRequired(next.Review.Required)
+				}
+			}, nil
+		},
+	})
 }
 
 // reloadOnSignal reloads at every signal on hup (SIGHUP: systemctl reload) until ctx

@@ -166,6 +166,9 @@ func writeCheck(w *strings.Builder, r *boltstore.CheckReport) {
 			fmt.Fprintf(w, "  records  %d read and decoded (no checksums before format 4)\n", r.Records)
 		}
 		fmt.Fprintf(w, "  latest   %d values checked against their records\n", r.Latest)
+		if r.Format >= 5 {
+			fmt.Fprintf(w, "  reviews  %d checked against the revisions they judge\n", r.Reviews)
+		}
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note     %s\n", n)

@@ -3,13 +3,19 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/http/api"
+	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -18,7 +24,7 @@ import (
 
 // twoPlans serves the shipped 2026 list (the default plan) and the 民生实事 sample over
 // one store: indicator ids 1.1 and 2.1 are in both, departments jyj, zjj, wjw and mzj too.
-func twoPlans(t *testing.T) (*fixture, *collector.Service) {
+func twoPlans(t *testing.T, opts ...option) (*fixture, *collector.Service) {
 	t.Helper()
 	cz, err := catalogs.Changzhi2026()
 	if err != nil {
@@ -33,7 +39,8 @@ func twoPlans(t *testing.T) (*fixture, *collector.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixtureStore(t, cz, st, func(c *api.Config) { c.Plans = []api.Service{other} })
+	opts = append([]option{func(c *api.Config) { c.Plans = []api.Service{other} }}, opts...)
+	f := newFixtureStore(t, cz, st, opts...)
 	return f, other
 }
 
@@ -151,5 +158,93 @@ func TestABulletinPerPlan(t *testing.T) {
 	}
 	if resp := f.do(http.MethodGet, "/api/v1/plans/minsheng-2026/completeness?period=2026-05", "", "", &comp); resp.StatusCode != http.StatusOK || len(comp.Departments) == 0 || len(comp.Departments) > 4 {
 		t.Errorf("completeness of the sample plan: %d %+v", resp.StatusCode, comp)
+	}
+}
+
+// TestTwoPlansTakeReviewsAndRemindersApart: a review and a 催报 pick their plan as a
+// report does: named, or the only one the indicator id (the period) picks; otherwise
+// 400 plan_required, and nothing is stored or sent.
+func TestTwoPlansTakeReviewsAndRemindersApart(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	robot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	}))
+	defer robot.Close()
+	urlFile := filepath.Join(t.TempDir(), "jyj-wecom-url")
+	if err := os.WriteFile(urlFile, []byte(robot.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: "jyj", Kind: "wecom", URLFile: urlFile}}, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, other := twoPlans(t, func(c *api.Config) { c.Reminder = n })
+	f.push(f.tokens["jyj"], map[string]any{"plan": testplans.MinshengID, "indicator": "1.1", "period": "2026-05", "value": 3})
+	f.push(f.tokens["zfbgs"], map[string]any{"plan": "changzhi-2026", "indicator": "1.1", "period": "2026-05", "value": 2e10})
+
+	resp, ans := f.review(f.admin, map[string]any{"indicator": "1.1", "period": "2026-05", "decision": "approve"})
+	if resp.StatusCode != http.StatusBadRequest || ans.Error == nil || ans.Error.Code != "plan_required" || ans.Error.Field != "plan" {
+		t.Fatalf("a review of 1.1 without a plan: %d %s", resp.StatusCode, f.lastBody)
+	}
+	resp, ans = f.review(f.admin, map[string]any{"plan": "changzhi-2025", "indicator": "1.1", "period": "2026-05", "decision": "approve"})
+	if resp.StatusCode != http.StatusBadRequest || ans.Error == nil || ans.Error.Code != "unknown_plan" {
+		t.Errorf("a review naming a plan not served: %d %s", resp.StatusCode, f.lastBody)
+	}
+	if h, _ := f.store.History(context.Background(), testplans.MinshengID, "1.1"); len(h) != 1 || len(h[0].Reviews) != 0 {
+		t.Fatalf("a refused review was stored: %+v", h)
+	}
+	resp, ans = f.review(f.admin, map[string]any{"plan": testplans.MinshengID, "indicator": "1.1", "period": "2026-05", "decision": "return", "comment": "请附照片"})
+	if resp.StatusCode != http.StatusCreated || ans.Reviews[0].Plan != testplans.MinshengID || ans.Reviews[0].Revision != 1 {
+		t.Fatalf("a return in %s: %d %s", testplans.MinshengID, resp.StatusCode, f.lastBody)
+	}
+	// An id only the sample has needs no plan.
+	f.push(f.tokens["jyj"], map[string]any{"indicator": "1.2", "period": "2026-05", "value": 800})
+	if resp, ans = f.review(f.admin, map[string]any{"indicator": "1.2", "period": "2026-05", "decision": "approve"}); resp.StatusCode != http.StatusCreated || ans.Reviews[0].Plan != testplans.MinshengID {
+		t.Errorf("a review of 1.2 without a plan: %d %s", resp.StatusCode, f.lastBody)
+	}
+	if s := other.Received("1.1"); len(s) != 1 || s[0].State() != indicators.Returned {
+		t.Errorf("the sample plan's 1.1 after its return: %+v", s)
+	}
+	var revs struct{ Revisions []indicators.Revision }
+	if r := f.do(http.MethodGet, "/api/v1/indicators/1.1/reports", "", "", &revs); r.StatusCode != http.StatusOK || len(revs.Revisions) != 1 || revs.Revisions[0].State() != indicators.Submitted {
+		t.Errorf("the default plan's 1.1 after the other plan's return: %d %+v", r.StatusCode, revs)
+	}
+	if r := f.do(http.MethodGet, "/api/v1/plans/minsheng-2026/indicators/1.1/reports", "", "", &revs); r.StatusCode != http.StatusOK || len(revs.Revisions) != 1 ||
+		revs.Revisions[0].State() != indicators.Returned || revs.Revisions[0].Reviews[0].Comment != "请附照片" {
+		t.Errorf("the sample plan's 1.1 reports: %d %+v", r.StatusCode, revs)
+	}
+
+	var rem struct {
+		Reminded []struct {
+			Department string   `json:"department"`
+			Missing    []string `json:"missing"`
+			Sent       bool     `json:"sent"`
+		} `json:"reminded"`
+		Error *struct{ Code string } `json:"error"`
+	}
+	for query, code := range map[string]string{
+		"period=2026-05&department=jyj":                    "plan_required",
+		"period=2026-05&department=jyj&plan=changzhi-2025": "unknown_plan",
+	} {
+		rem.Error = nil
+		if r := f.do(http.MethodPost, "/api/v1/remind?"+query, f.admin, "", &rem); r.StatusCode != http.StatusBadRequest || rem.Error == nil || rem.Error.Code != code {
+			t.Errorf("remind ?%s: %d %s, want 400 %s", query, r.StatusCode, f.lastBody, code)
+		}
+	}
+	if len(got) != 0 {
+		t.Fatalf("a refused reminder was sent: %v", got)
+	}
+	rem.Error = nil
+	if r := f.do(http.MethodPost, "/api/v1/remind?period=2026-06&department=jyj&plan="+testplans.MinshengID, f.admin, "", &rem); r.StatusCode != http.StatusOK ||
+		len(rem.Reminded) != 1 || !rem.Reminded[0].Sent || strings.Join(rem.Reminded[0].Missing, ",") != "1.1,1.2" || len(got) != 1 {
+		t.Fatalf("remind jyj of %s: %d %s, robot got %d", testplans.MinshengID, r.StatusCode, f.lastBody, len(got))
+	}
+	if !strings.Contains(got[0], "新建改扩建公办幼儿园") {
+		t.Errorf("the reminder names the sample plan's indicators: %s", got[0])
 	}
 }

@@ -37,6 +37,8 @@ type Service interface {
 	// period end arrived (collector.Store.FirstArrivals).
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]collector.Receipt, error)
+	// Review stores the office's reviews, all or nothing (collector.Service.Review).
+	Review(ctx context.Context, p collector.Principal, reviews []collector.ReviewRequest) ([]indicators.Review, error)
 	CountRejected(p collector.Principal, n int)
 	Ready(ctx context.Context) (bool, string)
 	Now() time.Time
@@ -69,6 +71,13 @@ type Config struct {
 	Board   http.Handler // GET / and every path outside /api and /-/ (the board)
 	Backup  BackupFunc   // GET /-/backup (admin token); nil answers 501 (backup.go)
 	Reload  ReloadFunc   // POST /-/reload (admin token); nil answers 501 (reload.go)
+	// Notify is the Alertmanager receiver (collector/notify), POST
+	// /api/v1/notify/alertmanager with its own token; nil answers 501.
+	Notify http.Handler
+	// Reminder sends the office's 催报 (POST /api/v1/remind); nil answers 501.
+	Reminder Reminder
+	// BoardURL is the board's public address, linked from reminders.
+	BoardURL string
 	// Workspace is the departments' pages in the browser, with their own sign-in
 	// (collector/http/workspace; see Workspace).
 	Workspace Workspace
@@ -146,6 +155,10 @@ func New(cfg Config) (*API, error) {
 		return nil, err
 	}
 	v1.POST("/reports", postReports(plans, a.policy))
+	v1.POST("/reviews", postReviews(plans, a.policy))                 // the office's review (reviews_post.go)
+	v1.POST("/remind", postRemind(plans, cfg.Reminder, cfg.BoardURL)) // the office's 催报 (remind.go)
+	// Alertmanager's webhook: its own token, so outside the read gate.
+	r.POST("/api/v1/notify/alertmanager", guardBodies(a.policy, cfg.ReadTimeout), g.limit(false), notifyReceiver(cfg.Notify))
 	v1.Match(getHead, "/plans", listPlans(plans))
 	planRoutes(v1, plans, cfg)
 	v1.Match(getHead, "/indicators", listIndicators(cfg.Service))

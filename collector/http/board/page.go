@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
@@ -66,6 +67,7 @@ type indicatorRow struct {
 	Warning                string // the latest report looks wrong (a year-to-date total that fell)
 	Overdue                bool
 	NextDue                string
+	Pending                []string // with review.required: what arrived and waits for the office (待审核), beside the value that counts
 }
 
 type completeness struct {
@@ -143,6 +145,9 @@ func (p *page) views(src Source, cat *indicators.Catalog, byID map[string]evalua
 			for k := range inds {
 				e, _ := cat.Lookup(inds[k].ID)
 				inds[k] = indicatorView(e.Target, byID[inds[k].ID], src.Series(inds[k].ID), cat.Plan.Year, loc)
+				if ps, ok := src.(pendingSource); ok {
+					inds[k].Pending = pendingTexts(e.Target, ps.Pending(inds[k].ID))
+				}
 			}
 		}
 	}
@@ -338,4 +343,31 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 	}
 	c.Bar = svg.CompletenessBar(600, 14, total)
 	return c
+}
+
+// pendingSource is a Source that knows what waits for the office's review
+// (*collector.Service: empty unless review.required).
+type pendingSource interface {
+	Pending(id string) []indicators.Revision
+}
+
+// pendingTexts words the revisions waiting for review: 待审核 2026-05 1.82万人, or 已退回
+// for one the office sent back.
+func pendingTexts(t *indicators.Target, revs []indicators.Revision) []string {
+	var out []string
+	for _, r := range revs {
+		word := "待审核"
+		if r.State() == indicators.Returned {
+			word = "已退回"
+		}
+		v := ""
+		switch {
+		case r.Value != nil:
+			v = present.Value(t, *r.Value)
+		case r.Stage != "":
+			v = present.StageLabel(r.Stage)
+		}
+		out = append(out, strings.TrimSpace(word+" "+r.Period+" "+v))
+	}
+	return out
 }

@@ -13,9 +13,10 @@
 // targets have a tolerance, growth rates and relative targets have no progress; an
 // indicator without data costs 12 or 13 (no value, gap, progress, projected, last report). Whether a report is overdue is not a series of its
 // own: it is duban_indicator_next_report_due_timestamp_seconds <= time()
-// (TestOverdueIsNextReportDueInThePast). Each lead department costs 3 series
-// (reports expected, missing and late for the latest period due) plus one counter series
-// per sender and report result. The 211 targets of the shipped catalog (177 tasks) cost
+// (TestOverdueIsNextReportDueInThePast). Each lead department costs 5 series
+// (reports expected, missing and late for the latest period due; reports in review and
+// returned) and a sixth while a return is outstanding (when the oldest was returned),
+// plus one counter series per sender and report result. The 211 targets of the shipped catalog (177 tasks) cost
 // 2,857 series without data (TestShippedCatalogStaysWithinTheSeriesBudget);
 // 10,000 cumulative targets about 158,000 with three in four reporting
 // (BenchmarkCollect) and 170,000 all reporting; a province of 30,000 at most 540,000.
@@ -52,6 +53,10 @@ type Source interface {
 	Evaluate(now time.Time) []evaluate.Result
 	ReceivedCounts() []collector.ReceivedCount
 	Series(id string) []indicators.Revision
+	// Received is what arrived, reviewed or not: completeness counts it.
+	Received(id string) []indicators.Revision
+	// ReviewCounts is the office's review backlog per lead department.
+	ReviewCounts() []collector.ReviewCount
 }
 
 // Config configures an Exporter.
@@ -100,6 +105,7 @@ type Exporter struct {
 
 	gauges                                                   []gauge
 	received, deptMissing, deptLate, deptExpected, buildInfo *prometheus.Desc
+	deptInReview, deptReturned, deptReturnedSince            *prometheus.Desc
 
 	labels labelCache // per-indicator label texts of the fast exposition
 }
@@ -124,6 +130,12 @@ func New(cfg Config) (*Exporter, error) {
 			conventions.LabelDepartment),
 		deptExpected: d(conventions.MetricDeptExpected, "Reports expected for the latest period due, by lead department.",
 			conventions.LabelDepartment),
+		deptInReview: d(conventions.MetricDeptInReview, "Reports (latest revision per indicator and period) waiting for the supervision office's review, by lead department.",
+			conventions.LabelDepartment),
+		deptReturned: d(conventions.MetricDeptReturned, "Reports the supervision office returned that the department has not sent again, by lead department.",
+			conventions.LabelDepartment),
+		deptReturnedSince: d(conventions.MetricDeptReturnedSince, "When the oldest report returned and not sent again was returned, Unix seconds; no series when none is.",
+			conventions.LabelDepartment),
 		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
 			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion, conventions.LabelBuildDate),
 	}, nil
@@ -133,7 +145,7 @@ func New(cfg Config) (*Exporter, error) {
 // info, department completeness, report counters): few series, served through
 // client_golang on the fast path too (see rest).
 func (e *Exporter) describeRest(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{e.received, e.deptMissing, e.deptLate, e.deptExpected, e.buildInfo} {
+	for _, d := range []*prometheus.Desc{e.received, e.deptMissing, e.deptLate, e.deptExpected, e.buildInfo, e.deptInReview, e.deptReturned, e.deptReturnedSince} {
 		ch <- d
 	}
 }
@@ -141,6 +153,13 @@ func (e *Exporter) describeRest(ch chan<- *prometheus.Desc) {
 func (e *Exporter) collectRest(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
 	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version(), e.cfg.BuildDate)
 	e.collectCompleteness(ch, cat, now)
+	for _, c := range e.cfg.Source.ReviewCounts() {
+		ch <- prometheus.MustNewConstMetric(e.deptInReview, prometheus.GaugeValue, float64(c.InReview), c.Department)
+		ch <- prometheus.MustNewConstMetric(e.deptReturned, prometheus.GaugeValue, float64(c.Returned), c.Department)
+		if v, ok := unixSeconds(c.OldestReturn); ok {
+			ch <- prometheus.MustNewConstMetric(e.deptReturnedSince, prometheus.GaugeValue, v, c.Department)
+		}
+	}
 	for _, c := range e.cfg.Source.ReceivedCounts() {
 		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)
 	}
@@ -161,7 +180,7 @@ func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicat
 	eval := e.cfg.Source.EvalConfig()
 	period := eval.LastDuePeriod(cat.Plan, now)
 	// Scrape path: look the arrival up in the snapshot, no slice per indicator.
-	comp, err := evaluate.CompletenessFunc(eval, cat, evaluate.SeriesFirstReceived(e.cfg.Source.Series), period, now)
+	comp, err := evaluate.CompletenessFunc(eval, cat, evaluate.SeriesFirstReceived(e.cfg.Source.Received), period, now)
 	if err != nil {
 		err = fmt.Errorf("completeness of %s: %w", period, err)
 		ch <- prometheus.NewInvalidMetric(e.deptMissing, err)

@@ -26,7 +26,8 @@ type officeView struct {
 	Rate               string
 	Rows               []officeRow
 	Bulletin, Quarter  string
-	Words              []string // the column headings of report states (present)
+	Words              []string      // the column headings of report states (present)
+	Waiting            []waitingItem // what waits for the office's review (review.go)
 }
 
 type officeRow struct {
@@ -52,6 +53,12 @@ func (w *Workspace) officePage(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	w.officeRender(rw, r, u, per, http.StatusOK, nil)
+}
+
+// officeRender renders the overview of per with status; edit, when set, changes the
+// view first (a refused review shown beside its item).
+func (w *Workspace) officeRender(rw http.ResponseWriter, r *http.Request, u user, per indicators.Period, status int, edit func(*officeView)) {
 	cat := w.svc.Catalog()
 	loc := cat.Plan.Location()
 	now := w.svc.Now().In(loc)
@@ -97,5 +104,9 @@ func (w *Workspace) officePage(rw http.ResponseWriter, r *http.Request) {
 	if v.Expected > 0 {
 		v.Rate = present.Percent(float64(v.OnTime+v.Late) / float64(v.Expected))
 	}
-	w.render(rw, http.StatusOK, "office", v)
+	v.Waiting = w.waitingItems()
+	if edit != nil {
+		edit(v)
+	}
+	w.render(rw, status, "office", v)
 }

@@ -45,7 +45,7 @@ func (w *Workspace) receipt(rw http.ResponseWriter, r *http.Request, u user, dep
 				it.Value = revisionText(e.Target, indicators.Revision{Report: reports[i]})
 			}
 		}
-		series := w.svc.Series(rc.Indicator)
+		series := w.received(rc.Indicator)
 		var stored *indicators.Revision
 		for j := range series {
 			if series[j].Period == rc.Period && series[j].Revision == rc.Revision {

@@ -33,7 +33,8 @@ type reportView struct {
 	Errors         []fieldError
 	Groups         []taskGroup
 	Rows           int
-	Upload         string // why an upload was refused; nothing was stored
+	Upload         string         // why an upload was refused; nothing was stored
+	Returned       []returnedItem // reports the office returned, with its comments (review.go)
 }
 
 type option struct {
@@ -217,6 +218,7 @@ func (w *Workspace) reportView(u user, dept string, per indicators.Period, typed
 		Department: dept, DepartmentName: w.departmentName(dept),
 		Period: per.String(), PeriodText: periodText(per), Periods: w.periodOptions(per),
 		Over: !per.End(loc).After(now), Form: nonce(),
+		Returned: w.returnedItems(dept),
 	}
 	if u.admin() {
 		for _, id := range cat.LeadDepartments() {
@@ -282,6 +284,10 @@ func (w *Workspace) row(t *indicators.Target, per indicators.Period, now time.Ti
 			v.Progress = present.Percent(res.Progress)
 		}
 	}
+	// What the department sent shows in the form and as its last report, whether the
+	// office approved it yet or not (with review.required the evaluation above counts
+	// the approved values only).
+	series = w.received(t.ID)
 	if n := len(series); n > 0 {
 		last := series[n-1]
 		v.Last, v.LastPeriod = revisionText(t, last), last.Period

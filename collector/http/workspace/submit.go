@@ -210,7 +210,7 @@ func (w *Workspace) readRows(v *reportView, form url.Values, per indicators.Peri
 // unless that revision came from this very form: then rep goes on to replay it, and
 // the clerk sees the receipt again.
 func (w *Workspace) unchanged(rep indicators.Report, per indicators.Period) bool {
-	r, ok := revisionOf(w.svc.Series(rep.Indicator), per, w.svc.Catalog().Plan.Location())
+	r, ok := revisionOf(w.received(rep.Indicator), per, w.svc.Catalog().Plan.Location())
 	if !ok {
 		return false
 	}

@@ -33,7 +33,7 @@ func (w *Workspace) template(rw http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	err := sheets.WriteTemplate(&buf, sheets.TemplateConfig{Catalog: w.svc.Catalog(), Department: dept, Period: per.String(), Last: func(id string) (indicators.Revision, bool) {
-		s := w.svc.Series(id)
+		s := w.received(id)
 		if len(s) == 0 {
 			return indicators.Revision{}, false
 		}

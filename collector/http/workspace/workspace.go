@@ -10,7 +10,8 @@
 //	GET      /report/template  the department's Excel template for a period
 //	POST     /report/upload    the filled template (multipart "file" and "csrf")
 //	GET      /report/history   one indicator's revisions: who, when, notes
-//	GET      /office       the supervision office: completeness per department, links to each page
+//	GET      /office       the supervision office: completeness per department, links to each page, what waits for review
+//	POST     /office/review    csrf, indicator, report_period, decision (approve | return), comment: the office's review
 //
 // Every report goes through collector.Service.Submit, the validation of every other
 // door, all or nothing; the form only turns fields into reports (display units with
@@ -141,7 +142,7 @@ type Workspace struct {
 // Paths the workspace answers (exact paths; the API's router mounts each).
 var paths = []string{
 	"/login", "/logout", "/report", "/report/receipt", "/report/template", "/report/upload",
-	"/report/history", "/office", "/static/workspace.css",
+	"/report/history", "/office", "/office/review", "/static/workspace.css",
 }
 
 // New builds the workspace and loads the sessions kept in SessionFile.
@@ -168,6 +169,7 @@ func New(cfg Config) (*Workspace, error) {
 	w.mux.HandleFunc("POST /report/upload", w.upload)
 	w.mux.HandleFunc("GET /report/history", w.historyPage)
 	w.mux.HandleFunc("GET /office", w.officePage)
+	w.mux.HandleFunc("POST /office/review", w.postReview)
 	w.mux.HandleFunc("GET /static/workspace.css", serveCSS)
 	return w, nil
 }

@@ -8,10 +8,11 @@
 // under a sequence number, latest values in one small bucket); and a killed process
 // leaves the file at the last committed transaction, never half of one.
 //
-// Layout: three buckets.
+// Layout: four buckets.
 //
 //	revisions  sequence number → record, with its CRC-32C   (the audit trail)
-//	latest     indicator, period → revision, sequence number of its highest revision
+//	latest     plan, indicator, period → revision, sequence number of its highest revision
+//	reviews    plan, indicator, period, revision, seq → the office's review (reviews.go)
 //	meta       the store header: "this is a duban store", format version, created at
 //
 // The sequence number grows store-wide, so records are appended at the end of one
@@ -729,6 +730,12 @@ func (w *txWrite) LastRevision(plan, indicator, period string) (int, error) {
 func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 	out := []indicators.Revision{}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		reviews, err := readReviews(tx, nil)
+		if err != nil {
+			s.damage.report("reviews", err)
+			return err
+		}
+		defer func() { attachReviews(out, reviews) }()
 		revs := tx.Bucket(bucketRevisions)
 		c := tx.Bucket(bucketLatest).Cursor()
 		key := make([]byte, 8)
@@ -838,7 +845,16 @@ func (s *Store) History(ctx context.Context, plan, indicator string) ([]indicato
 				out = append(out, r)
 			}
 		}
-		return s.agreesWithLatest(tx, plan, indicator, out)
+		if err := s.agreesWithLatest(tx, plan, indicator, out); err != nil {
+			return err
+		}
+		reviews, err := readReviews(tx, reviewPrefix(plan, indicator, ""))
+		if err != nil {
+			s.damage.report("reviews of "+plan+" "+indicator, err)
+			return err
+		}
+		attachReviews(out, reviews)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -40,6 +40,7 @@ type CheckReport struct {
 	CreatedAt string
 	Records   int // records read and verified
 	Latest    int // latest pointers verified against the records
+	Reviews   int // reviews verified against the records they judge
 	Problems  []string
 	More      int // problems beyond MaxProblems, counted only
 	Notes     []string
@@ -106,10 +107,7 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 		}
 		rep.Format, rep.CreatedAt = h.Format, h.CreatedAt
 		if h.Format < formatCurrent {
-			what := "records have no checksums yet"
-			if h.Format == 4 {
-				what = "records have no plan yet"
-			}
+			what := map[int]string{3: "records have no checksums yet", 4: "no reviews bucket yet", 5: "records and reviews have no plan yet"}[h.Format]
 			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: %s; duban serve migrates the store to format %d when it opens it, assigning every record to its default plan", h.Format, what, formatCurrent))
 		}
 		return checkRecords(ctx, tx, h.Format, rep, cfg.MaxProblems)
@@ -204,6 +202,9 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 		plan, ind, period := split([]byte(k))
 		rep.problem(limit, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
 	}
+	if format >= 5 {
+		checkReviews(tx, format, rep, limit)
+	}
 	return nil
 }
 
@@ -216,7 +217,7 @@ func (f formatOf) decode(seq uint64, v []byte) (revisionFields, error) {
 	switch f {
 	case 3:
 		r, err = decodeV1(v)
-	case 4:
+	case 4, 5:
 		r, err = decodeV2(seq, v)
 	default:
 		r, err = decodeRevision(seq, v)
@@ -225,20 +226,45 @@ func (f formatOf) decode(seq uint64, v []byte) (revisionFields, error) {
 }
 
 // key is the latest pointer's key of a record: by indicator and period alone before
-// format 5, by plan, indicator and period since.
+// format 6, by plan, indicator and period since.
 func (f formatOf) key(r revisionFields) string {
-	if f < 5 {
+	if f < 6 {
 		return string(latestKey(r.indicator, r.period))
 	}
 	return string(latestKey(seriesKey(r.plan, r.indicator), r.period))
 }
 
 func (f formatOf) split(k []byte) (plan, indicator, period string) {
-	if f < 5 {
+	if f < 6 {
 		_, ind, per := splitLatestKey(append([]byte{0}, k...))
 		return "", ind, per
 	}
 	return splitLatestKey(k)
+}
+
+// checkReviews verifies every review's checksum and that it names a record of its
+// plan, indicator, period and revision (a store of format 5 keeps them without the plan).
+func checkReviews(tx *bolt.Tx, format int, rep *CheckReport, limit int) {
+	revs := tx.Bucket(bucketRevisions)
+	c := tx.Bucket(bucketReviews).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		rep.Reviews++
+		rv, seq, err := decodeReviewAs(format, k, v)
+		if err != nil {
+			rep.problem(limit, "%v", err)
+			continue
+		}
+		rec := revs.Get(revisionKey(seq))
+		if rec == nil {
+			rep.problem(limit, "the review of %s %s revision %d names record %d, which does not exist", rv.Indicator, rv.Period, rv.Revision, seq)
+			continue
+		}
+		r, err := formatOf(format).decode(seq, rec)
+		if err == nil && (r.plan != rv.Plan || r.indicator != rv.Indicator || r.period != rv.Period || r.revision != rv.Revision) {
+			rep.problem(limit, "the review of %s %s %s revision %d names record %d, which holds %s %s %s revision %d",
+				rv.Plan, rv.Indicator, rv.Period, rv.Revision, seq, r.plan, r.indicator, r.period, r.revision)
+		}
+	}
 }
 
 type revisionFields struct {

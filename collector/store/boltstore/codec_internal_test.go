@@ -137,7 +137,7 @@ func TestVersion1RecordsMigrate(t *testing.T) {
 		t.Fatalf("migrated record differs: %+v vs %+v", r, again)
 	}
 	if _, err := decodeRevision(9, v1); !errors.Is(err, ErrDamaged) {
-		t.Errorf("a version-1 record in a format-5 store: %v, want ErrDamaged", err)
+		t.Errorf("a version-1 record in a format-6 store: %v, want ErrDamaged", err)
 	}
 }
 

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/duban-gov/duban/indicators"
 )
 
 // The store header and its format version.
@@ -32,7 +30,11 @@ import (
 //
 // Formats: 1 and 2 were development builds (records keyed by indicator, an
 // idempotency bucket) and are refused. 3 is the first released layout, records without
-// checksums. 4 adds the CRC-32C trailer to every record (codec.go) and the header.
+// checksums. 4 adds the CRC-32C trailer to every record (codec.go) and the header. 5
+// adds the reviews bucket (reviews.go); the step creates it, empty, and rewrites nothing.
+// 6 keeps the plan with every record (record version 3), keys the latest pointers and
+// the reviews by plan, indicator and period; the step assigns everything to the plan
+// Open is given (Config.DefaultPlan).
 //
 // Migrations: migrations[n] turns a store of format n into format n+1 inside the
 // write transaction that Open runs when the file is older than formatCurrent. All
@@ -40,7 +42,7 @@ import (
 // during a migration leaves the file as it was, and the next start migrates again.
 // A later format adds its step here and raises formatCurrent.
 const (
-	formatCurrent = 5
+	formatCurrent = 6
 	formatOldest  = 3 // the oldest format this build opens (and migrates)
 	storeMagic    = "duban"
 )
@@ -49,20 +51,21 @@ var (
 	bucketRevisions = []byte("revisions")
 	bucketLatest    = []byte("latest")
 	bucketMeta      = []byte("meta")
+	bucketReviews   = []byte("reviews")
 	keyFormat       = []byte("format")
 	keyHeader       = []byte("header")
 	keyProbe        = []byte("probe") // written and deleted by the write probe (health.go)
 )
 
-// migrations[n] upgrades a store of format n to format n+1 (see above).
-// migrations take a store of an older format straight to formatCurrent; plan is the
-// plan the records of a store written before plans belong to.
+// migrations[n] upgrades a store of format n to format n+1 (see above); plan is the
+// plan the records of a store written before plans belong to (used by the step to 6).
 var migrations = map[int]func(tx *bolt.Tx, plan string) error{
-	3: func(tx *bolt.Tx, plan string) error { return migrateToPlans(tx, 3, plan) },
-	4: func(tx *bolt.Tx, plan string) error { return migrateToPlans(tx, 4, plan) },
+	3: func(tx *bolt.Tx, _ string) error { return migrate3to4(tx) },
+	4: func(tx *bolt.Tx, _ string) error { return migrate4to5(tx) },
+	5: migrate5to6,
 }
 
-// ErrNeedsPlan is the error of Open on a store written before plans (format 3 or 4)
+// ErrNeedsPlan is the error of Open on a store written before plans (format 3 to 5)
 // when Config.DefaultPlan does not say which plan its reports belong to.
 var ErrNeedsPlan = errors.New("boltstore: the store was written before plans: give the plan its reports belong to (Config.DefaultPlan; duban serve gives the first plan listed)")
 
@@ -113,7 +116,7 @@ func writeHeader(tx *bolt.Tx, h header) error {
 
 // createStore makes the buckets and the header of a new store.
 func createStore(tx *bolt.Tx, now time.Time) error {
-	for _, name := range [][]byte{bucketRevisions, bucketLatest, bucketMeta} {
+	for _, name := range [][]byte{bucketRevisions, bucketLatest, bucketMeta, bucketReviews} {
 		if _, err := tx.CreateBucket(name); err != nil {
 			return err
 		}
@@ -176,35 +179,45 @@ func identify(tx *bolt.Tx) (header, error) {
 		return header{}, damaged("the store header says format %d but meta/format says %q", h.Format, fv)
 	case tx.Bucket(bucketRevisions) == nil || tx.Bucket(bucketLatest) == nil:
 		return header{}, damaged("the store lacks its revisions or latest bucket")
+	case h.Format >= 5 && tx.Bucket(bucketReviews) == nil:
+		return header{}, damaged("the store lacks its reviews bucket")
 	}
 	return h, nil
 }
 
-// migrate brings the store from h.Format to formatCurrent in tx (see above).
+// migrate brings the store from h.Format to formatCurrent in tx, one step after the
+// other (see above).
 func migrate(tx *bolt.Tx, h header, now time.Time, plan string) (header, error) {
-	step, ok := migrations[h.Format]
-	if !ok {
-		return h, fmt.Errorf("%w: no migration from format %d", ErrFormat, h.Format)
+	for v := h.Format; v < formatCurrent; v++ {
+		step, ok := migrations[v]
+		if !ok {
+			return h, fmt.Errorf("%w: no migration from format %d", ErrFormat, v)
+		}
+		if err := step(tx, plan); err != nil {
+			return h, fmt.Errorf("migrate the store from format %d to %d: %w", v, v+1, err)
+		}
+		h.Migrations = append(h.Migrations, migration{From: v, To: v + 1, At: now.UTC().Format(time.RFC3339)})
 	}
-	if err := step(tx, plan); err != nil {
-		return h, fmt.Errorf("migrate the store from format %d to %d: %w", h.Format, formatCurrent, err)
-	}
-	h.Migrations = append(h.Migrations, migration{From: h.Format, To: formatCurrent, At: now.UTC().Format(time.RFC3339)})
 	h.Format = formatCurrent
 	return h, writeHeader(tx, h)
 }
 
-// migrateToPlans rewrites a store of format 3 (records without checksums) or 4
-// (records without a plan) into format 5: every record in the current encoding with
-// its checksum and plan, and every latest pointer keyed by plan, indicator and period.
-// One write transaction: a process killed during it leaves the old file as it was.
-func migrateToPlans(tx *bolt.Tx, from int, plan string) error {
-	revs := tx.Bucket(bucketRevisions)
-	if plan == "" {
-		if k, _ := revs.Cursor().First(); k != nil {
-			return ErrNeedsPlan
+// migrate3to4 rewrites every record of version 1 as version 2, with its checksum. A
+// record that does not decode stops the migration: the store is damaged, and nothing
+// is rewritten.
+func migrate3to4(tx *bolt.Tx) error {
+	return rewriteRecords(tx, func(seq uint64, v []byte) ([]byte, error) {
+		r, err := decodeV1(v)
+		if err != nil {
+			return nil, err
 		}
-	}
+		return encodeRevisionV2(nil, seq, &r), nil
+	})
+}
+
+// rewriteRecords replaces every record by what rewrite makes of it.
+func rewriteRecords(tx *bolt.Tx, rewrite func(seq uint64, v []byte) ([]byte, error)) error {
+	revs := tx.Bucket(bucketRevisions)
 	revs.FillPercent = fillAppend
 	c := revs.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -212,45 +225,95 @@ func migrateToPlans(tx *bolt.Tx, from int, plan string) error {
 			return damaged("revision key %x is not a sequence number", k)
 		}
 		seq := binary.BigEndian.Uint64(k)
-		var r indicators.Revision
-		var err error
-		if from == 3 {
-			r, err = decodeV1(v)
-		} else {
-			r, err = decodeV2(seq, v)
-		}
+		nv, err := rewrite(seq, v)
 		if err != nil {
 			return recordError(seq, v, "", "", "", err)
 		}
-		r.Plan = plan
+		// A new slice each time: bbolt keeps the value until the commit.
 		key := revisionKey(seq)
-		if err := revs.Put(key, encodeRevision(nil, seq, &r)); err != nil {
+		if err := revs.Put(key, nv); err != nil {
 			return err
 		}
+		// A Put moves the cursor's page under it: find the key again before Next.
 		if k2, _ := c.Seek(key); k2 == nil {
 			return fmt.Errorf("record %d vanished during the migration", seq)
 		}
 	}
-	// The latest pointers: indicator\x00period → plan\x00indicator\x00period.
+	return nil
+}
+
+// migrate5to6 rewrites a store of format 5 (records, latest pointers and reviews
+// without a plan) into format 6: every record in version 3 with its checksum and plan,
+// every latest pointer and every review keyed by plan, indicator and period. One write
+// transaction with the steps before it: a process killed during it leaves the old file
+// as it was.
+func migrate5to6(tx *bolt.Tx, plan string) error {
+	if plan == "" {
+		if k, _ := tx.Bucket(bucketRevisions).Cursor().First(); k != nil {
+			return ErrNeedsPlan
+		}
+	}
+	if err := rewriteRecords(tx, func(seq uint64, v []byte) ([]byte, error) {
+		r, err := decodeV2(seq, v)
+		if err != nil {
+			return nil, err
+		}
+		r.Plan = plan
+		return encodeRevision(nil, seq, &r), nil
+	}); err != nil {
+		return err
+	}
+	if err := rekeyBucket(tx, bucketLatest, func(k, v []byte) ([]byte, []byte, error) {
+		return append([]byte(plan+"\x00"), k...), bytes.Clone(v), nil
+	}); err != nil {
+		return err
+	}
+	// Reviews: the key gains the plan, and the checksum (of key and body) follows.
+	return rekeyBucket(tx, bucketReviews, func(k, v []byte) ([]byte, []byte, error) {
+		if _, err := decodeReviewIn(5, k, v); err != nil {
+			return nil, nil, err
+		}
+		nk := append([]byte(plan+"\x00"), k...)
+		return nk, resumReview(nk, v), nil
+	})
+}
+
+// rekeyBucket replaces the bucket name by one holding what rekey makes of each pair.
+func rekeyBucket(tx *bolt.Tx, name []byte, rekey func(k, v []byte) ([]byte, []byte, error)) error {
 	type kv struct{ k, v []byte }
-	var pointers []kv
-	if err := tx.Bucket(bucketLatest).ForEach(func(k, v []byte) error {
-		pointers = append(pointers, kv{append([]byte(plan+"\x00"), k...), bytes.Clone(v)})
+	var pairs []kv
+	if err := tx.Bucket(name).ForEach(func(k, v []byte) error {
+		nk, nv, err := rekey(k, v)
+		if err != nil {
+			return err
+		}
+		pairs = append(pairs, kv{nk, nv})
 		return nil
 	}); err != nil {
 		return err
 	}
-	if err := tx.DeleteBucket(bucketLatest); err != nil {
+	seq := tx.Bucket(name).Sequence()
+	if err := tx.DeleteBucket(name); err != nil {
 		return err
 	}
-	latest, err := tx.CreateBucket(bucketLatest)
+	b, err := tx.CreateBucket(name)
 	if err != nil {
 		return err
 	}
-	for _, p := range pointers {
-		if err := latest.Put(p.k, p.v); err != nil {
+	if err := b.SetSequence(seq); err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		if err := b.Put(p.k, p.v); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// migrate4to5 creates the reviews bucket: a format-4 store has no reviews, so its
+// revisions all read as submitted, as they were.
+func migrate4to5(tx *bolt.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(bucketReviews)
+	return err
 }

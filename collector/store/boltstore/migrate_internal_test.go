@@ -140,6 +140,9 @@ func format3File(tb testing.TB, path string, n int) {
 				return err
 			}
 		}
+		if err := tx.DeleteBucket(bucketReviews); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Delete(keyHeader); err != nil {
 			return err

@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -131,7 +133,7 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 
 	rep, err = boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
 	must(t, err)
-	if !rep.Healthy() || rep.Format != 5 || rep.Records != 8 || len(rep.Notes) != 0 {
+	if !rep.Healthy() || rep.Format != 6 || rep.Records != 8 || len(rep.Notes) != 0 {
 		t.Errorf("Check after the migration: %+v", rep)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
@@ -139,7 +141,84 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 	defer db.Close()
 	must(t, db.View(func(tx *bolt.Tx) error {
 		h := tx.Bucket([]byte("meta")).Get([]byte("header"))
-		if !bytes.Contains(h, []byte(`"format":5`)) || !bytes.Contains(h, []byte(`"migrations":[{"from":3,"to":5,`)) {
+		if !bytes.Contains(h, []byte(`"format":6`)) || !bytes.Contains(h, []byte(`"migrations":[{"from":3,"to":4,`)) ||
+			!bytes.Contains(h, []byte(`{"from":4,"to":5,`)) || !bytes.Contains(h, []byte(`{"from":5,"to":6,`)) {
+			t.Errorf("header %q does not record the migration", h)
+		}
+		return nil
+	}))
+}
+
+// A store written by the build before reviews (format 4, testdata/format4) opens: the
+// migration adds the reviews bucket, then assigns every revision to the default plan;
+// every revision reads back as submitted, keys still replay, and the office can review
+// at once.
+func TestFormat4StoreIsMigrated(t *testing.T) {
+	f, err := os.Open("testdata/format4/duban.db.gz")
+	must(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	must(t, err)
+	dir := t.TempDir()
+	path := filepath.Join(dir, boltstore.FileName)
+	out, err := os.Create(path)
+	must(t, err)
+	_, err = io.Copy(out, zr)
+	must(t, err)
+	must(t, out.Close())
+	ctx := context.Background()
+
+	rep, err := boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
+	must(t, err)
+	if !rep.Healthy() || rep.Format != 4 || rep.Records != 3 || !strings.Contains(strings.Join(rep.Notes, " "), "no reviews bucket yet; duban serve migrates the store to format 6") {
+		t.Fatalf("Check of the format-4 store: %+v", rep)
+	}
+
+	s, err := boltstore.Open(ctx, boltstore.Config{Dir: dir, DefaultPlan: oldPlan})
+	must(t, err)
+	latest, err := s.Latest(ctx)
+	must(t, err)
+	if len(latest) != 2 {
+		t.Fatalf("Latest after the migration: %d values, want 2", len(latest))
+	}
+	for _, r := range latest {
+		if r.State() != indicators.Submitted || len(r.Reviews) != 0 || r.Plan != oldPlan {
+			t.Errorf("%s %s revision %d after the migration: plan %q, state %s, reviews %v; want %s, submitted", r.Indicator, r.Period, r.Revision, r.Plan, r.State(), r.Reviews, oldPlan)
+		}
+	}
+	v := 11800.0
+	rc, err := s.Append(ctx, []indicators.Revision{{
+		Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-10", Value: &v, IdempotencyKey: "rsj-57.1-2026-10"},
+		Sender: "rsj",
+	}})
+	must(t, err)
+	if want := (indicators.Receipt{Indicator: "57.1", Period: "2026-10", Revision: 1, Replayed: true}); rc[0] != want {
+		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
+	}
+	at := time.Date(2026, 11, 6, 2, 0, 0, 0, time.UTC)
+	rvs, err := s.Review(ctx, []indicators.Review{{Plan: oldPlan, Indicator: "57.1", Period: "2026-10", Decision: indicators.Returned, Comment: "请附统计局更正函", Reviewer: "admin", ReviewedAt: at}})
+	must(t, err)
+	if rvs[0].Revision != 2 {
+		t.Errorf("the review judged revision %d, want the latest, 2", rvs[0].Revision)
+	}
+	hist, err := s.History(ctx, oldPlan, "57.1")
+	must(t, err)
+	if len(hist) != 2 || hist[0].State() != indicators.Submitted || hist[1].State() != indicators.Returned || hist[1].Reviews[0].Comment != "请附统计局更正函" {
+		t.Errorf("history after a review: %+v", hist)
+	}
+	must(t, s.Close())
+
+	rep, err = boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
+	must(t, err)
+	if !rep.Healthy() || rep.Format != 6 || rep.Records != 3 || rep.Reviews != 1 || len(rep.Notes) != 0 {
+		t.Errorf("Check after the migration: %+v", rep)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	must(t, err)
+	defer db.Close()
+	must(t, db.View(func(tx *bolt.Tx) error {
+		h := tx.Bucket([]byte("meta")).Get([]byte("header"))
+		if !bytes.Contains(h, []byte(`"format":6`)) || !bytes.Contains(h, []byte(`"migrations":[{"from":4,"to":5,`)) || !bytes.Contains(h, []byte(`{"from":5,"to":6,`)) {
 			t.Errorf("header %q does not record the migration", h)
 		}
 		return nil
@@ -175,15 +254,15 @@ func TestAFormat3StoreWithADamagedRecordIsNotMigrated(t *testing.T) {
 }
 
 // TestFormat4StoreIsMigratedToItsPlan: a store written by the build before plans
-// (testdata/format4, see its README) opens with every revision assigned to the
+// (testdata/format4-history, see its README) opens with every revision assigned to the
 // default plan, serves what it served, replays its idempotency keys, and numbers on;
 // the same indicator id then starts afresh in another plan.
 func TestFormat4StoreIsMigratedToItsPlan(t *testing.T) {
-	dir, path := oldStore(t, "format4")
+	dir, path := oldStore(t, "format4-history")
 	ctx := context.Background()
 	rep, err := boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
 	must(t, err)
-	if !rep.Healthy() || rep.Format != 4 || rep.Records != 7 || !strings.Contains(strings.Join(rep.Notes, " "), "no plan yet") {
+	if !rep.Healthy() || rep.Format != 4 || rep.Records != 7 || !strings.Contains(strings.Join(rep.Notes, " "), "no reviews bucket yet") {
 		t.Fatalf("Check of the format-4 store: %+v", rep)
 	}
 
@@ -191,7 +270,7 @@ func TestFormat4StoreIsMigratedToItsPlan(t *testing.T) {
 	must(t, err)
 	got := served(t, s)
 	slices.SortFunc(got.Latest, indicators.CompareHistory) // as content.json was written
-	sameContent(t, got, wantContent(t, "format4", oldPlan))
+	sameContent(t, got, wantContent(t, "format4-history", oldPlan))
 	for _, r := range got.Latest {
 		if r.Plan != oldPlan {
 			t.Errorf("latest %s %s is in plan %q, want %s", r.Indicator, r.Period, r.Plan, oldPlan)
@@ -217,7 +296,7 @@ func TestFormat4StoreIsMigratedToItsPlan(t *testing.T) {
 
 	rep, err = boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
 	must(t, err)
-	if !rep.Healthy() || rep.Format != 5 || rep.Records != 9 || len(rep.Notes) != 0 {
+	if !rep.Healthy() || rep.Format != 6 || rep.Records != 9 || len(rep.Notes) != 0 {
 		t.Errorf("Check after the migration: %+v", rep)
 	}
 }
@@ -225,7 +304,7 @@ func TestFormat4StoreIsMigratedToItsPlan(t *testing.T) {
 // A store written before plans is not opened without the plan its reports belong to:
 // Open says so and leaves the file as it was.
 func TestAStoreBeforePlansNeedsItsPlan(t *testing.T) {
-	dir, path := oldStore(t, "format4")
+	dir, path := oldStore(t, "format4-history")
 	before, err := os.ReadFile(path)
 	must(t, err)
 	s, err := boltstore.Open(context.Background(), boltstore.Config{Dir: dir})
@@ -241,4 +320,75 @@ func TestAStoreBeforePlansNeedsItsPlan(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("the refused store was changed")
 	}
+}
+
+// A store written by the build with reviews but before plans (format 5,
+// testdata/format5) opens: the step to format 6 assigns every revision and every review
+// to the default plan; the reviews, the approved values and the key read back as before,
+// and the office reviews on.
+func TestFormat5StoreIsMigrated(t *testing.T) {
+	dir, path := oldStore(t, "format5")
+	ctx := context.Background()
+	rep, err := boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
+	must(t, err)
+	if !rep.Healthy() || rep.Format != 5 || rep.Records != 3 || rep.Reviews != 3 ||
+		!strings.Contains(strings.Join(rep.Notes, " "), "records and reviews have no plan yet; duban serve migrates the store to format 6") {
+		t.Fatalf("Check of the format-5 store: %+v", rep)
+	}
+
+	s, err := boltstore.Open(ctx, boltstore.Config{Dir: dir, DefaultPlan: oldPlan})
+	must(t, err)
+	hist, err := s.History(ctx, oldPlan, "57.1")
+	must(t, err)
+	if len(hist) != 2 || hist[0].State() != indicators.Approved || hist[1].State() != indicators.Returned ||
+		hist[1].Reviews[0].Comment != "请附统计局更正函" || hist[1].Reviews[0].Plan != oldPlan || hist[0].Reviews[0].Plan != oldPlan {
+		t.Errorf("history of 57.1 after the migration: %+v", hist)
+	}
+	approved, err := s.Approved(ctx)
+	must(t, err)
+	got := map[string]int{}
+	for _, r := range approved {
+		if r.Plan != oldPlan {
+			t.Errorf("approved %s %s is in plan %q, want %s", r.Indicator, r.Period, r.Plan, oldPlan)
+		}
+		got[r.Indicator+" "+r.Period] = r.Revision
+	}
+	if want := map[string]int{"57.1 2026-10": 1, "11.1 2026-Q3": 1}; !maps.Equal(got, want) {
+		t.Errorf("Approved after the migration = %v, want %v", got, want)
+	}
+	v := 11800.0
+	rc, err := s.Append(ctx, []indicators.Revision{{
+		Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-10", Value: &v, IdempotencyKey: "rsj-57.1-2026-10"},
+		Sender: "rsj",
+	}})
+	must(t, err)
+	if want := (indicators.Receipt{Indicator: "57.1", Period: "2026-10", Revision: 1, Replayed: true}); rc[0] != want {
+		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
+	}
+	at := time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)
+	rvs, err := s.Review(ctx, []indicators.Review{{Plan: oldPlan, Indicator: "11.1", Period: "2026-Q3", Decision: indicators.Returned, Comment: "阶段描述不清", Reviewer: "admin", ReviewedAt: at}})
+	must(t, err)
+	if rvs[0].Revision != 1 {
+		t.Errorf("the review judged revision %d, want 1", rvs[0].Revision)
+	}
+	if _, err := s.Review(ctx, []indicators.Review{{Plan: "minsheng-2026", Indicator: "11.1", Period: "2026-Q3", Decision: indicators.Approved, Reviewer: "admin", ReviewedAt: at}}); err == nil {
+		t.Error("a review of another plan found the migrated report")
+	}
+	must(t, s.Close())
+
+	rep, err = boltstore.Check(ctx, boltstore.CheckConfig{Path: path})
+	must(t, err)
+	if !rep.Healthy() || rep.Format != 6 || rep.Records != 3 || rep.Reviews != 4 || len(rep.Notes) != 0 {
+		t.Errorf("Check after the migration: %+v", rep)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	must(t, err)
+	defer db.Close()
+	must(t, db.View(func(tx *bolt.Tx) error {
+		h := tx.Bucket([]byte("meta")).Get([]byte("header"))
+		if !bytes.Contains(h, []byte(`"format":6`)) || !bytes.Contains(h, []byte(`"migrations":[{"from":5,"to":6,`)) {
+			t.Errorf("header %q does not record the migration", h)
+		}
+		return nil
+	}))
 }

@@ -185,7 +185,8 @@ type Store struct {
 	rounds    map[round]struct{} // change points seen within the overlap
 	dirty     bool
 	saved     time.Time
-	lastErr   error // last InfluxDB failure, nil after a success
+	lastErr   error                          // last InfluxDB failure, nil after a success
+	reviews   map[revKey][]indicators.Review // reviews last read or written (reviews.go)
 	journal   *journal
 
 	writeErrors atomic.Uint64
@@ -513,6 +514,11 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 	out := s.latestLocked()
 	s.mu.Unlock()
 	s.saveSnapshot(false)
+	reviews, err := s.reviewsFor(ctx, "", "")
+	if err != nil {
+		return nil, err
+	}
+	attach(out, reviews)
 	return out, nil
 }
 
@@ -608,6 +614,11 @@ func (s *Store) History(ctx context.Context, plan, indicator string) ([]indicato
 	}
 	s.mu.Unlock()
 	slices.SortStableFunc(out, indicators.CompareHistory)
+	reviews, err := s.reviewsFor(ctx, plan, indicator)
+	if err != nil {
+		return nil, err
+	}
+	attach(out, reviews)
 	return out, nil
 }
 

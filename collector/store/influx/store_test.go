@@ -278,6 +278,10 @@ func TestPointsBeforePlansAreTheDefaultPlans(t *testing.T) {
 	if _, err := old.Append(ctx, []indicators.Revision{report("57.1", "2026-03", "", "before plans", 100)}); err != nil {
 		t.Fatal(err)
 	}
+	reviewedAt := time.Date(2026, 4, 12, 1, 0, 0, 0, time.UTC)
+	if _, err := old.Review(ctx, []indicators.Review{{Indicator: "57.1", Period: "2026-03", Decision: indicators.Approved, Reviewer: "admin", ReviewedAt: reviewedAt}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -310,6 +314,15 @@ func TestPointsBeforePlansAreTheDefaultPlans(t *testing.T) {
 	}
 	if len(hist) != 2 || hist[0].Plan != "changzhi-2026" || hist[0].Note != "before plans" || hist[1].Revision != 2 {
 		t.Errorf("history of the default plan = %+v, want the old point then the correction, both of changzhi-2026", hist)
+	} else if len(hist[0].Reviews) != 1 || hist[0].Reviews[0].Plan != "changzhi-2026" || !hist[0].Reviews[0].ReviewedAt.Equal(reviewedAt) || len(hist[1].Reviews) != 0 {
+		t.Errorf("reviews in the default plan's history = %+v then %+v, want the review written before plans on revision 1, of changzhi-2026", hist[0].Reviews, hist[1].Reviews)
+	}
+	approved, err := s.Approved(ctx)
+	if err != nil || len(approved) != 1 || approved[0].Plan != "changzhi-2026" || approved[0].Revision != 1 {
+		t.Errorf("Approved = %+v, %v; want revision 1 of changzhi-2026 57.1, approved before plans", approved, err)
+	}
+	if rv, err := s.Review(ctx, []indicators.Review{{Plan: "minsheng-2026", Indicator: "57.1", Period: "2026-03", Decision: indicators.Returned, Comment: "口径", Reviewer: "admin", ReviewedAt: reviewedAt.Add(time.Hour)}}); err != nil || rv[0].Revision != 1 {
+		t.Errorf("a review in the other plan = %+v, %v; want revision 1 of minsheng-2026", rv, err)
 	}
 	other, err := s.History(ctx, "minsheng-2026", "57.1")
 	if err != nil || len(other) != 1 || *other[0].Value != 7 {

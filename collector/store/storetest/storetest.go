@@ -29,6 +29,7 @@
 //     nothing. History is in indicators.CompareHistory order (period end, form, revision).
 //   - FirstArrivals gives, per indicator and asked period end, the earliest ReceivedAt of
 //     its revisions for any period ending then.
+//   - Reviews: see reviews.go.
 //   - Close waits for appends in flight: every receipt handed out is durable.
 //   - Calls after Close return an error.
 package storetest
@@ -110,6 +111,12 @@ func Run(t *testing.T, cfg Config) {
 		"appending after close fails":                                              testAfterClose,
 		"everything survives a reopen and numbering and idempotency continue":      testReopen,
 		"close waits for appends in flight and keeps every receipt":                testCloseInFlight,
+		"a review judges the latest revision and reads back with who and when":     testReviewLatest,
+		"a batch with a review of a period without a report stores nothing":        testReviewNoReport,
+		"a revision sent after a return is submitted again":                        testReviewResubmit,
+		"approved is the highest revision whose latest review approves it":         testReviewApproved,
+		"reviews survive a reopen":                                                 testReviewReopen,
+		"reviews of one indicator id in two plans are apart":                       testReviewTwoPlans,
 	}
 	names := make([]string, 0, len(tests))
 	for name := range tests {

@@ -1,0 +1,199 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/duban-gov/duban/alerts"
+	"github.com/duban-gov/duban/collector/notify"
+	"github.com/duban-gov/duban/indicators/evaluate"
+	"github.com/duban-gov/duban/internal/testenv"
+)
+
+// fakeRobot stands in for a WeCom or DingTalk robot (remote services the test cannot
+// reach): it answers the statuses queued in fail first, checks DingTalk's 加签 when it
+// has a secret, and keeps the markdown it was sent.
+type fakeRobot struct {
+	mu       sync.Mutex
+	fail     []int
+	secret   string
+	requests int
+	texts    []string
+}
+
+func (f *fakeRobot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests++
+	if len(f.fail) > 0 {
+		w.WriteHeader(f.fail[0])
+		f.fail = f.fail[1:]
+		return
+	}
+	if f.secret != "" {
+		ms, _ := strconv.ParseInt(r.URL.Query().Get("timestamp"), 10, 64)
+		if r.URL.Query().Get("sign") != notify.Sign(f.secret, ms) || time.Since(time.UnixMilli(ms)).Abs() > time.Hour {
+			_, _ = io.WriteString(w, `{"errcode":310000,"errmsg":"sign not match"}`)
+			return
+		}
+	}
+	var m struct {
+		MsgType  string `json:"msgtype"`
+		Markdown struct {
+			Title   string `json:"title"`
+			Text    string `json:"text"`
+			Content string `json:"content"`
+		} `json:"markdown"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&m)
+	if m.MsgType != "markdown" {
+		_, _ = io.WriteString(w, `{"errcode":40008,"errmsg":"invalid message type"}`)
+		return
+	}
+	f.texts = append(f.texts, m.Markdown.Title+"|"+m.Markdown.Text+m.Markdown.Content)
+	_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+}
+
+func (f *fakeRobot) find(s string) (string, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, t := range f.texts {
+		if strings.Contains(t, s) {
+			return t, f.requests
+		}
+	}
+	return "", f.requests
+}
+
+// TestDueSoonReachesTheRobotsThroughDubansReceiver: a real Prometheus evaluates the
+// generated DepartmentReportDueSoon (its window widened so that today is in it), a real
+// Alertmanager posts each department's group to duban's receiver with the receiver's
+// token, and duban posts rsj's to a WeCom robot (after a 500, retried) and fgw's to a
+// DingTalk robot that checks the 加签 signature.
+func TestDueSoonReachesTheRobotsThroughDubansReceiver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts duban, Prometheus and Alertmanager")
+	}
+	now := time.Now()
+	cat := catalog(now.In(time.FixedZone("CST", 8*3600)).Year())
+	period := evaluate.Config{}.LastDuePeriod(cat.Plan, now)
+	if !strings.HasPrefix(period, fmt.Sprint(cat.Plan.Year)) {
+		t.Skipf("the latest period due (%s) belongs to the previous plan year", period)
+	}
+	var catYAML bytes.Buffer
+	if err := cat.WriteYAML(&catYAML); err != nil {
+		t.Fatal(err)
+	}
+	rsjTok, rsjHash := testenv.Token(t)
+	fgwTok, fgwHash := testenv.Token(t)
+	amToken := "alertmanager-receiver-token"
+	amSum := sha256.Sum256([]byte(amToken))
+
+	wecom := &fakeRobot{fail: []int{http.StatusInternalServerError}}
+	wecomSrv := httptest.NewServer(wecom)
+	t.Cleanup(wecomSrv.Close)
+	ding := &fakeRobot{secret: "SEC-jiaqian-secret"}
+	dingSrv := httptest.NewServer(ding)
+	t.Cleanup(dingSrv.Close)
+
+	duban := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
+		return fmt.Sprintf(`listen: %s
+catalog: %s
+store: {kind: embedded, path: %s}
+auth:
+  tokens:
+    - {department: rsj, sha256: %s}
+    - {department: fgw, sha256: %s}
+log: {format: text, level: warn}
+notify:
+  token_sha256: %s
+  board_url: https://duban.example.gov.cn/
+  robots:
+    - {department: rsj, kind: wecom, url_file: %s}
+    - {department: fgw, kind: dingtalk, url_file: %s, secret_file: %s}
+`, addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "data"), rsjHash, fgwHash, hex.EncodeToString(amSum[:]),
+			filepath.Join(dir, "rsj-url"), filepath.Join(dir, "fgw-url"), filepath.Join(dir, "fgw-secret"))
+	}, Files: testenv.Files{
+		"catalog.yaml": catYAML.String(),
+		"rsj-url":      wecomSrv.URL + "/cgi-bin/webhook/send?key=WECOMKEY",
+		"fgw-url":      dingSrv.URL + "/robot/send?access_token=DINGTOKEN",
+		"fgw-secret":   "SEC-jiaqian-secret",
+	}})
+
+	receiver := duban.URL + "/api/v1/notify/alertmanager"
+	am := testenv.StartAlertmanager(t, fmt.Sprintf(`route:
+  receiver: duban
+  group_by: [department, alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: duban
+    webhook_configs:
+      - url: '%s'
+        http_config: {authorization: {credentials: '%s'}}
+`, receiver, amToken), nil)
+	prom := testenv.StartPrometheus(t, fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [%s]
+alerting:
+  alertmanagers:
+    - static_configs: [{targets: ['%s']}]
+scrape_configs:
+  - job_name: duban
+    static_configs: [{targets: ['%s']}]
+`, alerts.FileName, am.Addr, duban.Addr), nil)
+	waitFor(t, deadline, func() bool {
+		v, err := prom.Vector(context.Background(), `up{job="duban"} == 1`)
+		return err == nil && len(v) == 1
+	}, "Prometheus has not scraped duban")
+	// The next reports are due at most 41 days ahead: a 45-day window holds today.
+	var rules bytes.Buffer
+	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{For: alertFor, Tuning: alerts.Tuning{DueSoonDays: 45}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prom.Dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := prom.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Both report the latest period due: their next reports are due next month.
+	testenv.Push(t, duban.URL, rsjTok, `{"reports":[{"indicator":"57.1","period":"`+period+`","value":40000}]}`)
+	testenv.Push(t, duban.URL, fgwTok, `{"reports":[{"indicator":"11.1","period":"`+period+`","value":34000000000}]}`)
+
+	var rsjText, fgwText string
+	var wecomRequests int
+	waitFor(t, deadline, func() bool {
+		rsjText, wecomRequests = wecom.find("报送期限将至")
+		fgwText, _ = ding.find("报送期限将至")
+		return rsjText != "" && fgwText != ""
+	}, "DepartmentReportDueSoon did not reach both robots")
+	if !strings.Contains(rsjText, "市人社局有1项指标") || !strings.Contains(rsjText, "57.1「新增城镇就业」") || !strings.Contains(rsjText, "[查看督办看板](https://duban.example.gov.cn/)") {
+		t.Errorf("rsj's WeCom message: %s", rsjText)
+	}
+	if wecomRequests < 2 {
+		t.Errorf("the WeCom robot answered 500 first; duban sent %d requests, want a retry", wecomRequests)
+	}
+	if !strings.HasPrefix(fgwText, "市发改委有1项指标报送期限将至|") || !strings.Contains(fgwText, "11.1「基础设施投资」") {
+		t.Errorf("fgw's DingTalk message: %s", fgwText)
+	}
+	if strings.Contains(duban.Logs.String(), "WECOMKEY") || strings.Contains(duban.Logs.String(), "DINGTOKEN") {
+		t.Errorf("a robot's key reached duban's log:\n%s", duban.Logs.String())
+	}
+}
