@@ -155,6 +155,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 		SecureCookie:  cfg.Workspace.SecureCookie || cfg.TLS.Enabled(),
 		LoginFailures: cfg.Workspace.LoginFailures, LoginFailuresPerMinute: cfg.Workspace.LoginFailuresPerMinute,
 		MaxBodyBytes: func() int64 { return handler.Settings().MaxBodyBytes }, ClientIP: api.ClientIP, Logger: log.Logger,
+		Reminder: apiCfg.Reminder, BoardURL: apiCfg.BoardURL, // the office's 催报 button, as POST /api/v1/remind
 	}); err != nil {
 		return err
 	}
