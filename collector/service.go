@@ -151,7 +151,8 @@ func (s *Service) Reload(ctx context.Context) error {
 }
 
 // Refresh brings the snapshot up to date with a shared store: only what changed when
-// the store has a change feed (collector.ChangeFeed), else a whole Reload.
+// the store has a change feed (collector.ChangeFeed), with the reviews it brought
+// (ReviewFeed), else a whole Reload.
 func (s *Service) Refresh(ctx context.Context) error {
 	feed, ok := s.cfg.Store.(ChangeFeed)
 	if !ok {
@@ -163,6 +164,11 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	if len(revs) > 0 {
 		s.apply(revs)
+	}
+	if rf, ok := s.cfg.Store.(ReviewFeed); ok {
+		if rvs := rf.ReviewChanges(); len(rvs) > 0 {
+			s.applyReviews(ctx, rvs)
+		}
 	}
 	return nil
 }
