@@ -45,13 +45,15 @@ func Inhibitions() []Inhibition {
 }
 
 // AlertmanagerOptions are the site-specific parts of the generated Alertmanager
-// configuration: where each audience's notifications go. Every field is optional; an
-// empty one adds no integration, so the configuration never points at a host that was
-// not given (the committed file, made with the zero value, has receivers without
-// integrations: alerts show in Alertmanager's and Grafana's alert lists until a
-// deployment sets them). In URLs and addresses, {department} is replaced by the
-// department id ("office" and "ops" for those receivers). AlertmanagerSettings names the
-// flag and environment variable of each field.
+// configuration: where each audience's notifications go. Every field is optional. With
+// no webhook set, every receiver posts to duban's own receiver in the compose stack
+// (DubanReceiverURL) with the bearer token of the compose secret (DubanReceiverTokenFile),
+// which renders the alerts for the departments' robots: the committed file, made with
+// the zero value, does so. A webhook URL points them elsewhere instead (no token is sent
+// there unless one is given); DepartmentWebhook NoWebhook turns webhooks off. Empty mail
+// fields add no mail. In URLs and addresses, {department} is replaced by the department
+// id ("office" and "ops" for those receivers). AlertmanagerSettings names the flag and
+// environment variable of each field.
 type AlertmanagerOptions struct {
 	DepartmentWebhook string // each lead department's receiver posts here
 	OfficeWebhook     string // supervision office (督查室); default DepartmentWebhook
@@ -72,6 +74,31 @@ type AlertmanagerOptions struct {
 	SMTPPasswordFile string
 }
 
+// Duban's own receiver as the compose stack reaches it, and the file Alertmanager reads
+// its token from: the compose secret duban_notify_token (DUBAN_NOTIFY_TOKEN in .env),
+// which duban reads too (notify.token_file).
+const (
+	DubanReceiverURL       = "http://duban:8080/api/v1/notify/alertmanager"
+	DubanReceiverTokenFile = "/run/secrets/duban_notify_token" //nolint:gosec // G101: a path to the secret, not the secret
+	// NoWebhook as DepartmentWebhook sends no webhook at all (mail only, or nothing).
+	NoWebhook = "none"
+)
+
+// resolved applies the default receiver: duban's, with its token file, when no webhook
+// is set; NoWebhook clears it.
+func (o AlertmanagerOptions) resolved() AlertmanagerOptions {
+	switch {
+	case o.DepartmentWebhook == NoWebhook:
+		o.DepartmentWebhook = ""
+	case o.DepartmentWebhook+o.OfficeWebhook+o.OpsWebhook == "":
+		o.DepartmentWebhook = DubanReceiverURL
+		if o.WebhookToken+o.WebhookTokenFile == "" {
+			o.WebhookTokenFile = DubanReceiverTokenFile
+		}
+	}
+	return o
+}
+
 // AlertmanagerSetting is one field of AlertmanagerOptions with the flag of `duban
 // generate` and the environment variable (read with --from-env; docker-compose passes
 // it from .env) that set it.
@@ -83,7 +110,7 @@ type AlertmanagerSetting struct {
 
 // AlertmanagerSettings lists every setting in the order .env.example documents them.
 var AlertmanagerSettings = []AlertmanagerSetting{
-	{"department-webhook", "DUBAN_ALERT_WEBHOOK_URL", "Alertmanager webhook URL of the department receivers ({department} is replaced by the department id; without it every department posts to this URL and the payload's receiver and labels name the department)", "url", func(o *AlertmanagerOptions) *string { return &o.DepartmentWebhook }},
+	{"department-webhook", "DUBAN_ALERT_WEBHOOK_URL", "Alertmanager webhook URL of the department receivers ({department} is replaced by the department id; without it every department posts to this URL and the payload's receiver and labels name the department); default, with no webhook set: duban's own receiver " + DubanReceiverURL + " with the token in " + DubanReceiverTokenFile + "; " + NoWebhook + ": no webhook", "url", func(o *AlertmanagerOptions) *string { return &o.DepartmentWebhook }},
 	{"office-webhook", "DUBAN_ALERT_OFFICE_WEBHOOK_URL", "webhook URL of the supervision office (default: the department URL, {department} = office)", "url", func(o *AlertmanagerOptions) *string { return &o.OfficeWebhook }},
 	{"ops-webhook", "DUBAN_ALERT_OPS_WEBHOOK_URL", "webhook URL of the operators, for the collector's own alerts (default: the office URL, {department} = ops)", "url", func(o *AlertmanagerOptions) *string { return &o.OpsWebhook }},
 	{"webhook-token", "DUBAN_ALERT_WEBHOOK_TOKEN", "bearer token sent with every webhook", "secret", func(o *AlertmanagerOptions) *string { return &o.WebhookToken }},
@@ -122,6 +149,9 @@ func (o AlertmanagerOptions) Validate() error {
 		name := fmt.Sprintf("%s (--%s)", s.Env, s.Flag)
 		switch s.Kind {
 		case "url":
+			if s.Flag == "department-webhook" && v == NoWebhook {
+				continue
+			}
 			u, err := url.Parse(strings.ReplaceAll(v, "{department}", "x"))
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				errs = append(errs, fmt.Errorf("%s = %q is not an absolute http(s) URL", name, v))
@@ -150,6 +180,7 @@ func (o AlertmanagerOptions) Validate() error {
 
 // Delivers reports whether the options send notifications anywhere.
 func (o AlertmanagerOptions) Delivers() bool {
+	o = o.resolved()
 	return o.DepartmentWebhook+o.OfficeWebhook+o.OpsWebhook+o.DepartmentEmail+o.OfficeEmail+o.OpsEmail != ""
 }
 
@@ -317,6 +348,7 @@ func CollectorAlerts() []string {
 //   - what no department claims goes to the office, in working hours;
 //   - the Inhibitions.
 func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
+	opts = opts.resolved()
 	cfg := AMConfig{
 		Global: AMGlobal{ResolveTimeout: "5m"},
 		Route: AMRoute{
@@ -463,6 +495,12 @@ Check: amtool check-config alertmanager.yml`, cat.Plan.ID, WorkingHoursStart, Wo
 }
 
 func deliveryNote(opts AlertmanagerOptions) string {
+	if r := opts.resolved(); r.DepartmentWebhook == DubanReceiverURL && opts.DepartmentWebhook == "" {
+		return "Receivers: duban's own receiver (" + DubanReceiverURL + "),\n" +
+			"which posts to the departments' robots (notify.robots), with the token in\n" +
+			DubanReceiverTokenFile + " (docker-compose: the secret duban_notify_token,\n" +
+			"DUBAN_NOTIFY_TOKEN in .env). Point them elsewhere with DUBAN_ALERT_WEBHOOK_URL or the flags."
+	}
 	if opts.Delivers() {
 		return "Receivers: as set by the deployment (flags or DUBAN_ALERT_* variables)."
 	}

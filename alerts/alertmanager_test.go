@@ -93,10 +93,29 @@ func TestAlertmanagerSettingsFromEnvironment(t *testing.T) {
 		wantErr string // substring; "" for none
 		check   func(t *testing.T, o alerts.AlertmanagerOptions)
 	}{
-		"nothing set delivers nothing and is valid": {
+		"nothing set delivers to duban's receiver and is valid": {
 			env: map[string]string{},
 			check: func(t *testing.T, o alerts.AlertmanagerOptions) {
-				mustNot(t, o.Delivers(), "delivers without a receiver")
+				must(t, o.Delivers(), "does not deliver to duban's receiver")
+			},
+		},
+		"a webhook elsewhere gets no token unless one is given": {
+			env: map[string]string{"DUBAN_ALERT_WEBHOOK_URL": "http://gateway:9000/{department}"},
+			check: func(t *testing.T, o alerts.AlertmanagerOptions) {
+				cat, err := catalogs.Load(catalogs.Default)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range alerts.Alertmanager(cat, o).Receivers {
+					w := r.WebhookConfigs
+					must(t, len(w) == 1 && strings.HasPrefix(w[0].URL, "http://gateway:9000/") && w[0].HTTPConfig == nil, "receiver "+r.Name+" is not the gateway's without a token")
+				}
+			},
+		},
+		"none turns webhooks off": {
+			env: map[string]string{"DUBAN_ALERT_WEBHOOK_URL": alerts.NoWebhook},
+			check: func(t *testing.T, o alerts.AlertmanagerOptions) {
+				mustNot(t, o.Delivers(), "delivers with webhooks off and no mail")
 			},
 		},
 		"a webhook URL with {department} is valid and delivers": {

@@ -65,10 +65,13 @@ deptline=$("$work/duban" token create --department "$DEPT")
 echo "$deptline" | sed -n 's/^token: //p' > "$work/dept-token"
 DHASH=$(echo "$deptline" | sed -n 's/.*sha256: \([0-9a-f]*\).*/\1/p')
 
-# start_duban NAME CATALOG DB -> DUBAN_URL DUBAN_PID STARTUP_S (exec to /-/ready); the
-# spool (and snapshot) of NAME is kept across restarts.
+# start_duban NAME CATALOG DB [DEPT] -> DUBAN_URL DUBAN_PID STARTUP_S (exec to /-/ready);
+# the spool (and snapshot) of NAME is kept across restarts. DEPT (default $DEPT; "" for
+# none) gets a token: serve refuses a token of a department its catalog does not have.
 start_duban() {
-  local name=$1 catalog=$2 db=$3 port; port=$(freeport)
+  local name=$1 catalog=$2 db=$3 dept=${4-$DEPT} port; port=$(freeport)
+  local depttok=""
+  [ -n "$dept" ] && depttok="    - {department: $dept, sha256: $DHASH}"
   mkdir -p "$work/$name"
   cat > "$work/$name/duban.yaml" <<YAML
 listen: 127.0.0.1:$port
@@ -82,13 +85,13 @@ log: {format: text, level: warn}
 auth:
   tokens:
     - {role: admin, sha256: $HASH}
-    - {department: $DEPT, sha256: $DHASH}
+$depttok
 YAML
   local t0; t0=$(date +%s.%N)
   "$work/duban" serve --config "$work/$name/duban.yaml" >>"$work/$name/log" 2>&1 &
   DUBAN_PID=$!; pids+=("$DUBAN_PID"); disown "$DUBAN_PID"
   DUBAN_URL=http://127.0.0.1:$port
-  wait_ready "$DUBAN_URL/-/ready"
+  wait_ready "$DUBAN_URL/-/ready" || { tail -5 "$work/$name/log"; return 1; }
   STARTUP_S=$(calc "$(date +%s.%N) - $t0")
 }
 stop_duban() { kill -9 "$DUBAN_PID" 2>/dev/null || true; sleep 0.2; }
@@ -137,7 +140,7 @@ stop_duban
 
 echo "== a province: $PROVINCE indicators, ten monthly periods reported"
 "$work/gencatalog" -n "$PROVINCE" > "$work/province.json"
-start_duban province "$work/province.json" province
+start_duban province "$work/province.json" province ""
 "$work/loadgen" -mode ids -url "$DUBAN_URL" > "$work/pids"
 t0=$(date +%s.%N)
 for m in 01 02 03 04 05 06 07 08 09 10; do

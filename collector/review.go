@@ -152,7 +152,8 @@ func (s *Service) applyReviews(ctx context.Context, stored []indicators.Review) 
 				}
 			}
 		}
-		if ok {
+		// A review the snapshot holds already (a refresh bringing it again) is not added.
+		if ok && !slices.ContainsFunc(judged[i].Reviews, func(o indicators.Review) bool { return o.ReviewedAt.Equal(rv.ReviewedAt) }) {
 			judged[i].Reviews = append(judged[i].Reviews, rv)
 		}
 		if rv.Decision == indicators.Returned {

@@ -158,13 +158,14 @@ func (s *Service) Reload(ctx context.Context) error {
 }
 
 // Refresh brings the snapshot up to date with a shared store: only what changed when
-// the store has a change feed (collector.ChangeFeed), else a whole Reload.
+// the store has a change feed (collector.ChangeFeed), with the reviews it brought
+// (ReviewFeed), else a whole Reload.
 func (s *Service) Refresh(ctx context.Context) error { return Refresh(ctx, s.cfg.Store, s) }
 
 // Refresh brings the snapshots of the services of several plans sharing one store up
 // to date: the change feed is read once (each read returns what changed since the
 // previous one, so services reading it in turn would miss each other's share) and each
-// service takes its plan's revisions; without a feed, each reloads.
+// service takes its plan's revisions and reviews; without a feed, each reloads.
 func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
 	feed, ok := store.(ChangeFeed)
 	if !ok {
@@ -181,6 +182,13 @@ func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
 	}
 	for _, s := range svcs {
 		s.applyPlan(revs)
+	}
+	if rf, ok := store.(ReviewFeed); ok {
+		if rvs := rf.ReviewChanges(); len(rvs) > 0 {
+			for _, s := range svcs {
+				s.applyReviews(ctx, rvs) // each takes its plan's
+			}
+		}
 	}
 	return nil
 }

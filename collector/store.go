@@ -81,6 +81,13 @@ type ChangeFeed interface {
 	Changes(ctx context.Context) ([]indicators.Revision, error)
 }
 
+// ReviewFeed may be implemented by a ChangeFeed: ReviewChanges returns the reviews its
+// Changes brought since the previous call (made through other replicas), so that a
+// refresh carries the office's reviews too.
+type ReviewFeed interface {
+	ReviewChanges() []indicators.Review
+}
+
 // IdempotencyConflict is the error of Append when an element reuses an idempotency key
 // of its sender for other content. Nothing of the batch was stored.
 type IdempotencyConflict struct {

@@ -4,6 +4,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -52,6 +54,9 @@ type Notify struct {
 	// POST /api/v1/notify/alertmanager (duban generate --webhook-token-file); empty
 	// turns the receiver off (501).
 	TokenSHA256 string `mapstructure:"token_sha256"`
+	// TokenFile holds that token itself instead (docker-compose: the secret
+	// duban_notify_token, which Alertmanager reads too); duban keeps its sha256 only.
+	TokenFile string `mapstructure:"token_file"`
 	// BoardURL is the board's public address, linked from every message.
 	BoardURL string `mapstructure:"board_url"`
 	// Robots: one per department (or office, ops), each {department, kind: wecom |
@@ -360,6 +365,9 @@ func (c Config) Validate() error {
 	if c.Store.InfluxDB.Token != "" && c.Store.InfluxDB.TokenFile != "" {
 		errs = append(errs, errors.New("store.influxdb: set token or token_file, not both"))
 	}
+	if c.Notify.TokenSHA256 != "" && c.Notify.TokenFile != "" {
+		errs = append(errs, errors.New("notify: set token_sha256 or token_file, not both"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -383,6 +391,25 @@ func (c Config) validatePlans() []error {
 		errs = append(errs, err)
 	}
 	return errs
+}
+
+// ReceiverTokenSHA256 returns the hex sha256 of the token of duban's Alertmanager
+// receiver, from token_sha256 or the token in token_file ("" when neither is set: the
+// receiver is off). An unreadable or empty token file is an error naming it.
+func (n Notify) ReceiverTokenSHA256() (string, error) {
+	if n.TokenFile == "" {
+		return n.TokenSHA256, nil
+	}
+	b, err := os.ReadFile(n.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("notify.token_file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("notify.token_file %s is empty: put the token Alertmanager sends in it (docker-compose: DUBAN_NOTIFY_TOKEN in .env, e.g. openssl rand -hex 32)", n.TokenFile)
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // InfluxToken returns the InfluxDB token from token or token_file.

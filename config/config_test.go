@@ -233,3 +233,42 @@ func TestTestingClockStandsWhereTold(t *testing.T) {
 		t.Errorf("default clock is %v off the real time", d)
 	}
 }
+
+// TestReceiverTokenFromAFile: notify.token_file holds the receiver's token (the compose
+// secret Alertmanager reads too); duban keeps its sha256, refuses an empty or missing
+// file naming it, and both keys at once.
+func TestReceiverTokenFromAFile(t *testing.T) {
+	dir := t.TempDir()
+	tok, sum := testenv.Token(t)
+	for name, body := range map[string]string{"token": tok + "\n", "empty": " \n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := map[string]struct {
+		notify        config.Notify
+		want, wantErr string
+	}{
+		"the file's token is hashed":       {notify: config.Notify{TokenFile: filepath.Join(dir, "token")}, want: sum},
+		"token_sha256 is taken as it is":   {notify: config.Notify{TokenSHA256: sum}, want: sum},
+		"neither leaves the receiver off":  {},
+		"an empty file is refused, named":  {notify: config.Notify{TokenFile: filepath.Join(dir, "empty")}, wantErr: "notify.token_file " + filepath.Join(dir, "empty") + " is empty"},
+		"a missing file is refused, named": {notify: config.Notify{TokenFile: filepath.Join(dir, "nope")}, wantErr: "notify.token_file"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := tc.notify.ReceiverTokenSHA256()
+			switch {
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err %v, want %q", err, tc.wantErr)
+			case tc.wantErr == "" && (err != nil || got != tc.want):
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+	c := config.Defaults()
+	c.Notify = config.Notify{TokenSHA256: sum, TokenFile: filepath.Join(dir, "token")}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "token_sha256 or token_file, not both") {
+		t.Errorf("both keys: %v", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/duban-gov/duban/conventions"
 	"github.com/duban-gov/duban/dashboards"
 	"github.com/duban-gov/duban/deploy"
+	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
 )
@@ -32,6 +34,10 @@ import (
 type composeFile struct {
 	Services map[string]composeService `yaml:"services"`
 	Volumes  map[string]any            `yaml:"volumes"`
+	Secrets  map[string]struct {
+		Environment string `yaml:"environment"`
+		File        string `yaml:"file"`
+	} `yaml:"secrets"`
 }
 
 type composeService struct {
@@ -47,6 +53,7 @@ type composeService struct {
 	DependsOn map[string]struct {
 		Condition string `yaml:"condition"`
 	} `yaml:"depends_on"`
+	Secrets []string `yaml:"secrets"`
 }
 
 func loadCompose(t *testing.T) composeFile {
@@ -256,9 +263,41 @@ func TestComposeWiresTheStack(t *testing.T) {
 var envRef = regexp.MustCompile(`\$\{([A-Z0-9_]+)`)
 
 // TestComposeSecretsComeFromTheEnvironment: passwords and tokens are ${VAR} references
-// documented in .env.example, never literals.
+// documented in .env.example, never literals; a *_FILE variable names the file of a
+// compose secret the service is granted, itself read from a variable of .env.
 func TestComposeSecretsComeFromTheEnvironment(t *testing.T) {
 	c := loadCompose(t)
+	example := envExample(t)
+	for name, s := range c.Services {
+		for k, v := range s.Environment {
+			secret := strings.Contains(k, "PASSWORD") || strings.Contains(k, "TOKEN") || strings.Contains(k, "SECRET")
+			refs := envRef.FindAllStringSubmatch(v, -1)
+			if file, ok := strings.CutPrefix(v, "/run/secrets/"); ok && strings.HasSuffix(k, "_FILE") {
+				if !slices.Contains(s.Secrets, file) || !example[c.Secrets[file].Environment] {
+					t.Errorf("%s: %s names /run/secrets/%s, which is not a secret granted to it and read from .env", name, k, file)
+				}
+				continue
+			}
+			if secret && len(refs) == 0 {
+				t.Errorf("%s: %s is a literal secret; read it from .env", name, k)
+			}
+			for _, r := range refs {
+				if !example[r[1]] {
+					t.Errorf("%s: %s reads ${%s}, which .env.example does not document", name, k, r[1])
+				}
+			}
+		}
+	}
+	for name, sec := range c.Secrets {
+		if sec.File != "" || !example[sec.Environment] {
+			t.Errorf("secret %s comes from %+v, want a variable .env.example documents", name, sec)
+		}
+	}
+}
+
+// envExample is the set of variables .env.example documents.
+func envExample(t *testing.T) map[string]bool {
+	t.Helper()
 	example := map[string]bool{}
 	f, err := os.Open(filepath.Join(testenv.RepoRoot(), ".env.example"))
 	if err != nil {
@@ -272,20 +311,49 @@ func TestComposeSecretsComeFromTheEnvironment(t *testing.T) {
 			example[k] = true
 		}
 	}
-	for name, s := range c.Services {
-		for k, v := range s.Environment {
-			secret := strings.Contains(k, "PASSWORD") || strings.Contains(k, "TOKEN") || strings.Contains(k, "SECRET")
-			refs := envRef.FindAllStringSubmatch(v, -1)
-			if secret && len(refs) == 0 {
-				t.Errorf("%s: %s is a literal secret; read it from .env", name, k)
-			}
-			for _, r := range refs {
-				if !example[r[1]] {
-					t.Errorf("%s: %s reads ${%s}, which .env.example does not document", name, k, r[1])
-				}
-			}
+	return example
+}
+
+// TestComposeAlertsReachDubansReceiver: the stack's Alertmanager configuration, rendered
+// at start from an .env that sets no webhook, posts every receiver's alerts to duban's
+// own receiver on the compose network with the token of the secret both services are
+// granted, which duban reads as notify.token_file.
+func TestComposeAlertsReachDubansReceiver(t *testing.T) {
+	c := loadCompose(t)
+	u, err := url.Parse(alerts.DubanReceiverURL)
+	if err != nil || u.Hostname() != dashboards.ServiceDuban || u.Port() != fmt.Sprint(dashboards.PortDuban) || u.Path != "/api/v1/notify/alertmanager" {
+		t.Errorf("duban's receiver %s is not the duban service's /api/v1/notify/alertmanager", alerts.DubanReceiverURL)
+	}
+	secret, ok := strings.CutPrefix(alerts.DubanReceiverTokenFile, "/run/secrets/")
+	if !ok || c.Secrets[secret].Environment == "" {
+		t.Fatalf("the receiver's token file %s is not a compose secret (%v)", alerts.DubanReceiverTokenFile, c.Secrets)
+	}
+	for _, svc := range []string{dashboards.ServiceDuban, dashboards.ServiceAlertmanager} {
+		if !slices.Contains(c.Services[svc].Secrets, secret) {
+			t.Errorf("%s is not granted the secret %s", svc, secret)
 		}
 	}
+	if got := c.Services[dashboards.ServiceDuban].Environment["DUBAN_NOTIFY_TOKEN_FILE"]; got != alerts.DubanReceiverTokenFile {
+		t.Errorf("duban reads the receiver's token from %q, want %s", got, alerts.DubanReceiverTokenFile)
+	}
+	var o alerts.AlertmanagerOptions
+	o.FromEnv(func(string) string { return "" })
+	cfg := alerts.Alertmanager(mustCatalog(t), o)
+	for _, r := range cfg.Receivers {
+		if len(r.WebhookConfigs) != 1 || r.WebhookConfigs[0].URL != alerts.DubanReceiverURL || r.WebhookConfigs[0].HTTPConfig == nil ||
+			r.WebhookConfigs[0].HTTPConfig.Authorization.CredentialsFile != alerts.DubanReceiverTokenFile || r.WebhookConfigs[0].HTTPConfig.Authorization.Credentials != "" {
+			t.Errorf("receiver %s: %+v, want duban's receiver with the secret's token file", r.Name, r.WebhookConfigs)
+		}
+	}
+}
+
+func mustCatalog(t *testing.T) *indicators.Catalog {
+	t.Helper()
+	cat, err := catalogs.Load(catalogs.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 // TestComposeAlertmanagerReadsItsReceiversFromEnv: one notification pipeline, Prometheus
@@ -473,6 +541,7 @@ func TestComposeConfiguresDubanForInfluxDB(t *testing.T) {
 		"with the token from .env":     {cfg.Store.InfluxDB.Token, "from-env"},
 		"spooling in the named volume": {cfg.Store.Path, "/var/lib/duban"},
 		"on the embedded catalog":      {cfg.Catalog, catalogs.Default},
+		"the receiver's token secret":  {cfg.Notify.TokenFile, alerts.DubanReceiverTokenFile},
 	}
 	for name, tc := range cases {
 		if tc.got != tc.want {

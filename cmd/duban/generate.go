@@ -31,9 +31,11 @@ grafana/alerting/ (Grafana's own alerting, for those who run it instead of Alert
 The committed files are generated from the shipped catalog with no other flag;
 go generate ./deploy runs this command, and a test fails while they differ.
 
-The Alertmanager receivers are empty unless set: by the flags below, or with --from-env
-by the environment variables named in their help (docker-compose runs
-"duban generate --only alertmanager --from-env" with the variables of .env).`,
+The Alertmanager receivers post to duban's own receiver (` + alerts.DubanReceiverURL + `,
+the bearer token in ` + alerts.DubanReceiverTokenFile + `, docker-compose's secret) unless a
+webhook is set: by the flags below, or with --from-env by the environment variables named
+in their help (docker-compose runs "duban generate --only alertmanager --from-env" with
+the variables of .env); --department-webhook ` + alerts.NoWebhook + ` sends no webhook.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if fromEnv {
@@ -54,7 +56,7 @@ by the environment variables named in their help (docker-compose runs
 				return err
 			}
 			if _, ok := files[deploy.FileAlertmanager]; ok && !opts.Alertmanager.Delivers() {
-				s.notef("note: no Alertmanager receiver is set (DUBAN_ALERT_WEBHOOK_URL, --department-webhook …): alerts show in Alertmanager and Grafana only\n")
+				s.notef("note: no Alertmanager receiver is set (--department-webhook %s and no mail): alerts show in Alertmanager and Grafana only\n", alerts.NoWebhook)
 			}
 			names, err := deploy.Write(out, files)
 			for _, n := range names {

@@ -193,6 +193,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 		SecureCookie:  cfg.Workspace.SecureCookie || cfg.TLS.Enabled(),
 		LoginFailures: cfg.Workspace.LoginFailures, LoginFailuresPerMinute: cfg.Workspace.LoginFailuresPerMinute,
 		MaxBodyBytes: func() int64 { return handler.Settings().MaxBodyBytes }, ClientIP: api.ClientIP, Logger: log.Logger,
+		Reminder: apiCfg.Reminder, BoardURL: apiCfg.BoardURL, // the office's 催报 button, as POST /api/v1/remind
 	}); err != nil {
 		return err
 	}
@@ -260,21 +261,29 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 
 // wireNotifyAndMetrics builds the departments' robots (notify.*), Alertmanager's
 // receiver and 催报 into the API, then /metrics with the notifier's counter and more.
+// The receiver answers once its token is set, robots or not (a department without a
+// robot is answered 200 and logged), so that the generated Alertmanager configuration,
+// which posts to it by default, does not fail before the robots are configured.
 func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
-	if len(cfg.Robots) > 0 {
+	sum, err := cfg.ReceiverTokenSHA256()
+	if err != nil {
+		return err
+	}
+	if len(cfg.Robots) > 0 || sum != "" {
 		n, err := notify.New(notify.Config{Robots: cfg.Robots, Logger: log})
 		if err != nil {
 			return err
 		}
-		apiCfg.Reminder, apiCfg.BoardURL = n, cfg.BoardURL
-		if cfg.TokenSHA256 != "" {
-			if apiCfg.Notify, err = notify.Receiver(notify.ReceiverConfig{Notifier: n, TokenSHA256: cfg.TokenSHA256, BoardURL: cfg.BoardURL}); err != nil {
+		if len(cfg.Robots) > 0 {
+			apiCfg.Reminder, apiCfg.BoardURL = n, cfg.BoardURL
+		}
+		if sum != "" {
+			if apiCfg.Notify, err = notify.Receiver(notify.ReceiverConfig{Notifier: n, TokenSHA256: sum, BoardURL: cfg.BoardURL}); err != nil {
 				return err
 			}
 		}
 		more = append(more, n.Metrics())
 	}
-	var err error
 	apiCfg.Metrics, err = metricsHandler(svc, store, log, more...)
 	return err
 }

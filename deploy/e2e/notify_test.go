@@ -3,8 +3,6 @@ package e2e_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -100,8 +98,13 @@ func TestDueSoonReachesTheRobotsThroughDubansReceiver(t *testing.T) {
 	}
 	rsjTok, rsjHash := testenv.Token(t)
 	fgwTok, fgwHash := testenv.Token(t)
-	amToken := "alertmanager-receiver-token"
-	amSum := sha256.Sum256([]byte(amToken))
+	// One token file, as docker-compose's secret duban_notify_token: Alertmanager sends
+	// what it holds (credentials_file), duban reads it as notify.token_file.
+	amToken, _ := testenv.Token(t)
+	tokenFile := filepath.Join(t.TempDir(), "duban_notify_token")
+	if err := os.WriteFile(tokenFile, []byte(amToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	wecom := &fakeRobot{fail: []int{http.StatusInternalServerError}}
 	wecomSrv := httptest.NewServer(wecom)
@@ -120,12 +123,12 @@ auth:
     - {department: fgw, sha256: %s}
 log: {format: text, level: warn}
 notify:
-  token_sha256: %s
+  token_file: %s
   board_url: https://duban.example.gov.cn/
   robots:
     - {department: rsj, kind: wecom, url_file: %s}
     - {department: fgw, kind: dingtalk, url_file: %s, secret_file: %s}
-`, addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "data"), rsjHash, fgwHash, hex.EncodeToString(amSum[:]),
+`, addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "data"), rsjHash, fgwHash, tokenFile,
 			filepath.Join(dir, "rsj-url"), filepath.Join(dir, "fgw-url"), filepath.Join(dir, "fgw-secret"))
 	}, Files: testenv.Files{
 		"catalog.yaml": catYAML.String(),
@@ -145,8 +148,8 @@ receivers:
   - name: duban
     webhook_configs:
       - url: '%s'
-        http_config: {authorization: {credentials: '%s'}}
-`, receiver, amToken), nil)
+        http_config: {authorization: {credentials_file: '%s'}}
+`, receiver, tokenFile), nil)
 	prom := testenv.StartPrometheus(t, fmt.Sprintf(`global:
   scrape_interval: 1s
   evaluation_interval: 1s

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,88 +12,46 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators"
-	"github.com/duban-gov/duban/indicators/evaluate"
 )
 
 // Reminder sends a message to a department's robot (*notify.Notifier).
-type Reminder interface {
-	Has(department string) bool
-	Send(ctx context.Context, department string, m notify.Message) error
-}
-
-type remindResult struct {
-	Department string   `json:"department"`
-	Name       string   `json:"name"`
-	Missing    []string `json:"missing"` // indicators not reported yet, due or not
-	Sent       bool     `json:"sent"`
-	Error      string   `json:"error,omitempty"` // why it was not sent (no robot, the robot failed)
-}
+type Reminder = notify.Sender
 
 type remindResponse struct {
-	Period   string         `json:"period"`
-	Reminded []remindResult `json:"reminded"`
+	Period   string            `json:"period"`
+	Reminded []notify.Reminded `json:"reminded"`
 }
 
 // postRemind: POST /api/v1/remind?period=2026-11&department=rsj&plan=changzhi-2026,
-// the office's 催报 (admin token): for each lead department (or the one named) with
-// reports of the plan's period not received yet, a message listing them with their due
-// date goes to the department's robot now. The plan: the one named, else the only one
-// served, else the one whose year is the period's (400 plan_required when several
-// are), else the default plan. 403 for other tokens; 400 for an unknown department,
-// plan or a bad period; 409 no_robot when the department named has no robot; 502 when
-// its robot failed after retries.
+// the office's 催报 (admin token) through notify.Remind, as the workspace's 催报 button:
+// for each lead department (or the one named) with reports of the plan's period not
+// received yet, a message listing them with their due date goes to the department's
+// robot now. The plan: the one named, else the only one served, else the one whose
+// year is the period's (400 plan_required when several are), else the default plan.
+// 403 for other tokens; 400 for an unknown department, plan or a bad period; 409
+// no_robot when the department named has no robot; 502 when its robot failed after
+// retries.
 func postRemind(plans *planSet, rem Reminder, boardURL string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		svc, p, dept, ok := remindRequest(c, plans, rem)
 		if !ok {
 			return
 		}
-		cat := svc.Catalog()
-		loc := cat.Plan.Location()
-		now := svc.Now().In(loc)
-		arrivals, err := svc.FirstArrivals(c.Request.Context(), []time.Time{p.End(loc)})
-		if err != nil {
+		done, err := notify.Remind(c.Request.Context(), svc, rem, p, dept, boardURL)
+		switch {
+		case errors.Is(err, notify.ErrArrivals):
 			c.Header("Retry-After", "1")
 			abortError(c, http.StatusServiceUnavailable, codeStoreUnavailable, "could not read the report history; retry later")
 			return
-		}
-		rows, err := evaluate.Completeness(svc.EvalConfig(), cat, evaluate.ArrivalsOf(arrivals), p.String(), now)
-		if err != nil {
+		case err != nil:
 			abortError(c, http.StatusBadRequest, codeInvalidPeriod, fmt.Sprintf("%v (报送期无效)", err))
 			return
 		}
-		resp := remindResponse{Period: p.String(), Reminded: []remindResult{}}
-		failed := false
-		for _, d := range rows {
-			if dept != "" && d.Department != dept {
-				continue
-			}
-			missing, m := reminder(cat, d, p, loc, boardURL)
-			if len(missing) == 0 {
-				continue
-			}
-			res := remindResult{Department: d.Department, Name: d.Name, Missing: missing}
-			if !rem.Has(d.Department) {
-				res.Error = "no robot configured"
-				resp.Reminded = append(resp.Reminded, res)
-				continue
-			}
-			if err := rem.Send(c.Request.Context(), d.Department, m); err != nil {
-				failed = true
-				res.Error = "the robot did not take the message"
-				if errors.Is(err, notify.ErrNoRobot) {
-					res.Error = "no robot configured"
-				}
-			} else {
-				res.Sent = true
-			}
-			resp.Reminded = append(resp.Reminded, res)
-		}
-		if failed && dept != "" {
+		if dept != "" && len(done) == 1 && done[0].Failed {
 			abortError(c, http.StatusBadGateway, "robot_failed", "the department's robot did not take the reminder after retries; try again later (通知发送失败)")
 			return
 		}
-		c.JSON(http.StatusOK, resp)
+		c.JSON(http.StatusOK, remindResponse{Period: p.String(), Reminded: done})
 	}
 }
 
@@ -106,29 +63,6 @@ func notifyReceiver(h http.Handler) gin.HandlerFunc {
 		}
 	}
 	return gin.WrapH(h)
-}
-
-// reminder lists a department's reports of p not received yet (due or overdue) and
-// words the message: each with its due date, a link to the department's page.
-func reminder(cat *indicators.Catalog, d evaluate.DepartmentCompleteness, p indicators.Period, loc *time.Location, boardURL string) ([]string, notify.Message) {
-	var missing, lines []string
-	for _, it := range d.Items {
-		if it.Status != evaluate.Missing && it.Status != evaluate.NotDue {
-			continue
-		}
-		e, _ := cat.Lookup(it.Indicator)
-		missing = append(missing, it.Indicator)
-		word := "前报送"
-		if it.Status == evaluate.Missing {
-			word = "已逾期"
-		}
-		lines = append(lines, fmt.Sprintf("- %s「%s」(%s%s)", it.Indicator, e.Target.Metric, it.Due.In(loc).Add(-time.Second).Format("1月2日"), word))
-	}
-	text := strings.Join(lines, "\n")
-	if boardURL != "" {
-		text += "\n\n[去填报](" + strings.TrimRight(boardURL, "/") + "/report?period=" + p.String() + ")"
-	}
-	return missing, notify.Message{Title: fmt.Sprintf("催报:%s%s有%d项指标尚未报送", d.Name, p.String(), len(missing)), Text: text}
 }
 
 // remindRequest checks who asks (the admin token), that robots exist, the period

@@ -28,6 +28,9 @@ type officeView struct {
 	Bulletin, Quarter  string
 	Words              []string      // the column headings of report states (present)
 	Waiting            []waitingItem // what waits for the office's review (review.go)
+	Remind             bool          // robots are configured: 催报 buttons (remind.go)
+	Reminded           string        // the outcome of the last 催报
+	RemindFailed       bool
 }
 
 type officeRow struct {
@@ -36,6 +39,7 @@ type officeRow struct {
 	NotDue                          int
 	Page                            string
 	MissingIDs                      []string // the indicators still missing
+	Unreported                      bool     // reports missing or not yet due: 催报 may go
 }
 
 // officePage: GET /office?period=2026-11 (the office's sessions only).
@@ -88,7 +92,7 @@ func (w *Workspace) officeRender(rw http.ResponseWriter, r *http.Request, u user
 			v.Due = d.Items[0].Due.In(loc).Add(-time.Second).Format("1月2日")
 		}
 		row := officeRow{Department: d.Department, Name: d.Name, Expected: d.Expected, OnTime: d.OnTime, Late: d.Late, Missing: d.Missing, NotDue: d.NotDue,
-			Page: "/report?" + url.Values{"department": {d.Department}, "period": {per.String()}}.Encode()}
+			Unreported: d.Missing+d.NotDue > 0, Page: "/report?" + url.Values{"department": {d.Department}, "period": {per.String()}}.Encode()}
 		for _, it := range d.Items {
 			if it.Status == evaluate.Missing {
 				row.MissingIDs = append(row.MissingIDs, it.Indicator)
@@ -105,6 +109,8 @@ func (w *Workspace) officeRender(rw http.ResponseWriter, r *http.Request, u user
 		v.Rate = present.Percent(float64(v.OnTime+v.Late) / float64(v.Expected))
 	}
 	v.Waiting = w.waitingItems()
+	v.Remind = w.cfg.Reminder != nil
+	v.Reminded, v.RemindFailed = w.remindNotice(r.URL.Query())
 	if edit != nil {
 		edit(v)
 	}

@@ -12,6 +12,7 @@
 //	GET      /report/history   one indicator's revisions: who, when, notes
 //	GET      /office       the supervision office: completeness per department, links to each page, what waits for review
 //	POST     /office/review    csrf, indicator, report_period, decision (approve | return), comment: the office's review
+//	POST     /office/remind    csrf, period, department: the office's 催报 to the department's robot now
 //
 // Every report goes through collector.Service.Submit, the validation of every other
 // door, all or nothing; the form only turns fields into reports (display units with
@@ -42,6 +43,7 @@ import (
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/auth"
+	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/evaluate"
 )
@@ -87,6 +89,10 @@ type Config struct {
 	// the TCP peer.
 	ClientIP func(r *http.Request) string
 	Logger   *slog.Logger
+	// Reminder sends the office's 催报 (notify.Remind, as POST /api/v1/remind) to the
+	// departments' robots; nil shows no 催报 button. BoardURL is linked from reminders.
+	Reminder notify.Sender
+	BoardURL string
 	// Now is the clock of sessions and sign-in limits (default time.Now); the
 	// reporting calendar follows the service's clock.
 	Now func() time.Time
@@ -142,7 +148,7 @@ type Workspace struct {
 // Paths the workspace answers (exact paths; the API's router mounts each).
 var paths = []string{
 	"/login", "/logout", "/report", "/report/receipt", "/report/template", "/report/upload",
-	"/report/history", "/office", "/office/review", "/static/workspace.css",
+	"/report/history", "/office", "/office/review", "/office/remind", "/static/workspace.css",
 }
 
 // New builds the workspace and loads the sessions kept in SessionFile.
@@ -170,6 +176,7 @@ func New(cfg Config) (*Workspace, error) {
 	w.mux.HandleFunc("GET /report/history", w.historyPage)
 	w.mux.HandleFunc("GET /office", w.officePage)
 	w.mux.HandleFunc("POST /office/review", w.postReview)
+	w.mux.HandleFunc("POST /office/remind", w.postRemind)
 	w.mux.HandleFunc("GET /static/workspace.css", serveCSS)
 	return w, nil
 }

@@ -104,7 +104,7 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 		return nil, err
 	}
 	short := s.shortcuts(fresh, v2)
-	got, skippedKeys, err := s.changePoints(ctx, fresh, short, maxT, others)
+	got, reviews, skippedKeys, err := s.changePoints(ctx, fresh, short, maxT, others)
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +121,11 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 	for _, p := range got {
 		if s.merge(p) {
 			merged = append(merged, clone(p.Rev))
+		}
+	}
+	for _, rv := range reviews {
+		if s.keepReview(rv) {
+			s.fedReviews = append(s.fedReviews, rv)
 		}
 	}
 	if skippedKeys {
@@ -174,15 +179,15 @@ func (s *Store) listRounds(ctx context.Context, mark int64, others string) (fres
 	return fresh, maxT, date, err
 }
 
-// changePoints reads the points of the fresh change rounds, up to maxT, except those of
-// the departments in short (read from the latest measurement instead; skippedKeys says
-// whether any of their rounds held keyed revisions, or may have). others is the
-// condition leaving out this replica's own rounds, or "".
-func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[string]bool, maxT int64, others string) (got []point, skippedKeys bool, err error) {
+// changePoints reads the points and reviews of the fresh change rounds, up to maxT,
+// except the points of the departments in short (read from the latest measurement
+// instead; skippedKeys says whether any of their rounds held keyed revisions, or may
+// have). others is the condition leaving out this replica's own rounds, or "".
+func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[string]bool, maxT int64, others string) (got []point, reviews []indicators.Review, skippedKeys bool, err error) {
 	want := make(map[round]bool, len(fresh))
 	minT := int64(0)
 	for _, l := range fresh {
-		if short[l.department] {
+		if short[l.department] && (l.n != 0 || l.keyed != 0) { // not a round of reviews alone
 			skippedKeys = skippedKeys || l.keyed != 0
 			continue
 		}
@@ -192,19 +197,38 @@ func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[stri
 		}
 	}
 	if len(want) == 0 {
-		return nil, skippedKeys, nil
+		return nil, nil, skippedKeys, nil
 	}
-	not := ""
+	// Of the departments in short only the rounds of reviews (n = 0) are read.
+	var not []string
 	for d := range short {
-		not += " AND " + qlIdent(tagDepartment) + " != " + qlString(d)
+		not = append(not, qlIdent(tagDepartment)+" != "+qlString(d))
 	}
-	q := fmt.Sprintf("SELECT points, %s, %s FROM %s WHERE time >= %d AND time <= %d%s%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), minT, maxT, others, not)
+	sort.Strings(not)
+	notShort := ""
+	if len(not) > 0 {
+		notShort = " AND ((" + strings.Join(not, " AND ") + ") OR n = 0)"
+	}
+	q := fmt.Sprintf("SELECT points, reviews, %s, %s FROM %s WHERE time >= %d AND time <= %d%s%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), minT, maxT, others, notShort)
 	err = s.ql.query(ctx, q, func(sr *qlSeries) error {
-		cT, cC, cD, cP := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points")
+		cT, cC, cD, cP, cR := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points"), sr.col("reviews")
 		for _, row := range sr.Values {
 			t, _ := vInt(cell(row, cT))
 			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
 			if !want[r] {
+				continue
+			}
+			if raw := vString(cell(row, cR)); raw != "" {
+				var rvs []indicators.Review
+				if err := json.Unmarshal([]byte(raw), &rvs); err != nil {
+					s.log.Warn("unreadable reviews on the change feed; skipped", "collector", r.collector, "time", t, "err", err)
+				}
+				for i := range rvs {
+					if rvs[i].Plan == "" {
+						rvs[i].Plan = s.cfg.DefaultPlan // put on the feed by a replica before plans
+					}
+				}
+				reviews = append(reviews, rvs...)
 				continue
 			}
 			var pts []point
@@ -216,7 +240,7 @@ func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[stri
 		}
 		return nil
 	})
-	return got, skippedKeys, err
+	return got, reviews, skippedKeys, err
 }
 
 // latestOf reads the latest values of the departments in short, in one read.

@@ -45,6 +45,9 @@
 //
 //	report_changes,department=D,collector=C n=…i,points="[JSON of the revisions]"
 //	    one point per department per write: the change feed
+//	report_changes,department=D,collector=C n=0i,keyed=0i,points="[]",reviews="[JSON]"
+//	    one point per department per write of reviews (reviews.go): other replicas
+//	    hand them to the service on their next refresh (ReviewChanges)
 //	report_lease,department=D holder="C",state="held"|"released",nonce="…"
 //	    the lease register of department (or sender) D: its last point
 //	report_lease_want,department=D holder="C"

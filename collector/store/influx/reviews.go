@@ -2,8 +2,10 @@ package influx
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,13 +21,17 @@ import (
 //
 // Reviews written before plans have no plan tag: they are the default plan's
 // (Config.DefaultPlan), as the revisions of that time.
+//
 // The time is the review's own instant, so reviews of one (indicator, period) never
 // share a point. A review is written at once, never spooled: the office presses a
 // button and waits, and an outage answers an error with nothing stored (the revision
 // it judges can be in the spool; the review names it by number). The replica reads
 // the change feed first, so the revision judged is the latest any replica wrote.
 // Reviews read back are kept in memory, so that Latest, Approved and History still
-// attach them while InfluxDB is away.
+// attach them while InfluxDB is away. The write also puts, per department, a point on
+// the change feed (n=0, its field reviews the reviews' JSON): other replicas read it on
+// their next catch-up and hand the reviews to the service (ReviewChanges), so a review
+// made through one replica reaches the others without a restart.
 
 func (s *Store) reviewM() string { return s.cfg.Measurement + "_review" }
 
@@ -155,7 +161,8 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 		return nil, fmt.Errorf("influx: read the change feed before a review: %w", err)
 	}
 	out := make([]indicators.Review, len(batch))
-	lines := make([]string, len(batch))
+	lines := make([]string, len(batch), len(batch)+1)
+	depts := make([]string, len(batch))
 	s.mu.Lock()
 	for i, rv := range batch {
 		k := pkey{rv.Plan, rv.Indicator, rv.Period}
@@ -179,8 +186,14 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 		rv.ReviewedAt = rv.ReviewedAt.UTC().Add(time.Duration(i))
 		out[i] = rv
 		lines[i] = reviewLine(s.reviewM(), rv)
+		depts[i] = s.departmentOf(k)
 	}
 	s.mu.Unlock()
+	feed, err := s.reviewChangeLines(out, depts)
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, feed...)
 	if err := s.writeLines(ctx, lines); err != nil {
 		return nil, fmt.Errorf("influx: write %d reviews: %w", len(lines), err)
 	}
@@ -189,11 +202,71 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 		s.reviews = map[revKey][]indicators.Review{}
 	}
 	for _, rv := range out {
-		rk := revKey{rv.Plan, rv.Indicator, rv.Period, rv.Revision}
-		s.reviews[rk] = append(s.reviews[rk], rv)
+		s.keepReview(rv)
 	}
 	s.mu.Unlock()
 	return out, nil
+}
+
+// departmentOf is the department of the latest revision of k, spooled or stored.
+// Callers hold s.mu.
+func (s *Store) departmentOf(k pkey) string {
+	for _, b := range s.pending {
+		for _, p := range b.points {
+			if keyOf(p.Rev) == k {
+				return p.Rev.Department
+			}
+		}
+	}
+	return s.latest[k].Rev.Department
+}
+
+// reviewChangeLines renders the change points of reviews, one per department.
+func (s *Store) reviewChangeLines(rvs []indicators.Review, depts []string) ([]string, error) {
+	byDept := map[string][]indicators.Review{}
+	for i, rv := range rvs {
+		byDept[depts[i]] = append(byDept[depts[i]], rv)
+	}
+	lines := make([]string, 0, len(byDept))
+	for d, v := range byDept {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("influx: encode review change point: %w", err)
+		}
+		l := lpEscape(s.changesM(), false) + "," + tagCollector + "=" + lpEscape(s.cfg.CollectorID, true)
+		if d != "" {
+			l += "," + tagDepartment + "=" + lpEscape(d, true)
+		}
+		lines = append(lines, l+` n=0i,keyed=0i,points="[]",reviews="`+fieldEscaper.Replace(string(b))+`"`)
+	}
+	sort.Strings(lines)
+	return lines, nil
+}
+
+// keepReview adds rv to the reviews in memory unless it is there already (the change
+// feed may bring a review again), and says whether it was new. Callers hold s.mu.
+func (s *Store) keepReview(rv indicators.Review) bool {
+	if s.reviews == nil {
+		s.reviews = map[revKey][]indicators.Review{}
+	}
+	rk := revKey{rv.Plan, rv.Indicator, rv.Period, rv.Revision}
+	if slices.ContainsFunc(s.reviews[rk], func(o indicators.Review) bool { return o.ReviewedAt.Equal(rv.ReviewedAt) }) {
+		return false
+	}
+	s.reviews[rk] = append(s.reviews[rk], rv)
+	slices.SortStableFunc(s.reviews[rk], func(a, b indicators.Review) int { return a.ReviewedAt.Compare(b.ReviewedAt) })
+	return true
+}
+
+// ReviewChanges implements collector.ReviewFeed: the reviews the change feed brought
+// since the previous call (made through other replicas), oldest first.
+func (s *Store) ReviewChanges() []indicators.Review {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.fedReviews
+	s.fedReviews = nil
+	slices.SortStableFunc(out, func(a, b indicators.Review) int { return a.ReviewedAt.Compare(b.ReviewedAt) })
+	return out
 }
 
 // Approved implements collector.Store: one read of every review; the revision approved

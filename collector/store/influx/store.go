@@ -170,24 +170,25 @@ type Store struct {
 	wmu sync.Mutex // one write of revisions at a time (rounds, replays), and leases released between them
 	cmu sync.Mutex // one catch-up at a time
 
-	mu        sync.Mutex
-	pending   []spooled           // the spool's batches, oldest first
-	spoolKeys map[string]keyEntry // (sender, key) of spooled points
-	known     map[pkey]int        // highest revision known or reserved per (indicator, period)
-	latest    map[pkey]point      // latest revision per (indicator, period) stored in InfluxDB
-	keys      map[string]keyEntry // the key index's cache, (sender, key) → entry (keys.go)
-	keysAll   bool                // keys holds every key InfluxDB holds
-	kfull     map[kbucket]bool    // buckets whose keys are all in keys
-	kmark     map[kbucket]int64   // highest time of a bucket's series, where known
-	v2        bool                // the latest and key measurements hold everything stored (latest.go)
-	loaded    bool                // latest is complete up to mark (else the next read loads it whole)
-	mark      int64
-	rounds    map[round]struct{} // change points seen within the overlap
-	dirty     bool
-	saved     time.Time
-	lastErr   error                          // last InfluxDB failure, nil after a success
-	reviews   map[revKey][]indicators.Review // reviews last read or written (reviews.go)
-	journal   *journal
+	mu         sync.Mutex
+	pending    []spooled           // the spool's batches, oldest first
+	spoolKeys  map[string]keyEntry // (sender, key) of spooled points
+	known      map[pkey]int        // highest revision known or reserved per (indicator, period)
+	latest     map[pkey]point      // latest revision per (indicator, period) stored in InfluxDB
+	keys       map[string]keyEntry // the key index's cache, (sender, key) → entry (keys.go)
+	keysAll    bool                // keys holds every key InfluxDB holds
+	kfull      map[kbucket]bool    // buckets whose keys are all in keys
+	kmark      map[kbucket]int64   // highest time of a bucket's series, where known
+	v2         bool                // the latest and key measurements hold everything stored (latest.go)
+	loaded     bool                // latest is complete up to mark (else the next read loads it whole)
+	mark       int64
+	rounds     map[round]struct{} // change points seen within the overlap
+	dirty      bool
+	saved      time.Time
+	lastErr    error                          // last InfluxDB failure, nil after a success
+	reviews    map[revKey][]indicators.Review // reviews last read or written (reviews.go)
+	fedReviews []indicators.Review            // reviews the change feed brought, for ReviewChanges
+	journal    *journal
 
 	writeErrors atomic.Uint64
 
