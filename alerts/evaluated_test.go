@@ -109,7 +109,7 @@ func exposeOne(t *testing.T, cat *indicators.Catalog, id, period string, value f
 	}
 	v := value
 	rev := indicators.Revision{
-		Report:     indicators.Report{Indicator: id, Period: p.String(), Value: &v},
+		Report:     indicators.Report{Plan: cat.Plan.ID, Indicator: id, Period: p.String(), Value: &v},
 		Department: e.Task.Lead, Sender: e.Task.Lead, ReceivedAt: received, PeriodEnd: p.End(cat.Plan.Location()),
 	}
 	if _, err := st.Append(ctx, []indicators.Revision{rev}); err != nil {

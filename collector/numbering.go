@@ -10,8 +10,9 @@ type Prior interface {
 	// first used for: that receipt, and whether r says the same
 	// (indicators.Report.SameContent). found is false for a key never used.
 	Keyed(r indicators.Revision) (original indicators.Receipt, same, found bool, err error)
-	// LastRevision is the highest revision stored of (indicator, period), 0 for none.
-	LastRevision(indicator, period string) (int, error)
+	// LastRevision is the highest revision stored of (plan, indicator, period), 0 for
+	// none.
+	LastRevision(plan, indicator, period string) (int, error)
 }
 
 // Number applies the Store contract's numbering and idempotency rules to a batch, in
@@ -20,7 +21,7 @@ type Prior interface {
 //     the batch) adds nothing: it gets the original receipt with Replayed set when it
 //     says the same (indicators.Report.SameContent), and refuses the whole batch with an
 //     *IdempotencyConflict naming it when it does not;
-//   - any other element gets revision 1 + the highest of its (indicator, period),
+//   - any other element gets revision 1 + the highest of its (plan, indicator, period),
 //     stored or given to an earlier element of the batch, and refuses the whole batch
 //     with a *NotFirstError naming it when it MustBeFirst and that is not 1.
 //
@@ -33,11 +34,11 @@ func Number(batch []indicators.Revision, prior Prior) ([]indicators.Receipt, err
 	}
 	receipts := make([]indicators.Receipt, len(batch))
 	var (
-		given map[[2]string]int // (indicator, period) → last revision given in the batch
+		given map[[3]string]int // (plan, indicator, period) → last revision given in the batch
 		seen  map[[2]string]keyed
 	)
 	if len(batch) > 1 {
-		given = make(map[[2]string]int, len(batch))
+		given = make(map[[3]string]int, len(batch))
 	}
 	for i := range batch {
 		r := &batch[i]
@@ -64,11 +65,11 @@ func Number(batch []indicators.Revision, prior Prior) ([]indicators.Receipt, err
 				continue
 			}
 		}
-		pk := [2]string{r.Indicator, r.Period}
+		pk := [3]string{r.Plan, r.Indicator, r.Period}
 		last, ok := given[pk]
 		if !ok {
 			var err error
-			if last, err = prior.LastRevision(r.Indicator, r.Period); err != nil {
+			if last, err = prior.LastRevision(r.Plan, r.Indicator, r.Period); err != nil {
 				return nil, err
 			}
 		}

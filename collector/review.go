@@ -28,6 +28,7 @@ const MaxCommentBytes = 2 << 10
 
 // ReviewRequest is one element of POST /api/v1/reviews.
 type ReviewRequest struct {
+	Plan      string `json:"plan,omitempty"` // routed by the API (api.planFor); the service's own plan
 	Indicator string `json:"indicator"`
 	Period    string `json:"period"`
 	Decision  string `json:"decision"` // approve | return
@@ -97,7 +98,10 @@ func (s *Service) Review(ctx context.Context, p Principal, reqs []ReviewRequest)
 			return nil, NewInputError(KindConflict, CodeNoReport, i, "period",
 				"indicator %s has no report for %s: there is nothing to review (该期尚未报送，无可审核内容)", r.Indicator, period)
 		}
-		batch[i] = indicators.Review{Indicator: r.Indicator, Period: period, Decision: d,
+		if r.Plan != "" && r.Plan != s.cfg.Catalog.Plan.ID {
+			return nil, Invalid(CodeUnknownPlan, i, "plan", "plan %q is not %s, the plan this review goes to (计划编号不符)", r.Plan, s.cfg.Catalog.Plan.ID)
+		}
+		batch[i] = indicators.Review{Plan: s.cfg.Catalog.Plan.ID, Indicator: r.Indicator, Period: period, Decision: d,
 			Comment: strings.TrimSpace(r.Comment), Reviewer: p.Name(), ReviewedAt: now}
 	}
 	stored, err := s.cfg.Store.Review(ctx, batch)
@@ -114,7 +118,7 @@ func (s *Service) Review(ctx context.Context, p Principal, reqs []ReviewRequest)
 	}
 	s.applyReviews(ctx, stored)
 	for _, rv := range stored {
-		s.cfg.Logger.Info("review", "indicator", rv.Indicator, "period", rv.Period, "revision", rv.Revision,
+		s.cfg.Logger.Info("review", "plan", rv.Plan, "indicator", rv.Indicator, "period", rv.Period, "revision", rv.Revision,
 			"decision", rv.Decision, "reviewer", rv.Reviewer)
 	}
 	return stored, nil
@@ -133,6 +137,9 @@ func (s *Service) applyReviews(ctx context.Context, stored []indicators.Review) 
 	var reread []string
 	s.mu.RLock()
 	for _, rv := range stored {
+		if rv.Plan != s.cfg.Catalog.Plan.ID {
+			continue // another plan's, kept by its own service
+		}
 		k := pk{rv.Indicator, rv.Period, rv.Revision}
 		i, ok := work[k]
 		if !ok {
@@ -167,7 +174,7 @@ func (s *Service) applyReviews(ctx context.Context, stored []indicators.Review) 
 	}
 	s.applyApproved(approved, nil)
 	for _, id := range reread {
-		hist, err := s.cfg.Store.History(ctx, id)
+		hist, err := s.cfg.Store.History(ctx, s.cfg.Catalog.Plan.ID, id)
 		if err != nil {
 			s.cfg.Logger.Warn("review: could not reread the history after a return; the approved value stays until the next reload", "indicator", id, "err", err)
 			continue

@@ -126,7 +126,11 @@ func (s *Service) Reload(ctx context.Context) error {
 		return fmt.Errorf("load latest values: %w", err)
 	}
 	m := make(map[string][]indicators.Revision, len(s.cfg.Catalog.TargetIDs()))
+	plan := s.cfg.Catalog.Plan.ID
 	for _, r := range revs {
+		if r.Plan != plan {
+			continue // another plan's, served by its own service
+		}
 		m[r.Indicator] = append(m[r.Indicator], r)
 	}
 	for _, v := range m {
@@ -138,6 +142,9 @@ func (s *Service) Reload(ctx context.Context) error {
 	}
 	a := map[string][]indicators.Revision{}
 	for _, r := range ok {
+		if r.Plan != plan {
+			continue
+		}
 		a[r.Indicator] = append(a[r.Indicator], r)
 	}
 	for _, v := range a {
@@ -153,30 +160,68 @@ func (s *Service) Reload(ctx context.Context) error {
 // Refresh brings the snapshot up to date with a shared store: only what changed when
 // the store has a change feed (collector.ChangeFeed), with the reviews it brought
 // (ReviewFeed), else a whole Reload.
-func (s *Service) Refresh(ctx context.Context) error {
-	feed, ok := s.cfg.Store.(ChangeFeed)
+func (s *Service) Refresh(ctx context.Context) error { return Refresh(ctx, s.cfg.Store, s) }
+
+// Refresh brings the snapshots of the services of several plans sharing one store up
+// to date: the change feed is read once (each read returns what changed since the
+// previous one, so services reading it in turn would miss each other's share) and each
+// service takes its plan's revisions and reviews; without a feed, each reloads.
+func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
+	feed, ok := store.(ChangeFeed)
 	if !ok {
-		return s.Reload(ctx)
+		for _, s := range svcs {
+			if err := s.Reload(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	revs, err := feed.Changes(ctx)
 	if err != nil {
 		return fmt.Errorf("refresh latest values: %w", err)
 	}
-	if len(revs) > 0 {
-		s.apply(revs)
+	for _, s := range svcs {
+		s.applyPlan(revs)
 	}
-	if rf, ok := s.cfg.Store.(ReviewFeed); ok {
+	if rf, ok := store.(ReviewFeed); ok {
 		if rvs := rf.ReviewChanges(); len(rvs) > 0 {
-			s.applyReviews(ctx, rvs)
+			for _, s := range svcs {
+				s.applyReviews(ctx, rvs) // each takes its plan's
+			}
 		}
 	}
 	return nil
 }
 
+// applyPlan merges the revisions of the service's plan among revs into the snapshot.
+func (s *Service) applyPlan(revs []indicators.Revision) {
+	plan := s.cfg.Catalog.Plan.ID
+	mine := revs[:0:0]
+	for _, r := range revs {
+		if r.Plan == plan {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) > 0 {
+		s.apply(mine)
+	}
+}
+
 // FirstArrivals asks the store, in bulk, when the first revision of every indicator's
 // report for each period end arrived.
 func (s *Service) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error) {
-	return s.cfg.Store.FirstArrivals(ctx, periodEnds)
+	all, err := s.cfg.Store.FirstArrivals(ctx, periodEnds)
+	if err != nil {
+		return nil, err
+	}
+	plan := s.cfg.Catalog.Plan.ID
+	out := all[:0]
+	for _, a := range all {
+		if a.Plan == plan {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // Series returns one indicator's series as it counts: the latest revision per period
@@ -228,9 +273,9 @@ func (s *Service) apply(revs []indicators.Revision) {
 	}
 }
 
-// History returns every revision of one indicator from the store.
+// History returns every revision of one indicator of the service's plan from the store.
 func (s *Service) History(ctx context.Context, id string) ([]indicators.Revision, error) {
-	return s.cfg.Store.History(ctx, id)
+	return s.cfg.Store.History(ctx, s.cfg.Catalog.Plan.ID, id)
 }
 
 // Evaluate evaluates every target of the catalog at now, in catalog order.

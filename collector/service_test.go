@@ -186,7 +186,7 @@ func TestCheckNamesEveryBadReportAndStoresNothing(t *testing.T) {
 	if _, err := svc.Submit(t.Context(), rsj, reports, ""); err == nil {
 		t.Fatal("Submit accepted the batch Check refused")
 	}
-	if h, err := st.History(t.Context(), "57.1"); err != nil || len(h) != 0 {
+	if h, err := st.History(t.Context(), svc.Catalog().Plan.ID, "57.1"); err != nil || len(h) != 0 {
 		t.Fatalf("history after Check and a refused Submit: %v %v", h, err)
 	}
 	for _, c := range svc.ReceivedCounts() {

@@ -13,9 +13,11 @@ import (
 type Store interface {
 	// Append stores a batch atomically, all or nothing, and returns only once the batch
 	// is durable (fsynced, or acknowledged by the remote store). Each element carries
-	// Report, Department, Sender, ReceivedAt, Remote and PeriodEnd; the store assigns
-	// Revision: 1 + the highest revision of the same (indicator, period), counting
-	// earlier elements of the same batch. It returns one receipt per element, in order.
+	// Plan, Report, Department, Sender, ReceivedAt, Remote and PeriodEnd; the store
+	// assigns Revision: 1 + the highest revision of the same (plan, indicator, period),
+	// counting earlier elements of the same batch. Plans are the unit of data: the same
+	// indicator id in two plans is two series. It returns one receipt per element, in
+	// order.
 	//
 	// Idempotency: an element whose (Sender, IdempotencyKey) (non-empty key) was stored
 	// before, or belongs to an earlier element of the same batch, is not stored again.
@@ -35,28 +37,28 @@ type Store interface {
 	//
 	// The caller must not modify batch during the call; the store does not keep it.
 	Append(ctx context.Context, batch []indicators.Revision) ([]indicators.Receipt, error)
-	// Latest returns, for every (indicator, period), its latest revision with its
+	// Latest returns, for every (plan, indicator, period), its latest revision with its
 	// reviews, in no particular order. The caller owns the returned slice.
 	Latest(ctx context.Context) ([]indicators.Revision, error)
-	// History returns every revision of one indicator, each with its reviews, in
-	// indicators.CompareHistory order (period end, period form, revision, received). The caller owns the
-	// returned slice.
-	History(ctx context.Context, indicator string) ([]indicators.Revision, error)
-	// FirstArrivals returns, for every indicator with a report for one of the period
-	// ends, when the first revision for that period end arrived (the earliest
-	// ReceivedAt of its revisions, whatever the period's form), ordered by indicator
-	// then period end. It reads in bulk (a few reads per period end, not one per
+	// History returns every revision of one indicator of one plan, each with its
+	// reviews, in indicators.CompareHistory order (period end, period form, revision,
+	// received). The caller owns the returned slice.
+	History(ctx context.Context, plan, indicator string) ([]indicators.Revision, error)
+	// FirstArrivals returns, for every (plan, indicator) with a report for one of the
+	// period ends, when the first revision for that period end arrived (the earliest
+	// ReceivedAt of its revisions, whatever the period's form), ordered by plan,
+	// indicator, then period end. It reads in bulk (a few reads per period end, not one per
 	// indicator): what completeness and bulletins need. The caller owns the slice.
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 	// Review stores a batch of reviews atomically, all or nothing, durably (like
-	// Append). Each judges the latest revision of its (Indicator, Period): the store
+	// Append). Each judges the latest revision of its (Plan, Indicator, Period): the store
 	// sets Revision to that revision in the same critical section as the numbering of
 	// appends (a review never judges a revision it did not see) and returns the
 	// reviews as stored, in order. Reviews are only added, never changed. When an
 	// element's indicator has no revision for its period, Review stores nothing and
 	// returns a *NoReportError naming the element.
 	Review(ctx context.Context, reviews []indicators.Review) ([]indicators.Review, error)
-	// Approved returns, for every (indicator, period) with an approved revision, the
+	// Approved returns, for every (plan, indicator, period) with an approved revision, the
 	// highest revision whose state (indicators.Revision.State) is approved, with its
 	// reviews, in no particular order: what counts when reviews are required. The
 	// caller owns the returned slice.
@@ -116,6 +118,7 @@ func (e *NotFirstError) Error() string {
 // there is nothing to review. Nothing was stored.
 type NoReportError struct {
 	Index     int // the element of the batch
+	Plan      string
 	Indicator string
 	Period    string
 }

@@ -47,6 +47,9 @@ const (
 	CodeFieldTooLong       = "field_too_long"
 	CodeReasonRequired     = "reason_required"
 	CodeForbiddenIndicator = "forbidden_indicator"
+	CodeUnknownPlan        = "unknown_plan"  // a report naming a plan the server does not serve (400)
+	CodePlanRequired       = "plan_required" // several plans could take the report (400)
+	CodeMixedPlans         = "mixed_plans"   // one request naming several plans (400)
 
 	CodeDuplicateKey        = "duplicate_idempotency_key" // one key twice in one batch (400)
 	CodeIdempotencyConflict = "idempotency_conflict"      // a key reused for other content (409)
@@ -225,6 +228,9 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 		earlier = make(map[string][]int, len(reports))
 	}
 	for i, r := range reports {
+		if err := ownPlan(cat, i, &r); err != nil {
+			return nil, nil, err
+		}
 		e, ierr := reportedIndicator(cat, p, i, r.Indicator)
 		if ierr != nil {
 			return nil, nil, ierr
@@ -567,4 +573,17 @@ func (s *Service) CountRejected(p Principal, n int) {
 		n = 1
 	}
 	s.counts.add(p.Name(), conventions.ResultRejected, uint64(n))
+}
+
+// ownPlan gives a report naming no plan to cat's and refuses one naming another plan:
+// the API routes each batch to its plan's service (collector/http/api, plans.go).
+func ownPlan(cat *indicators.Catalog, i int, r *indicators.Report) error {
+	switch r.Plan {
+	case cat.Plan.ID:
+	case "":
+		r.Plan = cat.Plan.ID
+	default:
+		return Invalid(CodeUnknownPlan, i, "plan", "plan %q is not the plan this request goes to (%s); leave \"plan\" out or name a plan GET /api/v1/plans lists (计划编号不符)", r.Plan, cat.Plan.ID)
+	}
+	return nil
 }

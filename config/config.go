@@ -27,8 +27,12 @@ const EnvPrefix = "DUBAN"
 
 // Config is the whole configuration of `duban serve`.
 type Config struct {
-	Listen    string          `mapstructure:"listen"`
-	Catalog   string          `mapstructure:"catalog"` // a file, or embedded:NAME for a shipped catalog (catalogs.Load)
+	Listen  string `mapstructure:"listen"`
+	Catalog string `mapstructure:"catalog"` // a file, or embedded:NAME for a shipped catalog (catalogs.Load); the one-plan shorthand of plans
+	// Plans lists the catalogs served together (files or embedded:NAME), the first being
+	// the default plan (the un-prefixed API routes); empty means [catalog]. See PlanRefs.
+	Plans     []string        `mapstructure:"plans"`
+	Testing   Testing         `mapstructure:"testing"`
 	Store     Store           `mapstructure:"store"`
 	Auth      Auth            `mapstructure:"auth"`
 	TLS       TLS             `mapstructure:"tls"`
@@ -82,6 +86,35 @@ type Workspace struct {
 	// (default 6). Beyond, sign-in answers 429 whatever the token, until one is regained.
 	LoginFailures          int     `mapstructure:"login_failures"`
 	LoginFailuresPerMinute float64 `mapstructure:"login_failures_per_minute"`
+}
+
+// Testing holds settings for tests only: never set them in production.
+type Testing struct {
+	// Now, when set (RFC 3339), stops the server's clock at that instant: reports are
+	// received then and evaluated as of then, by every process reading the same file
+	// (serve, bulletin --data). Tests set it so that what is due, late or current does
+	// not depend on the day they run. Test-only: a server with it set logs a warning.
+	Now string `mapstructure:"now"`
+}
+
+// Clock returns the server's clock: time.Now, or the instant Testing.Now sets.
+func (t Testing) Clock() (func() time.Time, error) {
+	if t.Now == "" {
+		return time.Now, nil
+	}
+	at, err := time.Parse(time.RFC3339, t.Now)
+	if err != nil {
+		return nil, fmt.Errorf("testing.now %q: give an RFC 3339 instant in quotes, such as '2026-03-15T10:00:00+08:00'", t.Now)
+	}
+	return func() time.Time { return at }, nil
+}
+
+// PlanRefs are the catalogs to serve, in order: plans, or the one catalog.
+func (c Config) PlanRefs() []string {
+	if len(c.Plans) > 0 {
+		return c.Plans
+	}
+	return []string{c.Catalog}
 }
 
 // Board configures the status board at "/". Who may read it is auth.read's business.
@@ -188,6 +221,7 @@ func Defaults() Config {
 		Log:       Log{Format: "text", Level: "info"},
 		Board:     Board{TokenSHA256: []string{}},
 		Workspace: Workspace{SessionTTL: 8 * time.Hour, LoginFailures: 10, LoginFailuresPerMinute: 6},
+		Plans:     []string{},
 		Notify:    Notify{Robots: []notify.Robot{}},
 	}
 }
@@ -265,9 +299,10 @@ func (c Config) Validate() error {
 	if c.Listen == "" {
 		errs = append(errs, errors.New("listen: give host:port, e.g. 127.0.0.1:8080"))
 	}
-	if c.Catalog == "" {
+	if c.Catalog == "" && len(c.Plans) == 0 {
 		errs = append(errs, errors.New("catalog: give a catalog file (YAML or JSON) or "+catalogs.Default+" for the shipped one"))
 	}
+	errs = append(errs, c.validatePlans()...)
 	switch c.Store.Kind {
 	case "embedded", "influxdb":
 	default:
@@ -334,6 +369,28 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("notify: set token_sha256 or token_file, not both"))
 	}
 	return errors.Join(errs...)
+}
+
+// validatePlans checks plans: and its relation to catalog:, and the test clock.
+func (c Config) validatePlans() []error {
+	var errs []error
+	if len(c.Plans) > 0 && c.Catalog != "" && c.Catalog != catalogs.Default && c.Catalog != c.Plans[0] {
+		errs = append(errs, fmt.Errorf("catalog %q and plans are both set: catalog is the one-plan shorthand; list every catalog under plans: (the first is the default plan)", c.Catalog))
+	}
+	seen := map[string]bool{}
+	for i, ref := range c.Plans {
+		switch {
+		case strings.TrimSpace(ref) == "":
+			errs = append(errs, fmt.Errorf("plans[%d]: empty; give a catalog file or embedded:NAME", i))
+		case seen[ref]:
+			errs = append(errs, fmt.Errorf("plans[%d]: %s is listed twice", i, ref))
+		}
+		seen[ref] = true
+	}
+	if _, err := c.Testing.Clock(); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // ReceiverTokenSHA256 returns the hex sha256 of the token of duban's Alertmanager

@@ -112,6 +112,10 @@ func TestBadConfigurationsAreRejected(t *testing.T) {
 		"a certificate without a key":      "tls: {cert_file: a.pem}\n",
 		"an unknown log format":            "log: {format: xml}\n",
 		"a timeout that is not a duration": "http: {read_timeout: soon}\n",
+		"a plan listed twice":              "plans: [embedded:changzhi-2026, embedded:changzhi-2026]\n",
+		"an empty plan":                    "plans: [embedded:changzhi-2026, '']\n",
+		"catalog and plans that disagree":  "catalog: a.yaml\nplans: [b.yaml]\n",
+		"a test clock that is no instant":  "testing: {now: tomorrow}\n",
 		"sessions that last no time":       "workspace: {session_ttl: 0s}\n",
 		"no failed sign-in allowed":        "workspace: {login_failures: 0}\n",
 	}
@@ -183,6 +187,50 @@ func TestReadAccessByToken(t *testing.T) {
 	t.Setenv("DUBAN_HTTP_MIN_BODY_RATE", "0")
 	if c, err = config.Load(config.Options{File: file}); err != nil || c.Auth.Read != "public" || c.Limits.PerTokenShare != 0.25 || c.HTTP.MinBodyRate != 0 {
 		t.Fatalf("from the environment: %+v %v", c, err)
+	}
+}
+
+// TestPlansAndTheCatalogShorthand: plans lists the catalogs served; catalog alone is
+// one plan; the first plan listed is the default one.
+func TestPlansAndTheCatalogShorthand(t *testing.T) {
+	for name, tc := range map[string]struct {
+		body string
+		want []string
+	}{
+		"nothing set serves the shipped catalog": {"", []string{"embedded:changzhi-2026"}},
+		"catalog alone is one plan":              {"catalog: a.yaml\n", []string{"a.yaml"}},
+		"plans are served in order":              {"plans: [embedded:changzhi-2026, b.yaml]\n", []string{"embedded:changzhi-2026", "b.yaml"}},
+		"catalog may repeat the first plan":      {"catalog: a.yaml\nplans: [a.yaml, b.yaml]\n", []string{"a.yaml", "b.yaml"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := config.Load(config.Options{File: writeFile(t, tc.body)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.PlanRefs(); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("PlanRefs = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTestingClockStandsWhereTold: testing.now sets the server's clock (tests only).
+func TestTestingClockStandsWhereTold(t *testing.T) {
+	c, err := config.Load(config.Options{File: writeFile(t, "testing: {now: '2026-03-15T10:00:00+08:00'}\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := c.Testing.Clock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 15, 2, 0, 0, 0, time.UTC)
+	if got := now(); !got.Equal(at) {
+		t.Errorf("clock = %v, want %v", got, at)
+	}
+	sysClock, _ := config.Defaults().Testing.Clock()
+	if d := time.Since(sysClock()); d < 0 || d > time.Minute {
+		t.Errorf("default clock is %v off the real time", d)
 	}
 }
 

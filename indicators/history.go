@@ -36,6 +36,7 @@ func periodForm(p string) int {
 // Arrival is when the first revision of an indicator's report for one period end
 // arrived (on time or late is decided by it; corrections do not count).
 type Arrival struct {
+	Plan          string
 	Indicator     string
 	Period        string // the period of that first revision
 	PeriodEnd     time.Time

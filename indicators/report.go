@@ -10,6 +10,12 @@ import (
 // Report is one reported figure (or milestone stage) for one indicator and period.
 // Values are year-to-date, as Chinese statistics publish them, in the target's base unit.
 type Report struct {
+	// Plan is the plan (Catalog.Plan.ID) the report belongs to: revisions count per
+	// (plan, indicator, period), since indicator ids are unique only within a plan. A
+	// department may leave it out when the server serves one plan, or when the
+	// indicator id and period pick exactly one (indicators.PlanSet.Resolve); the
+	// collector fills it in before storing.
+	Plan           string   `json:"plan,omitempty"`
 	Indicator      string   `json:"indicator"`
 	Period         string   `json:"period"`            // normalized: 2026-03, 2026-Q1 or 2026-06-30
 	Value          *float64 `json:"value,omitempty"`   // numeric targets
@@ -51,7 +57,8 @@ type Receipt struct {
 }
 
 // SameContent reports whether two reports say the same thing: same indicator, period
-// (as normalized), value, stage and percent. Note, evidence, reason and the key itself
+// (as normalized), value, stage and percent. The plan is not part of it: idempotency
+// keys stored before plans keep replaying (the key's sender already scopes it). Note, evidence, reason and the key itself
 // do not count. This is what an idempotency key promises: a key sent again with the same
 // content is a retry, with other content a mistake (see collector.Store).
 func (r Report) SameContent(o Report) bool {

@@ -17,6 +17,7 @@ const (
 // Review is one judgement of the office on one revision, kept beside it in the store as
 // part of the audit trail: reviews are only added, never changed.
 type Review struct {
+	Plan       string    `json:"plan,omitempty"` // the plan of the revision judged
 	Indicator  string    `json:"indicator"`
 	Period     string    `json:"period"`
 	Revision   int       `json:"revision"`          // the revision judged

@@ -19,7 +19,7 @@ import (
 )
 
 func newBulletinCmd(s streams) *cobra.Command {
-	var period, format, server, data, cfgFile, out, tokenFile string
+	var period, format, server, data, cfgFile, out, tokenFile, plan string
 	cmd := &cobra.Command{
 		Use:   "bulletin --period 2026-Q1 --format md|html|xlsx [--server URL | --data DIR] [--out FILE]",
 		Short: "Render the quarterly bulletin (按季通报) in Markdown, HTML or Excel",
@@ -56,12 +56,20 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 				if cfg, err = config.Load(config.Options{File: cfgFile, Flags: cmd.Flags()}); err != nil {
 					return err
 				}
-				b, err = bulletinFromStore(ctx, cfg, data, period, f, time.Now())
+				clock, cerr := cfg.Testing.Clock()
+				if cerr != nil {
+					return cerr
+				}
+				b, err = bulletinFromStore(ctx, cfg, data, period, f, clock())
 			} else {
 				if server == "" {
 					server = defaultServer
 				}
-				u := fmt.Sprintf("%s/api/v1/bulletins/%s?format=%s", strings.TrimRight(server, "/"), url.PathEscape(period), f)
+				prefix := "/api/v1"
+				if plan != "" { // one of several plans the collector serves (GET /api/v1/plans)
+					prefix += "/plans/" + url.PathEscape(plan)
+				}
+				u := fmt.Sprintf("%s%s/bulletins/%s?format=%s", strings.TrimRight(server, "/"), prefix, url.PathEscape(period), f)
 				var token string
 				if token, err = readTokenOptional(tokenFile); err != nil {
 					return err
@@ -79,6 +87,7 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&period, "period", "", "quarter: 2026-Q1 .. 2026-Q4")
+	fl.StringVar(&plan, "plan", "", "the plan, when the collector serves several (GET /api/v1/plans); default its default plan (with --server)")
 	fl.StringVar(&format, "format", "md", "md, html or xlsx")
 	fl.StringVar(&server, "server", "", "collector URL (default "+defaultServer+")")
 	fl.StringVar(&data, "data", "", "read the embedded store in this data directory instead of a server")
@@ -97,12 +106,12 @@ func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period strin
 	if err != nil {
 		return nil, err
 	}
-	st, err := boltstore.Open(ctx, boltstore.Config{Dir: dir})
+	st, err := boltstore.Open(ctx, boltstore.Config{Dir: dir, DefaultPlan: cat.Plan.ID})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s (is `duban serve` running on it? then use --server): %w", dir, err)
 	}
 	defer func() { err = errors.Join(err, st.Close()) }()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Eval: cfg.Evaluate})
+	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: st, Eval: cfg.Evaluate, Now: func() time.Time { return now }})
 	if err != nil {
 		return nil, err
 	}

@@ -10,26 +10,18 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
-// reportPeriod is the month before now in the plan's zone, inside the 2026 plan year:
-// the server runs on the real clock.
-func reportPeriod(t *testing.T) (month, quarter string) {
-	now := time.Now().In(time.FixedZone("CST", 8*3600))
-	if now.Before(time.Date(2026, 2, 1, 0, 0, 0, 0, now.Location())) {
-		t.Skip("the 2026 plan has no past month to report yet")
-	}
-	p := now.AddDate(0, 0, -now.Day())
-	if p.Year() > 2026 {
-		p = time.Date(2026, 12, 1, 0, 0, 0, 0, now.Location())
-	}
-	return p.Format("2006-01"), fmt.Sprintf("2026-Q%d", (int(p.Month())+2)/3)
-}
+// testNow is the server's clock in these tests (testing.now, a test-only setting):
+// mid-June 2026, so that they run the same on any date. The month reported is May,
+// the quarter the second.
+const testNow = "2026-06-15T10:00:00+08:00"
+
+func reportPeriod() (month, quarter string) { return "2026-05", "2026-Q2" }
 
 func run(t *testing.T, dir string, wantOK bool, args ...string) string {
 	t.Helper()
@@ -48,11 +40,8 @@ func run(t *testing.T, dir string, wantOK bool, args ...string) string {
 // bulletin from the server and, once it is stopped, from the store directly with the
 // server's configuration (same text, its evaluate.due_day of 20 included).
 func TestSupervisionCommands(t *testing.T) {
-	month, quarter := reportPeriod(t)
-	if time.Now().Before(time.Date(2026, 4, 21, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))) {
-		t.Skip("the first quarter's reports are not due yet (April 20th with due_day 20)")
-	}
-	s := newServer(t, "evaluate: {due_day: 20}\n")
+	month, quarter := reportPeriod()
+	s := newServer(t, "evaluate: {due_day: 20}\ntesting: {now: '"+testNow+"'}\n")
 	dir := t.TempDir()
 	mini := filepath.Join(testenv.RepoRoot(), "indicators/testdata/mini.yaml")
 	if err := os.WriteFile(filepath.Join(dir, "rsj.token"), []byte(s.tokens["rsj"]), 0o600); err != nil {

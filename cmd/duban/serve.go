@@ -27,6 +27,7 @@ import (
 	"github.com/duban-gov/duban/config/reload"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
+	"github.com/duban-gov/duban/indicators/evaluate"
 	"github.com/duban-gov/duban/internal/logs"
 )
 
@@ -61,6 +62,7 @@ restore".`,
 	def := config.Defaults()
 	f.String("listen", def.Listen, "address to listen on (host:port)")
 	f.String("catalog", def.Catalog, "catalog file (YAML or JSON) to collect against, or embedded:NAME for one shipped inside the binary")
+	f.StringSlice("plans", def.Plans, "catalogs to serve together, the first the default plan (instead of --catalog)")
 	f.String("store-kind", def.Store.Kind, "store backend: embedded or influxdb")
 	f.String("store-path", def.Store.Path, "data directory")
 	f.String("log-format", def.Log.Format, "log format: text or json")
@@ -70,13 +72,51 @@ restore".`,
 	return cmd
 }
 
+// loadPlans loads and checks the plans to serve (refusing them with FILE:LINE lines)
+// and the server's clock (testing.now, for tests only, is logged as such).
+func loadPlans(cfg config.Config, log *slog.Logger) (*indicators.PlanSet, func() time.Time, error) {
+	plans, err := catalogs.LoadSet(cfg.PlanRefs())
+	if err != nil {
+		var ie *indicators.InvalidError
+		if errors.As(err, &ie) {
+			return nil, nil, fmt.Errorf("refusing to serve: %w", err)
+		}
+		return nil, nil, fmt.Errorf("%w (set --catalog, DUBAN_CATALOG, catalog: or plans: in the config)", err)
+	}
+	now, err := cfg.Testing.Clock()
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Testing.Now != "" {
+		log.Warn("testing.now is set: the server's clock is not the real time; a setting for tests only", "now", cfg.Testing.Now)
+	}
+	return plans, now, nil
+}
+
+// newServices builds one service per plan over the one store. The default plan's (the
+// first listed, svcs[0]) serves the un-prefixed routes, /metrics, the board and the
+// workspace; others are the rest, for the API's /api/v1/plans/{plan}.
+func newServices(ctx context.Context, plans *indicators.PlanSet, store collector.Store, eval evaluate.Config, reviewRequired bool, log *slog.Logger, now func() time.Time) (svcs []*collector.Service, others []api.Service, err error) {
+	for i, c := range plans.Plans() {
+		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: eval, ReviewRequired: reviewRequired, Logger: log, Now: now})
+		if err != nil {
+			return nil, nil, err
+		}
+		svcs = append(svcs, s)
+		if i > 0 {
+			others = append(others, s)
+		}
+	}
+	return svcs, others, nil
+}
+
 // openStore opens the configured backend.
-func openStore(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
+func openStore(ctx context.Context, cfg config.Config, plans *indicators.PlanSet, log *slog.Logger) (collector.Store, error) {
 	switch cfg.Store.Kind {
 	case "embedded":
-		return boltstore.Open(ctx, boltstore.Config{Dir: cfg.Store.Path, Logger: log})
+		return boltstore.Open(ctx, boltstore.Config{Dir: cfg.Store.Path, Logger: log, DefaultPlan: plans.Default().Plan.ID})
 	case "influxdb":
-		return openInflux(ctx, cfg, cat, log) // serve_influx.go
+		return openInflux(ctx, cfg, plans, log) // serve_influx.go
 	default:
 		return nil, fmt.Errorf("store.kind %q is not available in this build", cfg.Store.Kind)
 	}
@@ -94,20 +134,17 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	cat, err := catalogs.Load(cfg.Catalog)
+	plans, now, err := loadPlans(cfg, log.Logger)
 	if err != nil {
-		var ie *indicators.InvalidError
-		if errors.As(err, &ie) {
-			return fmt.Errorf("refusing to serve: %w", err)
-		}
-		return fmt.Errorf("%w (set --catalog, DUBAN_CATALOG or catalog: in the config)", err)
+		return err
 	}
-	authn, err := newAuthenticator(cfg.Auth.Tokens, cat, log.Logger)
+	cat := plans.Default()
+	authn, err := newAuthenticator(cfg.Auth.Tokens, plans, log.Logger)
 	if err != nil {
 		return err
 	}
 	live := auth.NewLive(authn)
-	store, err := openStore(ctx, cfg, cat, log.Logger)
+	store, err := openStore(ctx, cfg, plans, log.Logger)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -116,16 +153,17 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: cat, Store: store, Eval: cfg.Evaluate, ReviewRequired: cfg.Review.Required, Logger: log.Logger})
+	svcs, others, err := newServices(ctx, plans, store, cfg.Evaluate, cfg.Review.Required, log.Logger, now)
 	if err != nil {
 		return err
 	}
+	svc := svcs[0]
 	rl, err := reload.New(reload.Config{Load: load, Running: cfg, Logger: log.Logger})
 	if err != nil {
 		return err
 	}
 	apiCfg := api.Config{
-		Service: svc, Auth: live, Logger: log.Logger,
+		Service: svc, Plans: others, Auth: live, Logger: log.Logger,
 		Settings:    apiSettings(cfg),
 		ReadTimeout: cfg.HTTP.ReadTimeout, TrustedProxies: cfg.HTTP.TrustedProxies,
 		Reload: func(ctx context.Context) (api.ReloadResult, error) {
@@ -135,7 +173,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	}
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
-	startStoreRefresh(ctx, cfg, svc, log.Logger) // replicas sharing InfluxDB reread its latest values
+	startStoreRefresh(ctx, cfg, store, svcs, log.Logger) // replicas sharing InfluxDB reread its latest values
 	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, log.Logger, rl); err != nil {
 		return err
 	}
@@ -164,9 +202,9 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	registerReloads(rl, reloadParts{cat: cat, auth: live, api: handler, svc: svc, log: log})
+	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svcs: svcs, log: log})
 	return listenAndServe(ctx, cfg, handler, log, func(addr string) {
-		log.Info("duban collector listening", "url", addr, "catalog", cfg.Catalog,
+		log.Info("duban collector listening", "url", addr, "catalog", cfg.Catalog, "plans", len(plans.Plans()),
 			"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
 		go reloadOnSignal(ctx, hup, rl)
 	})

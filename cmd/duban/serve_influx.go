@@ -20,13 +20,17 @@ import (
 // openInflux opens the InfluxDB backend; its spool lives under store.path/spool. The
 // token comes from store.influxdb.token, token_file or DUBAN_STORE_INFLUXDB_TOKEN and is
 // never logged.
-func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog, log *slog.Logger) (collector.Store, error) {
+func openInflux(ctx context.Context, cfg config.Config, plans *indicators.PlanSet, log *slog.Logger) (collector.Store, error) {
 	ic := cfg.Store.InfluxDB
 	token, err := ic.InfluxToken()
 	if err != nil {
 		return nil, err
 	}
-	lookup := func(id string) (task, unit string) {
+	lookup := func(plan, id string) (task, unit string) {
+		cat, ok := plans.Plan(plan)
+		if !ok {
+			return "", ""
+		}
 		e, ok := cat.Lookup(id)
 		if !ok {
 			return "", ""
@@ -36,13 +40,13 @@ func openInflux(ctx context.Context, cfg config.Config, cat *indicators.Catalog,
 	return influx.Open(ctx, influx.Config{
 		URL: ic.URL, Org: ic.Org, Bucket: ic.Bucket, Token: token,
 		SpoolDir: filepath.Join(cfg.Store.Path, "spool"),
-		Timeout:  ic.Timeout, Lookup: lookup, Logger: log,
+		Timeout:  ic.Timeout, Lookup: lookup, Logger: log, DefaultPlan: plans.Default().Plan.ID,
 	})
 }
 
 // startStoreRefresh reads what changed in a shared store on an interval (the InfluxDB
 // change feed), so that replicas see each other's reports (InfluxDB backend only).
-func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Service, log *slog.Logger) {
+func startStoreRefresh(ctx context.Context, cfg config.Config, store collector.Store, svcs []*collector.Service, log *slog.Logger) {
 	every := cfg.Store.InfluxDB.Refresh
 	if cfg.Store.Kind != "influxdb" || every <= 0 {
 		return
@@ -55,7 +59,7 @@ func startStoreRefresh(ctx context.Context, cfg config.Config, svc *collector.Se
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := svc.Refresh(ctx); err != nil && ctx.Err() == nil {
+				if err := collector.Refresh(ctx, store, svcs...); err != nil && ctx.Err() == nil {
 					log.Warn("refresh latest values from InfluxDB", "err", err)
 				}
 			}

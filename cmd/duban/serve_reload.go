@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/duban-gov/duban/collector"
@@ -18,11 +19,11 @@ import (
 
 // reloadParts are the parts of a running collector that a reload changes.
 type reloadParts struct {
-	cat  *indicators.Catalog
-	auth *auth.Live
-	api  *api.API
-	svc  *collector.Service
-	log  *logs.Logger
+	plans *indicators.PlanSet
+	auth  *auth.Live
+	api   *api.API
+	svcs  []*collector.Service // one per plan
+	log   *logs.Logger
 }
 
 // registerReloads registers what a reload applies live, each part with the keys it
@@ -36,7 +37,7 @@ func registerReloads(rl *reload.Reloader, p reloadParts) {
 	rl.Register(reload.Hook{
 		Name: "tokens", Keys: []string{"auth.tokens"},
 		Prepare: func(_ context.Context, next config.Config) (func(), error) {
-			a, err := newAuthenticator(next.Auth.Tokens, p.cat, p.log.Logger)
+			a, err := newAuthenticator(next.Auth.Tokens, p.plans, p.log.Logger)
 			if err != nil {
 				return nil, err
 			}
@@ -68,13 +69,21 @@ func registerReloads(rl *reload.Reloader, p reloadParts) {
 	rl.Register(reload.Hook{
 		Name: "evaluation", Keys: []string{"evaluate"},
 		Prepare: func(_ context.Context, next config.Config) (func(), error) {
-			return func() { p.svc.SetEvalConfig(next.Evaluate) }, nil
+			return func() {
+				for _, s := range p.svcs {
+					s.SetEvalConfig(next.Evaluate)
+				}
+			}, nil
 		},
 	})
 	rl.Register(reload.Hook{
 		Name: "review", Keys: []string{"review"},
 		Prepare: func(_ context.Context, next config.Config) (func(), error) {
-			return func() { p.svc.SetReviewRequired(next.Review.Required) }, nil
+			return func() {
+				for _, s := range p.svcs {
+					s.SetReviewRequired(next.Review.Required)
+				}
+			}, nil
 		},
 	})
 }
@@ -105,15 +114,22 @@ func apiSettings(cfg config.Config) api.Settings {
 }
 
 // newAuthenticator checks the configured tokens, at start and at every reload alike: a
-// token of a department the catalog does not know is refused (it could push nothing,
-// and is most likely a typo in the id).
-func newAuthenticator(tokens []auth.Token, cat *indicators.Catalog, log *slog.Logger) (*auth.Authenticator, error) {
+// token of a department no plan knows is refused (it could push nothing, and is most
+// likely a typo in the id). A department of several plans has one token for all.
+func newAuthenticator(tokens []auth.Token, plans *indicators.PlanSet, log *slog.Logger) (*auth.Authenticator, error) {
 	a, err := auth.New(auth.Config{Tokens: tokens, Departments: func(id string) bool {
-		_, ok := cat.Department(id)
+		_, ok := plans.Department(id)
 		return ok
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("%w (catalog %s; `duban validate` lists its departments)", err, cat.Plan.ID)
+		if len(plans.Plans()) == 1 {
+			return nil, fmt.Errorf("%w (catalog %s; `duban validate` lists its departments)", err, plans.Default().Plan.ID)
+		}
+		ids := make([]string, 0, len(plans.Plans()))
+		for _, c := range plans.Plans() {
+			ids = append(ids, c.Plan.ID)
+		}
+		return nil, fmt.Errorf("%w (plans %s; `duban validate` lists their departments)", err, strings.Join(ids, ", "))
 	}
 	if a.Len() == 0 {
 		log.Warn("no tokens configured: every push answers 401; create one with `duban token create --department ID`")

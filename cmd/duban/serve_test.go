@@ -29,6 +29,7 @@ import (
 	"github.com/duban-gov/duban/collector/auth"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
+	"github.com/duban-gov/duban/internal/testplans"
 )
 
 // server is a running `duban serve` (testenv.Serve) with the tokens of its
@@ -360,4 +361,79 @@ func TestServeRefusesACatalogValidateRejects(t *testing.T) {
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Errorf("the store was opened (%v) before the catalog was refused", err)
 	}
+}
+
+// TestServeRefusesPlansThatClash: two plans naming one department id for two units are
+// refused at start with the file and line, before the store is opened.
+func TestServeRefusesPlansThatClash(t *testing.T) {
+	bin := testenv.DubanBinary(t)
+	dir := t.TempDir()
+	clash := strings.Replace(string(testplans.Minsheng2026()), "name: 市教育局", "name: 市体育局", 1)
+	path := filepath.Join(dir, "minsheng.yaml")
+	if err := os.WriteFile(path, []byte(clash), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	_, serr, code := runBin(t, bin, "serve", "--plans", "embedded:changzhi-2026,"+path, "--listen", testenv.FreeAddr(t), "--store-path", data)
+	if code != 1 {
+		t.Fatalf("duban serve with clashing plans: exit %d, want 1\n%s", code, serr)
+	}
+	if want := path + `:14: department "jyj" is "市体育局" here but "市教育局" in embedded:changzhi-2026`; !strings.Contains(serr, want) {
+		t.Errorf("serve does not say %q:\n%s", want, serr)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the store was opened (%v) before the plans were refused", err)
+	}
+}
+
+// TestServeTwoPlans: `duban serve` with plans: [the shipped 2026 list, the 民生实事
+// sample] takes reports into both with one department token, reads them per plan,
+// and keeps them across a restart (the embedded store holds each revision's plan).
+func TestServeTwoPlans(t *testing.T) {
+	tok, hash := testenv.Token(t)
+	srv := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
+		return fmt.Sprintf("listen: %s\nplans: [embedded:changzhi-2026, %s]\nstore: {kind: embedded, path: %s}\nauth:\n  tokens:\n    - {department: jyj, sha256: %s}\nlog: {level: warn}\ntesting: {now: '2026-06-15T10:00:00+08:00'}\n",
+			addr, filepath.Join(dir, "minsheng-2026.yaml"), filepath.Join(dir, "data"), hash)
+	}, Files: testenv.Files{"minsheng-2026.yaml": string(testplans.Minsheng2026())}})
+	testenv.Push(t, srv.URL, tok, `{"reports":[{"indicator":"1.2","period":"2026-05","value":800},{"plan":"minsheng-2026","indicator":"1.1","period":"2026-05","value":3}]}`)
+	check := func() {
+		t.Helper()
+		for path, want := range map[string]string{
+			"/api/v1/plans": `"id":"minsheng-2026"`,
+			"/api/v1/plans/minsheng-2026/indicators/1.1/reports": `"plan":"minsheng-2026","indicator":"1.1","period":"2026-05","value":3,"revision":1`,
+			"/api/v1/plans/minsheng-2026/indicators/1.2/reports": `"value":800,"revision":1`,
+		} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			must(t, resp.Body.Close())
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+				t.Errorf("GET %s: %d %s, want %s", path, resp.StatusCode, b, want)
+			}
+		}
+		resp, err := http.Get(srv.URL + "/api/v1/indicators/1.1/reports") // the default plan's 1.1: nothing
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		must(t, resp.Body.Close())
+		if strings.Contains(string(b), `"revision"`) {
+			t.Errorf("the default plan's 1.1 holds the sample's report: %s", b)
+		}
+	}
+	check()
+	// A bulletin per plan, from the server.
+	for plan, title := range map[string]string{"minsheng-2026": "2026年市级民生实事项目清单", "": "2026年市政府工作报告重点目标任务清单"} {
+		out, errOut, code := runBin(t, testenv.DubanBinary(t), "bulletin", "--server", srv.URL, "--plan", plan, "--period", "2026-Q1")
+		if code != 0 || !strings.Contains(out, title) {
+			t.Errorf("duban bulletin --plan %q: exit %d, want %s\n%.300s%s", plan, code, title, out, errOut)
+		}
+	}
+	if err := srv.Stop(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	check()
 }

@@ -262,14 +262,14 @@ func TestServeRefusesADamagedStore(t *testing.T) {
 		"a store written by a newer duban": {
 			func(t *testing.T) {
 				boltUpdate(t, path, func(tx *bolt.Tx) error {
-					h := []byte(`{"store":"duban","format":6,"created_at":"2027-03-01T00:00:00Z"}`)
+					h := []byte(`{"store":"duban","format":7,"created_at":"2027-03-01T00:00:00Z"}`)
 					h = binary.BigEndian.AppendUint32(h, crc32.Checksum(h, crc32.MakeTable(crc32.Castagnoli)))
 					meta := tx.Bucket([]byte("meta"))
-					must(t, meta.Put([]byte("format"), []byte("6")))
+					must(t, meta.Put([]byte("format"), []byte("7")))
 					return meta.Put([]byte("header"), h)
 				})
 			},
-			4, []string{"the store is in format 6, written by a newer duban; this build reads formats 3 to 5"},
+			4, []string{"the store is in format 7, written by a newer duban; this build reads formats 3 to 6"},
 		},
 	}
 	for name, c := range cases {
@@ -317,7 +317,7 @@ func TestADamagedRecordIsFoundAndNeverServed(t *testing.T) {
 			break
 		}
 		rec := off + i
-		start := bytes.LastIndex(b[:rec], []byte{2, 2, 1}) // version 2, revision 2, value set
+		start := bytes.LastIndex(b[:rec], []byte{3, 2, 1}) // version 3, revision 2, value set
 		if start < 0 || rec-start > 64 {
 			t.Fatal("record start not found")
 		}
@@ -384,7 +384,7 @@ func get(t *testing.T, url string, status int) string {
 func TestStoreCheckOnAHealthyStore(t *testing.T) {
 	s, _ := storedServer(t)
 	out, errOut, code := runBin(t, testenv.DubanBinary(t), "store", "check", "--config", s.cfgFile)
-	if code != 0 || !strings.Contains(out, "format 5") || !strings.Contains(out, "records  5 read") ||
+	if code != 0 || !strings.Contains(out, "format 6") || !strings.Contains(out, "records  5 read") ||
 		!strings.Contains(out, "latest   4 values") || !strings.Contains(out, "healthy") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -458,7 +458,7 @@ func TestStoreBackupWhileServing(t *testing.T) {
 	defer st.Close()
 	stored := map[receipt]float64{}
 	for _, id := range []string{"57.1", "11.1"} {
-		hist, err := st.History(context.Background(), id)
+		hist, err := st.History(context.Background(), "mini-2026", id)
 		must(t, err)
 		for _, r := range hist {
 			stored[receipt{r.Indicator, r.Period, r.Revision}] = *r.Value

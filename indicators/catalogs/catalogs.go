@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strings"
 
@@ -145,4 +146,40 @@ func Generate(w io.Writer, s Spec, read func(path string) ([]byte, error)) error
 		return err
 	}
 	return c.WriteYAML(w)
+}
+
+// LoadSet opens the catalogs a server serves, in order (the first is the default
+// plan), and checks them together (indicators.NewPlanSet): each as Load does, then
+// plan ids and departments across plans. Every problem names REF:LINE.
+func LoadSet(refs []string) (*indicators.PlanSet, error) {
+	srcs := make([]indicators.PlanSource, 0, len(refs))
+	var errs []error
+	for _, ref := range refs {
+		b, err := read(ref)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c, err := Load(ref)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		srcs = append(srcs, indicators.PlanSource{Ref: ref, Data: b, Catalog: c})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return indicators.NewPlanSet(srcs)
+}
+
+func read(ref string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(ref, EmbeddedPrefix); ok {
+		return Embedded(name)
+	}
+	b, err := os.ReadFile(ref)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	return b, nil
 }

@@ -245,7 +245,7 @@ func TestRemoteAddressesOnlyForTheAdmin(t *testing.T) {
 		})
 	}
 	// Hidden in answers, kept in the store: the audit trail still has it.
-	h, err := f.store.History(t.Context(), "57.1")
+	h, err := f.store.History(t.Context(), f.cat.Plan.ID, "57.1")
 	if err != nil || len(h) != 1 || h[0].Remote != remote {
 		t.Fatalf("stored history %+v %v: the remote address must be kept", h, err)
 	}

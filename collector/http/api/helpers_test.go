@@ -68,8 +68,14 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 
 func newFixtureCatalog(t testing.TB, cat *indicators.Catalog, opts ...option) *fixture {
 	t.Helper()
+	return newFixtureStore(t, cat, testenv.Store(t), opts...)
+}
+
+// newFixtureStore is newFixtureCatalog over the store st (which other services may
+// share: the plans of one server).
+func newFixtureStore(t testing.TB, cat *indicators.Catalog, st collector.Store, opts ...option) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st := testenv.Store(t)
 	f := &fixture{t: t, store: st, cat: cat, tokens: map[string]string{}, logs: &testenv.Buffer{}}
 	var toks []auth.Token
 	for _, d := range cat.Departments {
@@ -173,7 +179,7 @@ func (f *fixture) stored() int {
 	f.t.Helper()
 	n := 0
 	for _, id := range f.cat.TargetIDs() {
-		h, err := f.store.History(context.Background(), id)
+		h, err := f.store.History(context.Background(), f.cat.Plan.ID, id)
 		if err != nil {
 			f.t.Fatal(err)
 		}

@@ -44,7 +44,7 @@ func TestTokenMatrix(t *testing.T) {
 				}
 			}
 			for _, e := range cat.Entries() {
-				h, err := f.store.History(t.Context(), e.Target.ID)
+				h, err := f.store.History(t.Context(), f.cat.Plan.ID, e.Target.ID)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -27,8 +27,9 @@ type postResponse struct {
 // postReports: POST /api/v1/reports. Checks in a fixed order: token (401), rate (429),
 // body size (413), JSON shape (400), then the collector's validation and authorization
 // (400/403/413), then the store (503 when it fails). 201 only once the batch is durable.
-func postReports(svc Service, policy func() *policy) gin.HandlerFunc {
+func postReports(plans *planSet, policy func() *policy) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		svc := plans.order[0]
 		cred := credentialOf(c) // the gate (access.go) authenticated the bearer token
 		id, ok := cred.id, cred.ok
 		if !ok {
@@ -56,6 +57,12 @@ func postReports(svc Service, policy func() *policy) gin.HandlerFunc {
 		}
 		reports, n, locate, err := decodeBody(c, svc, policy().set.MaxBodyBytes) // JSON, or .xlsx/CSV (upload.go)
 		if err != nil {
+			svc.CountRejected(p, n)
+			fail(c, err)
+			return
+		}
+		if svc, err = plans.route(reports); err != nil {
+			svc = plans.order[0]
 			svc.CountRejected(p, n)
 			fail(c, err)
 			return

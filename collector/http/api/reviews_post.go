@@ -19,10 +19,12 @@ type reviewResponse struct {
 }
 
 // postReviews: POST /api/v1/reviews, the office's review. Checks in a fixed order:
-// token (401), role (403 for every token but the admin's), body (400/413), then the
-// collector's checks (400 unknown indicator, invalid period or decision, a return
-// without a comment; 409 no report), then the store (503). All or nothing.
-func postReviews(svc Service, policy func() *policy) gin.HandlerFunc {
+// token (401), role (403 for every token but the admin's), body (400/413), the plan
+// (each review's "plan", or the one its indicator id and period pick, as for reports:
+// 400 unknown_plan, plan_required, mixed_plans), then the collector's checks (400
+// unknown indicator, invalid period or decision, a return without a comment; 409 no
+// report), then the store (503). All or nothing.
+func postReviews(plans *planSet, policy func() *policy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		cred := credentialOf(c)
 		id, ok := cred.id, cred.ok
@@ -54,7 +56,7 @@ func postReviews(svc Service, policy func() *policy) gin.HandlerFunc {
 		if err := strictDecode(body, &req); err != nil {
 			ie := jsonError(-1, err)
 			if ie.Code == collector.CodeUnknownField {
-				ie.Message = fmt.Sprintf("unknown field %q; the body is {\"reviews\":[{\"indicator\":\"57.1\",\"period\":\"2026-10\",\"decision\":\"approve\"|\"return\",\"comment\":\"…\"}]} (未知字段)", ie.Field)
+				ie.Message = fmt.Sprintf("unknown field %q; the body is {\"reviews\":[{\"plan\":\"changzhi-2026\" (optional),\"indicator\":\"57.1\",\"period\":\"2026-10\",\"decision\":\"approve\"|\"return\",\"comment\":\"…\"}]} (未知字段)", ie.Field)
 			}
 			fail(c, ie)
 			return
@@ -63,6 +65,18 @@ func postReviews(svc Service, policy func() *policy) gin.HandlerFunc {
 			fail(c, collector.Invalid(collector.CodeMissingField, -1, "reviews",
 				"the body must be {\"reviews\":[{\"indicator\":\"57.1\",\"period\":\"2026-10\",\"decision\":\"approve\"}]} (缺少reviews)"))
 			return
+		}
+		keys := make([]indicators.Report, len(*req.Reviews))
+		for i, r := range *req.Reviews {
+			keys[i] = indicators.Report{Plan: r.Plan, Indicator: r.Indicator, Period: r.Period}
+		}
+		svc, err := plans.route(keys)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if svc == nil {
+			svc = plans.order[0] // an empty batch: its service says so
 		}
 		stored, err := svc.Review(c.Request.Context(), id.Principal, *req.Reviews)
 		if err != nil {

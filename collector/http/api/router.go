@@ -46,7 +46,11 @@ type Service interface {
 
 // Config configures the router.
 type Config struct {
-	Service Service // required
+	Service Service // required: the default plan's, which the un-prefixed routes serve
+	// Plans are the services of the other plans served (a service of the default plan
+	// among them is ignored): each gets /api/v1/plans/{id}/…, and POST /api/v1/reports
+	// routes a batch to the plan its reports name or pick.
+	Plans []Service
 	// Auth holds the authenticator in force (required); a reload stores another, and
 	// the next request is checked against it.
 	Auth   *auth.Live
@@ -146,11 +150,17 @@ func New(cfg Config) (*API, error) {
 	limited := r.Group("/", guardBodies(a.policy, cfg.ReadTimeout), g.limit(false), g.reads())
 	v1 := limited.Group("/api/v1")
 	v1.Match(getHead, "/openapi.json", openAPI)
-	v1.POST("/reports", postReports(cfg.Service, a.policy))
-	v1.POST("/reviews", postReviews(cfg.Service, a.policy))                 // the office's review (reviews_post.go)
-	v1.POST("/remind", postRemind(cfg.Service, cfg.Reminder, cfg.BoardURL)) // the office's 催报 (remind.go)
+	plans, err := newPlanSet(cfg.Service, cfg.Plans)
+	if err != nil {
+		return nil, err
+	}
+	v1.POST("/reports", postReports(plans, a.policy))
+	v1.POST("/reviews", postReviews(plans, a.policy))                 // the office's review (reviews_post.go)
+	v1.POST("/remind", postRemind(plans, cfg.Reminder, cfg.BoardURL)) // the office's 催报 (remind.go)
 	// Alertmanager's webhook: its own token, so outside the read gate.
 	r.POST("/api/v1/notify/alertmanager", guardBodies(a.policy, cfg.ReadTimeout), g.limit(false), notifyReceiver(cfg.Notify))
+	v1.Match(getHead, "/plans", listPlans(plans))
+	planRoutes(v1, plans, cfg)
 	v1.Match(getHead, "/indicators", listIndicators(cfg.Service))
 	v1.Match(getHead, "/indicators/:id", getIndicator(cfg.Service))
 	v1.Match(getHead, "/indicators/:id/reports", getReports(cfg.Service))

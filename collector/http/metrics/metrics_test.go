@@ -52,7 +52,7 @@ func newService(t testing.TB, cat *indicators.Catalog, now time.Time, reports []
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep := indicators.Report{Indicator: r.indicator, Period: p.String()}
+		rep := indicators.Report{Plan: cat.Plan.ID, Indicator: r.indicator, Period: p.String()}
 		if e.Target.Measure == indicators.Milestone {
 			pct := r.value
 			rep.Stage, rep.Percent = r.stage, &pct

@@ -214,7 +214,7 @@ func (w *Workspace) unchanged(rep indicators.Report, per indicators.Period) bool
 	if !ok {
 		return false
 	}
-	figures := indicators.Report{Indicator: rep.Indicator, Period: r.Period, Value: rep.Value, Stage: rep.Stage, Percent: rep.Percent}
+	figures := indicators.Report{Plan: r.Plan, Indicator: rep.Indicator, Period: r.Period, Value: rep.Value, Stage: rep.Stage, Percent: rep.Percent}
 	same := r.SameContent(figures) && indicators.ParseNotes(r.Note).Note() == rep.Note && rep.Reason == ""
 	return same && (rep.IdempotencyKey == "" || r.IdempotencyKey != rep.IdempotencyKey)
 }

@@ -78,7 +78,7 @@ func TestBackupWhileAppending(t *testing.T) {
 	defer copyStore.Close()
 	have := map[indicators.Receipt]bool{}
 	for i := range 10 {
-		hist, err := copyStore.History(ctx, "B."+string(rune('0'+i)))
+		hist, err := copyStore.History(ctx, "", "B."+string(rune('0'+i)))
 		must(t, err)
 		for _, r := range hist {
 			have[indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}] = true

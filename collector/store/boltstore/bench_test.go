@@ -202,7 +202,7 @@ func BenchmarkStartup(b *testing.B) {
 		latest = len(revs)
 		b.StopTimer()
 		// The history index is scanned in the background; the first History waits.
-		if _, err := s.History(context.Background(), "B.0"); err != nil {
+		if _, err := s.History(context.Background(), "", "B.0"); err != nil {
 			b.Fatal(err)
 		}
 		history = time.Since(start)
@@ -229,7 +229,7 @@ func BenchmarkHistory(b *testing.B) {
 	fill(b, s, 20_000, 100)
 	b.ResetTimer()
 	for b.Loop() {
-		revs, err := s.History(context.Background(), "B.50")
+		revs, err := s.History(context.Background(), "", "B.50")
 		if err != nil || len(revs) != 200 {
 			b.Fatalf("History: %d revisions, %v", len(revs), err)
 		}

@@ -11,8 +11,8 @@
 // Layout: four buckets.
 //
 //	revisions  sequence number → record, with its CRC-32C   (the audit trail)
-//	latest     indicator, period → revision, sequence number of its highest revision
-//	reviews    indicator, period, revision, seq → the office's review (reviews.go)
+//	latest     plan, indicator, period → revision, sequence number of its highest revision
+//	reviews    plan, indicator, period, revision, seq → the office's review (reviews.go)
 //	meta       the store header: "this is a duban store", format version, created at
 //
 // The sequence number grows store-wide, so records are appended at the end of one
@@ -152,6 +152,11 @@ type Config struct {
 	ProbeInterval time.Duration
 	// ProbeBytes is the size of that write. Default 1 MiB.
 	ProbeBytes int
+	// DefaultPlan is the plan (indicators.Plan.ID) the reports of a store written
+	// before plans (format 3 or 4) belong to: Open migrates such a store, assigning
+	// every revision to it, and refuses it (ErrNeedsPlan) when this is empty and the
+	// store holds revisions. duban serve gives its default plan, the first listed.
+	DefaultPlan string
 	// Now is the clock of the store header and the health state. Default time.Now.
 	Now func() time.Time
 }
@@ -261,7 +266,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		from := h.Format
 		mstart := time.Now()
 		err = safeUpdate(db, func(tx *bolt.Tx) (err error) {
-			h, err = migrate(tx, h, cfg.Now())
+			h, err = migrate(tx, h, cfg.Now(), cfg.DefaultPlan)
 			return err
 		})
 		if err == nil {
@@ -642,7 +647,7 @@ func (w *txWrite) stored(ik string) (keyed, bool, error) {
 		}
 		r, err := decodeRevision(seq, rec)
 		if err != nil {
-			return keyed{}, false, recordError(seq, rec, "", "", err)
+			return keyed{}, false, recordError(seq, rec, "", "", "", err)
 		}
 		if r.IdempotencyKey != "" && string(idemKey(r.Sender, r.IdempotencyKey)) == ik {
 			return keyed{indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}, r.ContentKey()}, true, nil
@@ -680,8 +685,8 @@ func (w *txWrite) prepare(batch []indicators.Revision, seq uint64, entries *[]in
 		}
 		puts = append(puts,
 			put{w.revisions, revisionKey(seq), encodeRevision(nil, seq, &r)},
-			put{w.latest, latestKey(r.Indicator, r.Period), encodePointer(r.Revision, seq)})
-		*entries = append(*entries, indexEntry{indicator: r.Indicator, seq: seq, idemKey: ik})
+			put{w.latest, latestKey(seriesKey(r.Plan, r.Indicator), r.Period), encodePointer(r.Revision, seq)})
+		*entries = append(*entries, indexEntry{series: seriesKey(r.Plan, r.Indicator), seq: seq, idemKey: ik})
 	}
 	return receipts, puts, seq, seen, nil
 }
@@ -705,8 +710,8 @@ func (w *txWrite) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, 
 
 // LastRevision implements collector.Prior from the latest pointer, which earlier
 // requests of this transaction have already moved.
-func (w *txWrite) LastRevision(indicator, period string) (int, error) {
-	v := w.latest.Get(latestKey(indicator, period))
+func (w *txWrite) LastRevision(plan, indicator, period string) (int, error) {
+	v := w.latest.Get(latestKey(seriesKey(plan, indicator), period))
 	if v == nil {
 		return 0, nil
 	}
@@ -758,25 +763,25 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 // the record's key). A pointer or record that is damaged, or that disagrees with the
 // other (a record of another indicator, period or revision), is reported and ok is false.
 func (s *Store) pointedRecord(revs *bolt.Bucket, k, v, key []byte) (r indicators.Revision, ok bool) {
-	ind, period := splitLatestKey(k)
+	plan, ind, period := splitLatestKey(k)
 	rev, seq, err := decodePointer(v)
 	if err != nil {
-		s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: err})
+		s.reportRecord(&RecordError{Plan: plan, Indicator: ind, Period: period, Err: err})
 		return r, false
 	}
 	binary.BigEndian.PutUint64(key, seq)
 	rec := revs.Get(key)
 	if rec == nil {
-		s.reportRecord(&RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
+		s.reportRecord(&RecordError{Plan: plan, Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
 		return r, false
 	}
 	r, err = decodeRevision(seq, rec)
 	if err != nil {
-		s.reportRecord(recordError(seq, rec, ind, period, err))
+		s.reportRecord(recordError(seq, rec, plan, ind, period, err))
 		return r, false
 	}
-	if r.Indicator != ind || r.Period != period || r.Revision != rev {
-		s.reportRecord(&RecordError{Seq: seq, Indicator: ind, Period: period,
+	if r.Plan != plan || r.Indicator != ind || r.Period != period || r.Revision != rev {
+		s.reportRecord(&RecordError{Seq: seq, Plan: plan, Indicator: ind, Period: period,
 			Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", r.Indicator, r.Period, r.Revision, rev)})
 		return r, false
 	}
@@ -785,13 +790,18 @@ func (s *Store) pointedRecord(revs *bolt.Bucket, k, v, key []byte) (r indicators
 
 func (s *Store) reportRecord(e *RecordError) { s.damage.report(e.key(), e) }
 
-// splitLatestKey is the inverse of latestKey.
-func splitLatestKey(k []byte) (indicator, period string) {
+// splitLatestKey is the inverse of latestKey(seriesKey(plan, indicator), period).
+func splitLatestKey(k []byte) (plan, indicator, period string) {
 	i := bytes.IndexByte(k, 0)
 	if i < 0 {
-		return string(k), ""
+		return "", string(k), ""
 	}
-	return string(k[:i]), string(k[i+1:])
+	plan, rest := string(k[:i]), k[i+1:]
+	j := bytes.IndexByte(rest, 0)
+	if j < 0 {
+		return plan, string(rest), ""
+	}
+	return plan, string(rest[:j]), string(rest[j+1:])
 }
 
 // History implements collector.Store: the index names the indicator's records, and
@@ -799,10 +809,11 @@ func splitLatestKey(k []byte) (indicator, period string) {
 // number. The result must agree with the latest pointers (revisions 1..N for every
 // period whose pointer says N): a damaged record, or one missing because its damaged
 // bytes no longer name the indicator, is an error naming it, never left out silently.
-func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Revision, error) {
+func (s *Store) History(ctx context.Context, plan, indicator string) ([]indicators.Revision, error) {
+	series := seriesKey(plan, indicator)
 	// Look up before the read transaction starts: every indexed record was committed
 	// before it was indexed, so the transaction sees them all.
-	seqs, last, err := s.index.lookup(ctx, indicator)
+	seqs, last, err := s.index.lookup(ctx, series)
 	if err != nil {
 		return nil, err
 	}
@@ -814,11 +825,11 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 			binary.BigEndian.PutUint64(key, seq)
 			rec := revs.Get(key)
 			if rec == nil {
-				return s.damaged(&RecordError{Seq: seq, Indicator: indicator, Err: damaged("is named by the index but missing")})
+				return s.damaged(&RecordError{Seq: seq, Plan: plan, Indicator: indicator, Err: damaged("is named by the index but missing")})
 			}
 			r, err := decodeRevision(seq, rec)
 			if err != nil {
-				return s.damaged(recordError(seq, rec, indicator, "", err))
+				return s.damaged(recordError(seq, rec, plan, indicator, "", err))
 			}
 			out = append(out, r)
 		}
@@ -828,18 +839,18 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 			seq := binary.BigEndian.Uint64(k)
 			r, err := decodeRevision(seq, v)
 			if err != nil {
-				return s.damaged(recordError(seq, v, "", "", err))
+				return s.damaged(recordError(seq, v, "", "", "", err))
 			}
-			if r.Indicator == indicator {
+			if r.Plan == plan && r.Indicator == indicator {
 				out = append(out, r)
 			}
 		}
-		if err := s.agreesWithLatest(tx, indicator, out); err != nil {
+		if err := s.agreesWithLatest(tx, plan, indicator, out); err != nil {
 			return err
 		}
-		reviews, err := readReviews(tx, reviewPrefix(indicator, ""))
+		reviews, err := readReviews(tx, reviewPrefix(plan, indicator, ""))
 		if err != nil {
-			s.damage.report("reviews of "+indicator, err)
+			s.damage.report("reviews of "+plan+" "+indicator, err)
 			return err
 		}
 		attachReviews(out, reviews)
@@ -863,17 +874,17 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 		want[e.UnixNano()] = true
 	}
 	type akey struct {
-		indicator string
-		end       int64
+		plan, indicator string
+		end             int64
 	}
 	first := map[akey]indicators.Arrival{}
 	add := func(r indicators.Revision) {
-		k := akey{r.Indicator, r.PeriodEnd.UnixNano()}
+		k := akey{r.Plan, r.Indicator, r.PeriodEnd.UnixNano()}
 		if old, ok := first[k]; !ok || r.ReceivedAt.Before(old.FirstReceived) {
-			first[k] = indicators.Arrival{Indicator: r.Indicator, Period: r.Period, PeriodEnd: r.PeriodEnd, FirstReceived: r.ReceivedAt}
+			first[k] = indicators.Arrival{Plan: r.Plan, Indicator: r.Indicator, Period: r.Period, PeriodEnd: r.PeriodEnd, FirstReceived: r.ReceivedAt}
 		}
 	}
-	corrected := map[string]bool{}
+	corrected := map[[2]string]bool{} // (plan, indicator)
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		revs := tx.Bucket(bucketRevisions)
 		c := tx.Bucket(bucketLatest).Cursor()
@@ -886,7 +897,7 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 				continue
 			}
 			if r.Revision > 1 {
-				corrected[r.Indicator] = true
+				corrected[[2]string{r.Plan, r.Indicator}] = true
 				continue
 			}
 			add(r)
@@ -897,7 +908,7 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 		return nil, err
 	}
 	for id := range corrected {
-		hist, err := s.History(ctx, id)
+		hist, err := s.History(ctx, id[0], id[1])
 		if errors.Is(err, ErrDamaged) {
 			continue // reported by History; the indicator's arrivals are not served
 		}
@@ -915,6 +926,9 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 		out = append(out, a)
 	}
 	slices.SortFunc(out, func(a, b indicators.Arrival) int {
+		if c := strings.Compare(a.Plan, b.Plan); c != 0 {
+			return c
+		}
 		if c := strings.Compare(a.Indicator, b.Indicator); c != 0 {
 			return c
 		}
@@ -925,25 +939,25 @@ func (s *Store) FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]in
 
 // agreesWithLatest checks one indicator's records against its latest pointers: every
 // period holds revisions 1..N where the pointer says N.
-func (s *Store) agreesWithLatest(tx *bolt.Tx, indicator string, revs []indicators.Revision) error {
+func (s *Store) agreesWithLatest(tx *bolt.Tx, plan, indicator string, revs []indicators.Revision) error {
 	have := map[string][]int{}
 	for _, r := range revs {
 		have[r.Period] = append(have[r.Period], r.Revision)
 	}
 	want := map[string]int{}
-	prefix := latestKey(indicator, "")
+	prefix := latestKey(seriesKey(plan, indicator), "")
 	c := tx.Bucket(bucketLatest).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		period := string(k[len(prefix):])
 		rev, _, err := decodePointer(v)
 		if err != nil {
-			return s.damaged(&RecordError{Indicator: indicator, Period: period, Err: err})
+			return s.damaged(&RecordError{Plan: plan, Indicator: indicator, Period: period, Err: err})
 		}
 		want[period] = rev
 	}
 	for period := range have {
 		if _, ok := want[period]; !ok {
-			return s.damaged(&RecordError{Indicator: indicator, Period: period, Err: damaged("is missing while records of the period exist")})
+			return s.damaged(&RecordError{Plan: plan, Indicator: indicator, Period: period, Err: damaged("is missing while records of the period exist")})
 		}
 	}
 	for period, n := range want {
@@ -954,7 +968,7 @@ func (s *Store) agreesWithLatest(tx *bolt.Tx, indicator string, revs []indicator
 			ok = got[i] == i+1
 		}
 		if !ok {
-			return s.damaged(&RecordError{Indicator: indicator, Period: period,
+			return s.damaged(&RecordError{Plan: plan, Indicator: indicator, Period: period,
 				Err: damaged("says revision %d but the readable records hold revisions %v: a record of the period is damaged", n, got)})
 		}
 	}

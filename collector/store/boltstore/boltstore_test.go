@@ -137,7 +137,7 @@ func TestHistoryWhileTheIndexIsBuiltAndAppendsGoOn(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 50 {
-			if _, err := s.History(ctx, "B.3"); err != nil {
+			if _, err := s.History(ctx, "", "B.3"); err != nil {
 				t.Errorf("History during appends: %v", err)
 				return
 			}
@@ -146,7 +146,7 @@ func TestHistoryWhileTheIndexIsBuiltAndAppendsGoOn(t *testing.T) {
 	wg.Wait()
 	total := 0
 	for i := range 10 {
-		hist, err := s.History(ctx, "B."+strconv.Itoa(i))
+		hist, err := s.History(ctx, "", "B."+strconv.Itoa(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func TestCloseDuringTheIndexScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The receipt's revision is the count of that period's revisions in History.
-	hist, err := s.History(context.Background(), "B.0")
+	hist, err := s.History(context.Background(), "", "B.0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/duban-gov/duban/indicators"
 )
 
 // CheckConfig configures Check.
@@ -104,10 +106,9 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 			return nil
 		}
 		rep.Format, rep.CreatedAt = h.Format, h.CreatedAt
-		if h.Format < 4 {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: records have no checksums yet; duban serve migrates the store to format %d when it opens it", h.Format, formatCurrent))
-		} else if h.Format < formatCurrent {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: no reviews bucket yet; duban serve migrates the store to format %d when it opens it", h.Format, formatCurrent))
+		if h.Format < formatCurrent {
+			what := map[int]string{3: "records have no checksums yet", 4: "no reviews bucket yet", 5: "records and reviews have no plan yet"}[h.Format]
+			rep.Notes = append(rep.Notes, fmt.Sprintf("format %d: %s; duban serve migrates the store to format %d when it opens it, assigning every record to its default plan", h.Format, what, formatCurrent))
 		}
 		return checkRecords(ctx, tx, h.Format, rep, cfg.MaxProblems)
 	})
@@ -132,14 +133,8 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 
 // checkRecords reads every record and pointer (check.go's part of Check).
 func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport, limit int) error {
-	decode := func(seq uint64, v []byte) (rev revisionFields, err error) {
-		if format < 4 {
-			r, err := decodeV1(v)
-			return revisionFields{r.Indicator, r.Period, r.Revision}, err
-		}
-		r, err := decodeRevision(seq, v)
-		return revisionFields{r.Indicator, r.Period, r.Revision}, err
-	}
+	ff := formatOf(format)
+	decode, keyOf, split := ff.decode, ff.key, ff.split
 	revs := tx.Bucket(bucketRevisions)
 	byPeriod := map[string][]int{} // latest key → revisions found
 	var lastSeq uint64
@@ -159,10 +154,10 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 		}
 		f, err := decode(seq, v)
 		if err != nil {
-			rep.problem(limit, "%v", recordError(seq, v, "", "", err))
+			rep.problem(limit, "%v", recordError(seq, v, "", "", "", err))
 			continue
 		}
-		k := string(latestKey(f.indicator, f.period))
+		k := keyOf(f)
 		byPeriod[k] = append(byPeriod[k], f.revision)
 	}
 	if seq := revs.Sequence(); seq < lastSeq {
@@ -171,26 +166,26 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 	lc := tx.Bucket(bucketLatest).Cursor()
 	for k, v := lc.First(); k != nil; k, v = lc.Next() {
 		rep.Latest++
-		ind, period := splitLatestKey(k)
+		plan, ind, period := split(k)
 		rev, seq, err := decodePointer(v)
 		if err != nil {
-			rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period, Err: err})
+			rep.problem(limit, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: err})
 			continue
 		}
 		got := byPeriod[string(k)]
 		delete(byPeriod, string(k))
 		rec := revs.Get(revisionKey(seq))
 		if rec == nil {
-			rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
+			rep.problem(limit, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: damaged("names record %d, which does not exist", seq)})
 			continue
 		}
 		f, err := decode(seq, rec)
 		if err != nil { // listed with the records too, under what its damaged bytes say
-			rep.problem(limit, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period, Err: fmt.Errorf("%w (the latest revision of the period)", err)})
+			rep.problem(limit, "%v", &RecordError{Seq: seq, Plan: plan, Indicator: ind, Period: period, Err: fmt.Errorf("%w (the latest revision of the period)", err)})
 			continue
 		}
-		if f.indicator != ind || f.period != period || f.revision != rev {
-			rep.problem(limit, "%v", &RecordError{Seq: seq, Indicator: ind, Period: period,
+		if f.plan != plan || f.indicator != ind || f.period != period || f.revision != rev {
+			rep.problem(limit, "%v", &RecordError{Seq: seq, Plan: plan, Indicator: ind, Period: period,
 				Err: damaged("holds %s %s revision %d where the latest pointer expects revision %d", f.indicator, f.period, f.revision, rev)})
 		}
 		slices.Sort(got)
@@ -199,28 +194,62 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 			ok = got[i] == i+1
 		}
 		if !ok {
-			rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period,
+			rep.problem(limit, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period,
 				Err: damaged("says revision %d but the readable records hold revisions %v", rev, got)})
 		}
 	}
 	for k, got := range byPeriod {
-		ind, period := splitLatestKey([]byte(k))
-		rep.problem(limit, "%v", &RecordError{Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
+		plan, ind, period := split([]byte(k))
+		rep.problem(limit, "%v", &RecordError{Plan: plan, Indicator: ind, Period: period, Err: damaged("is missing while records %v of the period exist", got)})
 	}
 	if format >= 5 {
-		checkReviews(tx, rep, limit)
+		checkReviews(tx, format, rep, limit)
 	}
 	return nil
 }
 
+// formatOf reads records and latest keys of a store in format.
+type formatOf int
+
+func (f formatOf) decode(seq uint64, v []byte) (revisionFields, error) {
+	var r indicators.Revision
+	var err error
+	switch f {
+	case 3:
+		r, err = decodeV1(v)
+	case 4, 5:
+		r, err = decodeV2(seq, v)
+	default:
+		r, err = decodeRevision(seq, v)
+	}
+	return revisionFields{r.Plan, r.Indicator, r.Period, r.Revision}, err
+}
+
+// key is the latest pointer's key of a record: by indicator and period alone before
+// format 6, by plan, indicator and period since.
+func (f formatOf) key(r revisionFields) string {
+	if f < 6 {
+		return string(latestKey(r.indicator, r.period))
+	}
+	return string(latestKey(seriesKey(r.plan, r.indicator), r.period))
+}
+
+func (f formatOf) split(k []byte) (plan, indicator, period string) {
+	if f < 6 {
+		_, ind, per := splitLatestKey(append([]byte{0}, k...))
+		return "", ind, per
+	}
+	return splitLatestKey(k)
+}
+
 // checkReviews verifies every review's checksum and that it names a record of its
-// indicator, period and revision.
-func checkReviews(tx *bolt.Tx, rep *CheckReport, limit int) {
+// plan, indicator, period and revision (a store of format 5 keeps them without the plan).
+func checkReviews(tx *bolt.Tx, format int, rep *CheckReport, limit int) {
 	revs := tx.Bucket(bucketRevisions)
 	c := tx.Bucket(bucketReviews).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		rep.Reviews++
-		rv, seq, err := decodeReview(k, v)
+		rv, seq, err := decodeReviewAs(format, k, v)
 		if err != nil {
 			rep.problem(limit, "%v", err)
 			continue
@@ -230,17 +259,17 @@ func checkReviews(tx *bolt.Tx, rep *CheckReport, limit int) {
 			rep.problem(limit, "the review of %s %s revision %d names record %d, which does not exist", rv.Indicator, rv.Period, rv.Revision, seq)
 			continue
 		}
-		r, err := decodeRevision(seq, rec)
-		if err == nil && (r.Indicator != rv.Indicator || r.Period != rv.Period || r.Revision != rv.Revision) {
-			rep.problem(limit, "the review of %s %s revision %d names record %d, which holds %s %s revision %d",
-				rv.Indicator, rv.Period, rv.Revision, seq, r.Indicator, r.Period, r.Revision)
+		r, err := formatOf(format).decode(seq, rec)
+		if err == nil && (r.plan != rv.Plan || r.indicator != rv.Indicator || r.period != rv.Period || r.revision != rv.Revision) {
+			rep.problem(limit, "the review of %s %s %s revision %d names record %d, which holds %s %s %s revision %d",
+				rv.Plan, rv.Indicator, rv.Period, rv.Revision, seq, r.plan, r.indicator, r.period, r.revision)
 		}
 	}
 }
 
 type revisionFields struct {
-	indicator, period string
-	revision          int
+	plan, indicator, period string
+	revision                int
 }
 
 // CheckStructure runs bbolt's Tx.Check on the store file at path, read-only, and

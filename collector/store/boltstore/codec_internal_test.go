@@ -19,7 +19,7 @@ func sampleRevision() indicators.Revision {
 	v, p := 11800.25, 40.0
 	return indicators.Revision{
 		Report: indicators.Report{
-			Indicator: "57.1", Period: "2026-03", Value: &v, Stage: indicators.StageStarted, Percent: &p,
+			Plan: "changzhi-2026", Indicator: "57.1", Period: "2026-03", Value: &v, Stage: indicators.StageStarted, Percent: &p,
 			Note: "进展情况：一季度完成11800万元", Evidence: "https://example.gov.cn/1.pdf",
 			IdempotencyKey: "fgw-57.1-2026-03", Reason: "更正",
 		},
@@ -114,7 +114,7 @@ func TestEveryFlippedBitIsCaught(t *testing.T) {
 		if r, err := decodeRevision(42, bad); !errors.Is(err, ErrDamaged) {
 			t.Fatalf("bit %d flipped: decoded %+v, err %v", i, r, err)
 		}
-		if _, _, _, err := scanRecord(42, bad); !errors.Is(err, ErrDamaged) {
+		if _, _, _, _, err := scanRecord(42, bad); !errors.Is(err, ErrDamaged) {
 			t.Fatalf("bit %d flipped: the index scan read it (%v)", i, err)
 		}
 	}
@@ -124,7 +124,7 @@ func TestEveryFlippedBitIsCaught(t *testing.T) {
 // its re-encoding decodes to the same revision.
 func TestVersion1RecordsMigrate(t *testing.T) {
 	rec := sampleRevision()
-	v1 := appendFields([]byte{recordV1}, &rec)
+	v1 := appendFields([]byte{recordV1}, &rec, false)
 	r, err := decodeV1(v1)
 	if err != nil {
 		t.Fatal(err)
@@ -133,11 +133,11 @@ func TestVersion1RecordsMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(appendFields(nil, &r), appendFields(nil, &again)) {
+	if !bytes.Equal(appendFields(nil, &r, true), appendFields(nil, &again, true)) {
 		t.Fatalf("migrated record differs: %+v vs %+v", r, again)
 	}
 	if _, err := decodeRevision(9, v1); !errors.Is(err, ErrDamaged) {
-		t.Errorf("a version-1 record in a format-4 store: %v, want ErrDamaged", err)
+		t.Errorf("a version-1 record in a format-6 store: %v, want ErrDamaged", err)
 	}
 }
 
@@ -148,11 +148,11 @@ func FuzzDecodeRevision(f *testing.F) {
 	f.Add(uint64(1), encodeRevision(nil, 1, &rec))
 	rec.Value, rec.Percent = nil, nil
 	f.Add(uint64(2), encodeRevision(nil, 2, &rec))
-	f.Add(uint64(3), appendFields([]byte{recordV1}, &rec))
+	f.Add(uint64(3), appendFields([]byte{recordV1}, &rec, false))
 	f.Add(uint64(0), []byte{recordV2})
 	f.Fuzz(func(t *testing.T, seq uint64, b []byte) {
 		_, _ = decodeRevision(seq, b)
-		_, _, _, _ = scanRecord(seq, b)
+		_, _, _, _, _ = scanRecord(seq, b)
 		_, _, _ = decodePointer(b)
 		r, err := decodeUnchecked(b) // the fields, whatever the checksum says
 		if err != nil {

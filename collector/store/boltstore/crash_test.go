@@ -237,7 +237,7 @@ func verifyAfterCrash(t *testing.T, dir string, acked map[string][]indicators.Re
 	sizes := map[string]int{}
 	perKey := map[string][]int{}
 	for i := range 12 {
-		hist, err := s.History(ctx, "K."+strconv.Itoa(i))
+		hist, err := s.History(ctx, "", "K."+strconv.Itoa(i))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,6 +35,7 @@ func damaged(format string, args ...any) error {
 // not decode, or disagrees with the other bucket. It is ErrDamaged.
 type RecordError struct {
 	Seq       uint64 // sequence number, the record's key; 0 for a latest pointer
+	Plan      string // when known, as Indicator
 	Indicator string // when known: from the access path, or the record itself
 	Period    string
 	Err       error
@@ -46,6 +47,9 @@ func (e *RecordError) Error() string {
 		fmt.Fprintf(&b, "record %d", e.Seq)
 	} else {
 		b.WriteString("latest pointer")
+	}
+	if e.Plan != "" {
+		fmt.Fprintf(&b, " (plan %s)", e.Plan)
 	}
 	switch {
 	case e.Indicator != "" && e.Period != "":
@@ -65,17 +69,17 @@ func (e *RecordError) key() string {
 	if e.Seq != 0 {
 		return fmt.Sprintf("record %d", e.Seq)
 	}
-	return "latest " + e.Indicator + "\x00" + e.Period
+	return "latest " + e.Plan + "\x00" + e.Indicator + "\x00" + e.Period
 }
 
 // recordError names the record stored under seq whose bytes b are damaged: the
 // indicator and period come from the access path when given, otherwise from what the
 // damaged bytes still say (only to name it; never served).
-func recordError(seq uint64, b []byte, indicator, period string, err error) *RecordError {
-	e := &RecordError{Seq: seq, Indicator: indicator, Period: period, Err: err}
+func recordError(seq uint64, b []byte, plan, indicator, period string, err error) *RecordError {
+	e := &RecordError{Seq: seq, Plan: plan, Indicator: indicator, Period: period, Err: err}
 	if r, derr := decodeUnchecked(b); derr == nil {
 		if e.Indicator == "" {
-			e.Indicator = r.Indicator
+			e.Plan, e.Indicator = r.Plan, r.Indicator
 		}
 		if e.Period == "" && r.Indicator == e.Indicator {
 			e.Period = r.Period

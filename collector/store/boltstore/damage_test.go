@@ -227,11 +227,11 @@ func TestOpenRefusesDamagedFilesAndLeavesThemAlone(t *testing.T) {
 			func(t *testing.T, path string) {
 				update(t, path, func(tx *bolt.Tx) error {
 					meta := tx.Bucket([]byte("meta"))
-					must(t, meta.Put([]byte("format"), []byte("6")))
-					return meta.Put([]byte("header"), headerValue(`{"store":"duban","format":6,"created_at":"2027-01-01T00:00:00Z"}`))
+					must(t, meta.Put([]byte("format"), []byte("7")))
+					return meta.Put([]byte("header"), headerValue(`{"store":"duban","format":7,"created_at":"2027-01-01T00:00:00Z"}`))
 				})
 			},
-			boltstore.ErrFormat, "the store is in format 6, written by a newer duban; this build reads formats 3 to 5",
+			boltstore.ErrFormat, "the store is in format 7, written by a newer duban; this build reads formats 3 to 6",
 		},
 		"a flipped bit in the store header": {
 			func(t *testing.T, path string) {
@@ -338,12 +338,12 @@ func TestADamagedRecordIsReportedAndNeverServed(t *testing.T) {
 
 			ind := strings.Fields(strings.TrimPrefix(c.damaged, "indicator "))[0]
 			ind = strings.TrimSuffix(ind, ",")
-			_, err = s.History(ctx, ind)
+			_, err = s.History(ctx, "", ind)
 			if !errors.Is(err, boltstore.ErrDamaged) || !strings.Contains(err.Error(), c.damaged) {
 				t.Errorf("History(%s) = %v, want ErrDamaged naming %q", ind, err, c.damaged)
 			}
 			for _, id := range c.historyOK {
-				if _, err := s.History(ctx, id); err != nil {
+				if _, err := s.History(ctx, "", id); err != nil {
 					t.Errorf("History(%s), not damaged: %v", id, err)
 				}
 			}
@@ -375,8 +375,8 @@ func TestCheckPassesAHealthyStore(t *testing.T) {
 	_, path := healthyStore(t)
 	rep, err := boltstore.Check(context.Background(), boltstore.CheckConfig{Path: path})
 	must(t, err)
-	if !rep.Healthy() || rep.Records != len(damageReports) || rep.Latest != 3 || rep.Format != 5 || rep.CreatedAt == "" {
-		t.Errorf("Check = %+v, want healthy, 4 records, 3 latest values, format 5 with its creation time", rep)
+	if !rep.Healthy() || rep.Records != len(damageReports) || rep.Latest != 3 || rep.Format != 6 || rep.CreatedAt == "" {
+		t.Errorf("Check = %+v, want healthy, 4 records, 3 latest values, format 6 with its creation time", rep)
 	}
 }
 
@@ -396,7 +396,7 @@ func TestAMissingFileIsANewStore(t *testing.T) {
 	must(t, s.Close())
 	rep, err := boltstore.Check(context.Background(), boltstore.CheckConfig{Path: filepath.Join(dir, boltstore.FileName)})
 	must(t, err)
-	if !rep.Healthy() || rep.Format != 5 || rep.Records != 0 {
+	if !rep.Healthy() || rep.Format != 6 || rep.Records != 0 {
 		t.Errorf("new store: %+v", rep)
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(dir, boltstore.FileName+".new-*"))

@@ -1,8 +1,10 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"strconv"
@@ -30,6 +32,9 @@ import (
 // idempotency bucket) and are refused. 3 is the first released layout, records without
 // checksums. 4 adds the CRC-32C trailer to every record (codec.go) and the header. 5
 // adds the reviews bucket (reviews.go); the step creates it, empty, and rewrites nothing.
+// 6 keeps the plan with every record (record version 3), keys the latest pointers and
+// the reviews by plan, indicator and period; the step assigns everything to the plan
+// Open is given (Config.DefaultPlan).
 //
 // Migrations: migrations[n] turns a store of format n into format n+1 inside the
 // write transaction that Open runs when the file is older than formatCurrent. All
@@ -37,7 +42,7 @@ import (
 // during a migration leaves the file as it was, and the next start migrates again.
 // A later format adds its step here and raises formatCurrent.
 const (
-	formatCurrent = 5
+	formatCurrent = 6
 	formatOldest  = 3 // the oldest format this build opens (and migrates)
 	storeMagic    = "duban"
 )
@@ -52,11 +57,17 @@ var (
 	keyProbe        = []byte("probe") // written and deleted by the write probe (health.go)
 )
 
-// migrations[n] upgrades a store of format n to format n+1 (see above).
-var migrations = map[int]func(tx *bolt.Tx) error{
-	3: migrate3to4,
-	4: migrate4to5,
+// migrations[n] upgrades a store of format n to format n+1 (see above); plan is the
+// plan the records of a store written before plans belong to (used by the step to 6).
+var migrations = map[int]func(tx *bolt.Tx, plan string) error{
+	3: func(tx *bolt.Tx, _ string) error { return migrate3to4(tx) },
+	4: func(tx *bolt.Tx, _ string) error { return migrate4to5(tx) },
+	5: migrate5to6,
 }
+
+// ErrNeedsPlan is the error of Open on a store written before plans (format 3 to 5)
+// when Config.DefaultPlan does not say which plan its reports belong to.
+var ErrNeedsPlan = errors.New("boltstore: the store was written before plans: give the plan its reports belong to (Config.DefaultPlan; duban serve gives the first plan listed)")
 
 // header is the store header.
 type header struct {
@@ -174,14 +185,15 @@ func identify(tx *bolt.Tx) (header, error) {
 	return h, nil
 }
 
-// migrate brings the store from h.Format to formatCurrent in tx (see above).
-func migrate(tx *bolt.Tx, h header, now time.Time) (header, error) {
+// migrate brings the store from h.Format to formatCurrent in tx, one step after the
+// other (see above).
+func migrate(tx *bolt.Tx, h header, now time.Time, plan string) (header, error) {
 	for v := h.Format; v < formatCurrent; v++ {
 		step, ok := migrations[v]
 		if !ok {
 			return h, fmt.Errorf("%w: no migration from format %d", ErrFormat, v)
 		}
-		if err := step(tx); err != nil {
+		if err := step(tx, plan); err != nil {
 			return h, fmt.Errorf("migrate the store from format %d to %d: %w", v, v+1, err)
 		}
 		h.Migrations = append(h.Migrations, migration{From: v, To: v + 1, At: now.UTC().Format(time.RFC3339)})
@@ -190,9 +202,21 @@ func migrate(tx *bolt.Tx, h header, now time.Time) (header, error) {
 	return h, writeHeader(tx, h)
 }
 
-// migrate3to4 rewrites every record with its checksum. A record that does not decode
-// stops the migration: the store is damaged, and nothing is rewritten.
+// migrate3to4 rewrites every record of version 1 as version 2, with its checksum. A
+// record that does not decode stops the migration: the store is damaged, and nothing
+// is rewritten.
 func migrate3to4(tx *bolt.Tx) error {
+	return rewriteRecords(tx, func(seq uint64, v []byte) ([]byte, error) {
+		r, err := decodeV1(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeRevisionV2(nil, seq, &r), nil
+	})
+}
+
+// rewriteRecords replaces every record by what rewrite makes of it.
+func rewriteRecords(tx *bolt.Tx, rewrite func(seq uint64, v []byte) ([]byte, error)) error {
 	revs := tx.Bucket(bucketRevisions)
 	revs.FillPercent = fillAppend
 	c := revs.Cursor()
@@ -201,18 +225,87 @@ func migrate3to4(tx *bolt.Tx) error {
 			return damaged("revision key %x is not a sequence number", k)
 		}
 		seq := binary.BigEndian.Uint64(k)
-		r, err := decodeV1(v)
+		nv, err := rewrite(seq, v)
 		if err != nil {
-			return recordError(seq, v, "", "", err)
+			return recordError(seq, v, "", "", "", err)
 		}
-		key := revisionKey(seq)
 		// A new slice each time: bbolt keeps the value until the commit.
-		if err := revs.Put(key, encodeRevision(nil, seq, &r)); err != nil {
+		key := revisionKey(seq)
+		if err := revs.Put(key, nv); err != nil {
 			return err
 		}
 		// A Put moves the cursor's page under it: find the key again before Next.
 		if k2, _ := c.Seek(key); k2 == nil {
 			return fmt.Errorf("record %d vanished during the migration", seq)
+		}
+	}
+	return nil
+}
+
+// migrate5to6 rewrites a store of format 5 (records, latest pointers and reviews
+// without a plan) into format 6: every record in version 3 with its checksum and plan,
+// every latest pointer and every review keyed by plan, indicator and period. One write
+// transaction with the steps before it: a process killed during it leaves the old file
+// as it was.
+func migrate5to6(tx *bolt.Tx, plan string) error {
+	if plan == "" {
+		if k, _ := tx.Bucket(bucketRevisions).Cursor().First(); k != nil {
+			return ErrNeedsPlan
+		}
+	}
+	if err := rewriteRecords(tx, func(seq uint64, v []byte) ([]byte, error) {
+		r, err := decodeV2(seq, v)
+		if err != nil {
+			return nil, err
+		}
+		r.Plan = plan
+		return encodeRevision(nil, seq, &r), nil
+	}); err != nil {
+		return err
+	}
+	if err := rekeyBucket(tx, bucketLatest, func(k, v []byte) ([]byte, []byte, error) {
+		return append([]byte(plan+"\x00"), k...), bytes.Clone(v), nil
+	}); err != nil {
+		return err
+	}
+	// Reviews: the key gains the plan, and the checksum (of key and body) follows.
+	return rekeyBucket(tx, bucketReviews, func(k, v []byte) ([]byte, []byte, error) {
+		if _, err := decodeReviewIn(5, k, v); err != nil {
+			return nil, nil, err
+		}
+		nk := append([]byte(plan+"\x00"), k...)
+		return nk, resumReview(nk, v), nil
+	})
+}
+
+// rekeyBucket replaces the bucket name by one holding what rekey makes of each pair.
+func rekeyBucket(tx *bolt.Tx, name []byte, rekey func(k, v []byte) ([]byte, []byte, error)) error {
+	type kv struct{ k, v []byte }
+	var pairs []kv
+	if err := tx.Bucket(name).ForEach(func(k, v []byte) error {
+		nk, nv, err := rekey(k, v)
+		if err != nil {
+			return err
+		}
+		pairs = append(pairs, kv{nk, nv})
+		return nil
+	}); err != nil {
+		return err
+	}
+	seq := tx.Bucket(name).Sequence()
+	if err := tx.DeleteBucket(name); err != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(name)
+	if err != nil {
+		return err
+	}
+	if err := b.SetSequence(seq); err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		if err := b.Put(p.k, p.v); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -91,7 +91,7 @@ func fullDiskScenario(t *testing.T, dir string) {
 	must(t, err)
 	have := map[indicators.Receipt]bool{}
 	for i := range 10 {
-		hist, err := s.History(ctx, "B."+string(rune('0'+i)))
+		hist, err := s.History(ctx, "", "B."+string(rune('0'+i)))
 		must(t, err)
 		for _, r := range hist {
 			have[indicators.Receipt{Indicator: r.Indicator, Period: r.Period, Revision: r.Revision}] = true

@@ -30,15 +30,15 @@ type memIndex struct {
 	mu       sync.RWMutex
 	err      error                // the scan's failure: the store cannot work
 	last     uint64               // the highest sequence number indexed
-	history  map[string]*[]uint64 // indicator → sequence numbers, ascending
+	history  map[string]*[]uint64 // series (seriesKey) → sequence numbers, ascending
 	idem     map[uint64]uint64    // hash of sender\x00key → sequence number
 	idemMore map[uint64][]uint64  // further sequence numbers when hashes collide
 }
 
 type indexEntry struct {
-	indicator string
-	seq       uint64
-	idemKey   string // sender\x00key, or empty
+	series  string // seriesKey(plan, indicator)
+	seq     uint64
+	idemKey string // sender\x00key, or empty
 }
 
 var errStopped = errors.New("store closed during the scan")
@@ -81,16 +81,16 @@ func (x *memIndex) build(db *bolt.DB, stop <-chan struct{}, report func(key stri
 				default:
 				}
 			}
-			ind, sender, key, err := scanRecord(seq, v)
+			plan, ind, sender, key, err := scanRecord(seq, v)
 			if err != nil {
-				e := recordError(seq, v, "", "", err)
+				e := recordError(seq, v, "", "", "", err)
 				report(e.key(), e)
 				if e.Indicator != "" {
-					x.addHistory(e.Indicator, seq)
+					x.addHistory(seriesKey(e.Plan, e.Indicator), seq)
 				}
 				continue
 			}
-			x.addHistory(string(ind), seq)
+			x.addHistory(seriesKey(string(plan), string(ind)), seq)
 			if len(key) > 0 {
 				ik = append(append(append(ik[:0], sender...), 0), key...)
 				x.addKey(maphash.Bytes(x.seed, ik), seq)
@@ -105,11 +105,11 @@ func (x *memIndex) build(db *bolt.DB, stop <-chan struct{}, report func(key stri
 	}
 }
 
-func (x *memIndex) addHistory(indicator string, seq uint64) {
-	if l, ok := x.history[indicator]; ok {
+func (x *memIndex) addHistory(series string, seq uint64) {
+	if l, ok := x.history[series]; ok {
 		*l = append(*l, seq)
 	} else {
-		x.history[indicator] = &[]uint64{seq}
+		x.history[series] = &[]uint64{seq}
 	}
 }
 
@@ -144,7 +144,7 @@ func (x *memIndex) add(entries []indexEntry) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, e := range entries {
-		x.addHistory(e.indicator, e.seq)
+		x.addHistory(e.series, e.seq)
 		x.last = max(x.last, e.seq)
 		if e.idemKey != "" {
 			x.addKey(maphash.String(x.seed, e.idemKey), e.seq)
@@ -165,9 +165,9 @@ func (x *memIndex) idemCandidates(ik string) []uint64 {
 	return append([]uint64{first}, x.idemMore[h]...)
 }
 
-// lookup returns a copy of one indicator's sequence numbers and the highest sequence
+// lookup returns a copy of one series' sequence numbers and the highest sequence
 // number indexed (records after it are not indexed yet), waiting for the scan.
-func (x *memIndex) lookup(ctx context.Context, indicator string) ([]uint64, uint64, error) {
+func (x *memIndex) lookup(ctx context.Context, series string) ([]uint64, uint64, error) {
 	select {
 	case <-x.ready:
 	case <-ctx.Done():
@@ -178,7 +178,7 @@ func (x *memIndex) lookup(ctx context.Context, indicator string) ([]uint64, uint
 	if x.err != nil {
 		return nil, 0, x.err
 	}
-	if l, ok := x.history[indicator]; ok {
+	if l, ok := x.history[series]; ok {
 		return slices.Clone(*l), x.last, nil
 	}
 	return nil, x.last, nil

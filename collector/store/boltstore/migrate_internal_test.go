@@ -17,7 +17,8 @@ import (
 )
 
 // BenchmarkMigrate opens a format-3 store of DUBAN_BENCH_MIGRATE_REVISIONS records
-// (default 20000): Open rewrites every record with its checksum in one transaction.
+// (default 20000): Open rewrites every record with its checksum and plan, and every
+// latest pointer, in one transaction.
 // peak-heap-MiB is the Go heap right after the commit, before a GC: what the
 // transaction held. The format-3 file is made by downgrading a store written now
 // (records back to version 1, the header removed), since the code that wrote format 3
@@ -48,7 +49,7 @@ func BenchmarkMigrate(b *testing.B) {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		b.StartTimer()
-		s, err := Open(context.Background(), Config{Dir: dir})
+		s, err := Open(context.Background(), Config{Dir: dir, DefaultPlan: "p"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -112,10 +113,32 @@ func format3File(tb testing.TB, path string, n int) {
 				return err
 			}
 			key := append([]byte(nil), k...)
-			if err := revs.Put(key, appendFields([]byte{recordV1}, &r)); err != nil {
+			if err := revs.Put(key, appendFields([]byte{recordV1}, &r, false)); err != nil {
 				return err
 			}
 			c.Seek(key)
+		}
+		// Format 3 keys the latest pointers by indicator and period, without the plan.
+		type kv struct{ k, v []byte }
+		var old []kv
+		if err := tx.Bucket(bucketLatest).ForEach(func(k, v []byte) error {
+			_, ind, per := splitLatestKey(k)
+			old = append(old, kv{latestKey(ind, per), append([]byte(nil), v...)})
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bucketLatest); err != nil {
+			return err
+		}
+		latest, err := tx.CreateBucket(bucketLatest)
+		if err != nil {
+			return err
+		}
+		for _, p := range old {
+			if err := latest.Put(p.k, p.v); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteBucket(bucketReviews); err != nil {
 			return err
@@ -139,11 +162,11 @@ func TestDowngradedStoreMigrates(t *testing.T) {
 	if err != nil || !rep.Healthy() || rep.Format != 3 || rep.Records != 3000 {
 		t.Fatalf("before: %+v %v", rep, err)
 	}
-	s, err := Open(context.Background(), Config{Dir: filepath.Dir(path)})
+	s, err := Open(context.Background(), Config{Dir: filepath.Dir(path), DefaultPlan: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hist, err := s.History(context.Background(), "M.7")
+	hist, err := s.History(context.Background(), "p", "M.7")
 	if err != nil || len(hist) != 3 {
 		t.Fatalf("History after the migration: %d, %v", len(hist), err)
 	}

@@ -47,7 +47,7 @@ func TestRandomFlippedBitsNeverCrash(t *testing.T) {
 		}
 		_, _ = s.Latest(ctx)
 		for k := range 30 {
-			_, _ = s.History(ctx, "B."+strconv.Itoa(k))
+			_, _ = s.History(ctx, "", "B."+strconv.Itoa(k))
 		}
 		ok, _ := s.Ready(t.Context())
 		must(t, s.Close())

@@ -18,9 +18,10 @@ import (
 )
 
 // Reviews (format 5) live in their own bucket, keyed so that the reviews of one
-// indicator, of one period and of one revision are each a prefix:
+// indicator of a plan, of one period and of one revision are each a prefix:
 //
-//	reviews  indicator 0x00 period 0x00 revision (4 bytes) review seq (8 bytes)
+//	reviews  plan 0x00 indicator 0x00 period 0x00 revision (4 bytes) review seq (8 bytes)
+//	         (format 5, before plans: the same without "plan 0x00")
 //	         → version byte (1), JSON {decision, comment, reviewer, reviewed_at,
 //	           record}, CRC-32C of the key and those bytes (4 bytes, big endian)
 //
@@ -40,8 +41,10 @@ type reviewRecord struct {
 	Record     uint64              `json:"record"`
 }
 
-func reviewPrefix(indicator, period string) []byte {
-	b := make([]byte, 0, len(indicator)+len(period)+2)
+func reviewPrefix(plan, indicator, period string) []byte {
+	b := make([]byte, 0, len(plan)+len(indicator)+len(period)+3)
+	b = append(b, plan...)
+	b = append(b, 0)
 	b = append(b, indicator...)
 	b = append(b, 0)
 	if period != "" {
@@ -51,23 +54,39 @@ func reviewPrefix(indicator, period string) []byte {
 	return b
 }
 
-func reviewKey(indicator, period string, revision int, seq uint64) []byte {
-	b := reviewPrefix(indicator, period)
+func reviewKey(plan, indicator, period string, revision int, seq uint64) []byte {
+	b := reviewPrefix(plan, indicator, period)
 	b = binary.BigEndian.AppendUint32(b, uint32(revision)) //nolint:gosec // G115: revisions are positive and far below 2^32 (collector.Number)
 	return binary.BigEndian.AppendUint64(b, seq)
 }
 
-func splitReviewKey(k []byte) (indicator, period string, revision int, ok bool) {
+// splitReviewKey reads a review key of a store in format (5: without the plan).
+func splitReviewKey(format int, k []byte) (plan, indicator, period string, revision int, ok bool) {
+	if format >= 6 {
+		p := bytes.IndexByte(k, 0)
+		if p < 0 {
+			return "", "", "", 0, false
+		}
+		plan, k = string(k[:p]), k[p+1:]
+	}
 	i := bytes.IndexByte(k, 0)
 	if i < 0 {
-		return "", "", 0, false
+		return "", "", "", 0, false
 	}
 	rest := k[i+1:]
 	j := bytes.IndexByte(rest, 0)
 	if j < 0 || len(rest)-j-1 != 12 {
-		return "", "", 0, false
+		return "", "", "", 0, false
 	}
-	return string(k[:i]), string(rest[:j]), int(binary.BigEndian.Uint32(rest[j+1:])), true
+	return plan, string(k[:i]), string(rest[:j]), int(binary.BigEndian.Uint32(rest[j+1:])), true
+}
+
+// resumReview is the stored review v under a new key: its body with the checksum of
+// the new key (the migration to format 6 adds the plan to every key).
+func resumReview(key, v []byte) []byte {
+	b := bytes.Clone(v[:len(v)-4])
+	sum := crc32.Update(crc32.Update(0, castagnoli, key), castagnoli, b)
+	return binary.BigEndian.AppendUint32(b, sum)
 }
 
 func encodeReview(key []byte, rec reviewRecord) []byte {
@@ -82,12 +101,25 @@ func encodeReview(key []byte, rec reviewRecord) []byte {
 
 // decodeReview verifies and decodes the review stored under key.
 func decodeReview(key, v []byte) (indicators.Review, uint64, error) {
-	ind, period, revision, ok := splitReviewKey(key)
+	return decodeReviewAs(formatCurrent, key, v)
+}
+
+// decodeReviewIn verifies the review stored under key in a store of format.
+func decodeReviewIn(format int, key, v []byte) (indicators.Review, error) {
+	rv, _, err := decodeReviewAs(format, key, v)
+	return rv, err
+}
+
+func decodeReviewAs(format int, key, v []byte) (indicators.Review, uint64, error) {
+	plan, ind, period, revision, ok := splitReviewKey(format, key)
 	if !ok {
-		return indicators.Review{}, 0, damaged("review key %q does not name an indicator, period and revision", key)
+		return indicators.Review{}, 0, damaged("review key %q does not name a plan, indicator, period and revision", key)
 	}
 	fail := func(what string) error {
-		return damaged("the review of %s %s revision %d %s", ind, period, revision, what)
+		if plan == "" {
+			return damaged("the review of %s %s revision %d %s", ind, period, revision, what)
+		}
+		return damaged("the review of %s %s %s revision %d %s", plan, ind, period, revision, what)
 	}
 	if len(v) < 1+4 {
 		return indicators.Review{}, 0, fail("is cut short")
@@ -104,14 +136,14 @@ func decodeReview(key, v []byte) (indicators.Review, uint64, error) {
 		return indicators.Review{}, 0, fail("does not decode")
 	}
 	return indicators.Review{
-		Indicator: ind, Period: period, Revision: revision,
+		Plan: plan, Indicator: ind, Period: period, Revision: revision,
 		Decision: rec.Decision, Comment: rec.Comment, Reviewer: rec.Reviewer, ReviewedAt: rec.ReviewedAt,
 	}, rec.Record, nil
 }
 
 type revKey struct {
-	indicator, period string
-	revision          int
+	plan, indicator, period string
+	revision                int
 }
 
 // reviewed is what the reviews bucket says of one revision: its reviews, oldest first,
@@ -134,7 +166,7 @@ func readReviews(tx *bolt.Tx, prefix []byte) (map[revKey]*reviewed, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := revKey{rv.Indicator, rv.Period, rv.Revision}
+		key := revKey{rv.Plan, rv.Indicator, rv.Period, rv.Revision}
 		r := out[key]
 		if r == nil {
 			r = &reviewed{record: rec}
@@ -147,7 +179,7 @@ func readReviews(tx *bolt.Tx, prefix []byte) (map[revKey]*reviewed, error) {
 
 func attachReviews(revs []indicators.Revision, m map[revKey]*reviewed) {
 	for i := range revs {
-		if r := m[revKey{revs[i].Indicator, revs[i].Period, revs[i].Revision}]; r != nil {
+		if r := m[revKey{revs[i].Plan, revs[i].Indicator, revs[i].Period, revs[i].Revision}]; r != nil {
 			revs[i].Reviews = append([]indicators.Review(nil), r.reviews...)
 		}
 	}
@@ -160,11 +192,11 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 	}
 	for i, rv := range batch {
 		switch {
-		case rv.Indicator == "" || rv.Period == "":
-			return nil, fmt.Errorf("%w: review %d: a review needs an indicator and a period", ErrInvalid, i)
-		case strings.IndexByte(rv.Indicator, 0) >= 0 || strings.IndexByte(rv.Period, 0) >= 0:
-			return nil, fmt.Errorf("%w: review %d: NUL byte in the indicator or period", ErrInvalid, i)
-		case len(rv.Indicator)+len(rv.Period)+14 > bolt.MaxKeySize:
+		case rv.Plan == "" || rv.Indicator == "" || rv.Period == "":
+			return nil, fmt.Errorf("%w: review %d: a review needs a plan, an indicator and a period", ErrInvalid, i)
+		case strings.IndexByte(rv.Plan, 0) >= 0 || strings.IndexByte(rv.Indicator, 0) >= 0 || strings.IndexByte(rv.Period, 0) >= 0:
+			return nil, fmt.Errorf("%w: review %d: NUL byte in the plan, indicator or period", ErrInvalid, i)
+		case len(rv.Plan)+len(rv.Indicator)+len(rv.Period)+15 > bolt.MaxKeySize:
 			return nil, fmt.Errorf("%w: review %d: key longer than %d bytes", ErrInvalid, i, bolt.MaxKeySize)
 		case rv.Decision != indicators.Approved && rv.Decision != indicators.Returned:
 			return nil, fmt.Errorf("%w: review %d: decision %q", ErrInvalid, i, rv.Decision)
@@ -185,13 +217,13 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketReviews)
 		for i, rv := range batch {
-			v := tx.Bucket(bucketLatest).Get(latestKey(rv.Indicator, rv.Period))
+			v := tx.Bucket(bucketLatest).Get(latestKey(seriesKey(rv.Plan, rv.Indicator), rv.Period))
 			if v == nil {
-				return &collector.NoReportError{Index: i, Indicator: rv.Indicator, Period: rv.Period}
+				return &collector.NoReportError{Index: i, Plan: rv.Plan, Indicator: rv.Indicator, Period: rv.Period}
 			}
 			rev, seq, err := decodePointer(v)
 			if err != nil {
-				return &RecordError{Indicator: rv.Indicator, Period: rv.Period, Err: err}
+				return &RecordError{Plan: rv.Plan, Indicator: rv.Indicator, Period: rv.Period, Err: err}
 			}
 			rv.Revision = rev
 			rv.ReviewedAt = rv.ReviewedAt.UTC()
@@ -199,7 +231,7 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 			if err != nil {
 				return err
 			}
-			key := reviewKey(rv.Indicator, rv.Period, rev, n)
+			key := reviewKey(rv.Plan, rv.Indicator, rv.Period, rev, n)
 			if err := b.Put(key, encodeReview(key, reviewRecord{
 				Decision: rv.Decision, Comment: rv.Comment, Reviewer: rv.Reviewer, ReviewedAt: rv.ReviewedAt, Record: seq,
 			})); err != nil {
@@ -224,7 +256,7 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 }
 
 // Approved implements collector.Store: one walk of the reviews bucket finds, per
-// (indicator, period), the highest revision whose latest review approves it, and its
+// (plan, indicator, period), the highest revision whose latest review approves it, and its
 // record is read by the sequence number the review keeps.
 func (s *Store) Approved(ctx context.Context) ([]indicators.Revision, error) {
 	out := []indicators.Revision{}
@@ -234,13 +266,13 @@ func (s *Store) Approved(ctx context.Context) ([]indicators.Revision, error) {
 			s.damage.report("reviews", err)
 			return err
 		}
-		type pk struct{ indicator, period string }
+		type pk struct{ plan, indicator, period string }
 		best := map[pk]revKey{}
 		for k, r := range all {
 			if r.reviews[len(r.reviews)-1].Decision != indicators.Approved {
 				continue
 			}
-			p := pk{k.indicator, k.period}
+			p := pk{k.plan, k.indicator, k.period}
 			if b, ok := best[p]; !ok || b.revision < k.revision {
 				best[p] = k
 			}
@@ -250,14 +282,14 @@ func (s *Store) Approved(ctx context.Context) ([]indicators.Revision, error) {
 			r := all[k]
 			rec := revs.Get(revisionKey(r.record))
 			if rec == nil {
-				return s.damaged(&RecordError{Seq: r.record, Indicator: k.indicator, Period: k.period, Err: damaged("is named by a review but missing")})
+				return s.damaged(&RecordError{Seq: r.record, Plan: k.plan, Indicator: k.indicator, Period: k.period, Err: damaged("is named by a review but missing")})
 			}
 			rev, err := decodeRevision(r.record, rec)
 			if err != nil {
-				return s.damaged(recordError(r.record, rec, k.indicator, k.period, err))
+				return s.damaged(recordError(r.record, rec, k.plan, k.indicator, k.period, err))
 			}
-			if rev.Indicator != k.indicator || rev.Period != k.period || rev.Revision != k.revision {
-				return s.damaged(&RecordError{Seq: r.record, Indicator: k.indicator, Period: k.period,
+			if rev.Plan != k.plan || rev.Indicator != k.indicator || rev.Period != k.period || rev.Revision != k.revision {
+				return s.damaged(&RecordError{Seq: r.record, Plan: k.plan, Indicator: k.indicator, Period: k.period,
 					Err: damaged("holds %s %s revision %d where its review expects revision %d", rev.Indicator, rev.Period, rev.Revision, k.revision)})
 			}
 			rev.Reviews = append([]indicators.Review(nil), r.reviews...)

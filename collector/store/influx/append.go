@@ -283,7 +283,7 @@ func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.R
 		p.Rev.Revision = receipts[i].Revision
 		normalizeText(&p.Rev)
 		if s.cfg.Lookup != nil {
-			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Indicator)
+			p.Task, p.Unit = s.cfg.Lookup(p.Rev.Plan, p.Rev.Indicator)
 		}
 		pts = append(pts, p)
 	}
@@ -314,8 +314,8 @@ func (p prior) Keyed(r indicators.Revision) (indicators.Receipt, bool, bool, err
 	return e.Receipt, e.Content == contentOf(r), true, nil
 }
 
-func (p prior) LastRevision(indicator, period string) (int, error) {
-	return p.s.known[pkey{indicator, period}], nil
+func (p prior) LastRevision(plan, indicator, period string) (int, error) {
+	return p.s.known[pkey{plan, indicator, period}], nil
 }
 
 // store writes numbered points to InfluxDB, or to the spool when InfluxDB is away (or

@@ -223,6 +223,11 @@ func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[stri
 				if err := json.Unmarshal([]byte(raw), &rvs); err != nil {
 					s.log.Warn("unreadable reviews on the change feed; skipped", "collector", r.collector, "time", t, "err", err)
 				}
+				for i := range rvs {
+					if rvs[i].Plan == "" {
+						rvs[i].Plan = s.cfg.DefaultPlan // put on the feed by a replica before plans
+					}
+				}
 				reviews = append(reviews, rvs...)
 				continue
 			}
@@ -231,7 +236,7 @@ func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[stri
 				s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
 				continue
 			}
-			got = append(got, pts...)
+			got = append(got, s.ownPlan(pts)...)
 		}
 		return nil
 	})
@@ -247,7 +252,7 @@ func (s *Store) latestOf(ctx context.Context, short map[string]bool) ([]point, e
 	sort.Strings(depts)
 	var got []point
 	err := s.ql.query(ctx, "SELECT * FROM "+qlIdent(s.latestM())+" WHERE "+qlAnyOf(tagDepartment, depts), func(sr *qlSeries) error {
-		return rowLatest(sr, func(p point) error {
+		return rowLatest(sr, s.cfg.DefaultPlan, func(p point) error {
 			got = append(got, p)
 			return nil
 		})

@@ -21,6 +21,7 @@ type journal struct {
 }
 
 type journalLine struct {
+	L string `json:"l,omitempty"` // plan; absent in lines written before plans: the default plan
 	I string `json:"i"`
 	P string `json:"p"`
 	R int    `json:"r"`
@@ -28,7 +29,7 @@ type journalLine struct {
 
 const journalFile = "revisions.jsonl"
 
-func openJournal(dir string, known map[pkey]int) (*journal, error) {
+func openJournal(dir, defPlan string, known map[pkey]int) (*journal, error) {
 	j := &journal{path: filepath.Join(dir, journalFile)}
 	if f, err := os.Open(j.path); err == nil {
 		sc := bufio.NewScanner(f)
@@ -39,7 +40,10 @@ func openJournal(dir string, known map[pkey]int) (*journal, error) {
 				continue // a line torn by a crash
 			}
 			j.lines++
-			if k := (pkey{l.I, l.P}); l.R > known[k] {
+			if l.L == "" {
+				l.L = defPlan
+			}
+			if k := (pkey{l.L, l.I, l.P}); l.R > known[k] {
 				known[k] = l.R
 			}
 		}
@@ -59,7 +63,7 @@ func openJournal(dir string, known map[pkey]int) (*journal, error) {
 func (j *journal) record(pts []point) error {
 	var buf []byte
 	for _, p := range pts {
-		b, _ := json.Marshal(journalLine{I: p.Rev.Indicator, P: p.Rev.Period, R: p.Rev.Revision})
+		b, _ := json.Marshal(journalLine{L: p.Rev.Plan, I: p.Rev.Indicator, P: p.Rev.Period, R: p.Rev.Revision})
 		buf = append(append(buf, b...), '\n')
 	}
 	if _, err := j.f.Write(buf); err != nil {
@@ -82,7 +86,7 @@ func (j *journal) compact(known map[pkey]int) error {
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
 	for k, r := range known {
-		_ = enc.Encode(journalLine{I: k.indicator, P: k.period, R: r}) // a bufio.Writer keeps its first error for Flush
+		_ = enc.Encode(journalLine{L: k.plan, I: k.indicator, P: k.period, R: r}) // a bufio.Writer keeps its first error for Flush
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("influx: compact revision journal: %w", errors.Join(err, f.Close()))

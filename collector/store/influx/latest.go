@@ -94,7 +94,7 @@ func (s *Store) loadAll(ctx context.Context) error {
 func (s *Store) loadLatest(ctx context.Context, st time.Time) error {
 	latest := map[pkey]point{}
 	err := s.ql.query(ctx, "SELECT * FROM "+qlIdent(s.latestM()), func(sr *qlSeries) error {
-		return rowLatest(sr, func(p point) error {
+		return rowLatest(sr, s.cfg.DefaultPlan, func(p point) error {
 			k := keyOf(p.Rev)
 			if old, ok := latest[k]; !ok || newer(p, old) {
 				latest[k] = p // an indicator moved to another department leaves its old series behind
@@ -466,7 +466,7 @@ func (s *Store) firstArrivals(want map[int64]bool, add func(indicators.Arrival))
 			unknown[end] = true
 			continue
 		}
-		add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: time.Unix(0, p.First)})
+		add(indicators.Arrival{Plan: p.Rev.Plan, Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: time.Unix(0, p.First)})
 	}
 	return unknown
 }

@@ -16,6 +16,7 @@ import (
 // Tag and field names of the "report" measurement.
 const (
 	tagIndicator  = "indicator"
+	tagPlan       = "plan" // absent on points written before plans: the default plan's
 	tagTask       = "task"
 	tagDepartment = "department"
 	tagUnit       = "unit"
@@ -111,7 +112,7 @@ func (p *point) line(measurement string) string {
 	b.WriteString(lpEscape(measurement, false))
 	tags := [...][2]string{ // sorted by key, as InfluxDB prefers
 		{tagCollector, p.Collector}, {tagDepartment, r.Department}, {tagIndicator, r.Indicator},
-		{tagTask, p.Task}, {tagUnit, p.Unit},
+		{tagPlan, r.Plan}, {tagTask, p.Task}, {tagUnit, p.Unit},
 	}
 	for _, t := range tags {
 		if t[1] != "" {
@@ -167,6 +168,10 @@ func (p *point) latestLine(measurement string) (string, error) {
 	}
 	b.WriteString("," + tagIndicator + "=")
 	b.WriteString(lpEscape(r.Indicator, true))
+	if r.Plan != "" { // the same indicator id of another plan is another series
+		b.WriteString("," + tagPlan + "=")
+		b.WriteString(lpEscape(r.Plan, true))
+	}
 	b.WriteString(" " + fieldRevision + "=" + strconv.FormatInt(int64(r.Revision), 10) + "i")
 	b.WriteString("," + fieldPoint + "=\"")
 	b.WriteString(fieldEscaper.Replace(string(js)))
@@ -204,8 +209,8 @@ func checkPoint(r indicators.Revision) error {
 	if r.Indicator == "" {
 		return fmt.Errorf("influx: empty indicator")
 	}
-	if !validTag(r.Indicator) || !validTag(r.Department) {
-		return fmt.Errorf("influx: indicator %q or department %q holds a line break or ends with a backslash", r.Indicator, r.Department)
+	if !validTag(r.Indicator) || !validTag(r.Department) || !validTag(r.Plan) {
+		return fmt.Errorf("influx: plan %q, indicator %q or department %q holds a line break or ends with a backslash", r.Plan, r.Indicator, r.Department)
 	}
 	if r.PeriodEnd.Before(rangeStart) || !r.PeriodEnd.Before(rangeStop.Add(-time.Hour)) {
 		return fmt.Errorf("influx: period end %s outside %s..%s", r.PeriodEnd, rangeStart, rangeStop)
@@ -224,8 +229,9 @@ func checkPoint(r indicators.Revision) error {
 }
 
 // rowPoints decodes the rows of an InfluxQL answer over the report measurement
-// (SELECT * or a subset holding at least time and revision) into points.
-func rowPoints(s *qlSeries, fn func(point) error) error {
+// (SELECT * or a subset holding at least time and revision) into points. A point
+// without a plan tag (written before plans) is defPlan's.
+func rowPoints(s *qlSeries, defPlan string, fn func(point) error) error {
 	idx := func(name string) int { return s.col(name) }
 	var (
 		cTime, cRev, cInd, cPer     = idx("time"), idx(fieldRevision), idx(tagIndicator), idx(fieldPeriod)
@@ -233,6 +239,7 @@ func rowPoints(s *qlSeries, fn func(point) error) error {
 		cEvid, cKey, cReason, cDept = idx(fieldEvidence), idx(fieldKey), idx(fieldReason), idx(tagDepartment)
 		cSender, cRecv, cRemote     = idx(fieldSender), idx(fieldReceived), idx(fieldRemote)
 		cID, cTask, cUnit, cColl    = idx(fieldID), idx(tagTask), idx(tagUnit), idx(tagCollector)
+		cPlan                       = idx(tagPlan)
 	)
 	if cTime < 0 || cRev < 0 {
 		return fmt.Errorf("influx: answer without time or revision: columns %v", s.Columns)
@@ -260,6 +267,9 @@ func rowPoints(s *qlSeries, fn func(point) error) error {
 			continue // a point of another shape sharing the measurement
 		}
 		r := &p.Rev
+		if r.Plan = str(row, cPlan, tagPlan); r.Plan == "" {
+			r.Plan = defPlan
+		}
 		r.Indicator = str(row, cInd, tagIndicator)
 		r.Period = vString(at(row, cPer))
 		r.Value = vFloat(at(row, cVal))
@@ -288,8 +298,20 @@ func rowPoints(s *qlSeries, fn func(point) error) error {
 	return nil
 }
 
-// rowLatest decodes rows of the latest measurement (SELECT *) into points.
-func rowLatest(s *qlSeries, fn func(point) error) error {
+// ownPlan gives the points of a file or change point written before plans (no plan)
+// to the default plan, in place, and returns them.
+func (s *Store) ownPlan(pts []point) []point {
+	for i := range pts {
+		if pts[i].Rev.Plan == "" {
+			pts[i].Rev.Plan = s.cfg.DefaultPlan
+		}
+	}
+	return pts
+}
+
+// rowLatest decodes rows of the latest measurement (SELECT *) into points; a value
+// written before plans is defPlan's.
+func rowLatest(s *qlSeries, defPlan string, fn func(point) error) error {
 	cP := s.col(fieldPoint)
 	if cP < 0 {
 		return fmt.Errorf("influx: latest answer without %s: columns %v", fieldPoint, s.Columns)
@@ -302,6 +324,9 @@ func rowLatest(s *qlSeries, fn func(point) error) error {
 		var p point
 		if err := json.Unmarshal([]byte(js), &p); err != nil {
 			return fmt.Errorf("influx: latest value: %w", err)
+		}
+		if p.Rev.Plan == "" {
+			p.Rev.Plan = defPlan // written before plans
 		}
 		if err := fn(p); err != nil {
 			return err
@@ -375,10 +400,10 @@ func clone(r indicators.Revision) indicators.Revision {
 	return r
 }
 
-// pkey is the (indicator, period) a revision number counts in.
-type pkey struct{ indicator, period string }
+// pkey is the (plan, indicator, period) a revision number counts in.
+type pkey struct{ plan, indicator, period string }
 
-func keyOf(r indicators.Revision) pkey { return pkey{r.Indicator, r.Period} }
+func keyOf(r indicators.Revision) pkey { return pkey{r.Plan, r.Indicator, r.Period} }
 
 // normalizeText turns CR LF and lone CR in free text into LF, as the store has always
 // kept them (the Flux API it read through before answered in CSV, which drops carriage

@@ -18,15 +18,26 @@ func (s *Store) measurement() string { return qlIdent(s.cfg.Measurement) }
 // a replica without a snapshot of its own.
 func (s *Store) queryAll(ctx context.Context, fn func(point) error) error {
 	return s.ql.query(ctx, "SELECT * FROM "+s.measurement(), func(sr *qlSeries) error {
-		return rowPoints(sr, fn)
+		return rowPoints(sr, s.cfg.DefaultPlan, fn)
 	})
 }
 
-// queryHistory reads every revision of one indicator.
-func (s *Store) queryHistory(ctx context.Context, indicator string) ([]point, error) {
+// planCond selects the points of plan: its tag, or none for the default plan (points
+// written before plans).
+func (s *Store) planCond(plan string) string {
+	c := qlIdent(tagPlan) + " = " + qlString(plan)
+	if plan == s.cfg.DefaultPlan {
+		c = "(" + c + " OR " + qlIdent(tagPlan) + " = '')"
+	}
+	return c
+}
+
+// queryHistory reads every revision of one indicator of one plan.
+func (s *Store) queryHistory(ctx context.Context, plan, indicator string) ([]point, error) {
 	var pts []point
-	err := s.ql.query(ctx, "SELECT * FROM "+s.measurement()+" WHERE "+qlIdent(tagIndicator)+" = "+qlString(indicator), func(sr *qlSeries) error {
-		return rowPoints(sr, func(p point) error {
+	q := "SELECT * FROM " + s.measurement() + " WHERE " + qlIdent(tagIndicator) + " = " + qlString(indicator) + " AND " + s.planCond(plan)
+	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
+		return rowPoints(sr, s.cfg.DefaultPlan, func(p point) error {
 			pts = append(pts, p)
 			return nil
 		})
@@ -75,17 +86,24 @@ func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (st
 	if len(revs) == 0 {
 		return out, nil
 	}
-	q := fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s WHERE %s AND %s",
-		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator),
+	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s FROM %s WHERE %s AND %s",
+		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator), qlIdent(tagPlan),
 		s.measurement(), window(revs), qlAnyOf(tagIndicator, indicatorsOf(revs)))
 	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-		cRev, cPer, cID, cInd := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator)
+		cRev, cPer, cID, cInd, cPlan := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator), sr.col(tagPlan)
 		for _, row := range sr.Values {
 			rev, ok := vInt(row[cRev])
 			if !ok {
 				continue
 			}
-			k := pkey{vString(row[cInd]), vString(row[cPer])}
+			plan := ""
+			if cPlan >= 0 {
+				plan = vString(row[cPlan])
+			}
+			if plan == "" {
+				plan = s.cfg.DefaultPlan
+			}
+			k := pkey{plan, vString(row[cInd]), vString(row[cPer])}
 			out.max[k] = max(out.max[k], int(rev))
 			if id := vString(row[cID]); id != "" {
 				out.ids[id] = int(rev)

@@ -16,8 +16,11 @@ import (
 
 // Reviews are points of their own measurement, one per review, beside the revisions:
 //
-//	report_review,indicator=I,period=P revision=Ni,decision="approved"|"returned",
+//	report_review,indicator=I,period=P,plan=PL revision=Ni,decision="approved"|"returned",
 //	    comment="…",reviewer="admin" <reviewed at, ns>
+//
+// Reviews written before plans have no plan tag: they are the default plan's
+// (Config.DefaultPlan), as the revisions of that time.
 //
 // The time is the review's own instant, so reviews of one (indicator, period) never
 // share a point. A review is written at once, never spooled: the office presses a
@@ -33,8 +36,8 @@ import (
 func (s *Store) reviewM() string { return s.cfg.Measurement + "_review" }
 
 type revKey struct {
-	indicator, period string
-	revision          int
+	plan, indicator, period string
+	revision                int
 }
 
 func reviewLine(measurement string, rv indicators.Review) string {
@@ -42,6 +45,9 @@ func reviewLine(measurement string, rv indicators.Review) string {
 	b.WriteString(lpEscape(measurement, false))
 	b.WriteString("," + tagIndicator + "=" + lpEscape(rv.Indicator, true))
 	b.WriteString(",period=" + lpEscape(rv.Period, true))
+	if rv.Plan != "" { // a store without a default plan writes as the build before plans
+		b.WriteString("," + tagPlan + "=" + lpEscape(rv.Plan, true))
+	}
 	b.WriteString(" revision=" + strconv.Itoa(rv.Revision) + "i")
 	for _, f := range [...][2]string{{"decision", string(rv.Decision)}, {"comment", rv.Comment}, {"reviewer", rv.Reviewer}} {
 		if f[1] != "" {
@@ -52,15 +58,16 @@ func reviewLine(measurement string, rv indicators.Review) string {
 	return b.String()
 }
 
-// queryReviews reads the reviews of one indicator ("": all), oldest first per revision.
-func (s *Store) queryReviews(ctx context.Context, indicator string) ([]indicators.Review, error) {
+// queryReviews reads the reviews of one indicator of one plan ("": all), oldest first
+// per revision.
+func (s *Store) queryReviews(ctx context.Context, plan, indicator string) ([]indicators.Review, error) {
 	stmt := "SELECT * FROM " + qlIdent(s.reviewM())
 	if indicator != "" {
-		stmt += " WHERE " + qlIdent(tagIndicator) + " = " + qlString(indicator)
+		stmt += " WHERE " + qlIdent(tagIndicator) + " = " + qlString(indicator) + " AND " + s.planCond(plan)
 	}
 	var out []indicators.Review
 	err := s.ql.query(ctx, stmt, func(sr *qlSeries) error {
-		cTime, cInd, cPer, cRev := sr.col("time"), sr.col(tagIndicator), sr.col("period"), sr.col("revision")
+		cTime, cInd, cPer, cRev, cPlan := sr.col("time"), sr.col(tagIndicator), sr.col("period"), sr.col("revision"), sr.col(tagPlan)
 		cDec, cCom, cWho := sr.col("decision"), sr.col("comment"), sr.col("reviewer")
 		at := func(row []any, i int) any {
 			if i < 0 || i >= len(row) {
@@ -74,8 +81,12 @@ func (s *Store) queryReviews(ctx context.Context, indicator string) ([]indicator
 			if !ok || !ok2 {
 				return fmt.Errorf("influx: review row without time or revision: %v", row)
 			}
+			plan := vString(at(row, cPlan))
+			if plan == "" {
+				plan = s.cfg.DefaultPlan // written before plans
+			}
 			out = append(out, indicators.Review{
-				Indicator: vString(at(row, cInd)), Period: vString(at(row, cPer)), Revision: int(rev),
+				Plan: plan, Indicator: vString(at(row, cInd)), Period: vString(at(row, cPer)), Revision: int(rev),
 				Decision: indicators.Decision(vString(at(row, cDec))), Comment: vString(at(row, cCom)),
 				Reviewer: vString(at(row, cWho)), ReviewedAt: time.Unix(0, ns).UTC(),
 			})
@@ -89,12 +100,13 @@ func (s *Store) queryReviews(ctx context.Context, indicator string) ([]indicator
 	return out, err
 }
 
-// reviewsFor reads the reviews of one indicator ("": all) and keeps them; while
-// InfluxDB does not answer it serves those it kept.
-func (s *Store) reviewsFor(ctx context.Context, indicator string) (map[revKey][]indicators.Review, error) {
+// reviewsFor reads the reviews of one indicator of one plan ("": all) and keeps them;
+// while InfluxDB does not answer it serves those it kept.
+func (s *Store) reviewsFor(ctx context.Context, plan, indicator string) (map[revKey][]indicators.Review, error) {
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	rvs, err := s.queryReviews(qctx, indicator)
+	rvs, err := s.queryReviews(qctx, plan, indicator)
+	mine := func(k revKey) bool { return indicator == "" || (k.plan == plan && k.indicator == indicator) }
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -107,18 +119,18 @@ func (s *Store) reviewsFor(ctx context.Context, indicator string) (map[revKey][]
 			s.reviews = map[revKey][]indicators.Review{}
 		}
 		for k := range s.reviews {
-			if indicator == "" || k.indicator == indicator {
+			if mine(k) {
 				delete(s.reviews, k)
 			}
 		}
 		for _, rv := range rvs {
-			k := revKey{rv.Indicator, rv.Period, rv.Revision}
+			k := revKey{rv.Plan, rv.Indicator, rv.Period, rv.Revision}
 			s.reviews[k] = append(s.reviews[k], rv)
 		}
 	}
 	out := map[revKey][]indicators.Review{}
 	for k, v := range s.reviews {
-		if indicator == "" || k.indicator == indicator {
+		if mine(k) {
 			out[k] = slices.Clone(v)
 		}
 	}
@@ -127,7 +139,7 @@ func (s *Store) reviewsFor(ctx context.Context, indicator string) (map[revKey][]
 
 func attach(revs []indicators.Revision, m map[revKey][]indicators.Review) {
 	for i := range revs {
-		if v := m[revKey{revs[i].Indicator, revs[i].Period, revs[i].Revision}]; len(v) > 0 {
+		if v := m[revKey{revs[i].Plan, revs[i].Indicator, revs[i].Period, revs[i].Revision}]; len(v) > 0 {
 			revs[i].Reviews = slices.Clone(v)
 		}
 	}
@@ -139,8 +151,8 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 		return nil, ErrClosed
 	}
 	for i, rv := range batch {
-		if rv.Indicator == "" || rv.Period == "" || (rv.Decision != indicators.Approved && rv.Decision != indicators.Returned) {
-			return nil, fmt.Errorf("influx: review %d needs an indicator, a period and a decision (approved or returned)", i)
+		if rv.Plan != s.cfg.DefaultPlan && rv.Plan == "" || rv.Indicator == "" || rv.Period == "" || (rv.Decision != indicators.Approved && rv.Decision != indicators.Returned) {
+			return nil, fmt.Errorf("influx: review %d needs a plan, an indicator, a period and a decision (approved or returned)", i)
 		}
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
@@ -153,7 +165,7 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 	depts := make([]string, len(batch))
 	s.mu.Lock()
 	for i, rv := range batch {
-		k := pkey{rv.Indicator, rv.Period}
+		k := pkey{rv.Plan, rv.Indicator, rv.Period}
 		rev := 0
 		if p, ok := s.latest[k]; ok {
 			rev = p.Rev.Revision
@@ -167,10 +179,10 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 		}
 		if rev == 0 {
 			s.mu.Unlock()
-			return nil, &collector.NoReportError{Index: i, Indicator: rv.Indicator, Period: rv.Period}
+			return nil, &collector.NoReportError{Index: i, Plan: rv.Plan, Indicator: rv.Indicator, Period: rv.Period}
 		}
 		rv.Revision = rev
-		// Reviews of one (indicator, period) in one batch get distinct instants.
+		// Reviews of one (plan, indicator, period) in one batch get distinct instants.
 		rv.ReviewedAt = rv.ReviewedAt.UTC().Add(time.Duration(i))
 		out[i] = rv
 		lines[i] = reviewLine(s.reviewM(), rv)
@@ -237,7 +249,7 @@ func (s *Store) keepReview(rv indicators.Review) bool {
 	if s.reviews == nil {
 		s.reviews = map[revKey][]indicators.Review{}
 	}
-	rk := revKey{rv.Indicator, rv.Period, rv.Revision}
+	rk := revKey{rv.Plan, rv.Indicator, rv.Period, rv.Revision}
 	if slices.ContainsFunc(s.reviews[rk], func(o indicators.Review) bool { return o.ReviewedAt.Equal(rv.ReviewedAt) }) {
 		return false
 	}
@@ -263,18 +275,19 @@ func (s *Store) Approved(ctx context.Context) ([]indicators.Revision, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
-	all, err := s.reviewsFor(ctx, "")
+	all, err := s.reviewsFor(ctx, "", "")
 	if err != nil {
 		return nil, err
 	}
 	best := map[pkey]int{}
 	for k, v := range all {
-		if v[len(v)-1].Decision == indicators.Approved && k.revision > best[pkey{k.indicator, k.period}] {
-			best[pkey{k.indicator, k.period}] = k.revision
+		if pk := (pkey{k.plan, k.indicator, k.period}); v[len(v)-1].Decision == indicators.Approved && k.revision > best[pk] {
+			best[pk] = k.revision
 		}
 	}
 	out := []indicators.Revision{}
-	older := map[string]bool{}
+	type series struct{ plan, indicator string }
+	older := map[series]bool{}
 	done := map[pkey]bool{}
 	s.mu.Lock()
 	for k, rev := range best {
@@ -282,17 +295,17 @@ func (s *Store) Approved(ctx context.Context) ([]indicators.Revision, error) {
 			out = append(out, clone(p.Rev))
 			done[k] = true
 		} else {
-			older[k.indicator] = true
+			older[series{k.plan, k.indicator}] = true
 		}
 	}
 	s.mu.Unlock()
 	for id := range older {
-		hist, err := s.History(ctx, id)
+		hist, err := s.History(ctx, id.plan, id.indicator)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range hist {
-			k := pkey{r.Indicator, r.Period}
+			k := keyOf(r)
 			if b, ok := best[k]; ok && b == r.Revision && !done[k] {
 				r.Reviews = nil // attached below with the others
 				out = append(out, r)

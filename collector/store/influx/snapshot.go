@@ -42,7 +42,7 @@ func (s *Store) loadSnapshot() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range snap.Points {
+	for _, p := range s.ownPlan(snap.Points) {
 		s.merge(p)
 	}
 	if snap.Schema != schemaVersion || snap.Mark <= 0 {

@@ -39,9 +39,13 @@ type Config struct {
 	Measurement string
 	// Timeout bounds every InfluxDB call. Default 10s.
 	Timeout time.Duration
-	// Lookup gives an indicator's task number and unit for the task and unit tags.
-	// Optional.
-	Lookup func(indicator string) (task, unit string)
+	// DefaultPlan is the plan (indicators.Plan.ID) of points written before plans,
+	// which have no plan tag: they are read as its revisions. duban serve gives its
+	// default plan, the first listed.
+	DefaultPlan string
+	// Lookup gives the task number and unit of an indicator of a plan for the task and
+	// unit tags. Optional.
+	Lookup func(plan, indicator string) (task, unit string)
 	// CollectorID names this collector in the collector tag. Default: a random id
 	// created once and kept in SpoolDir.
 	CollectorID string
@@ -257,7 +261,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			s.loaded, s.v2 = false, false
 		}
 	}
-	if s.journal, err = openJournal(cfg.SpoolDir, s.known); err != nil {
+	if s.journal, err = openJournal(cfg.SpoolDir, cfg.DefaultPlan, s.known); err != nil {
 		return nil, errors.Join(err, s.closeResources())
 	}
 	if err := s.loadSpool(); err != nil {
@@ -303,7 +307,7 @@ func (s *Store) loadSpool() error {
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return fmt.Errorf("influx: spool record %d: %w", it.Seq, err)
 		}
-		s.addPending(spooled{seq: it.Seq, points: rec.Points})
+		s.addPending(spooled{seq: it.Seq, points: s.ownPlan(rec.Points)})
 	}
 	if n := len(s.pending); n > 0 {
 		s.log.Warn("spooled batches waiting for InfluxDB", "batches", n)
@@ -511,7 +515,7 @@ func (s *Store) Latest(ctx context.Context) ([]indicators.Revision, error) {
 	out := s.latestLocked()
 	s.mu.Unlock()
 	s.saveSnapshot(false)
-	reviews, err := s.reviewsFor(ctx, "")
+	reviews, err := s.reviewsFor(ctx, "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -565,10 +569,10 @@ func (s *Store) Changes(ctx context.Context) ([]indicators.Revision, error) {
 	return revs, nil
 }
 
-// History returns every revision of one indicator, from InfluxDB and the spool, in
+// History returns every revision of one indicator of one plan, from InfluxDB and the spool, in
 // indicators.CompareHistory order. While InfluxDB is unreachable it returns the latest
 // revision per period it last read, plus the spooled revisions.
-func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Revision, error) {
+func (s *Store) History(ctx context.Context, plan, indicator string) ([]indicators.Revision, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -578,7 +582,7 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	pts, err := s.queryHistory(qctx, indicator)
+	pts, err := s.queryHistory(qctx, plan, indicator)
 	if err != nil {
 		if !retryable(err) || ctx.Err() != nil {
 			return nil, err
@@ -589,7 +593,7 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 		pts = nil
 		s.mu.Lock()
 		for _, p := range s.latest {
-			if p.Rev.Indicator == indicator {
+			if p.Rev.Plan == plan && p.Rev.Indicator == indicator {
 				p.Rev = clone(p.Rev)
 				pts = append(pts, p)
 			}
@@ -604,14 +608,14 @@ func (s *Store) History(ctx context.Context, indicator string) ([]indicators.Rev
 	s.mu.Lock()
 	for _, b := range s.pending {
 		for _, p := range b.points {
-			if p.Rev.Indicator == indicator && !seen[p.ID] {
+			if p.Rev.Plan == plan && p.Rev.Indicator == indicator && !seen[p.ID] {
 				out = append(out, clone(p.Rev))
 			}
 		}
 	}
 	s.mu.Unlock()
 	slices.SortStableFunc(out, indicators.CompareHistory)
-	reviews, err := s.reviewsFor(ctx, indicator)
+	reviews, err := s.reviewsFor(ctx, plan, indicator)
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +634,7 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 	}
 	first := map[arrivalKey]indicators.Arrival{}
 	add := func(a indicators.Arrival) {
-		k := arrivalKey{a.Indicator, a.PeriodEnd.UnixNano()}
+		k := arrivalKey{a.Plan, a.Indicator, a.PeriodEnd.UnixNano()}
 		if old, ok := first[k]; !ok || a.FirstReceived.Before(old.FirstReceived) {
 			first[k] = a
 		}
@@ -655,7 +659,7 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 	for _, b := range s.pending {
 		for _, p := range b.points {
 			if want[p.Rev.PeriodEnd.UnixNano()] {
-				add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
+				add(indicators.Arrival{Plan: p.Rev.Plan, Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
 			}
 		}
 	}
@@ -668,7 +672,8 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 		}
 		qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 		err := s.queryFirstArrivals(qctx, time.Unix(0, end), func(ind, per string, at time.Time) {
-			add(indicators.Arrival{Indicator: ind, Period: per, PeriodEnd: time.Unix(0, end), FirstReceived: at})
+			// Values of the first schema, written before plans: the default plan's.
+			add(indicators.Arrival{Plan: s.cfg.DefaultPlan, Indicator: ind, Period: per, PeriodEnd: time.Unix(0, end), FirstReceived: at})
 		})
 		cancel()
 		if err != nil {
@@ -685,7 +690,7 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 		s.mu.Lock()
 		for _, p := range s.latest {
 			if away[p.Rev.PeriodEnd.UnixNano()] {
-				add(indicators.Arrival{Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
+				add(indicators.Arrival{Plan: p.Rev.Plan, Indicator: p.Rev.Indicator, Period: p.Rev.Period, PeriodEnd: p.Rev.PeriodEnd, FirstReceived: p.Rev.ReceivedAt})
 			}
 		}
 		s.mu.Unlock()
@@ -695,6 +700,9 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 		out = append(out, a)
 	}
 	slices.SortFunc(out, func(a, b indicators.Arrival) int {
+		if c := strings.Compare(a.Plan, b.Plan); c != 0 {
+			return c
+		}
 		if c := strings.Compare(a.Indicator, b.Indicator); c != 0 {
 			return c
 		}
@@ -704,8 +712,8 @@ func (s *Store) FirstArrivals(ctx context.Context, ends []time.Time) ([]indicato
 }
 
 type arrivalKey struct {
-	indicator string
-	end       int64
+	plan, indicator string
+	end             int64
 }
 
 // Ready implements collector.Store: the store always takes reports (it spools), and

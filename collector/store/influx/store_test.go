@@ -2,6 +2,7 @@ package influx_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -51,7 +52,7 @@ func TestHostileStringsStayData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hist, err := s.History(context.Background(), tc.indicator)
+			hist, err := s.History(context.Background(), "", tc.indicator)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +138,7 @@ duban_spool_batches 3
 	if ready, detail := s.Ready(t.Context()); !ready || detail != "ok" {
 		t.Errorf("Ready after the replay = %v %q, want ok", ready, detail)
 	}
-	hist, err := s.History(context.Background(), "m.1")
+	hist, err := s.History(context.Background(), "", "m.1")
 	if err != nil || len(hist) != 3 {
 		t.Errorf("History after the replay: %d revisions, %v; want 3", len(hist), err)
 	}
@@ -183,7 +184,7 @@ func TestTwoReplicasCorrectingAtOnceNeverShareARevision(t *testing.T) {
 	if a.SpoolDepth()+b.SpoolDepth() != 0 {
 		t.Fatalf("spooled %d+%d batches: InfluxDB was away, the test proves nothing", a.SpoolDepth(), b.SpoolDepth())
 	}
-	hist, err := a.History(context.Background(), "r.1")
+	hist, err := a.History(context.Background(), "", "r.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +237,7 @@ func TestStoreNeedsNoFlux(t *testing.T) {
 	if !again[0].Replayed || again[0].Revision != rc[0].Revision || again[1].Revision != 2 {
 		t.Errorf("second batch: %+v, want the key replayed and the correction as revision 2", again)
 	}
-	hist, err := s.History(ctx, "f.1")
+	hist, err := s.History(ctx, "", "f.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,4 +264,112 @@ func TestStoreNeedsNoFlux(t *testing.T) {
 	if err != nil || !rc2[0].Replayed || rc2[0].Revision != 1 {
 		t.Errorf("key re-sent through the second replica: %+v, %v; want the original receipt", rc2, err)
 	}
+}
+
+// TestPointsBeforePlansAreTheDefaultPlans: points written before plans carry no plan
+// tag; a store opened with a default plan reads them as that plan's revisions and
+// numbers on from them, while the same indicator id in another plan starts afresh
+// (InfluxDB needs no rewrite: the tag's absence is the old form).
+func TestPointsBeforePlansAreTheDefaultPlans(t *testing.T) {
+	db := testenv.StartInfluxd(t)
+	st := freshStorage(t, db)
+	ctx := context.Background()
+	old := openStore(t, db, st) // writes as the build before plans did: no plan tag
+	if _, err := old.Append(ctx, []indicators.Revision{report("57.1", "2026-03", "", "before plans", 100)}); err != nil {
+		t.Fatal(err)
+	}
+	reviewedAt := time.Date(2026, 4, 12, 1, 0, 0, 0, time.UTC)
+	if _, err := old.Review(ctx, []indicators.Review{{Indicator: "57.1", Period: "2026-03", Decision: indicators.Approved, Reviewer: "admin", ReviewedAt: reviewedAt}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := countSeries(t, db, st, `"plan" = ''`); n != 1 {
+		t.Fatalf("points without a plan tag: %d, want 1", n)
+	}
+
+	s, err := influx.Open(ctx, influx.Config{
+		URL: db.URL, Org: db.Org, Bucket: st.bucket, SpoolDir: t.TempDir(), DefaultPlan: "changzhi-2026",
+		Timeout: 5 * time.Second, LeaseTTL: 8 * time.Second, LeaseSettle: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in := func(plan string, r indicators.Revision) indicators.Revision { r.Plan = plan; return r }
+	rc, err := s.Append(ctx, []indicators.Revision{
+		in("changzhi-2026", report("57.1", "2026-03", "", "a correction", 101)),
+		in("minsheng-2026", report("57.1", "2026-03", "", "another plan", 7)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc[0].Revision != 2 || rc[1].Revision != 1 {
+		t.Errorf("receipts %+v: want revision 2 in the default plan (after the old point) and 1 in the other", rc)
+	}
+	hist, err := s.History(ctx, "changzhi-2026", "57.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 || hist[0].Plan != "changzhi-2026" || hist[0].Note != "before plans" || hist[1].Revision != 2 {
+		t.Errorf("history of the default plan = %+v, want the old point then the correction, both of changzhi-2026", hist)
+	} else if len(hist[0].Reviews) != 1 || hist[0].Reviews[0].Plan != "changzhi-2026" || !hist[0].Reviews[0].ReviewedAt.Equal(reviewedAt) || len(hist[1].Reviews) != 0 {
+		t.Errorf("reviews in the default plan's history = %+v then %+v, want the review written before plans on revision 1, of changzhi-2026", hist[0].Reviews, hist[1].Reviews)
+	}
+	approved, err := s.Approved(ctx)
+	if err != nil || len(approved) != 1 || approved[0].Plan != "changzhi-2026" || approved[0].Revision != 1 {
+		t.Errorf("Approved = %+v, %v; want revision 1 of changzhi-2026 57.1, approved before plans", approved, err)
+	}
+	if rv, err := s.Review(ctx, []indicators.Review{{Plan: "minsheng-2026", Indicator: "57.1", Period: "2026-03", Decision: indicators.Returned, Comment: "口径", Reviewer: "admin", ReviewedAt: reviewedAt.Add(time.Hour)}}); err != nil || rv[0].Revision != 1 {
+		t.Errorf("a review in the other plan = %+v, %v; want revision 1 of minsheng-2026", rv, err)
+	}
+	other, err := s.History(ctx, "minsheng-2026", "57.1")
+	if err != nil || len(other) != 1 || *other[0].Value != 7 {
+		t.Errorf("history of the other plan = %+v, %v", other, err)
+	}
+	if n := countSeries(t, db, st, `"plan" = 'minsheng-2026'`); n != 1 {
+		t.Errorf("points tagged plan=minsheng-2026: %d, want 1", n)
+	}
+	// A new replica reads the latest values of both plans, apart.
+	fresh, err := influx.Open(ctx, influx.Config{
+		URL: db.URL, Org: db.Org, Bucket: st.bucket, SpoolDir: t.TempDir(), DefaultPlan: "changzhi-2026",
+		Timeout: 5 * time.Second, LeaseTTL: 8 * time.Second, LeaseSettle: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	latest, err := fresh.Latest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, r := range latest {
+		got[r.Plan+" "+r.Indicator+" "+r.Period] = *r.Value
+	}
+	if len(got) != 2 || got["changzhi-2026 57.1 2026-03"] != 101 || got["minsheng-2026 57.1 2026-03"] != 7 {
+		t.Errorf("a new replica's latest values: %v, want 101 in changzhi-2026 and 7 in minsheng-2026", got)
+	}
+}
+
+func countSeries(t *testing.T, db *testenv.Influxd, st storage, cond string) int {
+	t.Helper()
+	dbname, _, _ := strings.Cut(st.bucket, "/")
+	b, err := db.QueryJSON(fmt.Sprintf(`SELECT count("revision") FROM %q.autogen."report" WHERE %s`, dbname, cond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Results []struct {
+			Series []struct{ Values [][]any } `json:"series"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) == 0 || len(res.Results[0].Series) == 0 {
+		return 0
+	}
+	return int(res.Results[0].Series[0].Values[0][1].(float64))
 }

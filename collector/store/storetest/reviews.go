@@ -21,16 +21,23 @@ import (
 //   - Approved holds, per (indicator, period), the highest revision whose latest review
 //     approves it; a later return of that revision takes it out again.
 //   - Reviews survive a reopen.
+//   - Reviews belong to a plan: the same indicator id and period in two plans are
+//     judged, attached and approved apart.
 
 var reviewedAt = time.Date(2026, 5, 11, 3, 4, 5, 678000000, time.UTC)
 
 func (h *harness) review(indicator, period string, d indicators.Decision, comment string, at time.Time) indicators.Review {
 	h.t.Helper()
+	return h.reviewIn(plan, indicator, period, d, comment, at)
+}
+
+func (h *harness) reviewIn(p, indicator, period string, d indicators.Decision, comment string, at time.Time) indicators.Review {
+	h.t.Helper()
 	rvs, err := h.s.Review(context.Background(), []indicators.Review{{
-		Indicator: indicator, Period: period, Decision: d, Comment: comment, Reviewer: "admin", ReviewedAt: at,
+		Plan: p, Indicator: indicator, Period: period, Decision: d, Comment: comment, Reviewer: "admin", ReviewedAt: at,
 	}})
 	if err != nil {
-		h.t.Fatalf("Review(%s %s %s): %v", indicator, period, d, err)
+		h.t.Fatalf("Review(%s %s %s %s): %v", p, indicator, period, d, err)
 	}
 	if len(rvs) != 1 {
 		h.t.Fatalf("Review returned %d reviews for 1", len(rvs))
@@ -47,6 +54,9 @@ func (h *harness) approved() map[string]indicators.Revision {
 	m := map[string]indicators.Revision{}
 	for _, r := range revs {
 		k := r.Indicator + " " + r.Period
+		if r.Plan != plan {
+			k = r.Plan + "/" + k
+		}
 		if _, dup := m[k]; dup {
 			h.t.Errorf("Approved holds %s twice", k)
 		}
@@ -62,7 +72,7 @@ func reviewDiff(want, got []indicators.Review) []string {
 	var d []string
 	for i := range want {
 		w, g := want[i], got[i]
-		if w.Indicator != g.Indicator || w.Period != g.Period || w.Revision != g.Revision || w.Decision != g.Decision ||
+		if w.Plan != g.Plan || w.Indicator != g.Indicator || w.Period != g.Period || w.Revision != g.Revision || w.Decision != g.Decision ||
 			w.Comment != g.Comment || w.Reviewer != g.Reviewer || !w.ReviewedAt.Equal(g.ReviewedAt) {
 			d = append(d, fmt.Sprintf("review %d: want %+v, got %+v", i, w, g))
 		}
@@ -77,7 +87,7 @@ func testReviewLatest(t *testing.T, h *harness) {
 	if rv.Revision != 2 {
 		t.Errorf("the review judged revision %d, want the latest, 2", rv.Revision)
 	}
-	want := []indicators.Review{{Indicator: "V.1", Period: "2026-04", Revision: 2, Decision: indicators.Returned,
+	want := []indicators.Review{{Plan: plan, Indicator: "V.1", Period: "2026-04", Revision: 2, Decision: indicators.Returned,
 		Comment: "数据与统计局口径不符，请核实（第二次修订）", Reviewer: "admin", ReviewedAt: reviewedAt}}
 	hist := h.history("V.1")
 	if len(hist) != 2 {
@@ -105,15 +115,16 @@ func testReviewLatest(t *testing.T, h *harness) {
 
 func testReviewNoReport(t *testing.T, h *harness) {
 	h.append(rev("V.1", "2026-04", 10))
-	ok := indicators.Review{Indicator: "V.1", Period: "2026-04", Decision: indicators.Approved, Reviewer: "admin", ReviewedAt: reviewedAt}
+	ok := indicators.Review{Plan: plan, Indicator: "V.1", Period: "2026-04", Decision: indicators.Approved, Reviewer: "admin", ReviewedAt: reviewedAt}
 	for name, bad := range map[string]indicators.Review{
-		"a period without a report":    {Indicator: "V.1", Period: "2026-05"},
-		"an indicator without reports": {Indicator: "V.9", Period: "2026-04"},
+		"a period without a report":                {Plan: plan, Indicator: "V.1", Period: "2026-05"},
+		"an indicator without reports":             {Plan: plan, Indicator: "V.9", Period: "2026-04"},
+		"the indicator and period of another plan": {Plan: "minsheng-2026", Indicator: "V.1", Period: "2026-04"},
 	} {
 		bad.Decision, bad.Reviewer, bad.ReviewedAt = indicators.Approved, "admin", reviewedAt
 		rvs, err := h.s.Review(context.Background(), []indicators.Review{ok, bad})
 		var nr *collector.NoReportError
-		if !errors.As(err, &nr) || nr.Index != 1 || nr.Indicator != bad.Indicator || nr.Period != bad.Period || rvs != nil {
+		if !errors.As(err, &nr) || nr.Index != 1 || nr.Plan != bad.Plan || nr.Indicator != bad.Indicator || nr.Period != bad.Period || rvs != nil {
 			t.Errorf("%s: Review = %v, %v; want *collector.NoReportError naming element 1, %s %s", name, rvs, err, bad.Indicator, bad.Period)
 		}
 	}
@@ -181,4 +192,40 @@ func testReviewReopen(t *testing.T, h *harness) {
 	if got := h.approved(); len(got) != 1 || got["V.1 2026-04"].Revision != 1 {
 		t.Errorf("Approved after reopen: %+v", got)
 	}
+}
+
+func testReviewTwoPlans(t *testing.T, h *harness) {
+	const other = "minsheng-2026"
+	in := func(p string, r indicators.Revision) indicators.Revision { r.Plan = p; return r }
+	h.append(rev("V.1", "2026-04", 10), in(other, rev("V.1", "2026-04", 70)))
+	h.append(in(other, rev("V.1", "2026-04", 71)))
+	a := h.review("V.1", "2026-04", indicators.Approved, "", reviewedAt)
+	b := h.reviewIn(other, "V.1", "2026-04", indicators.Returned, "口径不符", reviewedAt.Add(time.Second))
+	if a.Plan != plan || a.Revision != 1 || b.Plan != other || b.Revision != 2 {
+		t.Errorf("reviews of one indicator id in two plans judged %s revision %d and %s revision %d; want %s 1 and %s 2",
+			a.Plan, a.Revision, b.Plan, b.Revision, plan, other)
+	}
+	check := func(when string) {
+		t.Helper()
+		latest := h.latestOf()
+		if d := reviewDiff([]indicators.Review{a}, latest["V.1 2026-04"].Reviews); len(d) > 0 {
+			t.Errorf("%s: latest of %s: %v", when, plan, d)
+		}
+		if d := reviewDiff([]indicators.Review{b}, latest[other+"/V.1 2026-04"].Reviews); len(d) > 0 {
+			t.Errorf("%s: latest of %s: %v", when, other, d)
+		}
+		hist := h.historyOf(other, "V.1")
+		if len(hist) != 2 || len(hist[0].Reviews) != 0 || len(reviewDiff([]indicators.Review{b}, hist[1].Reviews)) > 0 {
+			t.Errorf("%s: history of %s V.1 = %+v, want the return on revision 2 alone", when, other, hist)
+		}
+		if hist := h.history("V.1"); len(hist) != 1 || len(reviewDiff([]indicators.Review{a}, hist[0].Reviews)) > 0 {
+			t.Errorf("%s: history of %s V.1 = %+v, want the approval alone", when, plan, hist)
+		}
+		if got := h.approved(); len(got) != 1 || got["V.1 2026-04"].Revision != 1 || got["V.1 2026-04"].Plan != plan {
+			t.Errorf("%s: Approved = %+v, want %s V.1 revision 1 alone", when, got, plan)
+		}
+	}
+	check("before a reopen")
+	h.reopen()
+	check("after a reopen")
 }

@@ -90,6 +90,7 @@ func Run(t *testing.T, cfg Config) {
 		"history holds only the indicator asked for":                               testHistoryPrefix,
 		"periods ending at the same instant come month, quarter, day in history":   testHistorySameInstant,
 		"first arrivals are the earliest revision per indicator and period end":    testFirstArrivals,
+		"the same indicator id in two plans is two series":                         testTwoPlans,
 		"an unknown indicator has an empty history and an empty store no values":   testEmpty,
 		"an empty batch stores nothing":                                            testEmptyBatch,
 		"a replayed idempotency key returns the original receipt and adds nothing": testReplay,
@@ -115,6 +116,7 @@ func Run(t *testing.T, cfg Config) {
 		"a revision sent after a return is submitted again":                        testReviewResubmit,
 		"approved is the highest revision whose latest review approves it":         testReviewApproved,
 		"reviews survive a reopen":                                                 testReviewReopen,
+		"reviews of one indicator id in two plans are apart":                       testReviewTwoPlans,
 	}
 	names := make([]string, 0, len(tests))
 	for name := range tests {
@@ -179,11 +181,17 @@ func (h *harness) append(batch ...indicators.Revision) []indicators.Receipt {
 	return rcs
 }
 
+// history is the history of an indicator of the fixtures' plan.
 func (h *harness) history(indicator string) []indicators.Revision {
 	h.t.Helper()
-	revs, err := h.s.History(context.Background(), indicator)
+	return h.historyOf(plan, indicator)
+}
+
+func (h *harness) historyOf(plan, indicator string) []indicators.Revision {
+	h.t.Helper()
+	revs, err := h.s.History(context.Background(), plan, indicator)
 	if err != nil {
-		h.t.Fatalf("History(%q): %v", indicator, err)
+		h.t.Fatalf("History(%q, %q): %v", plan, indicator, err)
 	}
 	return revs
 }
@@ -197,12 +205,16 @@ func (h *harness) latest() []indicators.Revision {
 	return revs
 }
 
-// latestOf indexes Latest by "indicator period".
+// latestOf indexes Latest by "indicator period" (the fixtures' plan) or "plan/indicator
+// period" (any other).
 func (h *harness) latestOf() map[string]indicators.Revision {
 	h.t.Helper()
 	m := map[string]indicators.Revision{}
 	for _, r := range h.latest() {
 		k := r.Indicator + " " + r.Period
+		if r.Plan != plan {
+			k = r.Plan + "/" + k
+		}
 		if _, dup := m[k]; dup {
 			h.t.Errorf("Latest holds %s twice", k)
 		}
@@ -212,6 +224,9 @@ func (h *harness) latestOf() map[string]indicators.Revision {
 }
 
 // Fixtures.
+
+// plan is the plan of the fixtures; testTwoPlans adds another.
+const plan = "changzhi-2026"
 
 var (
 	planZone = time.FixedZone("CST", 8*3600)
@@ -227,7 +242,7 @@ func rev(indicator, period string, value float64) indicators.Revision {
 		panic(err)
 	}
 	return indicators.Revision{
-		Report:     indicators.Report{Indicator: indicator, Period: period, Value: ptr(value)},
+		Report:     indicators.Report{Plan: plan, Indicator: indicator, Period: period, Value: ptr(value)},
 		Department: "fgw",
 		Sender:     "fgw",
 		ReceivedAt: received,
@@ -268,6 +283,7 @@ func diff(want, got indicators.Revision) []string {
 			d = append(d, fmt.Sprintf("%s: want %s, got %s", name, w.Format(time.RFC3339Nano), g.Format(time.RFC3339Nano)))
 		}
 	}
+	f("Plan", want.Plan, got.Plan)
 	f("Indicator", want.Indicator, got.Indicator)
 	f("Period", want.Period, got.Period)
 	fp("Value", want.Value, got.Value)
@@ -468,6 +484,52 @@ func testFirstArrivals(t *testing.T, h *harness) {
 	}
 	if none, err := h.s.FirstArrivals(context.Background(), []time.Time{rev("x", "2026-09", 0).PeriodEnd}); err != nil || len(none) != 0 {
 		t.Errorf("FirstArrivals of a period nobody reported = %+v, %v; want none", none, err)
+	}
+}
+
+// testTwoPlans: plans are the unit of data. Indicator "1.1" of two plans (the 2026
+// list and the 民生实事 list) numbers, reads and arrives apart.
+func testTwoPlans(t *testing.T, h *harness) {
+	const other = "minsheng-2026"
+	in := func(p string, r indicators.Revision) indicators.Revision { r.Plan = p; return r }
+	checkReceipts(t, h.append(rev("1.1", "2026-03", 100), in(other, rev("1.1", "2026-03", 7))),
+		receipt("1.1", "2026-03", 1), receipt("1.1", "2026-03", 1))
+	checkReceipts(t, h.append(in(other, rev("1.1", "2026-03", 8))), receipt("1.1", "2026-03", 2))
+	checkReceipts(t, h.append(rev("1.1", "2026-03", 101)), receipt("1.1", "2026-03", 2))
+	checkReceipts(t, h.append(in(other, rev("1.1", "2026-03", 9))), receipt("1.1", "2026-03", 3))
+	for p, want := range map[string][]float64{plan: {100, 101}, other: {7, 8, 9}} {
+		hist := h.historyOf(p, "1.1")
+		var got []float64
+		for _, r := range hist {
+			if r.Plan != p {
+				t.Errorf("History(%s, 1.1) holds a revision of plan %q", p, r.Plan)
+			}
+			got = append(got, *r.Value)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("History(%s, 1.1) values %v, want %v", p, got, want)
+		}
+	}
+	if hist := h.historyOf("changzhi-2025", "1.1"); len(hist) != 0 {
+		t.Errorf("History of a plan never reported = %+v, want none", hist)
+	}
+	l := h.latestOf()
+	if r := l["1.1 2026-03"]; r.Revision != 2 || *r.Value != 101 {
+		t.Errorf("latest of %s 1.1 = %+v, want revision 2 (101)", plan, r)
+	}
+	if r := l[other+"/1.1 2026-03"]; r.Revision != 3 || *r.Value != 9 || r.Plan != other {
+		t.Errorf("latest of %s 1.1 = %+v, want revision 3 (9)", other, r)
+	}
+	arr, err := h.s.FirstArrivals(context.Background(), []time.Time{rev("x", "2026-03", 0).PeriodEnd})
+	if err != nil {
+		t.Fatalf("FirstArrivals: %v", err)
+	}
+	var plans []string
+	for _, a := range arr {
+		plans = append(plans, a.Plan+" "+a.Indicator)
+	}
+	if want := []string{plan + " 1.1", other + " 1.1"}; !slices.Equal(plans, want) {
+		t.Errorf("FirstArrivals = %v, want %v (ordered by plan, then indicator)", plans, want)
 	}
 }
 
