@@ -261,6 +261,26 @@ func (g *gate) refuse(c *gin.Context, board bool, msg string) {
 	abortError(c, http.StatusUnauthorized, codeUnauthorized, msg)
 }
 
+// challenge answers 401 unauthorized with the bearer challenge and msg (which says
+// whose token to send).
+func challenge(c *gin.Context, msg string) {
+	c.Set(ctxErrCode, codeUnauthorized)
+	c.Header("WWW-Authenticate", realmChallengeBearer)
+	abortError(c, http.StatusUnauthorized, codeUnauthorized, msg)
+}
+
+// adminOnly names the caller for the request's log and lets the admin token on; any
+// other token is answered 403 with code and msg. It reports whether to go on.
+func adminOnly(c *gin.Context, id auth.Identity, code, msg string) bool {
+	c.Set(ctxSender, id.Name())
+	if id.IsAdmin() {
+		return true
+	}
+	c.Set(ctxErrCode, code)
+	abortError(c, http.StatusForbidden, code, msg)
+	return false
+}
+
 // identityOf returns the caller the gate identified, if any.
 func identityOf(c *gin.Context) (auth.Identity, bool) {
 	cr := credentialOf(c)

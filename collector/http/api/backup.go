@@ -31,15 +31,10 @@ func backup(cfg Config) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := cfg.Auth.Authenticate(auth.BearerToken(c.GetHeader("Authorization")))
 		if !ok {
-			c.Set(ctxErrCode, codeUnauthorized)
-			c.Header("WWW-Authenticate", `Bearer realm="duban"`)
-			abortError(c, http.StatusUnauthorized, codeUnauthorized, "send the admin token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效)")
+			challenge(c, "send the admin token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效)")
 			return
 		}
-		c.Set(ctxSender, id.Name())
-		if !id.IsAdmin() {
-			c.Set(ctxErrCode, codeAdminOnly)
-			abortError(c, http.StatusForbidden, codeAdminOnly, "a backup holds every department's reports: only the admin token may take one (仅限督办管理员令牌)")
+		if !adminOnly(c, id, codeAdminOnly, "a backup holds every department's reports: only the admin token may take one (仅限督办管理员令牌)") {
 			return
 		}
 		if cfg.Backup == nil {

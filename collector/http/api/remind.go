@@ -71,13 +71,10 @@ func notifyReceiver(h http.Handler) gin.HandlerFunc {
 func remindRequest(c *gin.Context, plans *planSet, rem Reminder) (Service, indicators.Period, string, bool) {
 	cred := credentialOf(c)
 	if !cred.ok {
-		c.Header("WWW-Authenticate", `Bearer realm="duban"`)
-		abortError(c, http.StatusUnauthorized, codeUnauthorized, "send the supervision office's token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效)")
+		challenge(c, "send the supervision office's token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效)")
 		return nil, indicators.Period{}, "", false
 	}
-	c.Set(ctxSender, cred.id.Name())
-	if !cred.id.IsAdmin() {
-		abortError(c, http.StatusForbidden, "forbidden_remind", "only the supervision office (the admin token) sends reminders (只有督办机构可以催报)")
+	if !adminOnly(c, cred.id, "forbidden_remind", "only the supervision office (the admin token) sends reminders (只有督办机构可以催报)") {
 		return nil, indicators.Period{}, "", false
 	}
 	if rem == nil {

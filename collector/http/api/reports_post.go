@@ -33,9 +33,7 @@ func postReports(plans *planSet, policy func() *policy) gin.HandlerFunc {
 		cred := credentialOf(c) // the gate (access.go) authenticated the bearer token
 		id, ok := cred.id, cred.ok
 		if !ok {
-			c.Set(ctxErrCode, codeUnauthorized)
-			c.Header("WWW-Authenticate", `Bearer realm="duban"`)
-			abortError(c, http.StatusUnauthorized, codeUnauthorized, "send a valid token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效; ask the supervision office for your department's token)")
+			challenge(c, "send a valid token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效; ask the supervision office for your department's token)")
 			return
 		}
 		if !id.CanPush() {

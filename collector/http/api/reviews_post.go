@@ -27,17 +27,11 @@ type reviewResponse struct {
 func postReviews(plans *planSet, policy func() *policy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		cred := credentialOf(c)
-		id, ok := cred.id, cred.ok
-		if !ok {
-			c.Set(ctxErrCode, codeUnauthorized)
-			c.Header("WWW-Authenticate", `Bearer realm="duban"`)
-			abortError(c, http.StatusUnauthorized, codeUnauthorized, "send the supervision office's token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效)")
+		if !cred.ok {
+			challenge(c, "send the supervision office's token as \"Authorization: Bearer TOKEN\" (令牌缺失或无效)")
 			return
 		}
-		c.Set(ctxSender, id.Name())
-		if !id.IsAdmin() {
-			c.Set(ctxErrCode, collector.CodeForbiddenReview)
-			abortError(c, http.StatusForbidden, collector.CodeForbiddenReview, fmt.Sprintf("a %s token cannot review: only the supervision office (the admin token) approves or returns reports (只有督办机构可以审核)", id.Name()))
+		if !adminOnly(c, cred.id, collector.CodeForbiddenReview, fmt.Sprintf("a %s token cannot review: only the supervision office (the admin token) approves or returns reports (只有督办机构可以审核)", cred.id.Name())) {
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, policy().set.MaxBodyBytes))
@@ -78,7 +72,7 @@ func postReviews(plans *planSet, policy func() *policy) gin.HandlerFunc {
 		if svc == nil {
 			svc = plans.order[0] // an empty batch: its service says so
 		}
-		stored, err := svc.Review(c.Request.Context(), id.Principal, *req.Reviews)
+		stored, err := svc.Review(c.Request.Context(), cred.id.Principal, *req.Reviews)
 		if err != nil {
 			fail(c, err)
 			return
