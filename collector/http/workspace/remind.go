@@ -47,23 +47,8 @@ func (w *Workspace) remindNotice(q url.Values) (text string, err bool) {
 
 // postRemind: POST /office/remind (the office's sessions): csrf, period, department.
 func (w *Workspace) postRemind(rw http.ResponseWriter, r *http.Request) {
-	u, ok := w.user(r)
+	u, form, ok := w.officeForm(rw, r, "没有发送催报", "只有督查室可以催报。")
 	if !ok {
-		w.signIn(rw, r)
-		return
-	}
-	r.Body = http.MaxBytesReader(rw, r.Body, w.cfg.MaxBodyBytes())
-	if err := r.ParseForm(); err != nil {
-		w.problem(rw, r, &u, http.StatusBadRequest, "表单无法读取,没有发送催报。")
-		return
-	}
-	form := r.PostForm
-	if !w.csrfOK(r, u, form.Get("csrf")) {
-		w.forbidden(rw, r, &u, csrfMessage)
-		return
-	}
-	if !u.admin() {
-		w.forbidden(rw, r, &u, "只有督查室可以催报。")
 		return
 	}
 	if w.cfg.Reminder == nil {

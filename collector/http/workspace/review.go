@@ -90,27 +90,38 @@ func (w *Workspace) waitingItems() []waitingItem {
 	return out
 }
 
+// officeForm reads a form only the office sends: a session (else the sign-in page), a
+// body within the limit, the session's csrf and the admin. It answers every refusal
+// itself, saying what was not done (notDone) or who may (forbidden), and reports
+// whether to go on.
+func (w *Workspace) officeForm(rw http.ResponseWriter, r *http.Request, notDone, forbidden string) (user, url.Values, bool) {
+	u, ok := w.user(r)
+	if !ok {
+		w.signIn(rw, r)
+		return u, nil, false
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, w.cfg.MaxBodyBytes())
+	if err := r.ParseForm(); err != nil {
+		w.problem(rw, r, &u, http.StatusBadRequest, "表单无法读取,"+notDone+"。")
+		return u, nil, false
+	}
+	if !w.csrfOK(r, u, r.PostForm.Get("csrf")) {
+		w.forbidden(rw, r, &u, csrfMessage)
+		return u, nil, false
+	}
+	if !u.admin() {
+		w.forbidden(rw, r, &u, forbidden)
+		return u, nil, false
+	}
+	return u, r.PostForm, true
+}
+
 // postReview: POST /office/review (the office's sessions): csrf, period (of the
 // overview to return to), indicator, report_period, decision (approve | return),
 // comment. A refusal shows beside the item, the comment kept; nothing is stored.
 func (w *Workspace) postReview(rw http.ResponseWriter, r *http.Request) {
-	u, ok := w.user(r)
+	u, form, ok := w.officeForm(rw, r, "没有保存任何审核意见", "只有督查室可以审核报表。")
 	if !ok {
-		w.signIn(rw, r)
-		return
-	}
-	r.Body = http.MaxBytesReader(rw, r.Body, w.cfg.MaxBodyBytes())
-	if err := r.ParseForm(); err != nil {
-		w.problem(rw, r, &u, http.StatusBadRequest, "表单无法读取,没有保存任何审核意见。")
-		return
-	}
-	form := r.PostForm
-	if !w.csrfOK(r, u, form.Get("csrf")) {
-		w.forbidden(rw, r, &u, csrfMessage)
-		return
-	}
-	if !u.admin() {
-		w.forbidden(rw, r, &u, "只有督查室可以审核报表。")
 		return
 	}
 	rv, ok := w.svc.(reviewer)
