@@ -236,21 +236,30 @@ func TestAFormat3StoreWithADamagedRecordIsNotMigrated(t *testing.T) {
 		bad[0] = 7 // no such record version
 		return revs.Put(bytes.Clone(k), bad)
 	})
-	before, err := os.ReadFile(path)
-	must(t, err)
-	s, err := boltstore.Open(context.Background(), boltstore.Config{Dir: dir, DefaultPlan: oldPlan})
-	if err == nil {
-		_ = s.Close()
-		t.Fatal("Open migrated a store with a damaged record")
-	}
+	err := refusedUnchanged(t, dir, path, oldPlan)
 	if !errors.Is(err, boltstore.ErrDamaged) || !strings.Contains(err.Error(), "record 7 does not decode") {
 		t.Errorf("error %q, want ErrDamaged naming record 7", err)
 	}
-	after, err := os.ReadFile(path)
+}
+
+// refusedUnchanged opens the store in dir with the default plan given and fails the
+// test unless Open refuses it and leaves the file at path byte for byte as it was; it
+// returns Open's error.
+func refusedUnchanged(t *testing.T, dir, path, plan string) error {
+	t.Helper()
+	before, err := os.ReadFile(path)
 	must(t, err)
+	s, err := boltstore.Open(context.Background(), boltstore.Config{Dir: dir, DefaultPlan: plan})
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open accepted a store it must refuse")
+	}
+	after, rerr := os.ReadFile(path)
+	must(t, rerr)
 	if !bytes.Equal(before, after) {
 		t.Error("the refused store was changed")
 	}
+	return err
 }
 
 // TestFormat4StoreIsMigratedToItsPlan: a store written by the build before plans
@@ -305,20 +314,8 @@ func TestFormat4StoreIsMigratedToItsPlan(t *testing.T) {
 // Open says so and leaves the file as it was.
 func TestAStoreBeforePlansNeedsItsPlan(t *testing.T) {
 	dir, path := oldStore(t, "format4-history")
-	before, err := os.ReadFile(path)
-	must(t, err)
-	s, err := boltstore.Open(context.Background(), boltstore.Config{Dir: dir})
-	if err == nil {
-		_ = s.Close()
-		t.Fatal("Open migrated a store before plans without a plan")
-	}
-	if !errors.Is(err, boltstore.ErrNeedsPlan) {
+	if err := refusedUnchanged(t, dir, path, ""); !errors.Is(err, boltstore.ErrNeedsPlan) {
 		t.Errorf("error %q, want ErrNeedsPlan", err)
-	}
-	after, err := os.ReadFile(path)
-	must(t, err)
-	if !bytes.Equal(before, after) {
-		t.Error("the refused store was changed")
 	}
 }
 
