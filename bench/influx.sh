@@ -29,7 +29,7 @@ INFLUXD=${INFLUXD:-$( [ -x .cache/bin/influxd ] && echo "$PWD/.cache/bin/influxd
 [ -n "$INFLUXD" ] || { echo "influxd not found: run ./scripts/test.sh once (it builds influxd 1.8.3 into .cache/bin)"; exit 1; }
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 
 go build -o "$work/duban" ./cmd/duban
@@ -87,7 +87,7 @@ store:
   path: $work/$name/data
   influxdb: {url: "$IURL", org: duban, bucket: $db/autogen, timeout: 10s, refresh: 5s}
 limits: {rate_per_second: -1, max_concurrent: 1024}
-log: {format: text, level: warn}
+log: {format: text, level: ${LOGLEVEL:-warn}}
 auth:
   tokens:
     - {role: admin, sha256: $HASH}

@@ -21,7 +21,7 @@ import (
 //
 // A reader of the latest measurement (a replica without a snapshot, or a catch-up of a
 // department that changed more than it holds) reads the checkpoint and then, per
-// department, the change points stamped after its last marker less ChangeOverlap: the
+// department, the change points stamped after its last marker less markerSlack: the
 // rounds the checkpoint may lack. A department without a marker is read from the
 // checkpoint epoch on: the first point of report_schema's field "checkpoints", which
 // every replica writes with its rounds until one has been acknowledged (so no round
@@ -34,6 +34,12 @@ import (
 // until a checkpoint holding it is acknowledged; and no checkpoint is written while
 // anything is spooled (a write that timed out may have been stored; its round is then
 // read after the last marker until the replay has merged it).
+
+// markerSlack is how far before a marker a reader starts. A round the checkpoint lacks
+// was sent after the checkpoint's request was answered (the holder writes one at a
+// time), so InfluxDB stamped it after the marker; the slack allows for the clocks of
+// a cluster's nodes.
+const markerSlack = time.Second
 
 // checkpointLines caps the lines of one checkpoint request.
 const checkpointLines = 5000
@@ -48,7 +54,7 @@ func (s *Store) epochLine() string { return lpEscape(s.schemaM(), false) + " che
 func (s *Store) checkpoint(ctx context.Context, force bool) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if !force && time.Since(s.checked) < s.cfg.CheckpointEvery {
+	if !force && time.Since(s.checked) < s.cfg.CheckpointEvery*9/10 { // the lease ticks jitter
 		return
 	}
 	if err := s.checkpointLocked(ctx); err != nil {
@@ -238,7 +244,7 @@ func (s *Store) markers(ctx context.Context, depts []string, where string) (map[
 		if !ok {
 			m = epoch
 		}
-		since[d] = m - int64(s.cfg.ChangeOverlap)
+		since[d] = m - int64(markerSlack)
 	}
 	return since, nil
 }

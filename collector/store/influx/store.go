@@ -75,7 +75,8 @@ type Config struct {
 	// SnapshotEvery bounds how often latest.json is rewritten. Default 30s.
 	SnapshotEvery time.Duration
 	// CheckpointEvery is how often the holder of a department's lease writes the latest
-	// values that changed since the last checkpoint (checkpoint.go). Default 5s.
+	// values that changed since the last checkpoint (checkpoint.go); a reader without a
+	// snapshot reads the change points of about that long. Default 1s.
 	CheckpointEvery time.Duration
 	Logger          *slog.Logger
 	Now             func() time.Time
@@ -134,7 +135,7 @@ func (c *Config) defaults() error {
 		c.KeyCache = 2_000_000
 	}
 	if c.CheckpointEvery <= 0 {
-		c.CheckpointEvery = 5 * time.Second
+		c.CheckpointEvery = time.Second
 	}
 	if c.SnapshotEvery <= 0 {
 		c.SnapshotEvery = 30 * time.Second
