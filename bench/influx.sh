@@ -11,7 +11,8 @@
 # keyed figure (default 1,000,000; the first is at 10,000); those pushes are also the
 # revisions the start-up is timed over; both keyed rates are measured after SETTLE
 # seconds without writes (default 20: influxd flushes its write-ahead log and compacts
-# after a fill), the same wait before each. PROVINCE: indicators of the synthetic catalog for
+# after a fill) and one keyed push (the lease, given back meanwhile, taken again), the
+# same before each. PROVINCE: indicators of the synthetic catalog for
 # completeness and the bulletin (default 30000, ten monthly periods reported).
 # Prints a table, also written to bench/out/influx.md. Needs Go, curl, bc, python3 and
 # influxd (./scripts/test.sh builds it into .cache/bin).
@@ -123,14 +124,15 @@ if part keyed; then
 echo "== keyed pushes: an idempotency key on every report, at 10,000 and at $KEYS stored keys"
 start_duban keyed "$PWD/indicators/catalogs/changzhi-2026.yaml" keyed
 push -keyed -key-prefix fill-a -conns 4 -batch 1000 -max-requests 10 -duration 600s >/dev/null
-sleep "$SETTLE"
+settle() { sleep "$SETTLE"; push -keyed -key-prefix "warm-$1" -conns 1 -batch 1 -max-requests 1 -duration 60s >/dev/null; }
+settle a
 k1=$(push -keyed -key-prefix at-10k -conns 16 -batch 1 -duration "$DURATION"); echo "duban $k1"
 stored=$((10000 + $(echo "$k1" | field requests)))
 t0=$(date +%s.%N)
 f=$(push -keyed -key-prefix fill-b -conns 4 -batch 1000 -max-requests $(((KEYS - stored + 999) / 1000)) -duration 1800s); echo "fill  $f"
 filled=$(calc "$(date +%s.%N) - $t0" 1)
 stored=$((stored + $(echo "$f" | field requests) * 1000))
-sleep "$SETTLE"
+settle b
 k2=$(push -keyed -key-prefix at-1m -conns 16 -batch 1 -duration "$DURATION"); echo "duban $k2"
 r1=$(echo "$k1" | field 'reports/s'); r2=$(echo "$k2" | field 'reports/s')
 row "keyed single reports/s, 16 clients, 10,000 stored keys" "$(calc "$r1" 0)" "-" "after $SETTLE s without writes"
