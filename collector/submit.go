@@ -213,6 +213,10 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 	if err := checkBatch(p, len(reports)); err != nil {
 		return nil, nil, err
 	}
+	closure, _ := s.Closure()
+	if closure.Closed && !p.Admin {
+		return nil, nil, s.closedError(closure)
+	}
 	cat := s.cfg.Catalog
 	now := s.cfg.Now().In(s.loc)
 	year := cat.Plan.Year
@@ -262,6 +266,9 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 				keys = map[string]int{}
 			}
 			keys[k] = i
+		}
+		if closure.Closed && !Meaningful(r.Reason) {
+			return nil, nil, Invalid(CodeReasonRequired, i, "reason", "plan %s is closed: an admin correction of indicator %s period %s must say why in \"reason\" (计划已关闭，管理员更正须填写原因)", cat.Plan.ID, r.Indicator, r.Period)
 		}
 		again := p.Admin && seenBefore(periods, r.Indicator+"\x00"+r.Period) // the same (indicator, period) earlier in an admin's batch
 		mustBeFirst := false
