@@ -86,3 +86,33 @@ func TestPlanCloseAgainstTheRealServer(t *testing.T) {
 		t.Errorf("a push after the reopen: %d %s", code, body)
 	}
 }
+
+// TestReloadDropsAClosedPlansSeries: a closed plan keeps its series on /metrics with
+// metrics.closed_plans: keep; drop, applied by SIGHUP, leaves them out.
+func TestReloadDropsAClosedPlansSeries(t *testing.T) {
+	l := newLiveServer(t, "metrics: {closed_plans: keep}\n")
+	adminFile := filepath.Join(t.TempDir(), "admin")
+	must(t, os.WriteFile(adminFile, []byte(l.tokens["admin"]), 0o600))
+	if out, errOut, code := runBin(t, testenv.DubanBinary(t), "plan", "close", "mini-2026", "--server", l.url, "--token-file", adminFile); code != 0 {
+		t.Fatalf("duban plan close: exit %d\n%s%s", code, out, errOut)
+	}
+	scrape := func() string {
+		t.Helper()
+		resp, err := http.Get(l.url + "/metrics")
+		must(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		must(t, resp.Body.Close())
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /metrics: %d %s", resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	if m := scrape(); !strings.Contains(m, "\nduban_indicator_status{") {
+		t.Fatalf("with keep the closed plan's series are gone:\n%.500s", m)
+	}
+	l.rewrite("metrics: {closed_plans: drop}\n")
+	l.reload("SIGHUP")
+	if m := scrape(); strings.Contains(m, "\nduban_indicator_status{") || strings.Contains(m, "\nduban_department_reports_missing{") || !strings.Contains(m, "\nduban_build_info{") {
+		t.Errorf("with drop the closed plan's series are still there (or everything is gone):\n%.800s", m)
+	}
+}
