@@ -188,13 +188,8 @@ func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
 	if err != nil {
 		return fmt.Errorf("refresh latest values: %w", err)
 	}
-	cs, err := store.Closures(ctx)
-	if err != nil {
-		return fmt.Errorf("refresh plan closures: %w", err)
-	}
 	for _, s := range svcs {
 		s.applyPlan(revs)
-		s.applyClosures(cs)
 	}
 	if rf, ok := store.(ReviewFeed); ok {
 		if rvs := rf.ReviewChanges(); len(rvs) > 0 {
@@ -202,6 +197,14 @@ func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
 				s.applyReviews(ctx, rvs) // each takes its plan's
 			}
 		}
+	}
+	// After what the feed brought is applied: the feed does not bring it again.
+	cs, err := store.Closures(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh plan closures: %w", err)
+	}
+	for _, s := range svcs {
+		s.applyClosures(cs)
 	}
 	return nil
 }
