@@ -73,6 +73,9 @@ func (o Origin) Column(field string) string {
 type Batch struct {
 	Reports []indicators.Report
 	Origins []Origin
+	// Plan is the plan the workbook names (its defined name duban_plan, which templates
+	// carry), whose catalog read it; empty for a CSV or a workbook naming none.
+	Plan string
 }
 
 // Locate turns a problem with report index (and field, as named in the JSON API)
@@ -91,6 +94,10 @@ func (b Batch) Locate(index int, field, code, message string) *Error {
 // (codes too_many_sheets, sheet_too_large, xlsx_too_large, too_many_reports, too_large).
 type DecoderConfig struct {
 	Catalog *indicators.Catalog // required: indicator ids and units
+	// Plans finds the catalog of the plan a workbook names (PlanName), to read it with
+	// that plan's ids and units (optional: without it, a workbook naming another plan
+	// than Catalog's is refused, unknown_plan). A file naming none is read with Catalog.
+	Plans func(id string) (*indicators.Catalog, bool)
 	// MaxRows bounds the rows read per sheet below the header (default 5000); a filled
 	// row further down is an error.
 	MaxRows int
@@ -182,6 +189,10 @@ func (d *Decoder) DecodeXLSX(r io.Reader) (b Batch, err error) {
 	// Close only removes excelize's temporary files; the batch is read either way, and
 	// its errors are *Error, about the file.
 	defer func() { _ = f.Close() }()
+	if d, err = d.forPlan(f); err != nil {
+		return Batch{}, err
+	}
+	b.Plan = planOf(f)
 	found := false
 	seen := map[string]Origin{}
 	list := f.GetSheetList()
@@ -617,4 +628,36 @@ func excelDigits(raw string) string {
 		return raw
 	}
 	return strconv.FormatFloat(f, 'g', 15, 64)
+}
+
+// PlanName is the workbook-level defined name holding the id of the plan a template
+// belongs to (a text constant, ="changzhi-2026"): Excel and LibreOffice keep defined
+// names when they save, and people do not see or edit them by accident.
+const PlanName = "duban_plan"
+
+// planOf is the plan id a workbook names, or "".
+func planOf(f *excelize.File) string {
+	for _, n := range f.GetDefinedName() {
+		if n.Name == PlanName && n.Scope == "Workbook" {
+			return strings.Trim(strings.TrimPrefix(strings.TrimSpace(n.RefersTo), "="), `"`)
+		}
+	}
+	return ""
+}
+
+// forPlan is the decoder reading f: this one, or one with the catalog of the plan f
+// names when it is another plan than the configured catalog's.
+func (d *Decoder) forPlan(f *excelize.File) (*Decoder, error) {
+	id := planOf(f)
+	if id == "" || id == d.cfg.Catalog.Plan.ID {
+		return d, nil
+	}
+	if d.cfg.Plans != nil {
+		if c, ok := d.cfg.Plans(id); ok {
+			dd := *d
+			dd.cfg.Catalog = c
+			return &dd, nil
+		}
+	}
+	return nil, &Error{Code: "unknown_plan", Message: fmt.Sprintf("the workbook is a template of plan %q, which is not served here (模板所属的计划不存在): download the template again", id)}
 }

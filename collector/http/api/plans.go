@@ -149,3 +149,13 @@ func (ps *planSet) each(mk func(Service) gin.HandlerFunc) gin.HandlerFunc {
 }
 
 const codeUnknownPlan = collector.CodeUnknownPlan
+
+// catalog is the catalog of the plan served by id (a workbook naming its plan is read
+// with it).
+func (ps *planSet) catalog(id string) (*indicators.Catalog, bool) {
+	s, ok := ps.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return s.Catalog(), true
+}
