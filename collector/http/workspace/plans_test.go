@@ -126,10 +126,10 @@ func TestPagesOpenOnTheCurrentYearsPlanTheSessionMaySee(t *testing.T) {
 		selector bool
 	}{
 		"in 2026 a clerk of both plans: the default plan, listed first of the 2026 plans": {2026, time.Date(2026, 6, 15, 10, 0, 0, 0, cst), "jyj", "/report", "changzhi-2026", true},
-		"in 2027 a clerk of both plans: the 2027 plan":                                     {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "jyj", "/report", "minsheng-2027", true},
-		"in 2027 a clerk leading nothing in the 2027 plan: the plan it leads in, alone":    {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "rsj", "/report", "changzhi-2026", false},
-		"in 2027 the office: the 2027 plan":                                                {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "admin", "/office", "minsheng-2027", true},
-		"in 2028, no plan of the year: the default plan":                                   {2027, time.Date(2028, 3, 1, 10, 0, 0, 0, cst), "admin", "/office", "changzhi-2026", true},
+		"in 2027 a clerk of both plans: the 2027 plan":                                    {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "jyj", "/report", "minsheng-2027", true},
+		"in 2027 a clerk leading nothing in the 2027 plan: the plan it leads in, alone":   {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "rsj", "/report", "changzhi-2026", false},
+		"in 2027 the office: the 2027 plan":                                               {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "admin", "/office", "minsheng-2027", true},
+		"in 2028, no plan of the year: the default plan":                                  {2027, time.Date(2028, 3, 1, 10, 0, 0, 0, cst), "admin", "/office", "changzhi-2026", true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			pr := newPlansRig(t, tc.year, tc.at)
@@ -155,8 +155,8 @@ func TestAPlanNotServedOrNotTheDepartmentsIsRefused(t *testing.T) {
 		status int
 		text   string
 	}{
-		"a page of a plan not served": {rsj, func(b *browser) (*http.Response, string) { return b.get("/report?plan=changzhi-2025") }, http.StatusNotFound, "计划“changzhi-2025”不存在"},
-		"the office's page of a plan not served": {pr.signIn("admin"), func(b *browser) (*http.Response, string) { return b.get("/office?plan=nope") }, http.StatusNotFound, "计划“nope”不存在"},
+		"a page of a plan not served":                      {rsj, func(b *browser) (*http.Response, string) { return b.get("/report?plan=changzhi-2025") }, http.StatusNotFound, "计划“changzhi-2025”不存在"},
+		"the office's page of a plan not served":           {pr.signIn("admin"), func(b *browser) (*http.Response, string) { return b.get("/office?plan=nope") }, http.StatusNotFound, "计划“nope”不存在"},
 		"a page of a plan the department leads nothing in": {rsj, func(b *browser) (*http.Response, string) { return b.get("/report?plan=minsheng-2026") }, http.StatusForbidden, "没有牵头的指标"},
 		"a form posted to a plan not served": {rsj, func(b *browser) (*http.Response, string) {
 			return b.post("/report", url.Values{"csrf": {csrf}, "plan": {"nope"}, "period": {"2026-05"}, "value.57.1": {"3"}})
