@@ -165,6 +165,18 @@ func (p *page) views(src Source, cat *indicators.Catalog, byID map[string]evalua
 	}
 }
 
+// planLinks fills the selector of a page showing one of several plans, and its API.
+func (b *Board) planLinks(p *page) {
+	if p.Filter.Plan == "" {
+		return
+	}
+	p.API = "/api/v1/plans/" + p.Filter.Plan
+	for _, s := range b.plans {
+		pl := s.Catalog().Plan
+		p.Plans = append(p.Plans, planLink{ID: pl.ID, Title: pl.Title, Year: pl.Year, Current: pl.ID == p.Filter.Plan})
+	}
+}
+
 func (b *Board) build(src Source, f filter) (*page, error) {
 	cat := src.Catalog()
 	loc := cat.Plan.Location()
@@ -181,13 +193,7 @@ func (b *Board) build(src Source, f filter) (*page, error) {
 		Title: cat.Plan.Title, Document: cat.Plan.Document, Now: now.Format("2006-01-02 15:04"),
 		Year: cat.Plan.Year, Filter: f, API: "/api/v1",
 	}
-	if f.Plan != "" {
-		p.API = "/api/v1/plans/" + f.Plan
-		for _, s := range b.plans {
-			pl := s.Catalog().Plan
-			p.Plans = append(p.Plans, planLink{ID: pl.ID, Title: pl.Title, Year: pl.Year, Current: pl.ID == f.Plan})
-		}
-	}
+	b.planLinks(p)
 	p.Departments, p.Statuses = filterOptions(cat, f)
 
 	counts := present.Tally{}
