@@ -3,9 +3,12 @@ package workspace_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +23,7 @@ import (
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/collector/http/workspace"
+	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -33,10 +37,11 @@ import (
 // the services'. jyj leads indicators in both plans, rsj in changzhi-2026 only.
 type plansRig struct {
 	*rig
-	plans map[string]*collector.Service // by plan id
-	ids   []string                      // in order: the default first
-	mu    sync.Mutex
-	at    time.Time
+	plans    map[string]*collector.Service // by plan id
+	ids      []string                      // in order: the default first
+	reminded func() []string               // what jyj's robot received
+	mu       sync.Mutex
+	at       time.Time
 }
 
 func newPlansRig(t *testing.T, year int, at time.Time) *plansRig {
@@ -69,8 +74,10 @@ func newPlansRig(t *testing.T, year int, at time.Time) *plansRig {
 		}
 	}
 	r.setTokens(toks)
+	robot := jyjRobot(t)
+	pr.reminded = robot.received
 	var err error
-	if r.ws, err = workspace.New(workspace.Config{Service: svcs[0], Plans: []workspace.Service{svcs[1]}, Auth: r.live.Load, ClientIP: api.ClientIP, Now: r.now}); err != nil {
+	if r.ws, err = workspace.New(workspace.Config{Service: svcs[0], Plans: []workspace.Service{svcs[1]}, Auth: r.live.Load, ClientIP: api.ClientIP, Now: r.now, Reminder: robot.n}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := board.New(board.Config{Source: svcs[0], Plans: []board.Source{svcs[1]}})
@@ -85,6 +92,39 @@ func newPlansRig(t *testing.T, year int, at time.Time) *plansRig {
 	t.Cleanup(r.srv.Close)
 	pr.rig = r
 	return pr
+}
+
+type robot struct {
+	n        *notify.Notifier
+	received func() []string
+}
+
+// jyjRobot stands in for 市教育局's WeCom robot, taking every message.
+func jyjRobot(t *testing.T) robot {
+	t.Helper()
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	}))
+	t.Cleanup(srv.Close)
+	f := filepath.Join(t.TempDir(), "jyj-wecom-url")
+	if err := os.WriteFile(f, []byte(srv.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: "jyj", Kind: notify.KindWeCom, URLFile: f}}, Attempts: 1, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return robot{n: n, received: func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}}
 }
 
 func (pr *plansRig) now() time.Time {
@@ -215,6 +255,18 @@ func TestAClerkReportsInTheSecondPlanAndTheOfficeReviewsThere(t *testing.T) {
 	}
 	if h := pr.revisions("minsheng-2026", "1.1"); len(h[0].Reviews) != 1 || h[0].Reviews[0].Decision != indicators.Approved {
 		t.Errorf("the second plan's 1.1 was not approved: %+v", h[0].Reviews)
+	}
+
+	// 催报 from the second plan's overview names what is missing in that plan.
+	if !strings.Contains(office, `<input type="hidden" name="plan" value="minsheng-2026">`) {
+		t.Fatal("the overview's forms do not carry the plan")
+	}
+	resp, _ = admin.post("/office/remind", url.Values{"csrf": {field(t, office, "csrf")}, "plan": {"minsheng-2026"}, "period": {"2026-05"}, "department": {"jyj"}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "plan=minsheng-2026") || !strings.Contains(loc, "remind=sent") {
+		t.Fatalf("POST /office/remind: %s to %q, want 303 back to the second plan, sent", resp.Status, loc)
+	}
+	if got := pr.reminded(); len(got) != 1 || !strings.Contains(got[0], "1.2") || !strings.Contains(got[0], "新增公办幼儿园学位") {
+		t.Errorf("jyj's robot received %q, want the second plan's missing 1.2", got)
 	}
 }
 
