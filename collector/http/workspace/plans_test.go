@@ -330,3 +330,21 @@ func TestTheTemplateNamesItsPlanAndUploadsGoThere(t *testing.T) {
 		t.Fatalf("the API stored the second plan's template in the default plan: %+v", h)
 	}
 }
+
+// TestSwitchingToAPlanOfAnotherYearOpensItsMonth: the selector sends the month shown
+// before with the plan picked; a month of another year than the plan's opens the plan's
+// month being collected instead of a refusal.
+func TestSwitchingToAPlanOfAnotherYearOpensItsMonth(t *testing.T) {
+	pr := newPlansRig(t, 2027, time.Date(2027, 2, 15, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)))
+	jyj := pr.signIn("jyj")
+	resp, page := jyj.get("/report?plan=changzhi-2026&period=2027-01")
+	if resp.StatusCode != http.StatusOK || field(t, page, "period") != "2026-12" {
+		t.Fatalf("switching to changzhi-2026 with 2027-01: %s, period %q, want 2026-12", resp.Status, field(t, page, "period"))
+	}
+	if got, _ := planOf(t, page); got != "changzhi-2026" {
+		t.Errorf("plan %s", got)
+	}
+	if resp, _ := jyj.post("/report", url.Values{"csrf": {field(t, page, "csrf")}, "plan": {"changzhi-2026"}, "period": {"2027-01"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a form posting 2027-01 to changzhi-2026: %s, want 400", resp.Status)
+	}
+}
