@@ -98,6 +98,12 @@ type DecoderConfig struct {
 	// that plan's ids and units (optional: without it, a workbook naming another plan
 	// than Catalog's is refused, unknown_plan). A file naming none is read with Catalog.
 	Plans func(id string) (*indicators.Catalog, bool)
+	// Resolve, when several plans are served, gives the plans a row of a file naming no
+	// plan may belong to by its indicator id and period (indicators.PlanSet.Resolve):
+	// one plan reads the row with its catalog and the report names it; several are
+	// plan_required; none, unknown_indicator. Optional: without it every row is read
+	// with Catalog.
+	Resolve func(indicator, period string) []*indicators.Catalog
 	// MaxRows bounds the rows read per sheet below the header (default 5000); a filled
 	// row further down is an error.
 	MaxRows int
@@ -422,7 +428,11 @@ func (s *sheetRows) data(row int, raw []string) error {
 	if skip, err := s.unfilled(c, in); skip || err != nil {
 		return err
 	}
-	entry, ok := s.d.cfg.Catalog.Lookup(in.id)
+	cat, plan, err := s.planOf(c, in.id)
+	if err != nil {
+		return err
+	}
+	entry, ok := cat.Lookup(in.id)
 	if !ok {
 		return c.err(FieldIndicator, "unknown_indicator", "%q is not an indicator of the catalog", in.id)
 	}
@@ -430,7 +440,30 @@ func (s *sheetRows) data(row int, raw []string) error {
 	if err != nil {
 		return err
 	}
+	rep.Plan = plan
 	return s.keep(c, rep)
+}
+
+// planOf is the catalog a row is read with, and the plan its report names: the
+// decoder's catalog (no plan named), or with Resolve and a file naming no plan, the one
+// plan the row's indicator id and period pick.
+func (s *sheetRows) planOf(c rowCells, id string) (*indicators.Catalog, string, error) {
+	if s.d.cfg.Resolve == nil || s.b.Plan != "" {
+		return s.d.cfg.Catalog, "", nil
+	}
+	period, _ := parsePeriod(c.get(FieldPeriod)) // a bad period is refused with the row's other cells
+	cands := s.d.cfg.Resolve(id, period)
+	switch len(cands) {
+	case 0:
+		return s.d.cfg.Catalog, "", nil // unknown_indicator
+	case 1:
+		return cands[0], cands[0].Plan.ID, nil
+	}
+	ids := make([]string, len(cands))
+	for i, cat := range cands {
+		ids[i] = cat.Plan.ID
+	}
+	return nil, "", c.err(FieldIndicator, "plan_required", "indicator %s, period %s is in several plans (%s): upload the template of the plan (from /report?plan=PLAN or GET /api/v1/plans/PLAN/templates/DEPARTMENT), which names its plan (该指标编号属于多个计划，请使用该计划的模板)", id, period, strings.Join(ids, ", "))
 }
 
 // rowCells is one data row: its cells by field, their kinds, and errors naming a cell.

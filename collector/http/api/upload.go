@@ -34,8 +34,9 @@ func noLocate(err error) error { return err }
 // (sheets, rows, columns, cells, unzipped size, reports); the reports then go through the
 // same Submit as JSON, so validation and all-or-nothing are identical. A workbook
 // naming its plan (sheets.PlanName, which templates carry) is read with that plan's
-// catalog (plans) and its reports name the plan.
-func decodeBody(c *gin.Context, svc Service, plans func(string) (*indicators.Catalog, bool), maxBody int64) ([]indicators.Report, int, locator, error) {
+// catalog and its reports name the plan; in a file naming none (a CSV), each row is read
+// with the plan its indicator id and period pick when several plans are served.
+func decodeBody(c *gin.Context, svc Service, plans *planSet, maxBody int64) ([]indicators.Report, int, locator, error) {
 	ct := c.GetHeader("Content-Type")
 	mt, _, perr := mime.ParseMediaType(ct)
 	var kind sheets.FileKind
@@ -77,7 +78,7 @@ func decodeBody(c *gin.Context, svc Service, plans func(string) (*indicators.Cat
 	// The decoder bounds its own work (sheets, rows, columns, cells, unzipped bytes) and
 	// stops at the first row past the batch limit; rows without a key get one derived
 	// from the file and the cell, so the same file sent twice replays.
-	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: svc.Catalog(), Plans: plans, MaxReports: collector.MaxBatch, MaxBytes: maxBody})
+	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: svc.Catalog(), Plans: plans.catalog, Resolve: plans.resolver(), MaxReports: collector.MaxBatch, MaxBytes: maxBody})
 	if err != nil {
 		return nil, 1, noLocate, err
 	}
