@@ -84,6 +84,10 @@ func TestClosingAPlan(t *testing.T) {
 		!strings.Contains(push.Error.Message, "计划“2026年市级民生实事项目清单”已于2026年6月15日关闭") || !strings.Contains(push.Error.Message, ms) {
 		t.Fatalf("a push into the closed plan: %d %s", resp.StatusCode, f.lastBody)
 	}
+	resp, push = f.upload(f.tokens["jyj"], "", "text/csv", []byte("indicator,period,value\n1.2,2026-05,800\n"))
+	if resp.StatusCode != http.StatusConflict || push.Error == nil || push.Error.Code != collector.CodePlanClosed {
+		t.Fatalf("a CSV upload into the closed plan (its ids pick it): %d %+v", resp.StatusCode, push.Error)
+	}
 	if h, _ := f.store.History(context.Background(), ms, "1.2"); len(h) != 0 {
 		t.Fatalf("a refused report was stored: %+v", h)
 	}
