@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -94,8 +95,8 @@ func loadPlans(cfg config.Config, log *slog.Logger) (*indicators.PlanSet, func()
 }
 
 // newServices builds one service per plan over the one store. The default plan's (the
-// first listed, svcs[0]) serves the un-prefixed routes, /metrics, the board and the
-// workspace; others are the rest, for the API's /api/v1/plans/{plan}.
+// first listed, svcs[0]) serves the un-prefixed routes and /metrics, and is the board's
+// and the workspace's default plan; others are the rest, for the API's /api/v1/plans/{plan}.
 func newServices(ctx context.Context, plans *indicators.PlanSet, store collector.Store, eval evaluate.Config, reviewRequired bool, log *slog.Logger, now func() time.Time) (svcs []*collector.Service, others []api.Service, err error) {
 	for i, c := range plans.Plans() {
 		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: eval, ReviewRequired: reviewRequired, Logger: log, Now: now})
@@ -174,13 +175,20 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, store, svcs, log.Logger) // replicas sharing InfluxDB reread its latest values
-	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, log.Logger, rl); err != nil {
+	dropClosed := new(atomic.Bool)                       // metrics.closed_plans: drop (reloadable)
+	dropClosed.Store(cfg.Metrics.ClosedPlans == config.ClosedPlansDrop)
+	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, closedPlansFilter(dropClosed, svcs), log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
 		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
-	if apiCfg.Board, err = board.New(board.Config{Source: svc, Logger: log.Logger}); err != nil {
+	boardPlans := make([]board.Source, 0, len(svcs)-1)
+	pagePlans := make([]workspace.Service, 0, len(svcs)-1)
+	for _, s := range svcs[1:] {
+		boardPlans, pagePlans = append(boardPlans, s), append(pagePlans, s)
+	}
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Plans: boardPlans, Logger: log.Logger}); err != nil {
 		return err
 	}
 	// The departments' pages. Their sessions ask the authenticator in force (live, which
@@ -188,7 +196,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	// body limit is the API's in force (http.max_body_bytes reloads).
 	var handler *api.API
 	if apiCfg.Workspace, err = workspace.New(workspace.Config{
-		Service: svc, Auth: live.Load,
+		Service: svc, Plans: pagePlans, Auth: live.Load,
 		SessionTTL: cfg.Workspace.SessionTTL, SessionFile: filepath.Join(cfg.Store.Path, "sessions.json"),
 		SecureCookie:  cfg.Workspace.SecureCookie || cfg.TLS.Enabled(),
 		LoginFailures: cfg.Workspace.LoginFailures, LoginFailuresPerMinute: cfg.Workspace.LoginFailuresPerMinute,
@@ -202,7 +210,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svcs: svcs, log: log})
+	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svcs: svcs, log: log, dropClosed: dropClosed})
 	return listenAndServe(ctx, cfg, handler, log, func(addr string) {
 		log.Info("duban collector listening", "url", addr, "catalog", cfg.Catalog, "plans", len(plans.Plans()),
 			"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
@@ -264,7 +272,7 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 // The receiver answers once its token is set, robots or not (a department without a
 // robot is answered 200 and logged), so that the generated Alertmanager configuration,
 // which posts to it by default, does not fail before the robots are configured.
-func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
+func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, drop func(plan string) bool, log *slog.Logger, more ...prometheus.Collector) error {
 	sum, err := cfg.ReceiverTokenSHA256()
 	if err != nil {
 		return err
@@ -284,6 +292,22 @@ func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.
 		}
 		more = append(more, n.Metrics())
 	}
-	apiCfg.Metrics, err = metricsHandler(svc, store, log, more...)
+	apiCfg.Metrics, err = metricsHandler(svc, store, drop, log, more...)
 	return err
+}
+
+// closedPlansFilter is /metrics' Drop: with metrics.closed_plans: drop in force, the
+// series of a plan closed now are left out.
+func closedPlansFilter(drop *atomic.Bool, svcs []*collector.Service) func(plan string) bool {
+	return func(plan string) bool {
+		if !drop.Load() {
+			return false
+		}
+		for _, s := range svcs {
+			if s.Catalog().Plan.ID == plan {
+				return s.Closed()
+			}
+		}
+		return false
+	}
 }

@@ -70,8 +70,8 @@ func startStoreRefresh(ctx context.Context, cfg config.Config, store collector.S
 // metricsHandler serves /metrics: the exporter (per-indicator families written
 // directly, see metrics.Handler), the given collectors (the configuration reloads),
 // plus the store's own metrics when it has some (the InfluxDB spool).
-func metricsHandler(svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) (http.Handler, error) {
-	cfg := metrics.Config{Source: svc, Logger: log, Collectors: more}
+func metricsHandler(svc *collector.Service, store collector.Store, drop func(plan string) bool, log *slog.Logger, more ...prometheus.Collector) (http.Handler, error) {
+	cfg := metrics.Config{Source: svc, Logger: log, Collectors: more, Drop: drop}
 	if m, ok := store.(interface{ Metrics() prometheus.Collector }); ok {
 		cfg.Collectors = append(cfg.Collectors, m.Metrics())
 	}

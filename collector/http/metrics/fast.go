@@ -172,6 +172,9 @@ const flushAt = 32 << 10
 // counted in the returned error; everything else is still written.
 func (e *Exporter) WriteIndicators(w io.Writer) error {
 	cat := e.cfg.Source.Catalog()
+	if e.dropped(cat) {
+		return nil
+	}
 	results := e.cfg.Source.Evaluate(e.cfg.Now())
 	labels, skipped := e.labelsOf(cat, results)
 

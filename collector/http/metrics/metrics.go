@@ -75,6 +75,15 @@ type Config struct {
 	// Collectors are registered next to the exporter by Handler (e.g. the store's
 	// own metrics).
 	Collectors []prometheus.Collector
+	// Drop says, at each scrape, whether a plan's per-indicator and per-department
+	// series are left out (metrics.closed_plans: drop and the plan closed); nil keeps
+	// every plan. The counters of reports received stay.
+	Drop func(plan string) bool
+}
+
+// dropped says whether the series of cat's plan are left out now.
+func (e *Exporter) dropped(cat *indicators.Catalog) bool {
+	return e.cfg.Drop != nil && e.cfg.Drop(cat.Plan.ID)
 }
 
 func (c *Config) defaults() error {
@@ -152,6 +161,12 @@ func (e *Exporter) describeRest(ch chan<- *prometheus.Desc) {
 
 func (e *Exporter) collectRest(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
 	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version(), e.cfg.BuildDate)
+	for _, c := range e.cfg.Source.ReceivedCounts() {
+		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)
+	}
+	if e.dropped(cat) {
+		return
+	}
 	e.collectCompleteness(ch, cat, now)
 	for _, c := range e.cfg.Source.ReviewCounts() {
 		ch <- prometheus.MustNewConstMetric(e.deptInReview, prometheus.GaugeValue, float64(c.InReview), c.Department)
@@ -159,9 +174,6 @@ func (e *Exporter) collectRest(ch chan<- prometheus.Metric, cat *indicators.Cata
 		if v, ok := unixSeconds(c.OldestReturn); ok {
 			ch <- prometheus.MustNewConstMetric(e.deptReturnedSince, prometheus.GaugeValue, v, c.Department)
 		}
-	}
-	for _, c := range e.cfg.Source.ReceivedCounts() {
-		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)
 	}
 }
 

@@ -51,6 +51,9 @@ func (w *Workspace) postRemind(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if w, ok = w.planned(rw, r, &u, form.Get("plan")); !ok {
+		return
+	}
 	if w.cfg.Reminder == nil {
 		w.problem(rw, r, &u, http.StatusNotImplemented, "未配置通知机器人(notify.robots),无法催报。")
 		return
@@ -66,6 +69,9 @@ func (w *Workspace) postRemind(rw http.ResponseWriter, r *http.Request) {
 	}
 	done, err := notify.Remind(r.Context(), w.svc, w.cfg.Reminder, per, dept, w.cfg.BoardURL)
 	switch {
+	case errors.Is(err, notify.ErrPlanClosed):
+		w.problem(rw, r, &u, http.StatusConflict, fmt.Sprintf("计划“%s”已关闭,不再接受报送,无需催报;没有发送催报。", w.svc.Catalog().Plan.Title))
+		return
 	case errors.Is(err, notify.ErrArrivals):
 		w.cfg.Logger.Warn("workspace: remind", "err", err)
 		w.problem(rw, r, &u, http.StatusServiceUnavailable, "暂时无法读取报送记录,没有发送催报,请稍后再试。")
@@ -74,7 +80,7 @@ func (w *Workspace) postRemind(rw http.ResponseWriter, r *http.Request) {
 		w.problem(rw, r, &u, http.StatusBadRequest, "无法统计该报送期,没有发送催报:"+err.Error())
 		return
 	}
-	q := url.Values{"period": {per.String()}, "department": {dept}, "remind": {remindNothing}}
+	q := w.planQuery(url.Values{"period": {per.String()}, "department": {dept}, "remind": {remindNothing}})
 	if len(done) == 1 {
 		d := done[0]
 		q.Set("missing", strconv.Itoa(len(d.Missing)))
