@@ -4,14 +4,16 @@ package conventions
 
 import (
 	"math"
+	"sort"
 	"strconv"
 )
 
 // Namespace prefixes every metric.
 const Namespace = "duban"
 
-// Per-indicator metrics. Labels: LabelIndicator, LabelDepartment (plus LabelStatus on
-// MetricStatus and the info labels on MetricInfo).
+// Per-indicator metrics. Labels: LabelPlan, LabelIndicator, LabelDepartment (plus
+// LabelStatus on MetricStatus and the info labels on MetricInfo). An indicator id is
+// unique within its plan only: the same id in two plans is two series.
 const (
 	MetricInfo          = "duban_indicator_info"
 	MetricValue         = "duban_indicator_value"
@@ -29,14 +31,22 @@ const (
 
 // Per-department and collector metrics.
 const (
-	MetricReportsReceived    = "duban_reports_received_total"                               // {department,result}
-	MetricDeptMissing        = "duban_department_reports_missing"                           // {department}
-	MetricDeptLate           = "duban_department_reports_late"                              // {department}
-	MetricDeptExpected       = "duban_department_reports_expected"                          // {department}
-	MetricDeptInReview       = "duban_department_reports_in_review"                         // {department}: latest revisions waiting for the office's review
-	MetricDeptReturned       = "duban_department_reports_returned"                          // {department}: returned by the office and not sent again
-	MetricDeptReturnedSince  = "duban_department_reports_returned_oldest_timestamp_seconds" // {department}: when the oldest of those was returned
-	MetricSpoolDepth         = "duban_spool_batches"                                        // batches waiting for InfluxDB
+	MetricReportsReceived   = "duban_reports_received_total"                               // {plan,department,result}
+	MetricDeptMissing       = "duban_department_reports_missing"                           // {plan,department}
+	MetricDeptLate          = "duban_department_reports_late"                              // {plan,department}
+	MetricDeptExpected      = "duban_department_reports_expected"                          // {plan,department}
+	MetricDeptInReview      = "duban_department_reports_in_review"                         // {plan,department}: latest revisions waiting for the office's review
+	MetricDeptReturned      = "duban_department_reports_returned"                          // {plan,department}: returned by the office and not sent again
+	MetricDeptReturnedSince = "duban_department_reports_returned_oldest_timestamp_seconds" // {plan,department}: when the oldest of those was returned
+	// MetricPlanInfo is one series per plan served, value 1: LabelPlan, LabelPlanTitle,
+	// LabelPlanYear, LabelPlanDefault ("true" for the default plan, the first listed).
+	MetricPlanInfo = "duban_plan_info"
+	// MetricPlanOrder is the plan's position in the order dashboards offer plans, by the
+	// collector's clock: 0 for the plan they open on (the first listed of the plans of
+	// the current year), then the other plans of the current year, then the others, the
+	// latest year first (PlanOrder).
+	MetricPlanOrder          = "duban_plan_order"
+	MetricSpoolDepth         = "duban_spool_batches" // batches waiting for InfluxDB
 	MetricSpoolOldestAge     = "duban_spool_oldest_age_seconds"
 	MetricInfluxWriteErrors  = "duban_influxdb_write_errors_total"
 	MetricStoreDamaged       = "duban_store_damaged_records"      // embedded store: damaged records/pointers found
@@ -50,6 +60,10 @@ const (
 
 // Label names.
 const (
+	LabelPlan           = "plan"       // the plan's id (changzhi-2026) on every per-indicator and per-department series
+	LabelPlanTitle      = "plan_title" // on MetricInfo and MetricPlanInfo: the plan's title as people read it (2026年市政府工作报告重点目标任务清单)
+	LabelPlanYear       = "year"       // on MetricPlanInfo
+	LabelPlanDefault    = "default"    // on MetricPlanInfo: "true" for the default plan
 	LabelIndicator      = "indicator"
 	LabelDepartment     = "department"
 	LabelDepartmentName = "department_name"
@@ -121,3 +135,33 @@ const (
 	RuleGroupReporting  = "duban.reporting"
 	RuleGroupCollector  = "duban.collector"
 )
+
+// PlanOrder orders plans as dashboards offer them at year now (MetricPlanOrder): the
+// plans of year now first, in the order listed, then the others by year, the latest
+// first, in the order listed within a year. years are the plans' years in the order
+// listed (the default plan first); the result is each plan's position.
+func PlanOrder(years []int, now int) []int {
+	idx := make([]int, len(years))
+	for i := range idx {
+		idx[i] = i
+	}
+	rank := func(i int) (int, int) {
+		if years[i] == now {
+			return 0, 0
+		}
+		return 1, -years[i]
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ra, ya := rank(idx[a])
+		rb, yb := rank(idx[b])
+		if ra != rb {
+			return ra < rb
+		}
+		return ya < yb
+	})
+	pos := make([]int, len(years))
+	for p, i := range idx {
+		pos[i] = p
+	}
+	return pos
+}

@@ -174,7 +174,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, store, svcs, log.Logger) // replicas sharing InfluxDB reread its latest values
-	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, log.Logger, rl); err != nil {
+	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svcs, store, log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
@@ -264,7 +264,7 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 // The receiver answers once its token is set, robots or not (a department without a
 // robot is answered 200 and logged), so that the generated Alertmanager configuration,
 // which posts to it by default, does not fail before the robots are configured.
-func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
+func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svcs []*collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
 	sum, err := cfg.ReceiverTokenSHA256()
 	if err != nil {
 		return err
@@ -284,6 +284,6 @@ func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.
 		}
 		more = append(more, n.Metrics())
 	}
-	apiCfg.Metrics, err = metricsHandler(svc, store, log, more...)
+	apiCfg.Metrics, err = metricsHandler(svcs, store, log, more...)
 	return err
 }
