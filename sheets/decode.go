@@ -73,6 +73,9 @@ func (o Origin) Column(field string) string {
 type Batch struct {
 	Reports []indicators.Report
 	Origins []Origin
+	// Plan is the plan the workbook names (its defined name duban_plan, which templates
+	// carry), whose catalog read it; empty for a CSV or a workbook naming none.
+	Plan string
 }
 
 // Locate turns a problem with report index (and field, as named in the JSON API)
@@ -91,6 +94,16 @@ func (b Batch) Locate(index int, field, code, message string) *Error {
 // (codes too_many_sheets, sheet_too_large, xlsx_too_large, too_many_reports, too_large).
 type DecoderConfig struct {
 	Catalog *indicators.Catalog // required: indicator ids and units
+	// Plans finds the catalog of the plan a workbook names (PlanName), to read it with
+	// that plan's ids and units (optional: without it, a workbook naming another plan
+	// than Catalog's is refused, unknown_plan). A file naming none is read with Catalog.
+	Plans func(id string) (*indicators.Catalog, bool)
+	// Resolve, when several plans are served, gives the plans a row of a file naming no
+	// plan may belong to by its indicator id and period (indicators.PlanSet.Resolve):
+	// one plan reads the row with its catalog and the report names it; several are
+	// plan_required; none, unknown_indicator. Optional: without it every row is read
+	// with Catalog.
+	Resolve func(indicator, period string) []*indicators.Catalog
 	// MaxRows bounds the rows read per sheet below the header (default 5000); a filled
 	// row further down is an error.
 	MaxRows int
@@ -182,6 +195,10 @@ func (d *Decoder) DecodeXLSX(r io.Reader) (b Batch, err error) {
 	// Close only removes excelize's temporary files; the batch is read either way, and
 	// its errors are *Error, about the file.
 	defer func() { _ = f.Close() }()
+	if d, err = d.forPlan(f); err != nil {
+		return Batch{}, err
+	}
+	b.Plan = planOf(f)
 	found := false
 	seen := map[string]Origin{}
 	list := f.GetSheetList()
@@ -411,7 +428,11 @@ func (s *sheetRows) data(row int, raw []string) error {
 	if skip, err := s.unfilled(c, in); skip || err != nil {
 		return err
 	}
-	entry, ok := s.d.cfg.Catalog.Lookup(in.id)
+	cat, plan, err := s.planOf(c, in.id)
+	if err != nil {
+		return err
+	}
+	entry, ok := cat.Lookup(in.id)
 	if !ok {
 		return c.err(FieldIndicator, "unknown_indicator", "%q is not an indicator of the catalog", in.id)
 	}
@@ -419,7 +440,30 @@ func (s *sheetRows) data(row int, raw []string) error {
 	if err != nil {
 		return err
 	}
+	rep.Plan = plan
 	return s.keep(c, rep)
+}
+
+// planOf is the catalog a row is read with, and the plan its report names: the
+// decoder's catalog (no plan named), or with Resolve and a file naming no plan, the one
+// plan the row's indicator id and period pick.
+func (s *sheetRows) planOf(c rowCells, id string) (*indicators.Catalog, string, error) {
+	if s.d.cfg.Resolve == nil || s.b.Plan != "" {
+		return s.d.cfg.Catalog, "", nil
+	}
+	period, _ := parsePeriod(c.get(FieldPeriod)) // a bad period is refused with the row's other cells
+	cands := s.d.cfg.Resolve(id, period)
+	switch len(cands) {
+	case 0:
+		return s.d.cfg.Catalog, "", nil // unknown_indicator
+	case 1:
+		return cands[0], cands[0].Plan.ID, nil
+	}
+	ids := make([]string, len(cands))
+	for i, cat := range cands {
+		ids[i] = cat.Plan.ID
+	}
+	return nil, "", c.err(FieldIndicator, "plan_required", "indicator %s, period %s is in several plans (%s): upload the template of the plan (from /report?plan=PLAN or GET /api/v1/plans/PLAN/templates/DEPARTMENT), which names its plan (该指标编号属于多个计划，请使用该计划的模板)", id, period, strings.Join(ids, ", "))
 }
 
 // rowCells is one data row: its cells by field, their kinds, and errors naming a cell.
@@ -617,4 +661,36 @@ func excelDigits(raw string) string {
 		return raw
 	}
 	return strconv.FormatFloat(f, 'g', 15, 64)
+}
+
+// PlanName is the workbook-level defined name holding the id of the plan a template
+// belongs to (a text constant, ="changzhi-2026"): Excel and LibreOffice keep defined
+// names when they save, and people do not see or edit them by accident.
+const PlanName = "duban_plan"
+
+// planOf is the plan id a workbook names, or "".
+func planOf(f *excelize.File) string {
+	for _, n := range f.GetDefinedName() {
+		if n.Name == PlanName && n.Scope == "Workbook" {
+			return strings.Trim(strings.TrimPrefix(strings.TrimSpace(n.RefersTo), "="), `"`)
+		}
+	}
+	return ""
+}
+
+// forPlan is the decoder reading f: this one, or one with the catalog of the plan f
+// names when it is another plan than the configured catalog's.
+func (d *Decoder) forPlan(f *excelize.File) (*Decoder, error) {
+	id := planOf(f)
+	if id == "" || id == d.cfg.Catalog.Plan.ID {
+		return d, nil
+	}
+	if d.cfg.Plans != nil {
+		if c, ok := d.cfg.Plans(id); ok {
+			dd := *d
+			dd.cfg.Catalog = c
+			return &dd, nil
+		}
+	}
+	return nil, &Error{Code: "unknown_plan", Message: fmt.Sprintf("the workbook is a template of plan %q, which is not served here (模板所属的计划不存在): download the template again", id)}
 }

@@ -87,7 +87,8 @@ func Template(cfg TemplateConfig) (*excelize.File, error) {
 	end := DataRow + len(entries) - 1
 	w.do(f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 1, YSplit: 2, TopLeftCell: "B3", ActivePane: "bottomRight"}))
 	w.do(f.AutoFilter(sheet, fmt.Sprintf("A2:%s%d", last, end), nil))
-	if err := instructions(w, dept, period); err != nil {
+	w.do(f.SetDefinedName(&excelize.DefinedName{Name: PlanName, RefersTo: `"` + cfg.Catalog.Plan.ID + `"`, Scope: "Workbook"}))
+	if err := instructions(w, cfg.Catalog.Plan, dept, period); err != nil {
 		return nil, fmt.Errorf("template: %w", err)
 	}
 	if w.err != nil {
@@ -226,7 +227,7 @@ func (w *sheetWriter) milestoneValidations(rows []string) {
 
 // instructions adds the sheet of instructions (skipped by the decoder: it has no
 // header row).
-func instructions(w *sheetWriter, dept *indicators.Department, period string) error {
+func instructions(w *sheetWriter, plan indicators.Plan, dept *indicators.Department, period string) error {
 	f := w.f
 	help := "填报说明"
 	if _, err := f.NewSheet(help); err != nil {
@@ -234,6 +235,7 @@ func instructions(w *sheetWriter, dept *indicators.Department, period string) er
 	}
 	for i, line := range []string{
 		fmt.Sprintf("填报单位:%s(%s)", dept.Name, dept.ID),
+		fmt.Sprintf("所属计划:%s(编号 %s,上传时据此入库,请勿改动)", plan.Title, plan.ID),
 		"填报期间:" + period + "(数值为截至期末的本年累计数,与统计部门口径一致)",
 		"1. 在“本期数值”列填写数字,单位以“单位”列为准;不填的行视为本期未报送。",
 		"2. 节点类任务(开工、竣工、建成、投运)在“进度阶段”选择阶段,在“完成百分比”填 0–100。",

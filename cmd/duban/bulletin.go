@@ -60,7 +60,7 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 				if cerr != nil {
 					return cerr
 				}
-				b, err = bulletinFromStore(ctx, cfg, data, period, f, clock())
+				b, err = bulletinFromStore(ctx, cfg, data, plan, period, f, clock())
 			} else {
 				if server == "" {
 					server = defaultServer
@@ -87,7 +87,7 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&period, "period", "", "quarter: 2026-Q1 .. 2026-Q4")
-	fl.StringVar(&plan, "plan", "", "the plan, when the collector serves several (GET /api/v1/plans); default its default plan (with --server)")
+	fl.StringVar(&plan, "plan", "", "the plan, when the collector serves several (GET /api/v1/plans, or the configuration's plans: with --data); default the default plan (the first listed)")
 	fl.StringVar(&format, "format", "md", "md, html or xlsx")
 	fl.StringVar(&server, "server", "", "collector URL (default "+defaultServer+")")
 	fl.StringVar(&data, "data", "", "read the embedded store in this data directory instead of a server")
@@ -98,15 +98,26 @@ duban-bulletin-<period>.xlsx unless --out says otherwise.`,
 	return cmd
 }
 
-// bulletinFromStore renders the bulletin from the embedded store in dir as the
-// collector with configuration cfg would (bulletin.Prepare over a collector.Service
-// with its catalog and evaluation configuration).
-func bulletinFromStore(ctx context.Context, cfg config.Config, dir, period string, f bulletin.Format, now time.Time) (out []byte, err error) {
-	cat, err := catalogs.Load(cfg.Catalog)
+// bulletinFromStore renders the bulletin of plan (default: the default plan) from the
+// embedded store in dir as the collector with configuration cfg would (bulletin.Prepare
+// over a collector.Service with the plan's catalog and the evaluation configuration).
+func bulletinFromStore(ctx context.Context, cfg config.Config, dir, plan, period string, f bulletin.Format, now time.Time) (out []byte, err error) {
+	plans, err := catalogs.LoadSet(cfg.PlanRefs())
 	if err != nil {
 		return nil, err
 	}
-	st, err := boltstore.Open(ctx, boltstore.Config{Dir: dir, DefaultPlan: cat.Plan.ID})
+	cat := plans.Default()
+	if plan != "" {
+		var ok bool
+		if cat, ok = plans.Plan(plan); !ok {
+			ids := make([]string, 0, len(plans.Plans()))
+			for _, c := range plans.Plans() {
+				ids = append(ids, c.Plan.ID)
+			}
+			return nil, fmt.Errorf("bulletin: plan %q is not in the configuration; its plans: %s", plan, strings.Join(ids, ", "))
+		}
+	}
+	st, err := boltstore.Open(ctx, boltstore.Config{Dir: dir, DefaultPlan: plans.Default().Plan.ID})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s (is `duban serve` running on it? then use --server): %w", dir, err)
 	}

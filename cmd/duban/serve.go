@@ -94,8 +94,8 @@ func loadPlans(cfg config.Config, log *slog.Logger) (*indicators.PlanSet, func()
 }
 
 // newServices builds one service per plan over the one store. The default plan's (the
-// first listed, svcs[0]) serves the un-prefixed routes, /metrics, the board and the
-// workspace; others are the rest, for the API's /api/v1/plans/{plan}.
+// first listed, svcs[0]) serves the un-prefixed routes and /metrics, and is the board's
+// and the workspace's default plan; others are the rest, for the API's /api/v1/plans/{plan}.
 func newServices(ctx context.Context, plans *indicators.PlanSet, store collector.Store, eval evaluate.Config, reviewRequired bool, log *slog.Logger, now func() time.Time) (svcs []*collector.Service, others []api.Service, err error) {
 	for i, c := range plans.Plans() {
 		s, err := collector.NewService(ctx, collector.ServiceConfig{Catalog: c, Store: store, Eval: eval, ReviewRequired: reviewRequired, Logger: log, Now: now})
@@ -180,7 +180,12 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if bs, ok := store.(*boltstore.Store); ok {
 		apiCfg.Backup = bs.Backup // GET /-/backup, `duban store backup --server`
 	}
-	if apiCfg.Board, err = board.New(board.Config{Source: svc, Logger: log.Logger}); err != nil {
+	boardPlans := make([]board.Source, 0, len(svcs)-1)
+	pagePlans := make([]workspace.Service, 0, len(svcs)-1)
+	for _, s := range svcs[1:] {
+		boardPlans, pagePlans = append(boardPlans, s), append(pagePlans, s)
+	}
+	if apiCfg.Board, err = board.New(board.Config{Source: svc, Plans: boardPlans, Logger: log.Logger}); err != nil {
 		return err
 	}
 	// The departments' pages. Their sessions ask the authenticator in force (live, which
@@ -188,7 +193,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	// body limit is the API's in force (http.max_body_bytes reloads).
 	var handler *api.API
 	if apiCfg.Workspace, err = workspace.New(workspace.Config{
-		Service: svc, Auth: live.Load,
+		Service: svc, Plans: pagePlans, Auth: live.Load,
 		SessionTTL: cfg.Workspace.SessionTTL, SessionFile: filepath.Join(cfg.Store.Path, "sessions.json"),
 		SecureCookie:  cfg.Workspace.SecureCookie || cfg.TLS.Enabled(),
 		LoginFailures: cfg.Workspace.LoginFailures, LoginFailuresPerMinute: cfg.Workspace.LoginFailuresPerMinute,

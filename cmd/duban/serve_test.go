@@ -445,15 +445,31 @@ func TestServeTwoPlans(t *testing.T) {
 		}
 	}
 	check()
-	// A bulletin per plan, from the server.
-	for plan, title := range map[string]string{"minsheng-2026": "2026年市级民生实事项目清单", "": "2026年市政府工作报告重点目标任务清单"} {
-		out, errOut, code := runBin(t, testenv.DubanBinary(t), "bulletin", "--server", srv.URL, "--plan", plan, "--period", "2026-Q1")
+	// A bulletin per plan, from the server; then the same from the stopped server's
+	// store (--data), per plan.
+	titles := map[string]string{"minsheng-2026": "2026年市级民生实事项目清单", "": "2026年市政府工作报告重点目标任务清单"}
+	served := map[string]string{}
+	for plan, title := range titles {
+		out, errOut, code := runBin(t, testenv.DubanBinary(t), "bulletin", "--server", srv.URL, "--plan", plan, "--period", "2026-Q2")
 		if code != 0 || !strings.Contains(out, title) {
 			t.Errorf("duban bulletin --plan %q: exit %d, want %s\n%.300s%s", plan, code, title, out, errOut)
 		}
+		served[plan] = out
+	}
+	if !strings.Contains(served["minsheng-2026"], "新建改扩建公办幼儿园") || strings.Contains(served[""], "新建改扩建公办幼儿园") {
+		t.Errorf("the plans' bulletins are not apart:\n%.600s\n---\n%.600s", served["minsheng-2026"], served[""])
 	}
 	if err := srv.Stop(10 * time.Second); err != nil {
 		t.Fatal(err)
+	}
+	for plan := range titles {
+		out, errOut, code := runBin(t, testenv.DubanBinary(t), "bulletin", "--data", filepath.Join(srv.Dir, "data"), "--config", srv.ConfigFile, "--plan", plan, "--period", "2026-Q2")
+		if code != 0 || out != served[plan] {
+			t.Errorf("duban bulletin --data --plan %q: exit %d, differs from the server's:\n%.600s%s\n--- server:\n%.600s", plan, code, out, errOut, served[plan])
+		}
+	}
+	if _, errOut, code := runBin(t, testenv.DubanBinary(t), "bulletin", "--data", filepath.Join(srv.Dir, "data"), "--config", srv.ConfigFile, "--plan", "nope-2026", "--period", "2026-Q2"); code == 0 || !strings.Contains(errOut, "minsheng-2026") {
+		t.Errorf("duban bulletin --data --plan nope-2026: exit %d, want an error naming the plans: %s", code, errOut)
 	}
 	srv.Start()
 	check()

@@ -4,9 +4,11 @@
 package testplans
 
 import (
+	"bytes"
 	_ "embed"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -25,6 +27,19 @@ func WriteMinsheng2026(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "minsheng-2026.yaml")
 	if err := os.WriteFile(p, minsheng, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// WriteMinsheng writes the sample catalog moved to another year (its id, title, year and
+// dates: minsheng-2027 for 2027) into a temporary directory of t and returns its path,
+// for tests of a plan of another year than the shipped one.
+func WriteMinsheng(t testing.TB, year int) string {
+	t.Helper()
+	y := []byte(strconv.Itoa(year))
+	p := filepath.Join(t.TempDir(), "minsheng-"+string(y)+".yaml")
+	if err := os.WriteFile(p, bytes.ReplaceAll(minsheng, []byte("2026"), y), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -149,3 +149,22 @@ func (ps *planSet) each(mk func(Service) gin.HandlerFunc) gin.HandlerFunc {
 }
 
 const codeUnknownPlan = collector.CodeUnknownPlan
+
+// resolver gives the plans a row of an upload naming no plan may belong to, when
+// several plans are served (nil for one).
+func (ps *planSet) resolver() func(indicator, period string) []*indicators.Catalog {
+	if len(ps.order) == 1 {
+		return nil
+	}
+	return ps.set.Resolve
+}
+
+// catalog is the catalog of the plan served by id (a workbook naming its plan is read
+// with it).
+func (ps *planSet) catalog(id string) (*indicators.Catalog, bool) {
+	s, ok := ps.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return s.Catalog(), true
+}

@@ -248,3 +248,25 @@ func TestTwoPlansTakeReviewsAndRemindersApart(t *testing.T) {
 		t.Errorf("the reminder names the sample plan's indicators: %s", got[0])
 	}
 }
+
+// TestACSVGoesToThePlanItsRowsPick: a file naming no plan (a CSV) is read row by row
+// with the plan its indicator id and period pick, in that plan's units; a row two plans
+// share is plan_required naming its cell; nothing is stored on a refusal.
+func TestACSVGoesToThePlanItsRowsPick(t *testing.T) {
+	f, _ := twoPlans(t)
+	resp, ans := f.send(f.tokens["jyj"], "text/csv", "indicator,period,value\n1.2,2026-05,800\n")
+	if resp.StatusCode != http.StatusCreated || len(ans.Receipts) != 1 {
+		t.Fatalf("a CSV of the sample's 1.2: %d %+v", resp.StatusCode, ans.Error)
+	}
+	if h, _ := f.store.History(context.Background(), testplans.MinshengID, "1.2"); len(h) != 1 || *h[0].Value != 800 {
+		t.Fatalf("the sample's 1.2: %+v, want 800", h)
+	}
+	resp, ans = f.send(f.tokens["jyj"], "text/csv", "indicator,period,value\n1.2,2026-06,900\n1.1,2026-06,3\n")
+	if resp.StatusCode != http.StatusBadRequest || ans.Error == nil || ans.Error.Code != "plan_required" ||
+		!strings.Contains(ans.Error.Message, "row 3") || !strings.Contains(ans.Error.Message, "changzhi-2026, minsheng-2026") {
+		t.Fatalf("a CSV with 1.1 of two plans: %d %+v", resp.StatusCode, ans.Error)
+	}
+	if h, _ := f.store.History(context.Background(), testplans.MinshengID, "1.2"); len(h) != 1 {
+		t.Fatalf("a refused CSV stored its other row: %+v", h)
+	}
+}

@@ -53,7 +53,7 @@ func postReports(plans *planSet, policy func() *policy) gin.HandlerFunc {
 			abortError(c, http.StatusTooManyRequests, codeRateLimited, fmt.Sprintf("too many requests for this token; retry after %d s, or send several reports in one batch (请求过于频繁)", secs))
 			return
 		}
-		reports, n, locate, err := decodeBody(c, svc, policy().set.MaxBodyBytes) // JSON, or .xlsx/CSV (upload.go)
+		reports, n, locate, err := decodeBody(c, svc, plans, policy().set.MaxBodyBytes) // JSON, or .xlsx/CSV (upload.go)
 		if err != nil {
 			svc.CountRejected(p, n)
 			fail(c, err)

@@ -32,8 +32,11 @@ func noLocate(err error) error { return err }
 // (raw text/csv or a multipart .csv file). Spreadsheet errors answer 400 with a message
 // naming sheet, row and column, or 413 when the file passes a limit of the decoder
 // (sheets, rows, columns, cells, unzipped size, reports); the reports then go through the
-// same Submit as JSON, so validation and all-or-nothing are identical.
-func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report, int, locator, error) {
+// same Submit as JSON, so validation and all-or-nothing are identical. A workbook
+// naming its plan (sheets.PlanName, which templates carry) is read with that plan's
+// catalog and its reports name the plan; in a file naming none (a CSV), each row is read
+// with the plan its indicator id and period pick when several plans are served.
+func decodeBody(c *gin.Context, svc Service, plans *planSet, maxBody int64) ([]indicators.Report, int, locator, error) {
 	ct := c.GetHeader("Content-Type")
 	mt, _, perr := mime.ParseMediaType(ct)
 	var kind sheets.FileKind
@@ -75,7 +78,7 @@ func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report
 	// The decoder bounds its own work (sheets, rows, columns, cells, unzipped bytes) and
 	// stops at the first row past the batch limit; rows without a key get one derived
 	// from the file and the cell, so the same file sent twice replays.
-	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: svc.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: maxBody})
+	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: svc.Catalog(), Plans: plans.catalog, Resolve: plans.resolver(), MaxReports: collector.MaxBatch, MaxBytes: maxBody})
 	if err != nil {
 		return nil, 1, noLocate, err
 	}
@@ -94,6 +97,11 @@ func decodeBody(c *gin.Context, svc Service, maxBody int64) ([]indicators.Report
 	if len(b.Reports) > collector.MaxBatch {
 		return nil, len(b.Reports), noLocate, collector.NewInputError(collector.KindTooLarge, collector.CodeTooManyReports, -1, "",
 			"%d filled rows; upload at most %d per file (单次最多%d条)", len(b.Reports), collector.MaxBatch, collector.MaxBatch)
+	}
+	for i := range b.Reports {
+		if b.Plan != "" && b.Reports[i].Plan == "" {
+			b.Reports[i].Plan = b.Plan
+		}
 	}
 	return b.Reports, len(b.Reports), locateIn(b), nil
 }

@@ -41,7 +41,10 @@ type Source interface {
 
 // Config configures the board.
 type Config struct {
-	Source Source // required
+	Source Source // required: the default plan (the first listed)
+	// Plans are the other plans served (each its own Source, as api.Config.Plans): the
+	// page then shows a plan selector and reads ?plan=.
+	Plans []Source
 	// MaxRows is the most indicator rows one page shows (default 3000). Beyond it (a
 	// province-wide catalog without a filter) the page lists departments with their
 	// counts and links to their own pages.
@@ -65,6 +68,7 @@ func (c *Config) defaults() error {
 // Board is the http.Handler of the status board.
 type Board struct {
 	cfg    Config
+	plans  []Source // the default first, then the others, each once
 	tmpl   *template.Template
 	static http.Handler
 }
@@ -74,7 +78,14 @@ func New(cfg Config) (*Board, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	b := &Board{cfg: cfg}
+	b := &Board{cfg: cfg, plans: []Source{cfg.Source}}
+	seen := map[string]bool{cfg.Source.Catalog().Plan.ID: true}
+	for _, s := range cfg.Plans {
+		if id := s.Catalog().Plan.ID; !seen[id] {
+			seen[id] = true
+			b.plans = append(b.plans, s)
+		}
+	}
 	t, err := template.New("board.html").Funcs(template.FuncMap{
 		"query":        query,
 		"overdue":      func() string { return present.OverdueWord },
@@ -136,7 +147,15 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := filter{Department: q.Get("department"), Status: q.Get("status"), Token: q.Get("token")}
-	cat := b.cfg.Source.Catalog()
+	src, ok := b.plan(q.Get("plan"))
+	if !ok {
+		http.Error(w, fmt.Sprintf("计划“%s”不存在:本看板的计划有 %s (unknown plan)", q.Get("plan"), b.planIDs()), http.StatusNotFound)
+		return
+	}
+	if len(b.plans) > 1 {
+		f.Plan = src.Catalog().Plan.ID // every link and form of the page keeps it
+	}
+	cat := src.Catalog()
 	if f.Department != "" {
 		if _, ok := cat.Department(f.Department); !ok {
 			http.Error(w, fmt.Sprintf("未知部门 %q (unknown department)", f.Department), http.StatusBadRequest)
@@ -147,7 +166,7 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("未知状态 %q (unknown status)", f.Status), http.StatusBadRequest)
 		return
 	}
-	p, err := b.build(f)
+	p, err := b.build(src, f)
 	if err != nil {
 		b.cfg.Logger.Warn("board: evaluation failed", "err", err)
 		http.Error(w, "评估暂不可用 (evaluation unavailable)", http.StatusServiceUnavailable)
@@ -196,7 +215,7 @@ func validStatus(s string) bool {
 	return false
 }
 
-// query builds "?department=..&status=..&token=.." keeping only non-empty values.
+// query builds "?plan=..&department=..&status=..&token=.." keeping only non-empty values.
 func query(kv ...string) template.URL {
 	var parts []string
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -211,11 +230,40 @@ func query(kv ...string) template.URL {
 }
 
 // evaluate runs the evaluation, turning a panic into an error.
-func (b *Board) evaluate(now time.Time) (res []evaluate.Result, err error) {
+func evaluateSafely(src Source, now time.Time) (res []evaluate.Result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			res, err = nil, fmt.Errorf("evaluate: %v", v)
 		}
 	}()
-	return b.cfg.Source.Evaluate(now), nil
+	return src.Evaluate(now), nil
+}
+
+// plan is the plan a page shows: the one ?plan= names (ok false when none is served
+// by that id), or by default the current year's by the server's clock (the first
+// listed of that year), else the default plan.
+func (b *Board) plan(id string) (Source, bool) {
+	if id != "" {
+		for _, s := range b.plans {
+			if s.Catalog().Plan.ID == id {
+				return s, true
+			}
+		}
+		return nil, false
+	}
+	for _, s := range b.plans {
+		p := s.Catalog().Plan
+		if b.cfg.Source.Now().In(p.Location()).Year() == p.Year {
+			return s, true
+		}
+	}
+	return b.cfg.Source, true
+}
+
+func (b *Board) planIDs() string {
+	ids := make([]string, len(b.plans))
+	for i, s := range b.plans {
+		ids[i] = s.Catalog().Plan.ID
+	}
+	return strings.Join(ids, ", ")
 }

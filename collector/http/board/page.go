@@ -16,12 +16,17 @@ import (
 // statusUnquantified filters the tasks without a quantified target.
 var statusUnquantified = string(present.Unquantified.Status)
 
+// filter is what a page's query selects; Plan is set only when several plans are
+// served (then every link carries it).
 type filter struct {
-	Department, Status, Token string
+	Plan, Department, Status, Token string
 }
 
 type page struct {
 	Title, Document, Now string
+	Year                 int
+	Plans                []planLink // several plans served: the selector
+	API                  string     // the plan's API prefix: /api/v1 or /api/v1/plans/{id}
 	Filter               filter
 	Departments          []option
 	Statuses             []option
@@ -34,6 +39,13 @@ type page struct {
 	Collapsed            bool // too many rows: departments only, with links
 	Sections             []section
 	Completeness         *completeness
+}
+
+// planLink is one plan of the selector.
+type planLink struct {
+	ID, Title string
+	Year      int
+	Current   bool
 }
 
 type option struct {
@@ -153,12 +165,23 @@ func (p *page) views(src Source, cat *indicators.Catalog, byID map[string]evalua
 	}
 }
 
-func (b *Board) build(f filter) (*page, error) {
-	src := b.cfg.Source
+// planLinks fills the selector of a page showing one of several plans, and its API.
+func (b *Board) planLinks(p *page) {
+	if p.Filter.Plan == "" {
+		return
+	}
+	p.API = "/api/v1/plans/" + p.Filter.Plan
+	for _, s := range b.plans {
+		pl := s.Catalog().Plan
+		p.Plans = append(p.Plans, planLink{ID: pl.ID, Title: pl.Title, Year: pl.Year, Current: pl.ID == p.Filter.Plan})
+	}
+}
+
+func (b *Board) build(src Source, f filter) (*page, error) {
 	cat := src.Catalog()
 	loc := cat.Plan.Location()
 	now := src.Now().In(loc)
-	results, err := b.evaluate(now)
+	results, err := evaluateSafely(src, now)
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +191,9 @@ func (b *Board) build(f filter) (*page, error) {
 	}
 	p := &page{
 		Title: cat.Plan.Title, Document: cat.Plan.Document, Now: now.Format("2006-01-02 15:04"),
-		Filter: f,
+		Year: cat.Plan.Year, Filter: f, API: "/api/v1",
 	}
+	b.planLinks(p)
 	p.Departments, p.Statuses = filterOptions(cat, f)
 
 	counts := present.Tally{}
@@ -230,7 +254,7 @@ func (b *Board) build(f filter) (*page, error) {
 		}
 	}
 	p.views(src, cat, byID, loc)
-	p.Completeness = b.completeness(cat, now, f.Department)
+	p.Completeness = completenessOf(src, cat, now, f.Department)
 	return p, nil
 }
 
@@ -293,7 +317,7 @@ func indicatorView(t *indicators.Target, r evaluate.Result, series []indicators.
 
 // completeness shows the month whose reports are being collected: the month before now,
 // kept inside the plan year.
-func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string) *completeness {
+func completenessOf(src Source, cat *indicators.Catalog, now time.Time, dept string) *completeness {
 	year := cat.Plan.Year
 	prev := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, now.Location())
 	switch {
@@ -303,7 +327,6 @@ func (b *Board) completeness(cat *indicators.Catalog, now time.Time, dept string
 		prev = time.Date(year, 12, 1, 0, 0, 0, 0, now.Location())
 	}
 	period := fmt.Sprintf("%04d-%02d", prev.Year(), int(prev.Month()))
-	src := b.cfg.Source
 	rows, err := evaluate.Completeness(src.EvalConfig(), cat, func(id string) []indicators.Arrival {
 		return evaluate.SeriesArrivals(src.Series(id))
 	}, period, now)

@@ -34,6 +34,9 @@ func (w *Workspace) historyPage(rw http.ResponseWriter, r *http.Request) {
 		w.signIn(rw, r)
 		return
 	}
+	if w, ok = w.planned(rw, r, &u, r.URL.Query().Get("plan")); !ok {
+		return
+	}
 	cat := w.svc.Catalog()
 	id := r.URL.Query().Get("indicator")
 	e, ok := cat.Lookup(id)
@@ -73,7 +76,7 @@ func (w *Workspace) historyPage(rw http.ResponseWriter, r *http.Request) {
 			Period: rev.Period, Value: revisionText(t, rev), Revision: rev.Revision,
 			Sender: sender, Received: rev.ReceivedAt.In(loc).Format("2006-01-02 15:04"),
 			Progress: n.Progress, Problems: n.Problems, Plans: n.Plans, Reason: rev.Reason,
-			Correct: "/report?" + q.Encode() + "#row-" + id,
+			Correct: "/report?" + w.planQuery(q).Encode() + "#row-" + id,
 		})
 	}
 	w.render(rw, http.StatusOK, "history", v)

@@ -53,7 +53,10 @@ func (w *Workspace) officePage(rw http.ResponseWriter, r *http.Request) {
 		w.forbidden(rw, r, &u, "报送情况总览仅供督查室使用。")
 		return
 	}
-	per, ok := w.period(rw, r, u, r.URL.Query().Get("period"))
+	if w, ok = w.planned(rw, r, &u, r.URL.Query().Get("plan")); !ok {
+		return
+	}
+	per, ok := w.period(rw, r, u, w.switched(r.URL.Query().Get("period")))
 	if !ok {
 		return
 	}
@@ -87,12 +90,15 @@ func (w *Workspace) officeRender(rw http.ResponseWriter, r *http.Request, u user
 	}
 	v.Quarter = fmt.Sprintf("%d年第%d季度", per.Year, q)
 	v.Bulletin = fmt.Sprintf("/api/v1/bulletins/%d-Q%d?format=html", per.Year, q)
+	if len(w.plans) > 1 {
+		v.Bulletin = fmt.Sprintf("/api/v1/plans/%s/bulletins/%d-Q%d?format=html", url.PathEscape(cat.Plan.ID), per.Year, q)
+	}
 	for _, d := range rows {
 		if v.Due == "" && len(d.Items) > 0 {
 			v.Due = d.Items[0].Due.In(loc).Add(-time.Second).Format("1月2日")
 		}
 		row := officeRow{Department: d.Department, Name: d.Name, Expected: d.Expected, OnTime: d.OnTime, Late: d.Late, Missing: d.Missing, NotDue: d.NotDue,
-			Unreported: d.Missing+d.NotDue > 0, Page: "/report?" + url.Values{"department": {d.Department}, "period": {per.String()}}.Encode()}
+			Unreported: d.Missing+d.NotDue > 0, Page: "/report?" + w.planQuery(url.Values{"department": {d.Department}, "period": {per.String()}}).Encode()}
 		for _, it := range d.Items {
 			if it.Status == evaluate.Missing {
 				row.MissingIDs = append(row.MissingIDs, it.Indicator)

@@ -20,6 +20,8 @@ type receiptView struct {
 	Accepted, Replayed         int
 	Items                      []receiptItem
 	Board                      string // the board filtered to the department
+	Again                      string // the form again, in the same plan
+	PlanID                     string // the plan it went to
 }
 
 type receiptItem struct {
@@ -35,7 +37,8 @@ func (w *Workspace) receipt(rw http.ResponseWriter, r *http.Request, u user, dep
 	cat := w.svc.Catalog()
 	loc := cat.Plan.Location()
 	v := &receiptView{Department: dept, DepartmentName: w.departmentName(dept), Source: source,
-		When: w.svc.Now().In(loc).Format("2006-01-02 15:04:05"), Board: "/?department=" + url.QueryEscape(dept)}
+		When: w.svc.Now().In(loc).Format("2006-01-02 15:04:05"), Board: "/?" + w.planQuery(url.Values{"department": {dept}}).Encode(),
+		Again: "/report?" + w.planQuery(url.Values{}).Encode(), PlanID: cat.Plan.ID}
 	for i, rc := range receipts {
 		it := receiptItem{ID: rc.Indicator, Period: rc.Period, Revision: rc.Revision, Replayed: rc.Replayed}
 		e, ok := cat.Lookup(rc.Indicator)
@@ -89,6 +92,11 @@ func (w *Workspace) receiptPage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := *v
+	for _, s := range w.plans {
+		if s.Catalog().Plan.ID == v.PlanID {
+			w = w.in(s) // the header names the plan the reports went to
+		}
+	}
 	page.layout = w.layoutFor(&u, "报送回执")
 	w.render(rw, http.StatusOK, "receipt", &page)
 }

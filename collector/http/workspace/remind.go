@@ -51,6 +51,9 @@ func (w *Workspace) postRemind(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if w, ok = w.planned(rw, r, &u, form.Get("plan")); !ok {
+		return
+	}
 	if w.cfg.Reminder == nil {
 		w.problem(rw, r, &u, http.StatusNotImplemented, "未配置通知机器人(notify.robots),无法催报。")
 		return
@@ -74,7 +77,7 @@ func (w *Workspace) postRemind(rw http.ResponseWriter, r *http.Request) {
 		w.problem(rw, r, &u, http.StatusBadRequest, "无法统计该报送期,没有发送催报:"+err.Error())
 		return
 	}
-	q := url.Values{"period": {per.String()}, "department": {dept}, "remind": {remindNothing}}
+	q := w.planQuery(url.Values{"period": {per.String()}, "department": {dept}, "remind": {remindNothing}})
 	if len(done) == 1 {
 		d := done[0]
 		q.Set("missing", strconv.Itoa(len(d.Missing)))

@@ -20,10 +20,16 @@ type layout struct {
 	User  string // the department's name, or 督查室 for the office; empty when signed out
 	Admin bool
 	CSRF  string
+	// The plan of the page (plans.go): Plan is its id when several plans are served
+	// (links and forms carry it), Plans the selector when the session sees several.
+	Plan, PlanTitle string
+	PlanYear        int
+	Plans           []option
 }
 
 func (w *Workspace) layoutFor(u *user, title string) layout {
 	l := layout{Title: title}
+	w.planLayout(&l, u)
 	if u == nil || u.sess == nil {
 		return l
 	}

@@ -96,7 +96,8 @@ const (
 
 var rowFields = []string{fValue, fStage, fPercent, fNote, fProblems, fPlans, fReason}
 
-// reportPage: GET /report?period=2026-11 (the office adds &department=rsj).
+// reportPage: GET /report?period=2026-11 (the office adds &department=rsj; &plan=ID
+// when several plans are served).
 func (w *Workspace) reportPage(rw http.ResponseWriter, r *http.Request) {
 	u, ok := w.user(r)
 	if !ok {
@@ -104,11 +105,14 @@ func (w *Workspace) reportPage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if w, ok = w.planned(rw, r, &u, q.Get("plan")); !ok {
+		return
+	}
 	dept, ok := w.department(rw, r, u, q.Get("department"))
 	if !ok {
 		return
 	}
-	per, ok := w.period(rw, r, u, q.Get("period"))
+	per, ok := w.period(rw, r, u, w.switched(q.Get("period")))
 	if !ok {
 		return
 	}

@@ -124,6 +124,9 @@ func (w *Workspace) postReview(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if w, ok = w.planned(rw, r, &u, form.Get("plan")); !ok {
+		return
+	}
 	rv, ok := w.svc.(reviewer)
 	if !ok {
 		w.problem(rw, r, &u, http.StatusNotImplemented, "审核不可用。")
@@ -131,7 +134,7 @@ func (w *Workspace) postReview(rw http.ResponseWriter, r *http.Request) {
 	}
 	req := collector.ReviewRequest{Indicator: form.Get("indicator"), Period: form.Get("report_period"),
 		Decision: form.Get("decision"), Comment: form.Get("comment")}
-	back := "/office?" + url.Values{"period": {form.Get("period")}}.Encode()
+	back := "/office?" + w.planQuery(url.Values{"period": {form.Get("period")}}).Encode()
 	_, err := rv.Review(r.Context(), u.id.Principal, []collector.ReviewRequest{req})
 	if err == nil {
 		http.Redirect(rw, r, back+"#review", http.StatusSeeOther)

@@ -44,6 +44,9 @@ func (w *Workspace) postReport(rw http.ResponseWriter, r *http.Request) {
 		w.forbidden(rw, r, &u, csrfMessage)
 		return
 	}
+	if w, ok = w.planned(rw, r, &u, form.Get("plan")); !ok {
+		return
+	}
 	dept, ok := w.department(rw, r, u, form.Get("department"))
 	if !ok {
 		return

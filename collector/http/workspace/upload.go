@@ -23,6 +23,9 @@ func (w *Workspace) template(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if w, ok = w.planned(rw, r, &u, q.Get("plan")); !ok {
+		return
+	}
 	dept, ok := w.department(rw, r, u, q.Get("department"))
 	if !ok {
 		return
@@ -45,7 +48,11 @@ func (w *Workspace) template(rw http.ResponseWriter, r *http.Request) {
 	}
 	h := rw.Header()
 	h.Set("Content-Type", sheets.MediaXLSX)
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="duban-template-%s-%s.xlsx"`, dept, per.String()))
+	name := fmt.Sprintf("duban-template-%s-%s.xlsx", dept, per.String())
+	if len(w.plans) > 1 {
+		name = fmt.Sprintf("duban-template-%s-%s-%s.xlsx", w.svc.Catalog().Plan.ID, dept, per.String())
+	}
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	h.Set("Cache-Control", "no-store")
 	rw.Write(buf.Bytes()) // the client went away: errcheck is told so in .golangci.yml
 }
@@ -66,7 +73,7 @@ func (w *Workspace) decodeUpload(fh *multipart.FileHeader, limit int64) (b sheet
 	if err != nil || int64(len(data)) > limit {
 		return sheets.Batch{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大(上限%d KB),没有保存任何数据。", limit>>10)
 	}
-	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: w.svc.Catalog(), MaxReports: collector.MaxBatch, MaxBytes: limit})
+	dec, err := sheets.NewDecoder(sheets.DecoderConfig{Catalog: w.svc.Catalog(), Plans: w.catalog, MaxReports: collector.MaxBatch, MaxBytes: limit})
 	if err != nil {
 		w.cfg.Logger.Error("workspace: decoder", "err", err)
 		return sheets.Batch{}, http.StatusInternalServerError, "暂时无法读取上传的文件。"
@@ -125,6 +132,9 @@ func (w *Workspace) upload(rw http.ResponseWriter, r *http.Request) {
 		w.forbidden(rw, r, &u, csrfMessage)
 		return
 	}
+	if w, ok = w.planned(rw, r, &u, first("plan")); !ok {
+		return
+	}
 	dept, ok := w.department(rw, r, u, first("department"))
 	if !ok {
 		return
@@ -150,6 +160,9 @@ func (w *Workspace) upload(rw http.ResponseWriter, r *http.Request) {
 	if msg != "" {
 		refuse(status, msg)
 		return
+	}
+	if b.Plan != "" && b.Plan != w.svc.Catalog().Plan.ID {
+		w = w.inPlan(b.Plan) // a template names its plan: its reports go there, whatever page sent it
 	}
 	p := u.id.Principal
 	receipts, err := w.svc.Submit(r.Context(), p, b.Reports, w.cfg.ClientIP(r))

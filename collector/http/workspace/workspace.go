@@ -65,7 +65,10 @@ type Service interface {
 
 // Config configures the workspace.
 type Config struct {
-	Service Service // required
+	Service Service // required: the default plan's (the first listed)
+	// Plans are the services of the other plans served: the pages then show a plan
+	// selector and carry the plan in their links and forms (plans.go).
+	Plans []Service
 	// Auth returns the authenticator in force (required). It is asked on every request,
 	// so that whatever replaces the authenticator (a restart, a reload swapping it)
 	// ends the sessions of the tokens it no longer holds at once.
@@ -138,7 +141,8 @@ func (c *Config) defaults() error {
 // Workspace is the http.Handler of the pages. Safe for concurrent use.
 type Workspace struct {
 	cfg      Config
-	svc      Service
+	svc      Service   // the plan a request runs in (in); the default plan's in New
+	plans    []Service // the default first, then the others, each once
 	sessions *sessions
 	limiter  *loginLimiter
 	tmpl     map[string]*template.Template
@@ -156,7 +160,14 @@ func New(cfg Config) (*Workspace, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	w := &Workspace{cfg: cfg, svc: cfg.Service, mux: http.NewServeMux()}
+	w := &Workspace{cfg: cfg, svc: cfg.Service, plans: []Service{cfg.Service}, mux: http.NewServeMux()}
+	seen := map[string]bool{cfg.Service.Catalog().Plan.ID: true}
+	for _, s := range cfg.Plans {
+		if id := s.Catalog().Plan.ID; !seen[id] {
+			seen[id] = true
+			w.plans = append(w.plans, s)
+		}
+	}
 	var err error
 	if w.sessions, err = openSessions(cfg.SessionFile, cfg.SessionTTL, cfg.Now, cfg.Logger); err != nil {
 		return nil, err
