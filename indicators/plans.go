@@ -133,24 +133,33 @@ func (s *PlanSet) Department(id string) (*Department, bool) {
 // first plan's, then those only later plans have). Shared: do not modify.
 func (s *PlanSet) Departments() []Department { return s.depts }
 
-// Current is the plan people mean by default at now: the first listed whose year is
-// now's year (in the plan's zone); else the latest whose year has passed (its final
-// figures still come in); else the default plan.
+// Current is the plan people mean by default at now (see CurrentOf).
 func (s *PlanSet) Current(now time.Time) *Catalog {
-	var past *Catalog
-	for _, c := range s.plans {
-		y := now.In(c.Plan.Location()).Year()
-		if c.Plan.Year == y {
-			return c
+	plans := make([]Plan, len(s.plans))
+	for i, c := range s.plans {
+		plans[i] = c.Plan
+	}
+	return s.plans[CurrentOf(now, plans)]
+}
+
+// CurrentOf is the index of the plan people mean by default at now among plans
+// (listed in the configuration's order): the first whose year is now's year (in the
+// plan's zone); else the latest whose year has passed (its final figures still come in:
+// in January 2027, before the 2027 list arrives, the 2026 list); else the first. The
+// board, the workspace and the dashboards' plan variable all open on it. plans must not
+// be empty.
+func CurrentOf(now time.Time, plans []Plan) int {
+	past := -1
+	for i, p := range plans {
+		y := now.In(p.Location()).Year()
+		if p.Year == y {
+			return i
 		}
-		if c.Plan.Year < y && (past == nil || c.Plan.Year > past.Plan.Year) {
-			past = c
+		if p.Year < y && (past < 0 || p.Year > plans[past].Year) {
+			past = i
 		}
 	}
-	if past != nil {
-		return past
-	}
-	return s.Default()
+	return max(past, 0)
 }
 
 // Resolve returns the plans a report naming no plan may belong to: every plan when

@@ -240,8 +240,9 @@ func evaluateSafely(src Source, now time.Time) (res []evaluate.Result, err error
 }
 
 // plan is the plan a page shows: the one ?plan= names (ok false when none is served
-// by that id), or by default the current year's by the server's clock (the first
-// listed of that year), else the default plan.
+// by that id), or by default the one people mean now by the server's clock
+// (indicators.CurrentOf: the current year's, else the latest past year's, else the
+// default plan).
 func (b *Board) plan(id string) (Source, bool) {
 	if id != "" {
 		for _, s := range b.plans {
@@ -251,13 +252,11 @@ func (b *Board) plan(id string) (Source, bool) {
 		}
 		return nil, false
 	}
-	for _, s := range b.plans {
-		p := s.Catalog().Plan
-		if b.cfg.Source.Now().In(p.Location()).Year() == p.Year {
-			return s, true
-		}
+	plans := make([]indicators.Plan, len(b.plans))
+	for i, s := range b.plans {
+		plans[i] = s.Catalog().Plan
 	}
-	return b.cfg.Source, true
+	return b.plans[indicators.CurrentOf(b.cfg.Source.Now(), plans)], true
 }
 
 func (b *Board) planIDs() string {

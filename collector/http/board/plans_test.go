@@ -50,7 +50,8 @@ func TestTheBoardShowsTheCurrentYearsPlanByTheServersClock(t *testing.T) {
 		"in 2026 the default plan, listed first of the two 2026 plans": {2026, time.Date(2026, 4, 5, 9, 0, 0, 0, time.UTC), "mini-2026"},
 		"in 2027 the 2027 plan, listed second":                         {2027, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC), "minsheng-2027"},
 		"on New Year's Day in Changzhi, still Dec 31 in UTC":           {2027, time.Date(2026, 12, 31, 17, 0, 0, 0, time.UTC), "minsheng-2027"},
-		"in 2028, no plan of the year: the default plan":               {2027, time.Date(2028, 2, 1, 9, 0, 0, 0, time.UTC), "mini-2026"},
+		"in 2028, no plan of the year: the latest past year's":         {2027, time.Date(2028, 2, 1, 9, 0, 0, 0, time.UTC), "minsheng-2027"},
+		"in 2025, before every plan's year: the default plan":          {2027, time.Date(2025, 11, 1, 9, 0, 0, 0, time.UTC), "mini-2026"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			clock := tc.now

@@ -61,20 +61,19 @@ func (w *Workspace) planned(rw http.ResponseWriter, r *http.Request, u *user, as
 	return w.in(w.defaultPlan(vis)), true
 }
 
-// defaultPlan is the first of vis whose year is the current one by the server's clock;
-// else the default plan if vis holds it; else the first of vis (a department leading
-// nothing in the default plan); else the default plan.
+// defaultPlan is the plan of vis (the plans the session may see, in the
+// configuration's order) people mean now by the server's clock (indicators.CurrentOf:
+// the current year's, else the latest past year's, else the first of vis, which is the
+// default plan when the session sees it); the default plan when vis is empty.
 func (w *Workspace) defaultPlan(vis []Service) Service {
-	for _, s := range vis {
-		p := s.Catalog().Plan
-		if w.cfg.Service.Now().In(p.Location()).Year() == p.Year {
-			return s
-		}
-	}
-	if len(vis) == 0 || slices.Contains(vis, w.cfg.Service) {
+	if len(vis) == 0 {
 		return w.cfg.Service
 	}
-	return vis[0]
+	plans := make([]indicators.Plan, len(vis))
+	for i, s := range vis {
+		plans[i] = s.Catalog().Plan
+	}
+	return vis[indicators.CurrentOf(w.cfg.Service.Now(), plans)]
 }
 
 func planTitles(ss []Service) string {

@@ -169,7 +169,8 @@ func TestPagesOpenOnTheCurrentYearsPlanTheSessionMaySee(t *testing.T) {
 		"in 2027 a clerk of both plans: the 2027 plan":                                    {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "jyj", "/report", "minsheng-2027", true},
 		"in 2027 a clerk leading nothing in the 2027 plan: the plan it leads in, alone":   {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "rsj", "/report", "changzhi-2026", false},
 		"in 2027 the office: the 2027 plan":                                               {2027, time.Date(2027, 2, 15, 10, 0, 0, 0, cst), "admin", "/office", "minsheng-2027", true},
-		"in 2028, no plan of the year: the default plan":                                  {2027, time.Date(2028, 3, 1, 10, 0, 0, 0, cst), "admin", "/office", "changzhi-2026", true},
+		"in 2028, no plan of the year: the latest past year's":                            {2027, time.Date(2028, 3, 1, 10, 0, 0, 0, cst), "admin", "/office", "minsheng-2027", true},
+		"in 2025, before every plan's year: the default plan":                             {2027, time.Date(2025, 11, 3, 10, 0, 0, 0, cst), "admin", "/office", "changzhi-2026", true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			pr := newPlansRig(t, tc.year, tc.at)
