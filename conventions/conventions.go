@@ -4,7 +4,6 @@ package conventions
 
 import (
 	"math"
-	"sort"
 	"strconv"
 )
 
@@ -42,9 +41,9 @@ const (
 	// LabelPlanYear, LabelPlanDefault ("true" for the default plan, the first listed).
 	MetricPlanInfo = "duban_plan_info"
 	// MetricPlanOrder is the plan's position in the order dashboards offer plans, by the
-	// collector's clock: 0 for the plan they open on (the first listed of the plans of
-	// the current year), then the other plans of the current year, then the others, the
-	// latest year first (PlanOrder).
+	// collector's clock: 0 for the plan they open on (indicators.CurrentOf, as the board
+	// and the workspace), then the other plans of the current year, then the others, the
+	// latest year first.
 	MetricPlanOrder          = "duban_plan_order"
 	MetricSpoolDepth         = "duban_spool_batches" // batches waiting for InfluxDB
 	MetricSpoolOldestAge     = "duban_spool_oldest_age_seconds"
@@ -135,33 +134,3 @@ const (
 	RuleGroupReporting  = "duban.reporting"
 	RuleGroupCollector  = "duban.collector"
 )
-
-// PlanOrder orders plans as dashboards offer them at year now (MetricPlanOrder): the
-// plans of year now first, in the order listed, then the others by year, the latest
-// first, in the order listed within a year. years are the plans' years in the order
-// listed (the default plan first); the result is each plan's position.
-func PlanOrder(years []int, now int) []int {
-	idx := make([]int, len(years))
-	for i := range idx {
-		idx[i] = i
-	}
-	rank := func(i int) (int, int) {
-		if years[i] == now {
-			return 0, 0
-		}
-		return 1, -years[i]
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		ra, ya := rank(idx[a])
-		rb, yb := rank(idx[b])
-		if ra != rb {
-			return ra < rb
-		}
-		return ya < yb
-	})
-	pos := make([]int, len(years))
-	for p, i := range idx {
-		pos[i] = p
-	}
-	return pos
-}

@@ -16,7 +16,8 @@ const VarPlan = "plan"
 
 // PlanVariableQuery lists the plans the collectors serve, each once however many
 // collectors are scraped, as plan and plan_title, in the order of duban_plan_order:
-// the current year's plan by the collectors' clock first (conventions.PlanOrder).
+// first the plan the board and the workspace open on by the collectors' clock
+// (indicators.CurrentOf: the current year's).
 var PlanVariableQuery = fmt.Sprintf("query_result(sort(max by (%[1]s) (%[2]s) * on (%[1]s) group_left (%[3]s) max by (%[1]s, %[3]s) (%[4]s)))",
 	conventions.LabelPlan, conventions.MetricPlanOrder, conventions.LabelPlanTitle, conventions.MetricPlanInfo)
 
@@ -28,7 +29,7 @@ var PlanVariableRegex = fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/
 // else on its first option; the generated dashboards save none (no current), list the
 // options in the query's order (sort disabled) and refresh them on load, so that they
 // open on the plan the collectors put first by their clock: the current year's. A
-// January without the new list still opens on the latest plan, and a plan picked
+// January without the new list opens on the latest past year's, and a plan picked
 // stays in the URL (var-plan) when people share it.
 func planVariable() *dashboard.QueryVariableBuilder {
 	return dashboard.NewQueryVariableBuilder(VarPlan).

@@ -34,6 +34,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"sort"
 	"strconv"
 	"time"
 
@@ -177,7 +178,7 @@ func New(cfg Config) (*Exporter, error) {
 			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion, conventions.LabelBuildDate),
 		planInfo: d(conventions.MetricPlanInfo, "A plan served: its title and year; default is true for the default plan (the un-prefixed routes); always 1.",
 			plan, conventions.LabelPlanTitle, conventions.LabelPlanYear, conventions.LabelPlanDefault),
-		planOrder: d(conventions.MetricPlanOrder, "Position of the plan in the order dashboards offer plans by the collector's clock: 0 for the current year's plan (the first listed of that year), then the other plans of that year, then the others, the latest year first.",
+		planOrder: d(conventions.MetricPlanOrder, "Position of the plan in the order dashboards offer plans by the collector's clock: 0 for the plan the board opens on (the first listed of the current year, else the latest past year's, else the default), then the other plans of the current year, then the others, the latest year first.",
 			plan),
 	}, nil
 }
@@ -212,21 +213,46 @@ func (e *Exporter) collectRest(ch chan<- prometheus.Metric, now time.Time) {
 }
 
 // collectPlans emits duban_plan_info and duban_plan_order of every plan served: the
-// dashboards list the plans from them, the current year's first, so that Grafana, which
-// opens a variable on its first option, opens on the current year's plan.
+// dashboards list the plans from them in that order, so that Grafana, which opens a
+// variable on its first option, opens on the plan people mean now (planOrder).
 func (e *Exporter) collectPlans(ch chan<- prometheus.Metric, now time.Time) {
 	plans := make([]indicators.Plan, len(e.sources))
-	years := make([]int, len(e.sources))
 	for i, s := range e.sources {
 		plans[i] = s.Catalog().Plan
-		years[i] = plans[i].Year
 	}
-	// The year by the default plan's time zone: the plans of one server share a city.
-	order := conventions.PlanOrder(years, now.In(plans[0].Location()).Year())
+	order := planOrder(now, plans)
 	for i, p := range plans {
 		ch <- prometheus.MustNewConstMetric(e.planInfo, prometheus.GaugeValue, 1, p.ID, p.Title, strconv.Itoa(p.Year), strconv.FormatBool(i == 0))
 		ch <- prometheus.MustNewConstMetric(e.planOrder, prometheus.GaugeValue, float64(order[i]), p.ID)
 	}
+}
+
+// planOrder is each plan's position in the order the dashboards offer plans at now:
+// first the plan people mean now (indicators.CurrentOf: the board and the workspace
+// open on it too), then the other plans of the current year in the order listed, then
+// the others by year, the latest first (in the order listed within a year).
+func planOrder(now time.Time, plans []indicators.Plan) []int {
+	cur := indicators.CurrentOf(now, plans)
+	idx := make([]int, 0, len(plans))
+	for i := range plans {
+		if i != cur {
+			idx = append(idx, i)
+		}
+	}
+	thisYear := func(i int) bool { return plans[i].Year == now.In(plans[i].Location()).Year() }
+	sort.SliceStable(idx, func(a, b int) bool {
+		pa, pb := plans[idx[a]], plans[idx[b]]
+		if ta, tb := thisYear(idx[a]), thisYear(idx[b]); ta != tb {
+			return ta
+		}
+		return pa.Year > pb.Year
+	})
+	pos := make([]int, len(plans))
+	pos[cur] = 0
+	for p, i := range idx {
+		pos[i] = p + 1
+	}
+	return pos
 }
 
 // rest is the prometheus.Collector of the Exporter's families that are not per

@@ -104,8 +104,9 @@ func TestExposeLeavesPlansOut(t *testing.T) {
 }
 
 // TestPlanOrderOpensOnTheCurrentYear: by the collector's clock in the plans' time
-// zone, the plan dashboards open on (duban_plan_order 0) is the first listed plan of
-// the current year; with none of that year, the latest.
+// zone, the plan dashboards open on (duban_plan_order 0) is the one the board opens on
+// (indicators.CurrentOf): the first listed plan of the current year; with none of that
+// year the latest past year's; before every plan the default.
 func TestPlanOrderOpensOnTheCurrentYear(t *testing.T) {
 	shipped := shippedCatalog(t)
 	// The 民生实事 sample as next year's list.
@@ -128,7 +129,7 @@ func TestPlanOrderOpensOnTheCurrentYear(t *testing.T) {
 		"in 2027 the 2027 plan opens though listed second":     {now: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), want: order(1, 0)},
 		"New Year's Eve in UTC is 2027 in the city":            {now: time.Date(2026, 12, 31, 17, 0, 0, 0, time.UTC), want: order(1, 0)},
 		"in 2028, with no plan of that year, the latest opens": {now: time.Date(2028, 3, 1, 0, 0, 0, 0, time.UTC), want: order(1, 0)},
-		"in 2025, before every plan, the latest opens":         {now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), want: order(1, 0)},
+		"in 2025, before every plan, the default opens":        {now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), want: order(0, 1)},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
