@@ -68,6 +68,8 @@ type Service struct {
 
 	required atomic.Bool // review.required in force
 
+	closure atomic.Pointer[Closure] // the plan's closure record in force; nil: never closed (closure.go)
+
 	mu       sync.RWMutex
 	series   map[string][]indicators.Revision // per indicator: latest revision per period, by PeriodEnd; slices are never mutated in place
 	approved map[string][]indicators.Revision // per indicator: highest approved revision per period, likewise
@@ -150,10 +152,15 @@ func (s *Service) Reload(ctx context.Context) error {
 	for _, v := range a {
 		sort.Slice(v, func(i, j int) bool { return v[i].PeriodEnd.Before(v[j].PeriodEnd) })
 	}
+	cs, err := s.cfg.Store.Closures(ctx)
+	if err != nil {
+		return fmt.Errorf("load plan closures: %w", err)
+	}
 	s.mu.Lock()
 	s.series = m
 	s.approved = a
 	s.mu.Unlock()
+	s.applyClosures(cs)
 	return nil
 }
 
@@ -165,7 +172,8 @@ func (s *Service) Refresh(ctx context.Context) error { return Refresh(ctx, s.cfg
 // Refresh brings the snapshots of the services of several plans sharing one store up
 // to date: the change feed is read once (each read returns what changed since the
 // previous one, so services reading it in turn would miss each other's share) and each
-// service takes its plan's revisions and reviews; without a feed, each reloads.
+// service takes its plan's revisions and reviews; without a feed, each reloads. The
+// plans' closures (few records) are read whole at every refresh.
 func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
 	feed, ok := store.(ChangeFeed)
 	if !ok {
@@ -189,6 +197,14 @@ func Refresh(ctx context.Context, store Store, svcs ...*Service) error {
 				s.applyReviews(ctx, rvs) // each takes its plan's
 			}
 		}
+	}
+	// After what the feed brought is applied: the feed does not bring it again.
+	cs, err := store.Closures(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh plan closures: %w", err)
+	}
+	for _, s := range svcs {
+		s.applyClosures(cs)
 	}
 	return nil
 }

@@ -63,6 +63,15 @@ type Store interface {
 	// reviews, in no particular order: what counts when reviews are required. The
 	// caller owns the returned slice.
 	Approved(ctx context.Context) ([]indicators.Revision, error)
+	// SetClosure stores, durably (like Append), that a plan was closed or reopened: a
+	// record of its own, with who, when and why, never changed later. The store does not
+	// check the plan (the service does) nor refuse reports of a closed plan (the service
+	// does, before Append).
+	SetClosure(ctx context.Context, c Closure) error
+	// Closures returns, for every plan with a closure record, the one in force: the
+	// latest by At, the later written on a tie, ordered by plan. A plan whose latest
+	// record reopens it is listed with Closed false. The caller owns the slice.
+	Closures(ctx context.Context) ([]Closure, error)
 	// Ready says whether the store takes writes now, with a short detail for /-/ready:
 	// "ok"; "degraded: …" when it takes them in a lesser way (a shared store spooling
 	// while its server is away: still ready); otherwise why not (closed, a damaged file,
@@ -71,6 +80,16 @@ type Store interface {
 	Ready(ctx context.Context) (ready bool, detail string)
 	// Close releases the store; it waits for appends in flight.
 	Close() error
+}
+
+// Closure says that a plan was closed (its year is over, its final bulletin out: no
+// department reports any more) or reopened (a mistake), by whom, when and why.
+type Closure struct {
+	Plan   string    `json:"plan"`
+	Closed bool      `json:"closed"` // false: reopened
+	By     string    `json:"by"`     // who: "admin"
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 // ChangeFeed may be implemented by a Store shared between replicas: Changes returns the

@@ -206,12 +206,37 @@ func refusal(err error) *InputError {
 	return nil
 }
 
+// adminReason applies the rule of admin corrections to report i: a report of a period
+// already reported (stored, or earlier in the batch), and any report into a closed
+// plan, must say why in "reason" (reason_required). A first report without a reason
+// must stay first: mustBeFirst, which the store checks again atomically.
+func (s *Service) adminReason(p Principal, i int, r indicators.Report, again, closed bool) (mustBeFirst bool, _ *InputError) {
+	if !p.Admin || Meaningful(r.Reason) {
+		return false, nil
+	}
+	switch {
+	case closed:
+		return false, Invalid(CodeReasonRequired, i, "reason", "plan %s is closed: an admin correction of indicator %s period %s must say why in \"reason\" (计划已关闭，管理员更正须填写原因)", s.cfg.Catalog.Plan.ID, r.Indicator, r.Period)
+	case r.IdempotencyKey == "" && s.hasPeriod(r.Indicator, r.Period):
+		// With a key the store decides: a retry of this very first report
+		// replays, another report is refused there (NotFirstError).
+		return false, Invalid(CodeReasonRequired, i, "reason", "indicator %s period %s was already reported; an admin correction must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
+	case again:
+		return false, Invalid(CodeReasonRequired, i, "reason", "indicator %s period %s is reported earlier in this batch; a second report of it is an admin correction and must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
+	}
+	return true, nil // checked again by the store, atomically
+}
+
 // prepare checks the whole batch, in a fixed order per report (indicator, authorization,
 // period, value/stage, free text, idempotency key, reason), and builds the revisions to
 // store and the warnings of each report.
 func (s *Service) prepare(p Principal, reports []indicators.Report, remote string) ([]indicators.Revision, [][]Warning, error) {
 	if err := checkBatch(p, len(reports)); err != nil {
 		return nil, nil, err
+	}
+	closure, _ := s.Closure()
+	if closure.Closed && !p.Admin {
+		return nil, nil, s.closedError(closure)
 	}
 	cat := s.cfg.Catalog
 	now := s.cfg.Now().In(s.loc)
@@ -264,18 +289,9 @@ func (s *Service) prepare(p Principal, reports []indicators.Report, remote strin
 			keys[k] = i
 		}
 		again := p.Admin && seenBefore(periods, r.Indicator+"\x00"+r.Period) // the same (indicator, period) earlier in an admin's batch
-		mustBeFirst := false
-		if p.Admin && !Meaningful(r.Reason) {
-			switch {
-			case r.IdempotencyKey == "" && s.hasPeriod(r.Indicator, r.Period):
-				// With a key the store decides: a retry of this very first report
-				// replays, another report is refused there (NotFirstError).
-				return nil, nil, Invalid(CodeReasonRequired, i, "reason", "indicator %s period %s was already reported; an admin correction must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
-			case again:
-				return nil, nil, Invalid(CodeReasonRequired, i, "reason", "indicator %s period %s is reported earlier in this batch; a second report of it is an admin correction and must say why in \"reason\" (管理员更正须填写原因)", r.Indicator, r.Period)
-			default:
-				mustBeFirst = true // checked again by the store, atomically
-			}
+		mustBeFirst, ierr := s.adminReason(p, i, r, again, closure.Closed)
+		if ierr != nil {
+			return nil, nil, ierr
 		}
 		out[i] = indicators.Revision{
 			Report:      r,

@@ -45,7 +45,22 @@ type Config struct {
 	Workspace Workspace       `mapstructure:"workspace"`
 	Review    Review          `mapstructure:"review"`
 	Notify    Notify          `mapstructure:"notify"`
+	Metrics   Metrics         `mapstructure:"metrics"`
 }
+
+// Metrics configures what /metrics exports.
+type Metrics struct {
+	// ClosedPlans: keep (the default) exports a closed plan's series as before; drop
+	// leaves its per-indicator and per-department series out, to save series once its
+	// year is over (the counters of reports received stay). Reloadable.
+	ClosedPlans string `mapstructure:"closed_plans"`
+}
+
+// Values of metrics.closed_plans.
+const (
+	ClosedPlansKeep = "keep"
+	ClosedPlansDrop = "drop"
+)
 
 // Notify configures where notifications go: duban's Alertmanager receiver and the
 // office's 催报 post to the departments' group robots (collector/notify).
@@ -223,6 +238,7 @@ func Defaults() Config {
 		Workspace: Workspace{SessionTTL: 8 * time.Hour, LoginFailures: 10, LoginFailuresPerMinute: 6},
 		Plans:     []string{},
 		Notify:    Notify{Robots: []notify.Robot{}},
+		Metrics:   Metrics{ClosedPlans: ClosedPlansKeep},
 	}
 }
 
@@ -313,6 +329,11 @@ func (c Config) Validate() error {
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("tls: set both cert_file and key_file, or neither"))
+	}
+	switch c.Metrics.ClosedPlans {
+	case ClosedPlansKeep, ClosedPlansDrop:
+	default:
+		errs = append(errs, fmt.Errorf("metrics.closed_plans %q: use keep (a closed plan's series stay) or drop (left out of /metrics)", c.Metrics.ClosedPlans))
 	}
 	switch c.Log.Format {
 	case "text", "json":

@@ -118,6 +118,7 @@ func TestBadConfigurationsAreRejected(t *testing.T) {
 		"a test clock that is no instant":  "testing: {now: tomorrow}\n",
 		"sessions that last no time":       "workspace: {session_ttl: 0s}\n",
 		"no failed sign-in allowed":        "workspace: {login_failures: 0}\n",
+		"an unknown closed_plans":          "metrics: {closed_plans: hide}\n",
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -45,6 +45,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newBulletinCmd(s), // bulletin.go (issue 8)
 		newTemplateCmd(s), // template.go (issue 8)
 		newPushCmd(s),     // push.go (issue 8)
+		newPlanCmd(s),     // plan.go: close or reopen a plan (issue 15)
 		newStoreCmd(s),    // store.go (issue 11)
 		newVersionCmd(s),  // version.go (issue 20)
 	)

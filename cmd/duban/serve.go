@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -174,7 +175,9 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 
 	// Everything beyond the API's own routes: /metrics, the board and the backup.
 	startStoreRefresh(ctx, cfg, store, svcs, log.Logger) // replicas sharing InfluxDB reread its latest values
-	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svcs, store, log.Logger, rl); err != nil {
+	dropClosed := new(atomic.Bool)                       // metrics.closed_plans: drop (reloadable)
+	dropClosed.Store(cfg.Metrics.ClosedPlans == config.ClosedPlansDrop)
+	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svcs, store, closedPlansFilter(dropClosed, svcs), log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
@@ -207,7 +210,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	if err != nil {
 		return err
 	}
-	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svcs: svcs, log: log})
+	registerReloads(rl, reloadParts{plans: plans, auth: live, api: handler, svcs: svcs, log: log, dropClosed: dropClosed})
 	return listenAndServe(ctx, cfg, handler, log, func(addr string) {
 		log.Info("duban collector listening", "url", addr, "catalog", cfg.Catalog, "plans", len(plans.Plans()),
 			"indicators", len(cat.TargetIDs()), "store", cfg.Store.Kind, "path", cfg.Store.Path, "tokens", authn.Len(), "read", cfg.Auth.Read)
@@ -269,7 +272,7 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 // The receiver answers once its token is set, robots or not (a department without a
 // robot is answered 200 and logged), so that the generated Alertmanager configuration,
 // which posts to it by default, does not fail before the robots are configured.
-func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svcs []*collector.Service, store collector.Store, log *slog.Logger, more ...prometheus.Collector) error {
+func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svcs []*collector.Service, store collector.Store, drop func(plan string) bool, log *slog.Logger, more ...prometheus.Collector) error {
 	sum, err := cfg.ReceiverTokenSHA256()
 	if err != nil {
 		return err
@@ -289,6 +292,22 @@ func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svcs []*collect
 		}
 		more = append(more, n.Metrics())
 	}
-	apiCfg.Metrics, err = metricsHandler(svcs, store, log, more...)
+	apiCfg.Metrics, err = metricsHandler(svcs, store, drop, log, more...)
 	return err
+}
+
+// closedPlansFilter is /metrics' Drop: with metrics.closed_plans: drop in force, the
+// series of a plan closed now are left out.
+func closedPlansFilter(drop *atomic.Bool, svcs []*collector.Service) func(plan string) bool {
+	return func(plan string) bool {
+		if !drop.Load() {
+			return false
+		}
+		for _, s := range svcs {
+			if s.Catalog().Plan.ID == plan {
+				return s.Closed()
+			}
+		}
+		return false
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/duban-gov/duban/collector"
@@ -24,6 +25,8 @@ type reloadParts struct {
 	api   *api.API
 	svcs  []*collector.Service // one per plan
 	log   *logs.Logger
+	// dropClosed is metrics.closed_plans: drop in force (/metrics reads it per scrape).
+	dropClosed *atomic.Bool
 }
 
 // registerReloads registers what a reload applies live, each part with the keys it
@@ -74,6 +77,12 @@ func registerReloads(rl *reload.Reloader, p reloadParts) {
 					s.SetEvalConfig(next.Evaluate)
 				}
 			}, nil
+		},
+	})
+	rl.Register(reload.Hook{
+		Name: "metrics", Keys: []string{"metrics"},
+		Prepare: func(_ context.Context, next config.Config) (func(), error) {
+			return func() { p.dropClosed.Store(next.Metrics.ClosedPlans == config.ClosedPlansDrop) }, nil // Validate checked the value
 		},
 	})
 	rl.Register(reload.Hook{

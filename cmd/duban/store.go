@@ -169,6 +169,9 @@ func writeCheck(w *strings.Builder, r *boltstore.CheckReport) {
 		if r.Format >= 5 {
 			fmt.Fprintf(w, "  reviews  %d checked against the revisions they judge\n", r.Reviews)
 		}
+		if r.Closures > 0 {
+			fmt.Fprintf(w, "  closures %d plan closures checked against their checksums\n", r.Closures)
+		}
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note     %s\n", n)

@@ -45,6 +45,10 @@ const (
 	ReasonRobotFailed = "the robot did not take the message"
 )
 
+// ErrPlanClosed is the error of Remind for a plan the office closed (its Reports has
+// Closed() true): it takes no reports, so nothing is due and nothing is sent.
+var ErrPlanClosed = errors.New("the plan is closed: it takes no reports, nothing is sent")
+
 // ErrArrivals wraps the error of reading the report history (retry later).
 var ErrArrivals = errors.New("could not read the report history")
 
@@ -52,8 +56,12 @@ var ErrArrivals = errors.New("could not read the report history")
 // received yet, a message listing them with their due dates to its robot now, linking
 // to boardURL's /report when set. A department without a robot is listed with
 // ReasonNoRobot, one whose robot failed after retries with ReasonRobotFailed; the
-// error is ErrArrivals (wrapped) or that of an invalid period.
+// error is ErrPlanClosed for a closed plan, ErrArrivals (wrapped) or that of an
+// invalid period.
 func Remind(ctx context.Context, src Reports, s Sender, p indicators.Period, dept, boardURL string) ([]Reminded, error) {
+	if c, ok := src.(interface{ Closed() bool }); ok && c.Closed() {
+		return nil, ErrPlanClosed
+	}
 	cat := src.Catalog()
 	loc := cat.Plan.Location()
 	arrivals, err := src.FirstArrivals(ctx, []time.Time{p.End(loc)})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -103,6 +104,12 @@ type planView struct {
 	Default    bool   `json:"default"`    // the plan the un-prefixed routes serve
 	Indicators int    `json:"indicators"` // how many it has
 	Path       string `json:"path"`       // its routes: /api/v1/plans/{id}
+	// Closed: the office closed the plan (no department reports it any more); ClosedAt,
+	// ClosedBy and ClosedReason say when, who and why (plans_close.go).
+	Closed       bool       `json:"closed"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	ClosedBy     string     `json:"closed_by,omitempty"`
+	ClosedReason string     `json:"closed_reason,omitempty"`
 }
 
 // listPlans: GET /api/v1/plans. The plans served, the default first.
@@ -111,8 +118,13 @@ func listPlans(ps *planSet) gin.HandlerFunc {
 		out := make([]planView, 0, len(ps.order))
 		for i, s := range ps.order {
 			p := s.Catalog().Plan
-			out = append(out, planView{ID: p.ID, Title: p.Title, Issuer: p.Issuer, Document: p.Document, Year: p.Year,
-				Default: i == 0, Indicators: len(s.Catalog().TargetIDs()), Path: "/api/v1/plans/" + p.ID})
+			v := planView{ID: p.ID, Title: p.Title, Issuer: p.Issuer, Document: p.Document, Year: p.Year,
+				Default: i == 0, Indicators: len(s.Catalog().TargetIDs()), Path: "/api/v1/plans/" + p.ID}
+			if cl, ok := s.Closure(); ok && cl.Closed {
+				at := cl.At
+				v.Closed, v.ClosedAt, v.ClosedBy, v.ClosedReason = true, &at, cl.By, cl.Reason
+			}
+			out = append(out, v)
 		}
 		c.JSON(http.StatusOK, gin.H{"plans": out})
 	}
@@ -121,7 +133,7 @@ func listPlans(ps *planSet) gin.HandlerFunc {
 // planRoutes mounts the reads of every plan under /api/v1/plans/{plan}: the same
 // handlers as the un-prefixed routes, over the named plan's service; a plan not served
 // answers 404 unknown_plan.
-func planRoutes(v1 gin.IRouter, ps *planSet, cfg Config) {
+func planRoutes(v1 gin.IRouter, ps *planSet, cfg Config, policy func() *policy) {
 	g := v1.Group("/plans/:plan")
 	g.Match(getHead, "/indicators", ps.each(listIndicators))
 	g.Match(getHead, "/indicators/:id", ps.each(getIndicator))
@@ -130,6 +142,8 @@ func planRoutes(v1 gin.IRouter, ps *planSet, cfg Config) {
 	g.Match(getHead, "/completeness", ps.each(getCompleteness))
 	g.Match(getHead, "/bulletins/:period", ps.each(func(s Service) gin.HandlerFunc { return getBulletin(s, cfg.Logger) }))
 	g.Match(getHead, "/templates/:department", ps.each(getTemplate))
+	g.POST("/close", ps.each(postClosure(true, policy)))   // the office closes a plan (plans_close.go)
+	g.POST("/reopen", ps.each(postClosure(false, policy))) // or reopens it
 }
 
 // each builds the handler of every plan and answers with the one the path names.

@@ -28,6 +28,7 @@ type remindResponse struct {
 // received yet, a message listing them with their due date goes to the department's
 // robot now. The plan: the one named, else the only one served, else the one whose
 // year is the period's (400 plan_required when several are), else the default plan.
+// 409 plan_closed for a closed plan (it takes no reports: a reminder makes no sense);
 // 403 for other tokens; 400 for an unknown department, plan or a bad period; 409
 // no_robot when the department named has no robot; 502 when its robot failed after
 // retries.
@@ -101,6 +102,10 @@ func remindRequest(c *gin.Context, plans *planSet, rem Reminder) (Service, indic
 		return nil, indicators.Period{}, "", false
 	}
 	cat = svc.Catalog()
+	if closedPlan(svc) {
+		abortError(c, http.StatusConflict, collector.CodePlanClosed, fmt.Sprintf("plan %s is closed: it takes no more reports, so nothing is sent (计划“%s”已关闭，无需催报)", cat.Plan.ID, cat.Plan.Title))
+		return nil, indicators.Period{}, "", false
+	}
 	dept := c.Query("department")
 	if dept != "" {
 		if _, ok := cat.Department(dept); !ok {
@@ -143,4 +148,10 @@ func remindPlan(plans *planSet, plan string, p indicators.Period) (Service, erro
 	}
 	return nil, collector.Invalid(collector.CodePlanRequired, -1, "plan",
 		"period %s belongs to several plans (%s): name the plan with ?plan= (该报送期属于多个计划，请指定plan)", p, strings.Join(ids, ", "))
+}
+
+// closedPlan says whether the plan of svc is closed.
+func closedPlan(svc Service) bool {
+	cl, ok := svc.Closure()
+	return ok && cl.Closed
 }

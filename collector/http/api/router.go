@@ -37,6 +37,10 @@ type Service interface {
 	// period end arrived (collector.Store.FirstArrivals).
 	FirstArrivals(ctx context.Context, periodEnds []time.Time) ([]indicators.Arrival, error)
 	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]collector.Receipt, error)
+	// Closure is the plan's closure record in force; SetClosed closes or reopens the plan
+	// (collector.Service.SetClosed, closure.go).
+	Closure() (collector.Closure, bool)
+	SetClosed(ctx context.Context, p collector.Principal, closed bool, reason string) (collector.Closure, error)
 	// Review stores the office's reviews, all or nothing (collector.Service.Review).
 	Review(ctx context.Context, p collector.Principal, reviews []collector.ReviewRequest) ([]indicators.Review, error)
 	CountRejected(p collector.Principal, n int)
@@ -160,7 +164,7 @@ func New(cfg Config) (*API, error) {
 	// Alertmanager's webhook: its own token, so outside the read gate.
 	r.POST("/api/v1/notify/alertmanager", guardBodies(a.policy, cfg.ReadTimeout), g.limit(false), notifyReceiver(cfg.Notify))
 	v1.Match(getHead, "/plans", listPlans(plans))
-	planRoutes(v1, plans, cfg)
+	planRoutes(v1, plans, cfg, a.policy)
 	v1.Match(getHead, "/indicators", listIndicators(cfg.Service))
 	v1.Match(getHead, "/indicators/:id", getIndicator(cfg.Service))
 	v1.Match(getHead, "/indicators/:id/reports", getReports(cfg.Service))

@@ -10,8 +10,8 @@
 // Plans: one Exporter serves every plan (one Source, a collector.Service, per plan over
 // one store). Every per-indicator and per-department series carries the plan's id
 // (label plan): an indicator id is unique within its plan only. duban_plan_info and
-// duban_plan_order list the plans for the dashboards' plan variable; Config.Expose
-// leaves plans out of the per-plan series.
+// duban_plan_order list the plans for the dashboards' plan variable; Config.Drop
+// (metrics.closed_plans: drop) leaves closed plans out of the per-plan series.
 //
 // Series cost: each indicator costs 18 series at most (info 1, value 1, target 1,
 // expected 1, gap 1, progress 1, projected 1, tolerance 1, status 7 (one per state),
@@ -74,9 +74,6 @@ type Config struct {
 	// in the order listed. Every per-indicator and per-department series carries its
 	// plan's id (LabelPlan), so the same indicator id in two plans is two series.
 	More []Source
-	// Expose, when set, picks the plans whose series /metrics serves (e.g. to leave
-	// closed plans out); nil serves every plan. duban_plan_info lists every plan.
-	Expose func(plan indicators.Plan) bool
 	// Now is the evaluation clock; defaults to Source.Now.
 	Now func() time.Time
 	// Version, Revision and BuildDate label duban_build_info. When all three are empty
@@ -90,6 +87,16 @@ type Config struct {
 	// Collectors are registered next to the exporter by Handler (e.g. the store's
 	// own metrics).
 	Collectors []prometheus.Collector
+	// Drop says, at each scrape, whether a plan's per-indicator and per-department
+	// series are left out (metrics.closed_plans: drop and the plan closed); nil keeps
+	// every plan. The counters of reports received stay, and duban_plan_info and
+	// duban_plan_order list every plan.
+	Drop func(plan string) bool
+}
+
+// dropped says whether the series of cat's plan are left out now.
+func (e *Exporter) dropped(cat *indicators.Catalog) bool {
+	return e.cfg.Drop != nil && e.cfg.Drop(cat.Plan.ID)
 }
 
 func (c *Config) defaults() error {
@@ -132,12 +139,12 @@ type Exporter struct {
 	labels  []labelCache // per plan: per-indicator label texts of the fast exposition
 }
 
-// exposed is the indexes in e.sources of the plans whose series are served
-// (Config.Expose), in the order listed.
+// exposed is the indexes in e.sources of the plans whose series are served now (not
+// dropped), in the order listed.
 func (e *Exporter) exposed() []int {
 	out := make([]int, 0, len(e.sources))
 	for i, s := range e.sources {
-		if e.cfg.Expose == nil || e.cfg.Expose(s.Catalog().Plan) {
+		if !e.dropped(s.Catalog()) {
 			out = append(out, i)
 		}
 	}
@@ -195,6 +202,12 @@ func (e *Exporter) describeRest(ch chan<- *prometheus.Desc) {
 func (e *Exporter) collectRest(ch chan<- prometheus.Metric, now time.Time) {
 	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version(), e.cfg.BuildDate)
 	e.collectPlans(ch, now)
+	for _, src := range e.sources { // every plan's, dropped or not
+		plan := src.Catalog().Plan.ID
+		for _, c := range src.ReceivedCounts() {
+			ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), plan, c.Department, c.Result)
+		}
+	}
 	for _, i := range e.exposed() {
 		src := e.sources[i]
 		plan := src.Catalog().Plan.ID
@@ -205,9 +218,6 @@ func (e *Exporter) collectRest(ch chan<- prometheus.Metric, now time.Time) {
 			if v, ok := unixSeconds(c.OldestReturn); ok {
 				ch <- prometheus.MustNewConstMetric(e.deptReturnedSince, prometheus.GaugeValue, v, plan, c.Department)
 			}
-		}
-		for _, c := range src.ReceivedCounts() {
-			ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), plan, c.Department, c.Result)
 		}
 	}
 }

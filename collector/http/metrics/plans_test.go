@@ -77,15 +77,15 @@ func TestTwoPlansAreTwoSetsOfSeries(t *testing.T) {
 	}
 }
 
-// TestExposeLeavesPlansOut is the place for a per-plan filter (e.g. closed plans): a
-// plan Expose refuses has no per-indicator or per-department series, but stays in
-// duban_plan_info.
-func TestExposeLeavesPlansOut(t *testing.T) {
+// TestDropLeavesOnePlanOfTwoOut: a plan Drop leaves out (metrics.closed_plans: drop,
+// the plan closed) has no per-indicator or per-department series, the other plan keeps
+// its own, and the dropped plan stays in duban_plan_info and its report counters.
+func TestDropLeavesOnePlanOfTwoOut(t *testing.T) {
 	shipped, minsheng := shippedCatalog(t), minshengCatalog(t)
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, shipped.Plan.Location())
 	svcs := newPlanServices(t, now, plan{shipped, nil}, plan{minsheng, nil})
 	h, err := metrics.Handler(metrics.Config{Source: svcs[0], More: []metrics.Source{svcs[1]},
-		Expose: func(p indicators.Plan) bool { return p.ID != testplans.MinshengID }})
+		Drop: func(plan string) bool { return plan == testplans.MinshengID }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestExposeLeavesPlansOut(t *testing.T) {
 		t.Errorf("the plan exposed has no series")
 	}
 	for _, l := range strings.Split(string(body), "\n") {
-		if strings.Contains(l, `plan="minsheng-2026"`) && !strings.HasPrefix(l, "duban_plan_") {
+		if strings.Contains(l, `plan="minsheng-2026"`) && !strings.HasPrefix(l, "duban_plan_") && !strings.HasPrefix(l, "duban_reports_received_total") {
 			t.Fatalf("a plan left out is exposed: %s", l)
 		}
 	}

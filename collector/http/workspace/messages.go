@@ -60,7 +60,10 @@ func inputMessage(e *collector.InputError, t *indicators.Target) string {
 		return "报送期不在计划年度内"
 	case collector.CodeIdempotencyConflict:
 		return "这张表单已提交过其他内容:请刷新页面后重新填写"
-	case codePlanClosed:
+	case collector.CodePlanClosed:
+		if h := hint(e.Message); h != "" {
+			return h // names the plan and when it closed
+		}
 		return "该计划已关闭(年度结束、终期通报已发布),不再接受各单位报送;如需更正,请联系督查室"
 	}
 	if h := hint(e.Message); h != "" {
@@ -68,10 +71,6 @@ func inputMessage(e *collector.InputError, t *indicators.Target) string {
 	}
 	return e.Message
 }
-
-// codePlanClosed is the collector's refusal (409) of a department's report to a plan
-// `duban plan close` closed.
-const codePlanClosed = "plan_closed"
 
 func withUnit(msg, unit string) string {
 	if unit == "" {

@@ -11,7 +11,7 @@ import (
 // TestAClosedPlansRefusalReadsInChinese: the collector refuses a department's report to
 // a closed plan with 409 plan_closed; the form and the upload show it as a sentence.
 func TestAClosedPlansRefusalReadsInChinese(t *testing.T) {
-	ie := collector.NewInputError(collector.KindConflict, codePlanClosed, 0, "plan", "plan %s is closed and takes no department reports", "changzhi-2026")
+	ie := collector.NewInputError(collector.KindConflict, collector.CodePlanClosed, 0, "plan", "plan %s is closed and takes no department reports", "changzhi-2026")
 	if msg := inputMessage(ie, nil); !strings.Contains(msg, "该计划已关闭") {
 		t.Errorf("plan_closed reads %q", msg)
 	}

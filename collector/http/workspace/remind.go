@@ -69,6 +69,9 @@ func (w *Workspace) postRemind(rw http.ResponseWriter, r *http.Request) {
 	}
 	done, err := notify.Remind(r.Context(), w.svc, w.cfg.Reminder, per, dept, w.cfg.BoardURL)
 	switch {
+	case errors.Is(err, notify.ErrPlanClosed):
+		w.problem(rw, r, &u, http.StatusConflict, fmt.Sprintf("计划“%s”已关闭,不再接受报送,无需催报;没有发送催报。", w.svc.Catalog().Plan.Title))
+		return
 	case errors.Is(err, notify.ErrArrivals):
 		w.cfg.Logger.Warn("workspace: remind", "err", err)
 		w.problem(rw, r, &u, http.StatusServiceUnavailable, "暂时无法读取报送记录,没有发送催报,请稍后再试。")

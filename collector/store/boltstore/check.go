@@ -41,6 +41,7 @@ type CheckReport struct {
 	Records   int // records read and verified
 	Latest    int // latest pointers verified against the records
 	Reviews   int // reviews verified against the records they judge
+	Closures  int // plan closures verified
 	Problems  []string
 	More      int // problems beyond MaxProblems, counted only
 	Notes     []string
@@ -205,7 +206,23 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, format int, rep *CheckReport
 	if format >= 5 {
 		checkReviews(tx, format, rep, limit)
 	}
+	checkClosures(tx, rep, limit)
 	return nil
+}
+
+// checkClosures verifies every plan closure's checksum (closures.go).
+func checkClosures(tx *bolt.Tx, rep *CheckReport, limit int) {
+	b := tx.Bucket(bucketClosures)
+	if b == nil {
+		return
+	}
+	_ = b.ForEach(func(k, v []byte) error {
+		rep.Closures++
+		if _, _, err := decodeClosure(k, v); err != nil {
+			rep.problem(limit, "%v", err)
+		}
+		return nil
+	})
 }
 
 // formatOf reads records and latest keys of a store in format.

@@ -65,6 +65,11 @@
 //	report_schema version=2i
 //	    written once the latest and key measurements hold everything stored
 //
+// and, by the office closing or reopening a plan (closures.go):
+//
+//	report_closure,plan=PL closed=true|false,by="…",reason="…" <at>
+//	    one point per close or reopen, read whole at every refresh
+//
 // A replica that finds reports but no schema marker (a database written before the
 // latest and key measurements existed) reads every revision once, as that version did,
 // and converts: it writes both measurements department by department under each lease,

@@ -19,6 +19,7 @@ import (
 	"github.com/influxdata/influxdb-client-go/v2/api"
 	ihttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 
+	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/store/spool"
 	"github.com/duban-gov/duban/indicators"
 )
@@ -188,6 +189,7 @@ type Store struct {
 	lastErr    error                          // last InfluxDB failure, nil after a success
 	reviews    map[revKey][]indicators.Review // reviews last read or written (reviews.go)
 	fedReviews []indicators.Review            // reviews the change feed brought, for ReviewChanges
+	closures   []collector.Closure            // closures last read or written (closures.go)
 	journal    *journal
 
 	writeErrors atomic.Uint64

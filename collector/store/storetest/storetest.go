@@ -29,7 +29,7 @@
 //     nothing. History is in indicators.CompareHistory order (period end, form, revision).
 //   - FirstArrivals gives, per indicator and asked period end, the earliest ReceivedAt of
 //     its revisions for any period ending then.
-//   - Reviews: see reviews.go.
+//   - Reviews: see reviews.go. Plan closures: see closures.go.
 //   - Close waits for appends in flight: every receipt handed out is durable.
 //   - Calls after Close return an error.
 package storetest
@@ -117,6 +117,8 @@ func Run(t *testing.T, cfg Config) {
 		"approved is the highest revision whose latest review approves it":         testReviewApproved,
 		"reviews survive a reopen":                                                 testReviewReopen,
 		"reviews of one indicator id in two plans are apart":                       testReviewTwoPlans,
+		"the closure in force of every plan reads back with who, when and why":     testClosures,
+		"closures survive a reopen":                                                testClosuresReopen,
 	}
 	names := make([]string, 0, len(tests))
 	for name := range tests {
