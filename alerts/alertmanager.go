@@ -37,7 +37,7 @@ func Inhibitions() []Inhibition {
 	return []Inhibition{
 		{Source: AlertCollectorDown, Targets: dataAlerts,
 			Why: "with no collector scraped the indicator and reporting series are gone: their alerts resolve, and a resolved notice would read as all clear"},
-		{Source: "IndicatorProjectedMiss", Targets: []string{"IndicatorAtRisk"}, Equal: []string{conventions.LabelIndicator, conventions.LabelDepartment},
+		{Source: "IndicatorProjectedMiss", Targets: []string{"IndicatorAtRisk"}, Equal: []string{conventions.LabelPlan, conventions.LabelIndicator, conventions.LabelDepartment},
 			Why: "an indicator at risk that is also projected to miss its target is told once, as the projected miss (which says more)"},
 		{Source: "DubanStoreDamaged", Targets: []string{"DubanStoreNotWritable"}, Equal: []string{"instance"},
 			Why: "a damaged store takes no writes: the damage is the cause to report"},
@@ -353,7 +353,7 @@ func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
 		Global: AMGlobal{ResolveTimeout: "5m"},
 		Route: AMRoute{
 			Receiver:       ReceiverOffice,
-			GroupBy:        []string{conventions.LabelDepartment, "alertname"},
+			GroupBy:        []string{conventions.LabelPlan, conventions.LabelDepartment, "alertname"},
 			GroupWait:      "30s",
 			GroupInterval:  "5m",
 			RepeatInterval: dur(RepeatWarning),
@@ -376,7 +376,7 @@ func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
 	work := []string{WorkingHoursName}
 	once := func(receiver string, matchers []string, cont bool) AMRoute {
 		return AMRoute{Receiver: receiver, Matchers: matchers, Continue: cont,
-			GroupBy:        []string{conventions.LabelDepartment, "alertname", conventions.LabelIndicator},
+			GroupBy:        []string{conventions.LabelPlan, conventions.LabelDepartment, "alertname", conventions.LabelIndicator},
 			RepeatInterval: dur(RepeatOnce), ActiveTimeIntervals: work}
 	}
 	missed := []string{matcher("alertname", "IndicatorMissed")}

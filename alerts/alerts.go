@@ -50,7 +50,7 @@ type Recording struct {
 type Alert struct {
 	Name     string
 	Group    string // one of the conventions.RuleGroup* names
-	Expr     string // PromQL; every result series carries department (except collector alerts)
+	Expr     string // PromQL; every result series carries plan, plan_title and department (except collector alerts)
 	For      time.Duration
 	Severity Severity
 	Labels   map[string]string // extra static labels
@@ -58,18 +58,20 @@ type Alert struct {
 	Summary     string
 	Description string
 	// Lists are the per-indicator selections a {*list} placeholder prints, as PromQL
-	// in which %[1]s stands for the department id (a department alert's list).
+	// in which %[1]s stands for the plan id and %[2]s for the department id (a
+	// department alert's list).
 	Lists map[string]string
 }
 
 // Recording rule names.
 const (
-	// RecordStatusCurrent: one series per indicator, value 1, labels indicator,
-	// department, status (the current state) and the info labels (task, name,
+	// RecordStatusCurrent: one series per indicator of each plan, value 1, labels plan,
+	// indicator, department, status (the current state) and the info labels
+	// (plan_title, task, name,
 	// department_name, unit, measure, comparator, due, display_unit, display_scale,
 	// gap_unit, and kind: target for a published target, task for a task follow-up).
 	RecordStatusCurrent = "duban:indicator_status:current"
-	// RecordDepartmentCount: indicators per department and status.
+	// RecordDepartmentCount: indicators per plan, department and status.
 	RecordDepartmentCount = "duban:department_indicators:count"
 )
 
@@ -84,7 +86,7 @@ var Values = map[string]string{
 }
 
 // infoLabels are the labels the current-status series copies from the info metric.
-const infoLabels = "task, name, department_name, unit, measure, comparator, due, display_unit, display_scale, gap_unit, kind"
+const infoLabels = "plan_title, task, name, department_name, unit, measure, comparator, due, display_unit, display_scale, gap_unit, kind"
 
 // Recordings returns the recording rules in evaluation order.
 func Recordings() []Recording {
@@ -92,14 +94,14 @@ func Recordings() []Recording {
 		{
 			Record: RecordStatusCurrent,
 			Help:   "每个指标当前状态(值为1),带指标名称、责任单位等信息标签。",
-			Expr: `max by (indicator, department, status) (` + conventions.MetricStatus + ` == 1)
-  * on (indicator, department) group_left (` + infoLabels + `)
-max by (indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo + `)`,
+			Expr: `max by (plan, indicator, department, status) (` + conventions.MetricStatus + ` == 1)
+  * on (plan, indicator, department) group_left (` + infoLabels + `)
+max by (plan, indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo + `)`,
 		},
 		{
 			Record: RecordDepartmentCount,
 			Help:   "各责任单位处于各状态的指标数。",
-			Expr:   `count by (department, department_name, status) (` + RecordStatusCurrent + `)`,
+			Expr:   `count by (plan, plan_title, department, department_name, status) (` + RecordStatusCurrent + `)`,
 		},
 	}
 }
@@ -118,9 +120,9 @@ func statusMatches(re string) string {
 }
 
 func statusSelect(matcher string) string {
-	return `max by (indicator, department, status) (` + conventions.MetricStatus + `{` + matcher + `} == 1)
-  * on (indicator, department) group_left (` + infoLabels + `)
-max by (indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo + `)`
+	return `max by (plan, indicator, department, status) (` + conventions.MetricStatus + `{` + matcher + `} == 1)
+  * on (plan, indicator, department) group_left (` + infoLabels + `)
+max by (plan, indicator, department, ` + infoLabels + `) (` + conventions.MetricInfo + `)`
 }
 
 // Tuning sets the thresholds of the reporting alerts; zero fields take the defaults.
@@ -171,67 +173,67 @@ func indicatorAlerts(tune Tuning) []Alert {
 			Name: "IndicatorLagging", Group: conventions.RuleGroupIndicators, Severity: sev(evaluate.Lagging), For: 30 * time.Minute,
 			Expr:        statusIs(string(evaluate.Lagging)),
 			Summary:     "{department_name}「{name}」" + word(evaluate.Lagging),
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})" + word(evaluate.Lagging) + ":" + facts + "请加快推进。",
+			Description: "《{plan_title}》指标{indicator}「{name}」(任务{task},{department_name})" + word(evaluate.Lagging) + ":" + facts + "请加快推进。",
 		},
 		{
 			Name: "IndicatorAtRisk", Group: conventions.RuleGroupIndicators, Severity: sev(evaluate.AtRisk), For: 30 * time.Minute,
 			Expr:        statusIs(string(evaluate.AtRisk)),
 			Summary:     "{department_name}「{name}」" + word(evaluate.AtRisk),
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})" + word(evaluate.AtRisk) + "(略低于序时进度,或数据未按期更新):" + facts + "请关注。",
+			Description: "《{plan_title}》指标{indicator}「{name}」(任务{task},{department_name})" + word(evaluate.AtRisk) + "(略低于序时进度,或数据未按期更新):" + facts + "请关注。",
 		},
 		{
 			Name: "IndicatorMissed", Group: conventions.RuleGroupIndicators, Severity: sev(evaluate.Missed), For: 5 * time.Minute,
 			Expr:        statusIs(string(evaluate.Missed)),
 			Summary:     "{department_name}「{name}」" + word(evaluate.Missed),
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过," + word(evaluate.Missed) + "(截止期未达到目标或" + present.OverdueWord + "):当前值{=value}{display_unit},目标{=target}{display_unit},差距{=gap}{gap_unit}。",
+			Description: "《{plan_title}》指标{indicator}「{name}」(任务{task},{department_name})截止日期{due}已过," + word(evaluate.Missed) + "(截止期未达到目标或" + present.OverdueWord + "):当前值{=value}{display_unit},目标{=target}{display_unit},差距{=gap}{gap_unit}。",
 		},
 		{
 			Name: "IndicatorProjectedMiss", Group: conventions.RuleGroupIndicators, Severity: Warning, For: time.Hour,
 			Expr: statusMatches(string(evaluate.OnTrack)+"|"+string(evaluate.AtRisk)) + `
-  * on (indicator, department) group_left ()
+  * on (plan, indicator, department) group_left ()
 (
     (` + projected + ` < ` + target + `)
-    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="ge"}
+    and on (plan, indicator, department) ` + conventions.MetricInfo + `{comparator="ge"}
   or
     (` + projected + ` <= ` + target + `)
-    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="gt"}
+    and on (plan, indicator, department) ` + conventions.MetricInfo + `{comparator="gt"}
   or
     (` + projected + ` != ` + target + `)
-    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="eq"}
+    and on (plan, indicator, department) ` + conventions.MetricInfo + `{comparator="eq"}
   or
-    (` + projected + ` < ` + target + ` - on (indicator, department) ` + tolerance + `)
-    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="approx"}
+    (` + projected + ` < ` + target + ` - on (plan, indicator, department) ` + tolerance + `)
+    and on (plan, indicator, department) ` + conventions.MetricInfo + `{comparator="approx"}
   or
-    (` + projected + ` > (` + target + ` + on (indicator, department) ` + tolerance + ` or ` + target + `))
-    and on (indicator, department) ` + conventions.MetricInfo + `{comparator="le"}
+    (` + projected + ` > (` + target + ` + on (plan, indicator, department) ` + tolerance + ` or ` + target + `))
+    and on (plan, indicator, department) ` + conventions.MetricInfo + `{comparator="le"}
 )`,
 			Summary:     "{department_name}「{name}」按当前进度预计完不成年度目标",
-			Description: "指标{indicator}「{name}」(任务{task},{department_name})按当前进度年底预计{=projected}{display_unit},年度目标{=target}{display_unit};当前值{=value}{display_unit},差距{=gap}{gap_unit},截止日期{due}。",
+			Description: "《{plan_title}》指标{indicator}「{name}」(任务{task},{department_name})按当前进度年底预计{=projected}{display_unit},年度目标{=target}{display_unit};当前值{=value}{display_unit},差距{=gap}{gap_unit},截止日期{due}。",
 		},
 		{
 			Name: "DepartmentReportOverdue", Group: conventions.RuleGroupReporting, Severity: Warning, For: time.Hour,
-			Expr: `(max by (department) (` + conventions.MetricDeptMissing + `) > 0)
-  * on (department) group_left (department_name)
-max by (department, department_name) (` + conventions.MetricInfo + `)`,
-			Summary:     "{department_name}有指标" + present.OverdueWord,
-			Description: "{department_name}有{=:0}项指标的数据已过报送期限仍未报送,请尽快报送。",
+			Expr: `(max by (plan, department) (` + conventions.MetricDeptMissing + `) > 0)
+  * on (plan, department) group_left (department_name, plan_title)
+max by (plan, department, department_name, plan_title) (` + conventions.MetricInfo + `)`,
+			Summary:     "《{plan_title}》{department_name}有指标" + present.OverdueWord,
+			Description: "《{plan_title}》{department_name}有{=:0}项指标的数据已过报送期限仍未报送,请尽快报送。",
 		},
 		{
 			Name: "DepartmentReportDueSoon", Group: conventions.RuleGroupReporting, Severity: Info,
-			Expr: `count by (department) (` + dueSoon("", tune.DueSoonDays) + `)
-  * on (department) group_left (department_name)
-max by (department, department_name) (` + conventions.MetricInfo + `)`,
-			Summary:     "{department_name}有{=:0}项指标报送期限将至",
-			Description: fmt.Sprintf("{department_name}有{=:0}项指标的数据将在%d天内到报送期限,尚未报送:{*due_soon}。请在期限前报送。", tune.DueSoonDays),
-			Lists:       map[string]string{"due_soon": dueSoon("department='%[1]s'", tune.DueSoonDays)},
+			Expr: `count by (plan, department) (` + dueSoon("", tune.DueSoonDays) + `)
+  * on (plan, department) group_left (department_name, plan_title)
+max by (plan, department, department_name, plan_title) (` + conventions.MetricInfo + `)`,
+			Summary:     "《{plan_title}》{department_name}有{=:0}项指标报送期限将至",
+			Description: fmt.Sprintf("《{plan_title}》{department_name}有{=:0}项指标的数据将在%d天内到报送期限,尚未报送:{*due_soon}。请在期限前报送。", tune.DueSoonDays),
+			Lists:       map[string]string{"due_soon": dueSoon("plan='%[1]s',department='%[2]s'", tune.DueSoonDays)},
 		},
 		{
 			Name: "DepartmentReportReturned", Group: conventions.RuleGroupReporting, Severity: Warning,
-			Expr: fmt.Sprintf(`((time() - max by (department) (%s)) / 86400 > %d)
-  * on (department) group_left (department_name)
-max by (department, department_name) (%s)`, conventions.MetricDeptReturnedSince, tune.ReturnedDays, conventions.MetricInfo),
-			Summary:     "{department_name}有被退回的报表逾期未重报",
-			Description: fmt.Sprintf("{department_name}有报表被督办机构退回后超过%d天仍未重新报送(最早一份已退回{=:0}天)。请按退回意见修改后重新报送。", tune.ReturnedDays),
+			Expr: fmt.Sprintf(`((time() - max by (plan, department) (%s)) / 86400 > %d)
+  * on (plan, department) group_left (department_name, plan_title)
+max by (plan, department, department_name, plan_title) (%s)`, conventions.MetricDeptReturnedSince, tune.ReturnedDays, conventions.MetricInfo),
+			Summary:     "《{plan_title}》{department_name}有被退回的报表逾期未重报",
+			Description: fmt.Sprintf("《{plan_title}》{department_name}有报表被督办机构退回后超过%d天仍未重新报送(最早一份已退回{=:0}天)。请按退回意见修改后重新报送。", tune.ReturnedDays),
 		},
 	}
 }
@@ -295,15 +297,15 @@ func dueSoon(matcher string, days int) string {
 	if matcher != "" {
 		sel += "{" + matcher + "}"
 	}
-	next := "max by (indicator, department) (" + sel + ") - time()"
+	next := "max by (plan, indicator, department) (" + sel + ") - time()"
 	return fmt.Sprintf("(%s > 0) and (%s <= %d * 86400)", next, next, days)
 }
 
 // The per-indicator series the projected-miss rule compares, one per indicator.
 var (
-	projected = "max by (indicator, department) (" + conventions.MetricProjected + ")"
-	target    = "max by (indicator, department) (" + conventions.MetricTarget + ")"
-	tolerance = "max by (indicator, department) (" + conventions.MetricTolerance + ")"
+	projected = "max by (plan, indicator, department) (" + conventions.MetricProjected + ")"
+	target    = "max by (plan, indicator, department) (" + conventions.MetricTarget + ")"
+	tolerance = "max by (plan, indicator, department) (" + conventions.MetricTolerance + ")"
 )
 
 // Groups returns the rule group names in file order.

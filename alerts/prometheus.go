@@ -92,7 +92,7 @@ func Prometheus(opts PrometheusOptions) RuleFile {
 
 // PrometheusTemplate turns a neutral template into a Prometheus alert template: labels
 // become {{ $labels.x }}, {=} the alert's value and {=ref} a query of the referenced
-// series for the alert's indicator and department divided by its display scale ("无"
+// series for the alert's plan, indicator and department divided by its display scale ("无"
 // when it has none).
 func PrometheusTemplate(tmpl string) string { return prometheusTemplate(tmpl, nil) }
 
@@ -106,7 +106,7 @@ func prometheusTemplate(tmpl string, lists map[string]string) string {
 			if !ok {
 				return "{*" + p.Name + "}" // left visible; TestTemplatesUseKnownPlaceholders fails on it
 			}
-			q := fmt.Sprintf(`printf "(%s) * on (indicator, department) group_left (name) max by (indicator, department, name) (%s)" $labels.department`,
+			q := fmt.Sprintf(`printf "(%s) * on (plan, indicator, department) group_left (name) max by (plan, indicator, department, name) (%s)" $labels.plan $labels.department`,
 				strings.ReplaceAll(sel, `"`, `\"`), conventions.MetricInfo)
 			return "{{ range $i, $s := " + q + " | query | sortByLabel \"indicator\" }}{{ if $i }}、{{ end }}{{ $s.Labels.indicator }}「{{ $s.Labels.name }}」{{ end }}"
 		case !p.Value:
@@ -118,7 +118,7 @@ func prometheusTemplate(tmpl string, lists map[string]string) string {
 			if !ok {
 				return "{=" + p.Name + "}" // left visible; TestTemplatesUseKnownPlaceholders fails on it
 			}
-			q := fmt.Sprintf(`printf "max(%s{indicator='%%s',department='%%s'}) / %%s" $labels.indicator $labels.department (or $labels.%s "1")`,
+			q := fmt.Sprintf(`printf "max(%s{plan='%%s',indicator='%%s',department='%%s'}) / %%s" $labels.plan $labels.indicator $labels.department (or $labels.%s "1")`,
 				metric, conventions.LabelDisplayScale)
 			return "{{ with " + q + " | query }}{{ . | first | value | " + Format(p.Decimals) + " }}{{ else }}无{{ end }}"
 		}

@@ -106,6 +106,7 @@ func TestTemplatesUseKnownPlaceholders(t *testing.T) {
 		conventions.LabelTask, conventions.LabelName, conventions.LabelUnit, conventions.LabelMeasure,
 		conventions.LabelComparator, conventions.LabelDue, conventions.LabelStatus, "job", "instance",
 		conventions.LabelDisplayUnit, conventions.LabelDisplayScale, conventions.LabelGapUnit,
+		conventions.LabelPlan, conventions.LabelPlanTitle,
 	} {
 		labels[l] = true
 	}

@@ -10,8 +10,9 @@ import (
 // Namespace prefixes every metric.
 const Namespace = "duban"
 
-// Per-indicator metrics. Labels: LabelIndicator, LabelDepartment (plus LabelStatus on
-// MetricStatus and the info labels on MetricInfo).
+// Per-indicator metrics. Labels: LabelPlan, LabelIndicator, LabelDepartment (plus
+// LabelStatus on MetricStatus and the info labels on MetricInfo). An indicator id is
+// unique within its plan only: the same id in two plans is two series.
 const (
 	MetricInfo          = "duban_indicator_info"
 	MetricValue         = "duban_indicator_value"
@@ -29,14 +30,22 @@ const (
 
 // Per-department and collector metrics.
 const (
-	MetricReportsReceived    = "duban_reports_received_total"                               // {department,result}
-	MetricDeptMissing        = "duban_department_reports_missing"                           // {department}
-	MetricDeptLate           = "duban_department_reports_late"                              // {department}
-	MetricDeptExpected       = "duban_department_reports_expected"                          // {department}
-	MetricDeptInReview       = "duban_department_reports_in_review"                         // {department}: latest revisions waiting for the office's review
-	MetricDeptReturned       = "duban_department_reports_returned"                          // {department}: returned by the office and not sent again
-	MetricDeptReturnedSince  = "duban_department_reports_returned_oldest_timestamp_seconds" // {department}: when the oldest of those was returned
-	MetricSpoolDepth         = "duban_spool_batches"                                        // batches waiting for InfluxDB
+	MetricReportsReceived   = "duban_reports_received_total"                               // {plan,department,result}
+	MetricDeptMissing       = "duban_department_reports_missing"                           // {plan,department}
+	MetricDeptLate          = "duban_department_reports_late"                              // {plan,department}
+	MetricDeptExpected      = "duban_department_reports_expected"                          // {plan,department}
+	MetricDeptInReview      = "duban_department_reports_in_review"                         // {plan,department}: latest revisions waiting for the office's review
+	MetricDeptReturned      = "duban_department_reports_returned"                          // {plan,department}: returned by the office and not sent again
+	MetricDeptReturnedSince = "duban_department_reports_returned_oldest_timestamp_seconds" // {plan,department}: when the oldest of those was returned
+	// MetricPlanInfo is one series per plan served, value 1: LabelPlan, LabelPlanTitle,
+	// LabelPlanYear, LabelPlanDefault ("true" for the default plan, the first listed).
+	MetricPlanInfo = "duban_plan_info"
+	// MetricPlanOrder is the plan's position in the order dashboards offer plans, by the
+	// collector's clock: 0 for the plan they open on (indicators.CurrentOf, as the board
+	// and the workspace), then the other plans of the current year, then the others, the
+	// latest year first.
+	MetricPlanOrder          = "duban_plan_order"
+	MetricSpoolDepth         = "duban_spool_batches" // batches waiting for InfluxDB
 	MetricSpoolOldestAge     = "duban_spool_oldest_age_seconds"
 	MetricInfluxWriteErrors  = "duban_influxdb_write_errors_total"
 	MetricStoreDamaged       = "duban_store_damaged_records"      // embedded store: damaged records/pointers found
@@ -50,6 +59,10 @@ const (
 
 // Label names.
 const (
+	LabelPlan           = "plan"       // the plan's id (changzhi-2026) on every per-indicator and per-department series
+	LabelPlanTitle      = "plan_title" // on MetricInfo and MetricPlanInfo: the plan's title as people read it (2026年市政府工作报告重点目标任务清单)
+	LabelPlanYear       = "year"       // on MetricPlanInfo
+	LabelPlanDefault    = "default"    // on MetricPlanInfo: "true" for the default plan
 	LabelIndicator      = "indicator"
 	LabelDepartment     = "department"
 	LabelDepartmentName = "department_name"

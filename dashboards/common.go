@@ -102,20 +102,32 @@ func rangeQuery(ref, expr, legend string) *prometheus.DataqueryBuilder {
 // Every panel reads the raw metrics (never the recording rules, which a Prometheus may
 // not load) and deduplicates them across collectors: replicas behind a load balancer
 // expose the same series with their own instance label, so each per-indicator metric is
-// taken as max by (indicator, department) and every count or sum is over those, never
-// over the raw series (TestDashboardsReadTheSameWithTwoCollectors).
+// taken as max by (plan, indicator, department) and every count or sum is over those,
+// never over the raw series (TestDashboardsReadTheSameWithTwoCollectors). Every
+// per-indicator and per-department selection is of the plan picked ($plan, inPlan): an
+// indicator id is unique within its plan only.
 
-// perIndicator is a per-indicator metric, one series per indicator whatever the number
-// of collectors scraped.
-func perIndicator(metric string, matchers ...string) string {
-	return fmt.Sprintf("max by (%s, %s) (%s)", conventions.LabelIndicator, conventions.LabelDepartment, sel(metric, matchers...))
+// ids are the labels that name one indicator: its plan, id and lead department.
+var ids = strings.Join([]string{conventions.LabelPlan, conventions.LabelIndicator, conventions.LabelDepartment}, ", ")
+
+// planMatcher selects the plan of the plan variable.
+var planMatcher = eq(conventions.LabelPlan, "$"+VarPlan)
+
+// inPlan is matchers with the plan of the plan variable first.
+func inPlan(matchers []string) []string {
+	return append([]string{planMatcher}, matchers...)
 }
 
-// displayed is a per-indicator metric in the unit people read: divided by the
+// perIndicator is a per-indicator metric of $plan, one series per indicator whatever
+// the number of collectors scraped.
+func perIndicator(metric string, matchers ...string) string {
+	return fmt.Sprintf("max by (%s) (%s)", ids, sel(metric, inPlan(matchers)...))
+}
+
+// displayed is a per-indicator metric of $plan in the unit people read: divided by the
 // indicator's display scale (12000 人 at scale 10000 reads 1.2, beside 单位 万人).
 func displayed(metric string, matchers ...string) string {
-	return fmt.Sprintf("%s / on (%s, %s) %s", perIndicator(metric, matchers...),
-		conventions.LabelIndicator, conventions.LabelDepartment, ScaleExpr(matchers...))
+	return fmt.Sprintf("%s / on (%s) %s", perIndicator(metric, matchers...), ids, ScaleExpr(inPlan(matchers)...))
 }
 
 // infoJoined are the labels of the info metric the tables and legends show.
@@ -126,19 +138,19 @@ var infoJoined = strings.Join([]string{conventions.LabelName, conventions.LabelD
 // task follow-up) of the info metric onto a per-indicator vector, and nothing else: no
 // instance, job or other label reaches a table.
 func withInfo(expr string, matchers ...string) string {
-	return fmt.Sprintf("(%s) * on (%s, %s) group_left (%s) max by (%s, %s, %s) (%s)",
-		expr, conventions.LabelIndicator, conventions.LabelDepartment, infoJoined,
-		conventions.LabelIndicator, conventions.LabelDepartment, infoJoined, sel(conventions.MetricInfo, matchers...))
+	return fmt.Sprintf("(%s) * on (%s) group_left (%s) max by (%s, %s) (%s)",
+		expr, ids, infoJoined, ids, infoJoined, sel(conventions.MetricInfo, inPlan(matchers)...))
 }
 
-// ScaleExpr is each indicator's display scale as a number, one series per indicator.
+// ScaleExpr is each indicator's display scale as a number, one series per indicator
+// (of every plan the matchers select).
 // PromQL cannot read a number out of a label, so it tries each of
 // conventions.DisplayScales on the info metric's display_scale label; any other
 // indicator gets 1 (its base unit). The dashboards and the Grafana alert texts divide
 // by it.
 func ScaleExpr(matchers ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "max by (%s, %s) (", conventions.LabelIndicator, conventions.LabelDepartment)
+	fmt.Fprintf(&b, "max by (%s) (", ids)
 	for _, s := range conventions.DisplayScales {
 		text := conventions.DisplayScaleText(s)
 		fmt.Fprintf(&b, "%s * %s or ", sel(conventions.MetricInfo, append([]string{eq(conventions.LabelDisplayScale, text)}, matchers...)...), text)
@@ -163,7 +175,7 @@ func targetCount(matchers, base []string) string {
 // the one definition the department stat, duban_department_reports_missing and the
 // DepartmentReportOverdue alert share.
 func overdueCount(matchers ...string) string {
-	return fmt.Sprintf("sum(max by (%s) (%s))", conventions.LabelDepartment, sel(conventions.MetricDeptMissing, matchers...))
+	return fmt.Sprintf("sum(max by (%s, %s) (%s))", conventions.LabelPlan, conventions.LabelDepartment, sel(conventions.MetricDeptMissing, inPlan(matchers)...))
 }
 
 // sel renders a metric with label matchers, e.g. sel(MetricGap, `department="$department"`).

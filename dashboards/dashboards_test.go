@@ -48,9 +48,9 @@ func TestEveryDashboardPassesStrictUnmarshalAndValidate(t *testing.T) {
 		file, uid string
 		vars      []string
 	}{
-		"the overview has the fixed uid and no variable":    {"overview.json", dashboards.OverviewUID, nil},
-		"the department page is driven by a department var": {"department.json", dashboards.DepartmentUID, []string{dashboards.VarDepartment}},
-		"the indicator page is driven by an indicator var":  {"indicator.json", dashboards.IndicatorUID, []string{dashboards.VarIndicator, dashboards.VarUnit, dashboards.VarGapUnit, dashboards.VarScale}},
+		"the overview has the fixed uid and the plan var only": {"overview.json", dashboards.OverviewUID, []string{dashboards.VarPlan}},
+		"the department page is driven by a department var":    {"department.json", dashboards.DepartmentUID, []string{dashboards.VarPlan, dashboards.VarDepartment}},
+		"the indicator page is driven by an indicator var":     {"indicator.json", dashboards.IndicatorUID, []string{dashboards.VarPlan, dashboards.VarIndicator, dashboards.VarUnit, dashboards.VarGapUnit, dashboards.VarScale}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

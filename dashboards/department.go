@@ -83,10 +83,8 @@ const (
 // below its expected value), none for a target of 0 (a share of nothing).
 func RelativeGapExpr(matchers ...string) string {
 	le := append([]string{eq(conventions.LabelComparator, "le")}, matchers...)
-	return fmt.Sprintf("(%s / on (%s, %s) (abs(%s) > 0)) * on (%s, %s) (%s * -1 or %s)",
-		perIndicator(conventions.MetricGap, matchers...),
-		conventions.LabelIndicator, conventions.LabelDepartment, perIndicator(conventions.MetricTarget, matchers...),
-		conventions.LabelIndicator, conventions.LabelDepartment,
+	return fmt.Sprintf("(%s / on (%s) (abs(%s) > 0)) * on (%s) (%s * -1 or %s)",
+		perIndicator(conventions.MetricGap, matchers...), ids, perIndicator(conventions.MetricTarget, matchers...), ids,
 		perIndicator(conventions.MetricInfo, le...), perIndicator(conventions.MetricInfo, matchers...))
 }
 

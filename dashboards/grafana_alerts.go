@@ -144,13 +144,13 @@ func GrafanaAlertExpr(a alerts.Alert) string {
 }
 
 // GrafanaValueExpr reads the series a {=ref} names for each series the alert returns,
-// in the display unit and with the alert's labels: max by (indicator, department)
-// (metric) divided by the indicator's display scale (ScaleExpr), joined onto it.
+// in the display unit and with the alert's labels: max by (plan, indicator,
+// department) (metric) divided by the indicator's display scale (ScaleExpr), joined
+// onto it.
 func GrafanaValueExpr(a alerts.Alert, ref string) string {
-	return fmt.Sprintf("(max by (%s, %s) (%s) / on (%s, %s) group_left () %s) * on (%s, %s) group_right () (0 * (%s) + 1)",
-		conventions.LabelIndicator, conventions.LabelDepartment, alerts.Values[ref],
-		conventions.LabelIndicator, conventions.LabelDepartment, ScaleExpr(),
-		conventions.LabelIndicator, conventions.LabelDepartment, a.Expr)
+	ids := conventions.LabelPlan + ", " + conventions.LabelIndicator + ", " + conventions.LabelDepartment
+	return fmt.Sprintf("(max by (%s) (%s) / on (%s) group_left () %s) * on (%s) group_right () (0 * (%s) + 1)",
+		ids, alerts.Values[ref], ids, ScaleExpr(), ids, a.Expr)
 }
 
 // valueRefs are the {=ref} names the alert's texts use, sorted.

@@ -140,7 +140,7 @@ const (
 
 // infoVariable is a hidden variable holding one label of $indicator's info metric.
 func infoVariable(name, label, infoLabel string) *dashboard.QueryVariableBuilder {
-	q := fmt.Sprintf("label_values(%s{%s=\"$%s\"}, %s)", conventions.MetricInfo, conventions.LabelIndicator, VarIndicator, infoLabel)
+	q := fmt.Sprintf("label_values(%s{%s, %s=\"$%s\"}, %s)", conventions.MetricInfo, planMatcher, conventions.LabelIndicator, VarIndicator, infoLabel)
 	return dashboard.NewQueryVariableBuilder(name).
 		Label(label).
 		Hide(dashboard.VariableHideHideVariable).
@@ -150,14 +150,18 @@ func infoVariable(name, label, infoLabel string) *dashboard.QueryVariableBuilder
 		Refresh(dashboard.VariableRefreshOnDashboardLoad)
 }
 
+// influxPlan selects the points of $plan; points written before plans carry no plan
+// tag (the store reads them as the default plan's) and are kept.
+var influxPlan = fmt.Sprintf(`(%q = '${%s}' OR %q = '')`, conventions.LabelPlan, VarPlan, conventions.LabelPlan)
+
 // PeriodsInfluxQL reads every revision of $indicator reported for the plan year, by
 // the period it is for: the store stamps a revision at its period's end (+ its revision
 // in µs), so the x axis is the period, and a correction sits beside the value it
 // corrects. In the display unit (÷ $scale).
 func PeriodsInfluxQL(cat *indicators.Catalog) string {
 	start, stop := yearRange(cat)
-	return fmt.Sprintf(`SELECT "value" / ${%s} AS "报送值" FROM %q WHERE %q = '${%s}' AND time >= '%s' AND time < '%s'`,
-		VarScale, InfluxMeasurement, conventions.LabelIndicator, VarIndicator, start, stop)
+	return fmt.Sprintf(`SELECT "value" / ${%s} AS "报送值" FROM %q WHERE %s AND %q = '${%s}' AND time >= '%s' AND time < '%s'`,
+		VarScale, InfluxMeasurement, influxPlan, conventions.LabelIndicator, VarIndicator, start, stop)
 }
 
 func periodTrend(ids *panelIDs, cat *indicators.Catalog) *timeseries.PanelBuilder {
@@ -190,8 +194,8 @@ func yearRange(cat *indicators.Catalog) (start, stop string) {
 // Grafana's time unit.
 func RevisionsInfluxQL(cat *indicators.Catalog) string {
 	start, stop := yearRange(cat)
-	return fmt.Sprintf(`SELECT "period", "revision", "value" / ${%s} AS "value", "stage", "percent", "sender", "received_at" / 1000000 AS "received_at", "note", "reason" FROM %q WHERE %q = '${%s}' AND time >= '%s' AND time < '%s'`,
-		VarScale, InfluxMeasurement, conventions.LabelIndicator, VarIndicator, start, stop)
+	return fmt.Sprintf(`SELECT "period", "revision", "value" / ${%s} AS "value", "stage", "percent", "sender", "received_at" / 1000000 AS "received_at", "note", "reason" FROM %q WHERE %s AND %q = '${%s}' AND time >= '%s' AND time < '%s'`,
+		VarScale, InfluxMeasurement, influxPlan, conventions.LabelIndicator, VarIndicator, start, stop)
 }
 
 func revisionsTable(ids *panelIDs, cat *indicators.Catalog) *table.PanelBuilder {

@@ -58,7 +58,7 @@ testing: {now: %q}
 	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":12000,"note":"首次报送"}]}`, id, period))
 	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":12500,"note":"更正"}]}`, id, period))
 
-	vars := strings.NewReplacer("${"+dashboards.VarIndicator+"}", id, "${"+dashboards.VarScale+"}", "10000")
+	vars := strings.NewReplacer("${"+dashboards.VarPlan+"}", cat.Plan.ID, "${"+dashboards.VarIndicator+"}", id, "${"+dashboards.VarScale+"}", "10000")
 	q := vars.Replace(dashboards.RevisionsInfluxQL(cat))
 	rows := influxQL(t, influx, q)
 	sort.Slice(rows, func(i, j int) bool { return rows[i]["revision"] > rows[j]["revision"] }) // the table sorts by time received
@@ -106,6 +106,12 @@ testing: {now: %q}
 	sort.Strings(values)
 	if strings.Join(values, ",") != "1.2,1.25" {
 		t.Errorf("per-period values %v, want 1.2 and 1.25 (万人)", values)
+	}
+
+	// Another plan picked: the same id there has none of these revisions.
+	other := strings.NewReplacer("${"+dashboards.VarPlan+"}", "minsheng-2026", "${"+dashboards.VarIndicator+"}", id, "${"+dashboards.VarScale+"}", "10000")
+	if rows := influxQL(t, influx, other.Replace(dashboards.RevisionsInfluxQL(cat))); len(rows) != 0 {
+		t.Errorf("with another plan picked the revisions of %s still show: %v", id, rows)
 	}
 }
 

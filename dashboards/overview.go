@@ -24,10 +24,10 @@ import (
 // department with its own table.
 func Overview(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 	ids := &panelIDs{}
-	b := base(OverviewUID, "督办总览 · "+cat.Plan.Title, cat).
-		Description(fmt.Sprintf("%s(%s)全部目标任务的完成情况:按状态计数、红绿灯总表(滞后在前)、分单位明细。", cat.Plan.Title, cat.Plan.Document))
+	b := base(OverviewUID, "督办总览", cat).
+		Description("所选计划(默认当年的计划,如" + cat.Plan.Title + ")全部目标任务的完成情况:按状态计数、红绿灯总表(滞后在前)、分单位明细。")
 
-	b.WithRow(dashboard.NewRowBuilder("状态统计").Id(ids.id()))
+	b.WithRow(dashboard.NewRowBuilder("${" + VarPlan + ":text} 状态统计").Id(ids.id()))
 	for _, p := range statusStats(ids) {
 		b.WithPanel(p)
 	}
@@ -63,6 +63,7 @@ func base(uid, title string, cat *indicators.Catalog) *dashboard.DashboardBuilde
 		Uid(uid).
 		Tags([]string{Tag, cat.Plan.ID}).
 		Timezone(cat.Plan.Location().String()).
+		WithVariable(planVariable()).
 		Time(start, "now").
 		Refresh("5m").
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).
@@ -71,7 +72,7 @@ func base(uid, title string, cat *indicators.Catalog) *dashboard.DashboardBuilde
 			Type(dashboard.DashboardLinkTypeDashboards).
 			Tags([]string{Tag}).
 			AsDropdown(true).
-			IncludeVars(false).
+			IncludeVars(true). // the plan picked goes along (var-plan)
 			KeepTime(true).
 			TargetBlank(false).
 			Icon("external link").

@@ -60,9 +60,12 @@ type rawDashboard struct {
 	Panels        []rawPanel `json:"panels"`
 	Templating    struct {
 		List []struct {
-			Name  string `json:"name"`
-			Type  string `json:"type"`
-			Query any    `json:"query"`
+			Name    string          `json:"name"`
+			Type    string          `json:"type"`
+			Query   any             `json:"query"`
+			Regex   string          `json:"regex"`
+			Sort    int             `json:"sort"`
+			Current json.RawMessage `json:"current"`
 		} `json:"list"`
 	} `json:"templating"`
 }
@@ -112,7 +115,9 @@ func promExprs(t *testing.T, raw []byte) []promExpr {
 	return out
 }
 
-type promVariable struct{ name, label, expr string }
+type promVariable struct{ name, label, expr, regex string }
+
+var queryResult = regexp.MustCompile(`^query_result\((.+)\)$`)
 
 var labelValues = regexp.MustCompile(`^label_values\((.+), ([a-z_]+)\)$`)
 
@@ -124,6 +129,10 @@ func promVariables(t *testing.T, raw []byte) []promVariable {
 	for _, v := range decodeRaw(t, raw).Templating.List {
 		q, _ := v.Query.(string)
 		if v.Type != "query" {
+			continue
+		}
+		if m := queryResult.FindStringSubmatch(q); m != nil && v.Name == dashboards.VarPlan {
+			out = append(out, promVariable{name: v.Name, label: conventions.LabelPlan, expr: m[1], regex: v.Regex})
 			continue
 		}
 		m := labelValues.FindStringSubmatch(q)

@@ -19,6 +19,7 @@ import (
 	"github.com/duban-gov/duban/dashboards"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
+	"github.com/duban-gov/duban/internal/testplans"
 	"github.com/duban-gov/duban/present"
 )
 
@@ -32,7 +33,8 @@ type stack struct {
 	missed        indicators.Entry
 	people        indicators.Entry // 60.1 新增技能人才, 人 shown in 万人 (scale 10000)
 	subst         func(string) string
-	targets, task int // published targets and task follow-ups of the catalog
+	targets, task int    // published targets and task follow-ups of the catalog
+	plan          string // the shipped plan's id, the default plan and $plan
 }
 
 // TestDashboardsReadTheSameWithTwoCollectors runs every PromQL expression of the
@@ -67,8 +69,12 @@ func TestDashboardsReadTheSameWithTwoCollectors(t *testing.T) {
 			if err != nil || len(got) == 0 || got[0].Metric[v.label] == "" {
 				t.Errorf("%s variable %s: %s gives %v (%v)", n, v.name, q, got, err)
 			}
+			if v.name == dashboards.VarPlan {
+				checkPlanVariable(t, ctx, st, q)
+			}
 		}
 	}
+	checkAlertsCarryThePlan(t, ctx, st)
 	total += checkGrafanaRules(t, ctx, st)
 	checkDisplayUnits(t, ctx, st, files)
 	checkCounts(t, ctx, st, files)
@@ -90,7 +96,7 @@ func TestDashboardsReadTheSameWithTwoCollectors(t *testing.T) {
 	st.b.Kill()
 	waitVector(t, ctx, st.both, `count(up{job="duban"} == 0) == 2`)
 	for _, p := range stats(t, overview) {
-		v := vector(t, ctx, st.both, p.expr)
+		v := vector(t, ctx, st.both, st.subst(p.expr))
 		switch {
 		case p.title == dashboards.TitleCollection:
 			if len(v) != 1 || v[0].Value[1] != "0" {
@@ -114,13 +120,12 @@ func TestDashboardsReadTheSameWithTwoCollectors(t *testing.T) {
 func startStack(t *testing.T) *stack {
 	t.Helper()
 	testenv.NeedBinary(t, "prometheus")
-	loc := time.FixedZone("CST", 8*3600)
-	now := time.Now().In(loc)
-	if now.Month() < time.March {
-		t.Skip("needs two complete months of the plan year behind")
-	}
-	cat := catalogThisYear(t, now.Year())
-	st := &stack{}
+	// The collectors' clock stands at the end of November 2026 (testing.now, a
+	// test-only setting), so the test runs the same on any date; Prometheus scrapes and
+	// evaluates at the real time, which the numbers do not depend on.
+	now := testNow
+	cat := catalog(t)
+	st := &stack{plan: cat.Plan.ID}
 	st.lagging, st.missed = pick(t, cat, now)
 	var ok bool
 	if st.people, ok = cat.Lookup("60.1"); !ok || st.people.Target.DisplayScale != 1e4 || st.people.Target.Value != 12000 {
@@ -135,37 +140,37 @@ func startStack(t *testing.T) *stack {
 	}
 	t.Logf("lagging: %s (%s), missed: %s (%s), 万人: %s (%s)", st.lagging.Target.ID, st.lagging.Task.Lead, st.missed.Target.ID, st.missed.Task.Lead, st.people.Target.ID, st.people.Task.Lead)
 
-	// 1. Two replicas of duban serve on one InfluxDB, one token per department pushed for.
+	// 1. Two replicas of duban serve on one InfluxDB serving two plans (the shipped list
+	// and the 民生实事 sample, which share ids and departments), one token per
+	// department pushed for.
 	influx := testenv.StartInfluxd(t)
-	var catYAML bytes.Buffer
-	if err := cat.WriteYAML(&catYAML); err != nil {
-		t.Fatal(err)
-	}
 	tokens := map[string]string{}
 	var lines []string
-	for _, e := range []indicators.Entry{st.lagging, st.missed, st.people} {
-		if _, ok := tokens[e.Task.Lead]; ok {
+	for _, dept := range []string{st.lagging.Task.Lead, st.missed.Task.Lead, st.people.Task.Lead, minshengLead} {
+		if _, ok := tokens[dept]; ok {
 			continue
 		}
 		tok, hash := testenv.Token(t)
-		tokens[e.Task.Lead] = tok
-		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", e.Task.Lead, hash))
+		tokens[dept] = tok
+		lines = append(lines, fmt.Sprintf("    - {department: %s, sha256: %s}", dept, hash))
 	}
 	replica := func() *testenv.Serve {
 		return testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
-			return fmt.Sprintf("listen: %s\ncatalog: %s\nstore:\n  kind: influxdb\n  path: %s\n  influxdb: {url: %s, org: %s, bucket: %s, refresh: 200ms}\nauth:\n  tokens:\n%s\nlog: {format: text, level: warn}\n",
-				addr, filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "spool"), influx.URL, influx.Org, influx.Bucket, strings.Join(lines, "\n"))
-		}, Files: testenv.Files{"catalog.yaml": catYAML.String()}})
+			return fmt.Sprintf("listen: %s\nplans:\n  - embedded:%s\n  - %s\nstore:\n  kind: influxdb\n  path: %s\n  influxdb: {url: %s, org: %s, bucket: %s, refresh: 200ms}\nauth:\n  tokens:\n%s\nlog: {format: text, level: warn}\ntesting: {now: %q}\n",
+				addr, cat.Plan.ID, filepath.Join(dir, "minsheng.yaml"), filepath.Join(dir, "spool"), influx.URL, influx.Org, influx.Bucket, strings.Join(lines, "\n"), now.Format(time.RFC3339))
+		}, Files: testenv.Files{"minsheng.yaml": string(testplans.Minsheng2026())}})
 	}
 	st.a, st.b = replica(), replica()
 
 	// 2. Reports through A: a tenth of the target for the lagging one (last complete
-	// month), for the missed one (its due month), and 12000 人 of 60.1.
+	// month), for the missed one (its due month), and 12000 人 of 60.1; in the 民生实事
+	// plan, 1.1 at 2 of 10 schools for October (lagging too: the same id in two plans).
 	lastMonth := fmt.Sprintf("%d-%02d", now.Year(), int(now.Month())-1)
-	testenv.Push(t, st.a.URL, tokens[st.lagging.Task.Lead], report(st.lagging, lastMonth))
+	testenv.Push(t, st.a.URL, tokens[st.lagging.Task.Lead], report(st.plan, st.lagging, lastMonth))
 	y, m, _, _ := st.missed.Target.Due.Parse()
-	testenv.Push(t, st.a.URL, tokens[st.missed.Task.Lead], report(st.missed, fmt.Sprintf("%d-%02d", y, int(m))))
+	testenv.Push(t, st.a.URL, tokens[st.missed.Task.Lead], report(st.plan, st.missed, fmt.Sprintf("%d-%02d", y, int(m))))
 	testenv.Push(t, st.a.URL, tokens[st.people.Task.Lead], fmt.Sprintf(`{"reports":[{"indicator":"60.1","period":%q,"value":12000}]}`, lastMonth))
+	testenv.Push(t, st.a.URL, tokens[minshengLead], fmt.Sprintf(`{"reports":[{"plan":%q,"indicator":"1.1","period":%q,"value":2}]}`, testplans.MinshengID, lastMonth))
 
 	// 3. Prometheus scraping both (with the rules, for 1s) and scraping A alone (no rules).
 	var rules bytes.Buffer
@@ -186,10 +191,11 @@ func startStack(t *testing.T) *stack {
 		n    int
 	}{{st.both, 2}, {st.one, 1}} {
 		for _, q := range []string{
-			fmt.Sprintf(`%s{indicator=%q,status="lagging"} == 1`, conventions.MetricStatus, st.lagging.Target.ID),
-			fmt.Sprintf(`%s{indicator=%q,status="missed"} == 1`, conventions.MetricStatus, st.missed.Target.ID),
-			fmt.Sprintf(`%s{indicator="60.1"} == 12000`, conventions.MetricValue),
-			fmt.Sprintf(`%s{indicator=%q}`, conventions.MetricProjected, st.lagging.Target.ID),
+			fmt.Sprintf(`%s{plan=%q,indicator=%q,status="lagging"} == 1`, conventions.MetricStatus, st.plan, st.lagging.Target.ID),
+			fmt.Sprintf(`%s{plan=%q,indicator=%q,status="missed"} == 1`, conventions.MetricStatus, st.plan, st.missed.Target.ID),
+			fmt.Sprintf(`%s{plan=%q,indicator="60.1"} == 12000`, conventions.MetricValue, st.plan),
+			fmt.Sprintf(`%s{plan=%q,indicator=%q}`, conventions.MetricProjected, st.plan, st.lagging.Target.ID),
+			fmt.Sprintf(`%s{plan=%q,indicator="1.1",status="lagging"} == 1`, conventions.MetricStatus, testplans.MinshengID),
 		} {
 			waitVector(t, ctx, p.prom, fmt.Sprintf("count(%s) == %d", q, p.n))
 		}
@@ -199,6 +205,7 @@ func startStack(t *testing.T) *stack {
 	// Per-department panels of departments without reports would rightly be empty:
 	// they are checked with the department that has reports instead.
 	vars := strings.NewReplacer(
+		"${"+dashboards.VarPlan+"}", st.plan, "$"+dashboards.VarPlan, st.plan,
 		"${"+dashboards.VarDepartment+"}", st.lagging.Task.Lead, "$"+dashboards.VarDepartment, st.lagging.Task.Lead,
 		"${"+dashboards.VarIndicator+"}", st.lagging.Target.ID, "$"+dashboards.VarIndicator, st.lagging.Target.ID,
 	)
@@ -217,6 +224,39 @@ func startStack(t *testing.T) *stack {
 // collectionMetric reports whether an expression reads the collectors' own health,
 // which is per replica by design (2 collectors up, 1 collector up).
 var collectionMetric = regexp.MustCompile(`\bup\{|` + conventions.MetricSpoolOldestAge + `|` + conventions.MetricInfluxWriteErrors + `|` + conventions.MetricSpoolDepth + `|duban_store_`)
+
+// checkPlanVariable: the plan variable lists the two plans once each however many
+// collectors answer, the current year's by the collectors' clock first (here the
+// default plan: both plans are of 2026), each with its title.
+func checkPlanVariable(t *testing.T, ctx context.Context, st *stack, q string) {
+	t.Helper()
+	for _, prom := range []*testenv.Server{st.both, st.one} {
+		got := vector(t, ctx, prom, q) // sorted by duban_plan_order, as the instant query returns it
+		var plans []string
+		for _, s := range got {
+			plans = append(plans, s.Metric[conventions.LabelPlan]+" "+s.Metric[conventions.LabelPlanTitle])
+		}
+		want := []string{st.plan + " 2026年市政府工作报告重点目标任务清单", testplans.MinshengID + " 2026年市级民生实事项目清单"}
+		if strings.Join(plans, ",") != strings.Join(want, ",") {
+			t.Errorf("plan variable lists %v, want %v", plans, want)
+		}
+	}
+}
+
+// checkAlertsCarryThePlan: the real Prometheus, with the shipped rules, fires
+// IndicatorLagging for 1.1 of the 民生实事 plan and for the shipped plan's lagging
+// target apart, each alert with its plan and its plan's title.
+func checkAlertsCarryThePlan(t *testing.T, ctx context.Context, st *stack) {
+	t.Helper()
+	for plan, id := range map[string]string{st.plan: st.lagging.Target.ID, testplans.MinshengID: "1.1"} {
+		q := fmt.Sprintf(`ALERTS{alertname="IndicatorLagging",alertstate="firing",plan=%q,indicator=%q}`, plan, id)
+		waitVector(t, ctx, st.both, q)
+		v := vector(t, ctx, st.both, q)
+		if len(v) != 1 || !strings.HasPrefix(v[0].Metric[conventions.LabelPlanTitle], "2026年") {
+			t.Errorf("%s = %v, want one alert with its plan's title", q, v)
+		}
+	}
+}
 
 // checkBothAgree runs q on both Prometheus servers: it must parse, return the same
 // series and values (but for the collectors' own health), and, when data is wanted,
@@ -319,7 +359,7 @@ func checkGrafanaRules(t *testing.T, ctx context.Context, st *stack) int {
 				}
 				var mine []testenv.Sample
 				for _, x := range vector(t, ctx, st.both, m.Expr) {
-					if x.Metric[conventions.LabelIndicator] == e.Target.ID {
+					if x.Metric[conventions.LabelIndicator] == e.Target.ID && x.Metric[conventions.LabelPlan] == st.plan {
 						mine = append(mine, x)
 					}
 				}
@@ -341,7 +381,7 @@ func checkDisplayUnits(t *testing.T, ctx context.Context, st *stack, files map[s
 	queries := tableQueries(t, files[dashboards.DirDashboards+"/overview.json"])
 	for _, c := range []struct{ ref, col string }{{"A", "当前值"}, {"B", "目标值"}} {
 		var got []testenv.Sample
-		for _, s := range vector(t, ctx, st.both, queries[c.ref]) {
+		for _, s := range vector(t, ctx, st.both, st.subst(queries[c.ref])) {
 			if s.Metric[conventions.LabelIndicator] == "60.1" {
 				got = append(got, s)
 			}
@@ -362,7 +402,7 @@ func checkCounts(t *testing.T, ctx context.Context, st *stack, files map[string]
 		}
 		for i, want := range []int{st.targets, st.task} {
 			for _, prom := range []*testenv.Server{st.both, st.one} {
-				if v := vector(t, ctx, prom, p.exprs[i]); len(v) != 1 || v[0].Value[1] != strconv.Itoa(want) {
+				if v := vector(t, ctx, prom, st.subst(p.exprs[i])); len(v) != 1 || v[0].Value[1] != strconv.Itoa(want) {
 					t.Errorf("目标总数 query %d = %v, want %d", i, v, want)
 				}
 			}
@@ -421,7 +461,7 @@ func vector(t *testing.T, ctx context.Context, prom *testenv.Server, q string) [
 func checkDisplayValue(t *testing.T, ctx context.Context, prom *testenv.Server, alert, ref string, e indicators.Entry, got testenv.Sample) {
 	t.Helper()
 	metric := alerts.Values[strings.ToLower(ref)]
-	raw, err := prom.Vector(ctx, fmt.Sprintf(`max(%s{%s=%q})`, metric, conventions.LabelIndicator, e.Target.ID))
+	raw, err := prom.Vector(ctx, fmt.Sprintf(`max(%s{%s=%q, %s=%q})`, metric, conventions.LabelPlan, got.Metric[conventions.LabelPlan], conventions.LabelIndicator, e.Target.ID))
 	if err != nil || len(raw) != 1 {
 		t.Errorf("rule %s query %s: no %s of %s to compare with (%v)", alert, ref, metric, e.Target.ID, err)
 		return
@@ -450,22 +490,12 @@ func alertNamed(t *testing.T, name string) alerts.Alert {
 	return alerts.Alert{}
 }
 
-// catalogThisYear is the shipped catalog moved to year, so that the test's calendar
-// (now) falls inside the plan year.
-func catalogThisYear(t *testing.T, year int) *indicators.Catalog {
-	t.Helper()
-	cat := catalog(t)
-	from := fmt.Sprint(cat.Plan.Year)
-	cat.Plan.Year = year
-	for i := range cat.Tasks {
-		for j := range cat.Tasks[i].Targets {
-			tg := &cat.Tasks[i].Targets[j]
-			tg.Due = indicators.Date(strings.Replace(string(tg.Due), from, fmt.Sprint(year), 1))
-		}
-	}
-	cat.Build()
-	return cat
-}
+// testNow is the collectors' clock in the tests (testing.now): late November 2026.
+var testNow = time.Date(2026, 11, 29, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// minshengLead leads 1.1 of the 民生实事 sample (as another department leads 1.1 of the
+// shipped list).
+const minshengLead = "jyj"
 
 // pick finds a plain cumulative "at least" target due at year end (to make it lag) and
 // a numeric "at least" or "equal" target whose due date has passed (to make it missed).
@@ -494,8 +524,8 @@ func pick(t *testing.T, cat *indicators.Catalog, now time.Time) (lagging, missed
 	return lagging, missed
 }
 
-func report(e indicators.Entry, period string) string {
-	return fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":%g}]}`, e.Target.ID, period, e.Target.Value/10)
+func report(plan string, e indicators.Entry, period string) string {
+	return fmt.Sprintf(`{"reports":[{"plan":%q,"indicator":%q,"period":%q,"value":%g}]}`, plan, e.Target.ID, period, e.Target.Value/10)
 }
 
 func waitVector(t *testing.T, ctx context.Context, prom *testenv.Server, q string) {

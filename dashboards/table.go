@@ -94,7 +94,7 @@ func trafficTable(ids *panelIDs, title string, matchers ...string) *table.PanelB
 
 	p.WithTransformation(dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}})
 	p.WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
-		"excludeByName": map[string]bool{"Time": true},
+		"excludeByName": map[string]bool{"Time": true, conventions.LabelPlan: true}, // the plan is the one picked
 		"renameByName":  rename,
 		"indexByName":   order,
 	}})
@@ -127,10 +127,10 @@ func trafficTable(ids *panelIDs, title string, matchers ...string) *table.PanelB
 	))
 	p.OverrideByName(override(colName,
 		prop("custom.width", 260),
-		prop("links", []map[string]any{{"title": "查看指标详情", "url": "/d/" + IndicatorUID + "?var-indicator=${__data.fields[\"" + colIndicator + "\"]}&${__url_time_range}"}}),
+		prop("links", []map[string]any{{"title": "查看指标详情", "url": "/d/" + IndicatorUID + "?var-" + VarPlan + "=${" + VarPlan + "}&var-indicator=${__data.fields[\"" + colIndicator + "\"]}&${__url_time_range}"}}),
 	))
 	p.OverrideByName(override(colDepartment,
-		prop("links", []map[string]any{{"title": "查看本单位", "url": "/d/" + DepartmentUID + "?var-department=${__data.fields[\"" + HiddenField + "\"]}&${__url_time_range}"}}),
+		prop("links", []map[string]any{{"title": "查看本单位", "url": "/d/" + DepartmentUID + "?var-" + VarPlan + "=${" + VarPlan + "}&var-department=${__data.fields[\"" + HiddenField + "\"]}&${__url_time_range}"}}),
 	))
 	return p
 }

@@ -177,7 +177,7 @@ func serve(ctx context.Context, cfg config.Config, load func() (config.Config, e
 	startStoreRefresh(ctx, cfg, store, svcs, log.Logger) // replicas sharing InfluxDB reread its latest values
 	dropClosed := new(atomic.Bool)                       // metrics.closed_plans: drop (reloadable)
 	dropClosed.Store(cfg.Metrics.ClosedPlans == config.ClosedPlansDrop)
-	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svc, store, closedPlansFilter(dropClosed, svcs), log.Logger, rl); err != nil {
+	if err := wireNotifyAndMetrics(cfg.Notify, &apiCfg, svcs, store, closedPlansFilter(dropClosed, svcs), log.Logger, rl); err != nil {
 		return err
 	}
 	if bs, ok := store.(*boltstore.Store); ok {
@@ -272,7 +272,7 @@ func listenAndServe(ctx context.Context, cfg config.Config, handler http.Handler
 // The receiver answers once its token is set, robots or not (a department without a
 // robot is answered 200 and logged), so that the generated Alertmanager configuration,
 // which posts to it by default, does not fail before the robots are configured.
-func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.Service, store collector.Store, drop func(plan string) bool, log *slog.Logger, more ...prometheus.Collector) error {
+func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svcs []*collector.Service, store collector.Store, drop func(plan string) bool, log *slog.Logger, more ...prometheus.Collector) error {
 	sum, err := cfg.ReceiverTokenSHA256()
 	if err != nil {
 		return err
@@ -292,7 +292,7 @@ func wireNotifyAndMetrics(cfg config.Notify, apiCfg *api.Config, svc *collector.
 		}
 		more = append(more, n.Metrics())
 	}
-	apiCfg.Metrics, err = metricsHandler(svc, store, drop, log, more...)
+	apiCfg.Metrics, err = metricsHandler(svcs, store, drop, log, more...)
 	return err
 }
 

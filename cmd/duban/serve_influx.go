@@ -67,11 +67,15 @@ func startStoreRefresh(ctx context.Context, cfg config.Config, store collector.S
 	}()
 }
 
-// metricsHandler serves /metrics: the exporter (per-indicator families written
-// directly, see metrics.Handler), the given collectors (the configuration reloads),
-// plus the store's own metrics when it has some (the InfluxDB spool).
-func metricsHandler(svc *collector.Service, store collector.Store, drop func(plan string) bool, log *slog.Logger, more ...prometheus.Collector) (http.Handler, error) {
-	cfg := metrics.Config{Source: svc, Logger: log, Collectors: more, Drop: drop}
+// metricsHandler serves /metrics: the exporter of every plan (svcs, the default plan's
+// first; per-indicator families written directly, see metrics.Handler; drop leaves a
+// plan's series out, metrics.closed_plans), the given collectors (the configuration
+// reloads), plus the store's own metrics when it has some (the InfluxDB spool).
+func metricsHandler(svcs []*collector.Service, store collector.Store, drop func(plan string) bool, log *slog.Logger, more ...prometheus.Collector) (http.Handler, error) {
+	cfg := metrics.Config{Source: svcs[0], Logger: log, Collectors: more, Drop: drop}
+	for _, s := range svcs[1:] {
+		cfg.More = append(cfg.More, s)
+	}
 	if m, ok := store.(interface{ Metrics() prometheus.Collector }); ok {
 		cfg.Collectors = append(cfg.Collectors, m.Metrics())
 	}

@@ -388,7 +388,8 @@ func TestServeRefusesPlansThatClash(t *testing.T) {
 
 // TestServeTwoPlans: `duban serve` with plans: [the shipped 2026 list, the 民生实事
 // sample] takes reports into both with one department token, reads them per plan,
-// and keeps them across a restart (the embedded store holds each revision's plan).
+// exposes both plans' series on /metrics, and keeps them across a restart (the
+// embedded store holds each revision's plan).
 func TestServeTwoPlans(t *testing.T) {
 	tok, hash := testenv.Token(t)
 	srv := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
@@ -421,6 +422,26 @@ func TestServeTwoPlans(t *testing.T) {
 		must(t, resp.Body.Close())
 		if strings.Contains(string(b), `"revision"`) {
 			t.Errorf("the default plan's 1.1 holds the sample's report: %s", b)
+		}
+		// /metrics: both plans' series, the same id 1.1 in each with its own plan.
+		resp, err = http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		must(t, resp.Body.Close())
+		for _, want := range []string{
+			`duban_indicator_value{department="jyj",indicator="1.1",plan="minsheng-2026"} 3`,
+			`duban_indicator_value{department="jyj",indicator="1.2",plan="minsheng-2026"} 800`,
+			`duban_indicator_status{department="zfbgs",indicator="1.1",plan="changzhi-2026",status="no_data"} 1`,
+			`duban_department_reports_expected{department="jyj",plan="changzhi-2026"}`,
+			`duban_department_reports_expected{department="jyj",plan="minsheng-2026"}`,
+			`duban_plan_info{default="true",plan="changzhi-2026",plan_title="2026年市政府工作报告重点目标任务清单",year="2026"} 1`,
+			`duban_plan_order{plan="minsheng-2026"} 1`,
+		} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
 	}
 	check()

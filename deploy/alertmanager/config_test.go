@@ -160,11 +160,11 @@ func TestAlertsRouteToTheirDepartmentAtMonthlyPace(t *testing.T) {
 			labels: []string{"alertname=IndicatorAtRisk", "department=fgw", "indicator=11.1", "severity=info"},
 			want:   map[string]timing{"dept-fgw": {repeat: "2w", active: []string{work}}},
 		},
-		"a missed fgw target goes once to fgw and to the office, one group per indicator": {
+		"a missed fgw target goes once to fgw and to the office, one group per plan and indicator": {
 			labels: []string{"alertname=IndicatorMissed", "department=fgw", "indicator=9.1", "severity=critical"},
 			want: map[string]timing{
-				"dept-fgw":     {repeat: "1y", active: []string{work}, groupBy: []string{"department", "alertname", "indicator"}},
-				"duban-office": {repeat: "1y", active: []string{work}, groupBy: []string{"department", "alertname", "indicator"}},
+				"dept-fgw":     {repeat: "1y", active: []string{work}, groupBy: []string{"plan", "department", "alertname", "indicator"}},
+				"duban-office": {repeat: "1y", active: []string{work}, groupBy: []string{"plan", "department", "alertname", "indicator"}},
 			},
 		},
 		"an overdue sthjj report goes to sthjj weekly": {

@@ -2,6 +2,7 @@ package board_test
 
 import (
 	"fmt"
+	"github.com/duban-gov/duban/collector"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -24,6 +25,7 @@ func (s *synthetic) Catalog() *indicators.Catalog           { return s.cat }
 func (s *synthetic) EvalConfig() evaluate.Config            { return evaluate.Config{} }
 func (s *synthetic) Series(id string) []indicators.Revision { return s.series[id] }
 func (s *synthetic) Now() time.Time                         { return s.now }
+func (s *synthetic) Closure() (collector.Closure, bool)     { return collector.Closure{}, false }
 func (s *synthetic) Evaluate(now time.Time) []evaluate.Result {
 	return evaluate.All(evaluate.Config{}, s.cat, s.Series, now)
 }

@@ -12,6 +12,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/duban-gov/duban/collector"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -37,6 +38,9 @@ type Source interface {
 	Series(id string) []indicators.Revision
 	Evaluate(now time.Time) []evaluate.Result
 	Now() time.Time
+	// Closure is the closure record in force of the plan (ok false: never closed): the
+	// board of a closed plan says since when (duban plan close).
+	Closure() (c collector.Closure, ok bool)
 }
 
 // Config configures the board.

@@ -25,6 +25,7 @@ type filter struct {
 type page struct {
 	Title, Document, Now string
 	Year                 int
+	Closed               string     // the plan is closed: since when (and why)
 	Plans                []planLink // several plans served: the selector
 	API                  string     // the plan's API prefix: /api/v1 or /api/v1/plans/{id}
 	Filter               filter
@@ -177,6 +178,19 @@ func (b *Board) planLinks(p *page) {
 	}
 }
 
+// closedText says since when (and why) a closed plan is closed; empty when it is open.
+func closedText(src Source, loc *time.Location) string {
+	c, ok := src.Closure()
+	if !ok || !c.Closed {
+		return ""
+	}
+	t := "已于" + c.At.In(loc).Format("2006年1月2日") + "关闭"
+	if c.Reason != "" {
+		t += "(" + c.Reason + ")"
+	}
+	return t + "，只供查阅"
+}
+
 func (b *Board) build(src Source, f filter) (*page, error) {
 	cat := src.Catalog()
 	loc := cat.Plan.Location()
@@ -193,6 +207,7 @@ func (b *Board) build(src Source, f filter) (*page, error) {
 		Title: cat.Plan.Title, Document: cat.Plan.Document, Now: now.Format("2006-01-02 15:04"),
 		Year: cat.Plan.Year, Filter: f, API: "/api/v1",
 	}
+	p.Closed = closedText(src, loc)
 	b.planLinks(p)
 	p.Departments, p.Statuses = filterOptions(cat, f)
 

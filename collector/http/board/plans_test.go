@@ -19,6 +19,13 @@ import (
 // year, on one store, with the test clock *clock.
 func twoPlans(t *testing.T, year int, clock *time.Time) *board.Board {
 	t.Helper()
+	b, _ := twoPlansAndServices(t, year, clock)
+	return b
+}
+
+// twoPlansAndServices is twoPlans with the services of both plans.
+func twoPlansAndServices(t *testing.T, year int, clock *time.Time) (*board.Board, []*collector.Service) {
+	t.Helper()
 	ctx := context.Background()
 	st := testenv.Store(t)
 	now := func() time.Time { return *clock }
@@ -38,7 +45,30 @@ func twoPlans(t *testing.T, year int, clock *time.Time) *board.Board {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return b, svcs
+}
+
+// TestAClosedPlansBoardSaysSince: the board of a closed plan says since when and why,
+// the other plan's does not, and a reopen takes it away.
+func TestAClosedPlansBoardSaysSince(t *testing.T) {
+	clock := time.Date(2027, 2, 10, 9, 0, 0, 0, time.UTC)
+	b, svcs := twoPlansAndServices(t, 2027, &clock)
+	admin := collector.Principal{Admin: true}
+	if _, err := svcs[0].SetClosed(context.Background(), admin, true, "终期考核完成"); err != nil {
+		t.Fatal(err)
+	}
+	if _, html := get(t, b, "/?plan=mini-2026"); !strings.Contains(html, `<span class="closed" id="closed">已于2027年2月10日关闭(终期考核完成)，只供查阅</span>`) {
+		t.Errorf("the closed plan's board does not say so:\n%.1500s", html)
+	}
+	if _, html := get(t, b, "/?plan=minsheng-2027"); strings.Contains(html, `id="closed"`) {
+		t.Error("the open plan's board reads as closed")
+	}
+	if _, err := svcs[0].SetClosed(context.Background(), admin, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, html := get(t, b, "/?plan=mini-2026"); strings.Contains(html, `id="closed"`) {
+		t.Error("the reopened plan's board still reads as closed")
+	}
 }
 
 func TestTheBoardShowsTheCurrentYearsPlanByTheServersClock(t *testing.T) {

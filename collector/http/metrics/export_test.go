@@ -13,10 +13,10 @@ import (
 // to (TestFastExpositionMatchesTheCollector), and what testutil's golden and lint
 // checks read. It lives in the tests because only they need a second encoder.
 func Reference(e *Exporter) prometheus.Collector {
-	ind := []string{conventions.LabelIndicator, conventions.LabelDepartment}
+	ind := []string{conventions.LabelPlan, conventions.LabelIndicator, conventions.LabelDepartment}
 	r := &reference{e: e,
 		info:   prometheus.NewDesc(conventions.MetricInfo, helpInfo, infoLabelNames, nil),
-		status: prometheus.NewDesc(conventions.MetricStatus, helpStatus, []string{conventions.LabelIndicator, conventions.LabelDepartment, conventions.LabelStatus}, nil),
+		status: prometheus.NewDesc(conventions.MetricStatus, helpStatus, append(ind, conventions.LabelStatus), nil),
 	}
 	for _, g := range e.gauges {
 		r.gauges = append(r.gauges, prometheus.NewDesc(g.name, g.help, ind, nil))
@@ -40,14 +40,17 @@ func (r *reference) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (r *reference) Collect(ch chan<- prometheus.Metric) {
-	cat := r.e.cfg.Source.Catalog()
 	now := r.e.cfg.Now()
-	for _, res := range r.e.cfg.Source.Evaluate(now) {
-		if err := r.collectIndicator(ch, cat, &res); err != nil {
-			ch <- prometheus.NewInvalidMetric(r.info, err)
+	for _, i := range r.e.exposed() {
+		src := r.e.sources[i]
+		cat := src.Catalog()
+		for _, res := range src.Evaluate(now) {
+			if err := r.collectIndicator(ch, cat, &res); err != nil {
+				ch <- prometheus.NewInvalidMetric(r.info, err)
+			}
 		}
 	}
-	r.e.collectRest(ch, cat, now)
+	r.e.collectRest(ch, now)
 }
 
 func (r *reference) collectIndicator(ch chan<- prometheus.Metric, cat *indicators.Catalog, res *evaluate.Result) error {
@@ -55,14 +58,15 @@ func (r *reference) collectIndicator(ch chan<- prometheus.Metric, cat *indicator
 	if err != nil {
 		return err
 	}
-	ch <- prometheus.MustNewConstMetric(r.info, prometheus.GaugeValue, 1, infoLabelValues(res, entry)...)
+	plan := cat.Plan.ID
+	ch <- prometheus.MustNewConstMetric(r.info, prometheus.GaugeValue, 1, infoLabelValues(cat.Plan, res, entry)...)
 	for i, g := range r.e.gauges {
 		if v, ok := g.value(res); ok {
-			ch <- prometheus.MustNewConstMetric(r.gauges[i], prometheus.GaugeValue, v, res.Indicator, res.Department)
+			ch <- prometheus.MustNewConstMetric(r.gauges[i], prometheus.GaugeValue, v, plan, res.Indicator, res.Department)
 		}
 	}
 	for _, s := range evaluate.Statuses {
-		ch <- prometheus.MustNewConstMetric(r.status, prometheus.GaugeValue, statusValue(res, s), res.Indicator, res.Department, string(s))
+		ch <- prometheus.MustNewConstMetric(r.status, prometheus.GaugeValue, statusValue(res, s), plan, res.Indicator, res.Department, string(s))
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ type labelSet struct {
 
 type indicatorLabels struct {
 	department string // the department label value the texts were built for
-	ids        string // department="…",indicator="…"
+	ids        string // department="…",indicator="…",plan="…"
 	info       string // the whole info sample line
 }
 
@@ -58,7 +58,7 @@ func (c *labelCache) get(cat *indicators.Catalog) *labelSet {
 	for _, id := range cat.TargetIDs() {
 		entry, _ := cat.Lookup(id)
 		r := evaluate.Result{Indicator: id, Department: entry.Task.Lead}
-		s.by[id] = newIndicatorLabels(&r, entry)
+		s.by[id] = newIndicatorLabels(cat.Plan, &r, entry)
 	}
 	c.p.Store(s)
 	return s
@@ -70,20 +70,22 @@ func (s *labelSet) of(r *evaluate.Result, entry indicators.Entry) *indicatorLabe
 	if l := s.by[r.Indicator]; l != nil && l.department == r.Department {
 		return l
 	}
-	return newIndicatorLabels(r, entry)
+	return newIndicatorLabels(s.cat.Plan, r, entry)
 }
 
 var infoLabelOrder = sortedIndex(infoLabelNames)
 
-func newIndicatorLabels(r *evaluate.Result, entry indicators.Entry) *indicatorLabels {
+func newIndicatorLabels(plan indicators.Plan, r *evaluate.Result, entry indicators.Entry) *indicatorLabels {
 	l := &indicatorLabels{department: r.Department}
 	var b []byte
 	b = appendLabel(b, conventions.LabelDepartment, r.Department)
 	b = append(b, ',')
 	b = appendLabel(b, conventions.LabelIndicator, r.Indicator)
+	b = append(b, ',')
+	b = appendLabel(b, conventions.LabelPlan, plan.ID)
 	l.ids = string(b)
 
-	vals := infoLabelValues(r, entry)
+	vals := infoLabelValues(plan, r, entry)
 	b = append(b[:0], conventions.MetricInfo...)
 	b = append(b, '{')
 	for k, i := range infoLabelOrder {
@@ -166,77 +168,47 @@ func appendFloat(b []byte, v float64) []byte {
 
 const flushAt = 32 << 10
 
-// WriteIndicators evaluates the snapshot at the exporter's clock and writes the
-// per-indicator families (info, status and the gauges) in the text exposition format.
-// A result that cannot be exposed (not in the catalog, unknown status) is skipped and
-// counted in the returned error; everything else is still written.
+// WriteIndicators evaluates the snapshot of every plan exposed at the exporter's clock
+// and writes the per-indicator families (info, status and the gauges) in the text
+// exposition format, each family's samples of every plan together as the format
+// requires. A result that cannot be exposed (not in the catalog, unknown status) is
+// skipped and counted in the returned error; everything else is still written.
 func (e *Exporter) WriteIndicators(w io.Writer) error {
-	cat := e.cfg.Source.Catalog()
-	if e.dropped(cat) {
-		return nil
+	now := e.cfg.Now()
+	var plans []planResults
+	var skipped []string
+	for _, i := range e.exposed() {
+		src := e.sources[i]
+		p := planResults{results: src.Evaluate(now)}
+		var sk []string
+		p.labels, sk = labelsOf(e.labels[i].get(src.Catalog()), p.results)
+		plans = append(plans, p)
+		skipped = append(skipped, sk...)
 	}
-	results := e.cfg.Source.Evaluate(e.cfg.Now())
-	labels, skipped := e.labelsOf(cat, results)
 
 	bp := bufPool.Get().(*[]byte)
-	b := (*bp)[:0]
-	var werr error
-	flush := func(force bool) {
-		if werr == nil && (force || len(b) >= flushAt) {
-			_, werr = w.Write(b)
-			b = b[:0]
-		}
-	}
-
-	// info: static lines.
-	header := false
-	for i := range results {
-		if labels[i] == nil {
-			continue
-		}
-		if !header {
-			b = appendHeader(b, conventions.MetricInfo, helpInfo)
-			header = true
-		}
-		b = append(b, labels[i].info...)
-		flush(false)
-	}
+	x := &expo{w: w, b: (*bp)[:0]}
+	x.family(plans, conventions.MetricInfo, helpInfo, func(b []byte, l *indicatorLabels, _ *evaluate.Result) ([]byte, bool) {
+		return append(b, l.info...), true
+	})
 	for g := range e.gauges {
 		gg := &e.gauges[g]
-		header = false
-		for i := range results {
-			if labels[i] == nil {
-				continue
-			}
-			v, ok := gg.value(&results[i])
+		x.family(plans, gg.name, gg.help, func(b []byte, l *indicatorLabels, r *evaluate.Result) ([]byte, bool) {
+			v, ok := gg.value(r)
 			if !ok {
-				continue
+				return b, false
 			}
-			if !header {
-				b = appendHeader(b, gg.name, gg.help)
-				header = true
-			}
-			b = appendSample(b, gg.name, labels[i].ids, v)
-			flush(false)
-		}
+			return appendSample(b, gg.name, l.ids, v), true
+		})
 	}
-	header = false
-	for i := range results {
-		if labels[i] == nil {
-			continue
-		}
-		if !header {
-			b = appendHeader(b, conventions.MetricStatus, helpStatus)
-			header = true
-		}
-		b = appendStatuses(b, labels[i].ids, &results[i])
-		flush(false)
-	}
-	flush(true)
-	*bp = b[:0]
+	x.family(plans, conventions.MetricStatus, helpStatus, func(b []byte, l *indicatorLabels, r *evaluate.Result) ([]byte, bool) {
+		return appendStatuses(b, l.ids, r), true
+	})
+	x.flush(true)
+	*bp = x.b[:0]
 	bufPool.Put(bp)
-	if werr != nil {
-		return werr
+	if x.err != nil {
+		return x.err
 	}
 	if len(skipped) > 0 {
 		return fmt.Errorf("%d indicators not exposed, first: %s", len(skipped), skipped[0])
@@ -244,14 +216,60 @@ func (e *Exporter) WriteIndicators(w io.Writer) error {
 	return nil
 }
 
-// labelsOf is the labels of each result (nil for one that cannot be exposed), and why
-// the ones left out were.
-func (e *Exporter) labelsOf(cat *indicators.Catalog, results []evaluate.Result) (labels []*indicatorLabels, skipped []string) {
-	set := e.labels.get(cat)
+// planResults is one plan's evaluation and the label texts of each result (nil for
+// one that cannot be exposed).
+type planResults struct {
+	results []evaluate.Result
+	labels  []*indicatorLabels
+}
+
+// expo buffers the exposition and writes it to w in chunks of flushAt; the first
+// write error stops the writing.
+type expo struct {
+	w   io.Writer
+	b   []byte
+	err error
+}
+
+func (x *expo) flush(force bool) {
+	if x.err == nil && (force || len(x.b) >= flushAt) {
+		_, x.err = x.w.Write(x.b)
+		x.b = x.b[:0]
+	}
+}
+
+// family writes one family over every plan: sample appends the samples of one result
+// (false when it has none); the HELP and TYPE lines come before the first sample, and a
+// family without samples writes nothing.
+func (x *expo) family(plans []planResults, name, help string, sample func(b []byte, l *indicatorLabels, r *evaluate.Result) ([]byte, bool)) {
+	header := false
+	for _, p := range plans {
+		for i := range p.results {
+			if p.labels[i] == nil {
+				continue
+			}
+			n := len(x.b)
+			if !header {
+				x.b = appendHeader(x.b, name, help)
+			}
+			var ok bool
+			if x.b, ok = sample(x.b, p.labels[i], &p.results[i]); !ok {
+				x.b = x.b[:n]
+				continue
+			}
+			header = true
+			x.flush(false)
+		}
+	}
+}
+
+// labelsOf is the labels of each result in set (nil for one that cannot be exposed),
+// and why the ones left out were.
+func labelsOf(set *labelSet, results []evaluate.Result) (labels []*indicatorLabels, skipped []string) {
 	labels = make([]*indicatorLabels, len(results))
 	for i := range results {
 		r := &results[i]
-		entry, err := lookup(cat, r)
+		entry, err := lookup(set.cat, r)
 		if err != nil {
 			skipped = append(skipped, err.Error())
 			continue

@@ -7,6 +7,12 @@
 // the hand-written exposition to client_golang's encoding of the same values
 // (Reference in export_test.go).
 //
+// Plans: one Exporter serves every plan (one Source, a collector.Service, per plan over
+// one store). Every per-indicator and per-department series carries the plan's id
+// (label plan): an indicator id is unique within its plan only. duban_plan_info and
+// duban_plan_order list the plans for the dashboards' plan variable; Config.Drop
+// (metrics.closed_plans: drop) leaves closed plans out of the per-plan series.
+//
 // Series cost: each indicator costs 18 series at most (info 1, value 1, target 1,
 // expected 1, gap 1, progress 1, projected 1, tolerance 1, status 7 (one per state),
 // last report 1, due 1, next report due 1); only approx (左右) and le-with-tolerance
@@ -16,8 +22,9 @@
 // (TestOverdueIsNextReportDueInThePast). Each lead department costs 5 series
 // (reports expected, missing and late for the latest period due; reports in review and
 // returned) and a sixth while a return is outstanding (when the oldest was returned),
-// plus one counter series per sender and report result. The 211 targets of the shipped catalog (177 tasks) cost
-// 2,857 series without data (TestShippedCatalogStaysWithinTheSeriesBudget);
+// plus one counter series per sender and report result; each plan 2 (plan info and
+// order). The 211 targets of the shipped catalog (177 tasks) cost
+// 2,943 series without data (TestShippedCatalogStaysWithinTheSeriesBudget);
 // 10,000 cumulative targets about 158,000 with three in four reporting
 // (BenchmarkCollect) and 170,000 all reporting; a province of 30,000 at most 540,000.
 package metrics
@@ -27,6 +34,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"sort"
 	"strconv"
 	"time"
 
@@ -61,7 +69,11 @@ type Source interface {
 
 // Config configures an Exporter.
 type Config struct {
-	Source Source // required
+	Source Source // required: the default plan's
+	// More are the other plans served (one collector.Service per plan over one store),
+	// in the order listed. Every per-indicator and per-department series carries its
+	// plan's id (LabelPlan), so the same indicator id in two plans is two series.
+	More []Source
 	// Now is the evaluation clock; defaults to Source.Now.
 	Now func() time.Time
 	// Version, Revision and BuildDate label duban_build_info. When all three are empty
@@ -77,7 +89,8 @@ type Config struct {
 	Collectors []prometheus.Collector
 	// Drop says, at each scrape, whether a plan's per-indicator and per-department
 	// series are left out (metrics.closed_plans: drop and the plan closed); nil keeps
-	// every plan. The counters of reports received stay.
+	// every plan. The counters of reports received stay, and duban_plan_info and
+	// duban_plan_order list every plan.
 	Drop func(plan string) bool
 }
 
@@ -89,6 +102,11 @@ func (e *Exporter) dropped(cat *indicators.Catalog) bool {
 func (c *Config) defaults() error {
 	if c.Source == nil {
 		return fmt.Errorf("metrics: source is required")
+	}
+	for i, s := range c.More {
+		if s == nil {
+			return fmt.Errorf("metrics: plan source %d is nil", i+1)
+		}
 	}
 	if c.Now == nil {
 		c.Now = c.Source.Now
@@ -115,8 +133,22 @@ type Exporter struct {
 	gauges                                                   []gauge
 	received, deptMissing, deptLate, deptExpected, buildInfo *prometheus.Desc
 	deptInReview, deptReturned, deptReturnedSince            *prometheus.Desc
+	planInfo, planOrder                                      *prometheus.Desc
 
-	labels labelCache // per-indicator label texts of the fast exposition
+	sources []Source     // the plans, the default first
+	labels  []labelCache // per plan: per-indicator label texts of the fast exposition
+}
+
+// exposed is the indexes in e.sources of the plans whose series are served now (not
+// dropped), in the order listed.
+func (e *Exporter) exposed() []int {
+	out := make([]int, 0, len(e.sources))
+	for i, s := range e.sources {
+		if !e.dropped(s.Catalog()) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // New builds the exporter; the Descs of the families served through client_golang
@@ -128,25 +160,33 @@ func New(cfg Config) (*Exporter, error) {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
+	plan, dept := conventions.LabelPlan, conventions.LabelDepartment
+	sources := append([]Source{cfg.Source}, cfg.More...)
 	return &Exporter{
-		cfg:    cfg,
-		gauges: gauges(),
-		received: d(conventions.MetricReportsReceived, "Reports received since start, by department and result.",
-			conventions.LabelDepartment, conventions.LabelResult),
-		deptMissing: d(conventions.MetricDeptMissing, "Reports of the latest period due (monthly, due by the due day of the next month) that have not arrived, by lead department.",
-			conventions.LabelDepartment),
-		deptLate: d(conventions.MetricDeptLate, "Reports of the latest period due that arrived after their due day, by lead department.",
-			conventions.LabelDepartment),
-		deptExpected: d(conventions.MetricDeptExpected, "Reports expected for the latest period due, by lead department.",
-			conventions.LabelDepartment),
-		deptInReview: d(conventions.MetricDeptInReview, "Reports (latest revision per indicator and period) waiting for the supervision office's review, by lead department.",
-			conventions.LabelDepartment),
-		deptReturned: d(conventions.MetricDeptReturned, "Reports the supervision office returned that the department has not sent again, by lead department.",
-			conventions.LabelDepartment),
-		deptReturnedSince: d(conventions.MetricDeptReturnedSince, "When the oldest report returned and not sent again was returned, Unix seconds; no series when none is.",
-			conventions.LabelDepartment),
+		cfg:     cfg,
+		gauges:  gauges(),
+		sources: sources,
+		labels:  make([]labelCache, len(sources)),
+		received: d(conventions.MetricReportsReceived, "Reports received since start, by plan, department and result (a request refused before its plan is known counts in the default plan).",
+			plan, dept, conventions.LabelResult),
+		deptMissing: d(conventions.MetricDeptMissing, "Reports of the latest period due (monthly, due by the due day of the next month) that have not arrived, by plan and lead department.",
+			plan, dept),
+		deptLate: d(conventions.MetricDeptLate, "Reports of the latest period due that arrived after their due day, by plan and lead department.",
+			plan, dept),
+		deptExpected: d(conventions.MetricDeptExpected, "Reports expected for the latest period due, by plan and lead department.",
+			plan, dept),
+		deptInReview: d(conventions.MetricDeptInReview, "Reports (latest revision per indicator and period) waiting for the supervision office's review, by plan and lead department.",
+			plan, dept),
+		deptReturned: d(conventions.MetricDeptReturned, "Reports the supervision office returned that the department has not sent again, by plan and lead department.",
+			plan, dept),
+		deptReturnedSince: d(conventions.MetricDeptReturnedSince, "When the oldest report returned and not sent again was returned, Unix seconds, by plan and lead department; no series when none is.",
+			plan, dept),
 		buildInfo: d(conventions.MetricBuildInfo, "Build of the running duban; always 1.",
 			conventions.LabelVersion, conventions.LabelRevision, conventions.LabelGoVersion, conventions.LabelBuildDate),
+		planInfo: d(conventions.MetricPlanInfo, "A plan served: its title and year; default is true for the default plan (the un-prefixed routes); always 1.",
+			plan, conventions.LabelPlanTitle, conventions.LabelPlanYear, conventions.LabelPlanDefault),
+		planOrder: d(conventions.MetricPlanOrder, "Position of the plan in the order dashboards offer plans by the collector's clock: 0 for the plan the board opens on (the first listed of the current year, else the latest past year's, else the default), then the other plans of the current year, then the others, the latest year first.",
+			plan),
 	}, nil
 }
 
@@ -154,27 +194,75 @@ func New(cfg Config) (*Exporter, error) {
 // info, department completeness, report counters): few series, served through
 // client_golang on the fast path too (see rest).
 func (e *Exporter) describeRest(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{e.received, e.deptMissing, e.deptLate, e.deptExpected, e.buildInfo, e.deptInReview, e.deptReturned, e.deptReturnedSince} {
+	for _, d := range []*prometheus.Desc{e.received, e.deptMissing, e.deptLate, e.deptExpected, e.buildInfo, e.deptInReview, e.deptReturned, e.deptReturnedSince, e.planInfo, e.planOrder} {
 		ch <- d
 	}
 }
 
-func (e *Exporter) collectRest(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
+func (e *Exporter) collectRest(ch chan<- prometheus.Metric, now time.Time) {
 	ch <- prometheus.MustNewConstMetric(e.buildInfo, prometheus.GaugeValue, 1, e.cfg.Version, e.cfg.Revision, runtime.Version(), e.cfg.BuildDate)
-	for _, c := range e.cfg.Source.ReceivedCounts() {
-		ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), c.Department, c.Result)
-	}
-	if e.dropped(cat) {
-		return
-	}
-	e.collectCompleteness(ch, cat, now)
-	for _, c := range e.cfg.Source.ReviewCounts() {
-		ch <- prometheus.MustNewConstMetric(e.deptInReview, prometheus.GaugeValue, float64(c.InReview), c.Department)
-		ch <- prometheus.MustNewConstMetric(e.deptReturned, prometheus.GaugeValue, float64(c.Returned), c.Department)
-		if v, ok := unixSeconds(c.OldestReturn); ok {
-			ch <- prometheus.MustNewConstMetric(e.deptReturnedSince, prometheus.GaugeValue, v, c.Department)
+	e.collectPlans(ch, now)
+	for _, src := range e.sources { // every plan's, dropped or not
+		plan := src.Catalog().Plan.ID
+		for _, c := range src.ReceivedCounts() {
+			ch <- prometheus.MustNewConstMetric(e.received, prometheus.CounterValue, float64(c.Count), plan, c.Department, c.Result)
 		}
 	}
+	for _, i := range e.exposed() {
+		src := e.sources[i]
+		plan := src.Catalog().Plan.ID
+		e.collectCompleteness(ch, src, now)
+		for _, c := range src.ReviewCounts() {
+			ch <- prometheus.MustNewConstMetric(e.deptInReview, prometheus.GaugeValue, float64(c.InReview), plan, c.Department)
+			ch <- prometheus.MustNewConstMetric(e.deptReturned, prometheus.GaugeValue, float64(c.Returned), plan, c.Department)
+			if v, ok := unixSeconds(c.OldestReturn); ok {
+				ch <- prometheus.MustNewConstMetric(e.deptReturnedSince, prometheus.GaugeValue, v, plan, c.Department)
+			}
+		}
+	}
+}
+
+// collectPlans emits duban_plan_info and duban_plan_order of every plan served: the
+// dashboards list the plans from them in that order, so that Grafana, which opens a
+// variable on its first option, opens on the plan people mean now (planOrder).
+func (e *Exporter) collectPlans(ch chan<- prometheus.Metric, now time.Time) {
+	plans := make([]indicators.Plan, len(e.sources))
+	for i, s := range e.sources {
+		plans[i] = s.Catalog().Plan
+	}
+	order := planOrder(now, plans)
+	for i, p := range plans {
+		ch <- prometheus.MustNewConstMetric(e.planInfo, prometheus.GaugeValue, 1, p.ID, p.Title, strconv.Itoa(p.Year), strconv.FormatBool(i == 0))
+		ch <- prometheus.MustNewConstMetric(e.planOrder, prometheus.GaugeValue, float64(order[i]), p.ID)
+	}
+}
+
+// planOrder is each plan's position in the order the dashboards offer plans at now:
+// first the plan people mean now (indicators.CurrentOf: the board and the workspace
+// open on it too), then the other plans of the current year in the order listed, then
+// the others by year, the latest first (in the order listed within a year).
+func planOrder(now time.Time, plans []indicators.Plan) []int {
+	cur := indicators.CurrentOf(now, plans)
+	idx := make([]int, 0, len(plans))
+	for i := range plans {
+		if i != cur {
+			idx = append(idx, i)
+		}
+	}
+	thisYear := func(i int) bool { return plans[i].Year == now.In(plans[i].Location()).Year() }
+	sort.SliceStable(idx, func(a, b int) bool {
+		pa, pb := plans[idx[a]], plans[idx[b]]
+		if ta, tb := thisYear(idx[a]), thisYear(idx[b]); ta != tb {
+			return ta
+		}
+		return pa.Year > pb.Year
+	})
+	pos := make([]int, len(plans))
+	pos[cur] = 0
+	for p, i := range idx {
+		pos[i] = p + 1
+	}
+	return pos
 }
 
 // rest is the prometheus.Collector of the Exporter's families that are not per
@@ -183,18 +271,21 @@ type rest struct{ e *Exporter }
 
 func (r rest) Describe(ch chan<- *prometheus.Desc) { r.e.describeRest(ch) }
 func (r rest) Collect(ch chan<- prometheus.Metric) {
-	r.e.collectRest(ch, r.e.cfg.Source.Catalog(), r.e.cfg.Now())
+	r.e.collectRest(ch, r.e.cfg.Now())
 }
 
-// collectCompleteness emits expected, missing and late reports per lead department for
-// the latest period due; every lead department gets a series, 0 when nothing is expected.
-func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicators.Catalog, now time.Time) {
-	eval := e.cfg.Source.EvalConfig()
+// collectCompleteness emits expected, missing and late reports per lead department of
+// src's plan for its latest period due; every lead department gets a series, 0 when
+// nothing is expected.
+func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, src Source, now time.Time) {
+	cat := src.Catalog()
+	plan := cat.Plan.ID
+	eval := src.EvalConfig()
 	period := eval.LastDuePeriod(cat.Plan, now)
 	// Scrape path: look the arrival up in the snapshot, no slice per indicator.
-	comp, err := evaluate.CompletenessFunc(eval, cat, evaluate.SeriesFirstReceived(e.cfg.Source.Received), period, now)
+	comp, err := evaluate.CompletenessFunc(eval, cat, evaluate.SeriesFirstReceived(src.Received), period, now)
 	if err != nil {
-		err = fmt.Errorf("completeness of %s: %w", period, err)
+		err = fmt.Errorf("completeness of %s %s: %w", plan, period, err)
 		ch <- prometheus.NewInvalidMetric(e.deptMissing, err)
 		return
 	}
@@ -207,9 +298,9 @@ func (e *Exporter) collectCompleteness(ch chan<- prometheus.Metric, cat *indicat
 		by[d.Department] = counts{expected: d.Expected, missing: d.Missing, late: d.Late}
 	}
 	for dept, c := range by {
-		ch <- prometheus.MustNewConstMetric(e.deptExpected, prometheus.GaugeValue, float64(c.expected), dept)
-		ch <- prometheus.MustNewConstMetric(e.deptMissing, prometheus.GaugeValue, float64(c.missing), dept)
-		ch <- prometheus.MustNewConstMetric(e.deptLate, prometheus.GaugeValue, float64(c.late), dept)
+		ch <- prometheus.MustNewConstMetric(e.deptExpected, prometheus.GaugeValue, float64(c.expected), plan, dept)
+		ch <- prometheus.MustNewConstMetric(e.deptMissing, prometheus.GaugeValue, float64(c.missing), plan, dept)
+		ch <- prometheus.MustNewConstMetric(e.deptLate, prometheus.GaugeValue, float64(c.late), plan, dept)
 	}
 }
 
@@ -227,19 +318,19 @@ func lookup(cat *indicators.Catalog, r *evaluate.Result) (indicators.Entry, erro
 
 // infoLabelNames are MetricInfo's labels, in the order of infoLabelValues. The display
 // unit and scale let alert texts print 290亿元 rather than 29000000000元.
-var infoLabelNames = []string{conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
+var infoLabelNames = []string{conventions.LabelPlan, conventions.LabelPlanTitle, conventions.LabelIndicator, conventions.LabelTask, conventions.LabelDepartment,
 	conventions.LabelDepartmentName, conventions.LabelName, conventions.LabelUnit,
 	conventions.LabelMeasure, conventions.LabelComparator, conventions.LabelDue,
 	conventions.LabelDisplayUnit, conventions.LabelDisplayScale, conventions.LabelKind, conventions.LabelGapUnit}
 
 // infoLabelValues are the values of MetricInfo's labels in infoLabelNames' order.
-func infoLabelValues(r *evaluate.Result, entry indicators.Entry) []string {
+func infoLabelValues(plan indicators.Plan, r *evaluate.Result, entry indicators.Entry) []string {
 	deptName := ""
 	if entry.Department != nil {
 		deptName = entry.Department.Name
 	}
 	tg := entry.Target
-	return []string{r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
+	return []string{plan.ID, plan.Title, r.Indicator, strconv.Itoa(entry.Task.Num), r.Department, deptName,
 		tg.Metric, tg.Unit, string(tg.Measure), comparatorValue(tg), string(tg.Due),
 		present.ValueUnit(tg), conventions.DisplayScaleText(tg.DisplayScale), kindValue(tg), present.GapUnit(tg)}
 }
@@ -269,7 +360,7 @@ func statusValue(r *evaluate.Result, s evaluate.Status) float64 {
 	return 0
 }
 
-// gauge is one per-indicator gauge labelled {indicator, department}: the exposition
+// gauge is one per-indicator gauge labelled {plan, indicator, department}: the exposition
 // (WriteIndicators) and its reference in the tests (client_golang's const metrics,
 // export_test.go) both read values through this table, so they cannot disagree on
 // which series exist or what they hold.

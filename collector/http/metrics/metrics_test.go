@@ -36,8 +36,41 @@ type report struct {
 
 func newService(t testing.TB, cat *indicators.Catalog, now time.Time, reports []report) *collector.Service {
 	t.Helper()
-	loc := cat.Plan.Location()
+	return newPlanServices(t, now, plan{cat, reports})[0]
+}
+
+// plan is one catalog served and the reports it holds.
+type plan struct {
+	cat     *indicators.Catalog
+	reports []report
+}
+
+// newPlanServices stores the reports of every plan in one store and returns one
+// service per plan over it, as duban serve builds them.
+func newPlanServices(t testing.TB, now time.Time, plans ...plan) []*collector.Service {
+	t.Helper()
 	st := testenv.Store(t)
+	for _, p := range plans {
+		if _, err := st.Append(context.Background(), revisions(t, p.cat, p.reports)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var svcs []*collector.Service
+	for _, p := range plans {
+		svc, err := collector.NewService(context.Background(), collector.ServiceConfig{
+			Catalog: p.cat, Store: st, Now: func() time.Time { return now },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svcs = append(svcs, svc)
+	}
+	return svcs
+}
+
+func revisions(t testing.TB, cat *indicators.Catalog, reports []report) []indicators.Revision {
+	t.Helper()
+	loc := cat.Plan.Location()
 	var batch []indicators.Revision
 	for _, r := range reports {
 		p, err := indicators.ParsePeriod(r.period)
@@ -65,16 +98,7 @@ func newService(t testing.TB, cat *indicators.Catalog, now time.Time, reports []
 			ReceivedAt: recv.Add(9 * time.Hour), PeriodEnd: p.End(loc),
 		})
 	}
-	if _, err := st.Append(context.Background(), batch); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := collector.NewService(context.Background(), collector.ServiceConfig{
-		Catalog: cat, Store: st, Now: func() time.Time { return now },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
+	return batch
 }
 
 func miniCatalog(t testing.TB) *indicators.Catalog {
@@ -344,7 +368,7 @@ func TestHandlerServesTheExposition(t *testing.T) {
 		t.Fatalf("GET /metrics: %d", rec.Code)
 	}
 	body := rec.Body.String()
-	for _, want := range []string{`duban_indicator_status{department="rsj",indicator="57.1",status="lagging"} 1`, "go_goroutines", conventions.MetricBuildInfo} {
+	for _, want := range []string{`duban_indicator_status{department="rsj",indicator="57.1",plan="mini-2026",status="lagging"} 1`, "go_goroutines", conventions.MetricBuildInfo} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
@@ -366,7 +390,7 @@ func TestShippedCatalogStaysWithinTheSeriesBudget(t *testing.T) {
 	}
 	n := testutil.CollectAndCount(metrics.Reference(e))
 	counters := len(svc.ReceivedCounts())
-	budget := metrics.SeriesPerIndicator*len(cat.TargetIDs()) + 3*len(cat.LeadDepartments()) + counters + 1
+	budget := metrics.SeriesPerIndicator*len(cat.TargetIDs()) + 3*len(cat.LeadDepartments()) + counters + 1 + 2 // build info, plan info and order
 	t.Logf("%d indicators, %d lead departments: %d series (budget %d; %d report counters)", len(cat.TargetIDs()), len(cat.LeadDepartments()), n, budget, counters)
 	if n > budget {
 		t.Errorf("%d series exceed the budget of %d", n, budget)

@@ -33,7 +33,7 @@ func TestReviewBacklogPerDepartment(t *testing.T) {
 			}
 		}
 	}
-	has(`duban_department_reports_in_review{department="rsj"} 2`, `duban_department_reports_returned{department="rsj"} 0`)
+	has(`duban_department_reports_in_review{department="rsj",plan="mini-2026"} 2`, `duban_department_reports_returned{department="rsj",plan="mini-2026"} 0`)
 	rvs, err := svc.Review(context.Background(), collector.Principal{Admin: true}, []collector.ReviewRequest{
 		{Indicator: "57.1", Period: "2026-04", Decision: "approve"},
 		{Indicator: "57.1", Period: "2026-05", Decision: "return", Comment: "请附佐证"},
@@ -42,13 +42,13 @@ func TestReviewBacklogPerDepartment(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := fmt.Sprintf("%g", float64(rvs[1].ReviewedAt.UnixNano())/1e9)
-	has(`duban_department_reports_in_review{department="rsj"} 0`, `duban_department_reports_returned{department="rsj"} 1`,
-		`duban_department_reports_returned_oldest_timestamp_seconds{department="rsj"} `+since)
+	has(`duban_department_reports_in_review{department="rsj",plan="mini-2026"} 0`, `duban_department_reports_returned{department="rsj",plan="mini-2026"} 1`,
+		`duban_department_reports_returned_oldest_timestamp_seconds{department="rsj",plan="mini-2026"} `+since)
 	v := 18100.0
 	if _, err := svc.Submit(context.Background(), collector.Principal{Department: "rsj"}, []indicators.Report{{Indicator: "57.1", Period: "2026-05", Value: &v}}, ""); err != nil {
 		t.Fatal(err)
 	}
-	has(`duban_department_reports_in_review{department="rsj"} 1`, `duban_department_reports_returned{department="rsj"} 0`)
+	has(`duban_department_reports_in_review{department="rsj",plan="mini-2026"} 1`, `duban_department_reports_returned{department="rsj",plan="mini-2026"} 0`)
 	body, _ := scrape(t, h, "")
 	if strings.Contains(string(body), "duban_department_reports_returned_oldest_timestamp_seconds{") {
 		t.Errorf("a timestamp of returns is exposed while none is outstanding")

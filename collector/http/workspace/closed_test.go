@@ -59,3 +59,52 @@ func TestTheOfficeCannotRemindAClosedPlan(t *testing.T) {
 		t.Errorf("the robot got %q", got)
 	}
 }
+
+// TestAClosedPlansPagesSaySoBeforeAnyoneTypes: once the plan is closed, a clerk's page
+// says since when and why, and offers no form to submit and no upload; the office's
+// page says so too, with how it corrects, and offers no 催报; a reopen brings all back.
+func TestAClosedPlansPagesSaySoBeforeAnyoneTypes(t *testing.T) {
+	n, _ := robots(t)
+	r := newRig(t, func(w *workspace.Config, a *api.Config) { w.Reminder, a.Reminder = n, n })
+	admin := collector.Principal{Admin: true}
+	if _, err := r.svc.SetClosed(context.Background(), admin, true, "年度考核结束"); err != nil {
+		t.Fatal(err)
+	}
+	clerk := r.signIn("fgw")
+	office := r.browser("10.6.0.2")
+	office.post("/login", url.Values{"token": {r.tokens["admin"]}})
+	pages := func() (report, officePage string) {
+		_, report = clerk.get("/report?period=2026-03")
+		_, officePage = office.get("/office?period=2026-03")
+		return report, officePage
+	}
+	report, officePage := pages()
+	for name, c := range map[string]struct {
+		page          string
+		want, notWant []string
+	}{
+		"the clerk's page":  {report, []string{`id="closed"`, "已于", "关闭(年度考核结束)", "只供查阅，不再接受各单位报送"}, []string{`id="submit"`, `id="upload-form"`}},
+		"the office's page": {officePage, []string{`id="closed"`, "督查室更正数据须逐项填写更正原因"}, []string{">催报</button>"}},
+	} {
+		for _, w := range c.want {
+			if !strings.Contains(c.page, w) {
+				t.Errorf("%s lacks %q", name, w)
+			}
+		}
+		for _, w := range c.notWant {
+			if strings.Contains(c.page, w) {
+				t.Errorf("%s of a closed plan still has %q", name, w)
+			}
+		}
+	}
+	if _, err := r.svc.SetClosed(context.Background(), admin, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	report, officePage = pages()
+	if strings.Contains(report, `id="closed"`) || !strings.Contains(report, `id="submit"`) || !strings.Contains(report, `id="upload-form"`) {
+		t.Error("the clerk's page after the reopen still reads as closed")
+	}
+	if strings.Contains(officePage, `id="closed"`) || !strings.Contains(officePage, ">催报</button>") {
+		t.Error("the office's page after the reopen still reads as closed")
+	}
+}

@@ -115,7 +115,7 @@ func (w *Workspace) officeRender(rw http.ResponseWriter, r *http.Request, u user
 		v.Rate = present.Percent(float64(v.OnTime+v.Late) / float64(v.Expected))
 	}
 	v.Waiting = w.waitingItems()
-	v.Remind = w.cfg.Reminder != nil
+	v.Remind = w.cfg.Reminder != nil && v.Closed == "" // a closed plan has nothing due: no 催报
 	v.Reminded, v.RemindFailed = w.remindNotice(r.URL.Query())
 	if edit != nil {
 		edit(v)

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"fmt"
+	"github.com/duban-gov/duban/collector"
 	"net/http"
 	"net/url"
 	"slices"
@@ -93,6 +94,9 @@ func planTitles(ss []Service) string {
 func (w *Workspace) planLayout(l *layout, u *user) {
 	p := w.svc.Catalog().Plan
 	l.PlanTitle, l.PlanYear = p.Title, p.Year
+	if c, ok := w.svc.Closure(); ok && c.Closed {
+		l.Closed = closedText(p, c)
+	}
 	if len(w.plans) < 2 {
 		return
 	}
@@ -145,4 +149,14 @@ func (w *Workspace) planQuery(q url.Values) url.Values {
 		q.Set("plan", w.svc.Catalog().Plan.ID)
 	}
 	return q
+}
+
+// closedText is the banner of a closed plan's pages.
+func closedText(p indicators.Plan, c collector.Closure) string {
+	why := ""
+	if c.Reason != "" {
+		why = "(" + c.Reason + ")"
+	}
+	return fmt.Sprintf("计划“%s”已于%s关闭%s，只供查阅，不再接受各单位报送。",
+		p.Title, c.At.In(p.Location()).Format("2006年1月2日"), why)
 }

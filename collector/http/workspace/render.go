@@ -25,6 +25,10 @@ type layout struct {
 	Plan, PlanTitle string
 	PlanYear        int
 	Plans           []option
+	// Closed says, when the plan is closed, since when and that it takes no more
+	// reports; ReadOnly is true then for a department (no form, no upload, no 催报).
+	Closed   string
+	ReadOnly bool
 }
 
 func (w *Workspace) layoutFor(u *user, title string) layout {
@@ -34,6 +38,10 @@ func (w *Workspace) layoutFor(u *user, title string) layout {
 		return l
 	}
 	l.CSRF, l.Admin = csrfToken(u.cookie), u.admin()
+	l.ReadOnly = l.Closed != "" && !l.Admin
+	if l.Closed != "" && l.Admin {
+		l.Closed += "督查室更正数据须逐项填写更正原因。"
+	}
 	if l.Admin {
 		l.User = officeName
 	} else {

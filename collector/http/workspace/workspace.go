@@ -61,6 +61,9 @@ type Service interface {
 	Submit(ctx context.Context, p collector.Principal, reports []indicators.Report, remote string) ([]collector.Receipt, error)
 	Check(p collector.Principal, reports []indicators.Report) []*collector.InputError
 	Now() time.Time
+	// Closure is the closure record in force of the plan (ok false: never closed); a
+	// closed plan's pages say so and offer departments no form (duban plan close).
+	Closure() (c collector.Closure, ok bool)
 }
 
 // Config configures the workspace.
