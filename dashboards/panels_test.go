@@ -65,6 +65,7 @@ type rawDashboard struct {
 			Query   any             `json:"query"`
 			Regex   string          `json:"regex"`
 			Sort    int             `json:"sort"`
+			Refresh int             `json:"refresh"`
 			Current json.RawMessage `json:"current"`
 		} `json:"list"`
 	} `json:"templating"`
