@@ -47,17 +47,17 @@ func Overview(plans *indicators.PlanSet) (dashboard.Dashboard, error) {
 		}
 		row := dashboard.NewRowBuilder(title).Id(ids.id())
 		row.WithPanel(trafficTable(ids, departmentName(plans, deptID)+" 目标明细",
-			eq(conventions.LabelDepartment, deptID)).Height(4 + uint32(min(n, 20))))
+			eq(conventions.LabelDepartment, deptID)).Height(4 + min(n, 20)))
 		b.WithRow(row)
 	}
 	return b.Build()
 }
 
 // leads is the most targets the department leads in one plan (the height of its table).
-func leads(plans *indicators.PlanSet, dept string) int {
-	most := 0
+func leads(plans *indicators.PlanSet, dept string) uint32 {
+	var most uint32
 	for _, c := range plans.Plans() {
-		n := 0
+		var n uint32
 		for _, e := range c.Entries() {
 			if e.Task.Lead == dept {
 				n++

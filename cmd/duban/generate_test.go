@@ -117,7 +117,7 @@ func TestGenerateWritesTheDeploymentFolder(t *testing.T) {
 func checkGolden(t *testing.T, file string, got []byte) {
 	t.Helper()
 	if *update {
-		if err := os.WriteFile(file, got, 0o644); err != nil { //nolint:gosec // G306: a golden file in the repository
+		if err := os.WriteFile(file, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
