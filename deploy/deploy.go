@@ -1,7 +1,7 @@
 // Package deploy holds every file a deployment of duban reads besides the binary and
 // its configuration, and makes the generated ones with one command:
 //
-//	go generate ./deploy        (or: duban generate [--catalog FILE] [--out deploy])
+//	go generate ./deploy        (or: duban generate [--catalog FILE | --plans A,B | --config FILE] [--out deploy])
 //
 // Generated from the catalog and the Go definitions (do not edit by hand;
 // TestCommittedFilesMatchTheGenerator fails when one drifts):
