@@ -338,7 +338,8 @@ func CollectorAlerts() []string {
 	return out
 }
 
-// Alertmanager builds the configuration for the lead departments of cat:
+// Alertmanager builds the configuration for the lead departments of every plan (one
+// department id, one route, whatever the number of plans it leads in):
 //   - the collector's own alerts go to the operators (grouped per alert and instance,
 //     daily, at any hour);
 //   - every other alert goes to its department's receiver (grouped per department and
@@ -347,7 +348,7 @@ func CollectorAlerts() []string {
 //     department and to the supervision office;
 //   - what no department claims goes to the office, in working hours;
 //   - the Inhibitions.
-func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
+func Alertmanager(plans *indicators.PlanSet, opts AlertmanagerOptions) AMConfig {
 	opts = opts.resolved()
 	cfg := AMConfig{
 		Global: AMGlobal{ResolveTimeout: "5m"},
@@ -361,7 +362,7 @@ func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
 		TimeIntervals: []AMTimeInterval{{Name: WorkingHoursName, TimeIntervals: []AMTimeSpec{{
 			Weekdays: []string{WorkingWeekdays},
 			Times:    []AMTimeRange{{Start: WorkingHoursStart, End: WorkingHoursEnd}},
-			Location: cat.Plan.Location().String(),
+			Location: plans.Default().Plan.Location().String(),
 		}}}},
 	}
 	if opts.SMTPSmarthost != "" {
@@ -395,7 +396,7 @@ func Alertmanager(cat *indicators.Catalog, opts AlertmanagerOptions) AMConfig {
 	cfg.Receivers = append(cfg.Receivers,
 		receiver(ReceiverOffice, "office", first(opts.OfficeWebhook, opts.DepartmentWebhook), opts.OfficeEmail, opts),
 		receiver(ReceiverOps, "ops", first(opts.OpsWebhook, opts.OfficeWebhook, opts.DepartmentWebhook), first(opts.OpsEmail, opts.OfficeEmail), opts))
-	for _, id := range cat.LeadDepartments() {
+	for _, id := range plans.LeadDepartments() {
 		cfg.Route.Routes = append(cfg.Route.Routes, AMRoute{
 			Receiver:            DepartmentReceiver(id),
 			Matchers:            []string{matcher(conventions.LabelDepartment, id)},
@@ -443,14 +444,22 @@ func receiver(name, dept, webhook, email string, opts AlertmanagerOptions) AMRec
 
 // WriteAlertmanager writes the configuration as YAML, each department receiver headed
 // by the department's Chinese name.
-func WriteAlertmanager(w io.Writer, cat *indicators.Catalog, opts AlertmanagerOptions) error {
+func WriteAlertmanager(w io.Writer, plans *indicators.PlanSet, opts AlertmanagerOptions) error {
 	var doc yaml.Node
-	if err := doc.Encode(Alertmanager(cat, opts)); err != nil {
+	if err := doc.Encode(Alertmanager(plans, opts)); err != nil {
 		return fmt.Errorf("encode alertmanager config: %w", err)
 	}
+	ids := make([]string, 0, len(plans.Plans()))
+	for _, c := range plans.Plans() {
+		ids = append(ids, c.Plan.ID)
+	}
+	from, how := "the catalog "+ids[0], "--catalog CATALOG"
+	if len(ids) > 1 {
+		from, how = "the plans "+strings.Join(ids, ", "), "--plans CATALOG,CATALOG…"
+	}
 	doc.HeadComment = strings.TrimSpace(fmt.Sprintf(`
-Alertmanager configuration for duban (督办), generated from the catalog %s by
-  duban generate --catalog CATALOG --out deploy   (receivers: --department-webhook … or --from-env)
+Alertmanager configuration for duban (督办), generated from %s by
+  duban generate %s --out deploy   (receivers: --department-webhook … or --from-env)
 Do not edit by hand: change alerts/alertmanager.go or the flags and regenerate.
 
 Every duban alert carries department (the lead department's id) and severity;
@@ -461,13 +470,13 @@ the supervision office (督查室), then counted in the quarterly bulletin. The
 collector's own alerts go to the operators at any hour, daily. Run Alertmanager with
 --data.retention=%s or more, or notifications repeat when the log forgets them.
 %s
-Check: amtool check-config alertmanager.yml`, cat.Plan.ID, WorkingHoursStart, WorkingHoursEnd, WorkingWeekdays, cat.Plan.Location(),
+Check: amtool check-config alertmanager.yml`, from, how, WorkingHoursStart, WorkingHoursEnd, WorkingWeekdays, plans.Default().Plan.Location(),
 		dur(RepeatWarning), dur(RepeatInfo), RetentionFlag(), deliveryNote(opts)))
 	// Head each department's route and receiver with its Chinese name.
 	name := func(n *yaml.Node, key string) {
 		for j := 0; j+1 < len(n.Content); j += 2 {
 			if n.Content[j].Value == key {
-				if d, ok := cat.Department(strings.TrimPrefix(n.Content[j+1].Value, "dept-")); ok {
+				if d, ok := plans.Department(strings.TrimPrefix(n.Content[j+1].Value, "dept-")); ok {
 					n.HeadComment = d.Name
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/alerts"
+	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 )
 
@@ -106,7 +107,7 @@ func TestAlertmanagerSettingsFromEnvironment(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, r := range alerts.Alertmanager(cat, o).Receivers {
+				for _, r := range alerts.Alertmanager(indicators.SinglePlan(cat), o).Receivers {
 					w := r.WebhookConfigs
 					must(t, len(w) == 1 && strings.HasPrefix(w[0].URL, "http://gateway:9000/") && w[0].HTTPConfig == nil, "receiver "+r.Name+" is not the gateway's without a token")
 				}

@@ -35,7 +35,7 @@ func catalog(t *testing.T) *indicators.Catalog {
 
 func generate(t *testing.T) map[string][]byte {
 	t.Helper()
-	files, err := dashboards.Generate(catalog(t))
+	files, err := dashboards.Generate(indicators.SinglePlan(catalog(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestEveryDashboardPassesStrictUnmarshalAndValidate(t *testing.T) {
 }
 
 func TestTrafficTableIsSortedWorstFirstAndShowsEveryColumn(t *testing.T) {
-	d, err := dashboards.Overview(catalog(t))
+	d, err := dashboards.Overview(indicators.SinglePlan(catalog(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestTrafficTableIsSortedWorstFirstAndShowsEveryColumn(t *testing.T) {
 }
 
 func TestOverviewCountsPublishedTargetsAndTaskFollowUpsApart(t *testing.T) {
-	d, err := dashboards.Overview(catalog(t))
+	d, err := dashboards.Overview(indicators.SinglePlan(catalog(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestOverviewCountsPublishedTargetsAndTaskFollowUpsApart(t *testing.T) {
 
 func TestEveryLeadDepartmentHasARowOnTheOverview(t *testing.T) {
 	cat := catalog(t)
-	d, err := dashboards.Overview(cat)
+	d, err := dashboards.Overview(indicators.SinglePlan(cat))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func placeholders(a alerts.Alert, key string) []string {
 
 func TestContactPointsAndPolicyRouteEveryDepartment(t *testing.T) {
 	cat := catalog(t)
-	cps := dashboards.ContactPoints(cat)
+	cps := dashboards.ContactPoints(indicators.SinglePlan(cat))
 	names := map[string]bool{}
 	for _, cp := range cps {
 		raw, _ := json.Marshal(cp)
@@ -375,7 +375,7 @@ func TestContactPointsAndPolicyRouteEveryDepartment(t *testing.T) {
 		}
 		names[*cp.Name] = true
 	}
-	policy := dashboards.NotificationPolicy(cat)
+	policy := dashboards.NotificationPolicy(indicators.SinglePlan(cat))
 	raw, _ := json.Marshal(policy)
 	var strict, back alerting.NotificationPolicy
 	if err := sdkErr(strict.UnmarshalJSONStrict(raw)); err != nil {

@@ -22,16 +22,12 @@ const (
 
 // Department is one lead department's page: its counts by status, a gauge of each target's
 // progress, its traffic-light table and the trends of its targets.
-func Department(cat *indicators.Catalog) (dashboard.Dashboard, error) {
+func Department(plans *indicators.PlanSet) (dashboard.Dashboard, error) {
 	ids := &panelIDs{}
-	var choices []choice
-	for _, id := range cat.LeadDepartments() {
-		choices = append(choices, choice{text: departmentName(cat, id), value: id})
-	}
 	dept := eq(conventions.LabelDepartment, "$"+VarDepartment)
-	b := base(DepartmentUID, "督办 · 单位目标", cat).
+	b := base(DepartmentUID, "督办 · 单位目标", plans).
 		Description("一个牵头单位的全部目标:状态统计、完成进度、红绿灯明细和走势。").
-		WithVariable(catalogVariable(VarDepartment, "牵头单位", choices))
+		WithVariable(departmentVariable())
 
 	b.WithRow(dashboard.NewRowBuilder("${" + VarDepartment + ":text} 状态统计").Id(ids.id()))
 	for _, p := range statusStats(ids, dept) {

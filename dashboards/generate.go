@@ -31,14 +31,14 @@ const (
 )
 
 // Dashboards builds every dashboard, keyed by file name under DirDashboards.
-func Dashboards(cat *indicators.Catalog) (map[string]dashboard.Dashboard, error) {
+func Dashboards(plans *indicators.PlanSet) (map[string]dashboard.Dashboard, error) {
 	out := map[string]dashboard.Dashboard{}
-	for name, build := range map[string]func(*indicators.Catalog) (dashboard.Dashboard, error){
+	for name, build := range map[string]func(*indicators.PlanSet) (dashboard.Dashboard, error){
 		"overview.json":   Overview,
 		"department.json": Department,
 		"indicator.json":  Indicator,
 	} {
-		d, err := build(cat)
+		d, err := build(plans)
 		if err != nil {
 			return nil, fmt.Errorf("dashboard %s: %w", name, err)
 		}
@@ -50,9 +50,9 @@ func Dashboards(cat *indicators.Catalog) (map[string]dashboard.Dashboard, error)
 // Generate renders every file of the Grafana side and the stack's Prometheus
 // configuration, keyed by path relative to the deployment folder (deploy.Generate adds
 // the alert rules and the Alertmanager configuration).
-func Generate(cat *indicators.Catalog) (map[string][]byte, error) {
+func Generate(plans *indicators.PlanSet) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	ds, err := Dashboards(cat)
+	ds, err := Dashboards(plans)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func Generate(cat *indicators.Catalog) (map[string][]byte, error) {
 		}
 		files[filepath.ToSlash(filepath.Join(DirDashboards, name))] = b
 	}
-	prov, err := Provisioning(cat)
+	prov, err := Provisioning(plans)
 	if err != nil {
 		return nil, err
 	}

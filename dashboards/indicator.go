@@ -28,20 +28,12 @@ const (
 // Indicator is one target's page: where it stands, its value against the expected
 // trajectory and the target, the gap over time, the year-end projection, and every
 // revision reported (from InfluxDB, when that store is used).
-func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
+func Indicator(plans *indicators.PlanSet) (dashboard.Dashboard, error) {
 	ids := &panelIDs{}
-	var choices []choice
-	for _, e := range cat.Entries() {
-		text := e.Target.ID + " " + e.Target.Metric
-		if e.Department != nil {
-			text += "(" + e.Department.Name + ")"
-		}
-		choices = append(choices, choice{text: text, value: e.Target.ID})
-	}
 	ind := eq(conventions.LabelIndicator, "$"+VarIndicator)
-	b := base(IndicatorUID, "督办 · 指标详情", cat).
+	b := base(IndicatorUID, "督办 · 指标详情", plans).
 		Description("一个目标的完成情况:实际值与序时进度、目标值的对比,差距变化,年末预计,各期报送值和修订记录。").
-		WithVariable(catalogVariable(VarIndicator, "指标", choices)).
+		WithVariable(indicatorVariable()).
 		WithVariable(infoVariable(VarUnit, "单位", conventions.LabelDisplayUnit)).
 		WithVariable(infoVariable(VarGapUnit, "差距单位", conventions.LabelGapUnit)).
 		WithVariable(infoVariable(VarScale, "换算", conventions.LabelDisplayScale))
@@ -77,7 +69,7 @@ func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 		Unit("dateTimeAsIso"))
 
 	b.WithRow(dashboard.NewRowBuilder("走势").Id(ids.id()))
-	b.WithPanel(periodTrend(ids, cat).Height(10).Span(24))
+	b.WithPanel(periodTrend(ids, plans).Height(10).Span(24))
 	b.WithPanel(valueTrend(ids, ind, unit).Height(10).Span(24))
 	b.WithPanel(trend(ids, "差距变化(当前值−序时进度值)"+gapUnit, "none",
 		rangeQuery("A", displayed(conventions.MetricGap, ind), legendGap)).
@@ -94,7 +86,7 @@ func Indicator(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 		OverrideByName(override(legendTarget, prop("custom.lineStyle", map[string]any{"fill": "dash", "dash": []int{10, 10}}), prop("color", fixedColor("red")))))
 
 	b.WithRow(dashboard.NewRowBuilder("报送修订记录").Id(ids.id()))
-	b.WithPanel(revisionsTable(ids, cat).Height(10).Span(24))
+	b.WithPanel(revisionsTable(ids, plans).Height(10).Span(24))
 	return b.Build()
 }
 
@@ -158,19 +150,19 @@ var influxPlan = fmt.Sprintf(`(%q = '${%s}' OR %q = '')`, conventions.LabelPlan,
 // the period it is for: the store stamps a revision at its period's end (+ its revision
 // in µs), so the x axis is the period, and a correction sits beside the value it
 // corrects. In the display unit (÷ $scale).
-func PeriodsInfluxQL(cat *indicators.Catalog) string {
-	start, stop := yearRange(cat)
+func PeriodsInfluxQL(plans *indicators.PlanSet) string {
+	start, stop := yearRange(plans)
 	return fmt.Sprintf(`SELECT "value" / ${%s} AS "报送值" FROM %q WHERE %s AND %q = '${%s}' AND time >= '%s' AND time < '%s'`,
 		VarScale, InfluxMeasurement, influxPlan, conventions.LabelIndicator, VarIndicator, start, stop)
 }
 
-func periodTrend(ids *panelIDs, cat *indicators.Catalog) *timeseries.PanelBuilder {
+func periodTrend(ids *panelIDs, plans *indicators.PlanSet) *timeseries.PanelBuilder {
 	return timeseries.NewPanelBuilder().
 		Id(ids.id()).
 		Title("各期报送值(${" + VarUnit + "},按报送期,含更正)").
 		Description("来自 InfluxDB 存储:横轴是数值所属报送期的期末(3月的数值画在3月底),每个点是一次报送或更正,同一期的更正画在同一处。仅在采集服务使用 InfluxDB 存储时有数据。").
 		Datasource(influxDS()).
-		WithTarget(NewInfluxQLQueryBuilder(PeriodsInfluxQL(cat)).RefId("A").ResultFormat("time_series")).
+		WithTarget(NewInfluxQLQueryBuilder(PeriodsInfluxQL(plans)).RefId("A").ResultFormat("time_series")).
 		Unit("none").
 		NoValue("无报送记录(未使用 InfluxDB 存储或尚未报送)").
 		DrawStyle(common.GraphDrawStylePoints).
@@ -179,12 +171,25 @@ func periodTrend(ids *panelIDs, cat *indicators.Catalog) *timeseries.PanelBuilde
 		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(false).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom))
 }
 
-// yearRange is the plan year as RFC 3339 instants, with January of the next year (the
-// last reports of the year arrive then).
-func yearRange(cat *indicators.Catalog) (start, stop string) {
-	loc := cat.Plan.Location()
-	return time.Date(cat.Plan.Year, time.January, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339),
-		time.Date(cat.Plan.Year+1, time.February, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
+// yearRange is every plan year served as RFC 3339 instants, from the first one's
+// January to the last one's next January (the last reports of a year arrive then), in
+// the default plan's time zone: the query selects $plan besides.
+func yearRange(plans *indicators.PlanSet) (start, stop string) {
+	loc := plans.Default().Plan.Location()
+	first, last := planYears(plans)
+	return time.Date(first, time.January, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339),
+		time.Date(last+1, time.February, 1, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
+}
+
+// planYears is the first and the last plan year served.
+func planYears(plans *indicators.PlanSet) (first, last int) {
+	for i, c := range plans.Plans() {
+		if i == 0 || c.Plan.Year < first {
+			first = c.Plan.Year
+		}
+		last = max(last, c.Plan.Year)
+	}
+	return first, last
 }
 
 // RevisionsInfluxQL is the InfluxQL query listing every revision of $indicator reported
@@ -192,20 +197,20 @@ func yearRange(cat *indicators.Catalog) (start, stop string) {
 // revision µs) with tags indicator/department and fields value, stage, percent, period,
 // revision, sender, received_at (ns), note, reason; received_at comes back in ms for
 // Grafana's time unit.
-func RevisionsInfluxQL(cat *indicators.Catalog) string {
-	start, stop := yearRange(cat)
+func RevisionsInfluxQL(plans *indicators.PlanSet) string {
+	start, stop := yearRange(plans)
 	return fmt.Sprintf(`SELECT "period", "revision", "value" / ${%s} AS "value", "stage", "percent", "sender", "received_at" / 1000000 AS "received_at", "note", "reason" FROM %q WHERE %s AND %q = '${%s}' AND time >= '%s' AND time < '%s'`,
 		VarScale, InfluxMeasurement, influxPlan, conventions.LabelIndicator, VarIndicator, start, stop)
 }
 
-func revisionsTable(ids *panelIDs, cat *indicators.Catalog) *table.PanelBuilder {
+func revisionsTable(ids *panelIDs, plans *indicators.PlanSet) *table.PanelBuilder {
 	ds := influxDS()
 	return table.NewPanelBuilder().
 		Id(ids.id()).
 		Title("报送修订记录(InfluxDB)").
 		Description("每次报送和更正都保留:报送期、修订号、数值、报送方、接收时间、说明,最新的在上。仅在采集服务使用 InfluxDB 存储时有数据。").
 		Datasource(ds).
-		WithTarget(NewInfluxQLQueryBuilder(RevisionsInfluxQL(cat)).RefId("A")).
+		WithTarget(NewInfluxQLQueryBuilder(RevisionsInfluxQL(plans)).RefId("A")).
 		NoValue("无修订记录(未使用 InfluxDB 存储或尚未报送)").
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"})).
 		OverrideByName(override("接收时间", prop("unit", "dateTimeAsLocal"))).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/duban-gov/duban/dashboards"
+	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testenv"
 )
 
@@ -59,7 +60,7 @@ testing: {now: %q}
 	testenv.Push(t, duban.URL, tok, fmt.Sprintf(`{"reports":[{"indicator":%q,"period":%q,"value":12500,"note":"更正"}]}`, id, period))
 
 	vars := strings.NewReplacer("${"+dashboards.VarPlan+"}", cat.Plan.ID, "${"+dashboards.VarIndicator+"}", id, "${"+dashboards.VarScale+"}", "10000")
-	q := vars.Replace(dashboards.RevisionsInfluxQL(cat))
+	q := vars.Replace(dashboards.RevisionsInfluxQL(indicators.SinglePlan(cat)))
 	rows := influxQL(t, influx, q)
 	sort.Slice(rows, func(i, j int) bool { return rows[i]["revision"] > rows[j]["revision"] }) // the table sorts by time received
 	if len(rows) != 2 {
@@ -90,7 +91,7 @@ testing: {now: %q}
 
 	// The per-period plot: both revisions, in 万人, at the end of the reported month
 	// (the period they are for), not when they were received.
-	points := influxQL(t, influx, vars.Replace(dashboards.PeriodsInfluxQL(cat)))
+	points := influxQL(t, influx, vars.Replace(dashboards.PeriodsInfluxQL(indicators.SinglePlan(cat))))
 	if len(points) != 2 {
 		t.Fatalf("per-period query: %d points, want 2: %v", len(points), points)
 	}
@@ -110,7 +111,7 @@ testing: {now: %q}
 
 	// Another plan picked: the same id there has none of these revisions.
 	other := strings.NewReplacer("${"+dashboards.VarPlan+"}", "minsheng-2026", "${"+dashboards.VarIndicator+"}", id, "${"+dashboards.VarScale+"}", "10000")
-	if rows := influxQL(t, influx, other.Replace(dashboards.RevisionsInfluxQL(cat))); len(rows) != 0 {
+	if rows := influxQL(t, influx, other.Replace(dashboards.RevisionsInfluxQL(indicators.SinglePlan(cat)))); len(rows) != 0 {
 		t.Errorf("with another plan picked the revisions of %s still show: %v", id, rows)
 	}
 }

@@ -21,11 +21,12 @@ import (
 
 // Overview is the leaders' first page: how many targets are in each state, every target
 // as a traffic light with the lagging ones on top, then one collapsed row per lead
-// department with its own table.
-func Overview(cat *indicators.Catalog) (dashboard.Dashboard, error) {
+// department with its own table (of every plan's lead departments: a department
+// leading nothing in the plan picked shows an empty table).
+func Overview(plans *indicators.PlanSet) (dashboard.Dashboard, error) {
 	ids := &panelIDs{}
-	b := base(OverviewUID, "督办总览", cat).
-		Description("所选计划(默认当年的计划,如" + cat.Plan.Title + ")全部目标任务的完成情况:按状态计数、红绿灯总表(滞后在前)、分单位明细。")
+	b := base(OverviewUID, "督办总览", plans).
+		Description("所选计划(默认当年的计划,如" + plans.Default().Plan.Title + ")全部目标任务的完成情况:按状态计数、红绿灯总表(滞后在前)、分单位明细。")
 
 	b.WithRow(dashboard.NewRowBuilder("${" + VarPlan + ":text} 状态统计").Id(ids.id()))
 	for _, p := range statusStats(ids) {
@@ -39,30 +40,49 @@ func Overview(cat *indicators.Catalog) (dashboard.Dashboard, error) {
 	b.WithRow(dashboard.NewRowBuilder("全部目标(滞后在前)").Id(ids.id()))
 	b.WithPanel(trafficTable(ids, "目标红绿灯总表").Height(18))
 
-	entries := cat.Entries()
-	for _, deptID := range cat.LeadDepartments() {
-		n := 0
-		for _, e := range entries {
-			if e.Task.Lead == deptID {
-				n++
-			}
+	for _, deptID := range plans.LeadDepartments() {
+		n, title := leads(plans, deptID), departmentName(plans, deptID)
+		if len(plans.Plans()) == 1 {
+			title = fmt.Sprintf("%s(%d项)", title, n)
 		}
-		row := dashboard.NewRowBuilder(fmt.Sprintf("%s(%d项)", departmentName(cat, deptID), n)).Id(ids.id())
-		row.WithPanel(trafficTable(ids, departmentName(cat, deptID)+" 目标明细",
-			eq(conventions.LabelDepartment, deptID)).Height(4 + uint32(min(n, 20))))
+		row := dashboard.NewRowBuilder(title).Id(ids.id())
+		row.WithPanel(trafficTable(ids, departmentName(plans, deptID)+" 目标明细",
+			eq(conventions.LabelDepartment, deptID)).Height(4 + min(n, 20)))
 		b.WithRow(row)
 	}
 	return b.Build()
 }
 
-// base is what every duban dashboard shares: fixed uid, tags, time range of the plan
-// year, Beijing time, read-only.
-func base(uid, title string, cat *indicators.Catalog) *dashboard.DashboardBuilder {
-	start := time.Date(cat.Plan.Year, time.January, 1, 0, 0, 0, 0, cat.Plan.Location()).UTC().Format("2006-01-02T15:04:05.000Z")
+// leads is the most targets the department leads in one plan (the height of its table).
+func leads(plans *indicators.PlanSet, dept string) uint32 {
+	var most uint32
+	for _, c := range plans.Plans() {
+		var n uint32
+		for _, e := range c.Entries() {
+			if e.Task.Lead == dept {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// base is what every duban dashboard shares: fixed uid, tags (duban and every plan's
+// id), time range from the first plan year served, the default plan's time zone,
+// read-only.
+func base(uid, title string, plans *indicators.PlanSet) *dashboard.DashboardBuilder {
+	def := plans.Default().Plan
+	first, _ := planYears(plans)
+	start := time.Date(first, time.January, 1, 0, 0, 0, 0, def.Location()).UTC().Format("2006-01-02T15:04:05.000Z")
+	tags := []string{Tag}
+	for _, c := range plans.Plans() {
+		tags = append(tags, c.Plan.ID)
+	}
 	return dashboard.NewDashboardBuilder(title).
 		Uid(uid).
-		Tags([]string{Tag, cat.Plan.ID}).
-		Timezone(cat.Plan.Location().String()).
+		Tags(tags).
+		Timezone(def.Location().String()).
 		WithVariable(planVariable()).
 		Time(start, "now").
 		Refresh("5m").
@@ -203,8 +223,8 @@ func statusTrend(ids *panelIDs, matchers ...string) *timeseries.PanelBuilder {
 	return p
 }
 
-func departmentName(cat *indicators.Catalog, id string) string {
-	if d, ok := cat.Department(id); ok && d.Name != "" {
+func departmentName(plans *indicators.PlanSet, id string) string {
+	if d, ok := plans.Department(id); ok && d.Name != "" {
 		return d.Name
 	}
 	return id

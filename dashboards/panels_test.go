@@ -65,6 +65,7 @@ type rawDashboard struct {
 			Query   any             `json:"query"`
 			Regex   string          `json:"regex"`
 			Sort    int             `json:"sort"`
+			Refresh int             `json:"refresh"`
 			Current json.RawMessage `json:"current"`
 		} `json:"list"`
 	} `json:"templating"`
@@ -121,8 +122,8 @@ var queryResult = regexp.MustCompile(`^query_result\((.+)\)$`)
 
 var labelValues = regexp.MustCompile(`^label_values\((.+), ([a-z_]+)\)$`)
 
-// promVariables are the dashboard's label_values variables as the PromQL that answers
-// them (group by (label) (selector)).
+// promVariables are the dashboard's query variables as the PromQL that answers them:
+// a query_result's expression, a label_values' group by (label) (selector).
 func promVariables(t *testing.T, raw []byte) []promVariable {
 	t.Helper()
 	var out []promVariable
@@ -131,8 +132,13 @@ func promVariables(t *testing.T, raw []byte) []promVariable {
 		if v.Type != "query" {
 			continue
 		}
-		if m := queryResult.FindStringSubmatch(q); m != nil && v.Name == dashboards.VarPlan {
-			out = append(out, promVariable{name: v.Name, label: conventions.LabelPlan, expr: m[1], regex: v.Regex})
+		if m := queryResult.FindStringSubmatch(q); m != nil {
+			label := map[string]string{dashboards.VarPlan: conventions.LabelPlan,
+				dashboards.VarDepartment: conventions.LabelDepartment, dashboards.VarIndicator: conventions.LabelIndicator}[v.Name]
+			if label == "" {
+				t.Errorf("variable %s: query_result of an unknown variable", v.Name)
+			}
+			out = append(out, promVariable{name: v.Name, label: label, expr: m[1], regex: v.Regex})
 			continue
 		}
 		m := labelValues.FindStringSubmatch(q)

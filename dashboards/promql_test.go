@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,8 +71,11 @@ func TestDashboardsReadTheSameWithTwoCollectors(t *testing.T) {
 			if err != nil || len(got) == 0 || got[0].Metric[v.label] == "" {
 				t.Errorf("%s variable %s: %s gives %v (%v)", n, v.name, q, got, err)
 			}
-			if v.name == dashboards.VarPlan {
+			switch v.name {
+			case dashboards.VarPlan:
 				checkPlanVariable(t, ctx, st, q)
+			case dashboards.VarDepartment, dashboards.VarIndicator:
+				checkPlanChoices(t, ctx, st, v)
 			}
 		}
 	}
@@ -241,6 +246,64 @@ func checkPlanVariable(t *testing.T, ctx context.Context, st *stack, q string) {
 			t.Errorf("plan variable lists %v, want %v", plans, want)
 		}
 	}
+}
+
+// checkPlanChoices: the department and indicator variables list, for each of the two
+// plans, exactly that plan's lead departments or targets, each once with two
+// collectors as with one, read as Grafana reads a query_result (each series as a line
+// {label="value",…} value ms, the variable's regex taking value and text out of it).
+func checkPlanChoices(t *testing.T, ctx context.Context, st *stack, v promVariable) {
+	t.Helper()
+	minsheng, err := indicators.Decode(bytes.NewReader(testplans.Minsheng2026()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(strings.Trim(v.regex, "/"))
+	for plan, cat := range map[string]*indicators.Catalog{st.plan: catalog(t), testplans.MinshengID: minsheng} {
+		want := map[string]string{}
+		switch v.name {
+		case dashboards.VarDepartment:
+			for _, id := range cat.LeadDepartments() {
+				d, _ := cat.Department(id)
+				want[id] = d.Name
+			}
+		default:
+			for _, e := range cat.Entries() {
+				want[e.Target.ID] = e.Target.ID + " " + e.Target.Metric + "(" + e.Department.Name + ")"
+			}
+		}
+		q := strings.ReplaceAll(v.expr, "$"+dashboards.VarPlan, plan)
+		for _, prom := range []*testenv.Server{st.both, st.one} {
+			got := map[string]string{}
+			for _, s := range vector(t, ctx, prom, q) {
+				line := grafanaLine(s)
+				m := re.FindStringSubmatch(line)
+				if m == nil {
+					t.Errorf("variable %s of %s: the regex %s reads nothing out of %s", v.name, plan, v.regex, line)
+					continue
+				}
+				if _, dup := got[m[re.SubexpIndex("value")]]; dup {
+					t.Errorf("variable %s of %s offers %s twice", v.name, plan, m[re.SubexpIndex("value")])
+				}
+				got[m[re.SubexpIndex("value")]] = m[re.SubexpIndex("text")]
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("variable %s of %s offers %d options, want %d:\n  got  %v\n  want %v", v.name, plan, len(got), len(want), got, want)
+			}
+		}
+	}
+}
+
+// grafanaLine is a series as Grafana's query_result shows it to a variable's regex.
+func grafanaLine(s testenv.Sample) string {
+	names := slices.Sorted(maps.Keys(s.Metric))
+	pairs := make([]string, 0, len(names))
+	for _, n := range names {
+		if n != "__name__" {
+			pairs = append(pairs, n+`="`+s.Metric[n]+`"`)
+		}
+	}
+	return fmt.Sprintf("%s{%s} %v %v", s.Metric["__name__"], strings.Join(pairs, ","), s.Value[1], s.Value[0])
 }
 
 // checkAlertsCarryThePlan: the real Prometheus, with the shipped rules, fires

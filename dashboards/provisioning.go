@@ -40,7 +40,7 @@ const OfficeReceiver = "督办室"
 
 // Provisioning renders the Grafana provisioning files and the compose Prometheus
 // configuration, keyed by path relative to the output directory.
-func Provisioning(cat *indicators.Catalog) (map[string][]byte, error) {
+func Provisioning(plans *indicators.PlanSet) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	add := func(path, header string, v any) error {
 		b, err := marshalYAML(header, v)
@@ -58,8 +58,8 @@ func Provisioning(cat *indicators.Catalog) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	cps := ContactPoints(cat)
-	policy := NotificationPolicy(cat)
+	cps := ContactPoints(plans)
+	policy := NotificationPolicy(plans)
 	steps := []struct {
 		path string
 		v    any
@@ -69,7 +69,7 @@ func Provisioning(cat *indicators.Catalog) (map[string][]byte, error) {
 		{FileAlertRules, rules},
 		{FileContactPoints, ContactPointFile(cps)},
 		{FilePolicies, PolicyFile{APIVersion: 1, Policies: []OrgPolicy{{OrgID: OrgID, NotificationPolicy: policy}}}},
-		{FileMuteTimings, MuteTimingFile{APIVersion: 1, MuteTimes: []MuteTiming{WorkingHours(cat)}}},
+		{FileMuteTimings, MuteTimingFile{APIVersion: 1, MuteTimes: []MuteTiming{WorkingHours(plans)}}},
 		{FilePrometheusConfig, PrometheusConfig()},
 	}
 	for _, s := range steps {
@@ -166,7 +166,7 @@ func DashboardProvider() ProviderFile {
 // ContactPoints is one webhook contact point per lead department and one for the
 // supervision office, as SDK contact points (the HTTP API shape). The webhook base URL
 // comes from the environment; each department gets its own path under it.
-func ContactPoints(cat *indicators.Catalog) []alerting.ContactPoint {
+func ContactPoints(plans *indicators.PlanSet) []alerting.ContactPoint {
 	cp := func(uid, name, _ string) alerting.ContactPoint {
 		return alerting.ContactPoint{
 			Uid:  cog.ToPtr(uid),
@@ -180,14 +180,14 @@ func ContactPoints(cat *indicators.Catalog) []alerting.ContactPoint {
 		}
 	}
 	out := []alerting.ContactPoint{cp("duban-cp-office", OfficeReceiver, "office")}
-	for _, id := range cat.LeadDepartments() {
-		out = append(out, cp("duban-cp-"+id, receiverName(cat, id), id))
+	for _, id := range plans.LeadDepartments() {
+		out = append(out, cp("duban-cp-"+id, receiverName(plans, id), id))
 	}
 	return out
 }
 
-func receiverName(cat *indicators.Catalog, dept string) string {
-	return "督办-" + departmentName(cat, dept)
+func receiverName(plans *indicators.PlanSet, dept string) string {
+	return "督办-" + departmentName(plans, dept)
 }
 
 // ContactPointsFile is Grafana's contact point provisioning file.
@@ -236,7 +236,7 @@ func ContactPointFile(cps []alerting.ContactPoint) ContactPointsFile {
 // each department's alerts to its contact point in working hours, repeated weekly
 // (warning) or every two weeks (info), a missed target once (also to the office); the
 // collector's alerts to the office at any hour, daily.
-func NotificationPolicy(cat *indicators.Catalog) alerting.NotificationPolicy {
+func NotificationPolicy(plans *indicators.PlanSet) alerting.NotificationPolicy {
 	dur := func(d time.Duration) *string { return cog.ToPtr(model.Duration(d).String()) }
 	work := []string{alerts.WorkingHoursName}
 	missed := alerting.ObjectMatchers{{"alertname", "=", "IndicatorMissed"}}
@@ -256,9 +256,9 @@ func NotificationPolicy(cat *indicators.Catalog) alerting.NotificationPolicy {
 		},
 		once(cog.ToPtr(OfficeReceiver), true),
 	}
-	for _, id := range cat.LeadDepartments() {
+	for _, id := range plans.LeadDepartments() {
 		routes = append(routes, alerting.NotificationPolicy{
-			Receiver:            cog.ToPtr(receiverName(cat, id)),
+			Receiver:            cog.ToPtr(receiverName(plans, id)),
 			ObjectMatchers:      &alerting.ObjectMatchers{{conventions.LabelDepartment, "=", id}},
 			RepeatInterval:      dur(alerts.RepeatWarning),
 			ActiveTimeIntervals: work,
@@ -294,11 +294,11 @@ type MuteTiming struct {
 }
 
 // WorkingHours is the working-hours interval of package alerts for Grafana.
-func WorkingHours(cat *indicators.Catalog) MuteTiming {
+func WorkingHours(plans *indicators.PlanSet) MuteTiming {
 	return MuteTiming{OrgID: OrgID, Name: alerts.WorkingHoursName, TimeIntervals: []alerts.AMTimeSpec{{
 		Weekdays: []string{alerts.WorkingWeekdays},
 		Times:    []alerts.AMTimeRange{{Start: alerts.WorkingHoursStart, End: alerts.WorkingHoursEnd}},
-		Location: cat.Plan.Location().String(),
+		Location: plans.Default().Plan.Location().String(),
 	}}}
 }
 

@@ -2,7 +2,6 @@ package dashboards
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -44,41 +43,58 @@ func planVariable() *dashboard.QueryVariableBuilder {
 		IncludeAll(false)
 }
 
-// choice is one option of a catalog-driven variable: what people read and the label value.
-type choice struct{ text, value string }
+// LabelOption is the label the indicator variable's query writes its option text into
+// ("1.1 地区生产总值增长(市发展改革委)").
+const LabelOption = "option"
 
-// catalogVariable is a custom variable whose options come from the catalog (Grafana's
-// "text : value" form), so the dropdown shows Chinese names but queries use stable ids.
-// The first choice is selected.
-func catalogVariable(name, label string, choices []choice) *dashboard.CustomVariableBuilder {
-	parts := make([]string, 0, len(choices))
-	opts := make([]dashboard.VariableOption, 0, len(choices))
-	for i, c := range choices {
-		parts = append(parts, escapeCustom(c.text)+" : "+escapeCustom(c.value))
-		opts = append(opts, option(c, i == 0))
-	}
-	v := dashboard.NewCustomVariableBuilder(name).
+// DepartmentVariableQuery lists the departments leading a target of $plan, each once
+// however many collectors are scraped, with their names.
+var DepartmentVariableQuery = fmt.Sprintf("query_result(max by (%s, %s, %s) (%s{%s}))",
+	conventions.LabelPlan, conventions.LabelDepartment, conventions.LabelDepartmentName, conventions.MetricInfo, planMatcher)
+
+// DepartmentVariableRegex takes each department's id as the value and its name as the
+// text out of a query_result line ({department="fgw", department_name="市发展改革委",
+// plan="…"} 1 1767225600: Prometheus sorts the labels by name).
+var DepartmentVariableRegex = fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/`, conventions.LabelDepartment, conventions.LabelDepartmentName)
+
+// IndicatorVariableQuery lists the targets of $plan, each once however many collectors
+// are scraped, with "id 名称(牵头单位)" as LabelOption, joined in PromQL since a
+// variable's regex takes its text from one group: the lead's name in brackets
+// (labelLead, none without a name), then id, name and that joined.
+var IndicatorVariableQuery = fmt.Sprintf(`query_result(label_join(label_join(label_replace(max by (%[1]s, %[2]s, %[3]s, %[4]s) (%[5]s{%[6]s}), "%[8]s", "($1)", "%[4]s", "(.+)"), "%[7]s", " ", "%[2]s", "%[3]s"), "%[7]s", "", "%[7]s", "%[8]s"))`,
+	conventions.LabelPlan, conventions.LabelIndicator, conventions.LabelName, conventions.LabelDepartmentName, conventions.MetricInfo, planMatcher, LabelOption, labelLead)
+
+// labelLead is the lead department's name in brackets, a step of IndicatorVariableQuery.
+const labelLead = "lead"
+
+// IndicatorVariableRegex takes each target's id as the value and LabelOption as the text.
+var IndicatorVariableRegex = fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/`, conventions.LabelIndicator, LabelOption)
+
+// departmentVariable is the lead department picked (牵头单位) among those of $plan.
+func departmentVariable() *dashboard.QueryVariableBuilder {
+	return planQueryVariable(VarDepartment, "牵头单位", DepartmentVariableQuery, DepartmentVariableRegex)
+}
+
+// indicatorVariable is the target picked (指标) among those of $plan.
+func indicatorVariable() *dashboard.QueryVariableBuilder {
+	return planQueryVariable(VarIndicator, "指标", IndicatorVariableQuery, IndicatorVariableRegex)
+}
+
+// planQueryVariable is a variable listing what the collectors serve in $plan: Grafana
+// refreshes it on load and whenever $plan changes (it names $plan), and opens it on
+// the first option unless the URL names one (the tables' links pass var-indicator and
+// var-department). Options sort naturally by their text (Grafana's "Natural", numbers
+// within the text compared as numbers: 1.2 before 1.10 before 2.1, names by the
+// browser's collation), nothing is saved as current.
+func planQueryVariable(name, label, query, regex string) *dashboard.QueryVariableBuilder {
+	return dashboard.NewQueryVariableBuilder(name).
 		Label(label).
-		Values(dashboard.StringOrMap{String: cog.ToPtr(strings.Join(parts, ","))}).
-		Options(opts).
+		Datasource(promDS()).
+		Query(dashboard.StringOrMap{String: cog.ToPtr(query)}).
+		Definition(query).
+		Regex(regex).
+		Sort(dashboard.VariableSortNaturalAsc).
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).
 		Multi(false).
 		IncludeAll(false)
-	if len(choices) > 0 {
-		v.Current(option(choices[0], true))
-	}
-	return v
-}
-
-func option(c choice, selected bool) dashboard.VariableOption {
-	return dashboard.VariableOption{
-		Selected: cog.ToPtr(selected),
-		Text:     dashboard.StringOrArrayOfString{String: cog.ToPtr(c.text)},
-		Value:    dashboard.StringOrArrayOfString{String: cog.ToPtr(c.value)},
-	}
-}
-
-// escapeCustom keeps commas and the " : " separator of a custom variable literal.
-func escapeCustom(s string) string {
-	s = strings.ReplaceAll(s, ",", `\,`)
-	return strings.ReplaceAll(s, " : ", ": ")
 }

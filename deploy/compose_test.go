@@ -338,7 +338,7 @@ func TestComposeAlertsReachDubansReceiver(t *testing.T) {
 	}
 	var o alerts.AlertmanagerOptions
 	o.FromEnv(func(string) string { return "" })
-	cfg := alerts.Alertmanager(mustCatalog(t), o)
+	cfg := alerts.Alertmanager(indicators.SinglePlan(mustCatalog(t)), o)
 	for _, r := range cfg.Receivers {
 		if len(r.WebhookConfigs) != 1 || r.WebhookConfigs[0].URL != alerts.DubanReceiverURL || r.WebhookConfigs[0].HTTPConfig == nil ||
 			r.WebhookConfigs[0].HTTPConfig.Authorization.CredentialsFile != alerts.DubanReceiverTokenFile || r.WebhookConfigs[0].HTTPConfig.Authorization.Credentials != "" {

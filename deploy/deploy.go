@@ -1,7 +1,7 @@
 // Package deploy holds every file a deployment of duban reads besides the binary and
 // its configuration, and makes the generated ones with one command:
 //
-//	go generate ./deploy        (or: duban generate [--catalog FILE] [--out deploy])
+//	go generate ./deploy        (or: duban generate [--catalog FILE | --plans A,B | --config FILE] [--out deploy])
 //
 // Generated from the catalog and the Go definitions (do not edit by hand;
 // TestCommittedFilesMatchTheGenerator fails when one drifts):
@@ -53,10 +53,10 @@ type Options struct {
 	Alertmanager alerts.AlertmanagerOptions // receivers: webhooks, mail, WeChat Work
 }
 
-// Generate renders every generated file of a deployment for the catalog, keyed by path
-// relative to the deployment folder (slash-separated).
-func Generate(cat *indicators.Catalog, opts Options) (map[string][]byte, error) {
-	files, err := dashboards.Generate(cat)
+// Generate renders every generated file of a deployment for the plans served, keyed by
+// path relative to the deployment folder (slash-separated).
+func Generate(plans *indicators.PlanSet, opts Options) (map[string][]byte, error) {
+	files, err := dashboards.Generate(plans)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func Generate(cat *indicators.Catalog, opts Options) (map[string][]byte, error) 
 	if err := alerts.WritePrometheus(&rules, opts.Rules); err != nil {
 		return nil, err
 	}
-	if err := alerts.WriteAlertmanager(&am, cat, opts.Alertmanager); err != nil {
+	if err := alerts.WriteAlertmanager(&am, plans, opts.Alertmanager); err != nil {
 		return nil, err
 	}
 	files[FileRules] = rules.Bytes()

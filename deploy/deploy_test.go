@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/duban-gov/duban/deploy"
+	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
 )
@@ -26,7 +27,7 @@ func generate(t *testing.T) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := deploy.Generate(cat, deploy.Options{})
+	files, err := deploy.Generate(indicators.SinglePlan(cat), deploy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

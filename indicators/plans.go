@@ -133,6 +133,24 @@ func (s *PlanSet) Department(id string) (*Department, bool) {
 // first plan's, then those only later plans have). Shared: do not modify.
 func (s *PlanSet) Departments() []Department { return s.depts }
 
+// LeadDepartments returns the ids of the departments leading a task in any plan, each
+// once: the first plan's (in Catalog.LeadDepartments order), then those only later
+// plans have, in theirs. One id is one department across plans: one route, one
+// contact point.
+func (s *PlanSet) LeadDepartments() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range s.plans {
+		for _, id := range c.LeadDepartments() {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
 // Current is the plan people mean by default at now (see CurrentOf).
 func (s *PlanSet) Current(now time.Time) *Catalog {
 	plans := make([]Plan, len(s.plans))

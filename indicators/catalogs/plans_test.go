@@ -158,3 +158,35 @@ func TestLoadSetRefusesWithLines(t *testing.T) {
 		})
 	}
 }
+
+// TestLeadDepartmentsOfEveryPlan: the lead departments of a set are the first plan's,
+// in its order, then those only a later plan has, each once.
+func TestLeadDepartmentsOfEveryPlan(t *testing.T) {
+	shipped, err := catalogs.Load(catalogs.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rfb := strings.NewReplacer("- id: zjj\n    name: 市住建局", "- id: rfb\n    name: 市人防办", "lead: zjj", "lead: rfb").Replace(string(testplans.Minsheng2026()))
+	p := filepath.Join(t.TempDir(), "minsheng.yaml")
+	if err := os.WriteFile(p, []byte(rfb), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		refs []string
+		want []string
+	}{
+		"one plan leads as its catalog":                   {[]string{catalogs.Default}, shipped.LeadDepartments()},
+		"shared departments are listed once":              {[]string{catalogs.Default, testplans.WriteMinsheng2026(t)}, shipped.LeadDepartments()},
+		"a department only in the second plan comes last": {[]string{catalogs.Default, p}, append(append([]string(nil), shipped.LeadDepartments()...), "rfb")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			set, err := catalogs.LoadSet(tc.refs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := set.LeadDepartments(); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("LeadDepartments() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -88,18 +88,12 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // by is a CSS selector of the element whose attribute is value (ids and names hold dots).
 func by(attr, value string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`[%s=%q]`, attr, value)) }
 
-// collecting is the month the server collects on the real clock: the month before now
-// in the plan's zone, inside the 2026 plan year.
-func collecting(t *testing.T) string {
-	now := time.Now().In(time.FixedZone("CST", 8*3600))
-	if now.Before(time.Date(2026, 2, 1, 0, 0, 0, 0, now.Location())) {
-		t.Skip("the 2026 plan has no past month to report yet")
-	}
-	if now.Year() > 2026 {
-		return "2026-12"
-	}
-	return now.AddDate(0, 0, -now.Day()).Format("2006-01")
-}
+// browserNow is the server's clock in the browser tests (testing.now, test-only), so
+// that they run the same on any date: in November 2026 the month collected is October.
+const (
+	browserNow    = "2026-11-05T10:00:00+08:00"
+	browserPeriod = "2026-10"
+)
 
 type apiIndicator struct {
 	Latest *struct {
@@ -145,11 +139,11 @@ func latest(t *testing.T, base, token, id string) *float64 {
 // 1366×768 and at phone width with every input labelled and the keyboard following
 // the table, then signing out.
 func TestBrowserReport(t *testing.T) {
-	period := collecting(t)
+	period := browserPeriod
 	rsjTok, rsjHash := testenv.Token(t)
 	readerTok, readerHash := testenv.Token(t)
 	srv := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
-		return servedConfig(addr, dir, "token", "", tokenLine("rsj", rsjHash), tokenLine("reader", readerHash))
+		return servedConfig(addr, dir, "token", "testing: {now: '"+browserNow+"'}\n", tokenLine("rsj", rsjHash), tokenLine("reader", readerHash))
 	}})
 	base := srv.URL
 	ctx := chrome(t, 1366, 768)
@@ -289,7 +283,6 @@ func TestBrowserReport(t *testing.T) {
 // TestBrowserExpiredSession: with workspace.session_ttl: 3s, a page opened after the
 // session ended sends the browser to sign in, saying so.
 func TestBrowserExpiredSession(t *testing.T) {
-	collecting(t)
 	tok, hash := testenv.Token(t)
 	srv := testenv.StartServe(t, testenv.ServeOptions{Config: func(addr, dir string) string {
 		return servedConfig(addr, dir, "public", "workspace: {session_ttl: 3s}\n", tokenLine("rsj", hash))
