@@ -243,23 +243,23 @@ func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[stri
 	return got, reviews, skippedKeys, err
 }
 
-// latestOf reads the latest values of the departments in short, in one read.
+// latestOf reads the latest values of the departments in short: their checkpoint and
+// the change points since it (checkpoint.go).
 func (s *Store) latestOf(ctx context.Context, short map[string]bool) ([]point, error) {
 	depts := make([]string, 0, len(short))
 	for d := range short {
 		depts = append(depts, d)
 	}
 	sort.Strings(depts)
-	var got []point
-	err := s.ql.query(ctx, "SELECT * FROM "+qlIdent(s.latestM())+" WHERE "+qlAnyOf(tagDepartment, depts), func(sr *qlSeries) error {
-		return rowLatest(sr, s.cfg.DefaultPlan, func(p point) error {
-			got = append(got, p)
-			return nil
-		})
-	})
+	got, fed, err := s.readState(ctx, depts)
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	for k := range fed {
+		s.uncheck(k) // merged below only when newer than what this replica holds
+	}
+	s.mu.Unlock()
 	s.log.Debug("caught up from the latest values", "departments", len(depts), "points", len(got))
 	return got, nil
 }
@@ -314,6 +314,7 @@ func (s *Store) merge(p point) bool {
 		return false
 	}
 	s.latest[k] = p
+	s.uncheck(k)
 	s.dirty = true
 	return true
 }

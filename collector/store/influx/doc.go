@@ -15,8 +15,9 @@
 // authoritative for the departments it holds, and writes each round of appends in one
 // request. Reads happen when a replica takes a department over (the change feed since
 // it last looked), every refresh (the change feed: what changed, not what is stored),
-// at start (a local snapshot plus the change feed since it; the latest measurement, one
-// point per (indicator, period), for a replica that has no snapshot), for the first
+// at start (a local snapshot plus the change feed since it; the latest measurement's
+// checkpoint, one point per (indicator, period), plus each department's change points
+// since its last checkpoint, for a replica that has no snapshot), for the first
 // keyed push of a sender's key bucket (that bucket), and for history (one InfluxQL read
 // per indicator). Completeness and bulletins read nothing but the change feed: every
 // latest value carries its first arrival. No start-up read grows with the history.
@@ -53,12 +54,23 @@
 //	report_lease_want,department=D holder="C"
 //	    a replica asking the holder of D to release it
 //
-// and, written by the holder of the department's (resp. sender's) lease in the same
-// request as the revisions (latest.go, keys.go):
+// and, written by the holder of the department's (resp. sender's) lease (latest.go,
+// checkpoint.go, keys.go):
 //
 //	report_latest,department=D,indicator=I revision=…i,point="[JSON of the revision]"
-//	    the latest revision of (I, period), overwritten in place: time = period end +
-//	    form ns; the JSON carries the first arrival of (I, period)
+//	    the checkpoint: the latest revision of (I, period), overwritten in place: time =
+//	    period end + form ns; the JSON carries the first arrival of (I, period).
+//	    Written every CheckpointEvery (and before a lease is released), one point per
+//	    (I, period) whose latest changed since the last checkpoint, not with each round
+//	report_checkpoint,department=D collector="C",n=…i
+//	    after the checkpoint of D's values (stamped by InfluxDB): the change points of D
+//	    stamped before it, less ChangeOverlap, are in the checkpoint
+//	report_schema checkpoints=1i
+//	    the checkpoint epoch: written with every round of a replica until one is
+//	    acknowledged; a department without a marker is read from its first point on
+//
+// and in the same request as the revisions:
+//
 //	report_key,sender=S,bucket=HH idempotency_key="…",indicator,period,id,revision,
 //	    received_at,content: one entry per keyed revision, in one of 256 series per
 //	    sender (HH = FNV-1a of the key mod 256), stamped above the bucket's last entry
@@ -149,12 +161,15 @@
 // # Costs
 //
 // Append: no read in the steady state, one write per round (group commit: concurrent
-// batches share it) carrying the report points, their key entries, one latest point
-// per (indicator, period) and one change point per department. Latest and Changes
+// batches share it) carrying the report points, their key entries and one change point
+// per department; every CheckpointEvery, one write of the latest values that changed
+// (coalesced: one point per (indicator, period), however many revisions it had). Latest and Changes
 // (each refresh): two reads of the change feed since the last point seen (stamps first,
 // then only the points not yet seen; a department that changed more than it holds
-// reads its latest points instead). Start: latest.json plus the change feed since it; a
-// replica without it reads the latest measurement. History: one read by the indicator
+// reads its checkpoint and its change points since it instead). Start: latest.json plus
+// the change feed since it; a replica without it reads the checkpoint, then, one
+// InfluxQL statement per department (64 per request), the change points since the
+// department's last marker: what changed since then, not the history. History: one read by the indicator
 // tag. FirstArrivals: a refresh, then memory (a read per period end only for values of
 // the first schema). bench/influx.sh measures each beside the raw client.
 //

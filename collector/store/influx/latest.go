@@ -90,26 +90,25 @@ func (s *Store) loadAll(ctx context.Context) error {
 	return s.loadHistory(ctx, st)
 }
 
-// loadLatest reads the latest measurement whole.
+// loadLatest reads the latest values whole: the checkpoint and the change points since
+// it (checkpoint.go). Values read from the change points are not in the checkpoint yet.
 func (s *Store) loadLatest(ctx context.Context, st time.Time) error {
-	latest := map[pkey]point{}
-	err := s.ql.query(ctx, "SELECT * FROM "+qlIdent(s.latestM()), func(sr *qlSeries) error {
-		return rowLatest(sr, s.cfg.DefaultPlan, func(p point) error {
-			k := keyOf(p.Rev)
-			if old, ok := latest[k]; !ok || newer(p, old) {
-				latest[k] = p // an indicator moved to another department leaves its old series behind
-			}
-			return nil
-		})
-	})
+	pts, fed, err := s.readState(ctx, nil)
 	if err != nil {
 		return err
+	}
+	latest := make(map[pkey]point, len(pts))
+	for _, p := range pts {
+		latest[keyOf(p.Rev)] = p
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latest = latest
 	for k, p := range latest {
 		s.known[k] = max(s.known[k], p.Rev.Revision)
+	}
+	for k := range fed {
+		s.uncheck(k)
 	}
 	s.v2 = true
 	s.ownSeen.Store(true)
@@ -424,32 +423,6 @@ func earliest(a, b int64) int64 {
 		return b
 	}
 	return a
-}
-
-// latestLines renders the latest value of every (indicator, period) of pts after
-// they are written: the last of pts for each, which the caller numbered above what is
-// stored.
-func (s *Store) latestLines(pts []point) ([]string, error) {
-	last := map[pkey]int{}
-	var order []pkey
-	for i := range pts {
-		k := keyOf(pts[i].Rev)
-		if _, ok := last[k]; !ok {
-			order = append(order, k)
-		}
-		if j, ok := last[k]; !ok || newer(pts[i], pts[j]) {
-			last[k] = i
-		}
-	}
-	lines := make([]string, 0, len(order))
-	for _, k := range order {
-		l, err := pts[last[k]].latestLine(s.latestM())
-		if err != nil {
-			return nil, err
-		}
-		lines = append(lines, l)
-	}
-	return lines, nil
 }
 
 // firstArrivals answers FirstArrivals from the latest values for the ends whose

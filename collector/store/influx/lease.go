@@ -120,6 +120,13 @@ func (l *leases) holds(names []string) bool {
 	return true
 }
 
+// holding says whether name is usable now, without marking it used.
+func (l *leases) holding(name string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.usable(name, time.Now())
+}
+
 // ensure acquires every name (in one batch of claims) or fails: a retryable error when
 // InfluxDB does not answer, ErrLeaseBusy when another replica keeps one past LeaseWait.
 // It renews leases too close to their end to cover a write, and says whether any name
@@ -424,6 +431,7 @@ func (l *leases) tick(ctx context.Context) {
 	if n == 0 {
 		return
 	}
+	l.s.checkpoint(ctx, false)
 	wanted, err := l.wants(ctx)
 	if err != nil {
 		return
@@ -459,6 +467,9 @@ func (l *leases) release(ctx context.Context, names []string) {
 	s := l.s
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if err := s.checkpointLocked(ctx); err != nil { // keeps the rounds after the markers few
+		s.log.Debug("checkpoint before releasing leases failed", "err", err)
+	}
 	s.mu.Lock()
 	spooled := map[string]bool{}
 	for _, b := range s.pending {

@@ -33,7 +33,8 @@ func outageChild() {
 		Timeout: 2 * time.Second, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
 		ReplayPoints: 4, // two batches per replay round, so that a kill lands mid-replay
 		LeaseTTL:     4 * time.Second, LeaseSettle: 300 * time.Millisecond,
-		Logger: childLogger(env("LOG")),
+		CheckpointEvery: checkpointEvery(env("CHECKPOINT")),
+		Logger:          childLogger(env("LOG")),
 	})
 	if err != nil {
 		fmt.Println("ERR", err)
@@ -71,6 +72,12 @@ func outageChild() {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// checkpointEvery is the child's CheckpointEvery: OUTAGE_CHECKPOINT, or the default.
+func checkpointEvery(v string) time.Duration {
+	d, _ := time.ParseDuration(v)
+	return d
 }
 
 // childLogger logs the child's store to stderr when OUTAGE_LOG is set (debugging a

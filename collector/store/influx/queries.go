@@ -3,6 +3,7 @@ package influx
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/duban-gov/duban/indicators"
@@ -45,73 +46,81 @@ func (s *Store) queryHistory(ctx context.Context, plan, indicator string) ([]poi
 	return pts, err
 }
 
-// window renders the time condition covering the points of revs' periods: from the
-// earliest period end to the latest plus the largest revision offset.
-func window(revs []indicators.Revision) string {
-	lo, hi := revs[0].PeriodEnd, revs[0].PeriodEnd
-	for _, r := range revs[1:] {
-		if r.PeriodEnd.Before(lo) {
-			lo = r.PeriodEnd
-		}
-		if r.PeriodEnd.After(hi) {
-			hi = r.PeriodEnd
-		}
-	}
-	return "time >= " + qlTime(lo) + " AND time < " + qlTime(hi.Add(maxRevision*time.Microsecond+time.Second))
-}
-
-func indicatorsOf(revs []indicators.Revision) []string {
-	seen := map[string]bool{}
-	var ids []string
-	for _, r := range revs {
-		if !seen[r.Indicator] {
-			seen[r.Indicator] = true
-			ids = append(ids, r.Indicator)
-		}
-	}
-	return ids
-}
-
-// stored is what InfluxDB holds of the (indicator, period)s of revs: every revision
-// number per (indicator, period), and the revision each point id was stored under.
+// stored is what InfluxDB holds of the (indicator, period)s of revs from their lowest
+// spooled revision up: the highest revision number per (indicator, period), and the
+// revision each point id was stored under.
 type stored struct {
 	max map[pkey]int
 	ids map[string]int
 }
 
-// queryStored reads the revision numbers and ids of revs' indicators within revs'
-// periods (one indexed read), for a replay from the spool.
+// storedPerRequest is how many (indicator, period end)s one request of queryStored reads
+// (one InfluxQL statement each).
+const storedPerRequest = 64
+
+// queryStored reads, for a replay from the spool, the revision numbers and ids stored
+// for revs' (indicator, period)s from the lowest revision of revs up: one statement per
+// (indicator, period end), several per request, each an indexed read of the revisions
+// an earlier attempt of the replay (which only renumbers upwards) or another replica
+// could have stored meanwhile. Not the revisions below: a period with a long history
+// (a million revisions after a busy day) would be read whole at every attempt, longer
+// than the timeout, and the spool would never drain. Revisions below the lowest spooled
+// one cannot clash with it, so the renumbering needs only these.
 func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (stored, error) {
 	out := stored{max: map[pkey]int{}, ids: map[string]int{}}
-	if len(revs) == 0 {
-		return out, nil
+	type span struct {
+		indicator string
+		end       time.Time
 	}
-	q := fmt.Sprintf("SELECT %s, %s, %s, %s, %s FROM %s WHERE %s AND %s",
-		qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator), qlIdent(tagPlan),
-		s.measurement(), window(revs), qlAnyOf(tagIndicator, indicatorsOf(revs)))
-	err := s.ql.query(ctx, q, func(sr *qlSeries) error {
-		cRev, cPer, cID, cInd, cPlan := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator), sr.col(tagPlan)
-		for _, row := range sr.Values {
-			rev, ok := vInt(row[cRev])
+	low := map[span]int{}
+	var spans []span
+	for _, r := range revs {
+		k := span{r.Indicator, r.PeriodEnd}
+		if n, ok := low[k]; !ok || r.Revision < n {
 			if !ok {
-				continue
+				spans = append(spans, k)
 			}
-			plan := ""
-			if cPlan >= 0 {
-				plan = vString(row[cPlan])
-			}
-			if plan == "" {
-				plan = s.cfg.DefaultPlan
-			}
-			k := pkey{plan, vString(row[cInd]), vString(row[cPer])}
-			out.max[k] = max(out.max[k], int(rev))
-			if id := vString(row[cID]); id != "" {
-				out.ids[id] = int(rev)
-			}
+			low[k] = r.Revision
 		}
-		return nil
-	})
-	return out, err
+	}
+	for len(spans) > 0 {
+		chunk := spans[:min(len(spans), storedPerRequest)]
+		spans = spans[len(chunk):]
+		stmts := make([]string, len(chunk))
+		for i, k := range chunk {
+			from := k.end.Add(time.Duration(max(low[k], 0)) * time.Microsecond)
+			stmts[i] = fmt.Sprintf("SELECT %s, %s, %s, %s, %s FROM %s WHERE time >= %s AND time < %s AND %s = %s",
+				qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator), qlIdent(tagPlan),
+				s.measurement(), qlTime(from), qlTime(k.end.Add(maxRevision*time.Microsecond+time.Second)),
+				qlIdent(tagIndicator), qlString(k.indicator))
+		}
+		err := s.ql.query(ctx, strings.Join(stmts, "; "), func(sr *qlSeries) error {
+			cRev, cPer, cID, cInd, cPlan := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator), sr.col(tagPlan)
+			for _, row := range sr.Values {
+				rev, ok := vInt(row[cRev])
+				if !ok {
+					continue
+				}
+				plan := ""
+				if cPlan >= 0 {
+					plan = vString(row[cPlan])
+				}
+				if plan == "" {
+					plan = s.cfg.DefaultPlan
+				}
+				k := pkey{plan, vString(row[cInd]), vString(row[cPer])}
+				out.max[k] = max(out.max[k], int(rev))
+				if id := vString(row[cID]); id != "" {
+					out.ids[id] = int(rev)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // queryFirstArrivals reads, per indicator, the earliest received_at of the revisions of

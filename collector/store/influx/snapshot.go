@@ -20,6 +20,11 @@ type snapshot struct {
 	Schema int     `json:"schema,omitempty"`
 	Mark   int64   `json:"mark"`
 	Points []point `json:"points"`
+	// Unchecked lists the values not yet in a checkpoint (plan, indicator, period), when
+	// Checkpoints; a snapshot without it (an earlier version) counts every value as
+	// unchecked, so the next checkpoint rewrites them.
+	Checkpoints bool        `json:"checkpoints,omitempty"`
+	Unchecked   [][3]string `json:"unchecked,omitempty"`
 }
 
 // loadSnapshot reads latest.json and says whether it can stand for the latest values
@@ -45,6 +50,12 @@ func (s *Store) loadSnapshot() bool {
 	for _, p := range s.ownPlan(snap.Points) {
 		s.merge(p)
 	}
+	if snap.Checkpoints {
+		clear(s.unchecked)
+		for _, k := range snap.Unchecked {
+			s.uncheck(pkey{k[0], k[1], k[2]})
+		}
+	}
 	if snap.Schema != schemaVersion || snap.Mark <= 0 {
 		return false
 	}
@@ -68,6 +79,10 @@ func (s *Store) saveSnapshot(force bool) {
 	}
 	for _, p := range s.latest {
 		snap.Points = append(snap.Points, p)
+	}
+	snap.Checkpoints = true
+	for k := range s.unchecked {
+		snap.Unchecked = append(snap.Unchecked, [3]string{k.plan, k.indicator, k.period})
 	}
 	s.dirty = false
 	s.saved = time.Now()

@@ -75,8 +75,12 @@ type Config struct {
 	KeyCache int
 	// SnapshotEvery bounds how often latest.json is rewritten. Default 30s.
 	SnapshotEvery time.Duration
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// CheckpointEvery is how often the holder of a department's lease writes the latest
+	// values that changed since the last checkpoint (checkpoint.go); a reader without a
+	// snapshot reads the change points of about that long. Default 1s.
+	CheckpointEvery time.Duration
+	Logger          *slog.Logger
+	Now             func() time.Time
 }
 
 // LogValue shows the configuration without its token.
@@ -130,6 +134,9 @@ func (c *Config) defaults() error {
 	}
 	if c.KeyCache <= 0 {
 		c.KeyCache = 2_000_000
+	}
+	if c.CheckpointEvery <= 0 {
+		c.CheckpointEvery = time.Second
 	}
 	if c.SnapshotEvery <= 0 {
 		c.SnapshotEvery = 30 * time.Second
@@ -191,6 +198,10 @@ type Store struct {
 	fedReviews []indicators.Review            // reviews the change feed brought, for ReviewChanges
 	closures   []collector.Closure            // closures last read or written (closures.go)
 	journal    *journal
+	unchecked  map[pkey]struct{} // latest values not yet in a checkpoint (checkpoint.go)
+
+	checked   time.Time // last checkpoint; under wmu
+	epochSeen bool      // a round carrying the checkpoint epoch was acknowledged; under wmu
 
 	writeErrors atomic.Uint64
 
@@ -235,6 +246,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		spoolKeys: map[string]keyEntry{},
 		known:     map[pkey]int{},
 		latest:    map[pkey]point{},
+		unchecked: map[pkey]struct{}{},
 		keys:      map[string]keyEntry{},
 		kfull:     map[kbucket]bool{},
 		kmark:     map[kbucket]int64{},
@@ -379,8 +391,8 @@ func (s *Store) kick() {
 }
 
 // write sends, in one request, the points (numbered, and stamped in the key
-// measurement when keyed), their entries in the key and latest measurements, their
-// change points, and extra lines. It sets each point's First. Callers hold s.wmu.
+// measurement when keyed), their entries in the key measurement, their change points,
+// and extra lines (their latest values go into the next checkpoint: checkpoint.go). It sets each point's First. Callers hold s.wmu.
 func (s *Store) write(ctx context.Context, pts []point, extra ...string) error {
 	s.mu.Lock()
 	s.stampFirst(pts)
@@ -392,11 +404,9 @@ func (s *Store) write(ctx context.Context, pts []point, extra ...string) error {
 			lines = append(lines, keyLine(s.keysM(), r.Sender, r.IdempotencyKey, keyEntryOf(pts[i])))
 		}
 	}
-	latest, err := s.latestLines(pts)
-	if err != nil {
-		return err
+	if !s.epochSeen {
+		lines = append(lines, s.epochLine())
 	}
-	lines = append(lines, latest...)
 	changes, err := s.changeLines(pts)
 	if err != nil {
 		return err
@@ -405,6 +415,7 @@ func (s *Store) write(ctx context.Context, pts []point, extra ...string) error {
 	if err := s.writeLines(ctx, append(lines, changes...)); err != nil {
 		return fmt.Errorf("influx: write %d points: %w", len(pts), err)
 	}
+	s.epochSeen = true
 	return nil
 }
 
