@@ -149,6 +149,7 @@ var errKeysMoved = errors.New("influx: key index changed while numbering")
 func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, error) {
 	names := batchLeases(batch)
 	for attempt := 0; ; attempt++ {
+		slow := false // InfluxDB answers, too slowly to trust a lease claim
 		s.mu.Lock()
 		direct := len(s.pending) == 0
 		loaded := s.loaded
@@ -184,7 +185,7 @@ func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, er
 			case err == nil:
 			case retryable(err):
 				s.noteFailure("InfluxDB lease unreachable; spooling the batch", err)
-				direct = false
+				direct, slow = false, errors.Is(err, errLeaseSlow)
 			default:
 				return nil, err
 			}
@@ -194,14 +195,14 @@ func (s *Store) commitAll(batch []indicators.Revision) ([]indicators.Receipt, er
 			s.wmu.Unlock() // released between ensure and now: ask again
 			continue
 		}
-		receipts, pts, direct, err := s.number(batch, direct)
+		receipts, pts, direct, err := s.number(batch, direct, slow)
 		if errors.Is(err, errKeysMoved) {
 			s.wmu.Unlock()
 			if attempt < 5 {
 				continue
 			}
 			s.wmu.Lock()
-			receipts, pts, direct, err = s.number(batch, false)
+			receipts, pts, direct, err = s.number(batch, false, slow)
 		}
 		if err == nil && len(pts) > 0 {
 			err = s.store(pts, direct)
@@ -249,14 +250,23 @@ func (s *Store) noteFailure(msg string, err error) {
 // (collector.Number) from what this replica knows (complete for the leases it holds),
 // reading first the key buckets of keys it has not seen (resolveKeys). It returns one
 // receipt per element and the points to store (replays excluded), keyed points stamped
-// in the key measurement when they go straight to InfluxDB. Callers hold s.wmu.
-func (s *Store) number(batch []indicators.Revision, direct bool) ([]indicators.Receipt, []point, bool, error) {
-	if direct {
+// in the key measurement when they go straight to InfluxDB.
+//
+// A round spooled because InfluxDB answered a lease claim too slowly (slow) still reads
+// the key buckets it lacks: InfluxDB answers, and a key stored by an earlier request (to
+// another replica, or before a restart) must replay, or conflict, now. Numbered from an
+// empty cache, it would be acknowledged as a new revision that the replay then drops as
+// a key already stored. Only when InfluxDB does not answer is a keyed receipt
+// provisional (package documentation). Callers hold s.wmu.
+func (s *Store) number(batch []indicators.Revision, direct, slow bool) ([]indicators.Receipt, []point, bool, error) {
+	if direct || slow {
 		if _, err := s.resolveKeys(context.Background(), batch, false); err != nil {
 			if !retryable(err) {
 				return nil, nil, false, err
 			}
-			s.noteFailure("InfluxDB idempotency lookup failed; spooling the batch", err)
+			if direct {
+				s.noteFailure("InfluxDB idempotency lookup failed; spooling the batch", err)
+			}
 			direct = false
 		}
 	}
