@@ -2,19 +2,13 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/http/api"
-	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/internal/testplans"
 )
@@ -206,33 +200,14 @@ func TestClosedPlanSurvivesARestartAndReachesOtherServices(t *testing.T) {
 
 // TestClosedPlanIsNotReminded: 催报 for a closed plan answers 409 plan_closed and sends nothing.
 func TestClosedPlanIsNotReminded(t *testing.T) {
-	var mu sync.Mutex
-	var got []string
-	robot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, string(b))
-		mu.Unlock()
-		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
-	}))
-	defer robot.Close()
-	urlFile := filepath.Join(t.TempDir(), "jyj-wecom-url")
-	if err := os.WriteFile(urlFile, []byte(robot.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: "jyj", Kind: "wecom", URLFile: urlFile}}, Backoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, sent := wecomReminder(t, "jyj")
 	f, _ := twoPlans(t, func(c *api.Config) { c.Reminder = n })
 	if code, _ := f.closure("close", testplans.MinshengID, f.admin, ""); code != http.StatusOK {
 		t.Fatalf("close: %d %s", code, f.lastBody)
 	}
 	var rem closureAnswer
 	r := f.do(http.MethodPost, "/api/v1/remind?period=2026-06&department=jyj&plan="+testplans.MinshengID, f.admin, "", &rem)
-	mu.Lock()
-	defer mu.Unlock()
-	if r.StatusCode != http.StatusConflict || rem.Error == nil || rem.Error.Code != collector.CodePlanClosed || len(got) != 0 {
-		t.Errorf("remind a closed plan: %d %s, robot got %d", r.StatusCode, f.lastBody, len(got))
+	if r.StatusCode != http.StatusConflict || rem.Error == nil || rem.Error.Code != collector.CodePlanClosed || len(sent()) != 0 {
+		t.Errorf("remind a closed plan: %d %s, robot got %d", r.StatusCode, f.lastBody, len(sent()))
 	}
 }

@@ -3,19 +3,13 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/http/api"
-	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -165,24 +159,7 @@ func TestABulletinPerPlan(t *testing.T) {
 // report does: named, or the only one the indicator id (the period) picks; otherwise
 // 400 plan_required, and nothing is stored or sent.
 func TestTwoPlansTakeReviewsAndRemindersApart(t *testing.T) {
-	var mu sync.Mutex
-	var got []string
-	robot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, string(b))
-		mu.Unlock()
-		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
-	}))
-	defer robot.Close()
-	urlFile := filepath.Join(t.TempDir(), "jyj-wecom-url")
-	if err := os.WriteFile(urlFile, []byte(robot.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: "jyj", Kind: "wecom", URLFile: urlFile}}, Backoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, sent := wecomReminder(t, "jyj")
 	f, other := twoPlans(t, func(c *api.Config) { c.Reminder = n })
 	f.push(f.tokens["jyj"], map[string]any{"plan": testplans.MinshengID, "indicator": "1.1", "period": "2026-05", "value": 3})
 	f.push(f.tokens["zfbgs"], map[string]any{"plan": "changzhi-2026", "indicator": "1.1", "period": "2026-05", "value": 2e10})
@@ -236,16 +213,16 @@ func TestTwoPlansTakeReviewsAndRemindersApart(t *testing.T) {
 			t.Errorf("remind ?%s: %d %s, want 400 %s", query, r.StatusCode, f.lastBody, code)
 		}
 	}
-	if len(got) != 0 {
-		t.Fatalf("a refused reminder was sent: %v", got)
+	if len(sent()) != 0 {
+		t.Fatalf("a refused reminder was sent: %v", sent())
 	}
 	rem.Error = nil
 	if r := f.do(http.MethodPost, "/api/v1/remind?period=2026-06&department=jyj&plan="+testplans.MinshengID, f.admin, "", &rem); r.StatusCode != http.StatusOK ||
-		len(rem.Reminded) != 1 || !rem.Reminded[0].Sent || strings.Join(rem.Reminded[0].Missing, ",") != "1.1,1.2" || len(got) != 1 {
-		t.Fatalf("remind jyj of %s: %d %s, robot got %d", testplans.MinshengID, r.StatusCode, f.lastBody, len(got))
+		len(rem.Reminded) != 1 || !rem.Reminded[0].Sent || strings.Join(rem.Reminded[0].Missing, ",") != "1.1,1.2" || len(sent()) != 1 {
+		t.Fatalf("remind jyj of %s: %d %s, robot got %d", testplans.MinshengID, r.StatusCode, f.lastBody, len(sent()))
 	}
-	if !strings.Contains(got[0], "新建改扩建公办幼儿园") {
-		t.Errorf("the reminder names the sample plan's indicators: %s", got[0])
+	if !strings.Contains(sent()[0], "新建改扩建公办幼儿园") {
+		t.Errorf("the reminder names the sample plan's indicators: %s", sent()[0])
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,24 +21,7 @@ import (
 // for the period and posts them to the department's WeCom robot (a local stand-in for
 // the remote service); only the admin token may; a department without a robot is 409.
 func TestTheOfficeRemindsADepartmentThroughItsRobot(t *testing.T) {
-	var mu sync.Mutex
-	var got []string
-	robot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, string(b))
-		mu.Unlock()
-		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
-	}))
-	defer robot.Close()
-	urlFile := filepath.Join(t.TempDir(), "rsj-wecom-url")
-	if err := os.WriteFile(urlFile, []byte(robot.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: "rsj", Kind: "wecom", URLFile: urlFile}}, Backoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, sent := wecomReminder(t, "rsj")
 	f := newFixture(t, func(c *api.Config) { c.Reminder, c.BoardURL = n, "https://duban.example.gov.cn/" })
 	var ans struct {
 		Period   string `json:"period"`
@@ -59,14 +43,14 @@ func TestTheOfficeRemindsADepartmentThroughItsRobot(t *testing.T) {
 	if resp := f.do(http.MethodPost, "/api/v1/remind?period=2026-05&department=rsj", f.admin, "", &ans); resp.StatusCode != http.StatusOK {
 		t.Fatalf("remind rsj: %d %s", resp.StatusCode, f.lastBody)
 	}
-	if len(ans.Reminded) != 1 || !ans.Reminded[0].Sent || len(ans.Reminded[0].Missing) == 0 || len(got) != 1 {
-		t.Fatalf("answer %+v, robot got %d messages", ans, len(got))
+	if len(ans.Reminded) != 1 || !ans.Reminded[0].Sent || len(ans.Reminded[0].Missing) == 0 || len(sent()) != 1 {
+		t.Fatalf("answer %+v, robot got %d messages", ans, len(sent()))
 	}
 	var msg struct {
 		MsgType  string `json:"msgtype"`
 		Markdown struct{ Content string }
 	}
-	_ = json.Unmarshal([]byte(got[0]), &msg)
+	_ = json.Unmarshal([]byte(sent()[0]), &msg)
 	if msg.MsgType != "markdown" || !strings.Contains(msg.Markdown.Content, "催报:市人社局2026-05有") || !strings.Contains(msg.Markdown.Content, "57.1「") ||
 		!strings.Contains(msg.Markdown.Content, "https://duban.example.gov.cn/report?period=2026-05") {
 		t.Errorf("the reminder reads:\n%s", msg.Markdown.Content)
@@ -75,7 +59,36 @@ func TestTheOfficeRemindsADepartmentThroughItsRobot(t *testing.T) {
 	for _, id := range ans.Reminded[0].Missing {
 		f.push(f.tokens["rsj"], map[string]any{"indicator": id, "period": "2026-05", "value": 1})
 	}
-	if resp := f.do(http.MethodPost, "/api/v1/remind?period=2026-05&department=rsj", f.admin, "", &ans); resp.StatusCode != http.StatusOK || len(ans.Reminded) != 0 || len(got) != 1 {
-		t.Errorf("after rsj reported everything: %d %s, robot got %d", resp.StatusCode, f.lastBody, len(got))
+	if resp := f.do(http.MethodPost, "/api/v1/remind?period=2026-05&department=rsj", f.admin, "", &ans); resp.StatusCode != http.StatusOK || len(ans.Reminded) != 0 || len(sent()) != 1 {
+		t.Errorf("after rsj reported everything: %d %s, robot got %d", resp.StatusCode, f.lastBody, len(sent()))
+	}
+}
+
+// wecomReminder is a notifier whose one robot, dept's WeCom robot, is a local stand-in
+// for the remote service that answers ok; sent returns the messages it received.
+func wecomReminder(t *testing.T, dept string) (n *notify.Notifier, sent func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []string
+	robot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	}))
+	t.Cleanup(robot.Close)
+	urlFile := filepath.Join(t.TempDir(), dept+"-wecom-url")
+	if err := os.WriteFile(urlFile, []byte(robot.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: dept, Kind: "wecom", URLFile: urlFile}}, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
 	}
 }
