@@ -63,13 +63,7 @@ func TestPromtoolBeatenLevelTargetRaisesNoAlert(t *testing.T) {
 				t.Fatalf("the exporter does not say %s for 13.2:\n%s", c.status, series)
 			}
 			dir := t.TempDir()
-			var rules bytes.Buffer
-			if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			writeRules(t, dir)
 			var test strings.Builder
 			fmt.Fprintf(&test, "rule_files: [%s]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n%s    alert_rule_test:\n", alerts.FileName, series)
 			for _, a := range alerts.Alerts() {
@@ -123,6 +117,13 @@ func exposeOne(t *testing.T, cat *indicators.Catalog, id, period string, value f
 	if err != nil {
 		t.Fatal(err)
 	}
+	return promtoolSeries(t, exp, id)
+}
+
+// promtoolSeries is the exporter's series of indicator id (in every plan it serves) as
+// promtool input series, constant for two hours, scraped as job duban.
+func promtoolSeries(t *testing.T, exp *metrics.Exporter, id string) string {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := exp.WriteIndicators(&buf); err != nil {
 		t.Fatal(err)
@@ -148,6 +149,18 @@ func exposeOne(t *testing.T, cat *indicators.Catalog, id, period string, value f
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "")
+}
+
+// writeRules writes the shipped Prometheus rules into dir, for promtool test rules.
+func writeRules(t *testing.T, dir string) {
+	t.Helper()
+	var rules bytes.Buffer
+	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func at(t *testing.T, cat *indicators.Catalog, s string) time.Time {

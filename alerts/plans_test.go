@@ -1,19 +1,14 @@
 package alerts_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/duban-gov/duban/alerts"
 	"github.com/duban-gov/duban/collector"
@@ -41,13 +36,7 @@ func TestPromtoolTwoPlansAlertApart(t *testing.T) {
 	now := at(t, shipped, "2026-10-20 12:00")
 	series := exposePlans(t, now, "1.1", map[*indicators.Catalog]float64{shipped: 1e10, minsheng: 1})
 	dir := t.TempDir()
-	var rules bytes.Buffer
-	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeRules(t, dir)
 	test := fmt.Sprintf(`rule_files: [%s]
 evaluation_interval: 1m
 tests:
@@ -106,29 +95,5 @@ func exposePlans(t *testing.T, now time.Time, id string, values map[*indicators.
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := exp.WriteIndicators(&buf); err != nil {
-		t.Fatal(err)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for name, f := range families {
-		for _, m := range f.GetMetric() {
-			labels := []string{`job="duban"`, `instance="c:9464"`}
-			mine := false
-			for _, l := range m.GetLabel() {
-				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-				mine = mine || l.GetName() == "indicator" && l.GetValue() == id
-			}
-			if mine {
-				lines = append(lines, fmt.Sprintf("      - {series: '%s{%s}', values: '%vx120'}\n", name, strings.Join(labels, ","), m.GetGauge().GetValue()))
-			}
-		}
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "")
+	return promtoolSeries(t, exp, id)
 }
