@@ -186,15 +186,7 @@ func TestFormat4StoreIsMigrated(t *testing.T) {
 			t.Errorf("%s %s revision %d after the migration: plan %q, state %s, reviews %v; want %s, submitted", r.Indicator, r.Period, r.Revision, r.Plan, r.State(), r.Reviews, oldPlan)
 		}
 	}
-	v := 11800.0
-	rc, err := s.Append(ctx, []indicators.Revision{{
-		Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-10", Value: &v, IdempotencyKey: "rsj-57.1-2026-10"},
-		Sender: "rsj",
-	}})
-	must(t, err)
-	if want := (indicators.Receipt{Indicator: "57.1", Period: "2026-10", Revision: 1, Replayed: true}); rc[0] != want {
-		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
-	}
+	keyStoredBeforeReplays(ctx, t, s)
 	at := time.Date(2026, 11, 6, 2, 0, 0, 0, time.UTC)
 	rvs, err := s.Review(ctx, []indicators.Review{{Plan: oldPlan, Indicator: "57.1", Period: "2026-10", Decision: indicators.Returned, Comment: "请附统计局更正函", Reviewer: "admin", ReviewedAt: at}})
 	must(t, err)
@@ -353,15 +345,7 @@ func TestFormat5StoreIsMigrated(t *testing.T) {
 	if want := map[string]int{"57.1 2026-10": 1, "11.1 2026-Q3": 1}; !maps.Equal(got, want) {
 		t.Errorf("Approved after the migration = %v, want %v", got, want)
 	}
-	v := 11800.0
-	rc, err := s.Append(ctx, []indicators.Revision{{
-		Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-10", Value: &v, IdempotencyKey: "rsj-57.1-2026-10"},
-		Sender: "rsj",
-	}})
-	must(t, err)
-	if want := (indicators.Receipt{Indicator: "57.1", Period: "2026-10", Revision: 1, Replayed: true}); rc[0] != want {
-		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
-	}
+	keyStoredBeforeReplays(ctx, t, s)
 	at := time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)
 	rvs, err := s.Review(ctx, []indicators.Review{{Plan: oldPlan, Indicator: "11.1", Period: "2026-Q3", Decision: indicators.Returned, Comment: "阶段描述不清", Reviewer: "admin", ReviewedAt: at}})
 	must(t, err)
@@ -388,4 +372,19 @@ func TestFormat5StoreIsMigrated(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// keyStoredBeforeReplays: the key rsj sent with 57.1 for 2026-10 in the committed
+// store still replays its revision 1 after the migration.
+func keyStoredBeforeReplays(ctx context.Context, t *testing.T, s *boltstore.Store) {
+	t.Helper()
+	v := 11800.0
+	rc, err := s.Append(ctx, []indicators.Revision{{
+		Report: indicators.Report{Plan: oldPlan, Indicator: "57.1", Period: "2026-10", Value: &v, IdempotencyKey: "rsj-57.1-2026-10"},
+		Sender: "rsj",
+	}})
+	must(t, err)
+	if want := (indicators.Receipt{Indicator: "57.1", Period: "2026-10", Revision: 1, Replayed: true}); rc[0] != want {
+		t.Errorf("a key stored before the migration: %+v, want the replay %+v", rc[0], want)
+	}
 }
