@@ -150,35 +150,9 @@ receivers:
   - {name: other, webhook_configs: [{url: '%[1]s/other'}]}
 `, hooks.URL), nil)
 
-	// 3. Prometheus scraping duban every second. The generated rules (with a short for)
-	// are loaded once the first scrape landed: Prometheus scrapes a new target only
-	// after its first discovery round (about 5 s), and absent(up) would rightly fire
-	// DubanCollectorDown before that.
-	prom := testenv.StartPrometheus(t, fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [%s]
-alerting:
-  alertmanagers:
-    - static_configs: [{targets: ['%s']}]
-scrape_configs:
-  - job_name: duban
-    static_configs: [{targets: ['%s']}]
-`, alerts.FileName, am.Addr, duban.Addr), nil)
-	waitFor(t, deadline, func() bool {
-		v, err := prom.Vector(context.Background(), `up{job="duban"} == 1`)
-		return err == nil && len(v) == 1
-	}, "Prometheus has not scraped duban")
-	var rules bytes.Buffer
-	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{For: alertFor}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(prom.Dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := prom.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	// 3. Prometheus scraping duban every second, the generated rules (with a short for)
+	// loaded once the first scrape landed.
+	prom := startPrometheus(t, am.Addr, duban.Addr, alerts.PrometheusOptions{For: alertFor})
 	waitFor(t, deadline, func() bool {
 		_, err := prom.Vector(context.Background(), alerts.RecordStatusCurrent)
 		r, err2 := http.Get(prom.URL + "/api/v1/rules?type=alert")
@@ -257,4 +231,39 @@ func waitFor(t *testing.T, d time.Duration, ok func() bool, msg string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// startPrometheus starts a real Prometheus scraping duban at dubanAddr every second and
+// alerting to the Alertmanager at amAddr, waits for its first scrape of duban, then
+// loads the generated rules of opts: Prometheus scrapes a new target only after its
+// first discovery round (about 5 s), and absent(up) would rightly fire
+// DubanCollectorDown before that.
+func startPrometheus(t *testing.T, amAddr, dubanAddr string, opts alerts.PrometheusOptions) *testenv.Server {
+	t.Helper()
+	prom := testenv.StartPrometheus(t, fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [%s]
+alerting:
+  alertmanagers:
+    - static_configs: [{targets: ['%s']}]
+scrape_configs:
+  - job_name: duban
+    static_configs: [{targets: ['%s']}]
+`, alerts.FileName, amAddr, dubanAddr), nil)
+	waitFor(t, deadline, func() bool {
+		v, err := prom.Vector(context.Background(), `up{job="duban"} == 1`)
+		return err == nil && len(v) == 1
+	}, "Prometheus has not scraped duban")
+	var rules bytes.Buffer
+	if err := alerts.WritePrometheus(&rules, opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prom.Dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := prom.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return prom
 }

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -152,32 +151,8 @@ receivers:
       - url: '%s'
         http_config: {authorization: {credentials_file: '%s'}}
 `, receiver, tokenFile), nil)
-	prom := testenv.StartPrometheus(t, fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [%s]
-alerting:
-  alertmanagers:
-    - static_configs: [{targets: ['%s']}]
-scrape_configs:
-  - job_name: duban
-    static_configs: [{targets: ['%s']}]
-`, alerts.FileName, am.Addr, duban.Addr), nil)
-	waitFor(t, deadline, func() bool {
-		v, err := prom.Vector(context.Background(), `up{job="duban"} == 1`)
-		return err == nil && len(v) == 1
-	}, "Prometheus has not scraped duban")
 	// The next reports are due at most 41 days ahead: a 45-day window holds today.
-	var rules bytes.Buffer
-	if err := alerts.WritePrometheus(&rules, alerts.PrometheusOptions{For: alertFor, Tuning: alerts.Tuning{DueSoonDays: 45}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(prom.Dir, alerts.FileName), rules.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := prom.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	startPrometheus(t, am.Addr, duban.Addr, alerts.PrometheusOptions{For: alertFor, Tuning: alerts.Tuning{DueSoonDays: 45}})
 	// Both report the latest period due (if any yet): their next reports are due within 41 days.
 	if sendLatest {
 		testenv.Push(t, duban.URL, rsjTok, `{"reports":[{"indicator":"57.1","period":"`+period+`","value":40000}]}`)
