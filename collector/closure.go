@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Closing a plan (issue 15): once its year is over and its final bulletin out, the
@@ -29,6 +30,16 @@ func (s *Service) Closure() (c Closure, ok bool) {
 		return *p, true
 	}
 	return Closure{}, false
+}
+
+// Since says, for people, since when and why the plan is closed, in loc (the plan's
+// zone): 已于2027年2月10日关闭(终期考核完成). The board and the workspace show it.
+func (c Closure) Since(loc *time.Location) string {
+	t := "已于" + c.At.In(loc).Format("2006年1月2日") + "关闭"
+	if c.Reason != "" {
+		t += "(" + c.Reason + ")"
+	}
+	return t
 }
 
 // Closed says whether the plan is closed now.

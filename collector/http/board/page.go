@@ -184,11 +184,7 @@ func closedText(src Source, loc *time.Location) string {
 	if !ok || !c.Closed {
 		return ""
 	}
-	t := "已于" + c.At.In(loc).Format("2006年1月2日") + "关闭"
-	if c.Reason != "" {
-		t += "(" + c.Reason + ")"
-	}
-	return t + "，只供查阅"
+	return c.Since(loc) + "，只供查阅"
 }
 
 func (b *Board) build(src Source, f filter) (*page, error) {

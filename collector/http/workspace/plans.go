@@ -153,10 +153,5 @@ func (w *Workspace) planQuery(q url.Values) url.Values {
 
 // closedText is the banner of a closed plan's pages.
 func closedText(p indicators.Plan, c collector.Closure) string {
-	why := ""
-	if c.Reason != "" {
-		why = "(" + c.Reason + ")"
-	}
-	return fmt.Sprintf("计划“%s”已于%s关闭%s，只供查阅，不再接受各单位报送。",
-		p.Title, c.At.In(p.Location()).Format("2006年1月2日"), why)
+	return fmt.Sprintf("计划“%s”%s，只供查阅，不再接受各单位报送。", p.Title, c.Since(p.Location()))
 }
