@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"sort"
 	"strings"
 	"time"
@@ -47,15 +45,7 @@ func closureKey(plan string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(b, seq)
 }
 
-func encodeClosure(key []byte, rec closureRecord) []byte {
-	body, err := json.Marshal(rec)
-	if err != nil {
-		panic(err) // strings, a bool and a time
-	}
-	b := append([]byte{closureV1}, body...)
-	sum := crc32.Update(crc32.Update(0, castagnoli, key), castagnoli, b)
-	return binary.BigEndian.AppendUint32(b, sum)
-}
+func encodeClosure(key []byte, rec closureRecord) []byte { return sealRecord(key, closureV1, rec) }
 
 // decodeClosure verifies and decodes the closure stored under key.
 func decodeClosure(key, v []byte) (collector.Closure, uint64, error) {
@@ -64,19 +54,9 @@ func decodeClosure(key, v []byte) (collector.Closure, uint64, error) {
 		return collector.Closure{}, 0, damaged("closure key %q does not name a plan and a sequence number", key)
 	}
 	plan, seq := string(key[:i]), binary.BigEndian.Uint64(key[i+1:])
-	if len(v) < 6 {
-		return collector.Closure{}, 0, damaged("the closure of plan %s (record %d) is cut short", plan, seq)
-	}
-	body := v[:len(v)-4]
-	if crc32.Update(crc32.Update(0, castagnoli, key), castagnoli, body) != binary.BigEndian.Uint32(v[len(v)-4:]) {
-		return collector.Closure{}, 0, damaged("the closure of plan %s (record %d) fails its checksum", plan, seq)
-	}
-	if body[0] != closureV1 {
-		return collector.Closure{}, 0, damaged("the closure of plan %s (record %d) has version %d", plan, seq, body[0])
-	}
 	var rec closureRecord
-	if err := json.Unmarshal(body[1:], &rec); err != nil {
-		return collector.Closure{}, 0, damaged("the closure of plan %s (record %d) does not decode: %v", plan, seq, err)
+	if problem := openRecord(key, v, closureV1, &rec); problem != "" {
+		return collector.Closure{}, 0, damaged("the closure of plan %s (record %d) %s", plan, seq, problem)
 	}
 	return collector.Closure{Plan: plan, Closed: rec.Closed, By: rec.By, At: rec.At, Reason: rec.Reason}, seq, nil
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"strings"
 	"time"
 
@@ -84,20 +82,10 @@ func splitReviewKey(format int, k []byte) (plan, indicator, period string, revis
 // resumReview is the stored review v under a new key: its body with the checksum of
 // the new key (the migration to format 6 adds the plan to every key).
 func resumReview(key, v []byte) []byte {
-	b := bytes.Clone(v[:len(v)-4])
-	sum := crc32.Update(crc32.Update(0, castagnoli, key), castagnoli, b)
-	return binary.BigEndian.AppendUint32(b, sum)
+	return resealRecord(key, bytes.Clone(v[:len(v)-4]))
 }
 
-func encodeReview(key []byte, rec reviewRecord) []byte {
-	body, err := json.Marshal(rec)
-	if err != nil {
-		panic(err) // strings, a time and an integer
-	}
-	b := append([]byte{reviewV1}, body...)
-	sum := crc32.Update(crc32.Update(0, castagnoli, key), castagnoli, b)
-	return binary.BigEndian.AppendUint32(b, sum)
-}
+func encodeReview(key []byte, rec reviewRecord) []byte { return sealRecord(key, reviewV1, rec) }
 
 // decodeReview verifies and decodes the review stored under key.
 func decodeReview(key, v []byte) (indicators.Review, uint64, error) {
@@ -121,19 +109,9 @@ func decodeReviewAs(format int, key, v []byte) (indicators.Review, uint64, error
 		}
 		return damaged("the review of %s %s %s revision %d %s", plan, ind, period, revision, what)
 	}
-	if len(v) < 1+4 {
-		return indicators.Review{}, 0, fail("is cut short")
-	}
-	body := v[:len(v)-4]
-	if crc32.Update(crc32.Update(0, castagnoli, key), castagnoli, body) != binary.BigEndian.Uint32(v[len(v)-4:]) {
-		return indicators.Review{}, 0, fail("fails its checksum")
-	}
-	if body[0] != reviewV1 {
-		return indicators.Review{}, 0, fail(fmt.Sprintf("has version %d", body[0]))
-	}
 	var rec reviewRecord
-	if err := json.Unmarshal(body[1:], &rec); err != nil {
-		return indicators.Review{}, 0, fail("does not decode")
+	if problem := openRecord(key, v, reviewV1, &rec); problem != "" {
+		return indicators.Review{}, 0, fail(problem)
 	}
 	return indicators.Review{
 		Plan: plan, Indicator: ind, Period: period, Revision: revision,
