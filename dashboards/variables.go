@@ -22,7 +22,7 @@ var PlanVariableQuery = fmt.Sprintf("query_result(sort(max by (%[1]s) (%[2]s) * 
 
 // PlanVariableRegex takes each plan's id as the value and its title as the text out of
 // a query_result line ({plan="…", plan_title="…"} 0 1767225600).
-var PlanVariableRegex = fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/`, conventions.LabelPlan, conventions.LabelPlanTitle)
+var PlanVariableRegex = valueText(conventions.LabelPlan, conventions.LabelPlanTitle)
 
 // planVariable is the plan picked (计划). Grafana opens a variable on its saved value,
 // else on its first option; the generated dashboards save none (no current), list the
@@ -31,16 +31,8 @@ var PlanVariableRegex = fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/
 // January without the new list opens on the latest past year's, and a plan picked
 // stays in the URL (var-plan) when people share it.
 func planVariable() *dashboard.QueryVariableBuilder {
-	return dashboard.NewQueryVariableBuilder(VarPlan).
-		Label("计划").
-		Datasource(promDS()).
-		Query(dashboard.StringOrMap{String: cog.ToPtr(PlanVariableQuery)}).
-		Definition(PlanVariableQuery).
-		Regex(PlanVariableRegex).
-		Sort(dashboard.VariableSortDisabled).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).
-		Multi(false).
-		IncludeAll(false)
+	return queryResultVariable(VarPlan, "计划", PlanVariableQuery, PlanVariableRegex).
+		Sort(dashboard.VariableSortDisabled)
 }
 
 // LabelOption is the label the indicator variable's query writes its option text into
@@ -55,7 +47,7 @@ var DepartmentVariableQuery = fmt.Sprintf("query_result(max by (%s, %s, %s) (%s{
 // DepartmentVariableRegex takes each department's id as the value and its name as the
 // text out of a query_result line ({department="fgw", department_name="市发展改革委",
 // plan="…"} 1 1767225600: Prometheus sorts the labels by name).
-var DepartmentVariableRegex = fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/`, conventions.LabelDepartment, conventions.LabelDepartmentName)
+var DepartmentVariableRegex = valueText(conventions.LabelDepartment, conventions.LabelDepartmentName)
 
 // IndicatorVariableQuery lists the targets of $plan, each once however many collectors
 // are scraped, with "id 名称(牵头单位)" as LabelOption, joined in PromQL since a
@@ -68,7 +60,7 @@ var IndicatorVariableQuery = fmt.Sprintf(`query_result(label_join(label_join(lab
 const labelLead = "lead"
 
 // IndicatorVariableRegex takes each target's id as the value and LabelOption as the text.
-var IndicatorVariableRegex = fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/`, conventions.LabelIndicator, LabelOption)
+var IndicatorVariableRegex = valueText(conventions.LabelIndicator, LabelOption)
 
 // departmentVariable is the lead department picked (牵头单位) among those of $plan.
 func departmentVariable() *dashboard.QueryVariableBuilder {
@@ -87,14 +79,25 @@ func indicatorVariable() *dashboard.QueryVariableBuilder {
 // within the text compared as numbers: 1.2 before 1.10 before 2.1, names by the
 // browser's collation), nothing is saved as current.
 func planQueryVariable(name, label, query, regex string) *dashboard.QueryVariableBuilder {
+	return queryResultVariable(name, label, query, regex).Sort(dashboard.VariableSortNaturalAsc)
+}
+
+// queryResultVariable is a single-choice variable over a query_result on Prometheus,
+// refreshed on load, whose regex takes each option's value and text.
+func queryResultVariable(name, label, query, regex string) *dashboard.QueryVariableBuilder {
 	return dashboard.NewQueryVariableBuilder(name).
 		Label(label).
 		Datasource(promDS()).
 		Query(dashboard.StringOrMap{String: cog.ToPtr(query)}).
 		Definition(query).
 		Regex(regex).
-		Sort(dashboard.VariableSortNaturalAsc).
 		Refresh(dashboard.VariableRefreshOnDashboardLoad).
 		Multi(false).
 		IncludeAll(false)
+}
+
+// valueText is a variable's regex taking the option's value from label value and its
+// text from label text of a query_result line (labels in Prometheus's order).
+func valueText(value, text string) string {
+	return fmt.Sprintf(`/%s="(?<value>[^"]+)".*%s="(?<text>[^"]+)"/`, value, text)
 }
