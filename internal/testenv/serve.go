@@ -156,10 +156,11 @@ func (s *Serve) StartReady(path string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	exited := make(chan struct{})
+	ch := s.exited // a later start replaces the field while this goroutine may still read it
 	go func() {
 		select {
-		case err := <-s.exited:
-			s.exited <- err
+		case err := <-ch:
+			ch <- err
 			close(exited)
 			cancel()
 		case <-ctx.Done():
