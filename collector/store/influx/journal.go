@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"unicode/utf8"
 )
 
 // journal remembers the highest revision this collector wrote per (indicator, period),
@@ -59,12 +61,20 @@ func openJournal(dir, defPlan string, known map[pkey]int) (*journal, error) {
 	return j, nil
 }
 
-// record appends the revisions of pts, in one write.
+// record appends the revisions of pts, in one write: the JSON of a journalLine each,
+// written without reflection (a round records every report it writes).
 func (j *journal) record(pts []point) error {
-	var buf []byte
+	buf := make([]byte, 0, 64*len(pts))
 	for _, p := range pts {
-		b, _ := json.Marshal(journalLine{L: p.Rev.Plan, I: p.Rev.Indicator, P: p.Rev.Period, R: p.Rev.Revision})
-		buf = append(append(buf, b...), '\n')
+		buf = append(buf, `{"l":`...)
+		buf = appendJSONString(buf, p.Rev.Plan)
+		buf = append(buf, `,"i":`...)
+		buf = appendJSONString(buf, p.Rev.Indicator)
+		buf = append(buf, `,"p":`...)
+		buf = appendJSONString(buf, p.Rev.Period)
+		buf = append(buf, `,"r":`...)
+		buf = strconv.AppendInt(buf, int64(p.Rev.Revision), 10)
+		buf = append(buf, "}\n"...)
 	}
 	if _, err := j.f.Write(buf); err != nil {
 		return fmt.Errorf("influx: revision journal: %w", err)
@@ -107,3 +117,17 @@ func (j *journal) compact(known map[pkey]int) error {
 }
 
 func (j *journal) close() error { return j.f.Close() }
+
+// appendJSONString appends s as a JSON string: as it is when nothing in it needs
+// escaping (ids and periods), else as encoding/json writes it.
+func appendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
