@@ -160,6 +160,9 @@ type InfluxDB struct {
 	// Refresh is how often a collector rereads the latest values from InfluxDB, so
 	// that replicas sharing one InfluxDB see each other's reports.
 	Refresh time.Duration `mapstructure:"refresh"`
+	// Feed is the change feed's encoding: auto (what the database says) or compact,
+	// once every replica sharing the database runs a version that reads it.
+	Feed string `mapstructure:"feed"`
 }
 
 // Auth lists the accepted tokens by their sha256 hashes and says who may read.
@@ -222,7 +225,7 @@ func Defaults() Config {
 		Listen:  "127.0.0.1:8080",
 		Catalog: catalogs.Default, // inside the binary: runs from any directory
 		Store: Store{Kind: "embedded", Path: "./data", InfluxDB: InfluxDB{
-			URL: "http://127.0.0.1:8086", Org: "duban", Bucket: "duban", Timeout: 10 * time.Second, Refresh: 5 * time.Second,
+			URL: "http://127.0.0.1:8086", Org: "duban", Bucket: "duban", Timeout: 10 * time.Second, Refresh: 5 * time.Second, Feed: "auto",
 		}},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
@@ -319,14 +322,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("catalog: give a catalog file (YAML or JSON) or "+catalogs.Default+" for the shipped one"))
 	}
 	errs = append(errs, c.validatePlans()...)
-	switch c.Store.Kind {
-	case "embedded", "influxdb":
-	default:
-		errs = append(errs, fmt.Errorf("store.kind %q: use embedded or influxdb", c.Store.Kind))
-	}
-	if c.Store.Path == "" {
-		errs = append(errs, errors.New("store.path: give the data directory"))
-	}
+	errs = append(errs, c.Store.validate()...)
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("tls: set both cert_file and key_file, or neither"))
 	}
@@ -383,13 +379,30 @@ func (c Config) Validate() error {
 	if c.Workspace.LoginFailures < 1 || !(c.Workspace.LoginFailuresPerMinute > 0) {
 		errs = append(errs, errors.New("workspace.login_failures and workspace.login_failures_per_minute: give positive numbers (defaults 10 and 6)"))
 	}
-	if c.Store.InfluxDB.Token != "" && c.Store.InfluxDB.TokenFile != "" {
-		errs = append(errs, errors.New("store.influxdb: set token or token_file, not both"))
-	}
 	if c.Notify.TokenSHA256 != "" && c.Notify.TokenFile != "" {
 		errs = append(errs, errors.New("notify: set token_sha256 or token_file, not both"))
 	}
 	return errors.Join(errs...)
+}
+
+// validate checks store:.
+func (s Store) validate() []error {
+	var errs []error
+	switch s.Kind {
+	case "embedded", "influxdb":
+	default:
+		errs = append(errs, fmt.Errorf("store.kind %q: use embedded or influxdb", s.Kind))
+	}
+	if s.Path == "" {
+		errs = append(errs, errors.New("store.path: give the data directory"))
+	}
+	if f := s.InfluxDB.Feed; f != "auto" && f != "compact" {
+		errs = append(errs, fmt.Errorf("store.influxdb.feed %q: give auto or compact (compact once every replica sharing the database runs this version)", f))
+	}
+	if s.InfluxDB.Token != "" && s.InfluxDB.TokenFile != "" {
+		errs = append(errs, errors.New("store.influxdb: set token or token_file, not both"))
+	}
+	return errs
 }
 
 // validatePlans checks plans: and its relation to catalog:, and the test clock.

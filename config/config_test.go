@@ -119,6 +119,7 @@ func TestBadConfigurationsAreRejected(t *testing.T) {
 		"sessions that last no time":       "workspace: {session_ttl: 0s}\n",
 		"no failed sign-in allowed":        "workspace: {login_failures: 0}\n",
 		"an unknown closed_plans":          "metrics: {closed_plans: hide}\n",
+		"an unknown change feed encoding":  "store: {influxdb: {feed: gzip}}\n",
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -37,10 +37,15 @@ func openInflux(ctx context.Context, cfg config.Config, plans *indicators.PlanSe
 		}
 		return strconv.Itoa(e.Task.Num), e.Target.Unit
 	}
+	feed := ""
+	if ic.Feed == influx.FeedCompact {
+		feed = influx.FeedCompact
+	}
 	return influx.Open(ctx, influx.Config{
 		URL: ic.URL, Org: ic.Org, Bucket: ic.Bucket, Token: token,
 		SpoolDir: filepath.Join(cfg.Store.Path, "spool"),
 		Timeout:  ic.Timeout, Lookup: lookup, Logger: log, DefaultPlan: plans.Default().Plan.ID,
+		Feed: feed,
 	})
 }
 

@@ -27,8 +27,9 @@ import (
 
 func (s *Store) changesM() string { return s.cfg.Measurement + "_changes" }
 
-// changeLines renders the change points of pts, one per department.
-func (s *Store) changeLines(pts []point) ([]string, error) {
+// changeLines renders the change points of pts, one per department, of the given part
+// of a write (store.go: write).
+func (s *Store) changeLines(pts []point, part int) ([]string, error) {
 	byDept := map[string][]point{}
 	var depts []string
 	for _, p := range pts {
@@ -54,24 +55,35 @@ func (s *Store) changeLines(pts []point) ([]string, error) {
 			l.WriteString("," + tagDepartment + "=")
 			l.WriteString(lpEscape(d, true))
 		}
+		if part > 0 {
+			l.WriteString("," + tagPart + "=" + strconv.Itoa(part))
+		}
 		keyed := 0
 		for _, p := range byDept[d] {
 			if p.Rev.IdempotencyKey != "" {
 				keyed++
 			}
 		}
-		l.WriteString(" n=" + strconv.Itoa(len(byDept[d])) + "i,keyed=" + strconv.Itoa(keyed) + "i,points=\"")
-		l.WriteString(fieldEscaper.Replace(string(b)))
-		l.WriteByte('"')
+		l.WriteString(" n=" + strconv.Itoa(len(byDept[d])) + "i,keyed=" + strconv.Itoa(keyed) + "i,")
+		if s.compact.Load() {
+			l.WriteString(fieldPZ + "=\"" + encodePZ(b) + "\"") // base64: nothing to escape
+		} else {
+			l.WriteString(fieldPoints + "=\"" + fieldEscaper.Replace(string(b)) + "\"")
+		}
 		lines = append(lines, l.String())
 	}
 	return lines, nil
 }
 
+// tagPart numbers the parts of a write after the first (store.go: write), so that two
+// parts' change points of one department are two series, never one point overwriting
+// the other should InfluxDB stamp both in the same nanosecond.
+const tagPart = "part"
+
 // round identifies one change point.
 type round struct {
-	t                     int64
-	collector, department string
+	t                           int64
+	collector, department, part string
 }
 
 // listed is a change point as its stamp lists it.
@@ -151,16 +163,31 @@ func (s *Store) catchUp(ctx context.Context) ([]indicators.Revision, error) {
 
 // listRounds reads the stamps of the change feed since mark, less the overlap (others:
 // the condition leaving out this replica's own rounds, or ""): the rounds not seen
-// yet, the latest stamp (at least mark) and InfluxDB's clock when it answered.
+// yet, the latest stamp (at least mark) and InfluxDB's clock when it answered. It
+// reads the feed's encoding with them (noteFeed).
 func (s *Store) listRounds(ctx context.Context, mark int64, others string) (fresh []listed, maxT int64, date time.Time, err error) {
+	var feed int64
+	defer func() {
+		if err == nil {
+			s.noteFeed(ctx, feed)
+		}
+	}()
 	from := mark - int64(s.cfg.ChangeOverlap)
 	maxT = mark
-	q := fmt.Sprintf("SELECT n, keyed, %s, %s FROM %s WHERE time > %d%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), from, others)
+	q := fmt.Sprintf("SELECT n, keyed, %s, %s, %s FROM %s WHERE time > %d%s; %s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(tagPart), qlIdent(s.changesM()), from, others, s.feedQuery())
 	date, err = s.ql.queryDated(ctx, q, func(sr *qlSeries) error {
-		cT, cC, cD, cN, cK := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("n"), sr.col("keyed")
+		if sr.Stmt == 1 {
+			for _, row := range sr.Values {
+				if v, ok := vInt(cell(row, sr.col("max"))); ok {
+					feed = max(feed, v)
+				}
+			}
+			return nil
+		}
+		cT, cC, cD, cP, cN, cK := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col(tagPart), sr.col("n"), sr.col("keyed")
 		for _, row := range sr.Values {
 			t, _ := vInt(cell(row, cT))
-			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
+			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD)), part: vString(cell(row, cP))}
 			maxT = max(maxT, t)
 			if _, ok := s.rounds[r]; ok {
 				continue
@@ -209,12 +236,12 @@ func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[stri
 	if len(not) > 0 {
 		notShort = " AND ((" + strings.Join(not, " AND ") + ") OR n = 0)"
 	}
-	q := fmt.Sprintf("SELECT points, reviews, %s, %s FROM %s WHERE time >= %d AND time <= %d%s%s", qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(s.changesM()), minT, maxT, others, notShort)
+	q := fmt.Sprintf("SELECT %s, %s, reviews, %s, %s, %s FROM %s WHERE time >= %d AND time <= %d%s%s", fieldPoints, fieldPZ, qlIdent(tagCollector), qlIdent(tagDepartment), qlIdent(tagPart), qlIdent(s.changesM()), minT, maxT, others, notShort)
 	err = s.ql.query(ctx, q, func(sr *qlSeries) error {
-		cT, cC, cD, cP, cR := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col("points"), sr.col("reviews")
+		cT, cC, cD, cPart, cP, cZ, cR := sr.col("time"), sr.col(tagCollector), sr.col(tagDepartment), sr.col(tagPart), sr.col(fieldPoints), sr.col(fieldPZ), sr.col("reviews")
 		for _, row := range sr.Values {
 			t, _ := vInt(cell(row, cT))
-			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD))}
+			r := round{t: t, collector: vString(cell(row, cC)), department: vString(cell(row, cD)), part: vString(cell(row, cPart))}
 			if !want[r] {
 				continue
 			}
@@ -231,8 +258,8 @@ func (s *Store) changePoints(ctx context.Context, fresh []listed, short map[stri
 				reviews = append(reviews, rvs...)
 				continue
 			}
-			var pts []point
-			if err := json.Unmarshal([]byte(vString(cell(row, cP))), &pts); err != nil {
+			pts, err := changeRevisions(vString(cell(row, cP)), vString(cell(row, cZ)))
+			if err != nil {
 				s.log.Warn("unreadable change point; skipped", "collector", r.collector, "time", t, "err", err)
 				continue
 			}

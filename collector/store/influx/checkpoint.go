@@ -2,7 +2,6 @@ package influx
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -52,7 +51,7 @@ func (s *Store) epochLine() string { return lpEscape(s.schemaM(), false) + " che
 // checkpoint writes the unchecked latest values of the departments whose leases this
 // replica holds, when CheckpointEvery has passed since the last one (or force).
 func (s *Store) checkpoint(ctx context.Context, force bool) {
-	s.wmu.Lock()
+	s.hold()
 	defer s.wmu.Unlock()
 	if !force && time.Since(s.checked) < s.cfg.CheckpointEvery*9/10 { // the lease ticks jitter
 		return
@@ -266,14 +265,14 @@ func (s *Store) roundsSince(ctx context.Context, since map[string]int64, fn func
 		depts = depts[len(chunk):]
 		stmts := make([]string, len(chunk))
 		for i, d := range chunk {
-			stmts[i] = fmt.Sprintf("SELECT points FROM %s WHERE %s = %s AND time > %d AND n > 0",
-				qlIdent(s.changesM()), qlIdent(tagDepartment), qlString(d), since[d])
+			stmts[i] = fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = %s AND time > %d AND n > 0",
+				fieldPoints, fieldPZ, qlIdent(s.changesM()), qlIdent(tagDepartment), qlString(d), since[d])
 		}
 		err := s.ql.query(ctx, strings.Join(stmts, "; "), func(sr *qlSeries) error {
-			c := sr.col("points")
+			cP, cZ := sr.col(fieldPoints), sr.col(fieldPZ)
 			for _, row := range sr.Values {
-				var pts []point
-				if err := json.Unmarshal([]byte(vString(cell(row, c))), &pts); err != nil {
+				pts, err := changeRevisions(vString(cell(row, cP)), vString(cell(row, cZ)))
+				if err != nil {
 					s.log.Warn("unreadable change point; skipped", "err", err)
 					continue
 				}

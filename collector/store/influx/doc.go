@@ -12,8 +12,9 @@
 // about as much as a read, while the collector's own work per report is microseconds.
 // So the steady state reads nothing before it writes: a replica numbers revisions and
 // checks idempotency keys from memory, under a lease that makes its memory
-// authoritative for the departments it holds, and writes each round of appends in one
-// request. Reads happen when a replica takes a department over (the change feed since
+// authoritative for the departments it holds, and writes each round of appends in up to
+// four requests sent at once (InfluxDB parses one request on one core), while the next
+// round is numbered (two rounds in flight). Reads happen when a replica takes a department over (the change feed since
 // it last looked), every refresh (the change feed: what changed, not what is stored),
 // at start (a local snapshot plus the change feed since it; the latest measurement's
 // checkpoint, one point per (indicator, period), plus each department's change points
@@ -44,8 +45,12 @@
 // Beside it, written without timestamps (InfluxDB stamps them with its own clock, so
 // "since" and "last" compare one clock whatever the replicas' clocks say):
 //
-//	report_changes,department=D,collector=C n=…i,points="[JSON of the revisions]"
-//	    one point per department per write: the change feed
+//	report_changes,department=D,collector=C[,part=K] n=…i,keyed=…i,pz="…"
+//	    one point per department per request of a write: the change feed. pz is the
+//	    JSON of the revisions, DEFLATE-compressed, in base64; on a database an earlier
+//	    version created, until store.influxdb.feed: compact says every replica reads
+//	    pz, the field is points="[JSON]" instead (feed.go). part numbers the requests of
+//	    one write after the first (store.go: write)
 //	report_changes,department=D,collector=C n=0i,keyed=0i,points="[]",reviews="[JSON]"
 //	    one point per department per write of reviews (reviews.go): other replicas
 //	    hand them to the service on their next refresh (ReviewChanges)
@@ -74,8 +79,9 @@
 //	report_key,sender=S,bucket=HH idempotency_key="…",indicator,period,id,revision,
 //	    received_at,content: one entry per keyed revision, in one of 256 series per
 //	    sender (HH = FNV-1a of the key mod 256), stamped above the bucket's last entry
-//	report_schema version=2i
-//	    written once the latest and key measurements hold everything stored
+//	report_schema version=2i[,feed=2i]
+//	    written once the latest and key measurements hold everything stored; feed=2
+//	    when the change feed may be compact (a new database, or feed: compact)
 //
 // and, by the office closing or reopening a plan (closures.go):
 //
@@ -145,15 +151,20 @@
 // acknowledges it, numbering revisions from what this replica knows (its latest values,
 // kept in latest.json; a journal of the revision numbers it reserved before each write,
 // revisions.jsonl; and the spool). While anything is spooled, later batches are spooled
-// behind it, so InfluxDB receives them in order. A background replayer retries the
+// behind it, so InfluxDB receives them in order; only a round numbered while the failed
+// one was in flight may already be in InfluxDB, above it. A background replayer retries the
 // oldest batches with backoff (up to Config.ReplayPoints reports per read and write),
 // and at once when a read succeeds again. A replay holds the batches' leases, asks
 // InfluxDB which point ids it already holds (a crash between the write and the spool
 // file's removal) and writes only the others, so a batch is never stored twice. If
-// InfluxDB gained revisions of the same (indicator, period) meanwhile (another replica
-// held the lease during the outage), the replay renumbers the spooled points above them,
+// InfluxDB gained revisions of the same (indicator, period) meanwhile from another
+// replica (it held the lease during the outage), or holds a spooled point's number, the
+// replay renumbers the spooled points above them,
 // keeping their order; the receipt's revision was then provisional. A spooled report
-// whose (sender, key) InfluxDB holds under another id is dropped, not duplicated.
+// whose (sender, key) InfluxDB holds under another id is dropped, not duplicated. A
+// revision of this collector above a spooled one is no clash: it is a later round that
+// reached InfluxDB while the spooled one could not, and the spooled points keep their
+// numbers, below it (TestARoundSpooledBehindALaterOneKeepsItsNumbers).
 // Readers see spooled reports: Latest, History and FirstArrivals merge the spool into
 // what InfluxDB returns; while InfluxDB is down Latest serves the values this replica
 // holds and History the latest revision per period plus the spooled ones.
@@ -161,8 +172,8 @@
 // # Costs
 //
 // Append: no read in the steady state, one write per round (group commit: concurrent
-// batches share it) carrying the report points, their key entries and one change point
-// per department; every CheckpointEvery, one write of the latest values that changed
+// batches share it; up to four requests at once, two rounds in flight) carrying the
+// report points, their key entries and one change point per department and request; every CheckpointEvery, one write of the latest values that changed
 // (coalesced: one point per (indicator, period), however many revisions it had). Latest and Changes
 // (each refresh): two reads of the change feed since the last point seen (stamps first,
 // then only the points not yet seen; a department that changed more than it holds

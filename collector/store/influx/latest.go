@@ -30,23 +30,44 @@ const schemaVersion = 2
 func (s *Store) latestM() string { return s.cfg.Measurement + "_latest" }
 func (s *Store) schemaM() string { return s.cfg.Measurement + "_schema" }
 
-// readSchema says whether the schema marker is stored.
+// readSchema says whether the schema marker is stored, and notes the change feed's
+// encoding (noteFeed).
 func (s *Store) readSchema(ctx context.Context) (bool, error) {
-	found := false
-	err := s.ql.query(ctx, "SELECT max(version) FROM "+qlIdent(s.schemaM()), func(sr *qlSeries) error {
+	found, feed := false, int64(0)
+	err := s.ql.query(ctx, "SELECT max(version) FROM "+qlIdent(s.schemaM())+"; "+s.feedQuery(), func(sr *qlSeries) error {
 		c := sr.col("max")
 		for _, row := range sr.Values {
-			if v, ok := vInt(cell(row, c)); ok && v >= schemaVersion {
+			v, ok := vInt(cell(row, c))
+			switch {
+			case !ok:
+			case sr.Stmt == 1:
+				feed = max(feed, v)
+			case v >= schemaVersion:
 				found = true
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		s.noteFeed(ctx, feed)
+	}
 	return found, err
 }
 
-func (s *Store) writeSchema(ctx context.Context) error {
-	return s.writeLines(ctx, []string{lpEscape(s.schemaM(), false) + fmt.Sprintf(" version=%di", schemaVersion)})
+// writeSchema writes the schema marker; on a new database (fresh) also the compact
+// change feed's: no replica of an earlier version has used it.
+func (s *Store) writeSchema(ctx context.Context, fresh bool) error {
+	line := lpEscape(s.schemaM(), false) + fmt.Sprintf(" version=%di", schemaVersion)
+	if fresh {
+		line += fmt.Sprintf(",%s=%di", fieldFeed, feedCompact)
+	}
+	if err := s.writeLines(ctx, []string{line}); err != nil {
+		return err
+	}
+	if fresh {
+		s.compact.Store(true)
+	}
+	return nil
 }
 
 // reportEmpty says whether the report measurement holds no point at all.
@@ -78,7 +99,7 @@ func (s *Store) loadAll(ctx context.Context) error {
 			return err
 		}
 		if empty { // a new database: nothing to convert
-			if err := s.writeSchema(ctx); err != nil {
+			if err := s.writeSchema(ctx, true); err != nil {
 				return err
 			}
 			v2 = true
@@ -237,7 +258,7 @@ func (s *Store) convertOnce(ctx context.Context) error {
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	if err := s.writeSchema(qctx); err != nil {
+	if err := s.writeSchema(qctx, false); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -259,7 +280,7 @@ func (s *Store) convertStep(ctx context.Context, names []string) error {
 	if err != nil {
 		return err
 	}
-	s.wmu.Lock()
+	s.hold()
 	defer s.wmu.Unlock()
 	if !s.leases.holds(names) {
 		return errors.New("influx: leases lost while converting")
@@ -375,9 +396,12 @@ func (s *Store) convertKeys(ctx context.Context, keys []convKey) ([]string, erro
 }
 
 // firstOf is when the first revision of k arrived, as far as this replica knows: from
-// its latest value, or none when nothing is stored; 0 when unknown (a value of the
+// a round in flight or its latest value, or none when nothing is stored; 0 when unknown (a value of the
 // first schema, or revisions this replica has not loaded). Callers hold s.mu.
 func (s *Store) firstOf(k pkey) (first int64, stored bool) {
+	if f, ok := s.flown[k]; ok {
+		return f, true // a round in flight holds it
+	}
 	if p, ok := s.latest[k]; ok {
 		return p.First, true
 	}

@@ -465,7 +465,7 @@ func (l *leases) tick(ctx context.Context) {
 // replica has spooled reports under them (their replay needs the lease).
 func (l *leases) release(ctx context.Context, names []string) {
 	s := l.s
-	s.wmu.Lock()
+	s.hold()
 	defer s.wmu.Unlock()
 	if err := s.checkpointLocked(ctx); err != nil { // keeps the rounds after the markers few
 		s.log.Debug("checkpoint before releasing leases failed", "err", err)

@@ -47,11 +47,23 @@ func (s *Store) queryHistory(ctx context.Context, plan, indicator string) ([]poi
 }
 
 // stored is what InfluxDB holds of the (indicator, period)s of revs from their lowest
-// spooled revision up: the highest revision number per (indicator, period), and the
-// revision each point id was stored under.
+// spooled revision up: the highest revision number per (indicator, period), the highest
+// stored by other collectors, the revision numbers stored, and the revision each point
+// id was stored under.
 type stored struct {
-	max map[pkey]int
-	ids map[string]int
+	max    map[pkey]int
+	others map[pkey]int
+	taken  map[pkey]map[int]bool
+	ids    map[string]int
+}
+
+// clashes says whether a spooled revision rev of k must be renumbered: its number is
+// stored already, or another collector stored it or a later one (a replica that took
+// the lease over while this one could not write). A higher revision of this collector
+// alone is no clash: it was numbered after the spooled one, by a round that reached
+// InfluxDB while the spooled one could not (flight), and the spooled one fills its gap.
+func (st stored) clashes(k pkey, rev int) bool {
+	return st.taken[k][rev] || rev <= st.others[k]
 }
 
 // storedPerRequest is how many (indicator, period end)s one request of queryStored reads
@@ -67,7 +79,7 @@ const storedPerRequest = 64
 // than the timeout, and the spool would never drain. Revisions below the lowest spooled
 // one cannot clash with it, so the renumbering needs only these.
 func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (stored, error) {
-	out := stored{max: map[pkey]int{}, ids: map[string]int{}}
+	out := stored{max: map[pkey]int{}, others: map[pkey]int{}, taken: map[pkey]map[int]bool{}, ids: map[string]int{}}
 	type span struct {
 		indicator string
 		end       time.Time
@@ -89,13 +101,13 @@ func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (st
 		stmts := make([]string, len(chunk))
 		for i, k := range chunk {
 			from := k.end.Add(time.Duration(max(low[k], 0)) * time.Microsecond)
-			stmts[i] = fmt.Sprintf("SELECT %s, %s, %s, %s, %s FROM %s WHERE time >= %s AND time < %s AND %s = %s",
-				qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator), qlIdent(tagPlan),
+			stmts[i] = fmt.Sprintf("SELECT %s, %s, %s, %s, %s, %s FROM %s WHERE time >= %s AND time < %s AND %s = %s",
+				qlIdent(fieldRevision), qlIdent(fieldPeriod), qlIdent(fieldID), qlIdent(tagIndicator), qlIdent(tagPlan), qlIdent(tagCollector),
 				s.measurement(), qlTime(from), qlTime(k.end.Add(maxRevision*time.Microsecond+time.Second)),
 				qlIdent(tagIndicator), qlString(k.indicator))
 		}
 		err := s.ql.query(ctx, strings.Join(stmts, "; "), func(sr *qlSeries) error {
-			cRev, cPer, cID, cInd, cPlan := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator), sr.col(tagPlan)
+			cRev, cPer, cID, cInd, cPlan, cCol := sr.col(fieldRevision), sr.col(fieldPeriod), sr.col(fieldID), sr.col(tagIndicator), sr.col(tagPlan), sr.col(tagCollector)
 			for _, row := range sr.Values {
 				rev, ok := vInt(row[cRev])
 				if !ok {
@@ -110,6 +122,13 @@ func (s *Store) queryStored(ctx context.Context, revs []indicators.Revision) (st
 				}
 				k := pkey{plan, vString(row[cInd]), vString(row[cPer])}
 				out.max[k] = max(out.max[k], int(rev))
+				if vString(cell(row, cCol)) != s.cfg.CollectorID {
+					out.others[k] = max(out.others[k], int(rev))
+				}
+				if out.taken[k] == nil {
+					out.taken[k] = map[int]bool{}
+				}
+				out.taken[k][int(rev)] = true
 				if id := vString(row[cID]); id != "" {
 					out.ids[id] = int(rev)
 				}

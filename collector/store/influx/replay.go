@@ -128,7 +128,8 @@ func (s *Store) dropStoredKeys(ctx context.Context, todo, done []point) (kept []
 // replay writes the oldest spooled batches, in order, safely after any crash: points
 // InfluxDB already holds (found by id) are not written again; points whose (sender, key)
 // reached InfluxDB by another way are dropped; the rest are renumbered above what
-// InfluxDB holds if it gained revisions meanwhile, keeping their order. It holds the
+// InfluxDB holds if their numbers clash with revisions stored meanwhile (stored.clashes),
+// keeping their order. It holds the
 // leases of the batches' departments (and keyed senders) while it does, as any write
 // of revisions. The spool files are removed only after the write succeeded.
 func (s *Store) replay(ctx context.Context, batches []spooled) error {
@@ -149,7 +150,7 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 		}
 	}
-	s.wmu.Lock()
+	s.hold()
 	defer s.wmu.Unlock()
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	have, err := s.queryStored(qctx, revs)
@@ -172,15 +173,13 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 		return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 	}
 	if len(todo) > 0 {
-		top := have.max
-		for i := range todo {
-			k := keyOf(todo[i].Rev)
-			if todo[i].Rev.Revision <= top[k] {
-				s.log.Info("renumbering a spooled report above revisions stored meanwhile",
-					"indicator", k.indicator, "period", k.period, "spooled", todo[i].Rev.Revision, "now", top[k]+1)
-				todo[i].Rev.Revision = top[k] + 1
-			}
-			top[k] = todo[i].Rev.Revision
+		s.renumber(todo, have)
+		s.mu.Lock()
+		s.stampFirst(todo)
+		err := s.journal.record(todo) // as a round's (takeOff), before InfluxDB may hold them
+		s.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
 		}
 		if err := s.write(ctx, todo, extra...); err != nil {
 			return fmt.Errorf("influx: replay %d: %w", b.seq, err)
@@ -211,4 +210,21 @@ func (s *Store) replay(ctx context.Context, batches []spooled) error {
 	}
 	s.written(append(done, todo...))
 	return nil
+}
+
+// renumber gives the spooled points of a replay whose numbers clash with what InfluxDB
+// holds (stored.clashes) the next numbers above it, keeping the order of the points of
+// each (indicator, period).
+func (s *Store) renumber(todo []point, have stored) {
+	given := map[pkey]int{} // the highest number given to a renumbered point
+	for i := range todo {
+		k := keyOf(todo[i].Rev)
+		if rev := todo[i].Rev.Revision; have.clashes(k, rev) || rev <= given[k] {
+			n := max(have.max[k], given[k]) + 1
+			s.log.Info("renumbering a spooled report above revisions stored meanwhile",
+				"indicator", k.indicator, "period", k.period, "spooled", rev, "now", n)
+			todo[i].Rev.Revision = n
+			given[k] = n
+		}
+	}
 }
