@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"slices"
 	"strings"
@@ -48,27 +45,17 @@ type heldWrites struct {
 
 func (h *heldWrites) serve(t *testing.T, target string) string {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.seen = make(chan struct{})
 	h.failing.Store(true)
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ErrorLog = log.New(io.Discard, "", 0)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if strings.Contains(r.URL.Path, "write") && bytes.Contains(body, []byte(h.match)) && h.failing.Load() {
-			h.once.Do(func() { close(h.seen) })
-			time.Sleep(time.Second)
-			http.Error(w, `{"error":"overloaded"}`, http.StatusServiceUnavailable)
-			return
+	return inFront(t, target, func(w http.ResponseWriter, r *http.Request, body []byte, _ http.Handler) bool {
+		if !strings.Contains(r.URL.Path, "write") || !bytes.Contains(body, []byte(h.match)) || !h.failing.Load() {
+			return false
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+		h.once.Do(func() { close(h.seen) })
+		time.Sleep(time.Second)
+		http.Error(w, `{"error":"overloaded"}`, http.StatusServiceUnavailable)
+		return true
+	})
 }
 
 func reports(n int, indicator, note string) []indicators.Revision {

@@ -27,19 +27,10 @@ type rowCounter struct {
 
 func (c *rowCounter) serve(t *testing.T, target string) string {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ErrorLog = log.New(io.Discard, "", 0) // refused while influxd is stopped: the outage
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	return inFront(t, target, func(w http.ResponseWriter, r *http.Request, body []byte, proxy http.Handler) bool {
 		form, _ := url.ParseQuery(string(body))
 		if r.URL.Path != "/query" || !strings.Contains(form.Get("q"), c.match) {
-			proxy.ServeHTTP(w, r)
-			return
+			return false
 		}
 		r.Header.Del("Accept-Encoding") // count plain JSON
 		rec := httptest.NewRecorder()
@@ -50,6 +41,27 @@ func (c *rowCounter) serve(t *testing.T, target string) string {
 		}
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
+		return true
+	})
+}
+
+// inFront starts a transparent proxy in front of a real influxd (target): intercept sees
+// every request with its body read (and left readable) and the proxy, and answers it
+// itself by returning true; else the proxy passes it on.
+func inFront(t *testing.T, target string, intercept func(w http.ResponseWriter, r *http.Request, body []byte, proxy http.Handler) bool) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy.ErrorLog = log.New(io.Discard, "", 0) // refused while influxd is stopped: the outage
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !intercept(w, r, body, proxy) {
+			proxy.ServeHTTP(w, r)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL

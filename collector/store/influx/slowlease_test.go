@@ -4,12 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,22 +19,12 @@ import (
 // replica behind it spools every batch (errLeaseSlow) while InfluxDB answers.
 func slowClaims(t *testing.T, target string, delay time.Duration) string {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ErrorLog = log.New(io.Discard, "", 0)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	return inFront(t, target, func(_ http.ResponseWriter, r *http.Request, body []byte, _ http.Handler) bool {
 		if strings.Contains(r.URL.Path, "write") && bytes.Contains(body, []byte("_lease,")) && bytes.Contains(body, []byte(`state="held"`)) {
 			time.Sleep(delay)
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+		return false
+	})
 }
 
 // TestASlowLeaseStillChecksTheKeys: a replica whose lease claims InfluxDB answers too
