@@ -396,8 +396,9 @@ func (s *Store) convertKeys(ctx context.Context, keys []convKey) ([]string, erro
 }
 
 // firstOf is when the first revision of k arrived, as far as this replica knows: from
-// a round in flight or its latest value, or none when nothing is stored; 0 when unknown (a value of the
-// first schema, or revisions this replica has not loaded). Callers hold s.mu.
+// a round in flight or its latest value, or none when nothing is stored; 0 when
+// unknown (a value of the first schema, or revisions this replica has not loaded).
+// Callers hold s.mu.
 func (s *Store) firstOf(k pkey) (first int64, stored bool) {
 	if f, ok := s.flown[k]; ok {
 		return f, true // a round in flight holds it
