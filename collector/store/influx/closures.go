@@ -80,20 +80,14 @@ func (s *Store) Closures(ctx context.Context) ([]collector.Closure, error) {
 	var read []collector.Closure
 	err := s.ql.query(qctx, "SELECT * FROM "+qlIdent(s.closureM()), func(sr *qlSeries) error {
 		cTime, cPlan, cClosed, cBy, cWhy := sr.col("time"), sr.col(tagPlan), sr.col("closed"), sr.col("by"), sr.col("reason")
-		at := func(row []any, i int) any {
-			if i < 0 || i >= len(row) {
-				return nil
-			}
-			return row[i]
-		}
 		for _, row := range sr.Values {
-			ns, ok := vInt(at(row, cTime))
-			closed, isBool := at(row, cClosed).(bool)
-			if !ok || !isBool || vString(at(row, cPlan)) == "" {
+			ns, ok := vInt(cell(row, cTime))
+			closed, isBool := cell(row, cClosed).(bool)
+			if !ok || !isBool || vString(cell(row, cPlan)) == "" {
 				return fmt.Errorf("influx: closure row without time, plan or closed: %v", row)
 			}
-			read = append(read, collector.Closure{Plan: vString(at(row, cPlan)), Closed: closed, By: vString(at(row, cBy)),
-				At: time.Unix(0, ns).UTC(), Reason: vString(at(row, cWhy))})
+			read = append(read, collector.Closure{Plan: vString(cell(row, cPlan)), Closed: closed, By: vString(cell(row, cBy)),
+				At: time.Unix(0, ns).UTC(), Reason: vString(cell(row, cWhy))})
 		}
 		return nil
 	})

@@ -244,25 +244,19 @@ func rowPoints(s *qlSeries, defPlan string, fn func(point) error) error {
 	if cTime < 0 || cRev < 0 {
 		return fmt.Errorf("influx: answer without time or revision: columns %v", s.Columns)
 	}
-	at := func(row []any, i int) any {
-		if i < 0 || i >= len(row) {
-			return nil
-		}
-		return row[i]
-	}
 	str := func(row []any, i int, tag string) string {
-		if v := vString(at(row, i)); v != "" || tag == "" {
+		if v := vString(cell(row, i)); v != "" || tag == "" {
 			return v
 		}
 		return s.Tags[tag] // a GROUP BY tag is not a column
 	}
 	for _, row := range s.Values {
 		var p point
-		ns, ok := vInt(at(row, cTime))
+		ns, ok := vInt(cell(row, cTime))
 		if !ok {
 			return fmt.Errorf("influx: row without time: %v", row)
 		}
-		rev, ok := vInt(at(row, cRev))
+		rev, ok := vInt(cell(row, cRev))
 		if !ok {
 			continue // a point of another shape sharing the measurement
 		}
@@ -271,23 +265,23 @@ func rowPoints(s *qlSeries, defPlan string, fn func(point) error) error {
 			r.Plan = defPlan
 		}
 		r.Indicator = str(row, cInd, tagIndicator)
-		r.Period = vString(at(row, cPer))
-		r.Value = vFloat(at(row, cVal))
-		r.Stage = indicators.Stage(vString(at(row, cStage)))
-		r.Percent = vFloat(at(row, cPct))
-		r.Note = vString(at(row, cNote))
-		r.Evidence = vString(at(row, cEvid))
-		r.IdempotencyKey = vString(at(row, cKey))
-		r.Reason = vString(at(row, cReason))
+		r.Period = vString(cell(row, cPer))
+		r.Value = vFloat(cell(row, cVal))
+		r.Stage = indicators.Stage(vString(cell(row, cStage)))
+		r.Percent = vFloat(cell(row, cPct))
+		r.Note = vString(cell(row, cNote))
+		r.Evidence = vString(cell(row, cEvid))
+		r.IdempotencyKey = vString(cell(row, cKey))
+		r.Reason = vString(cell(row, cReason))
 		r.Revision = int(rev)
 		r.Department = str(row, cDept, tagDepartment)
-		r.Sender = vString(at(row, cSender))
-		if recv, ok := vInt(at(row, cRecv)); ok {
+		r.Sender = vString(cell(row, cSender))
+		if recv, ok := vInt(cell(row, cRecv)); ok {
 			r.ReceivedAt = time.Unix(0, recv)
 		}
-		r.Remote = vString(at(row, cRemote))
+		r.Remote = vString(cell(row, cRemote))
 		r.PeriodEnd = periodEnd(time.Unix(0, ns), r.Revision, r.Period)
-		p.ID = vString(at(row, cID))
+		p.ID = vString(cell(row, cID))
 		p.Task = str(row, cTask, tagTask)
 		p.Unit = str(row, cUnit, tagUnit)
 		p.Collector = str(row, cColl, tagCollector)

@@ -69,26 +69,20 @@ func (s *Store) queryReviews(ctx context.Context, plan, indicator string) ([]ind
 	err := s.ql.query(ctx, stmt, func(sr *qlSeries) error {
 		cTime, cInd, cPer, cRev, cPlan := sr.col("time"), sr.col(tagIndicator), sr.col("period"), sr.col("revision"), sr.col(tagPlan)
 		cDec, cCom, cWho := sr.col("decision"), sr.col("comment"), sr.col("reviewer")
-		at := func(row []any, i int) any {
-			if i < 0 || i >= len(row) {
-				return nil
-			}
-			return row[i]
-		}
 		for _, row := range sr.Values {
-			ns, ok := vInt(at(row, cTime))
-			rev, ok2 := vInt(at(row, cRev))
+			ns, ok := vInt(cell(row, cTime))
+			rev, ok2 := vInt(cell(row, cRev))
 			if !ok || !ok2 {
 				return fmt.Errorf("influx: review row without time or revision: %v", row)
 			}
-			plan := vString(at(row, cPlan))
+			plan := vString(cell(row, cPlan))
 			if plan == "" {
 				plan = s.cfg.DefaultPlan // written before plans
 			}
 			out = append(out, indicators.Review{
-				Plan: plan, Indicator: vString(at(row, cInd)), Period: vString(at(row, cPer)), Revision: int(rev),
-				Decision: indicators.Decision(vString(at(row, cDec))), Comment: vString(at(row, cCom)),
-				Reviewer: vString(at(row, cWho)), ReviewedAt: time.Unix(0, ns).UTC(),
+				Plan: plan, Indicator: vString(cell(row, cInd)), Period: vString(cell(row, cPer)), Revision: int(rev),
+				Decision: indicators.Decision(vString(cell(row, cDec))), Comment: vString(cell(row, cCom)),
+				Reviewer: vString(cell(row, cWho)), ReviewedAt: time.Unix(0, ns).UTC(),
 			})
 		}
 		return nil
