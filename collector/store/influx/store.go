@@ -438,10 +438,6 @@ func (s *Store) write(ctx context.Context, pts []point, extra ...string) error {
 		if i == 0 {
 			also = head
 		}
-		if n == 1 {
-			errs[i] = s.writePart(ctx, part, i, also)
-			break
-		}
 		wg.Go(func() { errs[i] = s.writePart(ctx, part, i, also) })
 	}
 	wg.Wait()
