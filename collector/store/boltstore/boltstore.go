@@ -433,13 +433,9 @@ func (s *Store) Append(ctx context.Context, batch []indicators.Revision) ([]indi
 	if err := validate(batch); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return nil, ErrClosed
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
-	s.inflight.Add(1)
-	s.mu.RUnlock()
 	defer s.inflight.Done()
 
 	req := &appendReq{ctx: ctx, batch: batch, reply: make(chan struct{})}
@@ -608,6 +604,18 @@ func (s *Store) commit(group []*appendReq) {
 
 // update is db.Update with a panic or memory fault in bbolt turned into ErrDamaged
 // (bbolt rolls the transaction back before the panic reaches here).
+// enter counts a call in flight, which Close waits for; after Close it is ErrClosed.
+// Callers defer s.inflight.Done() when it succeeds.
+func (s *Store) enter() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.inflight.Add(1)
+	return nil
+}
+
 func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 	defer s.recoverDamage("a write", &err)
 	return s.db.Update(fn)
@@ -985,13 +993,9 @@ func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return ErrClosed
+	if err := s.enter(); err != nil {
+		return err
 	}
-	s.inflight.Add(1)
-	s.mu.RUnlock()
 	defer s.inflight.Done()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverDamage("a read", &err)

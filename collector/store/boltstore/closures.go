@@ -74,13 +74,9 @@ func (s *Store) SetClosure(ctx context.Context, c collector.Closure) error {
 	case len(c.Plan)+9 > bolt.MaxKeySize:
 		return fmt.Errorf("%w: closure key longer than %d bytes", ErrInvalid, bolt.MaxKeySize)
 	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return ErrClosed
+	if err := s.enter(); err != nil {
+		return err
 	}
-	s.inflight.Add(1)
-	s.mu.RUnlock()
 	defer s.inflight.Done()
 	if err := s.damage.err(); err != nil {
 		return err

@@ -180,13 +180,9 @@ func (s *Store) Review(ctx context.Context, batch []indicators.Review) ([]indica
 			return nil, fmt.Errorf("%w: review %d: decision %q", ErrInvalid, i, rv.Decision)
 		}
 	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return nil, ErrClosed
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
-	s.inflight.Add(1)
-	s.mu.RUnlock()
 	defer s.inflight.Done()
 	if err := s.damage.err(); err != nil {
 		return nil, err
