@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -75,29 +76,13 @@ func planClosure(ctx context.Context, s streams, server, token, plan, verb, reas
 		return err
 	}
 	u := strings.TrimRight(server, "/") + "/api/v1/plans/" + url.PathEscape(plan) + "/" + verb
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(string(body)))
-	if err != nil {
-		return fmt.Errorf("plan %s: %w", verb, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("plan %s: %w", verb, err)
-	}
-	raw, err := readAnswer(resp, 1<<20)
-	if err != nil {
-		return fmt.Errorf("plan %s: read answer: %w", verb, err)
-	}
 	var rep closureReply
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return fmt.Errorf("plan %s: HTTP %d, not a duban answer: %.200s", verb, resp.StatusCode, raw)
+	status, err := postToServer(ctx, u, token, "application/json", bytes.NewReader(body), http.StatusOK, 1<<20, &rep, &rep.Error)
+	if status != 0 {
+		return fmt.Errorf("plan %s refused (HTTP %d), nothing changed: %w", verb, status, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		if rep.Error != nil {
-			return fmt.Errorf("plan %s refused (HTTP %d), nothing changed: %w", verb, resp.StatusCode, rep.Error)
-		}
-		return fmt.Errorf("plan %s refused (HTTP %d): %.200s", verb, resp.StatusCode, raw)
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", verb, err)
 	}
 	state := "open"
 	if rep.Closed {

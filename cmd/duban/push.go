@@ -145,29 +145,13 @@ func push(ctx context.Context, s streams, server, token, file string) error {
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(server, "/")+"/api/v1/reports", body)
-	if err != nil {
-		return fmt.Errorf("push: %w", err)
-	}
-	req.Header.Set("Content-Type", ctype)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("push: %w", err)
-	}
-	raw, err := readAnswer(resp, 16<<20)
-	if err != nil {
-		return fmt.Errorf("push: read answer: %w", err)
-	}
 	var rep pushReply
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return fmt.Errorf("push: HTTP %d, not a duban answer: %.200s", resp.StatusCode, raw)
+	status, err := postToServer(ctx, strings.TrimRight(server, "/")+"/api/v1/reports", token, ctype, body, http.StatusCreated, 16<<20, &rep, &rep.Error)
+	if status != 0 {
+		return fmt.Errorf("push refused (HTTP %d), nothing stored: %w", status, err)
 	}
-	if resp.StatusCode != http.StatusCreated {
-		if rep.Error != nil {
-			return fmt.Errorf("push refused (HTTP %d), nothing stored: %w", resp.StatusCode, rep.Error)
-		}
-		return fmt.Errorf("push refused (HTTP %d): %.200s", resp.StatusCode, raw)
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "accepted %d report(s)", rep.Accepted)
@@ -184,6 +168,37 @@ func push(ctx context.Context, s streams, server, token, file string) error {
 	}
 	_, err = io.WriteString(s.out, b.String())
 	return err
+}
+
+// postToServer POSTs body to a URL of the collector with the token as bearer and
+// decodes the answer (at most limit bytes) into rep. An answer other than want is a
+// refusal: its status, and the API's error (apiErr, the field of rep it decodes into)
+// or the answer's start; status is 0 for any other failure.
+func postToServer(ctx context.Context, url, token, ctype string, body io.Reader, want int, limit int64, rep any, apiErr **apiError) (status int, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	raw, err := readAnswer(resp, limit)
+	if err != nil {
+		return 0, fmt.Errorf("read answer: %w", err)
+	}
+	if err := json.Unmarshal(raw, rep); err != nil {
+		return 0, fmt.Errorf("HTTP %d, not a duban answer: %.200s", resp.StatusCode, raw)
+	}
+	if resp.StatusCode != want {
+		if *apiErr != nil {
+			return resp.StatusCode, *apiErr
+		}
+		return resp.StatusCode, fmt.Errorf("%.200s", raw)
+	}
+	return 0, nil
 }
 
 // readAnswer reads at most limit bytes of an answer's body and closes it.
