@@ -10,6 +10,7 @@ import (
 	"github.com/duban-gov/duban/collector"
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/indicators"
+	"github.com/duban-gov/duban/internal/testenv"
 	"github.com/duban-gov/duban/internal/testplans"
 )
 
@@ -200,7 +201,7 @@ func TestClosedPlanSurvivesARestartAndReachesOtherServices(t *testing.T) {
 
 // TestClosedPlanIsNotReminded: 催报 for a closed plan answers 409 plan_closed and sends nothing.
 func TestClosedPlanIsNotReminded(t *testing.T) {
-	n, sent := wecomReminder(t, "jyj")
+	n, sent := testenv.WeComRobot(t, "jyj")
 	f, _ := twoPlans(t, func(c *api.Config) { c.Reminder = n })
 	if code, _ := f.closure("close", testplans.MinshengID, f.admin, ""); code != http.StatusOK {
 		t.Fatalf("close: %d %s", code, f.lastBody)

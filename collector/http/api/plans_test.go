@@ -159,7 +159,7 @@ func TestABulletinPerPlan(t *testing.T) {
 // report does: named, or the only one the indicator id (the period) picks; otherwise
 // 400 plan_required, and nothing is stored or sent.
 func TestTwoPlansTakeReviewsAndRemindersApart(t *testing.T) {
-	n, sent := wecomReminder(t, "jyj")
+	n, sent := testenv.WeComRobot(t, "jyj")
 	f, other := twoPlans(t, func(c *api.Config) { c.Reminder = n })
 	f.push(f.tokens["jyj"], map[string]any{"plan": testplans.MinshengID, "indicator": "1.1", "period": "2026-05", "value": 3})
 	f.push(f.tokens["zfbgs"], map[string]any{"plan": "changzhi-2026", "indicator": "1.1", "period": "2026-05", "value": 2e10})

@@ -2,26 +2,19 @@ package api_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/duban-gov/duban/collector/http/api"
-	"github.com/duban-gov/duban/collector/notify"
+	"github.com/duban-gov/duban/internal/testenv"
 )
 
 // TestTheOfficeRemindsADepartmentThroughItsRobot: 催报 lists the reports not yet sent
 // for the period and posts them to the department's WeCom robot (a local stand-in for
 // the remote service); only the admin token may; a department without a robot is 409.
 func TestTheOfficeRemindsADepartmentThroughItsRobot(t *testing.T) {
-	n, sent := wecomReminder(t, "rsj")
+	n, sent := testenv.WeComRobot(t, "rsj")
 	f := newFixture(t, func(c *api.Config) { c.Reminder, c.BoardURL = n, "https://duban.example.gov.cn/" })
 	var ans struct {
 		Period   string `json:"period"`
@@ -61,34 +54,5 @@ func TestTheOfficeRemindsADepartmentThroughItsRobot(t *testing.T) {
 	}
 	if resp := f.do(http.MethodPost, "/api/v1/remind?period=2026-05&department=rsj", f.admin, "", &ans); resp.StatusCode != http.StatusOK || len(ans.Reminded) != 0 || len(sent()) != 1 {
 		t.Errorf("after rsj reported everything: %d %s, robot got %d", resp.StatusCode, f.lastBody, len(sent()))
-	}
-}
-
-// wecomReminder is a notifier whose one robot, dept's WeCom robot, is a local stand-in
-// for the remote service that answers ok; sent returns the messages it received.
-func wecomReminder(t *testing.T, dept string) (n *notify.Notifier, sent func() []string) {
-	t.Helper()
-	var mu sync.Mutex
-	var got []string
-	robot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, string(b))
-		mu.Unlock()
-		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
-	}))
-	t.Cleanup(robot.Close)
-	urlFile := filepath.Join(t.TempDir(), dept+"-wecom-url")
-	if err := os.WriteFile(urlFile, []byte(robot.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: dept, Kind: "wecom", URLFile: urlFile}}, Backoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(got)
 	}
 }

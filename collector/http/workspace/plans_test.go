@@ -3,12 +3,9 @@ package workspace_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,7 +20,6 @@ import (
 	"github.com/duban-gov/duban/collector/http/api"
 	"github.com/duban-gov/duban/collector/http/board"
 	"github.com/duban-gov/duban/collector/http/workspace"
-	"github.com/duban-gov/duban/collector/notify"
 	"github.com/duban-gov/duban/indicators"
 	"github.com/duban-gov/duban/indicators/catalogs"
 	"github.com/duban-gov/duban/internal/testenv"
@@ -74,10 +70,10 @@ func newPlansRig(t *testing.T, year int, at time.Time) *plansRig {
 		}
 	}
 	r.setTokens(toks)
-	robot := jyjRobot(t)
-	pr.reminded = robot.received
+	reminder, received := testenv.WeComRobot(t, "jyj")
+	pr.reminded = received
 	var err error
-	if r.ws, err = workspace.New(workspace.Config{Service: svcs[0], Plans: []workspace.Service{svcs[1]}, Auth: r.live.Load, ClientIP: api.ClientIP, Now: r.now, Reminder: robot.n}); err != nil {
+	if r.ws, err = workspace.New(workspace.Config{Service: svcs[0], Plans: []workspace.Service{svcs[1]}, Auth: r.live.Load, ClientIP: api.ClientIP, Now: r.now, Reminder: reminder}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := board.New(board.Config{Source: svcs[0], Plans: []board.Source{svcs[1]}})
@@ -92,39 +88,6 @@ func newPlansRig(t *testing.T, year int, at time.Time) *plansRig {
 	t.Cleanup(r.srv.Close)
 	pr.rig = r
 	return pr
-}
-
-type robot struct {
-	n        *notify.Notifier
-	received func() []string
-}
-
-// jyjRobot stands in for 市教育局's WeCom robot, taking every message.
-func jyjRobot(t *testing.T) robot {
-	t.Helper()
-	var mu sync.Mutex
-	var got []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, string(b))
-		mu.Unlock()
-		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
-	}))
-	t.Cleanup(srv.Close)
-	f := filepath.Join(t.TempDir(), "jyj-wecom-url")
-	if err := os.WriteFile(f, []byte(srv.URL+"/cgi-bin/webhook/send?key=K"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := notify.New(notify.Config{Robots: []notify.Robot{{Department: "jyj", Kind: notify.KindWeCom, URLFile: f}}, Attempts: 1, Backoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return robot{n: n, received: func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), got...)
-	}}
 }
 
 func (pr *plansRig) now() time.Time {
