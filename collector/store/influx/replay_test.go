@@ -94,13 +94,7 @@ func TestAReplayReadsOnlyWhatTheOutageCouldHaveAdded(t *testing.T) {
 		t.Fatalf("Append during the outage = %+v, %v (spool %d); want revision %d spooled", rc, err, s.SpoolDepth(), history+1)
 	}
 	db.Start()
-	deadline := time.Now().Add(20 * time.Second)
-	for s.SpoolDepth() > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("spool still holds %d batches", s.SpoolDepth())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the spool drains", 20*time.Second, func() bool { return s.SpoolDepth() == 0 })
 	if n := counter.rows.Load(); n > 10 {
 		t.Errorf("the replay read %d stored revisions, want at most a few (those from the spooled revision up)", n)
 	}

@@ -125,13 +125,7 @@ duban_spool_batches 3
 		t.Errorf("Latest during the outage = %+v, %v; want the spooled revision 3", latest, err)
 	}
 	db.Start()
-	deadline := time.Now().Add(20 * time.Second)
-	for s.SpoolDepth() > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("spool still holds %d batches", s.SpoolDepth())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the spool drains", 20*time.Second, func() bool { return s.SpoolDepth() == 0 })
 	if _, err := s.Latest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
